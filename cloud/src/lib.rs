@@ -1,0 +1,1 @@
+//! Cloud hub: MQTT link, multi-tenant storage and model, routing, REST API.

@@ -1,0 +1,1 @@
+//! MQTT wire contract between gateways and the hub: topics, versioned JSON payloads, acks.
