@@ -1,0 +1,232 @@
+//! The Modem API against the simulated GSM lab (smsgate-hardware) over real pseudo-terminals,
+//! for every simulated vendor profile, and against the simulated Dinstar gateway's TCP AT mode:
+//! probe, init, registration, send (single and multipart), status report, receive, USSD.
+
+// Test code: unwrap on fixtures is the point (clippy.toml allows it in #[test] fns only).
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use smsgate_at::{Endpoint, Engine, EngineConfig, Opener, SystemOpener};
+use smsgate_hardware::clock::SystemClock;
+use smsgate_hardware::sim::config::{DinstarConfig, SimConfig};
+use smsgate_hardware::sim::profile::ProfileId;
+use smsgate_hardware::{Inbound, Lab, LabConfig};
+use smsgate_modem::commands::sms::MessageStatus;
+use smsgate_modem::{InitOptions, Modem, ModemEvent, StoredContent, Vendor};
+use smsgate_pdu::{Pdu, StatusClass, SubmitOptions};
+use tokio_util::sync::CancellationToken;
+
+/// Upper bound on any wait, so a broken path fails instead of hanging.
+const WAIT: Duration = Duration::from_secs(30);
+
+struct TestLab {
+    lab: Lab,
+    _dir: tempfile::TempDir,
+    cancel: CancellationToken,
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn start(profiles: &[ProfileId], tweak: impl FnOnce(&mut LabConfig)) -> TestLab {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = LabConfig::for_tests(dir.path().join("dev"), profiles.len());
+    cfg.sims = profiles
+        .iter()
+        .map(|p| SimConfig {
+            profile: Some(*p),
+            ..SimConfig::default()
+        })
+        .collect();
+    tweak(&mut cfg);
+    let cancel = CancellationToken::new();
+    let lab = Lab::start(cfg, Arc::new(SystemClock), cancel.clone()).unwrap();
+    TestLab {
+        lab,
+        _dir: dir,
+        cancel,
+    }
+}
+
+async fn open(endpoint: &str, label: &str) -> Modem {
+    let stream = SystemOpener::default()
+        .open(&Endpoint::parse(endpoint).unwrap())
+        .await
+        .unwrap();
+    let (at, urcs) = Engine::spawn(
+        stream,
+        EngineConfig {
+            label: label.into(),
+            ..Default::default()
+        },
+    );
+    let (modem, _info) = Modem::probe(at, urcs, None).await.unwrap();
+    modem
+}
+
+async fn next_event(modem: &mut Modem, what: &str) -> ModemEvent {
+    tokio::time::timeout(WAIT, modem.next_event())
+        .await
+        .unwrap_or_else(|_| panic!("no event while waiting for {what}"))
+        .unwrap_or_else(|| panic!("engine closed while waiting for {what}"))
+}
+
+/// Send, status report, receive and USSD through one modem of the lab.
+async fn exercise(t: &TestLab, modem: &mut Modem, index: usize, name: &str) {
+    let spec = t.lab.specs()[index].clone();
+    let report = modem
+        .init(&InitOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{name}: init: {e}"));
+    assert!(report.pdu_mode, "{name}");
+    let reg = modem
+        .wait_registered(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(reg.status.is_registered(), "{name}");
+    let signal = modem.signal().await.unwrap();
+    assert!(signal.dbm().is_some(), "{name}");
+
+    // Multipart send with a status report: every reference comes back and matches the SMSC's view.
+    let handset = format!("+4479000{index:05}");
+    let text = format!("{name}: {}", "long message ".repeat(20));
+    let opts = SubmitOptions {
+        status_report: true,
+        ..SubmitOptions::default()
+    };
+    let refs = modem
+        .send_sms(&handset, &text, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: send: {e}"));
+    assert_eq!(refs.len(), 2, "{name}");
+    let got = tokio::time::timeout(WAIT, t.lab.wait_handset(&handset, 1))
+        .await
+        .unwrap();
+    assert_eq!(got[0].text, text, "{name}");
+    assert_eq!(
+        got[0].message_refs,
+        refs.iter().map(|r| r.unwrap()).collect::<Vec<_>>(),
+        "{name}"
+    );
+
+    // The status reports of both parts arrive, routed (+CDS) or stored (+CDSI), per the CNMI chosen.
+    let mut reported = Vec::new();
+    while reported.len() < 2 {
+        match next_event(modem, "status report").await {
+            ModemEvent::StatusReport(r) => reported.push((r.message_ref, r.status_class())),
+            ModemEvent::StoredStatusReport { storage, index } => {
+                let m = modem.read_from(&storage, index).await.unwrap().unwrap();
+                let StoredContent::Pdu { pdu } = m.content else {
+                    panic!("{name}: {m:?}")
+                };
+                let Pdu::StatusReport(r) = *pdu else {
+                    panic!("{name}: {pdu:?}")
+                };
+                reported.push((r.message_ref, r.status_class()));
+                modem.delete_message_in(&storage, index).await.unwrap();
+            }
+            _ => {}
+        }
+    }
+    reported.sort_by_key(|(mr, _)| *mr);
+    let mut want: Vec<_> = refs
+        .iter()
+        .map(|r| (r.unwrap(), StatusClass::Delivered))
+        .collect();
+    want.sort_by_key(|(mr, _)| *mr);
+    assert_eq!(reported, want, "{name}");
+
+    // Receive: the lab injects a message; +CMTI → read → delete.
+    let n = t
+        .lab
+        .inject(&Inbound {
+            from: "+33612345678".into(),
+            to: spec.msisdn.clone(),
+            text: format!("hello {name} 😀"),
+            encoding: None,
+            out_of_order: false,
+            drop_part: None,
+        })
+        .unwrap();
+    assert_eq!(n, 1);
+    let (storage, idx) = loop {
+        match next_event(modem, "new message").await {
+            ModemEvent::NewMessage { storage, index } => break (storage, index),
+            ModemEvent::Message(d) => panic!("{name}: routed instead of stored: {d:?}"),
+            _ => {}
+        }
+    };
+    let m = modem.read_from(&storage, idx).await.unwrap().unwrap();
+    let StoredContent::Pdu { pdu } = &m.content else {
+        panic!("{name}: {m:?}")
+    };
+    let Pdu::Deliver(d) = pdu.as_ref() else {
+        panic!("{name}: {pdu:?}")
+    };
+    assert_eq!(
+        (d.sender.display().as_str(), d.user_data.text.as_str()),
+        ("+33612345678", format!("hello {name} 😀").as_str())
+    );
+    modem.delete_message_in(&storage, idx).await.unwrap();
+    assert!(
+        modem
+            .list_messages(MessageStatus::All)
+            .await
+            .unwrap()
+            .is_empty(),
+        "{name}"
+    );
+
+    // USSD balance.
+    let code = t.lab.config().balance_code.clone();
+    let u = modem
+        .ussd(&code)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: ussd: {e}"));
+    assert_eq!(u.text.as_deref(), Some(spec.balance.as_str()), "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modem_api_works_against_every_simulated_profile_over_real_ptys() {
+    let profiles = ProfileId::ALL;
+    let t = start(&profiles, |_| {});
+    let expected = [
+        Vendor::Generic,
+        Vendor::Huawei,
+        Vendor::Quectel,
+        Vendor::Simcom,
+        Vendor::Dinstar,
+    ];
+    for (i, (p, vendor)) in profiles.iter().zip(expected).enumerate() {
+        let path = t.lab.modem_path(i).unwrap().to_string_lossy().into_owned();
+        let mut modem = open(&path, &format!("{p:?}")).await;
+        assert_eq!(modem.profile().vendor, vendor, "{p:?}");
+        exercise(&t, &mut modem, i, &format!("{p:?}")).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modem_api_works_against_the_dinstar_tcp_at_mode() {
+    let t = start(&[ProfileId::Dinstar, ProfileId::Dinstar], |cfg| {
+        cfg.dinstar = Some(DinstarConfig {
+            password: "s3cret".into(),
+            ..DinstarConfig::default()
+        });
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(smsgate_hardware::sim::dinstar::serve_at(
+        t.lab.clone(),
+        listener,
+    ));
+    let port = 1;
+    let mut modem = open(&format!("dinstar://s3cret@{addr}/{port}"), "dinstar").await;
+    assert_eq!(modem.profile().vendor, Vendor::Dinstar);
+    let index = t.lab.dinstar_ports()[port];
+    exercise(&t, &mut modem, index, "dinstar-tcp").await;
+}
