@@ -1,0 +1,953 @@
+//! The edge gateway's configuration (`gateway.toml`).
+//!
+//! Sections: `[storage]`, `[api]`, `[[ports]]` (serial or Dinstar TCP AT-mode modems),
+//! `[[dinstar_http]]` (Dinstar gateways driven over their HTTP API), `[[groups]]` (port groups
+//! with strategy, pacing, per-SIM caps, sending hours), `[inbound]`, `[ussd]`, `[supervision]`.
+//! Port ids are one namespace shared by `[[ports]]` and `[[dinstar_http]]`.
+
+use crate::error::Violations;
+use crate::ports_spec::PortSpec;
+use crate::template::{self, KeyDoc, TemplateError, doc, doc_example};
+use crate::{ConfigError, Validate};
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The whole gateway configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// `[storage]`
+    pub storage: StorageConfig,
+    /// `[api]`
+    pub api: ApiConfig,
+    /// `[inbound]`
+    pub inbound: InboundConfig,
+    /// `[ussd]`
+    pub ussd: UssdConfig,
+    /// `[supervision]`
+    pub supervision: SupervisionConfig,
+    /// `[[ports]]`
+    pub ports: Vec<PortConfig>,
+    /// `[[dinstar_http]]`
+    pub dinstar_http: Vec<DinstarHttpConfig>,
+    /// `[[groups]]`
+    pub groups: Vec<GroupConfig>,
+}
+
+/// `[storage]`: where the SQLite spool lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Spool database file (created if missing).
+    pub path: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("/var/lib/smsgate/spool.sqlite"),
+        }
+    }
+}
+
+/// `[api]`: the local HTTP API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Bearer token; without one the local API is not started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Shortest accepted API token.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
+        }
+    }
+}
+
+/// How a port's modem is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Device {
+    /// A serial device path (`/dev/ttyUSB0`).
+    Serial(PathBuf),
+    /// A Dinstar gateway in TCP AT mode (`tcp://192.168.1.10:56011`).
+    Tcp {
+        /// Host name or address.
+        host: String,
+        /// TCP port.
+        port: u16,
+    },
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Device::Serial(p) => write!(f, "{}", p.display()),
+            Device::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+        }
+    }
+}
+
+impl From<Device> for String {
+    fn from(d: Device) -> String {
+        d.to_string()
+    }
+}
+
+impl TryFrom<String> for Device {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if let Some(rest) = s.strip_prefix("tcp://") {
+            let (host, port) = rest
+                .rsplit_once(':')
+                .ok_or_else(|| format!("device {s:?} needs a port: tcp://host:port"))?;
+            if host.is_empty() {
+                return Err(format!("device {s:?} has no host: tcp://host:port"));
+            }
+            let port: u16 = port
+                .parse()
+                .map_err(|_| format!("device {s:?} has an invalid TCP port {port:?}"))?;
+            if port == 0 {
+                return Err(format!("device {s:?} has TCP port 0"));
+            }
+            Ok(Device::Tcp {
+                host: host.to_string(),
+                port,
+            })
+        } else if s.contains("://") {
+            Err(format!(
+                "device {s:?}: only serial paths and tcp://host:port are supported"
+            ))
+        } else if s.starts_with('/') {
+            Ok(Device::Serial(PathBuf::from(s)))
+        } else {
+            Err(format!(
+                "device {s:?} must be an absolute serial path (/dev/ttyUSB0) or tcp://host:port"
+            ))
+        }
+    }
+}
+
+/// Serial flow control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowControl {
+    /// No flow control.
+    #[default]
+    None,
+    /// RTS/CTS.
+    Hardware,
+    /// XON/XOFF.
+    Software,
+}
+
+/// Modem vendor profile (quirks table in smsgate-modem).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Vendor {
+    /// Plain 3GPP 27.005/27.007.
+    #[default]
+    Generic,
+    /// Huawei dongles.
+    Huawei,
+    /// ZTE dongles.
+    Zte,
+    /// Quectel modules.
+    Quectel,
+    /// SIMCom modules.
+    Simcom,
+    /// Sierra Wireless.
+    Sierra,
+    /// Wavecom / Sierra Wavecom.
+    Wavecom,
+    /// Dinstar gateway ports.
+    Dinstar,
+}
+
+/// `[[ports]]`: one modem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortConfig {
+    /// 0-based port number, unique across `[[ports]]` and `[[dinstar_http]]`.
+    pub id: u16,
+    /// Serial path or `tcp://host:port`.
+    pub device: Device,
+    /// Dinstar AT-mode password (TCP devices only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Dinstar module (channel) number (TCP devices only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<u16>,
+    /// Serial speed.
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// Serial flow control.
+    #[serde(default)]
+    pub flow_control: FlowControl,
+    /// Vendor profile.
+    #[serde(default)]
+    pub profile: Vendor,
+    /// SIM PIN, entered when the SIM asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// SMS centre number overriding the SIM's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smsc: Option<String>,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+
+/// Serial speeds accepted for `baud`.
+pub const BAUD_RATES: &[u32] = &[
+    1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600,
+];
+
+impl PortConfig {
+    /// A port with the defaults for everything but `id` and `device`.
+    pub fn new(id: u16, device: Device) -> Self {
+        Self {
+            id,
+            device,
+            password: None,
+            module: None,
+            baud: default_baud(),
+            flow_control: FlowControl::default(),
+            profile: Vendor::default(),
+            pin: None,
+            smsc: None,
+        }
+    }
+}
+
+/// `[[dinstar_http]]`: a Dinstar gateway driven through its HTTP API; each of its ports becomes
+/// a gateway port with id `first_id + dinstar port`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DinstarHttpConfig {
+    /// Base URL (`http://192.168.1.10`).
+    pub url: String,
+    /// API user.
+    pub user: String,
+    /// API password.
+    pub password: String,
+    /// The Dinstar's own port numbers to use (dial-string style).
+    pub ports: PortSpec,
+    /// Gateway port id of the Dinstar's port 0.
+    #[serde(default)]
+    pub first_id: u16,
+}
+
+impl DinstarHttpConfig {
+    /// The gateway-wide ids this source provides, paired with the Dinstar's port numbers.
+    pub fn gateway_ids(&self) -> impl Iterator<Item = (u16, u16)> + '_ {
+        self.ports
+            .ports()
+            .iter()
+            .map(|p| (self.first_id.saturating_add(*p), *p))
+    }
+}
+
+/// How a group chooses a port for each message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Ports in the group's order, one after the other.
+    #[default]
+    RoundRobin,
+    /// The port with the fewest sends in the current day window.
+    LeastUsed,
+    /// The same recipient keeps the same SIM (falls back when that port is unavailable).
+    Sticky,
+}
+
+/// `sending_hours = "08:00-20:00"`: the local time window in which messages may be sent; a
+/// window whose end is before its start spans midnight (`"22:00-06:00"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SendingHours {
+    /// Opening time (inclusive).
+    pub start: NaiveTime,
+    /// Closing time (exclusive).
+    pub end: NaiveTime,
+}
+
+impl fmt::Display for SendingHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
+    }
+}
+
+impl From<SendingHours> for String {
+    fn from(h: SendingHours) -> String {
+        h.to_string()
+    }
+}
+
+impl TryFrom<String> for SendingHours {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let (a, b) = s
+            .split_once('-')
+            .ok_or_else(|| format!("sending hours {s:?} must look like \"08:00-20:00\""))?;
+        let parse = |t: &str| {
+            NaiveTime::parse_from_str(t.trim(), "%H:%M")
+                .map_err(|_| format!("sending hours {s:?}: {:?} is not a HH:MM time", t.trim()))
+        };
+        let (start, end) = (parse(a)?, parse(b)?);
+        if start == end {
+            return Err(format!(
+                "sending hours {s:?} open and close at the same time; leave the key out to send at any hour"
+            ));
+        }
+        Ok(SendingHours { start, end })
+    }
+}
+
+/// An IANA time zone name (`America/New_York`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Tz::UTC)
+    }
+}
+
+impl From<TimeZone> for String {
+    fn from(t: TimeZone) -> String {
+        t.0.name().to_string()
+    }
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
+            format!("unknown time zone {s:?} (use an IANA name like \"America/New_York\")")
+        })
+    }
+}
+
+/// `[[groups]]`: a set of ports messages are sent through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// Group name used by the API (`group` field) and campaigns.
+    pub name: String,
+    /// Ports in dial-string style (`"0-3"`, `"(0.3)"`, `"0,2,5"`).
+    pub ports: PortSpec,
+    /// Port selection strategy.
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Milliseconds from the end of one send on a port to the start of the next on that port.
+    #[serde(default = "default_interval_ms")]
+    pub interval_ms: u64,
+    /// Random extra delay added to each interval, 0..=jitter_ms.
+    #[serde(default)]
+    pub jitter_ms: u64,
+    /// Per-SIM cap per clock hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_hour: Option<u32>,
+    /// Per-SIM cap per day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_day: Option<u32>,
+    /// Per-SIM cap per calendar month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_month: Option<u32>,
+    /// Local hours in which sending is allowed (messages wait outside them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sending_hours: Option<SendingHours>,
+    /// Time zone of `sending_hours` and of the day/month cap windows.
+    #[serde(default)]
+    pub timezone: TimeZone,
+}
+
+fn default_interval_ms() -> u64 {
+    1000
+}
+
+impl GroupConfig {
+    /// A group with the defaults for everything but `name` and `ports`.
+    pub fn new(name: impl Into<String>, ports: PortSpec) -> Self {
+        Self {
+            name: name.into(),
+            ports,
+            strategy: Strategy::default(),
+            interval_ms: default_interval_ms(),
+            jitter_ms: 0,
+            max_per_hour: None,
+            max_per_day: None,
+            max_per_month: None,
+            sending_hours: None,
+            timezone: TimeZone::default(),
+        }
+    }
+}
+
+/// `[inbound]`: receiving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboundConfig {
+    /// Period of the storage sweep that catches messages whose URC was missed.
+    pub sweep_interval_ms: u64,
+    /// How long parts of a multipart message wait for the rest before being stored as they are.
+    pub reassembly_timeout_s: u64,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        Self {
+            sweep_interval_ms: 60_000,
+            reassembly_timeout_s: 3_600,
+        }
+    }
+}
+
+/// `[ussd]`: balance checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UssdConfig {
+    /// USSD code that returns the SIM balance (`*100#`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance_code: Option<String>,
+    /// Minutes between scheduled balance checks per port; 0 = only on demand.
+    pub balance_interval_min: u64,
+    /// How long to wait for the network's USSD answer.
+    pub timeout_ms: u64,
+}
+
+impl Default for UssdConfig {
+    fn default() -> Self {
+        Self {
+            balance_code: None,
+            balance_interval_min: 0,
+            timeout_ms: 30_000,
+        }
+    }
+}
+
+/// `[supervision]`: timeouts and recovery of ports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupervisionConfig {
+    /// Timeout of an ordinary AT command.
+    pub command_timeout_ms: u64,
+    /// Timeout of one SMS submission (network round trip included).
+    pub send_timeout_ms: u64,
+    /// Period of the registration/signal poll.
+    pub poll_interval_ms: u64,
+    /// Consecutive failures after which a port is benched.
+    pub failures_before_bench: u32,
+    /// First bench duration; doubles on each further failure.
+    pub bench_backoff_ms: u64,
+    /// Longest bench duration.
+    pub bench_backoff_max_ms: u64,
+    /// Soft resets tried on a hung modem before it is power-cycled.
+    pub resets_before_power_cycle: u32,
+}
+
+impl Default for SupervisionConfig {
+    fn default() -> Self {
+        Self {
+            command_timeout_ms: 10_000,
+            send_timeout_ms: 60_000,
+            poll_interval_ms: 30_000,
+            failures_before_bench: 3,
+            bench_backoff_ms: 30_000,
+            bench_backoff_max_ms: 600_000,
+            resets_before_power_cycle: 2,
+        }
+    }
+}
+
+/// Where a gateway port id is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSource {
+    /// `ports[index]`.
+    Modem(usize),
+    /// `dinstar_http[index]`, Dinstar port number.
+    DinstarHttp(usize, u16),
+}
+
+impl GatewayConfig {
+    /// Parses and validates `gateway.toml` text.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        crate::load_str(text)
+    }
+
+    /// Reads, parses and validates a `gateway.toml` file.
+    pub fn load(path: &std::path::Path) -> Result<Self, ConfigError> {
+        crate::load_file(path)
+    }
+
+    /// Every defined port id and where it comes from (first definition wins).
+    pub fn port_ids(&self) -> BTreeMap<u16, PortSource> {
+        let mut map = BTreeMap::new();
+        for (i, p) in self.ports.iter().enumerate() {
+            map.entry(p.id).or_insert(PortSource::Modem(i));
+        }
+        for (i, d) in self.dinstar_http.iter().enumerate() {
+            for (id, dp) in d.gateway_ids() {
+                map.entry(id).or_insert(PortSource::DinstarHttp(i, dp));
+            }
+        }
+        map
+    }
+
+    /// The group with this name.
+    pub fn group(&self, name: &str) -> Option<&GroupConfig> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The commented template built from [`GatewayConfig::default`], with commented-out
+    /// `[[ports]]`, `[[dinstar_http]]` and `[[groups]]` examples.
+    pub fn template() -> Result<String, TemplateError> {
+        template::render(
+            "smsgate gateway configuration (generated from the built-in defaults).\nLines starting with \"# \" are optional settings or examples; remove \"# \" to use them.",
+            &GatewayConfig::default(),
+            GATEWAY_DOCS,
+            &template_examples()?,
+        )
+    }
+}
+
+/// Example array entries printed (commented out) in the template.
+pub fn template_examples() -> Result<Vec<(&'static str, Vec<toml::Table>)>, TemplateError> {
+    let mut usb = PortConfig::new(0, Device::Serial(PathBuf::from("/dev/ttyUSB0")));
+    usb.profile = Vendor::Huawei;
+    let mut dinstar = PortConfig::new(
+        1,
+        Device::Tcp {
+            host: "192.168.1.10".into(),
+            port: 56011,
+        },
+    );
+    dinstar.profile = Vendor::Dinstar;
+    dinstar.password = Some("admin".into());
+    dinstar.module = Some(0);
+    let http = DinstarHttpConfig {
+        url: "http://192.168.1.20".into(),
+        user: "admin".into(),
+        password: "admin".into(),
+        ports: crate::parse_port_spec("0-7").map_err(|e| TemplateError::new(e.to_string()))?,
+        first_id: 100,
+    };
+    let group = GroupConfig::new(
+        "default",
+        crate::parse_port_spec("0-1").map_err(|e| TemplateError::new(e.to_string()))?,
+    );
+    Ok(vec![
+        (
+            "ports",
+            vec![template::to_table(&usb)?, template::to_table(&dinstar)?],
+        ),
+        ("dinstar_http", vec![template::to_table(&http)?]),
+        ("groups", vec![template::to_table(&group)?]),
+    ])
+}
+
+/// Key documentation, in template order.
+pub const GATEWAY_DOCS: &[KeyDoc] = &[
+    doc("storage", "Message spool (SQLite, WAL, synchronous=FULL)."),
+    doc(
+        "storage.path",
+        "Database file; created with its tables on first start.",
+    ),
+    doc("api", "Local HTTP API (Authorization: Bearer <token>)."),
+    doc("api.listen", "Address and port to listen on."),
+    doc_example(
+        "api.token",
+        "Bearer token, at least 16 characters. Without a token the local API is not started.",
+        "\"change-me-to-a-long-random-secret\"",
+    ),
+    doc("inbound", "Receiving SMS."),
+    doc(
+        "inbound.sweep_interval_ms",
+        "Milliseconds between sweeps of the SIM/modem storage (catches messages whose +CMTI was missed).",
+    ),
+    doc(
+        "inbound.reassembly_timeout_s",
+        "Seconds the parts of a multipart SMS wait for the missing parts before being stored incomplete.",
+    ),
+    doc("ussd", "USSD balance checks."),
+    doc_example(
+        "ussd.balance_code",
+        "USSD code that returns the SIM balance. Without it there are no balance checks.",
+        "\"*100#\"",
+    ),
+    doc(
+        "ussd.balance_interval_min",
+        "Minutes between scheduled balance checks on every port; 0 = only on demand.",
+    ),
+    doc(
+        "ussd.timeout_ms",
+        "Milliseconds to wait for the network's USSD answer.",
+    ),
+    doc("supervision", "Port supervision and recovery."),
+    doc(
+        "supervision.command_timeout_ms",
+        "Timeout of an ordinary AT command.",
+    ),
+    doc(
+        "supervision.send_timeout_ms",
+        "Timeout of one SMS submission, network round trip included.",
+    ),
+    doc(
+        "supervision.poll_interval_ms",
+        "Milliseconds between registration/signal polls.",
+    ),
+    doc(
+        "supervision.failures_before_bench",
+        "Consecutive failures after which a port is benched (skipped by its groups).",
+    ),
+    doc(
+        "supervision.bench_backoff_ms",
+        "First bench duration; doubles with each further failure.",
+    ),
+    doc(
+        "supervision.bench_backoff_max_ms",
+        "Longest bench duration.",
+    ),
+    doc(
+        "supervision.resets_before_power_cycle",
+        "Soft resets tried on a hung modem before its power is cycled.",
+    ),
+    doc(
+        "ports[]",
+        "[[ports]]: one modem each. Port ids are 0-based and unique (shared with [[dinstar_http]]).",
+    ),
+    doc("ports[].id", "Port number used by groups and the API."),
+    doc(
+        "ports[].device",
+        "Serial device path, or tcp://host:port for a Dinstar gateway in TCP AT mode.",
+    ),
+    doc(
+        "ports[].password",
+        "Dinstar AT-mode password (tcp:// devices only).",
+    ),
+    doc(
+        "ports[].module",
+        "Dinstar module/channel number (tcp:// devices only).",
+    ),
+    doc(
+        "ports[].baud",
+        "Serial speed: 1200 2400 4800 9600 19200 38400 57600 115200 230400 460800 921600.",
+    ),
+    doc(
+        "ports[].flow_control",
+        "Serial flow control: none, hardware or software.",
+    ),
+    doc(
+        "ports[].profile",
+        "Vendor profile: generic, huawei, zte, quectel, simcom, sierra, wavecom or dinstar.",
+    ),
+    doc_example(
+        "ports[].pin",
+        "SIM PIN (4 to 8 digits), entered when the SIM asks.",
+        "\"1234\"",
+    ),
+    doc_example(
+        "ports[].smsc",
+        "SMS centre number overriding the one stored on the SIM.",
+        "\"+15550000000\"",
+    ),
+    doc(
+        "dinstar_http[]",
+        "[[dinstar_http]]: a Dinstar gateway driven through its HTTP API; its port N becomes gateway port first_id + N.",
+    ),
+    doc(
+        "dinstar_http[].url",
+        "Base URL of the Dinstar web interface.",
+    ),
+    doc("dinstar_http[].user", "API user."),
+    doc("dinstar_http[].password", "API password."),
+    doc(
+        "dinstar_http[].ports",
+        "The Dinstar's own port numbers to use, e.g. \"0-31\".",
+    ),
+    doc(
+        "dinstar_http[].first_id",
+        "Gateway port id of the Dinstar's port 0.",
+    ),
+    doc(
+        "groups[]",
+        "[[groups]]: ports that share traffic. Messages name a group (the first group when they do not).",
+    ),
+    doc("groups[].name", "Group name used by the API and campaigns."),
+    doc(
+        "groups[].ports",
+        "Ports in Dinstar dial-string style: \"0-3\", \"(0.3)\" (0-1-2-3-0 ...), \"0,2,5\", \"0-3,8\".",
+    ),
+    doc(
+        "groups[].strategy",
+        "round-robin (in order), least-used (fewest sends today) or sticky (same recipient, same SIM).",
+    ),
+    doc(
+        "groups[].interval_ms",
+        "Milliseconds from the END of one send on a port to the START of the next send on that port.",
+    ),
+    doc(
+        "groups[].jitter_ms",
+        "Random extra delay 0..=jitter_ms added to each interval.",
+    ),
+    doc_example(
+        "groups[].max_per_hour",
+        "Per-SIM cap per clock hour.",
+        "100",
+    ),
+    doc_example(
+        "groups[].max_per_day",
+        "Per-SIM cap per day (group time zone).",
+        "1000",
+    ),
+    doc_example(
+        "groups[].max_per_month",
+        "Per-SIM cap per calendar month (group time zone).",
+        "20000",
+    ),
+    doc_example(
+        "groups[].sending_hours",
+        "Local hours in which messages are sent (\"22:00-06:00\" spans midnight); outside them messages wait.",
+        "\"08:00-20:00\"",
+    ),
+    doc(
+        "groups[].timezone",
+        "IANA time zone of sending_hours and the day/month cap windows.",
+    ),
+];
+
+fn is_phone_number(s: &str) -> bool {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    (3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Validate for GatewayConfig {
+    fn validate(&self, v: &mut Violations) {
+        if self.storage.path.as_os_str().is_empty() {
+            v.push("storage.path", "must not be empty");
+        }
+        if let Some(token) = &self.api.token
+            && token.chars().count() < MIN_TOKEN_LEN
+        {
+            v.push(
+                "api.token",
+                format!(
+                    "must be at least {MIN_TOKEN_LEN} characters (or left out to disable the API)"
+                ),
+            );
+        }
+        if self.inbound.sweep_interval_ms == 0 {
+            v.push("inbound.sweep_interval_ms", "must be greater than 0");
+        }
+        if self.inbound.reassembly_timeout_s == 0 {
+            v.push("inbound.reassembly_timeout_s", "must be greater than 0");
+        }
+        if let Some(code) = &self.ussd.balance_code
+            && (code.is_empty()
+                || !code
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "*#+".contains(c)))
+        {
+            v.push(
+                "ussd.balance_code",
+                format!("{code:?} is not a USSD code (digits, '*', '#', '+')"),
+            );
+        }
+        if self.ussd.balance_interval_min > 0 && self.ussd.balance_code.is_none() {
+            v.push(
+                "ussd.balance_interval_min",
+                "scheduled balance checks need ussd.balance_code",
+            );
+        }
+        if self.ussd.timeout_ms == 0 {
+            v.push("ussd.timeout_ms", "must be greater than 0");
+        }
+        let s = &self.supervision;
+        for (key, value) in [
+            ("command_timeout_ms", s.command_timeout_ms),
+            ("send_timeout_ms", s.send_timeout_ms),
+            ("poll_interval_ms", s.poll_interval_ms),
+            ("bench_backoff_ms", s.bench_backoff_ms),
+            ("bench_backoff_max_ms", s.bench_backoff_max_ms),
+            ("failures_before_bench", u64::from(s.failures_before_bench)),
+        ] {
+            if value == 0 {
+                v.push(format!("supervision.{key}"), "must be greater than 0");
+            }
+        }
+        if s.bench_backoff_max_ms < s.bench_backoff_ms {
+            v.push(
+                "supervision.bench_backoff_max_ms",
+                format!(
+                    "{} is shorter than supervision.bench_backoff_ms ({})",
+                    s.bench_backoff_max_ms, s.bench_backoff_ms
+                ),
+            );
+        }
+        self.validate_ports(v);
+        self.validate_groups(v);
+    }
+}
+
+impl GatewayConfig {
+    fn validate_ports(&self, v: &mut Violations) {
+        let mut seen: BTreeMap<u16, String> = BTreeMap::new();
+        for (i, p) in self.ports.iter().enumerate() {
+            let at = format!("ports[{i}]");
+            if p.id > crate::ports_spec::MAX_PORT_ID {
+                v.push(
+                    format!("{at}.id"),
+                    format!(
+                        "{} is above the highest port id {}",
+                        p.id,
+                        crate::ports_spec::MAX_PORT_ID
+                    ),
+                );
+            }
+            if let Some(first) = seen.get(&p.id) {
+                v.push(
+                    format!("{at}.id"),
+                    format!("port {} is already defined by {first}", p.id),
+                );
+            } else {
+                seen.insert(p.id, at.clone());
+            }
+            let tcp = matches!(p.device, Device::Tcp { .. });
+            if tcp && p.password.is_none() {
+                v.push(
+                    format!("{at}.password"),
+                    "required for a tcp:// device (Dinstar AT mode)",
+                );
+            }
+            if !tcp && p.password.is_some() {
+                v.push(format!("{at}.password"), "only used with tcp:// devices");
+            }
+            if !tcp && p.module.is_some() {
+                v.push(format!("{at}.module"), "only used with tcp:// devices");
+            }
+            if !BAUD_RATES.contains(&p.baud) {
+                v.push(
+                    format!("{at}.baud"),
+                    format!("{} is not a standard serial speed", p.baud),
+                );
+            }
+            if let Some(pin) = &p.pin
+                && !((4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()))
+            {
+                v.push(format!("{at}.pin"), "must be 4 to 8 digits");
+            }
+            if let Some(smsc) = &p.smsc
+                && !is_phone_number(smsc)
+            {
+                v.push(
+                    format!("{at}.smsc"),
+                    format!("{smsc:?} is not a phone number (optional '+', 3 to 20 digits)"),
+                );
+            }
+        }
+        for (i, d) in self.dinstar_http.iter().enumerate() {
+            let at = format!("dinstar_http[{i}]");
+            if !(d.url.starts_with("http://") || d.url.starts_with("https://")) {
+                v.push(
+                    format!("{at}.url"),
+                    format!("{:?} must start with http:// or https://", d.url),
+                );
+            }
+            if d.user.is_empty() {
+                v.push(format!("{at}.user"), "must not be empty");
+            }
+            for (id, dp) in d.gateway_ids() {
+                if id > crate::ports_spec::MAX_PORT_ID {
+                    v.push(
+                        format!("{at}.ports"),
+                        format!("Dinstar port {dp} gives gateway port {id}, above the highest port id {}", crate::ports_spec::MAX_PORT_ID),
+                    );
+                } else if let Some(first) = seen.get(&id) {
+                    v.push(
+                        format!("{at}.ports"),
+                        format!(
+                            "Dinstar port {dp} gives gateway port {id}, already defined by {first}"
+                        ),
+                    );
+                } else {
+                    seen.insert(id, at.clone());
+                }
+            }
+        }
+    }
+
+    fn validate_groups(&self, v: &mut Violations) {
+        let ids = self.port_ids();
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            let at = format!("groups[{i}]");
+            if g.name.trim().is_empty() {
+                v.push(format!("{at}.name"), "must not be empty");
+            } else if let Some(first) = names.get(g.name.as_str()) {
+                v.push(
+                    format!("{at}.name"),
+                    format!("group {:?} is already defined by groups[{first}]", g.name),
+                );
+            } else {
+                names.insert(&g.name, i);
+            }
+            for port in g.ports.ports() {
+                if !ids.contains_key(port) {
+                    v.push(
+                        format!("{at}.ports"),
+                        format!("port {port} is not defined in [[ports]] or [[dinstar_http]]"),
+                    );
+                }
+            }
+            let caps = [
+                ("max_per_hour", g.max_per_hour),
+                ("max_per_day", g.max_per_day),
+                ("max_per_month", g.max_per_month),
+            ];
+            for (key, cap) in caps {
+                if cap == Some(0) {
+                    v.push(
+                        format!("{at}.{key}"),
+                        "0 would never send; leave the key out for no cap",
+                    );
+                }
+            }
+            for w in caps.windows(2) {
+                if let [(ka, Some(a)), (kb, Some(b))] = w
+                    && a > b
+                {
+                    v.push(format!("{at}.{ka}"), format!("{a} is more than {kb} ({b})"));
+                }
+            }
+            if let (Some(h), None, Some(m)) = (g.max_per_hour, g.max_per_day, g.max_per_month)
+                && h > m
+            {
+                v.push(
+                    format!("{at}.max_per_hour"),
+                    format!("{h} is more than max_per_month ({m})"),
+                );
+            }
+        }
+    }
+}

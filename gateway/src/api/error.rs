@@ -1,0 +1,157 @@
+//! The ONE place where API errors become HTTP: status + `{"error":{"code","message","field"?}}`
+//! (CSV uploads add `"lines":[{"line","message"}]`).
+
+use crate::spool::SpoolError;
+use axum::Json;
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem in one line of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineError {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every error the API returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing or wrong bearer token.
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    /// The body or query could not be read as the expected shape.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A field has a bad value.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field (JSON key / form param / CSV column).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An uploaded file has bad lines; nothing was imported.
+    #[error("the file has {} bad line(s); nothing was imported", .0.len())]
+    BadFile(Vec<LineError>),
+    /// No such resource.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the resource's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else (details are logged, not returned).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A field error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            ApiError::BadFile(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines: Option<&'a [LineError]>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "local API internal error");
+        }
+        let message = self.to_string();
+        let (field, lines) = match &self {
+            ApiError::Invalid { field, .. } => (Some(field.as_str()), None),
+            ApiError::BadFile(lines) => (None, Some(lines.as_slice())),
+            _ => (None, None),
+        };
+        let mut resp = (
+            status,
+            Json(Body {
+                error: Inner {
+                    code,
+                    message,
+                    field,
+                    lines,
+                },
+            }),
+        )
+            .into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+impl From<SpoolError> for ApiError {
+    fn from(e: SpoolError) -> Self {
+        match e {
+            SpoolError::NotFound(id) => ApiError::NotFound(format!("message {id} not found")),
+            SpoolError::Transition { id, source } => ApiError::Conflict(format!(
+                "message {id} is {}; only unknown or failed messages can be requeued",
+                source.from
+            )),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::BadRequest(r.body_text())
+    }
+}

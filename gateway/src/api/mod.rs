@@ -1,0 +1,503 @@
+//! Local HTTP API (axum) over the spool.
+//!
+//! Routes (all but `/health` and `/metrics` need `Authorization: Bearer <token>`, compared in
+//! constant time):
+//! - `POST /api/v1/messages` → `202 {"id","state","duplicate"}`
+//! - `GET /api/v1/messages/{id}` → state, parts, timestamps, error
+//! - `POST /api/v1/messages/{id}/requeue` (unknown/failed only, else 409)
+//! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
+//! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
+//! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
+//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
+//! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
+//!   ([`ports`])
+//! - `GET /health`, `GET /metrics`
+//!
+//! Errors are turned into HTTP in one place: [`error::ApiError`].
+
+pub mod bulk;
+pub mod error;
+pub mod ports;
+pub mod validate;
+
+use crate::clock::Clock;
+use crate::metrics::GatewayMetrics;
+use crate::spool::{MessageState, NewMessage, Spool, Submitted};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use error::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use smsgate_config::GatewayConfig;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// Largest accepted bulk upload.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Longest accepted `validity`, in seconds (the longest SMS validity period, 63 weeks).
+pub const MAX_VALIDITY_S: u64 = 63 * 7 * 24 * 3600;
+
+#[derive(Debug, Clone)]
+struct GroupInfo {
+    name: String,
+    ports: Vec<u16>,
+}
+
+/// Everything the handlers need; cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    spool: Spool,
+    token: Arc<[u8]>,
+    groups: Arc<[GroupInfo]>,
+    ports: Arc<[u16]>,
+    metrics: GatewayMetrics,
+    clock: Arc<dyn Clock>,
+    port_control: crate::ports::PortsHandle,
+    balance_code: Option<Arc<str>>,
+}
+
+impl ApiState {
+    /// State for a validated config; `token` is `config.api.token` (the API must not be
+    /// started without one).
+    pub fn new(
+        spool: Spool,
+        config: &GatewayConfig,
+        token: &str,
+        metrics: GatewayMetrics,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            spool,
+            token: token.as_bytes().into(),
+            groups: config
+                .groups
+                .iter()
+                .map(|g| GroupInfo {
+                    name: g.name.clone(),
+                    ports: g.ports.ports().to_vec(),
+                })
+                .collect(),
+            ports: config.port_ids().keys().copied().collect(),
+            metrics,
+            clock,
+            port_control: crate::ports::PortsHandle::default(),
+            balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
+        }
+    }
+
+    /// Gives the port endpoints access to the running port workers.
+    pub fn with_ports(mut self, ports: crate::ports::PortsHandle) -> Self {
+        self.port_control = ports;
+        self
+    }
+
+    /// The group a message goes to: `group` if given (must exist; `port`, if given, must be
+    /// in it), else the first group containing `port`, else the first group.
+    fn resolve_group(&self, group: Option<&str>, port: Option<u16>) -> Result<String, ApiError> {
+        if let Some(p) = port
+            && !self.ports.contains(&p)
+        {
+            return Err(ApiError::invalid(
+                "port",
+                format!("port {p} is not configured"),
+            ));
+        }
+        let g = match group.map(str::trim).filter(|g| !g.is_empty()) {
+            Some(name) => self.groups.iter().find(|g| g.name == name).ok_or_else(|| {
+                ApiError::invalid("group", format!("group {name:?} is not configured"))
+            })?,
+            None => match port {
+                Some(p) => self
+                    .groups
+                    .iter()
+                    .find(|g| g.ports.contains(&p))
+                    .ok_or_else(|| ApiError::invalid("port", format!("port {p} is in no group")))?,
+                None => self
+                    .groups
+                    .first()
+                    .ok_or_else(|| ApiError::invalid("group", "no [[groups]] are configured"))?,
+            },
+        };
+        if let Some(p) = port
+            && !g.ports.contains(&p)
+        {
+            return Err(ApiError::invalid(
+                "port",
+                format!("port {p} is not in group {:?}", g.name),
+            ));
+        }
+        Ok(g.name.clone())
+    }
+
+    fn count(&self, subs: &[Submitted]) {
+        for (label, n) in [
+            ("duplicate", subs.iter().filter(|s| s.duplicate).count()),
+            (
+                "blocked",
+                subs.iter()
+                    .filter(|s| !s.duplicate && s.state == MessageState::Blocked)
+                    .count(),
+            ),
+            (
+                "queued",
+                subs.iter()
+                    .filter(|s| !s.duplicate && s.state == MessageState::Queued)
+                    .count(),
+            ),
+        ] {
+            if n > 0 {
+                self.metrics.record_submission(label, n as u64);
+            }
+        }
+    }
+}
+
+/// The API router (the caller binds the listener and serves it).
+pub fn router(state: ApiState) -> Router {
+    let protected = Router::new()
+        .route("/api/v1/messages", post(submit))
+        .route("/api/v1/messages/{id}", get(get_message))
+        .route("/api/v1/messages/{id}/requeue", post(requeue))
+        .route("/api/v1/inbound", get(inbound))
+        .route("/api/v1/ports", get(ports::list))
+        .route("/api/v1/ports/{id}/reset", post(ports::reset))
+        .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
+        .route("/api/v1/bulk/messages", post(bulk_messages))
+        .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+        .route("/Integra/resources/SMS/SendSMS", post(integra_send))
+        .route(
+            "/Integra/resources/SMS/SendSMS/{*params}",
+            get(integra_send_in_path).post(integra_send_in_path),
+        )
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .merge(protected)
+        .with_state(state)
+}
+
+async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let ok = presented
+        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
+    if ok {
+        next.run(req).await
+    } else {
+        ApiError::Unauthorized.into_response()
+    }
+}
+
+/// `POST /api/v1/messages` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Recipient.
+    pub to: String,
+    /// Text.
+    pub text: String,
+    /// Group name.
+    pub group: Option<String>,
+    /// Port to pin the message to.
+    pub port: Option<u16>,
+    /// Higher first (default 0).
+    pub priority: Option<i32>,
+    /// Makes a retried submission return the first id.
+    pub idempotency_key: Option<String>,
+    /// Campaign name.
+    pub campaign: Option<String>,
+    /// Seconds the message may wait before it expires.
+    pub validity: Option<u64>,
+}
+
+/// `202` answer to a submission.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    /// Message id.
+    pub id: i64,
+    /// `queued`, `blocked`, or (for a duplicate) the first submission's current state.
+    pub state: MessageState,
+    /// The idempotency key had been used before.
+    pub duplicate: bool,
+}
+
+fn to_new_message(st: &ApiState, r: SubmitRequest) -> Result<NewMessage, ApiError> {
+    let to = validate::phone_number("to", &r.to)?;
+    let text = validate::text("text", &r.text)?;
+    let group = st.resolve_group(r.group.as_deref(), r.port)?;
+    let expires_at = match r.validity {
+        None => None,
+        Some(0) => return Err(ApiError::invalid("validity", "must be at least 1 second")),
+        Some(s) if s > MAX_VALIDITY_S => {
+            return Err(ApiError::invalid(
+                "validity",
+                format!("must be at most {MAX_VALIDITY_S} seconds"),
+            ));
+        }
+        Some(s) => {
+            Some(st.clock.now() + chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX)))
+        }
+    };
+    Ok(NewMessage {
+        to,
+        text,
+        group,
+        port: r.port,
+        priority: r.priority.unwrap_or(0),
+        campaign: validate::label("campaign", r.campaign.as_deref())?,
+        idempotency_key: validate::label("idempotency_key", r.idempotency_key.as_deref())?,
+        expires_at,
+    })
+}
+
+async fn submit(
+    State(st): State<ApiState>,
+    body: Result<Json<SubmitRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Json(req) = body?;
+    let m =
+        to_new_message(&st, req).inspect_err(|_| st.metrics.record_submission("rejected", 1))?;
+    let s = st.spool.call(move |db| db.submit(m)).await?;
+    st.count(&[s]);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            id: s.id,
+            state: s.state,
+            duplicate: s.duplicate,
+        }),
+    ))
+}
+
+async fn get_message(
+    State(st): State<ApiState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Path(id) = id?;
+    let m = st
+        .spool
+        .call(move |db| db.get(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("message {id} not found")))?;
+    Ok(Json(m))
+}
+
+async fn requeue(
+    State(st): State<ApiState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Path(id) = id?;
+    let state = st.spool.call(move |db| db.requeue(id)).await?;
+    Ok(Json(json!({"id": id, "state": state})))
+}
+
+/// `GET /api/v1/inbound` query.
+#[derive(Debug, Deserialize)]
+pub struct InboundQuery {
+    /// Return messages after this cursor (the `next` of the previous page; 0 = from the start).
+    pub since: Option<i64>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+async fn inbound(
+    State(st): State<ApiState>,
+    q: Result<Query<InboundQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q?;
+    let since = q.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::invalid("since", "must not be negative"));
+    }
+    let limit = match q.limit {
+        None => 100,
+        Some(n @ 1..=1000) => n,
+        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 1000")),
+    };
+    let messages = st
+        .spool
+        .call(move |db| db.inbound_since(since, limit))
+        .await?;
+    let next = messages.last().map_or(since, |m| m.id);
+    Ok(Json(json!({"messages": messages, "next": next})))
+}
+
+/// `POST /api/v1/bulk/messages` query.
+#[derive(Debug, Deserialize)]
+pub struct BulkQuery {
+    /// Group for every line (default: the first group).
+    pub group: Option<String>,
+}
+
+async fn bulk_messages(
+    State(st): State<ApiState>,
+    q: Result<Query<BulkQuery>, QueryRejection>,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q?;
+    let group = st.resolve_group(q.group.as_deref(), None)?;
+    let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
+    let msgs: Vec<NewMessage> = rows
+        .into_iter()
+        .map(|r| NewMessage {
+            to: r.to,
+            text: r.text,
+            group: group.clone(),
+            port: None,
+            priority: r.priority,
+            campaign: Some(r.campaign),
+            idempotency_key: None,
+            expires_at: None,
+        })
+        .collect();
+    let subs = st.spool.call(move |db| db.submit_many(msgs)).await?;
+    st.count(&subs);
+    let blocked = subs
+        .iter()
+        .filter(|s| s.state == MessageState::Blocked)
+        .count();
+    let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"imported": ids.len(), "blocked": blocked, "ids": ids})),
+    ))
+}
+
+async fn bulk_blocklist(
+    State(st): State<ApiState>,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let entries = bulk::parse_blocklist(&body).map_err(ApiError::BadFile)?;
+    let n = entries.len();
+    let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
+    Ok(Json(json!({"imported": n, "added": added})))
+}
+
+/// The seed's legacy web-service form.
+#[derive(Debug, Deserialize)]
+pub struct IntegraForm {
+    /// Recipient.
+    pub destination: String,
+    /// Text.
+    pub message: String,
+    /// Campaign.
+    pub campaign: Option<String>,
+    /// Agent who sent it (logged).
+    pub agent: Option<String>,
+}
+
+/// Answers with the same body as `POST /api/v1/messages` (`200`, since legacy clients only
+/// check for success) — the seed does not document the original response body.
+async fn integra_send(
+    State(st): State<ApiState>,
+    form: Result<Form<IntegraForm>, FormRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Form(f) = form?;
+    integra_submit(&st, f).await
+}
+
+/// The seed's third-party form with the parameters in the path:
+/// `/Integra/resources/SMS/SendSMS/destination=099635199&message=Mensaje%20de%20prueba2&api=dongle`
+/// (`api` is ignored: the gateway decides the port).
+async fn integra_send_in_path(
+    State(st): State<ApiState>,
+    uri: axum::http::Uri,
+) -> Result<impl IntoResponse, ApiError> {
+    let params = uri
+        .path()
+        .split_once("/SendSMS/")
+        .map_or("", |(_, p)| p)
+        .to_string();
+    let as_query: axum::http::Uri = format!("/?{params}")
+        .parse()
+        .map_err(|_| ApiError::BadRequest("the SendSMS parameters are not URL-encoded".into()))?;
+    let Query(f) = Query::<IntegraForm>::try_from_uri(&as_query)?;
+    integra_submit(&st, f).await
+}
+
+async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResponse>, ApiError> {
+    tracing::info!(
+        agent = f.agent.as_deref().unwrap_or(""),
+        "legacy SendSMS submission"
+    );
+    let req = SubmitRequest {
+        to: f.destination,
+        text: f.message,
+        group: None,
+        port: None,
+        priority: None,
+        idempotency_key: None,
+        campaign: f.campaign,
+        validity: None,
+    };
+    let m = to_new_message(st, req).map_err(|e| match e {
+        ApiError::Invalid { field, message } => ApiError::Invalid {
+            field: match field.as_str() {
+                "to" => "destination".into(),
+                "text" => "message".into(),
+                _ => field,
+            },
+            message,
+        },
+        other => other,
+    })?;
+    let s = st.spool.call(move |db| db.submit(m)).await?;
+    st.count(&[s]);
+    Ok(Json(SubmitResponse {
+        id: s.id,
+        state: s.state,
+        duplicate: s.duplicate,
+    }))
+}
+
+async fn health(State(st): State<ApiState>) -> Response {
+    match st.spool.call(|db| db.queue_depth()).await {
+        Ok(depth) => {
+            let queued: u64 = depth.iter().map(|(_, n)| n).sum();
+            Json(json!({"status": "ok", "queued": queued})).into_response()
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "error", "error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(st): State<ApiState>) -> Result<Response, ApiError> {
+    let (depth, states) = st
+        .spool
+        .call(|db| Ok((db.queue_depth()?, db.state_counts()?)))
+        .await?;
+    for g in st.groups.iter() {
+        let n = depth
+            .iter()
+            .find(|(name, _)| *name == g.name)
+            .map_or(0, |(_, n)| *n);
+        st.metrics.set_queue_depth(&g.name, n);
+    }
+    for s in MessageState::ALL {
+        let n = states
+            .iter()
+            .find(|(st, _)| *st == s)
+            .map_or(0, |(_, n)| *n);
+        st.metrics.set_state_count(s.as_str(), n);
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+        .into_response())
+}

@@ -1,0 +1,219 @@
+//! The outbound message lifecycle as a pure state machine.
+//!
+//! ```text
+//! queued ──claim──▶ sending ──sent──▶ sent ──delivered──▶ delivered
+//!   │  ▲              │  │               └──delivery_failed──▶ failed
+//!   │  └─retry_later──┘  └──send_failed──▶ failed
+//!   └──expire──▶ expired          sending ──crash_recovered | outcome_unknown──▶ unknown
+//! unknown | failed ──requeue──▶ queued          (blocked is terminal, set at submission)
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// State of an outbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// Waiting for a port.
+    Queued,
+    /// Taken by a port worker; the modem may be transmitting.
+    Sending,
+    /// Every part accepted by the network (SMSC), waiting for delivery reports.
+    Sent,
+    /// Every part reported delivered.
+    Delivered,
+    /// Permanently failed (reason recorded).
+    Failed,
+    /// Validity ran out before it could be sent.
+    Expired,
+    /// Recipient is on the do-not-contact list; never sent.
+    Blocked,
+    /// Was `sending` when the gateway stopped uncleanly; may or may not have gone out.
+    Unknown,
+}
+
+impl MessageState {
+    /// All states (for exhaustive tests and metrics).
+    pub const ALL: [MessageState; 8] = [
+        MessageState::Queued,
+        MessageState::Sending,
+        MessageState::Sent,
+        MessageState::Delivered,
+        MessageState::Failed,
+        MessageState::Expired,
+        MessageState::Blocked,
+        MessageState::Unknown,
+    ];
+
+    /// The name stored in the database and shown by the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Queued => "queued",
+            MessageState::Sending => "sending",
+            MessageState::Sent => "sent",
+            MessageState::Delivered => "delivered",
+            MessageState::Failed => "failed",
+            MessageState::Expired => "expired",
+            MessageState::Blocked => "blocked",
+            MessageState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The state a new submission starts in.
+    pub fn initial(blocked: bool) -> Self {
+        if blocked {
+            MessageState::Blocked
+        } else {
+            MessageState::Queued
+        }
+    }
+}
+
+impl fmt::Display for MessageState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something that happens to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageEvent {
+    /// A port worker took it.
+    Claim,
+    /// The network accepted every part.
+    SendSucceeded,
+    /// A permanent error.
+    SendFailed,
+    /// A retryable error before anything was transmitted: back to the queue (failover).
+    RetryLater,
+    /// Every part's delivery report says delivered.
+    Delivered,
+    /// A delivery report says a part failed.
+    DeliveryFailed,
+    /// Its validity ran out while queued.
+    Expire,
+    /// Found in `sending` at startup.
+    CrashRecovered,
+    /// The send may or may not have gone out (e.g. a timeout after the PDU was transmitted).
+    OutcomeUnknown,
+    /// Operator asked to try again.
+    Requeue,
+}
+
+impl MessageEvent {
+    /// All events (for exhaustive tests).
+    pub const ALL: [MessageEvent; 10] = [
+        MessageEvent::Claim,
+        MessageEvent::SendSucceeded,
+        MessageEvent::SendFailed,
+        MessageEvent::RetryLater,
+        MessageEvent::Delivered,
+        MessageEvent::DeliveryFailed,
+        MessageEvent::Expire,
+        MessageEvent::CrashRecovered,
+        MessageEvent::OutcomeUnknown,
+        MessageEvent::Requeue,
+    ];
+}
+
+/// An event that is not allowed in a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a message in state {from} cannot take event {event:?}")]
+pub struct InvalidTransition {
+    /// The state the message was in.
+    pub from: MessageState,
+    /// The refused event.
+    pub event: MessageEvent,
+}
+
+/// The transition function.
+pub fn apply(state: MessageState, event: MessageEvent) -> Result<MessageState, InvalidTransition> {
+    use MessageEvent as E;
+    use MessageState as S;
+    let next = match (state, event) {
+        (S::Queued, E::Claim) => S::Sending,
+        (S::Queued, E::Expire) => S::Expired,
+        (S::Sending, E::SendSucceeded) => S::Sent,
+        (S::Sending, E::SendFailed) => S::Failed,
+        (S::Sending, E::RetryLater) => S::Queued,
+        (S::Sending, E::CrashRecovered | E::OutcomeUnknown) => S::Unknown,
+        (S::Sent, E::Delivered) => S::Delivered,
+        (S::Sent, E::DeliveryFailed) => S::Failed,
+        (S::Unknown | S::Failed, E::Requeue) => S::Queued,
+        (from, event) => return Err(InvalidTransition { from, event }),
+    };
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MessageEvent as E;
+    use MessageState as S;
+
+    #[test]
+    fn every_state_and_event_pair_has_exactly_the_documented_outcome() {
+        let allowed: &[(S, E, S)] = &[
+            (S::Queued, E::Claim, S::Sending),
+            (S::Queued, E::Expire, S::Expired),
+            (S::Sending, E::SendSucceeded, S::Sent),
+            (S::Sending, E::SendFailed, S::Failed),
+            (S::Sending, E::RetryLater, S::Queued),
+            (S::Sending, E::CrashRecovered, S::Unknown),
+            (S::Sending, E::OutcomeUnknown, S::Unknown),
+            (S::Sent, E::Delivered, S::Delivered),
+            (S::Sent, E::DeliveryFailed, S::Failed),
+            (S::Unknown, E::Requeue, S::Queued),
+            (S::Failed, E::Requeue, S::Queued),
+        ];
+        let mut checked = 0;
+        for s in S::ALL {
+            for e in E::ALL {
+                let want = allowed
+                    .iter()
+                    .find(|(a, b, _)| *a == s && *b == e)
+                    .map(|t| t.2);
+                match (apply(s, e), want) {
+                    (Ok(got), Some(w)) => assert_eq!(got, w, "{s} × {e:?}"),
+                    (Err(err), None) => assert_eq!(err, InvalidTransition { from: s, event: e }),
+                    (got, want) => panic!("{s} × {e:?}: got {got:?}, want {want:?}"),
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 80);
+    }
+
+    #[test]
+    fn delivered_expired_and_blocked_are_terminal() {
+        for s in [S::Delivered, S::Expired, S::Blocked] {
+            for e in E::ALL {
+                assert!(apply(s, e).is_err(), "{s} × {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_found_sending_after_a_crash_is_never_sent_again_without_a_requeue() {
+        let unknown = apply(S::Sending, E::CrashRecovered).unwrap();
+        assert!(apply(unknown, E::Claim).is_err());
+        let queued = apply(unknown, E::Requeue).unwrap();
+        assert_eq!(apply(queued, E::Claim), Ok(S::Sending));
+    }
+
+    #[test]
+    fn stored_names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(S::parse("nope"), None);
+        assert_eq!(S::initial(true), S::Blocked);
+        assert_eq!(S::initial(false), S::Queued);
+    }
+}

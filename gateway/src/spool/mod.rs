@@ -1,0 +1,119 @@
+//! The SQLite spool: durable outbound queue, inbound store, delivery reports, per-SIM counters,
+//! blocklist and the events outbox.
+//!
+//! - [`lifecycle`]: the pure message state machine.
+//! - [`migrations`]: versioned schema (`PRAGMA user_version`).
+//! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
+//! - [`types`]: rows in and out.
+//!
+//! Durability: WAL journal with `synchronous=FULL`, so a transaction is on disk (WAL fsynced)
+//! before `commit` returns, and every API returns only after its commit. A message found
+//! `sending` at open becomes `unknown` and is not sent again until an operator requeues it.
+//!
+//! Async use: [`Spool`] moves the `SpoolDb` onto one dedicated OS thread and sends it closures
+//! over a channel. SQLite allows one writer at a time anyway; a single owner serialises the
+//! writes without lock contention or `SQLITE_BUSY` retries, keeps prepared statements cached
+//! on one connection, never blocks a tokio worker, and keeps the calls in submission order.
+
+pub mod lifecycle;
+pub mod migrations;
+pub mod store;
+pub mod types;
+
+pub use lifecycle::{InvalidTransition, MessageEvent, MessageState};
+pub use store::SpoolDb;
+pub use types::*;
+
+use crate::clock::{Clock, SystemClock};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Spool failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    /// SQLite said no.
+    #[error("spool database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer build.
+    #[error("spool schema version {found} is newer than this build knows ({known})")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: usize,
+        /// Versions this build has.
+        known: usize,
+    },
+    /// No such message.
+    #[error("message {0} not found")]
+    NotFound(i64),
+    /// The event is not allowed in the message's state.
+    #[error("message {id}: {source}")]
+    Transition {
+        /// Message id.
+        id: i64,
+        /// Which transition was refused.
+        #[source]
+        source: InvalidTransition,
+    },
+    /// A static transition of the lifecycle was refused (a programming error).
+    #[error(transparent)]
+    Lifecycle(#[from] InvalidTransition),
+    /// Stored data is not what this build wrote.
+    #[error("spool data is inconsistent: {0}")]
+    Corrupt(String),
+    /// The spool thread has stopped.
+    #[error("the spool thread has stopped")]
+    Closed,
+}
+
+type Job = Box<dyn FnOnce(&mut SpoolDb) + Send>;
+
+/// Async handle to the spool (cheap to clone); all calls run on the spool's own thread.
+#[derive(Clone)]
+pub struct Spool {
+    tx: std::sync::mpsc::Sender<Job>,
+    recovered: Arc<[i64]>,
+}
+
+impl Spool {
+    /// Opens the spool at `path` with the system clock.
+    pub fn open(path: &Path) -> Result<Spool, SpoolError> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// Opens the spool at `path` (migrations and crash recovery run before this returns) and
+    /// starts its thread; the thread ends when the last handle is dropped.
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Spool, SpoolError> {
+        let mut db = SpoolDb::open(path, clock)?;
+        let recovered: Arc<[i64]> = db.recovered_at_open().into();
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("smsgate-spool".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut db);
+                }
+            })
+            .map_err(|e| SpoolError::Corrupt(format!("cannot start the spool thread: {e}")))?;
+        Ok(Spool { tx, recovered })
+    }
+
+    /// Ids turned from `sending` into `unknown` at open.
+    pub fn recovered_at_open(&self) -> &[i64] {
+        &self.recovered
+    }
+
+    /// Runs `f` on the spool thread and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, SpoolError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut SpoolDb) -> Result<R, SpoolError> + Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Box::new(move |db| {
+                let _ = done.send(f(db));
+            }))
+            .map_err(|_| SpoolError::Closed)?;
+        result.await.map_err(|_| SpoolError::Closed)?
+    }
+}

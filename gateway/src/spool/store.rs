@@ -1,0 +1,839 @@
+//! The synchronous spool: one rusqlite connection and every operation as one transaction.
+
+use super::SpoolError;
+use super::lifecycle::{MessageEvent, MessageState, apply};
+use super::migrations::migrate;
+use super::types::*;
+use crate::clock::Clock;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The spool database (synchronous). Use [`super::Spool`] from async code.
+pub struct SpoolDb {
+    conn: Connection,
+    clock: Arc<dyn Clock>,
+    recovered: Vec<i64>,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn opt_from_ms(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.map(from_ms)
+}
+
+fn state_of(s: &str) -> Result<MessageState, SpoolError> {
+    MessageState::parse(s)
+        .ok_or_else(|| SpoolError::Corrupt(format!("unknown message state {s:?}")))
+}
+
+fn push_event(
+    tx: &rusqlite::Transaction<'_>,
+    kind: &str,
+    payload: serde_json::Value,
+    now: i64,
+) -> Result<(), SpoolError> {
+    tx.execute(
+        "INSERT INTO events (kind, payload, created_at) VALUES (?1, ?2, ?3)",
+        params![kind, payload.to_string(), now],
+    )?;
+    Ok(())
+}
+
+impl SpoolDb {
+    /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
+    /// migrations applied, then crash recovery: every message still `sending` becomes `unknown`.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, SpoolError> {
+        let mut conn = Connection::open(path)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(SpoolError::Corrupt(format!(
+                "cannot enable WAL journal (got {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        let mut db = SpoolDb {
+            conn,
+            clock,
+            recovered: Vec::new(),
+        };
+        db.recovered = db.recover_in_flight()?;
+        Ok(db)
+    }
+
+    /// The connection's `(journal_mode, synchronous)` pragmas (`("wal", 2)` = WAL + FULL).
+    pub fn durability(&self) -> Result<(String, i64), SpoolError> {
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let sync: i64 = self
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        Ok((mode, sync))
+    }
+
+    /// Ids turned from `sending` into `unknown` when this database was opened.
+    pub fn recovered_at_open(&self) -> &[i64] {
+        &self.recovered
+    }
+
+    fn now(&self) -> i64 {
+        ms(self.clock.now())
+    }
+
+    fn recover_in_flight(&mut self) -> Result<Vec<i64>, SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<i64> = {
+            let mut st =
+                tx.prepare("SELECT id FROM messages WHERE state = 'sending' ORDER BY id")?;
+            st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
+        let next = apply(MessageState::Sending, MessageEvent::CrashRecovered)?;
+        for id in &ids {
+            tx.execute(
+                "UPDATE messages SET state = ?2, error = 'gateway stopped while sending', updated_at = ?3 WHERE id = ?1",
+                params![id, next.as_str(), now],
+            )?;
+            push_event(
+                &tx,
+                "message.state",
+                json!({"id": id, "state": next, "error": "gateway stopped while sending"}),
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Stores one submission (see [`SpoolDb::submit_many`]).
+    pub fn submit(&mut self, m: NewMessage) -> Result<Submitted, SpoolError> {
+        let mut v = self.submit_many(vec![m])?;
+        v.pop()
+            .ok_or_else(|| SpoolError::Corrupt("submission vanished".into()))
+    }
+
+    /// Stores submissions in ONE transaction (all or nothing). A message whose idempotency key
+    /// is already stored is not stored again: its first id is returned with `duplicate = true`.
+    /// A recipient on the blocklist (globally or for the message's campaign) is stored as
+    /// `blocked`. Returns after the commit: an `Ok` means the messages are durable.
+    pub fn submit_many(&mut self, msgs: Vec<NewMessage>) -> Result<Vec<Submitted>, SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            if let Some(key) = &m.idempotency_key {
+                let existing = tx
+                    .query_row(
+                        "SELECT id, state FROM messages WHERE idempotency_key = ?1",
+                        [key],
+                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                    )
+                    .optional()?;
+                if let Some((id, state)) = existing {
+                    out.push(Submitted {
+                        id,
+                        state: state_of(&state)?,
+                        duplicate: true,
+                    });
+                    continue;
+                }
+            }
+            let blocked = is_blocked_tx(&tx, &m.to, m.campaign.as_deref())?;
+            let state = MessageState::initial(blocked);
+            tx.execute(
+                "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                params![
+                    m.to,
+                    m.text,
+                    m.group,
+                    m.port,
+                    m.priority,
+                    m.campaign,
+                    m.idempotency_key,
+                    state.as_str(),
+                    blocked.then_some("recipient is on the do-not-contact list"),
+                    now,
+                    m.expires_at.map(ms),
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            push_event(
+                &tx,
+                "message.accepted",
+                json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state}),
+                now,
+            )?;
+            out.push(Submitted {
+                id,
+                state,
+                duplicate: false,
+            });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Atomically takes the next message of `group` for `port`: highest priority first, FIFO
+    /// within a priority, skipping messages pinned to another port, expired ones, and ones
+    /// waiting for a retry time. The `UPDATE … RETURNING` runs in one immediate transaction,
+    /// so two workers (even in two processes) never take the same message.
+    pub fn claim_next(&mut self, group: &str, port: u16) -> Result<Option<Claimed>, SpoolError> {
+        self.claim_where(
+            "state = 'queued' AND grp = ?1 AND (pinned_port IS NULL OR pinned_port = ?2)
+             AND (expires_at IS NULL OR expires_at > ?3) AND (not_before IS NULL OR not_before <= ?3)
+             ORDER BY priority DESC, id LIMIT 1",
+            params![group, port, self.now()],
+            port,
+        )
+    }
+
+    /// Atomically takes message `id` for `port` if it is still queued and claimable (used by
+    /// strategies that choose the message before the port, e.g. sticky).
+    pub fn claim(&mut self, id: i64, port: u16) -> Result<Option<Claimed>, SpoolError> {
+        self.claim_where(
+            "state = 'queued' AND id = ?1 AND (pinned_port IS NULL OR pinned_port = ?2)
+             AND (expires_at IS NULL OR expires_at > ?3) AND (not_before IS NULL OR not_before <= ?3)",
+            params![id, port, self.now()],
+            port,
+        )
+    }
+
+    fn claim_where(
+        &mut self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+        port: u16,
+    ) -> Result<Option<Claimed>, SpoolError> {
+        let now = self.now();
+        let next = apply(MessageState::Queued, MessageEvent::Claim)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sql = format!(
+            "UPDATE messages SET state = '{}', port = {port}, attempts = attempts + 1, updated_at = {now}
+             WHERE id = (SELECT id FROM messages WHERE {filter})
+             RETURNING id, recipient, text, grp, priority, campaign, attempts",
+            next.as_str()
+        );
+        let claimed = tx
+            .query_row(&sql, args, |r| {
+                Ok(Claimed {
+                    id: r.get(0)?,
+                    to: r.get(1)?,
+                    text: r.get(2)?,
+                    group: r.get(3)?,
+                    priority: r.get(4)?,
+                    campaign: r.get(5)?,
+                    attempts: r.get(6)?,
+                    port,
+                })
+            })
+            .optional()?;
+        if let Some(c) = &claimed {
+            push_event(
+                &tx,
+                "message.state",
+                json!({"id": c.id, "state": next, "port": port}),
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// Up to `limit` claimable messages of `group`, in claim order, without taking them.
+    pub fn peek_queued(&mut self, group: &str, limit: u32) -> Result<Vec<Claimed>, SpoolError> {
+        let now = self.now();
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, recipient, text, grp, priority, campaign, attempts, pinned_port FROM messages
+             WHERE state = 'queued' AND grp = ?1 AND (expires_at IS NULL OR expires_at > ?2)
+             AND (not_before IS NULL OR not_before <= ?2) ORDER BY priority DESC, id LIMIT ?3",
+        )?;
+        let rows = st
+            .query_map(params![group, now, limit], |r| {
+                Ok(Claimed {
+                    id: r.get(0)?,
+                    to: r.get(1)?,
+                    text: r.get(2)?,
+                    group: r.get(3)?,
+                    priority: r.get(4)?,
+                    campaign: r.get(5)?,
+                    attempts: r.get(6)?,
+                    port: r.get::<_, Option<u16>>(7)?.unwrap_or(u16::MAX),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn transition(
+        tx: &rusqlite::Transaction<'_>,
+        id: i64,
+        event: MessageEvent,
+    ) -> Result<MessageState, SpoolError> {
+        let state: String = tx
+            .query_row("SELECT state FROM messages WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(SpoolError::NotFound(id))?;
+        let from = state_of(&state)?;
+        apply(from, event).map_err(|source| SpoolError::Transition { id, source })
+    }
+
+    /// The network accepted every part: the message becomes `sent` and its parts are recorded
+    /// (port, message reference) for delivery-report matching.
+    pub fn mark_sent(&mut self, id: i64, parts: &[SentPart]) -> Result<(), SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next = Self::transition(&tx, id, MessageEvent::SendSucceeded)?;
+        for p in parts {
+            tx.execute(
+                "INSERT OR REPLACE INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, 'sent', ?5)",
+                params![id, p.seq, p.port, p.reference, now],
+            )?;
+        }
+        tx.execute(
+            "UPDATE messages SET state = ?2, error = NULL, sent_at = ?3, updated_at = ?3 WHERE id = ?1",
+            params![id, next.as_str(), now],
+        )?;
+        push_event(
+            &tx,
+            "message.state",
+            json!({"id": id, "state": next, "parts": parts.len()}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The send may or may not have reached the network (a timeout or failure after a PDU
+    /// went out): the message becomes `unknown` with `reason` and is never resent
+    /// automatically (an operator may requeue it). `parts` are the parts known to have been
+    /// accepted (recorded as `sent`, so their delivery reports still match).
+    pub fn mark_unknown(
+        &mut self,
+        id: i64,
+        reason: &str,
+        parts: &[SentPart],
+    ) -> Result<(), SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next = Self::transition(&tx, id, MessageEvent::OutcomeUnknown)?;
+        for p in parts {
+            tx.execute(
+                "INSERT OR REPLACE INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, 'sent', ?5)",
+                params![id, p.seq, p.port, p.reference, now],
+            )?;
+        }
+        tx.execute(
+            "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, next.as_str(), reason, now],
+        )?;
+        push_event(
+            &tx,
+            "message.state",
+            json!({"id": id, "state": next, "error": reason, "parts": parts.len()}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A permanent error: the message becomes `failed` with `reason`.
+    pub fn mark_failed(&mut self, id: i64, reason: &str) -> Result<(), SpoolError> {
+        self.simple_transition(id, MessageEvent::SendFailed, Some(reason), None)
+    }
+
+    /// A retryable error before anything was transmitted: back to `queued`, not claimable
+    /// before `not_before` (failover to another port of the group with backoff).
+    pub fn retry_later(
+        &mut self,
+        id: i64,
+        reason: &str,
+        not_before: DateTime<Utc>,
+    ) -> Result<(), SpoolError> {
+        self.simple_transition(id, MessageEvent::RetryLater, Some(reason), Some(not_before))
+    }
+
+    /// Operator action for `unknown`/`failed` messages: back to `queued` (parts forgotten).
+    pub fn requeue(&mut self, id: i64) -> Result<MessageState, SpoolError> {
+        self.simple_transition(id, MessageEvent::Requeue, None, None)?;
+        Ok(MessageState::Queued)
+    }
+
+    fn simple_transition(
+        &mut self,
+        id: i64,
+        event: MessageEvent,
+        error: Option<&str>,
+        not_before: Option<DateTime<Utc>>,
+    ) -> Result<(), SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next = Self::transition(&tx, id, event)?;
+        let done = matches!(
+            next,
+            MessageState::Failed | MessageState::Expired | MessageState::Delivered
+        );
+        if event == MessageEvent::Requeue {
+            tx.execute("DELETE FROM parts WHERE message_id = ?1", [id])?;
+        }
+        tx.execute(
+            "UPDATE messages SET state = ?2, error = ?3, not_before = ?4, updated_at = ?5,
+             done_at = CASE WHEN ?6 THEN ?5 ELSE NULL END,
+             port = CASE WHEN ?2 = 'queued' THEN NULL ELSE port END WHERE id = ?1",
+            params![id, next.as_str(), error, not_before.map(ms), now, done],
+        )?;
+        push_event(
+            &tx,
+            "message.state",
+            json!({"id": id, "state": next, "error": error}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks every queued message whose validity has run out as `expired`; returns how many.
+    pub fn expire_due(&mut self) -> Result<usize, SpoolError> {
+        let now = self.now();
+        let next = apply(MessageState::Queued, MessageEvent::Expire)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<i64> = {
+            let mut st = tx.prepare(
+                "UPDATE messages SET state = ?1, error = 'validity period ran out before sending', updated_at = ?2, done_at = ?2
+                 WHERE state = 'queued' AND expires_at IS NOT NULL AND expires_at <= ?2 RETURNING id",
+            )?;
+            st.query_map(params![next.as_str(), now], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            push_event(&tx, "message.state", json!({"id": id, "state": next}), now)?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// Records a delivery report and matches it to the part sent on `port` with message
+    /// reference `reference` (references wrap at 256, so only parts sent within `window` count)
+    /// to `recipient` (compared with [`super::types::number_tail`], so national and
+    /// international forms match). When every part is delivered the message becomes `delivered`; a failed part
+    /// fails the message. Returns the matched message id and its state.
+    pub fn record_delivery_report(
+        &mut self,
+        report: &DeliveryReport,
+        window: chrono::Duration,
+    ) -> Result<Option<(i64, MessageState)>, SpoolError> {
+        let now = self.now();
+        let since = ms(report.received_at - window);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tail = super::types::number_tail(&report.recipient);
+        let candidates: Vec<(i64, u16, String)> = {
+            let mut st = tx.prepare(
+                "SELECT p.message_id, p.seq, m.recipient FROM parts p JOIN messages m ON m.id = p.message_id
+                 WHERE p.port = ?1 AND p.reference = ?2 AND p.state = 'sent' AND p.updated_at >= ?3
+                 ORDER BY p.updated_at DESC, p.message_id DESC",
+            )?;
+            st.query_map(params![report.port, report.reference, since], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let matched = candidates
+            .into_iter()
+            .find(|(_, _, to)| super::types::number_tail(to) == tail);
+        let mut result = None;
+        if let Some((id, seq, _)) = matched {
+            let part_state = match report.status {
+                DeliveryStatus::Delivered => Some("delivered"),
+                DeliveryStatus::Failed => Some("failed"),
+                DeliveryStatus::Pending => None,
+            };
+            if let Some(ps) = part_state {
+                tx.execute(
+                    "UPDATE parts SET state = ?3, updated_at = ?4 WHERE message_id = ?1 AND seq = ?2",
+                    params![id, seq, ps, now],
+                )?;
+            }
+            let (total, delivered, failed): (i64, i64, i64) = tx.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(state = 'delivered'), 0), COALESCE(SUM(state = 'failed'), 0) FROM parts WHERE message_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let event = if failed > 0 {
+                Some(MessageEvent::DeliveryFailed)
+            } else if delivered == total {
+                Some(MessageEvent::Delivered)
+            } else {
+                None
+            };
+            let state: String =
+                tx.query_row("SELECT state FROM messages WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            let mut state = state_of(&state)?;
+            if let Some(ev) = event
+                && let Ok(next) = apply(state, ev)
+            {
+                let error =
+                    (ev == MessageEvent::DeliveryFailed).then_some("delivery report: failed");
+                tx.execute(
+                    "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4, done_at = ?4 WHERE id = ?1",
+                    params![id, next.as_str(), error, now],
+                )?;
+                push_event(
+                    &tx,
+                    "message.state",
+                    json!({"id": id, "state": next, "error": error}),
+                    now,
+                )?;
+                state = next;
+            }
+            result = Some((id, state));
+            tx.execute(
+                "INSERT INTO delivery_reports (port, reference, recipient, status, message_id, part_seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![report.port, report.reference, report.recipient, report.status.as_str(), id, seq, ms(report.received_at)],
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO delivery_reports (port, reference, recipient, status, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![report.port, report.reference, report.recipient, report.status.as_str(), ms(report.received_at)],
+            )?;
+        }
+        push_event(
+            &tx,
+            "delivery.report",
+            json!({"port": report.port, "reference": report.reference, "recipient": report.recipient,
+                   "status": report.status.as_str(), "message_id": result.map(|r| r.0)}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// A message with its parts.
+    pub fn get(&mut self, id: i64) -> Result<Option<Message>, SpoolError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, recipient, text, grp, pinned_port, priority, campaign, state, error, port, attempts,
+                        created_at, updated_at, expires_at, sent_at, done_at, idempotency_key
+                 FROM messages WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        Message {
+                            id: r.get(0)?,
+                            to: r.get(1)?,
+                            text: r.get(2)?,
+                            group: r.get(3)?,
+                            pinned_port: r.get(4)?,
+                            priority: r.get(5)?,
+                            campaign: r.get(6)?,
+                            state: MessageState::Queued,
+                            error: r.get(8)?,
+                            port: r.get(9)?,
+                            attempts: r.get(10)?,
+                            created_at: from_ms(r.get(11)?),
+                            updated_at: from_ms(r.get(12)?),
+                            expires_at: opt_from_ms(r.get(13)?),
+                            sent_at: opt_from_ms(r.get(14)?),
+                            done_at: opt_from_ms(r.get(15)?),
+                            idempotency_key: r.get(16)?,
+                            parts: Vec::new(),
+                        },
+                        r.get::<_, String>(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((mut m, state)) = row else {
+            return Ok(None);
+        };
+        m.state = state_of(&state)?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT seq, port, reference, state, error, updated_at FROM parts WHERE message_id = ?1 ORDER BY seq",
+        )?;
+        m.parts = st
+            .query_map([id], |r| {
+                Ok(Part {
+                    seq: r.get(0)?,
+                    port: r.get(1)?,
+                    reference: r.get(2)?,
+                    state: r.get(3)?,
+                    error: r.get(4)?,
+                    updated_at: from_ms(r.get(5)?),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(m))
+    }
+
+    /// Stores a received (reassembled) SMS. Delete it from the SIM only after this returns.
+    /// The same message read again (same port, sender, SMSC time stamp and text — e.g. after a
+    /// crash between this commit and the deletion from the SIM) is not stored twice: the first
+    /// id is returned and no event is written.
+    pub fn store_inbound(&mut self, m: &NewInbound) -> Result<i64, SpoolError> {
+        let now = self.now();
+        let keyword = Keyword::detect(&m.text);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(sent) = m.sent_at {
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM inbound WHERE port = ?1 AND sender = ?2 AND sent_at = ?3 AND text = ?4",
+                    params![m.port, m.from, ms(sent), m.text],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = existing {
+                return Ok(id);
+            }
+        }
+        tx.execute(
+            "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
+        )?;
+        let id = tx.last_insert_rowid();
+        push_event(
+            &tx,
+            "inbound.received",
+            json!({"id": id, "from": m.from, "port": m.port, "sim": m.sim, "text": m.text,
+                   "keyword": keyword.map(Keyword::as_str), "received_at": m.received_at}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Inbound messages with id > `cursor`, oldest first, at most `limit`.
+    pub fn inbound_since(
+        &mut self,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Vec<InboundMessage>, SpoolError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, sender, port, sim, text, keyword, sent_at, received_at FROM inbound WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map(params![cursor, limit], |r| {
+                Ok(InboundMessage {
+                    id: r.get(0)?,
+                    from: r.get(1)?,
+                    port: r.get(2)?,
+                    sim: r.get(3)?,
+                    text: r.get(4)?,
+                    keyword: r
+                        .get::<_, Option<String>>(5)?
+                        .as_deref()
+                        .and_then(Keyword::parse),
+                    sent_at: opt_from_ms(r.get(6)?),
+                    received_at: from_ms(r.get(7)?),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Adds do-not-contact entries in one transaction (`campaign = None`: every campaign).
+    /// Returns how many were new.
+    pub fn block_numbers(&mut self, entries: &[BlockEntry]) -> Result<usize, SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        for e in entries {
+            added += tx.execute(
+                "INSERT OR IGNORE INTO blocklist (number, campaign, added_at, tail) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    e.number,
+                    e.campaign.as_deref().unwrap_or(""),
+                    now,
+                    super::types::number_tail(&e.number)
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Whether `number` must not be contacted (globally or for `campaign`). Numbers match when
+    /// equal or when their last 8 digits agree (national and international forms of one
+    /// number); this errs on the side of not contacting.
+    pub fn is_blocked(&mut self, number: &str, campaign: Option<&str>) -> Result<bool, SpoolError> {
+        let tx = self.conn.transaction()?;
+        let b = is_blocked_tx(&tx, number, campaign)?;
+        tx.commit()?;
+        Ok(b)
+    }
+
+    /// Sends counted for `sim` in each of the given windows.
+    pub fn sim_counts(
+        &mut self,
+        sim: &str,
+        windows: &WindowKeys,
+    ) -> Result<WindowCounts, SpoolError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT count FROM sim_counters WHERE sim = ?1 AND window = ?2")?;
+        let mut get = |w: &str| -> Result<u32, SpoolError> {
+            Ok(st
+                .query_row(params![sim, w], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0))
+        };
+        Ok(WindowCounts {
+            hour: get(&windows.hour)?,
+            day: get(&windows.day)?,
+            month: get(&windows.month)?,
+        })
+    }
+
+    /// Counts one send for `sim` in each window (older windows of that SIM are dropped).
+    pub fn count_send(
+        &mut self,
+        sim: &str,
+        windows: &WindowKeys,
+    ) -> Result<WindowCounts, SpoolError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
+            params![sim, windows.hour, windows.day, windows.month],
+        )?;
+        for w in [&windows.hour, &windows.day, &windows.month] {
+            tx.execute(
+                "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
+                params![sim, w],
+            )?;
+        }
+        tx.commit()?;
+        self.sim_counts(sim, windows)
+    }
+
+    /// The oldest `limit` unacknowledged outbox events.
+    pub fn peek_events(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, SpoolError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, kind, payload, created_at FROM events ORDER BY id LIMIT ?1",
+        )?;
+        let rows = st
+            .query_map([limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, kind, payload, at)| {
+                Ok(OutboxEvent {
+                    id,
+                    kind,
+                    payload: serde_json::from_str(&payload)
+                        .map_err(|e| SpoolError::Corrupt(format!("event {id} payload: {e}")))?,
+                    created_at: from_ms(at),
+                })
+            })
+            .collect()
+    }
+
+    /// Removes every event with id ≤ `up_to`; returns how many. Ids never repeat (AUTOINCREMENT).
+    pub fn ack_events(&mut self, up_to: i64) -> Result<usize, SpoolError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM events WHERE id <= ?1", [up_to])?)
+    }
+
+    /// Deletes messages that reached a final state (`delivered`, `failed`, `expired`,
+    /// `blocked`) before `before`, with their parts, and delivery reports received before it.
+    /// Their idempotency keys are forgotten with them. Returns `(messages, reports)` deleted.
+    pub fn prune_finished(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), SpoolError> {
+        let cut = ms(before);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let finished = "state IN ('delivered', 'failed', 'expired', 'blocked') AND updated_at < ?1";
+        tx.execute(
+            &format!(
+                "DELETE FROM parts WHERE message_id IN (SELECT id FROM messages WHERE {finished})"
+            ),
+            [cut],
+        )?;
+        let messages = tx.execute(&format!("DELETE FROM messages WHERE {finished}"), [cut])?;
+        let reports = tx.execute("DELETE FROM delivery_reports WHERE received_at < ?1", [cut])?;
+        tx.commit()?;
+        Ok((messages, reports))
+    }
+
+    /// Queued messages per group (for metrics).
+    pub fn queue_depth(&mut self) -> Result<Vec<(String, u64)>, SpoolError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT grp, COUNT(*) FROM messages WHERE state = 'queued' GROUP BY grp ORDER BY grp",
+        )?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Messages per state (for metrics).
+    pub fn state_counts(&mut self) -> Result<Vec<(MessageState, u64)>, SpoolError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM messages GROUP BY state ORDER BY state")?;
+        let rows: Vec<(String, u64)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(s, n)| Ok((state_of(&s)?, n)))
+            .collect()
+    }
+}
+
+fn is_blocked_tx(
+    tx: &rusqlite::Transaction<'_>,
+    number: &str,
+    campaign: Option<&str>,
+) -> Result<bool, SpoolError> {
+    let n: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM blocklist WHERE (number = ?1 OR tail = ?3) AND (campaign = '' OR campaign = ?2)",
+        params![number, campaign.unwrap_or(""), super::types::number_tail(number)],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
