@@ -1,1 +1,30 @@
 //! MQTT wire contract between gateways and the hub: topics, versioned JSON payloads, acks.
+//!
+//! No I/O lives here: both sides (the gateway's MQTT client and the hub's broker link) depend on
+//! this crate and only move bytes; meaning is decided here.
+//!
+//! Layout:
+//! - [`topic`]: the topic tree `smsgate/v1/gw/{gateway_id}/…`, building and parsing topics,
+//!   subscription filters and the per-gateway access rule ([`topic::gateway_may`]).
+//! - [`msg`]: the JSON payloads. Gateway → hub messages are [`Up`] (inbound, status, dlr, ports,
+//!   heartbeat, ack); hub → gateway commands are [`Down`] (send, cancel, config, reset, ussd, ack);
+//!   the retained presence message is [`State`]. Every payload carries a unique `id` (UUID v7)
+//!   and the contract version `v` it was written in.
+//! - [`version`]: the versions this build speaks and the negotiation rule.
+//! - [`examples`]: one example of every topic and payload; `docs/mqtt.md` shows exactly these
+//!   and a test checks that the document and the code agree.
+//!
+//! Compatibility rules: unknown JSON fields are ignored, new fields are always optional, a
+//! message kind one side does not know is acknowledged with [`AckOutcome::Unsupported`].
+
+pub mod examples;
+pub mod msg;
+pub mod topic;
+pub mod version;
+
+pub use msg::{
+    Ack, AckOutcome, Cancel, ConfigPatch, DecodeError, Delivery, DeliveryState, Down, Heartbeat,
+    Inbound, PortInfo, Ports, Reset, Send, SendState, State, Status, Up, Ussd,
+};
+pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
+pub use version::{SUPPORTED_VERSIONS, negotiate};

@@ -1,0 +1,438 @@
+//! The single authorization chokepoint.
+//!
+//! Every operation of [`Hub`](crate::Hub) that acts for someone takes an [`Actor`] (built only
+//! by authentication: session or API key) and calls [`authorize`] with the [`Action`] and the
+//! [`Target`] (the organisation owning the resource). Store queries that list data take a
+//! [`Scope`], which only `authorize` can build, so a query cannot forget to be scoped.
+//!
+//! Rules:
+//! - a resource outside the actor's subtree (its organisation path does not start with the
+//!   actor's) is [`Denied::NotFound`] — a foreign id looks exactly like a missing one;
+//! - inside the subtree, an action the role may not do is [`Denied::Forbidden`];
+//! - agents and plain users see only their own conversations (assigned to them, or in a queue
+//!   they belong to, for agents); others are [`Denied::NotFound`].
+
+use uuid::Uuid;
+
+use crate::model::{Org, OrgKind, Role};
+
+/// Who is acting: a logged-in user or a tenant API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    User(Uuid),
+    ApiKey(Uuid),
+}
+
+/// An authenticated caller. Built only by the hub's authentication functions.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    principal: Principal,
+    org: Org,
+    role: Role,
+}
+
+impl Actor {
+    pub(crate) fn new(principal: Principal, org: Org, role: Role) -> Self {
+        Self {
+            principal,
+            org,
+            role,
+        }
+    }
+    pub fn principal(&self) -> Principal {
+        self.principal
+    }
+    pub fn org(&self) -> &Org {
+        &self.org
+    }
+    /// The role; API keys act with the tenant-level `User` role's messaging rights.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User(id) => Some(id),
+            Principal::ApiKey(_) => None,
+        }
+    }
+}
+
+/// Everything the API can do, as far as permission is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ViewOrg,
+    /// Create a reseller under the target organisation.
+    CreateReseller,
+    /// Create a tenant under the target organisation.
+    CreateTenant,
+    ViewUser,
+    ManageUser,
+    /// Change one's own name and password (target: [`Target::User`] naming the caller).
+    EditSelf,
+    ViewGateway,
+    ManageGateway,
+    ViewChannel,
+    /// Create a channel (a SIM on a gateway port): platform operator only.
+    CreateChannel,
+    /// Hand a channel down (or take it back) within the hierarchy.
+    DistributeChannel,
+    /// Set a channel's destination.
+    ConfigureChannel,
+    ViewQueue,
+    ManageQueue,
+    ViewContact,
+    ManageContact,
+    ViewInteraction,
+    /// Start a new outbound conversation.
+    StartConversation,
+    /// Reply in an existing conversation.
+    Reply,
+    /// Transfer a conversation to a team member.
+    Transfer,
+    /// Pause / close / reopen, mark read.
+    ChangeInteraction,
+    ViewOptOut,
+    ManageOptOut,
+    ManageApiKeys,
+    WatchEvents,
+}
+
+/// What the action is about: the organisation owning it, and for conversations whether it is
+/// the actor's own (assigned to them or in one of their queues).
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Org(&'a Org),
+    Conversation { org: &'a Org, personal: bool },
+    User { org: &'a Org, user_id: Uuid },
+}
+
+impl Target<'_> {
+    fn org(&self) -> &Org {
+        match self {
+            Target::Org(o) | Target::Conversation { org: o, .. } | Target::User { org: o, .. } => o,
+        }
+    }
+}
+
+/// Proof that an action was authorized, and the limits for listing queries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    path: String,
+    personal: Option<Uuid>,
+}
+
+impl Scope {
+    /// Rows whose organisation path starts with this prefix are in scope.
+    pub fn path_prefix(&self) -> &str {
+        &self.path
+    }
+    /// When set, only conversations assigned to this user or in one of their queues.
+    pub fn personal_user(&self) -> Option<Uuid> {
+        self.personal
+    }
+    /// Whether an organisation path is inside this scope.
+    pub fn contains_path(&self, path: &str) -> bool {
+        path.starts_with(&self.path)
+    }
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// Outside the caller's reach; indistinguishable from a missing resource.
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+}
+
+fn role_allows(actor: &Actor, action: Action) -> bool {
+    use Action::*;
+    if action == EditSelf {
+        return matches!(actor.principal, Principal::User(_));
+    }
+    if let Principal::ApiKey(_) = actor.principal {
+        return matches!(
+            action,
+            ViewOrg
+                | ViewChannel
+                | ViewContact
+                | ManageContact
+                | ViewInteraction
+                | StartConversation
+                | Reply
+                | ChangeInteraction
+                | ViewOptOut
+                | ManageOptOut
+                | WatchEvents
+        );
+    }
+    match actor.role {
+        Role::PlatformAdmin => true,
+        Role::ResellerAdmin => match action {
+            ManageGateway | CreateChannel | ViewGateway => false,
+            CreateReseller => actor.org.kind == OrgKind::ResellerL1,
+            _ => true,
+        },
+        Role::TenantAdmin => !matches!(
+            action,
+            CreateReseller
+                | CreateTenant
+                | ViewGateway
+                | ManageGateway
+                | CreateChannel
+                | DistributeChannel
+        ),
+        Role::Manager => matches!(
+            action,
+            ViewOrg
+                | ViewUser
+                | ViewChannel
+                | ViewQueue
+                | ViewContact
+                | ManageContact
+                | ViewInteraction
+                | Reply
+                | Transfer
+                | ChangeInteraction
+                | ViewOptOut
+                | ManageOptOut
+                | WatchEvents
+        ),
+        Role::Agent => matches!(
+            action,
+            ViewOrg
+                | ViewChannel
+                | ViewContact
+                | ViewInteraction
+                | Reply
+                | Transfer
+                | ChangeInteraction
+                | WatchEvents
+        ),
+        Role::User => matches!(
+            action,
+            ViewOrg
+                | ViewChannel
+                | ViewContact
+                | ManageContact
+                | ViewInteraction
+                | StartConversation
+                | Reply
+                | ChangeInteraction
+                | ViewOptOut
+                | ManageOptOut
+                | WatchEvents
+        ),
+    }
+}
+
+/// Conversations of agents and plain users are limited to their own.
+fn limited_to_own_conversations(actor: &Actor) -> bool {
+    matches!(actor.principal, Principal::User(_)) && matches!(actor.role, Role::Agent | Role::User)
+}
+
+/// The chokepoint. See the module documentation for the rules.
+pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<Scope, Denied> {
+    let org = target.org();
+    if !org.path.starts_with(&actor.org.path) {
+        return Err(Denied::NotFound);
+    }
+    if !role_allows(actor, action) {
+        return Err(Denied::Forbidden("your role may not do this"));
+    }
+    if action == Action::EditSelf {
+        match target {
+            Target::User { user_id, .. } if actor.user_id() == Some(user_id) => {}
+            _ => return Err(Denied::Forbidden("only your own profile")),
+        }
+    }
+    let personal = if limited_to_own_conversations(actor) {
+        if let Target::Conversation {
+            personal: false, ..
+        } = target
+        {
+            return Err(Denied::NotFound);
+        }
+        actor.user_id()
+    } else {
+        None
+    };
+    Ok(Scope {
+        path: org.path.clone(),
+        personal,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn org(kind: OrgKind, path: &str) -> Org {
+        Org {
+            id: Uuid::now_v7(),
+            kind,
+            name: "x".into(),
+            parent_id: None,
+            path: path.into(),
+            created_at: Utc::now(),
+        }
+    }
+
+    fn actor(role: Role, o: &Org) -> Actor {
+        Actor::new(Principal::User(Uuid::now_v7()), o.clone(), role)
+    }
+
+    #[test]
+    fn a_foreign_tenant_is_not_found_for_every_tenant_role_and_action() {
+        let mine = org(OrgKind::Tenant, "/p/a/");
+        let theirs = org(OrgKind::Tenant, "/p/b/");
+        for role in [Role::TenantAdmin, Role::Manager, Role::Agent, Role::User] {
+            for action in [Action::ViewOrg, Action::ViewInteraction, Action::ManageUser] {
+                assert_eq!(
+                    authorize(&actor(role, &mine), action, Target::Org(&theirs)),
+                    Err(Denied::NotFound)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_reseller_reaches_its_subtree_but_not_its_sibling_or_parent() {
+        let l1 = org(OrgKind::ResellerL1, "/p/r1/");
+        let child = org(OrgKind::Tenant, "/p/r1/t/");
+        let sibling = org(OrgKind::Tenant, "/p/r2/t/");
+        let parent = org(OrgKind::Platform, "/p/");
+        let a = actor(Role::ResellerAdmin, &l1);
+        assert!(authorize(&a, Action::ManageUser, Target::Org(&child)).is_ok());
+        assert_eq!(
+            authorize(&a, Action::ViewOrg, Target::Org(&sibling)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            authorize(&a, Action::ViewOrg, Target::Org(&parent)),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn agents_and_managers_cannot_start_conversations_but_may_reply() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        for role in [Role::Agent, Role::Manager] {
+            assert!(matches!(
+                authorize(&actor(role, &t), Action::StartConversation, Target::Org(&t)),
+                Err(Denied::Forbidden(_))
+            ));
+            assert!(
+                authorize(
+                    &actor(role, &t),
+                    Action::Reply,
+                    Target::Conversation {
+                        org: &t,
+                        personal: true
+                    }
+                )
+                .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn an_agent_does_not_see_a_colleagues_conversation() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        assert_eq!(
+            authorize(
+                &actor(Role::Agent, &t),
+                Action::ViewInteraction,
+                Target::Conversation {
+                    org: &t,
+                    personal: false
+                }
+            ),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn only_an_l1_reseller_may_create_resellers() {
+        let l1 = org(OrgKind::ResellerL1, "/p/r1/");
+        let l2 = org(OrgKind::ResellerL2, "/p/r1/r2/");
+        assert!(
+            authorize(
+                &actor(Role::ResellerAdmin, &l1),
+                Action::CreateReseller,
+                Target::Org(&l1)
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            authorize(
+                &actor(Role::ResellerAdmin, &l2),
+                Action::CreateReseller,
+                Target::Org(&l2)
+            ),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(
+            authorize(
+                &actor(Role::ResellerAdmin, &l2),
+                Action::CreateTenant,
+                Target::Org(&l2)
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn anyone_may_edit_their_own_profile_but_not_a_colleagues() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        let me = actor(Role::Agent, &t);
+        let Some(my_id) = me.user_id() else { panic!() };
+        assert!(
+            authorize(
+                &me,
+                Action::EditSelf,
+                Target::User {
+                    org: &t,
+                    user_id: my_id
+                }
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            authorize(
+                &me,
+                Action::EditSelf,
+                Target::User {
+                    org: &t,
+                    user_id: Uuid::now_v7()
+                }
+            ),
+            Err(Denied::Forbidden(_))
+        ));
+        let other = org(OrgKind::Tenant, "/p/u/");
+        assert_eq!(
+            authorize(
+                &me,
+                Action::EditSelf,
+                Target::User {
+                    org: &other,
+                    user_id: my_id
+                }
+            ),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn api_keys_may_send_but_not_manage_users() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        let key = Actor::new(Principal::ApiKey(Uuid::now_v7()), t.clone(), Role::User);
+        assert!(authorize(&key, Action::StartConversation, Target::Org(&t)).is_ok());
+        assert!(matches!(
+            authorize(&key, Action::ManageUser, Target::Org(&t)),
+            Err(Denied::Forbidden(_))
+        ));
+    }
+}

@@ -1,0 +1,302 @@
+//! The multi-tenant model: organisations (platform, resellers L1/L2, tenants), users and roles,
+//! gateways, channels, queues, contacts, interactions, messages, opt-outs, API keys.
+//!
+//! Plain data (serde + OpenAPI schemas); the rules live in `authz` (who may) and `routing`
+//! (what happens).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Kind of organisation. The hierarchy is platform → L1 reseller → L2 reseller → tenant; a
+/// tenant may hang under the platform or any reseller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Platform,
+    ResellerL1,
+    ResellerL2,
+    Tenant,
+}
+
+impl OrgKind {
+    /// Whether an organisation of kind `self` may have a direct child of kind `child`.
+    pub fn may_parent(self, child: OrgKind) -> bool {
+        matches!(
+            (self, child),
+            (OrgKind::Platform, OrgKind::ResellerL1)
+                | (OrgKind::ResellerL1, OrgKind::ResellerL2)
+                | (
+                    OrgKind::Platform | OrgKind::ResellerL1 | OrgKind::ResellerL2,
+                    OrgKind::Tenant
+                )
+        )
+    }
+}
+
+/// An organisation. `path` lists the ids from the platform down to this org
+/// (`/{platform}/{l1}/{tenant}/`), so "is in my subtree" is a prefix test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Org {
+    pub id: Uuid,
+    pub kind: OrgKind,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub path: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// User roles (the seed's vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    PlatformAdmin,
+    ResellerAdmin,
+    TenantAdmin,
+    Manager,
+    Agent,
+    User,
+}
+
+impl Role {
+    /// The organisation kinds a user with this role may belong to.
+    pub fn fits(self, org: OrgKind) -> bool {
+        match self {
+            Role::PlatformAdmin => org == OrgKind::Platform,
+            Role::ResellerAdmin => matches!(org, OrgKind::ResellerL1 | OrgKind::ResellerL2),
+            Role::TenantAdmin | Role::Manager | Role::Agent | Role::User => org == OrgKind::Tenant,
+        }
+    }
+}
+
+/// Lifecycle of a user account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserState {
+    Active,
+    /// Cannot log in; kept visible.
+    Deactivated,
+    /// "Deleted" in the portal; restorable from the archive.
+    Archived,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub state: UserState,
+    #[serde(skip_serializing, default)]
+    #[schema(ignore)]
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A registered gateway (owned by the platform operator).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Gateway {
+    pub id: Uuid,
+    pub name: String,
+    /// MQTT username; also the topic-level gateway id.
+    pub mqtt_username: String,
+    #[serde(skip_serializing, default)]
+    #[schema(ignore)]
+    pub mqtt_password_hash: String,
+    pub online: bool,
+    /// Contract versions the gateway announced.
+    pub versions: Vec<u32>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// The port inventory last reported by the gateway (`up/ports`).
+    #[serde(default)]
+    pub ports: Vec<GatewayPort>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One gateway port as last reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GatewayPort {
+    pub port: String,
+    pub sim_number: Option<String>,
+    pub operator: Option<String>,
+    /// Signal quality 0..=31, when known.
+    pub signal: Option<u8>,
+    pub registered: bool,
+}
+
+/// Where a channel's inbound messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Destination {
+    /// The tenant's shared inbox.
+    Tenant,
+    Queue(Uuid),
+    User(Uuid),
+}
+
+/// A SIM number on a gateway port, held by an organisation of the hierarchy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Channel {
+    pub id: Uuid,
+    pub gateway_id: Uuid,
+    pub port: String,
+    pub sim_number: String,
+    /// The organisation that currently holds it (platform, a reseller or a tenant).
+    pub holder_id: Uuid,
+    pub destination: Destination,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueRole {
+    Agent,
+    Manager,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueMember {
+    pub user_id: Uuid,
+    pub role: QueueRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Queue {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<QueueMember>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Contact {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub number: String,
+    pub name: String,
+    pub business: String,
+    pub email: String,
+    pub notes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Interaction (conversation) status, as in the seed: waiting for a reply, open (replied),
+/// paused, closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionStatus {
+    Waiting,
+    Open,
+    Paused,
+    Closed,
+}
+
+impl InteractionStatus {
+    /// Live interactions are all but closed ones; at most one per channel and contact.
+    pub fn is_live(self) -> bool {
+        self != InteractionStatus::Closed
+    }
+}
+
+/// One conversation between a channel and a contact number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Interaction {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub channel_id: Uuid,
+    pub contact_number: String,
+    pub status: InteractionStatus,
+    pub queue_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageDirection {
+    Inbound,
+    Outbound,
+}
+
+/// Outbound progress: queued (command waiting for the gateway), accepted (gateway acked the
+/// command), sent (network took it), delivered / failed / expired / cancelled (final).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Received,
+    Queued,
+    Accepted,
+    Sent,
+    Delivered,
+    Failed,
+    Expired,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub interaction_id: Uuid,
+    pub channel_id: Uuid,
+    pub direction: MessageDirection,
+    pub from: String,
+    pub to: String,
+    pub text: String,
+    pub state: MessageState,
+    pub error: Option<String>,
+    /// The user who wrote it (outbound from the portal), if any.
+    pub author_id: Option<Uuid>,
+    pub campaign: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A number that asked not to receive bulk messages from a tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OptOut {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub number: String,
+    pub channel_id: Option<Uuid>,
+    /// `keyword` (the contact sent STOP) or `manual`.
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tenant API key (the secret is shown once at creation; only its SHA-256 is stored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    /// First characters of the key, to recognise it in lists.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A login session (the token is given to the client; only its SHA-256 is stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A down command waiting in a gateway's outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    pub gateway_id: Uuid,
+    pub kind: String,
+    /// The encoded `wire::Down` payload.
+    pub payload: Vec<u8>,
+    /// The outbound message this command is about (send/cancel), if any.
+    pub message_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}

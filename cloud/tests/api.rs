@@ -1,0 +1,902 @@
+//! The REST API over a real listener on 127.0.0.1:0: login and sessions, API keys, the
+//! tenant-isolation table (every endpoint × role × another tenant's ids), the OpenAPI
+//! document, the SendSMS form shape and the SSE stream.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use common::*;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use smsgate_cloud::model::*;
+use smsgate_cloud::router;
+use uuid::Uuid;
+
+/// Every route of the API: (method, path template).
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/resellers"),
+    ("post", "/api/v1/resellers"),
+    ("get", "/api/v1/resellers/{id}"),
+    ("get", "/api/v1/tenants"),
+    ("post", "/api/v1/tenants"),
+    ("get", "/api/v1/tenants/{id}"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/users/{id}"),
+    ("patch", "/api/v1/users/{id}"),
+    ("post", "/api/v1/users/{id}/disconnect"),
+    ("post", "/api/v1/users/{id}/state"),
+    ("get", "/api/v1/gateways"),
+    ("post", "/api/v1/gateways"),
+    ("get", "/api/v1/gateways/{id}"),
+    ("get", "/api/v1/channels"),
+    ("post", "/api/v1/channels"),
+    ("get", "/api/v1/channels/{id}"),
+    ("post", "/api/v1/channels/{id}/distribute"),
+    ("put", "/api/v1/channels/{id}/destination"),
+    ("get", "/api/v1/queues"),
+    ("post", "/api/v1/queues"),
+    ("get", "/api/v1/queues/{id}"),
+    ("put", "/api/v1/queues/{id}/members"),
+    ("get", "/api/v1/contacts"),
+    ("post", "/api/v1/contacts"),
+    ("post", "/api/v1/contacts/import"),
+    ("get", "/api/v1/contacts/{id}"),
+    ("put", "/api/v1/contacts/{id}"),
+    ("delete", "/api/v1/contacts/{id}"),
+    ("get", "/api/v1/interactions"),
+    ("get", "/api/v1/interactions/{id}"),
+    ("get", "/api/v1/interactions/{id}/messages"),
+    ("post", "/api/v1/interactions/{id}/messages"),
+    ("post", "/api/v1/interactions/{id}/status"),
+    ("post", "/api/v1/interactions/{id}/read"),
+    ("post", "/api/v1/interactions/{id}/transfer"),
+    ("post", "/api/v1/messages"),
+    ("post", "/api/v1/bulk-messages"),
+    ("get", "/api/v1/messages/{id}"),
+    ("get", "/api/v1/opt-outs"),
+    ("post", "/api/v1/opt-outs"),
+    ("delete", "/api/v1/opt-outs/{id}"),
+    ("get", "/api/v1/api-keys"),
+    ("post", "/api/v1/api-keys"),
+    ("get", "/api/v1/events"),
+];
+
+struct Server {
+    base: String,
+    http: Client,
+    w: World,
+}
+
+async fn serve() -> Server {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(w.f.hub.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server {
+        base: format!("http://{addr}"),
+        http: Client::new(),
+        w,
+    }
+}
+
+impl Server {
+    async fn call(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        match body {
+            Some(Value::String(text)) => {
+                req = req.header("content-type", "text/csv").body(text);
+            }
+            Some(b) => req = req.json(&b),
+            None => {}
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, login: &str) -> String {
+        let (s, v) = self
+            .call(
+                None,
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"login": login, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The ids of one tenant's data that another tenant's callers try to reach.
+struct Victim {
+    org: Uuid,
+    parent: Uuid,
+    admin_user: Uuid,
+    channel: Uuid,
+    queue: Uuid,
+    contact: Uuid,
+    interaction: Uuid,
+    message: Uuid,
+    opt_out: Uuid,
+}
+
+fn victim(w: &World, t: &TenantWorld, parent: Uuid, port: &str) -> Victim {
+    let hub = &w.f.hub;
+    hub.ingest(&w.gw, inbound(port, "+33699999999", "victim message"))
+        .unwrap();
+    let interaction = hub.interactions(&t.admin, None).unwrap().remove(0);
+    let message = hub
+        .interaction_messages(&t.admin, interaction.id)
+        .unwrap()
+        .remove(0);
+    let opt = hub
+        .add_opt_out(&t.admin, None, "+33698989898", None)
+        .unwrap();
+    let admin_user = hub.me(&t.admin).unwrap().unwrap().id;
+    Victim {
+        org: t.org.id,
+        parent,
+        admin_user,
+        channel: t.channel.id,
+        queue: t.queue.id,
+        contact: t.contact.id,
+        interaction: interaction.id,
+        message: message.id,
+        opt_out: opt.id,
+    }
+}
+
+/// Every endpoint that names a resource, aimed at the victim's ids.
+fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
+    let p = |s: &str, id: Uuid| s.replace("{id}", &id.to_string());
+    vec![
+        (Method::GET, p("/api/v1/resellers/{id}", v.parent), None),
+        (
+            Method::POST,
+            "/api/v1/resellers".into(),
+            Some(json!({"parent": v.parent, "name": "evil"})),
+        ),
+        (Method::GET, p("/api/v1/tenants/{id}", v.org), None),
+        (
+            Method::POST,
+            "/api/v1/tenants".into(),
+            Some(json!({"parent": v.parent, "name": "evil"})),
+        ),
+        (Method::GET, p("/api/v1/users/{id}", v.admin_user), None),
+        (
+            Method::PATCH,
+            p("/api/v1/users/{id}", v.admin_user),
+            Some(json!({"name": "evil", "password": "evil-password"})),
+        ),
+        (
+            Method::PATCH,
+            p("/api/v1/users/{id}", v.admin_user),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::POST,
+            p("/api/v1/users/{id}/disconnect", v.admin_user),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"org": v.org, "login": "evil", "name": "evil", "role": "tenant_admin", "password": "evil-password"}),
+            ),
+        ),
+        (
+            Method::POST,
+            p("/api/v1/users/{id}/state", v.admin_user),
+            Some(json!({"state": "archived"})),
+        ),
+        (Method::GET, p("/api/v1/gateways/{id}", gateway), None),
+        (
+            Method::POST,
+            "/api/v1/gateways".into(),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/channels".into(),
+            Some(json!({"gateway": gateway, "port": "usb7", "sim_number": "+33700000099"})),
+        ),
+        (Method::GET, p("/api/v1/channels/{id}", v.channel), None),
+        (
+            Method::POST,
+            p("/api/v1/channels/{id}/distribute", v.channel),
+            Some(json!({"org": v.org, "force": true})),
+        ),
+        (
+            Method::PUT,
+            p("/api/v1/channels/{id}/destination", v.channel),
+            Some(json!({"type": "tenant"})),
+        ),
+        (Method::GET, p("/api/v1/queues/{id}", v.queue), None),
+        (
+            Method::PUT,
+            p("/api/v1/queues/{id}/members", v.queue),
+            Some(json!([])),
+        ),
+        (
+            Method::POST,
+            "/api/v1/queues".into(),
+            Some(json!({"org": v.org, "name": "evil"})),
+        ),
+        (Method::GET, p("/api/v1/contacts/{id}", v.contact), None),
+        (Method::DELETE, p("/api/v1/contacts/{id}", v.contact), None),
+        (
+            Method::PUT,
+            p("/api/v1/contacts/{id}", v.contact),
+            Some(json!({"number": "+33600000000", "name": "evil"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/contacts/import?org={}", v.org),
+            Some(Value::String("+33600000000,evil\n".into())),
+        ),
+        (
+            Method::POST,
+            "/api/v1/contacts".into(),
+            Some(json!({"org": v.org, "number": "+33600000000"})),
+        ),
+        (
+            Method::GET,
+            p("/api/v1/interactions/{id}", v.interaction),
+            None,
+        ),
+        (
+            Method::GET,
+            p("/api/v1/interactions/{id}/messages", v.interaction),
+            None,
+        ),
+        (
+            Method::POST,
+            p("/api/v1/interactions/{id}/messages", v.interaction),
+            Some(json!({"text": "evil"})),
+        ),
+        (
+            Method::POST,
+            p("/api/v1/interactions/{id}/status", v.interaction),
+            Some(json!({"status": "closed"})),
+        ),
+        (
+            Method::POST,
+            p("/api/v1/interactions/{id}/read", v.interaction),
+            Some(json!({"read": true})),
+        ),
+        (
+            Method::POST,
+            p("/api/v1/interactions/{id}/transfer", v.interaction),
+            Some(json!({"queue": v.queue})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/messages".into(),
+            Some(json!({"channel": v.channel, "to": "+33600000000", "text": "evil"})),
+        ),
+        (Method::GET, p("/api/v1/messages/{id}", v.message), None),
+        (
+            Method::POST,
+            "/api/v1/bulk-messages".into(),
+            Some(
+                json!({"channel": v.channel, "to": ["+33600000000"], "text": "evil", "campaign": "evil"}),
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/opt-outs".into(),
+            Some(json!({"org": v.org, "number": "+33600000000"})),
+        ),
+        (Method::DELETE, p("/api/v1/opt-outs/{id}", v.opt_out), None),
+        (
+            Method::POST,
+            "/api/v1/api-keys".into(),
+            Some(json!({"org": v.org, "name": "evil"})),
+        ),
+    ]
+}
+
+const LISTS: &[&str] = &[
+    "/api/v1/resellers",
+    "/api/v1/tenants",
+    "/api/v1/users",
+    "/api/v1/channels",
+    "/api/v1/queues",
+    "/api/v1/contacts",
+    "/api/v1/interactions",
+    "/api/v1/opt-outs",
+    "/api/v1/api-keys",
+    "/api/v1/gateways",
+    "/api/v1/interactions?status=waiting",
+];
+
+#[tokio::test]
+async fn no_role_reaches_another_tenants_data_through_any_endpoint() {
+    let s = serve().await;
+    let w = &s.w;
+    let victim_b = victim(w, &w.b, w.l2.id, "usb1");
+    let victim_a = victim(w, &w.a, w.l1.id, "usb0");
+    // Callers of tenant A (every role + its API key) against B; the L2 reseller (B's) against A.
+    let mut callers: Vec<(String, String, &Victim)> = Vec::new();
+    for login in ["a-admin", "a-manager", "a-agent", "a-user"] {
+        callers.push((login.into(), s.login(login).await, &victim_b));
+    }
+    callers.push(("a api key".into(), w.a.api_key.clone(), &victim_b));
+    callers.push(("l2-admin".into(), s.login("l2-admin").await, &victim_a));
+    let gateway = w.gateway.gateway.id;
+    let mut checked = 0;
+    for (who, token, v) in &callers {
+        for (method, path, body) in attacks(v, gateway) {
+            let (status, resp) = s.call(Some(token), method.clone(), &path, body).await;
+            assert!(
+                status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+                "{who}: {method} {path} → {status} {resp}"
+            );
+            checked += 1;
+        }
+        for path in LISTS {
+            let (status, resp) = s.call(Some(token), Method::GET, path, None).await;
+            let text = resp.to_string();
+            for id in [
+                v.org,
+                v.admin_user,
+                v.channel,
+                v.queue,
+                v.contact,
+                v.interaction,
+                v.opt_out,
+            ] {
+                assert!(
+                    !text.contains(&id.to_string()),
+                    "{who}: {path} ({status}) leaks {id}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        callers.len() * (attacks(&victim_b, gateway).len() + LISTS.len())
+    );
+    // Nothing of the victims changed.
+    let hub = &w.f.hub;
+    for (t, v) in [(&w.b, &victim_b), (&w.a, &victim_a)] {
+        assert_eq!(
+            hub.user(&t.admin, v.admin_user).unwrap().state,
+            UserState::Active
+        );
+        assert_eq!(
+            hub.contact(&t.admin, v.contact).unwrap().number,
+            "+33611111111"
+        );
+        assert_ne!(hub.user(&t.admin, v.admin_user).unwrap().name, "evil");
+        assert_eq!(hub.channel(&t.admin, v.channel).unwrap().holder_id, v.org);
+        assert_eq!(
+            hub.interaction(&t.admin, v.interaction).unwrap().status,
+            InteractionStatus::Waiting
+        );
+        assert_eq!(hub.opt_outs(&t.admin).unwrap().len(), 1);
+        assert_eq!(
+            hub.interaction_messages(&t.admin, v.interaction)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(hub.users(&t.admin).unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn the_same_endpoints_work_for_the_owner() {
+    // Guards the isolation test against passing because everything is broken.
+    let s = serve().await;
+    let w = &s.w;
+    let v = victim(w, &w.b, w.l2.id, "usb1");
+    let token = s.login("b-admin").await;
+    for (method, path) in [
+        (Method::GET, format!("/api/v1/tenants/{}", v.org)),
+        (Method::GET, format!("/api/v1/users/{}", v.admin_user)),
+        (Method::GET, format!("/api/v1/channels/{}", v.channel)),
+        (Method::GET, format!("/api/v1/queues/{}", v.queue)),
+        (Method::GET, format!("/api/v1/contacts/{}", v.contact)),
+        (
+            Method::GET,
+            format!("/api/v1/interactions/{}", v.interaction),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/interactions/{}/messages", v.interaction),
+        ),
+        (Method::GET, format!("/api/v1/messages/{}", v.message)),
+    ] {
+        let (status, resp) = s.call(Some(&token), method.clone(), &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{method} {path}: {resp}");
+    }
+    let l2 = s.login("l2-admin").await;
+    let (status, _) = s
+        .call(
+            Some(&l2),
+            Method::GET,
+            &format!("/api/v1/tenants/{}", v.org),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn requests_without_credentials_or_with_bad_ones_are_unauthorized() {
+    let s = serve().await;
+    for token in [None, Some("sgs_nope"), Some("sgk_nope"), Some("")] {
+        let (status, _) = s.call(token, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = s
+        .call(
+            None,
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"login": "root", "password": "wrong-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_session_cookie_authenticates_and_logout_ends_the_session() {
+    let s = serve().await;
+    let resp = s
+        .http
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&json!({"login": "a-user", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly"));
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = s
+        .http
+        .get(format!("{}/api/v1/me", s.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let body: Value = me.json().await.unwrap();
+    assert_eq!(body["role"], "user");
+    let out = s
+        .http
+        .post(format!("{}/api/v1/auth/logout", s.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let again = s
+        .http
+        .get(format!("{}/api/v1/me", s.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_api_key_sends_an_sms_through_the_tenant_channel_and_the_gateway_gets_the_command() {
+    let s = serve().await;
+    let (status, m) = s
+        .call(
+            Some(&s.w.a.api_key),
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"to": "+33612345678", "text": "Hello"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["state"], "queued");
+    assert_eq!(m["channel_id"], s.w.a.channel.id.to_string());
+    let cmds = s.w.f.hub.pending_commands(&s.w.gw).unwrap();
+    assert_eq!(cmds.len(), 1);
+    let smsgate_wire::Down::Send(send) = &cmds[0] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(send.text, "Hello");
+    assert_eq!(send.message_id.to_string(), m["id"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn the_sendsms_form_shape_is_accepted() {
+    let s = serve().await;
+    let resp = s
+        .http
+        .post(format!("{}/api/v1/messages", s.base))
+        .bearer_auth(&s.w.a.api_key)
+        .form(&[
+            ("destination", "+33612345678"),
+            ("message", "Mensaje de prueba"),
+            ("campaign", "test1"),
+            ("agent", "a-user"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let m: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["text"], "Mensaje de prueba");
+    assert_eq!(m["campaign"], "test1");
+    let i =
+        s.w.f
+            .hub
+            .interactions(&s.w.a.admin, None)
+            .unwrap()
+            .remove(0);
+    assert_eq!(i.assignee_id, Some(s.w.a.user_id));
+    // The JSON variant of the same shape too.
+    let (status, _) = s
+        .call(
+            Some(&s.w.a.api_key),
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"destination": "+33612345679", "message": "hola"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field() {
+    let s = serve().await;
+    let token = s.login("a-admin").await;
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"to": "not a number", "text": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["field"], "to");
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"to": "+33612345678", "text": "x".repeat(901)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["field"], "text");
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"login": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["field"], "body");
+    assert!(v["error"].as_str().unwrap().contains("name"), "{v}");
+}
+
+#[tokio::test]
+async fn an_agent_is_forbidden_to_start_a_conversation() {
+    let s = serve().await;
+    let token = s.login("a-agent").await;
+    let (status, _) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"to": "+33612345678", "text": "hi"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_platform_admin_provisions_a_gateway_with_credentials_and_a_config_snippet() {
+    let s = serve().await;
+    let root = s.login("root").await;
+    let (status, g) = s
+        .call(
+            Some(&root),
+            Method::POST,
+            "/api/v1/gateways",
+            Some(json!({"name": "shop"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let user = g["mqtt_username"].as_str().unwrap();
+    let pass = g["mqtt_password"].as_str().unwrap();
+    assert!(g["config_snippet"].as_str().unwrap().contains(pass));
+    assert!(g["gateway"].get("mqtt_password_hash").is_none());
+    assert!(s.w.f.hub.check_gateway_credentials(user, pass).unwrap());
+    let tenant_admin = s.login("a-admin").await;
+    let (status, _) = s
+        .call(
+            Some(&tenant_admin),
+            Method::POST,
+            "/api/v1/gateways",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_valid_and_lists_every_route() {
+    let s = serve().await;
+    let (status, doc) = s
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in ROUTES.iter().filter(|(_, p)| *p != "/api/v1/openapi.json") {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(
+        documented,
+        ROUTES.len() - 1,
+        "the document has routes the test does not know"
+    );
+    // Every operation documents its responses and declares its path parameters.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
+            if path.contains("{id}") {
+                let declared = op["parameters"].as_array().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p["name"] == "id" && p["in"] == "path" && p["required"] == true)
+                });
+                assert!(
+                    declared,
+                    "{method} {path} does not declare its id parameter"
+                );
+            }
+        }
+    }
+    // Every schema reference resolves.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let text = doc.to_string();
+    for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = r.split('"').next().unwrap();
+        assert!(
+            schemas.contains_key(name),
+            "dangling schema reference {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let s = serve().await;
+    for (method, path) in ROUTES {
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let url = format!(
+            "{}{}",
+            s.base,
+            path.replace("{id}", &Uuid::nil().to_string())
+        );
+        let status = s.http.request(m, url).send().await.unwrap().status();
+        // Unauthenticated calls stop at authentication (401) or input checks, never at routing.
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_carries_only_the_callers_tenant_messages() {
+    let s = serve().await;
+    let token = s.login("a-agent").await;
+    let mut resp = s
+        .http
+        .get(format!("{}/api/v1/events", s.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let hub = s.w.f.hub.clone();
+    let gw = s.w.gw.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.ingest(&gw, inbound("usb1", "+33612121212", "for tenant B"))
+            .unwrap();
+        hub.ingest(&gw, inbound("usb0", "+33612121212", "for tenant A"))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("event: message_created") || !seen.contains("\n\n") {
+        let chunk = resp.chunk().await.unwrap().expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let first = seen
+        .split("\n\n")
+        .find(|e| e.contains("event: message_created"))
+        .unwrap();
+    assert!(first.contains("for tenant A"), "{seen}");
+    assert!(!seen.contains("for tenant B"), "{seen}");
+}
+
+#[tokio::test]
+async fn an_agent_changes_their_own_password_but_not_a_colleagues_and_disconnect_ends_sessions() {
+    let s = serve().await;
+    let agent = s.login("a-agent").await;
+    let (_, me) = s.call(Some(&agent), Method::GET, "/api/v1/me", None).await;
+    let my_id = me["user"]["id"].as_str().unwrap().to_owned();
+    let (status, v) = s
+        .call(
+            Some(&agent),
+            Method::PATCH,
+            &format!("/api/v1/users/{my_id}"),
+            Some(json!({"name": "Agent Smith"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "Agent Smith");
+    let (status, _) = s
+        .call(
+            Some(&agent),
+            Method::PATCH,
+            &format!("/api/v1/users/{my_id}"),
+            Some(json!({"role": "tenant_admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let colleague = s.w.a.user_id;
+    let (status, _) = s
+        .call(
+            Some(&agent),
+            Method::PATCH,
+            &format!("/api/v1/users/{colleague}"),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = s.login("a-admin").await;
+    let (status, _) = s
+        .call(
+            Some(&admin),
+            Method::POST,
+            &format!("/api/v1/users/{my_id}/disconnect"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.call(Some(&agent), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn contacts_import_from_csv_all_or_nothing_naming_the_bad_line() {
+    let s = serve().await;
+    let token = s.login("a-manager").await;
+    let bad = "SMS_NUMBER,FULLNAME,BUSINESS,EMAIL,NOTES\n+33620000001,Bob,,,\nnot-a-number,Eve\n";
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/contacts/import",
+            Some(Value::String(bad.into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("line 3"), "{v}");
+    assert_eq!(
+        s.w.f.hub.contacts(&s.w.a.admin).unwrap().len(),
+        1,
+        "nothing half-applied"
+    );
+    let good = "SMS_NUMBER,FULLNAME,BUSINESS,EMAIL,NOTES\n+33620000001,Bob,Acme,bob@example.com,vip\n+33611111111,Alice again\n+33620000002,Carol\n+33620000001,Bob twice\n";
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/contacts/import",
+            Some(Value::String(good.into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"created": 2, "skipped": 2}));
+    let contacts = s.w.f.hub.contacts(&s.w.a.admin).unwrap();
+    let bob = contacts
+        .iter()
+        .find(|c| c.number == "+33620000001")
+        .unwrap();
+    assert_eq!((bob.business.as_str(), bob.notes.as_str()), ("Acme", "vip"));
+}
+
+#[tokio::test]
+async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
+    let s = serve().await;
+    let hub = s.w.f.hub.clone();
+    let gw = s.w.gw.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.ingest(&gw, inbound("usb0", "+33630000002", "STOP"))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let token = s.login("a-user").await;
+    let body = json!({
+        "to": ["+33630000001", "+33630000002", "+33630000001", "+33630000003"],
+        "text": "Soldes -20%",
+        "campaign": "soldes"
+    });
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/bulk-messages",
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let results: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["queued", "opted_out", "duplicate", "queued"]);
+    assert_eq!(s.w.f.hub.pending_commands(&s.w.gw).unwrap().len(), 2);
+    // A bad number refuses the whole request, naming it; nothing is queued.
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::POST,
+            "/api/v1/bulk-messages",
+            Some(json!({"to": ["+33630000009", "oops"], "text": "x", "campaign": "c"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("to[1]"), "{v}");
+    assert_eq!(s.w.f.hub.pending_commands(&s.w.gw).unwrap().len(), 2);
+    // Agents may not bulk send.
+    let agent = s.login("a-agent").await;
+    let (status, _) = s
+        .call(
+            Some(&agent),
+            Method::POST,
+            "/api/v1/bulk-messages",
+            Some(json!({"to": ["+33630000001"], "text": "x", "campaign": "c"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
