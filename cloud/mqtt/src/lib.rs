@@ -1,0 +1,38 @@
+//! MQTT transport of the gateway ↔ hub link.
+//!
+//! What goes over the wire (topics, payloads, versions) is decided by `smsgate-wire`; this crate
+//! moves it:
+//!
+//! - [`broker`]: the hub's embedded broker — rumqttd on a loopback port behind an authorizing
+//!   MQTT proxy ([`broker::AuthProxy`]) that enforces per-gateway topic rights, refuses
+//!   wildcard client ids/usernames and checks logins against a [`auth::CredentialStore`].
+//! - [`auth`]: principals (hub / one gateway), the access rules, argon2id password helpers and
+//!   an in-memory credential store.
+//! - [`mosquitto`]: password file (PBKDF2-SHA512), ACL file and `mosquitto.conf` for running
+//!   on an external mosquitto broker instead.
+//! - [`link`]: the clients. [`link::gateway::GatewayLink`] publishes the gateway's events
+//!   outbox ([`link::gateway::Outbox`]) and applies commands through a
+//!   [`link::gateway::CommandSink`]; [`link::hub::HubLink`] feeds an [`link::hub::UpSink`] and
+//!   publishes from a [`link::hub::DownSource`]. Both: persistent session, QoS 1, manual acks,
+//!   exponential backoff with jitter, re-subscribe on every connection.
+//! - [`options`]: broker URL (`mqtt://` / `mqtts://`), login, backoff and window settings.
+//! - [`tls`]: rustls client configuration (custom CA, optional client certificate) and the
+//!   broker's server configuration.
+//!
+//! Every task is spawned on a caller-provided `TaskTracker` and stops on a
+//! `CancellationToken`.
+
+pub mod auth;
+pub mod broker;
+pub mod link;
+pub mod mosquitto;
+pub mod options;
+pub mod tls;
+
+pub use auth::{CredentialStore, HashCost, MemoryCredentials, Principal, StoreError};
+pub use broker::{AuthProxy, BrokerConfig, BrokerError, EmbeddedBroker, InnerBroker};
+pub use link::gateway::{CommandSink, GatewayLink, Outbox, OutboxEvent};
+pub use link::hub::{DownEvent, DownSource, HubLink, IngestError, Presence, UpSink};
+pub use link::{LinkStatus, QueueError};
+pub use options::{Backoff, BrokerUrl, LinkOptions, OptionsError};
+pub use tls::{ClientTls, TlsError};

@@ -1,0 +1,508 @@
+//! The engine shared by the gateway and hub links.
+//!
+//! Two tasks per link:
+//! - the **event-loop task** owns rumqttc's `EventLoop`, forwards what matters as [`Ev`] and,
+//!   after a connection error, waits for the control task's go-ahead before reconnecting. Before
+//!   reconnecting it drops everything rumqttc kept for retransmission (`clean()` then
+//!   `pending.clear()`): the queue (outbox) is the source of truth and is republished in order.
+//! - the **control task** owns the bookkeeping. It publishes queue items through the client,
+//!   remembering for each QoS 1 publish request a [`Tag`] in FIFO order; rumqttc handles requests
+//!   in channel order, so the n-th `Outgoing::Publish(pkid)` of a connection is the n-th tag,
+//!   which maps packet ids to queue ids. A queue item is acked to the queue only after its
+//!   PUBACK and only in queue order. Incoming messages go to a worker task (so slow handlers
+//!   never stall keep-alives); the incoming message is PUBACKed only after the handler finished
+//!   and, when it has a reply, after the reply's own PUBACK.
+//!
+//! Every connection is an *epoch*: bookkeeping from an older epoch is discarded, never applied
+//! to the new one.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Outgoing as MqttOutgoing, Publish, QoS};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::options::{Backoff, LinkOptions};
+
+/// Connection state of a link, as seen by its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Never connected yet, or reconnecting.
+    Connecting,
+    /// Connected and every subscription confirmed; the number counts connections since start
+    /// (1 = first).
+    Connected(u64),
+    /// Last attempt failed; the text says why (e.g. a refused login).
+    Disconnected(String),
+    /// Stopped after cancellation.
+    Stopped,
+}
+
+/// A failure of the queue (outbox / down source) the link publishes from.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("queue: {0}")]
+pub struct QueueError(pub String);
+
+/// One message to publish.
+#[derive(Debug, Clone)]
+pub(crate) struct QueueItem {
+    pub seq: u64,
+    pub topic: String,
+    pub payload: Vec<u8>,
+}
+
+/// The internal shape of an outbox.
+pub(crate) trait Queue: Send + Sync + 'static {
+    fn peek(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<QueueItem>, QueueError>> + Send;
+    fn ack(&self, seq: u64) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+/// What to do with an incoming message once handled.
+#[derive(Debug)]
+pub(crate) enum Disposition {
+    /// PUBACK it now.
+    Ack,
+    /// Publish this reply first, PUBACK the incoming message after the reply's PUBACK.
+    Reply { topic: String, payload: Vec<u8> },
+    /// Do not PUBACK (the broker redelivers after reconnecting).
+    Leave,
+}
+
+pub(crate) trait Handler: Send + Sync + 'static {
+    fn handle(&self, message: &Publish) -> impl Future<Output = Disposition> + Send;
+}
+
+/// A retained message published on every connection (e.g. "online").
+#[derive(Debug, Clone)]
+pub(crate) struct Announcement {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub retain: bool,
+}
+
+pub(crate) struct CoreParts<Q, H> {
+    pub options: LinkOptions,
+    pub queue: Q,
+    pub handler: H,
+    pub subscriptions: Vec<String>,
+    pub on_connect: Vec<Announcement>,
+    pub on_shutdown: Option<Announcement>,
+    pub last_will: Option<rumqttc::LastWill>,
+}
+
+/// Handle to a running link.
+pub(crate) struct Running {
+    pub notify: Arc<Notify>,
+    pub status: watch::Receiver<LinkStatus>,
+}
+
+#[derive(Debug)]
+enum Ev {
+    Connected,
+    Sent(u16),
+    PubAck(u16),
+    Message(Publish),
+    SubAck(Vec<rumqttc::SubscribeReasonCode>),
+    Down(String),
+    Closed,
+}
+
+#[derive(Debug)]
+enum Tag {
+    Queue(u64),
+    Reply(Publish),
+    Plain,
+    Farewell,
+}
+
+pub(crate) fn spawn<Q: Queue, H: Handler>(
+    parts: CoreParts<Q, H>,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<Running, crate::options::OptionsError> {
+    let mut mqtt = parts.options.mqtt_options()?;
+    if let Some(will) = parts.last_will.clone() {
+        mqtt.set_last_will(will);
+    }
+    let cap = parts.options.window.saturating_mul(4).max(1024);
+    let (client, eventloop) = AsyncClient::new(mqtt, cap);
+    let (ev_tx, ev_rx) = mpsc::channel(1024);
+    let (go_tx, go_rx) = mpsc::channel(1);
+    let stop = CancellationToken::new();
+    tracker.spawn(run_eventloop(eventloop, ev_tx, go_rx, stop.clone()));
+
+    let handler = Arc::new(parts.handler);
+    let (job_tx, job_rx) = mpsc::channel::<(u64, Publish)>(256);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Publish, Disposition)>(256);
+    tracker.spawn(run_worker(handler, job_rx, done_tx));
+
+    let notify = Arc::new(Notify::new());
+    let (status_tx, status_rx) = watch::channel(LinkStatus::Connecting);
+    let control = Control {
+        client,
+        queue: parts.queue,
+        window: parts.options.window.max(1),
+        poll_interval: parts.options.poll_interval,
+        backoff: parts.options.backoff,
+        subscriptions: parts.subscriptions,
+        on_connect: parts.on_connect,
+        on_shutdown: parts.on_shutdown,
+        epoch: 0,
+        connected: false,
+        fifo: VecDeque::new(),
+        inflight: HashMap::new(),
+        sent: VecDeque::new(),
+        acked: BTreeSet::new(),
+        cursor: None,
+        status: status_tx,
+        connections: 0,
+        draining: false,
+        awaited_subacks: 0,
+    };
+    tracker.spawn(control.run(ev_rx, go_tx, job_tx, done_rx, notify.clone(), cancel, stop));
+    Ok(Running {
+        notify,
+        status: status_rx,
+    })
+}
+
+async fn run_eventloop(
+    mut eventloop: EventLoop,
+    events: mpsc::Sender<Ev>,
+    mut go: mpsc::Receiver<()>,
+    stop: CancellationToken,
+) {
+    loop {
+        let polled = tokio::select! {
+            _ = stop.cancelled() => return,
+            p = eventloop.poll() => p,
+        };
+        let ev = match polled {
+            Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
+            Ok(Event::Incoming(Incoming::Publish(p))) => Ev::Message(p),
+            Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::PubAck(a.pkid),
+            Ok(Event::Incoming(Incoming::SubAck(s))) => Ev::SubAck(s.return_codes),
+            Ok(Event::Outgoing(MqttOutgoing::Publish(pkid))) => Ev::Sent(pkid),
+            Ok(Event::Outgoing(MqttOutgoing::Disconnect)) => {
+                let _ = events.send(Ev::Closed).await;
+                return;
+            }
+            Ok(_) => continue,
+            Err(e) => {
+                if events.send(Ev::Down(e.to_string())).await.is_err() {
+                    return;
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    g = go.recv() => if g.is_none() { return },
+                }
+                // Requests sent between the failure and the go-ahead belong to the dead
+                // connection: drop them with what rumqttc kept for retransmission.
+                eventloop.clean();
+                eventloop.pending.clear();
+                continue;
+            }
+        };
+        if events.send(ev).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn run_worker<H: Handler>(
+    handler: Arc<H>,
+    mut jobs: mpsc::Receiver<(u64, Publish)>,
+    done: mpsc::Sender<(u64, Publish, Disposition)>,
+) {
+    while let Some((epoch, message)) = jobs.recv().await {
+        let disposition = handler.handle(&message).await;
+        if done.send((epoch, message, disposition)).await.is_err() {
+            return;
+        }
+    }
+}
+
+struct Control<Q> {
+    client: AsyncClient,
+    queue: Q,
+    window: usize,
+    poll_interval: Duration,
+    backoff: Backoff,
+    subscriptions: Vec<String>,
+    on_connect: Vec<Announcement>,
+    on_shutdown: Option<Announcement>,
+    epoch: u64,
+    connected: bool,
+    /// Tags of publish requests not yet seen as `Outgoing::Publish`, in request order.
+    fifo: VecDeque<Tag>,
+    /// Packet id → what it carries, until its PUBACK.
+    inflight: HashMap<u16, Tag>,
+    /// Queue ids published in this epoch and not yet acked to the queue, in order.
+    sent: VecDeque<u64>,
+    /// PUBACKed queue ids waiting for an earlier one.
+    acked: BTreeSet<u64>,
+    /// Last queue id published in this epoch.
+    cursor: Option<u64>,
+    status: watch::Sender<LinkStatus>,
+    connections: u64,
+    /// Shutting down: publish nothing new from the queue.
+    draining: bool,
+    /// SUBACKs still expected on this connection.
+    awaited_subacks: usize,
+}
+
+impl<Q: Queue> Control<Q> {
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        mut self,
+        mut events: mpsc::Receiver<Ev>,
+        go: mpsc::Sender<()>,
+        jobs: mpsc::Sender<(u64, Publish)>,
+        mut done: mpsc::Receiver<(u64, Publish, Disposition)>,
+        notify: Arc<Notify>,
+        cancel: CancellationToken,
+        stop: CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(self.poll_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                ev = events.recv() => {
+                    let Some(ev) = ev else { break };
+                    match ev {
+                        Ev::Connected => self.on_connected().await,
+                        Ev::Sent(pkid) => {
+                            if let Some(tag) = self.fifo.pop_front() {
+                                self.inflight.insert(pkid, tag);
+                            }
+                        }
+                        Ev::PubAck(pkid) => self.on_puback(pkid).await,
+                        Ev::SubAck(codes) => self.on_suback(&codes),
+                        Ev::Message(p) => {
+                            if jobs.send((self.epoch, p)).await.is_err() {
+                                break;
+                            }
+                        }
+                        Ev::Down(why) => {
+                            self.on_down(why);
+                            let delay = self.backoff.next_delay(rand::random_range(0.5..=1.0));
+                            tokio::select! {
+                                _ = cancel.cancelled() => break,
+                                _ = tokio::time::sleep(delay) => {}
+                            }
+                            let _ = self.status.send(LinkStatus::Connecting);
+                            if go.send(()).await.is_err() {
+                                break;
+                            }
+                        }
+                        Ev::Closed => break,
+                    }
+                }
+                d = done.recv() => {
+                    let Some((epoch, message, disposition)) = d else { break };
+                    self.on_handled(epoch, message, disposition);
+                }
+                _ = notify.notified() => self.refill().await,
+                _ = tick.tick() => self.refill().await,
+            }
+        }
+        self.shutdown(&mut events).await;
+        stop.cancel();
+        let _ = self.status.send(LinkStatus::Stopped);
+    }
+
+    async fn on_connected(&mut self) {
+        self.epoch += 1;
+        self.connections += 1;
+        self.connected = true;
+        self.backoff.reset();
+        self.reset_bookkeeping();
+        self.awaited_subacks = self.subscriptions.len();
+        if self.awaited_subacks == 0 {
+            let _ = self.status.send(LinkStatus::Connected(self.connections));
+        }
+        // Re-subscribe on every connection: a broker that lost the session (or a first
+        // connection) has no subscriptions; a resumed session ignores the duplicate.
+        for filter in &self.subscriptions {
+            if let Err(e) = self.client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
+                tracing::warn!(error = %e, %filter, "subscribe request failed");
+            }
+        }
+        for a in self.on_connect.clone() {
+            self.publish(a.topic, a.payload, a.retain, Tag::Plain);
+        }
+        self.refill().await;
+    }
+
+    /// `Connected` is announced once every subscription is confirmed.
+    fn on_suback(&mut self, codes: &[rumqttc::SubscribeReasonCode]) {
+        if codes
+            .iter()
+            .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure))
+        {
+            tracing::error!("the broker refused a subscription: check this login's ACL");
+        }
+        if self.awaited_subacks > 0 {
+            self.awaited_subacks -= 1;
+            if self.awaited_subacks == 0 {
+                let _ = self.status.send(LinkStatus::Connected(self.connections));
+            }
+        }
+    }
+
+    fn on_down(&mut self, why: String) {
+        if self.connected {
+            tracing::warn!(reason = %why, "mqtt connection lost");
+        } else {
+            tracing::debug!(reason = %why, "mqtt connection attempt failed");
+        }
+        self.connected = false;
+        self.epoch += 1;
+        self.reset_bookkeeping();
+        let _ = self.status.send(LinkStatus::Disconnected(why));
+    }
+
+    fn reset_bookkeeping(&mut self) {
+        self.fifo.clear();
+        self.inflight.clear();
+        self.sent.clear();
+        self.acked.clear();
+        self.cursor = None;
+    }
+
+    fn publish(&mut self, topic: String, payload: Vec<u8>, retain: bool, tag: Tag) -> bool {
+        match self
+            .client
+            .try_publish(topic, QoS::AtLeastOnce, retain, payload)
+        {
+            Ok(()) => {
+                self.fifo.push_back(tag);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "publish request refused");
+                false
+            }
+        }
+    }
+
+    async fn refill(&mut self) {
+        while self.connected && !self.draining && self.sent.len() < self.window {
+            let want = self.window - self.sent.len();
+            let batch = match self.queue.peek(self.cursor, want).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the outbox");
+                    return;
+                }
+            };
+            if batch.is_empty() {
+                return;
+            }
+            for item in batch {
+                if self.cursor.is_some_and(|c| item.seq <= c) {
+                    tracing::warn!(
+                        seq = item.seq,
+                        "outbox returned an id out of order; skipped"
+                    );
+                    continue;
+                }
+                if !self.publish(item.topic, item.payload, false, Tag::Queue(item.seq)) {
+                    return;
+                }
+                self.sent.push_back(item.seq);
+                self.cursor = Some(item.seq);
+            }
+        }
+    }
+
+    async fn on_puback(&mut self, pkid: u16) {
+        match self.inflight.remove(&pkid) {
+            Some(Tag::Queue(seq)) => {
+                self.acked.insert(seq);
+                while let Some(&front) = self.sent.front() {
+                    if !self.acked.remove(&front) {
+                        break;
+                    }
+                    self.sent.pop_front();
+                    if let Err(e) = self.queue.ack(front).await {
+                        // It stays in the outbox and goes out again after the next reconnect.
+                        tracing::warn!(error = %e, seq = front, "cannot ack the outbox");
+                    }
+                }
+                self.refill().await;
+            }
+            Some(Tag::Reply(incoming)) => {
+                if let Err(e) = self.client.try_ack(&incoming) {
+                    tracing::warn!(error = %e, "puback request refused");
+                }
+            }
+            Some(Tag::Plain) | Some(Tag::Farewell) | None => {}
+        }
+    }
+
+    fn on_handled(&mut self, epoch: u64, message: Publish, disposition: Disposition) {
+        // A message from an earlier connection is redelivered by the broker; ack that copy.
+        if epoch != self.epoch || !self.connected {
+            return;
+        }
+        match disposition {
+            Disposition::Ack => {
+                if let Err(e) = self.client.try_ack(&message) {
+                    tracing::warn!(error = %e, "puback request refused");
+                }
+            }
+            Disposition::Reply { topic, payload } => {
+                self.publish(topic, payload, false, Tag::Reply(message));
+            }
+            Disposition::Leave => {}
+        }
+    }
+
+    async fn shutdown(&mut self, events: &mut mpsc::Receiver<Ev>) {
+        if !self.connected {
+            return;
+        }
+        self.draining = true;
+        let farewell = self.on_shutdown.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            if let Some(a) = farewell
+                && self.publish(a.topic, a.payload, a.retain, Tag::Farewell)
+            {
+                while let Some(ev) = events.recv().await {
+                    match ev {
+                        Ev::Sent(pkid) => {
+                            if let Some(tag) = self.fifo.pop_front() {
+                                self.inflight.insert(pkid, tag);
+                            }
+                        }
+                        Ev::PubAck(pkid) => {
+                            if matches!(self.inflight.get(&pkid), Some(Tag::Farewell)) {
+                                break;
+                            }
+                            self.on_puback(pkid).await;
+                        }
+                        Ev::Down(_) | Ev::Closed => return,
+                        Ev::Connected | Ev::Message(_) | Ev::SubAck(_) => {}
+                    }
+                }
+            }
+            let _ = self.client.try_disconnect();
+            while let Some(ev) = events.recv().await {
+                if matches!(ev, Ev::Closed | Ev::Down(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}

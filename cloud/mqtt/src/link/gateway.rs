@@ -1,0 +1,262 @@
+//! The gateway side of the link: publishes the spool's events outbox in order, applies the hub's
+//! commands through a [`CommandSink`] and acknowledges them on `up/ack`.
+//!
+//! - The outbox is the source of truth: an event is acked to it only after the broker's PUBACK,
+//!   in outbox order; after a reconnect or a restart every pending event is published again
+//!   from the oldest (at-least-once; the hub de-duplicates by message id).
+//! - A command is applied once per id while the link runs (a bounded memory of recent ids
+//!   answers redeliveries with the ack given the first time, without calling the sink); the sink
+//!   de-duplicates across restarts. The command is PUBACKed only after its ack was PUBACKed.
+//! - On connect the gateway publishes a retained `state` `online: true` with the contract
+//!   versions it speaks; its last will (and a clean shutdown) publish `online: false`.
+//! - The link runs as its own tasks: local sending never waits for it.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use rumqttc::{LastWill, Publish, QoS};
+use smsgate_wire::topic::TopicKind;
+use smsgate_wire::{Ack, Down, GatewayId, SUPPORTED_VERSIONS, State, Topic, Up, UpKind};
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use super::core::{
+    self, Announcement, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
+};
+use crate::options::{LinkOptions, OptionsError};
+
+/// One pending event of the gateway's outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    /// Monotonically increasing outbox id.
+    pub id: u64,
+    pub message: Up,
+}
+
+/// The gateway spool's events outbox, as the link needs it.
+pub trait Outbox: Send + Sync + 'static {
+    /// Up to `limit` pending events with an id greater than `after` (from the oldest pending
+    /// one when `None`), in increasing id order.
+    fn peek(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<OutboxEvent>, QueueError>> + Send;
+
+    /// Removes event `id`. Called in increasing id order, each only after the broker's PUBACK
+    /// and after every earlier event was acked (so "ack up to `id`" is an equivalent reading).
+    fn ack(&self, id: u64) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+/// Where the hub's commands are applied (the gateway's spool).
+pub trait CommandSink: Send + Sync + 'static {
+    /// Applies `command` idempotently by `command.id()` and returns the ack to send back
+    /// (`Duplicate` for an id already applied). For [`Down::Ack`] (the hub refusing one of our
+    /// messages) the returned ack is not sent.
+    fn apply(&self, command: Down) -> impl Future<Output = Ack> + Send;
+}
+
+/// Version this build writes.
+fn our_version() -> u32 {
+    SUPPORTED_VERSIONS.iter().copied().max().unwrap_or(1)
+}
+
+fn state(online: bool, software: &Option<String>) -> Vec<u8> {
+    State {
+        id: Uuid::now_v7(),
+        v: our_version(),
+        online,
+        versions: SUPPORTED_VERSIONS.to_vec(),
+        software: software.clone(),
+    }
+    .encode()
+}
+
+struct OutboxQueue<O> {
+    gateway: GatewayId,
+    outbox: O,
+}
+
+impl<O: Outbox> Queue for OutboxQueue<O> {
+    async fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<QueueItem>, QueueError> {
+        let events = self.outbox.peek(after, limit).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| QueueItem {
+                seq: e.id,
+                topic: e.message.topic(&self.gateway).to_string(),
+                payload: e.message.encode(),
+            })
+            .collect())
+    }
+
+    async fn ack(&self, seq: u64) -> Result<(), QueueError> {
+        self.outbox.ack(seq).await
+    }
+}
+
+/// Remembers the ack given to recent command ids.
+struct Recent {
+    capacity: usize,
+    acks: HashMap<Uuid, Option<Ack>>,
+    order: VecDeque<Uuid>,
+}
+
+impl Recent {
+    fn get(&self, id: &Uuid) -> Option<Option<Ack>> {
+        self.acks.get(id).cloned()
+    }
+
+    fn insert(&mut self, id: Uuid, ack: Option<Ack>) {
+        if self.acks.insert(id, ack).is_none() {
+            self.order.push_back(id);
+            if self.order.len() > self.capacity
+                && let Some(old) = self.order.pop_front()
+            {
+                self.acks.remove(&old);
+            }
+        }
+    }
+}
+
+struct CommandHandler<S> {
+    gateway: GatewayId,
+    sink: S,
+    recent: Mutex<Recent>,
+}
+
+impl<S: CommandSink> CommandHandler<S> {
+    fn reply(&self, ack: Ack) -> Disposition {
+        Disposition::Reply {
+            topic: Topic::up(&self.gateway, UpKind::Ack).to_string(),
+            payload: Up::Ack(ack).encode(),
+        }
+    }
+
+    fn remembered(&self, id: &Uuid) -> Option<Option<Ack>> {
+        match self.recent.lock() {
+            Ok(r) => r.get(id),
+            Err(poisoned) => poisoned.into_inner().get(id),
+        }
+    }
+
+    fn remember(&self, id: Uuid, ack: Option<Ack>) {
+        match self.recent.lock() {
+            Ok(mut r) => r.insert(id, ack),
+            Err(poisoned) => poisoned.into_inner().insert(id, ack),
+        }
+    }
+}
+
+impl<S: CommandSink> Handler for CommandHandler<S> {
+    async fn handle(&self, message: &Publish) -> Disposition {
+        let kind = match Topic::parse(&message.topic) {
+            Ok(Topic {
+                gateway,
+                kind: TopicKind::Down(kind),
+            }) if gateway == self.gateway => kind,
+            _ => {
+                tracing::warn!(topic = %message.topic, "message on an unexpected topic dropped");
+                return Disposition::Ack;
+            }
+        };
+        match Down::decode(&kind, &message.payload) {
+            Ok(command) => {
+                let id = command.id();
+                let is_hub_ack = matches!(command, Down::Ack(_));
+                if let Some(earlier) = self.remembered(&id) {
+                    return earlier.map_or(Disposition::Ack, |ack| self.reply(ack));
+                }
+                let ack = self.sink.apply(command).await;
+                if is_hub_ack {
+                    self.remember(id, None);
+                    Disposition::Ack
+                } else {
+                    self.remember(id, Some(ack.clone()));
+                    self.reply(ack)
+                }
+            }
+            Err(e) => match e.unsupported_ack(our_version()) {
+                Some(ack) => self.reply(ack),
+                None => {
+                    tracing::warn!(error = %e, topic = %message.topic, "malformed command dropped");
+                    Disposition::Ack
+                }
+            },
+        }
+    }
+}
+
+/// A running gateway link.
+pub struct GatewayLink {
+    notify: Arc<Notify>,
+    status: watch::Receiver<LinkStatus>,
+}
+
+impl GatewayLink {
+    /// Starts the link tasks on `tracker`; they stop when `cancel` fires (publishing a retained
+    /// `online: false` first when connected). The MQTT client id is the gateway id.
+    pub fn spawn<O: Outbox, S: CommandSink>(
+        gateway: GatewayId,
+        mut options: LinkOptions,
+        software: Option<String>,
+        outbox: O,
+        sink: S,
+        cancel: CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Result<Self, OptionsError> {
+        options.client_id = gateway.to_string();
+        let state_topic = Topic::state(&gateway).to_string();
+        let parts = CoreParts {
+            options,
+            queue: OutboxQueue {
+                gateway: gateway.clone(),
+                outbox,
+            },
+            handler: CommandHandler {
+                gateway: gateway.clone(),
+                sink,
+                recent: Mutex::new(Recent {
+                    capacity: 4096,
+                    acks: HashMap::new(),
+                    order: VecDeque::new(),
+                }),
+            },
+            subscriptions: vec![Topic::gateway_filter(&gateway)],
+            on_connect: vec![Announcement {
+                topic: state_topic.clone(),
+                payload: state(true, &software),
+                retain: true,
+            }],
+            on_shutdown: Some(Announcement {
+                topic: state_topic.clone(),
+                payload: state(false, &software),
+                retain: true,
+            }),
+            last_will: Some(LastWill::new(
+                state_topic,
+                state(false, &software),
+                QoS::AtLeastOnce,
+                true,
+            )),
+        };
+        let running = core::spawn(parts, cancel, tracker)?;
+        Ok(Self {
+            notify: running.notify,
+            status: running.status,
+        })
+    }
+
+    /// Tells the link that the outbox has new events (it also polls on its own).
+    pub fn notify_outbox(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Connection status updates.
+    pub fn status(&self) -> watch::Receiver<LinkStatus> {
+        self.status.clone()
+    }
+}

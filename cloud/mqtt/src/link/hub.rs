@@ -1,0 +1,262 @@
+//! The hub side of the link: subscribes to every gateway's `up/+` and `state`, hands each
+//! message to an [`UpSink`] and PUBACKs it only once the sink took it (manual acks), publishes
+//! commands from a [`DownSource`], and tracks which gateways are online from their retained
+//! state.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::Publish;
+use smsgate_wire::topic::TopicKind;
+use smsgate_wire::{
+    Ack, AckOutcome, Down, DownKind, GatewayId, SUPPORTED_VERSIONS, State, Topic, Up,
+};
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use super::core::{
+    self, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
+};
+use crate::options::{Backoff, LinkOptions, OptionsError};
+
+/// Why the hub could not take an up message.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IngestError {
+    /// Temporary (storage down): the link retries with backoff and does not PUBACK meanwhile.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// Permanent: the link PUBACKs it and tells the gateway with a `rejected` ack.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+/// Where the hub stores what gateways send (de-duplicating by message id).
+pub trait UpSink: Send + Sync + 'static {
+    fn ingest(
+        &self,
+        gateway: &GatewayId,
+        message: Up,
+    ) -> impl Future<Output = Result<(), IngestError>> + Send;
+
+    /// A gateway's retained presence changed.
+    fn presence(
+        &self,
+        gateway: &GatewayId,
+        state: State,
+    ) -> impl Future<Output = Result<(), IngestError>> + Send;
+}
+
+/// One command waiting to be published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownEvent {
+    /// Monotonically increasing queue id.
+    pub id: u64,
+    pub gateway: GatewayId,
+    pub command: Down,
+}
+
+/// The hub's queue of commands for gateways.
+pub trait DownSource: Send + Sync + 'static {
+    /// Up to `limit` unpublished commands with an id greater than `after`, oldest first.
+    fn peek(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DownEvent>, QueueError>> + Send;
+
+    /// The broker PUBACKed command `id` (called in increasing id order). Whether the gateway
+    /// applied it arrives later as an `up/ack` through [`UpSink::ingest`].
+    fn published(&self, id: u64) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+struct DownQueue<D>(D);
+
+impl<D: DownSource> Queue for DownQueue<D> {
+    async fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<QueueItem>, QueueError> {
+        Ok(self
+            .0
+            .peek(after, limit)
+            .await?
+            .into_iter()
+            .map(|e| QueueItem {
+                seq: e.id,
+                topic: e.command.topic(&e.gateway).to_string(),
+                payload: e.command.encode(),
+            })
+            .collect())
+    }
+
+    async fn ack(&self, seq: u64) -> Result<(), QueueError> {
+        self.0.published(seq).await
+    }
+}
+
+/// Online/offline of every gateway seen on the broker.
+pub type Presence = BTreeMap<GatewayId, State>;
+
+struct UpHandler<U> {
+    sink: U,
+    presence: watch::Sender<Presence>,
+    cancel: CancellationToken,
+}
+
+fn our_version() -> u32 {
+    SUPPORTED_VERSIONS.iter().copied().max().unwrap_or(1)
+}
+
+fn refusal(gateway: &GatewayId, ack: Ack) -> Disposition {
+    Disposition::Reply {
+        topic: Topic::down(gateway, DownKind::Ack).to_string(),
+        payload: Down::Ack(ack).encode(),
+    }
+}
+
+impl<U: UpSink> UpHandler<U> {
+    /// Retries `attempt` while it reports `Unavailable`; `None` when cancelled meanwhile.
+    async fn with_retry<F, Fut>(&self, mut attempt: F) -> Option<Result<(), String>>
+    where
+        F: FnMut() -> Fut + Send,
+        Fut: Future<Output = Result<(), IngestError>> + Send,
+    {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+        loop {
+            match attempt().await {
+                Ok(()) => return Some(Ok(())),
+                Err(IngestError::Rejected(why)) => return Some(Err(why)),
+                Err(IngestError::Unavailable(why)) => {
+                    let delay = backoff.next_delay(rand::random_range(0.5..=1.0));
+                    tracing::warn!(reason = %why, ?delay, "hub storage unavailable; retrying");
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => return None,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<U: UpSink> Handler for UpHandler<U> {
+    async fn handle(&self, message: &Publish) -> Disposition {
+        let topic = match Topic::parse(&message.topic) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "message on an unexpected topic dropped");
+                return Disposition::Ack;
+            }
+        };
+        let gateway = topic.gateway.clone();
+        match topic.kind {
+            TopicKind::State => {
+                if message.payload.is_empty() {
+                    return Disposition::Ack;
+                }
+                let state = match State::decode(&message.payload) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, %gateway, "malformed state dropped");
+                        return Disposition::Ack;
+                    }
+                };
+                self.presence.send_modify(|p| {
+                    p.insert(gateway.clone(), state.clone());
+                });
+                match self
+                    .with_retry(|| self.sink.presence(&gateway, state.clone()))
+                    .await
+                {
+                    None => Disposition::Leave,
+                    Some(_) => Disposition::Ack,
+                }
+            }
+            TopicKind::Up(kind) => match Up::decode(&kind, &message.payload) {
+                Ok(up) => {
+                    let id = up.id();
+                    match self
+                        .with_retry(|| self.sink.ingest(&gateway, up.clone()))
+                        .await
+                    {
+                        None => Disposition::Leave,
+                        Some(Ok(())) => Disposition::Ack,
+                        Some(Err(why)) => refusal(
+                            &gateway,
+                            Ack {
+                                id: Uuid::now_v7(),
+                                v: our_version(),
+                                ack_of: id,
+                                outcome: AckOutcome::Rejected,
+                                detail: Some(why),
+                            },
+                        ),
+                    }
+                }
+                Err(e) => match e.unsupported_ack(our_version()) {
+                    Some(ack) => refusal(&gateway, ack),
+                    None => {
+                        tracing::warn!(error = %e, %gateway, "malformed message dropped");
+                        Disposition::Ack
+                    }
+                },
+            },
+            TopicKind::Down(_) => Disposition::Ack,
+        }
+    }
+}
+
+/// A running hub link.
+pub struct HubLink {
+    notify: Arc<Notify>,
+    status: watch::Receiver<LinkStatus>,
+    presence: watch::Receiver<Presence>,
+}
+
+impl HubLink {
+    /// Starts the link tasks on `tracker`; they stop when `cancel` fires.
+    pub fn spawn<U: UpSink, D: DownSource>(
+        options: LinkOptions,
+        sink: U,
+        downs: D,
+        cancel: CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Result<Self, OptionsError> {
+        let (presence_tx, presence_rx) = watch::channel(Presence::new());
+        let parts = CoreParts {
+            options,
+            queue: DownQueue(downs),
+            handler: UpHandler {
+                sink,
+                presence: presence_tx,
+                cancel: cancel.clone(),
+            },
+            subscriptions: Topic::hub_filters().to_vec(),
+            on_connect: Vec::new(),
+            on_shutdown: None,
+            last_will: None,
+        };
+        let running = core::spawn(parts, cancel, tracker)?;
+        Ok(Self {
+            notify: running.notify,
+            status: running.status,
+            presence: presence_rx,
+        })
+    }
+
+    /// Tells the link that new commands are queued (it also polls on its own).
+    pub fn notify_downs(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Connection status updates.
+    pub fn status(&self) -> watch::Receiver<LinkStatus> {
+        self.status.clone()
+    }
+
+    /// The last retained state of every gateway.
+    pub fn presence(&self) -> watch::Receiver<Presence> {
+        self.presence.clone()
+    }
+}

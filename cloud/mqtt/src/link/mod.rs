@@ -1,0 +1,8 @@
+//! The link clients: [`gateway::GatewayLink`] on the edge, [`hub::HubLink`] in the cloud, both
+//! built on the same engine ([`core`]).
+
+pub(crate) mod core;
+pub mod gateway;
+pub mod hub;
+
+pub use self::core::{LinkStatus, QueueError};
