@@ -356,3 +356,49 @@ async fn ctl_run(a: CtlArgs) -> anyhow::Result<ExitCode> {
         ExitCode::FAILURE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn fault_words_become_control_api_faults() {
+        assert_eq!(
+            parse_fault("hang", &v(&["3"])).unwrap(),
+            Fault::Hang { commands: 3 }
+        );
+        assert_eq!(
+            parse_fault("cms-error", &v(&["500"])).unwrap(),
+            Fault::CmsError {
+                code: 500,
+                sends: 1
+            }
+        );
+        assert_eq!(
+            parse_fault("network", &v(&["lost"])).unwrap(),
+            Fault::Network {
+                state: Registration::Searching
+            }
+        );
+        assert_eq!(
+            parse_fault("storage-full", &v(&[])).unwrap(),
+            Fault::StorageFull { full: true }
+        );
+    }
+
+    #[test]
+    fn bad_fault_words_say_which_value_is_wrong() {
+        let e = parse_fault("hang", &v(&["x"])).unwrap_err().to_string();
+        assert!(e.contains("fault hang: N \"x\""), "{e}");
+        let e = parse_fault("network", &v(&["moon"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("moon"), "{e}");
+        let e = parse_fault("melt", &v(&[])).unwrap_err().to_string();
+        assert!(e.contains("unknown kind \"melt\""), "{e}");
+    }
+}
