@@ -22,7 +22,10 @@
 
 pub mod clock;
 pub mod power;
+#[cfg(feature = "sim")]
 pub mod sim;
 
+#[cfg(feature = "sim")]
 pub use sim::config::LabConfig;
+#[cfg(feature = "sim")]
 pub use sim::lab::{Fault, HandsetMessage, Inbound, Lab, LabError, ModemStatus};

@@ -12,8 +12,6 @@ use std::sync::{Arc, Mutex};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{ErrorKind, ErrorType, InputPin, OutputPin};
 
-use crate::sim::lab::{Fault, Lab};
-
 /// Pulse timings of one modem model. Times in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PowerTiming {
@@ -334,156 +332,163 @@ impl DelayNs for RecordingDelay {
 }
 
 // ------------------------------------------------------------------ simulated board wired to a lab modem
+#[cfg(feature = "sim")]
+mod sim_board {
+    use super::*;
+    use crate::sim::lab::{Fault, Lab};
 
-#[derive(Debug)]
-struct SimState {
-    now_ns: u64,
-    on: bool,
-    key_low_since: Option<u64>,
-}
-
-/// Pins wired to modem `index` of a running [`Lab`]: a PWRKEY pulse long enough for `timing` powers the
-/// simulated modem off (its pty closes, the symlink goes) or on (new pty behind the same symlink, boot URCs);
-/// RESET reboots it. Delays advance a virtual clock (nothing sleeps, so it is safe inside async code).
-#[derive(Debug, Clone)]
-pub struct SimBoard {
-    lab: Lab,
-    index: usize,
-    timing: PowerTiming,
-    state: Arc<Mutex<SimState>>,
-}
-
-/// An output pin of a [`SimBoard`].
-#[derive(Debug, Clone)]
-pub struct SimPin {
-    board: SimBoard,
-    reset: bool,
-}
-
-/// STATUS of a [`SimBoard`].
-#[derive(Debug, Clone)]
-pub struct SimStatus(SimBoard);
-
-/// Delay of a [`SimBoard`].
-#[derive(Debug, Clone)]
-pub struct SimDelay(SimBoard);
-
-/// A simulated-pin failure (the lab stopped).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SimPinError;
-
-impl embedded_hal::digital::Error for SimPinError {
-    fn kind(&self) -> ErrorKind {
-        ErrorKind::Other
+    #[derive(Debug)]
+    struct SimState {
+        now_ns: u64,
+        on: bool,
+        key_low_since: Option<u64>,
     }
-}
 
-impl SimBoard {
-    /// Wires to modem `index` (assumed powered on).
-    pub fn new(lab: Lab, index: usize, timing: PowerTiming) -> SimBoard {
-        SimBoard {
-            lab,
-            index,
-            timing,
-            state: Arc::new(Mutex::new(SimState {
-                now_ns: 0,
-                on: true,
-                key_low_since: None,
-            })),
+    /// Pins wired to modem `index` of a running [`Lab`]: a PWRKEY pulse long enough for `timing` powers the
+    /// simulated modem off (its pty closes, the symlink goes) or on (new pty behind the same symlink, boot URCs);
+    /// RESET reboots it. Delays advance a virtual clock (nothing sleeps, so it is safe inside async code).
+    #[derive(Debug, Clone)]
+    pub struct SimBoard {
+        lab: Lab,
+        index: usize,
+        timing: PowerTiming,
+        state: Arc<Mutex<SimState>>,
+    }
+
+    /// An output pin of a [`SimBoard`].
+    #[derive(Debug, Clone)]
+    pub struct SimPin {
+        board: SimBoard,
+        reset: bool,
+    }
+
+    /// STATUS of a [`SimBoard`].
+    #[derive(Debug, Clone)]
+    pub struct SimStatus(SimBoard);
+
+    /// Delay of a [`SimBoard`].
+    #[derive(Debug, Clone)]
+    pub struct SimDelay(SimBoard);
+
+    /// A simulated-pin failure (the lab stopped).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct SimPinError;
+
+    impl embedded_hal::digital::Error for SimPinError {
+        fn kind(&self) -> ErrorKind {
+            ErrorKind::Other
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
+    impl SimBoard {
+        /// Wires to modem `index` (assumed powered on).
+        pub fn new(lab: Lab, index: usize, timing: PowerTiming) -> SimBoard {
+            SimBoard {
+                lab,
+                index,
+                timing,
+                state: Arc::new(Mutex::new(SimState {
+                    now_ns: 0,
+                    on: true,
+                    key_low_since: None,
+                })),
+            }
+        }
 
-    /// PWRKEY.
-    pub fn pwrkey(&self) -> SimPin {
-        SimPin {
-            board: self.clone(),
-            reset: false,
+        fn lock(&self) -> std::sync::MutexGuard<'_, SimState> {
+            self.state.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        /// PWRKEY.
+        pub fn pwrkey(&self) -> SimPin {
+            SimPin {
+                board: self.clone(),
+                reset: false,
+            }
+        }
+
+        /// RESET.
+        pub fn reset(&self) -> SimPin {
+            SimPin {
+                board: self.clone(),
+                reset: true,
+            }
+        }
+
+        /// STATUS.
+        pub fn status(&self) -> SimStatus {
+            SimStatus(self.clone())
+        }
+
+        /// Delay.
+        pub fn delay(&self) -> SimDelay {
+            SimDelay(self.clone())
         }
     }
 
-    /// RESET.
-    pub fn reset(&self) -> SimPin {
-        SimPin {
-            board: self.clone(),
-            reset: true,
+    impl ErrorType for SimPin {
+        type Error = SimPinError;
+    }
+
+    impl OutputPin for SimPin {
+        fn set_low(&mut self) -> Result<(), Self::Error> {
+            let mut s = self.board.lock();
+            s.key_low_since = Some(s.now_ns);
+            Ok(())
+        }
+
+        fn set_high(&mut self) -> Result<(), Self::Error> {
+            let mut s = self.board.lock();
+            let Some(since) = s.key_low_since.take() else {
+                return Ok(());
+            };
+            let held_ms = (s.now_ns - since) / 1_000_000;
+            let t = self.board.timing;
+            let fault = if self.reset {
+                t.reset_pulse_ms
+                    .filter(|ms| held_ms >= u64::from(*ms))
+                    .map(|_| Fault::Reboot)
+            } else if s.on && held_ms >= u64::from(t.off_pulse_ms) {
+                s.on = false;
+                Some(Fault::PowerOff)
+            } else if !s.on && held_ms >= u64::from(t.on_pulse_ms) {
+                s.on = true;
+                Some(Fault::PowerOn)
+            } else {
+                None
+            };
+            drop(s);
+            if let Some(f) = fault {
+                self.board
+                    .lab
+                    .fault_nowait(self.board.index, f)
+                    .map_err(|_| SimPinError)?;
+            }
+            Ok(())
         }
     }
 
-    /// STATUS.
-    pub fn status(&self) -> SimStatus {
-        SimStatus(self.clone())
+    impl ErrorType for SimStatus {
+        type Error = SimPinError;
     }
 
-    /// Delay.
-    pub fn delay(&self) -> SimDelay {
-        SimDelay(self.clone())
-    }
-}
-
-impl ErrorType for SimPin {
-    type Error = SimPinError;
-}
-
-impl OutputPin for SimPin {
-    fn set_low(&mut self) -> Result<(), Self::Error> {
-        let mut s = self.board.lock();
-        s.key_low_since = Some(s.now_ns);
-        Ok(())
-    }
-
-    fn set_high(&mut self) -> Result<(), Self::Error> {
-        let mut s = self.board.lock();
-        let Some(since) = s.key_low_since.take() else {
-            return Ok(());
-        };
-        let held_ms = (s.now_ns - since) / 1_000_000;
-        let t = self.board.timing;
-        let fault = if self.reset {
-            t.reset_pulse_ms
-                .filter(|ms| held_ms >= u64::from(*ms))
-                .map(|_| Fault::Reboot)
-        } else if s.on && held_ms >= u64::from(t.off_pulse_ms) {
-            s.on = false;
-            Some(Fault::PowerOff)
-        } else if !s.on && held_ms >= u64::from(t.on_pulse_ms) {
-            s.on = true;
-            Some(Fault::PowerOn)
-        } else {
-            None
-        };
-        drop(s);
-        if let Some(f) = fault {
-            self.board
-                .lab
-                .fault_nowait(self.board.index, f)
-                .map_err(|_| SimPinError)?;
+    impl InputPin for SimStatus {
+        fn is_high(&mut self) -> Result<bool, Self::Error> {
+            Ok(self.0.lock().on)
         }
-        Ok(())
+        fn is_low(&mut self) -> Result<bool, Self::Error> {
+            Ok(!self.0.lock().on)
+        }
     }
-}
 
-impl ErrorType for SimStatus {
-    type Error = SimPinError;
-}
-
-impl InputPin for SimStatus {
-    fn is_high(&mut self) -> Result<bool, Self::Error> {
-        Ok(self.0.lock().on)
-    }
-    fn is_low(&mut self) -> Result<bool, Self::Error> {
-        Ok(!self.0.lock().on)
+    impl DelayNs for SimDelay {
+        fn delay_ns(&mut self, ns: u32) {
+            self.0.lock().now_ns += u64::from(ns);
+        }
     }
 }
-
-impl DelayNs for SimDelay {
-    fn delay_ns(&mut self, ns: u32) {
-        self.0.lock().now_ns += u64::from(ns);
-    }
-}
+#[cfg(feature = "sim")]
+pub use sim_board::{SimBoard, SimDelay, SimPin, SimPinError, SimStatus};
 
 // ------------------------------------------------------------------ Linux GPIO character device
 
