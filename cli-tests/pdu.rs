@@ -77,6 +77,31 @@ fn encode_reproduces_the_python_gsmmodem_ucs2_submit_with_status_report() {
 }
 
 #[test]
+fn national_flag_writes_local_numbers_as_national_like_python_gsmmodem() {
+    let v = vector("gm-15");
+    let out = stdout(&smsgate(&[
+        "pdu",
+        "encode",
+        "--to",
+        "0126541234",
+        "--smsc",
+        "12345",
+        "--text",
+        v["encode_params"]["text"].as_str().unwrap(),
+        "--mr",
+        "13",
+        "--validity",
+        "3d",
+        "--status-report",
+        "--national",
+    ]));
+    let pdu = v["pdu"].as_str().unwrap();
+    // The TPDU length excludes the 4-octet SMSC prefix (04 A1 21 43 F5 is 5 octets incl. its length).
+    let tpdu_len = pdu.len() / 2 - 5;
+    assert_eq!(out, format!("{tpdu_len} {pdu}\n"));
+}
+
+#[test]
 fn long_text_prints_one_line_per_segment_with_its_tpdu_length() {
     let text = "x".repeat(200);
     let out = stdout(&smsgate(&[

@@ -14,8 +14,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use smsgate_pdu::{
-    DataCoding, Encoding, NationalLanguage, Pdu, SubmitOptions, UserData, Validity, decode_hex,
-    decode_tpdu, encode_submit,
+    DataCoding, Encoding, NationalLanguage, Pdu, SubmitOptions, TypeOfNumber, UserData, Validity,
+    decode_hex, decode_tpdu, encode_submit,
 };
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +70,10 @@ struct EncodeArgs {
     /// Message class 0..=3 (0 = flash).
     #[arg(long)]
     class: Option<u8>,
+    /// Write numbers given without '+' (recipient and SMSC) as national (TOA 0xA1) instead of
+    /// unknown (TOA 0x81); some networks want this for local numbers.
+    #[arg(long)]
+    national: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +116,7 @@ fn encode(a: EncodeArgs) -> anyhow::Result<ExitCode> {
         encoding: a.encoding,
         national_language: a.language,
         class: a.class,
+        local_number_type: a.national.then_some(TypeOfNumber::National),
         ..SubmitOptions::default()
     };
     let parts = encode_submit(&a.to, &a.text, &opts).context("cannot encode")?;

@@ -48,6 +48,10 @@ pub struct SubmitOptions {
     pub validity_absolute: Option<DateTime<FixedOffset>>,
     /// Message class 0..=3 in TP-DCS (0 = flash).
     pub class: Option<u8>,
+    /// Type of number for the recipient and the SMSC when they are written without `+`
+    /// (`None` = unknown, TOA 0x81). Some networks want national (TOA 0xA1) for local numbers.
+    /// Numbers written with `+` are always international.
+    pub local_number_type: Option<TypeOfNumber>,
 }
 
 /// One PDU ready for `AT+CMGS=<tpdu_len>`: `bytes` include the SMSC prefix (`00` when none).
@@ -121,7 +125,7 @@ pub fn encode_submit(
     text: &str,
     opts: &SubmitOptions,
 ) -> Result<Vec<EncodedPdu>, PduError> {
-    let recipient = Address::parse_field(to, "to")?;
+    let recipient = with_local_type(Address::parse_field(to, "to")?, opts.local_number_type);
     if recipient.ton == TypeOfNumber::Alphanumeric {
         return Err(PduError::InvalidAddress {
             field: "to",
@@ -129,7 +133,7 @@ pub fn encode_submit(
             reason: "a message cannot be sent to an alphanumeric address",
         });
     }
-    let smsc = smsc_prefix(opts.smsc.as_deref())?;
+    let smsc = smsc_prefix(opts.smsc.as_deref(), opts.local_number_type)?;
     if let Some(c) = opts.class.filter(|c| *c > 3) {
         return Err(PduError::InvalidClass(c));
     }
@@ -181,7 +185,7 @@ pub fn encode_deliver(
     opts: &DeliverOptions,
 ) -> Result<Vec<EncodedPdu>, PduError> {
     let sender = Address::parse_field(from, "from")?;
-    let smsc = smsc_prefix(opts.smsc.as_deref())?;
+    let smsc = smsc_prefix(opts.smsc.as_deref(), None)?;
     let scts = time::encode_scts(&opts.timestamp, "timestamp")?;
     let plan = plan(
         text,
@@ -212,7 +216,7 @@ pub fn encode_deliver(
 
 /// Encode an SMS-STATUS-REPORT (no TP-PI: nothing after TP-ST).
 pub fn encode_status_report(opts: &StatusReportOptions) -> Result<EncodedPdu, PduError> {
-    let smsc = smsc_prefix(opts.smsc.as_deref())?;
+    let smsc = smsc_prefix(opts.smsc.as_deref(), None)?;
     let recipient = Address::parse_field(&opts.recipient, "recipient")?;
     let mut tpdu = vec![0x06, opts.message_ref];
     tpdu.extend_from_slice(&recipient.encode_tp("recipient")?);
@@ -240,12 +244,22 @@ pub fn count_segments(text: &str, opts: &SubmitOptions) -> (Encoding, usize) {
     }
 }
 
-fn smsc_prefix(smsc: Option<&str>) -> Result<Vec<u8>, PduError> {
+/// Apply a configured type of number to an address written without `+` (TON unknown).
+fn with_local_type(mut a: Address, local: Option<TypeOfNumber>) -> Address {
+    if let Some(ton) = local
+        && a.ton == TypeOfNumber::Unknown
+    {
+        a.ton = ton;
+    }
+    a
+}
+
+fn smsc_prefix(smsc: Option<&str>, local: Option<TypeOfNumber>) -> Result<Vec<u8>, PduError> {
     match smsc {
         None => Ok(vec![0x00]),
         Some(s) if s.trim().is_empty() => Ok(vec![0x00]),
         Some(s) => {
-            let a = Address::parse_field(s, "smsc")?;
+            let a = with_local_type(Address::parse_field(s, "smsc")?, local);
             if a.ton == TypeOfNumber::Alphanumeric {
                 return Err(PduError::InvalidAddress {
                     field: "smsc",

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use smsgate_pdu::time::relative_validity_duration;
 use smsgate_pdu::{
-    DataCoding, Encoding, Pdu, Reassembler, SubmitOptions, Validity, decode_hex, encode_submit,
+    DataCoding, Encoding, Pdu, Reassembler, SubmitOptions, TypeOfNumber, Validity, decode_hex,
+    encode_submit,
 };
 
 fn shared() -> String {
@@ -346,13 +347,6 @@ fn every_group_reassembles_to_the_joined_message() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Vectors whose bytes depend on a choice `encode_submit`'s contract does not expose.
-const NOT_REPRODUCIBLE: &[(&str, &str)] = &[(
-    "gm-15",
-    "destination 0126541234 is written with TOA 0xA1 (national); Address::parse gives digits \
-     without '+' TOA 0x81, as pm-12/pm-14 expect",
-)];
-
 #[test]
 fn submit_vectors_with_encode_params_are_reproduced_byte_for_byte() {
     let mut failures = Vec::new();
@@ -362,9 +356,6 @@ fn submit_vectors_with_encode_params_are_reproduced_byte_for_byte() {
             continue;
         };
         let id = v["id"].as_str().unwrap();
-        if NOT_REPRODUCIBLE.iter().any(|(skip, _)| *skip == id) {
-            continue;
-        }
         let mut opts = SubmitOptions {
             smsc: p.get("smsc").and_then(Value::as_str).map(str::to_string),
             status_report: p
@@ -378,6 +369,11 @@ fn submit_vectors_with_encode_params_are_reproduced_byte_for_byte() {
             message_ref: p.get("mr").and_then(Value::as_u64).unwrap_or(0) as u8,
             concat_ref: p.get("concat_ref").and_then(Value::as_u64).unwrap_or(0) as u16,
             class: p.get("msg_class").and_then(Value::as_u64).map(|c| c as u8),
+            // The source's own choice of TON for numbers without '+' (gm-15 writes national).
+            local_number_type: match v["derived"].get("toa").and_then(Value::as_u64) {
+                Some(0xA1) => Some(TypeOfNumber::National),
+                _ => None,
+            },
             ..SubmitOptions::default()
         };
         if let Some(m) = p.get("validity_minutes").and_then(Value::as_u64) {
