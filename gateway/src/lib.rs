@@ -1,1 +1,33 @@
-//! Edge gateway: SQLite spool, port pool and dispatcher, inbound and delivery reports, supervision, local HTTP API.
+//! Edge gateway: SQLite spool, pure scheduling, port workers and dispatchers, the local HTTP API, and [`run`].
+//!
+//! Module map:
+//! - [`clock`]: the wall-clock boundary ([`clock::Clock`], system and manual clocks).
+//! - [`spool`]: durable store; [`spool::Spool`] (async handle) over [`spool::SpoolDb`]
+//!   (synchronous rusqlite, WAL + `synchronous=FULL`, versioned migrations), the pure message
+//!   lifecycle ([`spool::lifecycle::apply`]), outbox events for the cloud link.
+//! - [`schedule`]: I/O-free state machines the port workers use: port choice per group
+//!   strategy, per-port pacing with jitter, per-SIM caps, sending hours, port benching.
+//! - [`api`]: the axum router ([`api::router`]) with bearer auth, JSON errors, bulk CSV
+//!   upload, the legacy `SendSMS` web service, `/metrics` and `/health`.
+//! - [`metrics`]: Prometheus metrics held in a handle (no global recorder).
+//! - [`ports`]: one worker per modem port (open/reopen, probe/init, supervision state machine,
+//!   send with pacing and failover, inbound with reassembly and storage sweep, delivery
+//!   reports, USSD, reset and power cycle), the [`ports::Board`] they publish to, and
+//!   [`ports::PortsHandle`] for the API.
+//! - [`dispatch`]: one dispatcher per group: strategy, sending hours and per-SIM caps choose the
+//!   port for each queued message; the port's worker claims it atomically.
+//! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
+//!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
+//! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
+
+pub mod api;
+pub mod clock;
+pub mod cloud;
+pub mod dispatch;
+pub mod metrics;
+pub mod ports;
+pub mod runtime;
+pub mod schedule;
+pub mod spool;
+
+pub use runtime::{GatewayError, run};

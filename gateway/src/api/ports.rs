@@ -1,0 +1,93 @@
+//! Port endpoints:
+//! - `GET /api/v1/ports` → `{"ports":[{port,state,reason,signal_dbm,operator,sim,counters,benched,balance}]}`
+//! - `POST /api/v1/ports/{id}/reset` → `200 {"port","reset":true}` once the modem is re-initialised
+//! - `POST /api/v1/ports/{id}/ussd` JSON `{"code"?}` (default `[ussd] balance_code`) →
+//!   `200 {"port","code","text","status"}`
+
+use super::ApiState;
+use super::error::ApiError;
+use crate::ports::PortCommandError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Longest a USSD or reset request may take before the API gives up waiting.
+pub const PORT_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
+impl From<PortCommandError> for ApiError {
+    fn from(e: PortCommandError) -> Self {
+        match e {
+            PortCommandError::NoPort(_) => ApiError::NotFound(e.to_string()),
+            PortCommandError::Stopped(_) | PortCommandError::Failed { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
+        }
+    }
+}
+
+/// `GET /api/v1/ports`.
+pub async fn list(State(st): State<ApiState>) -> impl IntoResponse {
+    Json(json!({ "ports": st.port_control.statuses() }))
+}
+
+/// `POST /api/v1/ports/{id}/reset`.
+pub async fn reset(
+    State(st): State<ApiState>,
+    Path(id): Path<u16>,
+) -> Result<impl IntoResponse, ApiError> {
+    tokio::time::timeout(PORT_COMMAND_TIMEOUT, st.port_control.reset(id))
+        .await
+        .map_err(|_| {
+            ApiError::Conflict(format!("port {id}: the reset did not finish in time"))
+        })??;
+    Ok(Json(json!({"port": id, "reset": true})))
+}
+
+/// `POST /api/v1/ports/{id}/ussd` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UssdRequest {
+    /// USSD code; default: `[ussd] balance_code`.
+    pub code: Option<String>,
+}
+
+/// `POST /api/v1/ports/{id}/ussd`.
+pub async fn ussd(
+    State(st): State<ApiState>,
+    Path(id): Path<u16>,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: UssdRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        UssdRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("body: {e}")))?
+    };
+    let code = req
+        .code
+        .or_else(|| st.balance_code.as_deref().map(str::to_string))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "code",
+                "no code given and no [ussd] balance_code configured",
+            )
+        })?;
+    let valid = !code.is_empty()
+        && code.len() <= 160
+        && code
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | '+'));
+    if !valid {
+        return Err(ApiError::invalid(
+            "code",
+            "a USSD code is digits, '*', '#' and '+' (like *100#)",
+        ));
+    }
+    let answer = tokio::time::timeout(PORT_COMMAND_TIMEOUT, st.port_control.ussd(id, &code))
+        .await
+        .map_err(|_| ApiError::Conflict(format!("port {id}: no USSD answer in time")))??;
+    Ok(Json(
+        json!({"port": id, "code": code, "text": answer.text, "status": answer.status}),
+    ))
+}

@@ -1,0 +1,113 @@
+//! `smsgate-gateway`: the lean edge binary. Thin: parse arguments, load and validate the
+//! config (an error names the key and nothing starts), run [`smsgate_gateway::run`] until
+//! Ctrl-C or SIGTERM.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use smsgate_config::GatewayConfig;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smsgate-gateway",
+    version,
+    about = "smsgate edge gateway: GSM modems, SQLite spool, local API",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// The gateway configuration file.
+    #[arg(long, short, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print a commented gateway.toml built from the real defaults.
+    Template,
+    /// Load and validate a configuration file, then exit.
+    Check {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Config {
+            action: ConfigAction::Template,
+        }) => {
+            print!("{}", GatewayConfig::template()?);
+            Ok(())
+        }
+        Some(Command::Config {
+            action: ConfigAction::Check { file },
+        }) => {
+            GatewayConfig::load(&file).with_context(|| format!("{}", file.display()))?;
+            println!("{}: ok", file.display());
+            Ok(())
+        }
+        None => {
+            let path = cli
+                .config
+                .context("--config <FILE> is required (or: smsgate-gateway config template)")?;
+            let config =
+                GatewayConfig::load(&path).with_context(|| format!("{}", path.display()))?;
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(async move {
+                let shutdown = CancellationToken::new();
+                tokio::spawn(cancel_on_signal(shutdown.clone()));
+                smsgate_gateway::run(config, shutdown).await
+            })?;
+            Ok(())
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM cancel the token.
+async fn cancel_on_signal(token: CancellationToken) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            let _ = tokio::signal::ctrl_c().await;
+            token.cancel();
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("signal received");
+    token.cancel();
+}

@@ -1,0 +1,247 @@
+//! Port workers: one task per modem port drives its `smsgate_modem::Modem` — open with backoff,
+//! probe/init, supervise (registration, signal, SIM), send what the dispatcher hands it (pacing,
+//! outcome, failover), receive (URCs + storage sweep + reassembly), record delivery reports,
+//! USSD, reset and power-cycle a hung modem, reopen an unplugged one.
+//!
+//! - [`supervision`]: the pure per-port state machine ([`PortState`], [`Supervisor`]).
+//! - [`outcome`]: the pure meaning of a send result ([`outcome::SendOutcome`]).
+//! - [`inbound`]: pure reassembly with SIM-slot bookkeeping ([`inbound::InboundTracker`]).
+//! - [`worker`]: the async worker ([`worker::PortWorker`]).
+//! - here: the [`Board`] the workers publish to and the dispatchers read (who is idle, who may
+//!   send, which SIM), and [`PortsHandle`] (API access: status, reset, USSD).
+
+pub mod inbound;
+pub mod outcome;
+pub mod supervision;
+pub mod worker;
+
+pub use supervision::{Observation, PortCounters, PortState, SimIdentity, Supervisor};
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Work and commands for one port worker.
+#[derive(Debug)]
+pub enum PortCommand {
+    /// Claim message `id` (the dispatcher picked this port for it) and send it.
+    Send(Job),
+    /// Soft-reset the modem (`AT+CFUN`) and re-initialise.
+    Reset(oneshot::Sender<Result<(), String>>),
+    /// Run a USSD code and answer with the network's text.
+    Ussd {
+        /// The code (`*100#`).
+        code: String,
+        /// The answer.
+        reply: oneshot::Sender<Result<UssdAnswer, String>>,
+    },
+}
+
+/// A message the dispatcher wants this port to send.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Message id (still `queued`; the worker claims it).
+    pub id: i64,
+    /// Its group.
+    pub group: String,
+    /// The group's time zone (per-SIM counter windows).
+    pub tz: chrono_tz::Tz,
+    /// The group's interval after this send.
+    pub interval_ms: u64,
+    /// The group's jitter.
+    pub jitter_ms: u64,
+}
+
+/// A USSD answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UssdAnswer {
+    /// Decoded text.
+    pub text: Option<String>,
+    /// `<m>` status as the modem gave it.
+    pub status: String,
+}
+
+/// Soft power control of a modem (the hardware crate's `PowerControl` or a test fake).
+pub trait PowerCycle: Send {
+    /// Turns the modem off and on again (blocking; run off the async threads).
+    fn power_cycle(&mut self) -> Result<(), String>;
+}
+
+impl<K, R, S, D> PowerCycle for smsgate_hardware::power::PowerControl<K, R, S, D>
+where
+    K: embedded_hal::digital::OutputPin + Send,
+    R: embedded_hal::digital::OutputPin + Send,
+    S: embedded_hal::digital::InputPin + Send,
+    D: embedded_hal::delay::DelayNs + Send,
+{
+    fn power_cycle(&mut self) -> Result<(), String> {
+        smsgate_hardware::power::PowerControl::power_cycle(self).map_err(|e| e.to_string())
+    }
+}
+
+/// What one port publishes for the dispatchers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// Free and paced: a job sent now starts at once.
+    pub idle: bool,
+    /// Registered, not benched: may be given work.
+    pub available: bool,
+    /// SIM identity for per-SIM caps (ICCID, else IMSI).
+    pub sim: Option<String>,
+    /// The full supervision view (API).
+    pub status: Supervisor,
+}
+
+/// Shared port table: workers write their slot, dispatchers read and reserve.
+#[derive(Debug, Clone)]
+pub struct Board {
+    slots: Arc<Mutex<BTreeMap<u16, Slot>>>,
+    changed: watch::Sender<u64>,
+}
+
+impl Board {
+    /// A board with one (absent, busy) slot per port.
+    pub fn new(ports: impl IntoIterator<Item = u16>) -> Self {
+        let slots = ports
+            .into_iter()
+            .map(|p| {
+                (
+                    p,
+                    Slot {
+                        idle: false,
+                        available: false,
+                        sim: None,
+                        status: Supervisor::new(p),
+                    },
+                )
+            })
+            .collect();
+        Self {
+            slots: Arc::new(Mutex::new(slots)),
+            changed: watch::channel(0).0,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<u16, Slot>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Subscribes to changes (a bump on every publish).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// A worker publishes its state.
+    pub fn publish(&self, port: u16, idle: bool, available: bool, status: &Supervisor) {
+        let sim = status.sim.iccid.clone().or_else(|| status.sim.imsi.clone());
+        let changed = {
+            let mut slots = self.lock();
+            let Some(s) = slots.get_mut(&port) else {
+                return;
+            };
+            let changed = s.idle != idle || s.available != available || s.sim != sim;
+            s.idle = idle;
+            s.available = available;
+            s.sim = sim;
+            s.status = status.clone();
+            changed
+        };
+        if changed {
+            self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        }
+    }
+
+    /// A copy of every slot.
+    pub fn snapshot(&self) -> BTreeMap<u16, Slot> {
+        self.lock().clone()
+    }
+
+    /// Reserves `port` if it is idle and available (the dispatcher is about to hand it a job).
+    pub fn reserve(&self, port: u16) -> bool {
+        let mut slots = self.lock();
+        match slots.get_mut(&port) {
+            Some(s) if s.idle && s.available => {
+                s.idle = false;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The API's access to the ports: status from the board, commands to the workers.
+#[derive(Debug, Clone, Default)]
+pub struct PortsHandle {
+    board: Option<Board>,
+    senders: Arc<BTreeMap<u16, mpsc::Sender<PortCommand>>>,
+}
+
+/// Errors of port commands.
+#[derive(Debug, thiserror::Error)]
+pub enum PortCommandError {
+    /// No such port.
+    #[error("port {0} is not configured")]
+    NoPort(u16),
+    /// The worker has stopped.
+    #[error("port {0} is shutting down")]
+    Stopped(u16),
+    /// The modem refused or failed.
+    #[error("port {port}: {message}")]
+    Failed {
+        /// Port.
+        port: u16,
+        /// Why.
+        message: String,
+    },
+}
+
+impl PortsHandle {
+    /// A handle over running workers.
+    pub fn new(board: Board, senders: BTreeMap<u16, mpsc::Sender<PortCommand>>) -> Self {
+        Self {
+            board: Some(board),
+            senders: Arc::new(senders),
+        }
+    }
+
+    /// Supervision view of every port.
+    pub fn statuses(&self) -> Vec<Supervisor> {
+        self.board
+            .as_ref()
+            .map(|b| b.snapshot().into_values().map(|s| s.status).collect())
+            .unwrap_or_default()
+    }
+
+    async fn ask<T>(
+        &self,
+        port: u16,
+        make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> PortCommand,
+    ) -> Result<T, PortCommandError> {
+        let tx = self
+            .senders
+            .get(&port)
+            .ok_or(PortCommandError::NoPort(port))?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(make(reply))
+            .await
+            .map_err(|_| PortCommandError::Stopped(port))?;
+        rx.await
+            .map_err(|_| PortCommandError::Stopped(port))?
+            .map_err(|message| PortCommandError::Failed { port, message })
+    }
+
+    /// Resets the modem of `port` and waits until it is re-initialised.
+    pub async fn reset(&self, port: u16) -> Result<(), PortCommandError> {
+        self.ask(port, PortCommand::Reset).await
+    }
+
+    /// Runs a USSD code on `port`.
+    pub async fn ussd(&self, port: u16, code: &str) -> Result<UssdAnswer, PortCommandError> {
+        let code = code.to_string();
+        self.ask(port, |reply| PortCommand::Ussd { code, reply })
+            .await
+    }
+}

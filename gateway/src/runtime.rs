@@ -1,0 +1,239 @@
+//! `run`: the whole gateway in one call.
+//!
+//! Start order: validate the config (nothing starts on an error), open the spool (crash
+//! recovery turns `sending` into `unknown`), bind the API listener, start one worker per port,
+//! one dispatcher per group, the expiry task and the API server.
+//!
+//! Stop order (one cancellation token): the API, dispatchers and expiry task stop first; the
+//! port workers are told to stop last (a send in progress finishes and is recorded), each
+//! within the drain deadline; the transports (hardware) are released when the workers end.
+
+use crate::api::{self, ApiState};
+use crate::clock::{Clock, SystemClock};
+use crate::dispatch::GroupDispatcher;
+use crate::metrics::GatewayMetrics;
+use crate::ports::worker::{PortWorker, WorkerDeps, WorkerSettings};
+use crate::ports::{Board, PortsHandle, PowerCycle};
+use crate::schedule::pacing::RandJitter;
+use crate::spool::{Spool, SpoolError};
+use smsgate_at::{Opener, SystemOpener};
+use smsgate_config::{ConfigError, GatewayConfig, Validate, Violations};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long the API, dispatchers and then the port workers get to finish at shutdown (each).
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+/// Period of the expiry task.
+pub const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
+
+/// Why the gateway could not start (or stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The configuration is invalid (the error names the key).
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The spool could not be opened.
+    #[error("spool: {0}")]
+    Spool(#[from] SpoolError),
+    /// The API listener could not be bound.
+    #[error("api.listen: cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A configured feature this gateway build cannot drive.
+    #[error("{key}: {message}")]
+    Unsupported {
+        /// Config key.
+        key: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Everything `run` takes from outside (injected for tests and benches).
+pub struct RunDeps<O> {
+    /// Opens the modem transports.
+    pub opener: Arc<O>,
+    /// Wall clock of the spool, counters and sending hours.
+    pub clock: Arc<dyn Clock>,
+    /// Power control per port id (ports without one skip the power-cycle step).
+    pub power: BTreeMap<u16, Box<dyn PowerCycle>>,
+    /// Metrics registry.
+    pub metrics: GatewayMetrics,
+    /// Called with the bound API address once it listens (tests use port 0).
+    pub on_listen: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+}
+
+impl RunDeps<SystemOpener> {
+    /// Real serial/TCP/Dinstar transports, the system clock, no power control.
+    pub fn system() -> Self {
+        Self {
+            opener: Arc::new(SystemOpener::default()),
+            clock: Arc::new(SystemClock),
+            power: BTreeMap::new(),
+            metrics: GatewayMetrics::new(),
+            on_listen: None,
+        }
+    }
+}
+
+/// Runs the gateway until `shutdown` is cancelled.
+pub async fn run(config: GatewayConfig, shutdown: CancellationToken) -> Result<(), GatewayError> {
+    run_with(config, RunDeps::system(), shutdown).await
+}
+
+/// [`run`] with injected transports, clock and power control.
+pub async fn run_with<O: Opener + 'static>(
+    config: GatewayConfig,
+    mut deps: RunDeps<O>,
+    shutdown: CancellationToken,
+) -> Result<(), GatewayError> {
+    let mut v = Violations::default();
+    config.validate(&mut v);
+    v.into_result()?;
+    if !config.dinstar_http.is_empty() {
+        return Err(GatewayError::Unsupported {
+            key: "dinstar_http",
+            message: "Dinstar HTTP-API port sources are not driven by this gateway yet; use [[ports]] with tcp:// (AT mode)".into(),
+        });
+    }
+
+    let spool = Spool::open_with_clock(&config.storage.path, deps.clock.clone())?;
+    if !spool.recovered_at_open().is_empty() {
+        tracing::warn!(
+            ids = ?spool.recovered_at_open(),
+            "messages found `sending` after an unclean stop are now `unknown` (not resent; requeue them to send again)"
+        );
+    }
+    let listener = match &config.api.token {
+        Some(_) => Some(
+            tokio::net::TcpListener::bind(config.api.listen)
+                .await
+                .map_err(|source| GatewayError::Bind {
+                    addr: config.api.listen,
+                    source,
+                })?,
+        ),
+        None => {
+            tracing::warn!("no api.token: the local API is not started");
+            None
+        }
+    };
+
+    let board = Board::new(config.ports.iter().map(|p| p.id));
+    let ports_token = CancellationToken::new();
+    let ports_tracker = TaskTracker::new();
+    let mut senders = BTreeMap::new();
+    for (i, port) in config.ports.iter().enumerate() {
+        let seed = u64::from(port.id) ^ (i as u64).rotate_left(17);
+        let (worker, tx) = PortWorker::new(
+            WorkerSettings {
+                port: port.clone(),
+                supervision: config.supervision.clone(),
+                inbound: config.inbound.clone(),
+                ussd: config.ussd.clone(),
+            },
+            WorkerDeps {
+                opener: deps.opener.clone(),
+                spool: spool.clone(),
+                board: board.clone(),
+                metrics: deps.metrics.clone(),
+                clock: deps.clock.clone(),
+                power: deps.power.remove(&port.id),
+                jitter: Box::new(RandJitter(
+                    <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed ^ 0x5eed),
+                )),
+                shutdown: ports_token.clone(),
+            },
+        );
+        senders.insert(port.id, tx);
+        ports_tracker.spawn(worker.run());
+    }
+    ports_tracker.close();
+
+    let front = TaskTracker::new();
+    for g in &config.groups {
+        let d = GroupDispatcher::new(
+            g.clone(),
+            board.clone(),
+            senders.clone(),
+            spool.clone(),
+            deps.clock.clone(),
+            shutdown.clone(),
+        );
+        front.spawn(d.run());
+    }
+    {
+        let spool = spool.clone();
+        let token = shutdown.clone();
+        front.spawn(async move {
+            let mut tick = tokio::time::interval(EXPIRY_PERIOD);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tick.tick() => {}
+                }
+                match spool.call(|db| db.expire_due()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "messages expired"),
+                    Err(e) => tracing::error!(error = %e, "expiry failed"),
+                }
+            }
+        });
+    }
+    if let (Some(listener), Some(token)) = (listener, config.api.token.as_deref()) {
+        let state = ApiState::new(
+            spool.clone(),
+            &config,
+            token,
+            deps.metrics.clone(),
+            deps.clock.clone(),
+        )
+        .with_ports(PortsHandle::new(board.clone(), senders.clone()));
+        if let (Some(f), Ok(addr)) = (deps.on_listen.take(), listener.local_addr()) {
+            f(addr);
+        }
+        let token = shutdown.clone();
+        front.spawn(async move {
+            let app = api::router(state);
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+            {
+                tracing::error!(error = %e, "API server failed");
+            }
+        });
+    }
+    front.close();
+    tracing::info!(
+        ports = config.ports.len(),
+        groups = config.groups.len(),
+        "gateway running"
+    );
+
+    shutdown.cancelled().await;
+    tracing::info!("shutting down");
+    if tokio::time::timeout(DRAIN_DEADLINE, front.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("API/dispatchers did not stop within the drain deadline");
+    }
+    ports_token.cancel();
+    drop(senders);
+    if tokio::time::timeout(DRAIN_DEADLINE, ports_tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("port workers did not stop within the drain deadline");
+    }
+    tracing::info!("gateway stopped");
+    Ok(())
+}
