@@ -14,6 +14,8 @@
 //!   send with pacing and failover, inbound with reassembly and storage sweep, delivery
 //!   reports, USSD, reset and power cycle), the [`ports::Board`] they publish to, and
 //!   [`ports::PortsHandle`] for the API.
+//! - [`dinstar_http`]: Dinstar gateways driven through their HTTP API as port sources: one
+//!   worker per Dinstar port on the same board, dispatchers, pacing, caps and spool rules.
 //! - [`dispatch`]: one dispatcher per group: strategy, sending hours and per-SIM caps choose the
 //!   port for each queued message; the port's worker claims it atomically.
 //! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
@@ -23,6 +25,7 @@
 pub mod api;
 pub mod clock;
 pub mod cloud;
+pub mod dinstar_http;
 pub mod dispatch;
 pub mod metrics;
 pub mod ports;

@@ -1,7 +1,8 @@
 //! `run`: the whole gateway in one call.
 //!
 //! Start order: validate the config (nothing starts on an error), open the spool (crash
-//! recovery turns `sending` into `unknown`), bind the API listener, start one worker per port,
+//! recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
+//! (modem ports and the ports of every `[[dinstar_http]]` gateway),
 //! one dispatcher per group, the expiry task and the API server.
 //!
 //! Stop order (one cancellation token): the API, dispatchers and expiry task stop first; the
@@ -10,6 +11,7 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::{Clock, SystemClock};
+use crate::dinstar_http::{DinstarDeps, DinstarPortWorker, DinstarSettings, HttpDinstar};
 use crate::dispatch::GroupDispatcher;
 use crate::metrics::GatewayMetrics;
 use crate::ports::worker::{PortWorker, WorkerDeps, WorkerSettings};
@@ -47,13 +49,13 @@ pub enum GatewayError {
         /// Cause.
         source: std::io::Error,
     },
-    /// A configured feature this gateway build cannot drive.
-    #[error("{key}: {message}")]
-    Unsupported {
-        /// Config key.
-        key: &'static str,
-        /// Why.
-        message: String,
+    /// A `[[dinstar_http]]` client could not be built.
+    #[error("{key}: {source}")]
+    Dinstar {
+        /// Config key (`dinstar_http[i]`).
+        key: String,
+        /// Cause.
+        source: crate::dinstar_http::DinstarError,
     },
 }
 
@@ -98,11 +100,16 @@ pub async fn run_with<O: Opener + 'static>(
     let mut v = Violations::default();
     config.validate(&mut v);
     v.into_result()?;
-    if !config.dinstar_http.is_empty() {
-        return Err(GatewayError::Unsupported {
-            key: "dinstar_http",
-            message: "Dinstar HTTP-API port sources are not driven by this gateway yet; use [[ports]] with tcp:// (AT mode)".into(),
-        });
+    let mut dinstars = Vec::new();
+    for (i, d) in config.dinstar_http.iter().enumerate() {
+        let timeout = Duration::from_millis(config.supervision.command_timeout_ms);
+        let api = HttpDinstar::new(&d.url, &d.user, &d.password, timeout).map_err(|source| {
+            GatewayError::Dinstar {
+                key: format!("dinstar_http[{i}]"),
+                source,
+            }
+        })?;
+        dinstars.push((Arc::new(api), d.gateway_ids().collect::<Vec<_>>()));
     }
 
     let spool = Spool::open_with_clock(&config.storage.path, deps.clock.clone())?;
@@ -127,7 +134,7 @@ pub async fn run_with<O: Opener + 'static>(
         }
     };
 
-    let board = Board::new(config.ports.iter().map(|p| p.id));
+    let board = Board::new(config.port_ids().into_keys());
     let ports_token = CancellationToken::new();
     let ports_tracker = TaskTracker::new();
     let mut senders = BTreeMap::new();
@@ -155,6 +162,34 @@ pub async fn run_with<O: Opener + 'static>(
         );
         senders.insert(port.id, tx);
         ports_tracker.spawn(worker.run());
+    }
+    for (api, ids) in dinstars {
+        for (id, dinstar_port) in ids {
+            let (worker, tx) = DinstarPortWorker::new(
+                DinstarSettings {
+                    id,
+                    dinstar_port,
+                    supervision: config.supervision.clone(),
+                    inbound: config.inbound.clone(),
+                    ussd: config.ussd.clone(),
+                },
+                DinstarDeps {
+                    api: api.clone(),
+                    spool: spool.clone(),
+                    board: board.clone(),
+                    metrics: deps.metrics.clone(),
+                    clock: deps.clock.clone(),
+                    jitter: Box::new(RandJitter(
+                        <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
+                            u64::from(id) ^ 0xd1_5ea5,
+                        ),
+                    )),
+                    shutdown: ports_token.clone(),
+                },
+            );
+            senders.insert(id, tx);
+            ports_tracker.spawn(worker.run());
+        }
     }
     ports_tracker.close();
 
@@ -211,6 +246,13 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
+    let _cloud = crate::cloud::start(
+        &config,
+        spool.clone(),
+        PortsHandle::new(board.clone(), senders.clone()),
+        shutdown.clone(),
+        &front,
+    )?;
     front.close();
     tracing::info!(
         ports = config.ports.len(),

@@ -29,11 +29,13 @@ use smsgate_config::gateway::{
 };
 use smsgate_modem::commands::info::SimState;
 use smsgate_modem::commands::network::RegDomain;
-use smsgate_modem::commands::sms::MessageStatus;
+use smsgate_modem::commands::sms::{MessageStatus, TextEntry, TextMessage, TextStatusReport};
+use smsgate_modem::commands::typed::CscsQuery;
 use smsgate_modem::{
     InitOptions, Modem, ModemError, ModemEvent, StoredContent, StoredMessage, Vendor,
 };
-use smsgate_pdu::{Part, Pdu, StatusClass, StatusReport, SubmitOptions};
+use smsgate_pdu::reassembly::Message as InboundMessage;
+use smsgate_pdu::{Encoding, Part, Pdu, StatusClass, StatusReport, SubmitOptions};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -118,6 +120,8 @@ pub struct PortWorker<O> {
     pacer_cfg: (u64, u64),
     inbound: InboundTracker,
     pin_refused: bool,
+    /// Text mode: stored messages are being read in the UCS2 character set.
+    text_ucs2: bool,
 }
 
 /// The AT endpoint of a configured port.
@@ -188,6 +192,7 @@ impl<O: Opener + 'static> PortWorker<O> {
             deps,
             rx,
             pin_refused: false,
+            text_ucs2: false,
         };
         (worker, tx)
     }
@@ -348,7 +353,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 self.settings.port.pin.clone()
             },
             smsc: self.settings.port.smsc.clone(),
-            force_text_mode: false,
+            force_text_mode: self.settings.port.text_mode,
         }
     }
 
@@ -640,71 +645,21 @@ impl<O: Opener + 'static> PortWorker<O> {
             .err()
             .and_then(|e| outcome::error_class(&e.source));
         let now = self.deps.clock.now();
-        let id = m.id;
-        let spool = &self.deps.spool;
-        let recorded = match &out {
-            SendOutcome::Sent(parts) => {
-                self.sup.counters.sent += 1;
-                self.deps.metrics.record_send(self.id);
-                let parts = parts.clone();
-                spool.call(move |db| db.mark_sent(id, &parts)).await
-            }
-            SendOutcome::Retry { reason, after } => {
-                self.sup.counters.failed += 1;
-                self.deps.metrics.record_failure(self.id, "retry");
-                let (reason, at) = (
-                    reason.clone(),
-                    now + chrono::Duration::from_std(*after).unwrap_or_default(),
-                );
-                tracing::info!(port = self.id, id, reason, "send failed; retrying later");
-                spool.call(move |db| db.retry_later(id, &reason, at)).await
-            }
-            SendOutcome::Failed { reason } => {
-                self.sup.counters.failed += 1;
-                self.deps.metrics.record_failure(self.id, "permanent");
-                let reason = reason.clone();
-                tracing::info!(port = self.id, id, reason, "send failed for good");
-                spool.call(move |db| db.mark_failed(id, &reason)).await
-            }
-            SendOutcome::Unknown { reason, parts } => {
-                // It may have gone out: `unknown`, never resent automatically.
-                self.sup.counters.unknown += 1;
-                self.deps.metrics.record_failure(self.id, "unknown");
-                tracing::error!(
-                    port = self.id,
-                    id,
-                    reason,
-                    ?parts,
-                    "send outcome unknown; not resent"
-                );
-                let (reason, parts) = (reason.clone(), parts.clone());
-                spool
-                    .call(move |db| db.mark_unknown(id, &reason, &parts))
-                    .await
-            }
-        };
-        if let Err(e) = recorded {
-            tracing::error!(port = self.id, id, error = %e, "recording the send outcome failed");
-        }
-        if matches!(out, SendOutcome::Sent(_) | SendOutcome::Unknown { .. })
-            && let Some(sim) = self.sup.sim.iccid.clone().or(self.sup.sim.imsi.clone())
-        {
-            let keys = window_keys(now, job.tz);
-            if let Err(e) = spool.call(move |db| db.count_send(&sim, &keys)).await {
-                tracing::error!(port = self.id, error = %e, "counting the send failed");
-            }
-        }
-        if out.port_failed(class) {
-            if let Availability::Benched { until } = self.health.record_failure(Instant::now()) {
-                tracing::warn!(
-                    port = self.id,
-                    ?until,
-                    "port benched after repeated failures"
-                );
-            }
-        } else {
-            self.health.record_success();
-        }
+        record_send(
+            SendBook {
+                port: self.id,
+                spool: &self.deps.spool,
+                metrics: &self.deps.metrics,
+                sup: &mut self.sup,
+                health: &mut self.health,
+            },
+            m.id,
+            &out,
+            out.port_failed(class),
+            now,
+            job.tz,
+        )
+        .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) => Err(e.source),
@@ -729,7 +684,10 @@ impl<O: Opener + 'static> PortWorker<O> {
                 if self.inbound.is_tracked(&storage, index) {
                     return Ok(());
                 }
-                if let Some(m) = modem.read_from(&storage, index).await? {
+                let restore = self.enter_text_charset(modem).await;
+                let read = modem.read_from(&storage, index).await;
+                self.leave_text_charset(modem, restore).await;
+                if let Some(m) = read? {
                     self.stored(modem, m).await?;
                 }
             }
@@ -738,11 +696,19 @@ impl<O: Opener + 'static> PortWorker<O> {
             }
             ModemEvent::StatusReport(r) => self.report(&r).await,
             ModemEvent::StoredStatusReport { storage, index } => {
-                if let Some(m) = modem.read_from(&storage, index).await?
-                    && let StoredContent::Pdu { pdu } = &m.content
-                    && let Pdu::StatusReport(r) = pdu.as_ref()
-                {
-                    self.report(r).await;
+                let restore = self.enter_text_charset(modem).await;
+                let read = modem.read_from(&storage, index).await;
+                self.leave_text_charset(modem, restore).await;
+                match read?.map(|m| m.content) {
+                    Some(StoredContent::Pdu { pdu }) => {
+                        if let Pdu::StatusReport(r) = *pdu {
+                            self.report(&r).await;
+                        }
+                    }
+                    Some(StoredContent::Text {
+                        entry: TextEntry::StatusReport(r),
+                    }) => self.text_report(&r).await,
+                    _ => {}
                 }
                 modem.delete_message_in(&storage, index).await?;
             }
@@ -780,13 +746,20 @@ impl<O: Opener + 'static> PortWorker<O> {
                 }
                 Pdu::Submit(_) => Ok(()),
             },
-            StoredContent::Text { .. } => {
-                tracing::warn!(
-                    port = self.id,
-                    index = m.index,
-                    "text-mode inbound is not handled; left on the SIM"
-                );
-                Ok(())
+            StoredContent::Text {
+                entry: TextEntry::Message(t),
+            } => {
+                let ready = Ready {
+                    message: text_message(&t, self.text_ucs2),
+                    slots: vec![(storage, m.index)],
+                };
+                self.commit(modem, ready).await
+            }
+            StoredContent::Text {
+                entry: TextEntry::StatusReport(r),
+            } => {
+                self.text_report(&r).await;
+                self.delete(modem, &storage, m.index).await
             }
             StoredContent::Undecodable { reason, .. } => {
                 tracing::warn!(
@@ -863,7 +836,10 @@ impl<O: Opener + 'static> PortWorker<O> {
 
     /// Reads every stored message (catches messages whose `+CMTI` was missed).
     async fn sweep(&mut self, modem: &mut Modem) -> Result<(), ModemError> {
-        let list = match modem.list_messages(MessageStatus::All).await {
+        let restore = self.enter_text_charset(modem).await;
+        let listed = modem.list_messages(MessageStatus::All).await;
+        self.leave_text_charset(modem, restore).await;
+        let list = match listed {
             Ok(l) => l,
             Err(e) if outcome::is_hang(&e) || matches!(e, ModemError::Closed) => return Err(e),
             Err(e) => {
@@ -881,8 +857,62 @@ impl<O: Opener + 'static> PortWorker<O> {
         Ok(())
     }
 
+    /// Text mode: switches the TE character set to UCS2 before reading stored messages, so
+    /// texts in any alphabet (and numbers) arrive intact as UCS2 hex (the GSM character set
+    /// cannot show a UCS2-coded message). Returns the character set to restore afterwards
+    /// (`None`: nothing to restore). If the modem refuses UCS2, texts are read in its current
+    /// character set and decoded from it.
+    async fn enter_text_charset(&mut self, modem: &Modem) -> Option<String> {
+        if modem.pdu_mode() {
+            return None;
+        }
+        let timeout = ms(self.settings.supervision.command_timeout_ms);
+        let current = modem.engine().run(&CscsQuery).await.ok();
+        if current.as_deref() == Some("UCS2") {
+            self.text_ucs2 = true;
+            return None;
+        }
+        self.text_ucs2 = modem
+            .engine()
+            .raw("AT+CSCS=\"UCS2\"", timeout, &[])
+            .await
+            .is_ok();
+        if self.text_ucs2 {
+            current.or_else(|| Some("GSM".into()))
+        } else {
+            None
+        }
+    }
+
+    /// Restores the character set [`Self::enter_text_charset`] changed.
+    async fn leave_text_charset(&mut self, modem: &Modem, restore: Option<String>) {
+        let Some(cs) = restore else {
+            return;
+        };
+        let timeout = ms(self.settings.supervision.command_timeout_ms);
+        if let Err(e) = modem
+            .engine()
+            .raw(&format!("AT+CSCS=\"{cs}\""), timeout, &[])
+            .await
+        {
+            tracing::warn!(port = self.id, error = %e, charset = cs, "restoring the character set failed");
+        }
+    }
+
+    /// A text-mode status report.
+    async fn text_report(&mut self, r: &TextStatusReport) {
+        let recipient = text_field(&r.recipient, self.text_ucs2);
+        self.record_report(r.message_ref, recipient, StatusClass::from_status(r.status))
+            .await;
+    }
+
     async fn report(&mut self, r: &StatusReport) {
-        let status = match r.status_class() {
+        self.record_report(r.message_ref, r.recipient.display(), r.status_class())
+            .await;
+    }
+
+    async fn record_report(&mut self, reference: u8, recipient: String, class: StatusClass) {
+        let status = match class {
             StatusClass::Delivered => DeliveryStatus::Delivered,
             StatusClass::TemporaryFailure => DeliveryStatus::Pending,
             StatusClass::PermanentFailure | StatusClass::TemporaryFailureNoRetry => {
@@ -891,8 +921,8 @@ impl<O: Opener + 'static> PortWorker<O> {
         };
         let report = DeliveryReport {
             port: self.id,
-            reference: r.message_ref,
-            recipient: r.recipient.display(),
+            reference,
+            recipient,
             status,
             received_at: self.deps.clock.now(),
         };
@@ -906,5 +936,160 @@ impl<O: Opener + 'static> PortWorker<O> {
         {
             tracing::error!(port = self.id, error = %e, "recording a delivery report failed");
         }
+    }
+}
+
+/// What [`record_send`] updates besides the spool.
+pub(crate) struct SendBook<'a> {
+    /// Port id.
+    pub port: u16,
+    /// The spool.
+    pub spool: &'a Spool,
+    /// Metrics.
+    pub metrics: &'a GatewayMetrics,
+    /// The port's supervision view (counters, SIM identity).
+    pub sup: &'a mut Supervisor,
+    /// The port's failure history (benching).
+    pub health: &'a mut PortHealth,
+}
+
+/// Records the outcome of one send attempt of message `id` — spool state (`sent` / retry /
+/// `failed` / `unknown`), counters and metrics, the per-SIM count (sent or possibly sent) and
+/// the port's health (bench after repeated failures). Shared by the AT and Dinstar HTTP workers.
+pub(crate) async fn record_send(
+    b: SendBook<'_>,
+    id: i64,
+    out: &SendOutcome,
+    port_failed: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) {
+    let spool = b.spool;
+    let recorded = match out {
+        SendOutcome::Sent(parts) => {
+            b.sup.counters.sent += 1;
+            b.metrics.record_send(b.port);
+            let parts = parts.clone();
+            spool.call(move |db| db.mark_sent(id, &parts)).await
+        }
+        SendOutcome::Retry { reason, after } => {
+            b.sup.counters.failed += 1;
+            b.metrics.record_failure(b.port, "retry");
+            let (reason, at) = (
+                reason.clone(),
+                now + chrono::Duration::from_std(*after).unwrap_or_default(),
+            );
+            tracing::info!(port = b.port, id, reason, "send failed; retrying later");
+            spool.call(move |db| db.retry_later(id, &reason, at)).await
+        }
+        SendOutcome::Failed { reason } => {
+            b.sup.counters.failed += 1;
+            b.metrics.record_failure(b.port, "permanent");
+            let reason = reason.clone();
+            tracing::info!(port = b.port, id, reason, "send failed for good");
+            spool.call(move |db| db.mark_failed(id, &reason)).await
+        }
+        SendOutcome::Unknown { reason, parts } => {
+            // It may have gone out: `unknown`, never resent automatically.
+            b.sup.counters.unknown += 1;
+            b.metrics.record_failure(b.port, "unknown");
+            tracing::error!(
+                port = b.port,
+                id,
+                reason,
+                ?parts,
+                "send outcome unknown; not resent"
+            );
+            let (reason, parts) = (reason.clone(), parts.clone());
+            spool
+                .call(move |db| db.mark_unknown(id, &reason, &parts))
+                .await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(port = b.port, id, error = %e, "recording the send outcome failed");
+    }
+    if matches!(out, SendOutcome::Sent(_) | SendOutcome::Unknown { .. })
+        && let Some(sim) = b.sup.sim.iccid.clone().or(b.sup.sim.imsi.clone())
+    {
+        let keys = window_keys(now, tz);
+        if let Err(e) = spool.call(move |db| db.count_send(&sim, &keys)).await {
+            tracing::error!(port = b.port, error = %e, "counting the send failed");
+        }
+    }
+    if port_failed {
+        if let Availability::Benched { until } = b.health.record_failure(Instant::now()) {
+            tracing::warn!(
+                port = b.port,
+                ?until,
+                "port benched after repeated failures"
+            );
+        }
+    } else {
+        b.health.record_success();
+    }
+}
+
+/// A text-mode field (number, body) as the modem shows it in its character set: UCS2 hex
+/// when `ucs2`, else GSM 7-bit codes one per character. A field that is not valid in that
+/// character set (a modem that ignores it for this field) is kept as shown.
+pub fn text_field(raw: &str, ucs2: bool) -> String {
+    if ucs2 {
+        smsgate_pdu::ucs2::from_hex(raw).unwrap_or_else(|_| raw.to_owned())
+    } else if raw.chars().all(|c| u32::from(c) < 0x80) {
+        smsgate_pdu::gsm7::decode_unpacked(raw.as_bytes())
+    } else {
+        raw.to_owned()
+    }
+}
+
+/// A stored text-mode SMS as a whole inbound message (text mode shows no concatenation
+/// header, so each stored part is a message of its own).
+pub fn text_message(t: &TextMessage, ucs2: bool) -> InboundMessage {
+    let text = text_field(&t.body, ucs2);
+    InboundMessage {
+        sender: text_field(&t.number, ucs2),
+        reference: None,
+        total: 1,
+        data: text.as_bytes().to_vec(),
+        encoding: if ucs2 { Encoding::Ucs2 } else { Encoding::Gsm7 },
+        text,
+        timestamp: t.timestamp.as_ref().map(|ts| ts.time),
+        received: vec![1],
+        missing: Vec::new(),
+        complete: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_mode_fields_decode_from_ucs2_hex_and_from_gsm_codes() {
+        assert_eq!(text_field("041F04400438", true), "При");
+        assert_eq!(text_field("002B00330033", true), "+33");
+        // Not valid UCS2 hex: kept as the modem showed it.
+        assert_eq!(text_field("+3361", true), "+3361");
+        // GSM codes: 0x00 is '@'.
+        assert_eq!(text_field("a\u{0}b", false), "a@b");
+        assert_eq!(text_field("Привет", false), "Привет");
+    }
+
+    #[test]
+    fn a_text_mode_message_becomes_a_whole_single_part_inbound_message() {
+        let t = TextMessage {
+            index: Some(3),
+            status: None,
+            number: "002B0031".into(),
+            alpha: None,
+            timestamp: None,
+            dcs: None,
+            body: "00680069".into(),
+        };
+        let m = text_message(&t, true);
+        assert_eq!((m.sender.as_str(), m.text.as_str()), ("+1", "hi"));
+        assert!(m.complete && m.missing.is_empty());
+        assert_eq!(m.total, 1);
     }
 }
