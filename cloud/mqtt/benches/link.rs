@@ -2,7 +2,9 @@
 //!
 //! - `gateway_to_hub_qos1/<n>`: time for `n` outbox events to travel outbox → GatewayLink →
 //!   authorizing proxy → rumqttd → HubLink → UpSink, QoS 1 both hops, each event acked to the
-//!   outbox after its PUBACK (throughput = n / time).
+//!   outbox after the hub's receipt came back the same way (throughput = n / time). With
+//!   receipts the throughput is bounded by window / round trip: `SMSGATE_BENCH_WINDOW` sets
+//!   `LinkOptions::window` (default 100).
 //! - After the criterion group: resident memory of the embedded broker (proxy + rumqttd) with
 //!   `SMSGATE_BENCH_IDLE` (default 1000) idle gateway connections, measured as the growth of
 //!   this process's RSS; the clients are bare TCP sockets that sent CONNECT, so their own
@@ -97,7 +99,7 @@ impl UpSink for Counting {
 }
 
 fn options(addr: SocketAddr, user: &str, pass: &str) -> LinkOptions {
-    LinkOptions::new(
+    let mut o = LinkOptions::new(
         BrokerUrl {
             host: addr.ip().to_string(),
             port: addr.port(),
@@ -106,7 +108,14 @@ fn options(addr: SocketAddr, user: &str, pass: &str) -> LinkOptions {
         user,
         user,
         pass,
-    )
+    );
+    if let Some(w) = std::env::var("SMSGATE_BENCH_WINDOW")
+        .ok()
+        .and_then(|w| w.parse().ok())
+    {
+        o.window = w;
+    }
+    o
 }
 
 fn heartbeat(n: u64) -> Up {

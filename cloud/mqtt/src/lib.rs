@@ -11,9 +11,11 @@
 //! - [`mosquitto`]: password file (PBKDF2-SHA512), ACL file and `mosquitto.conf` for running
 //!   on an external mosquitto broker instead.
 //! - [`link`]: the clients. [`link::gateway::GatewayLink`] publishes the gateway's events
-//!   outbox ([`link::gateway::Outbox`]) and applies commands through a
-//!   [`link::gateway::CommandSink`]; [`link::hub::HubLink`] feeds an [`link::hub::UpSink`] and
-//!   publishes from a [`link::hub::DownSource`]. Both: persistent session, QoS 1, manual acks,
+//!   outbox ([`link::gateway::Outbox`]), removing an event only on the hub's end-to-end receipt
+//!   (never on the broker's PUBACK), and applies commands through a
+//!   [`link::gateway::CommandSink`]; [`link::hub::HubLink`] feeds an [`link::hub::UpSink`],
+//!   answers every stored up message with a receipt, and publishes from a
+//!   [`link::hub::DownSource`]. Both: persistent session, QoS 1, manual acks,
 //!   exponential backoff with jitter, re-subscribe on every connection.
 //! - [`options`]: broker URL (`mqtt://` / `mqtts://`), login, backoff and window settings.
 //! - [`tls`]: rustls client configuration (custom CA, optional client certificate) and the

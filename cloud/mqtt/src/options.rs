@@ -98,8 +98,13 @@ pub struct LinkOptions {
     pub tls: ClientTls,
     pub keep_alive: Duration,
     pub backoff: Backoff,
-    /// Most messages of the outbox (or down queue) published and not yet PUBACKed.
+    /// Most messages of the queue published and not yet confirmed: on the gateway, outbox
+    /// events without the hub's receipt; on the hub, commands without the broker's PUBACK.
     pub window: usize,
+    /// Gateway only: how long the unconfirmed window waits for a hub receipt before it is
+    /// published again (`initial`), doubling on each consecutive round without a receipt up to
+    /// `max`; a receipt resets it. Default 30 s up to 5 min.
+    pub receipt_timeout: Backoff,
     /// How often the outbox is polled when nobody calls `notify`.
     pub poll_interval: Duration,
 }
@@ -115,6 +120,7 @@ impl LinkOptions {
             keep_alive: Duration::from_secs(30),
             backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(30)),
             window: 100,
+            receipt_timeout: Backoff::new(Duration::from_secs(30), Duration::from_secs(300)),
             poll_interval: Duration::from_secs(1),
         }
     }

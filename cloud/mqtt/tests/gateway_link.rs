@@ -1,12 +1,11 @@
-//! The gateway link against real brokers on 127.0.0.1: outbox order, acks after PUBACK only,
-//! outage recovery, commands applied once per id, retained online/offline state.
+//! The gateway link against real brokers on 127.0.0.1: outbox order, events removed on the hub's
+//! receipt only (never on the broker's PUBACK), outage recovery, commands applied once per id,
+//! retained online/offline state.
 
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
 mod common;
-
-use std::time::Duration;
 
 use bytes::BytesMut;
 use common::*;
@@ -15,7 +14,7 @@ use rumqttc::mqttbytes::v4::{
     ConnAck, ConnectReturnCode, Packet, PubAck, SubAck, SubscribeReasonCode,
 };
 use smsgate_mqtt::{AuthProxy, BrokerConfig, GatewayLink, HubLink, LinkStatus};
-use smsgate_wire::{Ack, AckOutcome, State, Up, UpKind};
+use smsgate_wire::{Ack, AckOutcome, Down, State, Up, UpKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -62,15 +61,36 @@ impl ScriptedBroker {
             Packet::ConnAck(x) => x.write(&mut out),
             Packet::SubAck(x) => x.write(&mut out),
             Packet::PubAck(x) => x.write(&mut out),
+            Packet::Publish(x) => x.write(&mut out),
             _ => unreachable!(),
         }
         .unwrap();
         self.stream.write_all(&out).await.unwrap();
     }
+
+    /// Publishes the hub's receipt of `up` (QoS 1, packet id `pkid`) and waits for the
+    /// client's PUBACK of it: by then the link has handled the receipt.
+    async fn receipt(&mut self, pkid: u16, up: &Up) {
+        let ack = Down::Ack(Ack::new(up.id(), 2, AckOutcome::Applied, None));
+        let mut p = rumqttc::mqttbytes::v4::Publish::new(
+            ack.topic(&gw("a")).to_string(),
+            qos1(),
+            ack.encode(),
+        );
+        p.pkid = pkid;
+        self.send(Packet::Publish(p)).await;
+        loop {
+            if let Packet::PubAck(a) = self.next().await
+                && a.pkid == pkid
+            {
+                return;
+            }
+        }
+    }
 }
 
 #[tokio::test]
-async fn events_leave_the_outbox_only_after_their_puback_and_in_outbox_order() {
+async fn events_leave_the_outbox_only_on_the_hubs_receipt_and_in_outbox_order() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let outbox = MemOutbox::default();
@@ -125,24 +145,27 @@ async fn events_leave_the_outbox_only_after_their_puback_and_in_outbox_order() {
             Packet::Publish(p) => {
                 assert_eq!(p.topic, "smsgate/v1/gw/a/up/heartbeat");
                 let up = Up::decode(&UpKind::Heartbeat, &p.payload).unwrap();
-                events.push((p.pkid, uptime(&up)));
+                events.push((p.pkid, uptime(&up), up));
             }
             _ => {}
         }
     }
     assert_eq!(events.iter().map(|e| e.1).collect::<Vec<_>>(), [1, 2, 3]);
+
+    // The broker PUBACKs all three: that alone removes nothing (the broker may hold them only
+    // in memory). The receipt below is handled after these PUBACKs (same connection, in order).
+    for (pkid, _, _) in &events {
+        broker.send(Packet::PubAck(PubAck::new(*pkid))).await;
+    }
+    // The hub's receipt of the second event alone does not ack it: the first is unconfirmed.
+    broker.receipt(1, &events[1].2).await;
     assert!(
         outbox.acked().is_empty(),
-        "nothing is acked before its PUBACK"
+        "nothing is acked on PUBACK, and acks go to the outbox in order"
     );
 
-    // PUBACK of the second event alone does not ack it: the first is still unconfirmed.
-    broker.send(Packet::PubAck(PubAck::new(events[1].0))).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(outbox.acked().is_empty(), "acks go to the outbox in order");
-
-    broker.send(Packet::PubAck(PubAck::new(events[0].0))).await;
-    eventually(10, "events 1 and 2 acked", || outbox.acked() == [1, 2]).await;
+    broker.receipt(2, &events[0].2).await;
+    assert_eq!(outbox.acked(), [1, 2], "the confirmed prefix is acked");
     assert_eq!(outbox.pending(), 1);
     cancel.cancel();
     tracker.close();

@@ -62,9 +62,9 @@ pub fn all() -> Vec<Example> {
             topic: Topic::state(&g),
             message: Message::State(State {
                 id: id(1),
-                v: 1,
+                v: 2,
                 online: true,
-                versions: vec![1],
+                versions: vec![1, 2],
                 software: Some("smsgate 0.1.0".into()),
             }),
         },
@@ -181,6 +181,16 @@ pub fn all() -> Vec<Example> {
                 v: 1,
                 port: "usb0".into(),
                 code: "*100#".into(),
+            }),
+        ),
+        down(
+            "Hub receipt of an up message it stored (version 2; the gateway drops the event from its outbox)",
+            Down::Ack(Ack {
+                id: id(206),
+                v: 2,
+                ack_of: id(2),
+                outcome: AckOutcome::Applied,
+                detail: None,
             }),
         ),
         down(

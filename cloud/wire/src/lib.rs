@@ -14,6 +14,10 @@
 //! - [`examples`]: one example of every topic and payload; `docs/mqtt.md` shows exactly these
 //!   and a test checks that the document and the code agree.
 //!
+//! Delivery rule (contract version 2): the hub answers every up message with a receipt on
+//! `down/ack` ([`Ack`] with `ack_of` = the message id) after storing it durably; the gateway
+//! removes an event from its outbox only on that receipt. See [`version`].
+//!
 //! Compatibility rules: unknown JSON fields are ignored, new fields are always optional, a
 //! message kind one side does not know is acknowledged with [`AckOutcome::Unsupported`].
 
@@ -27,4 +31,4 @@ pub use msg::{
     Inbound, PortInfo, Ports, Reset, Send, SendState, State, Status, Up, Ussd,
 };
 pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
-pub use version::{SUPPORTED_VERSIONS, negotiate};
+pub use version::{RECEIPTS_SINCE, SUPPORTED_VERSIONS, negotiate, wants_receipts};

@@ -156,7 +156,7 @@ pub struct Heartbeat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AckOutcome {
-    /// Applied now.
+    /// Applied now (in a hub receipt: durably stored, possibly earlier under the same id).
     Applied,
     /// Already applied earlier (same id seen again); nothing changed.
     Duplicate,
@@ -166,8 +166,10 @@ pub enum AckOutcome {
     Unsupported,
 }
 
-/// Acknowledgement of one message by id. Gateways ack every down command on `up/ack`; the hub
-/// acks on `down/ack` only up messages it could not take (unsupported or rejected).
+/// Acknowledgement of one message by id. Gateways ack every down command on `up/ack`. The hub
+/// acks every up message on `down/ack` (contract version 2, see [`crate::version`]): `applied`
+/// once it is durably stored (a duplicate included), `rejected` or `unsupported` when it cannot
+/// take it. Each of these is final: the gateway drops the event from its outbox on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub id: Uuid,
@@ -179,6 +181,12 @@ pub struct Ack {
 }
 
 impl Ack {
+    /// Whether the receiver refused the message (`rejected` or `unsupported`): it will never
+    /// be taken, retrying is pointless.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self.outcome, AckOutcome::Rejected | AckOutcome::Unsupported)
+    }
+
     /// An ack of message `ack_of`, written in version `v`, with a fresh id.
     pub fn new(ack_of: Uuid, v: u32, outcome: AckOutcome, detail: Option<String>) -> Self {
         Self {
@@ -495,6 +503,16 @@ mod tests {
         let off = State::offline();
         assert!(!off.online);
         assert_eq!(State::decode(&off.encode()).unwrap(), off);
+    }
+
+    #[test]
+    fn only_rejected_and_unsupported_acks_are_refusals() {
+        let of = Uuid::now_v7();
+        let refusal = |outcome| Ack::new(of, 2, outcome, None).is_refusal();
+        assert!(!refusal(AckOutcome::Applied));
+        assert!(!refusal(AckOutcome::Duplicate));
+        assert!(refusal(AckOutcome::Rejected));
+        assert!(refusal(AckOutcome::Unsupported));
     }
 
     #[test]

@@ -4,9 +4,28 @@
 //! carries the contract version a message was written in. A gateway announces every version it
 //! speaks in its retained [`State`](crate::State) and in each heartbeat; the hub then writes its
 //! commands in the highest version both speak ([`negotiate`]).
+//!
+//! History:
+//! - **1**: the PUBACK of an up message is its acknowledgement; the hub acks on `down/ack` only
+//!   what it refuses (`rejected`, `unsupported`).
+//! - **2**: end-to-end receipts. The hub acks *every* up message on `down/ack` once it has
+//!   durably taken it (`applied`, also for a duplicate) or refused it; a version-2 gateway keeps
+//!   each outbox event until that receipt, not until the broker's PUBACK. Payload shapes are
+//!   unchanged, so version-1 and version-2 peers read each other's messages.
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2];
+
+/// The first contract version whose gateways wait for the hub's receipts.
+pub const RECEIPTS_SINCE: u32 = 2;
+
+/// Whether a gateway announcing `versions` (in its retained `state`) waits for a receipt of
+/// every up message. An empty list means "not known yet": the hub then sends receipts, since a
+/// version-1 gateway merely ignores an extra `down/ack` while a version-2 gateway would stall
+/// without it.
+pub fn wants_receipts(versions: &[u32]) -> bool {
+    versions.is_empty() || versions.iter().any(|&v| v >= RECEIPTS_SINCE)
+}
 
 /// The version both sides speak: the highest one present in both lists, or `None` when the
 /// lists have nothing in common (the hub then refuses to send commands to that gateway).
@@ -26,6 +45,14 @@ mod tests {
     #[test]
     fn an_old_gateway_gets_the_old_version() {
         assert_eq!(negotiate(&[1, 2], &[1]), Some(1));
+    }
+
+    #[test]
+    fn only_gateways_known_to_speak_version_one_alone_go_without_receipts() {
+        assert!(wants_receipts(&[1, 2]));
+        assert!(wants_receipts(&[2]));
+        assert!(wants_receipts(&[]), "an unknown gateway gets receipts");
+        assert!(!wants_receipts(&[1]));
     }
 
     #[test]

@@ -8,13 +8,20 @@
 //! - the **control task** owns the bookkeeping. It publishes queue items through the client,
 //!   remembering for each QoS 1 publish request a [`Tag`] in FIFO order; rumqttc handles requests
 //!   in channel order, so the n-th `Outgoing::Publish(pkid)` of a connection is the n-th tag,
-//!   which maps packet ids to queue ids. A queue item is acked to the queue only after its
-//!   PUBACK and only in queue order. Incoming messages go to a worker task (so slow handlers
-//!   never stall keep-alives); the incoming message is PUBACKed only after the handler finished
-//!   and, when it has a reply, after the reply's own PUBACK.
+//!   which maps packet ids to queue ids. A queue item is *confirmed* according to the link's
+//!   [`Confirm`] rule — by its PUBACK (hub → gateway commands) or by the far end's receipt
+//!   naming its message id (gateway → hub events) — and acked to the queue only in queue order
+//!   (the longest confirmed prefix). At most `window` items are published and unconfirmed.
+//!   Incoming messages go to a worker task (so slow handlers never stall keep-alives); the
+//!   incoming message is PUBACKed only after the handler finished and, when it has a reply,
+//!   after the reply's own PUBACK.
 //!
 //! Every connection is an *epoch*: bookkeeping from an older epoch is discarded, never applied
-//! to the new one.
+//! to the new one; the unconfirmed window is published again from the oldest queue item. With
+//! receipts, a window that sees no receipt for the receipt timeout is published again too
+//! (the timeout doubles on each such round, up to its maximum, and resets on a receipt). A
+//! receipt is valid whenever it arrives — it names a message the far end has stored — so it
+//! confirms the item in the current window whatever connection carried the original.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
@@ -23,8 +30,10 @@ use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Outgoing as MqttOutgoing, Publish, QoS};
 use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use uuid::Uuid;
 
 use crate::options::{Backoff, LinkOptions};
 
@@ -51,6 +60,8 @@ pub struct QueueError(pub String);
 #[derive(Debug, Clone)]
 pub(crate) struct QueueItem {
     pub seq: u64,
+    /// The message id a receipt names.
+    pub key: Uuid,
     pub topic: String,
     pub payload: Vec<u8>,
 }
@@ -72,8 +83,27 @@ pub(crate) enum Disposition {
     Ack,
     /// Publish this reply first, PUBACK the incoming message after the reply's PUBACK.
     Reply { topic: String, payload: Vec<u8> },
+    /// Request this publish, then PUBACK the incoming message at once (without waiting for the
+    /// publish's own PUBACK). For end-to-end receipts: a receipt lost on the way is made up
+    /// for by the sender publishing again, so holding the incoming message hostage to it buys
+    /// nothing — and would make the broker's deliveries to this client wait on its deliveries
+    /// to the other side.
+    Notify { topic: String, payload: Vec<u8> },
     /// Do not PUBACK (the broker redelivers after reconnecting).
     Leave,
+    /// A receipt: the far end stored (or refused for good) the queue item with message id
+    /// `key`. Confirm it, then PUBACK the receipt.
+    Receipt { key: Uuid },
+}
+
+/// When a published queue item counts as delivered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Confirm {
+    /// On the broker's PUBACK.
+    OnPubAck,
+    /// On a [`Disposition::Receipt`] naming its key; a window without receipts for
+    /// `timeout.next_delay(1.0)` is published again.
+    OnReceipt { timeout: Backoff },
 }
 
 pub(crate) trait Handler: Send + Sync + 'static {
@@ -90,6 +120,7 @@ pub(crate) struct Announcement {
 
 pub(crate) struct CoreParts<Q, H> {
     pub options: LinkOptions,
+    pub confirm: Confirm,
     pub queue: Q,
     pub handler: H,
     pub subscriptions: Vec<String>,
@@ -155,11 +186,14 @@ pub(crate) fn spawn<Q: Queue, H: Handler>(
         subscriptions: parts.subscriptions,
         on_connect: parts.on_connect,
         on_shutdown: parts.on_shutdown,
+        confirm: parts.confirm,
+        receipt_wait: None,
         epoch: 0,
         connected: false,
         fifo: VecDeque::new(),
         inflight: HashMap::new(),
         sent: VecDeque::new(),
+        keys: HashMap::new(),
         acked: BTreeSet::new(),
         cursor: None,
         status: status_tx,
@@ -239,15 +273,21 @@ struct Control<Q> {
     subscriptions: Vec<String>,
     on_connect: Vec<Announcement>,
     on_shutdown: Option<Announcement>,
+    confirm: Confirm,
+    /// With receipts: when the current wait for a receipt ends (set while the window is
+    /// non-empty; pushed back by every receipt).
+    receipt_wait: Option<Instant>,
     epoch: u64,
     connected: bool,
     /// Tags of publish requests not yet seen as `Outgoing::Publish`, in request order.
     fifo: VecDeque<Tag>,
     /// Packet id → what it carries, until its PUBACK.
     inflight: HashMap<u16, Tag>,
-    /// Queue ids published in this epoch and not yet acked to the queue, in order.
+    /// The window: queue ids published in this round and not yet acked to the queue, in order.
     sent: VecDeque<u64>,
-    /// PUBACKed queue ids waiting for an earlier one.
+    /// Message id → queue id, for the window's items (receipts name message ids).
+    keys: HashMap<Uuid, u64>,
+    /// Confirmed queue ids waiting for an earlier one.
     acked: BTreeSet<u64>,
     /// Last queue id published in this epoch.
     cursor: Option<u64>,
@@ -274,6 +314,7 @@ impl<Q: Queue> Control<Q> {
         let mut tick = tokio::time::interval(self.poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let receipt_wait = self.receipt_wait;
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 ev = events.recv() => {
@@ -309,10 +350,13 @@ impl<Q: Queue> Control<Q> {
                 }
                 d = done.recv() => {
                     let Some((epoch, message, disposition)) = d else { break };
-                    self.on_handled(epoch, message, disposition);
+                    self.on_handled(epoch, message, disposition).await;
                 }
                 _ = notify.notified() => self.refill().await,
                 _ = tick.tick() => self.refill().await,
+                _ = sleep_until_some(receipt_wait), if receipt_wait.is_some() => {
+                    self.on_receipt_timeout().await;
+                }
             }
         }
         self.shutdown(&mut events).await;
@@ -374,9 +418,48 @@ impl<Q: Queue> Control<Q> {
     fn reset_bookkeeping(&mut self) {
         self.fifo.clear();
         self.inflight.clear();
+        self.reset_window();
+    }
+
+    /// Forgets the window: the next refill publishes again from the oldest queue item.
+    fn reset_window(&mut self) {
         self.sent.clear();
+        self.keys.clear();
         self.acked.clear();
         self.cursor = None;
+        self.receipt_wait = None;
+    }
+
+    /// The current receipt timeout (the backoff's delay without consuming a step).
+    fn receipt_timeout(&self) -> Option<Duration> {
+        match self.confirm {
+            Confirm::OnPubAck => None,
+            Confirm::OnReceipt { timeout } => {
+                let mut peek = timeout;
+                Some(peek.next_delay(1.0))
+            }
+        }
+    }
+
+    /// No receipt for a whole timeout: publish the unconfirmed window again, in order (the far
+    /// end de-duplicates by message id), and wait longer next time.
+    async fn on_receipt_timeout(&mut self) {
+        self.receipt_wait = None;
+        if self.sent.is_empty() {
+            return;
+        }
+        if let Confirm::OnReceipt { timeout } = &mut self.confirm {
+            let waited = timeout.next_delay(1.0);
+            tracing::warn!(
+                unconfirmed = self.sent.len(),
+                ?waited,
+                "no receipt from the hub; publishing the unconfirmed events again"
+            );
+        }
+        // Packet ids already in flight keep their tags (their PUBACKs still arrive), but they
+        // no longer count for the window.
+        self.reset_window();
+        self.refill().await;
     }
 
     fn publish(&mut self, topic: String, payload: Vec<u8>, retain: bool, tag: Tag) -> bool {
@@ -419,27 +502,60 @@ impl<Q: Queue> Control<Q> {
                 if !self.publish(item.topic, item.payload, false, Tag::Queue(item.seq)) {
                     return;
                 }
+                if self.sent.is_empty() && self.receipt_wait.is_none() {
+                    self.receipt_wait = self.receipt_timeout().map(|t| Instant::now() + t);
+                }
                 self.sent.push_back(item.seq);
+                if matches!(self.confirm, Confirm::OnReceipt { .. }) {
+                    self.keys.insert(item.key, item.seq);
+                }
                 self.cursor = Some(item.seq);
             }
+        }
+    }
+
+    /// Queue item `seq` of the window is delivered: ack the longest confirmed prefix to the
+    /// queue and publish more.
+    async fn confirm(&mut self, seq: u64) {
+        if !self.sent.contains(&seq) {
+            return;
+        }
+        self.acked.insert(seq);
+        while let Some(&front) = self.sent.front() {
+            if !self.acked.remove(&front) {
+                break;
+            }
+            self.sent.pop_front();
+            if let Err(e) = self.queue.ack(front).await {
+                // It stays in the queue and goes out again after the next reconnect.
+                tracing::warn!(error = %e, seq = front, "cannot ack the outbox");
+            }
+        }
+        self.refill().await;
+    }
+
+    async fn on_receipt(&mut self, key: Uuid) {
+        let Some(seq) = self.keys.remove(&key) else {
+            // Not in the window: already confirmed, or a receipt of a message that is not a
+            // queue item (e.g. an ack), or of an item not yet published again this round.
+            return;
+        };
+        if let Confirm::OnReceipt { timeout } = &mut self.confirm {
+            timeout.reset();
+        }
+        self.receipt_wait = self.receipt_timeout().map(|t| Instant::now() + t);
+        self.confirm(seq).await;
+        if self.sent.is_empty() {
+            self.receipt_wait = None;
         }
     }
 
     async fn on_puback(&mut self, pkid: u16) {
         match self.inflight.remove(&pkid) {
             Some(Tag::Queue(seq)) => {
-                self.acked.insert(seq);
-                while let Some(&front) = self.sent.front() {
-                    if !self.acked.remove(&front) {
-                        break;
-                    }
-                    self.sent.pop_front();
-                    if let Err(e) = self.queue.ack(front).await {
-                        // It stays in the outbox and goes out again after the next reconnect.
-                        tracing::warn!(error = %e, seq = front, "cannot ack the outbox");
-                    }
+                if self.confirm == Confirm::OnPubAck {
+                    self.confirm(seq).await;
                 }
-                self.refill().await;
             }
             Some(Tag::Reply(incoming)) => {
                 if let Err(e) = self.client.try_ack(&incoming) {
@@ -450,19 +566,28 @@ impl<Q: Queue> Control<Q> {
         }
     }
 
-    fn on_handled(&mut self, epoch: u64, message: Publish, disposition: Disposition) {
+    async fn on_handled(&mut self, epoch: u64, message: Publish, disposition: Disposition) {
+        if let Disposition::Receipt { key } = &disposition {
+            self.on_receipt(*key).await;
+        }
         // A message from an earlier connection is redelivered by the broker; ack that copy.
         if epoch != self.epoch || !self.connected {
             return;
         }
         match disposition {
-            Disposition::Ack => {
+            Disposition::Ack | Disposition::Receipt { .. } => {
                 if let Err(e) = self.client.try_ack(&message) {
                     tracing::warn!(error = %e, "puback request refused");
                 }
             }
             Disposition::Reply { topic, payload } => {
                 self.publish(topic, payload, false, Tag::Reply(message));
+            }
+            Disposition::Notify { topic, payload } => {
+                self.publish(topic, payload, false, Tag::Plain);
+                if let Err(e) = self.client.try_ack(&message) {
+                    tracing::warn!(error = %e, "puback request refused");
+                }
             }
             Disposition::Leave => {}
         }
@@ -504,5 +629,13 @@ impl<Q: Queue> Control<Q> {
             }
         })
         .await;
+    }
+}
+
+/// Sleeps until `at` (never returns when `None`; the caller guards the branch).
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

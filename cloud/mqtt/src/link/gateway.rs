@@ -1,9 +1,15 @@
 //! The gateway side of the link: publishes the spool's events outbox in order, applies the hub's
 //! commands through a [`CommandSink`] and acknowledges them on `up/ack`.
 //!
-//! - The outbox is the source of truth: an event is acked to it only after the broker's PUBACK,
-//!   in outbox order; after a reconnect or a restart every pending event is published again
-//!   from the oldest (at-least-once; the hub de-duplicates by message id).
+//! - The outbox is the source of truth: an event is acked to it only after the **hub's
+//!   receipt** (a `down/ack` naming the event's message id, sent once the hub stored it — or
+//!   refused it for good), in outbox order (the longest confirmed prefix). The broker's PUBACK
+//!   does not remove anything: with an embedded broker, a PUBACKed event may still live only in
+//!   the broker's memory. At most `LinkOptions::window` events are published and unconfirmed.
+//!   After a reconnect or a restart, and after `LinkOptions::receipt_timeout` without a
+//!   receipt, every unconfirmed event is published again from the oldest (at-least-once; the
+//!   hub de-duplicates by message id, so its state is exactly-once). A hub that sends no
+//!   receipts (contract version 1) therefore drains nothing: upgrade the hub first.
 //! - A command is applied once per id while the link runs (a bounded memory of recent ids
 //!   answers redeliveries with the ack given the first time, without calling the sink); the sink
 //!   de-duplicates across restarts. The command is PUBACKed only after its ack was PUBACKed.
@@ -24,7 +30,8 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::core::{
-    self, Announcement, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
+    self, Announcement, Confirm, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError,
+    QueueItem,
 };
 use crate::options::{LinkOptions, OptionsError};
 
@@ -46,16 +53,19 @@ pub trait Outbox: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<OutboxEvent>, QueueError>> + Send;
 
-    /// Removes event `id`. Called in increasing id order, each only after the broker's PUBACK
-    /// and after every earlier event was acked (so "ack up to `id`" is an equivalent reading).
+    /// Removes event `id`. Called in increasing id order, each only after the hub's receipt
+    /// for it and after every earlier event was acked (so "ack up to `id`" is an equivalent
+    /// reading).
     fn ack(&self, id: u64) -> impl Future<Output = Result<(), QueueError>> + Send;
 }
 
 /// Where the hub's commands are applied (the gateway's spool).
 pub trait CommandSink: Send + Sync + 'static {
     /// Applies `command` idempotently by `command.id()` and returns the ack to send back
-    /// (`Duplicate` for an id already applied). For [`Down::Ack`] (the hub refusing one of our
-    /// messages) the returned ack is not sent.
+    /// (`Duplicate` for an id already applied). Hub receipts ([`Down::Ack`]) are consumed by the
+    /// link; only refusals (`rejected` / `unsupported`: the hub will never take that event,
+    /// which leaves the outbox all the same) reach the sink, once per ack id, and the returned
+    /// ack is not sent.
     fn apply(&self, command: Down) -> impl Future<Output = Ack> + Send;
 }
 
@@ -87,6 +97,7 @@ impl<O: Outbox> Queue for OutboxQueue<O> {
             .into_iter()
             .map(|e| QueueItem {
                 seq: e.id,
+                key: e.message.id(),
                 topic: e.message.topic(&self.gateway).to_string(),
                 payload: e.message.encode(),
             })
@@ -164,20 +175,22 @@ impl<S: CommandSink> Handler for CommandHandler<S> {
             }
         };
         match Down::decode(&kind, &message.payload) {
+            Ok(Down::Ack(receipt)) => {
+                let key = receipt.ack_of;
+                if receipt.is_refusal() && self.remembered(&receipt.id).is_none() {
+                    self.remember(receipt.id, None);
+                    self.sink.apply(Down::Ack(receipt)).await;
+                }
+                Disposition::Receipt { key }
+            }
             Ok(command) => {
                 let id = command.id();
-                let is_hub_ack = matches!(command, Down::Ack(_));
                 if let Some(earlier) = self.remembered(&id) {
                     return earlier.map_or(Disposition::Ack, |ack| self.reply(ack));
                 }
                 let ack = self.sink.apply(command).await;
-                if is_hub_ack {
-                    self.remember(id, None);
-                    Disposition::Ack
-                } else {
-                    self.remember(id, Some(ack.clone()));
-                    self.reply(ack)
-                }
+                self.remember(id, Some(ack.clone()));
+                self.reply(ack)
             }
             Err(e) => match e.unsupported_ack(our_version()) {
                 Some(ack) => self.reply(ack),
@@ -210,8 +223,12 @@ impl GatewayLink {
     ) -> Result<Self, OptionsError> {
         options.client_id = gateway.to_string();
         let state_topic = Topic::state(&gateway).to_string();
+        let confirm = Confirm::OnReceipt {
+            timeout: options.receipt_timeout,
+        };
         let parts = CoreParts {
             options,
+            confirm,
             queue: OutboxQueue {
                 gateway: gateway.clone(),
                 outbox,

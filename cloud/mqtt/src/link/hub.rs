@@ -1,7 +1,16 @@
 //! The hub side of the link: subscribes to every gateway's `up/+` and `state`, hands each
-//! message to an [`UpSink`] and PUBACKs it only once the sink took it (manual acks), publishes
-//! commands from a [`DownSource`], and tracks which gateways are online from their retained
-//! state.
+//! message to an [`UpSink`], publishes commands from a [`DownSource`], and tracks which
+//! gateways are online from their retained state.
+//!
+//! Receipts (contract version 2): once [`UpSink::ingest`] returned `Ok` (the message is stored
+//! durably, or was already) the link publishes a `down/ack` `applied` naming the message id,
+//! then PUBACKs the message (without waiting for the receipt's own PUBACK: a lost receipt is
+//! made up for by the gateway publishing again); a `Rejected` message gets a `rejected` ack
+//! the same way. The gateway removes the event from its outbox on the receipt,
+//! so an event the broker accepted but never delivered (broker or hub stopped) is published
+//! again rather than lost. A gateway whose retained `state` announces only version 1 gets no
+//! receipt for stored messages (only refusals, as in version 1); one whose state is not known
+//! yet gets receipts ([`smsgate_wire::wants_receipts`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,7 +28,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::core::{
-    self, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
+    self, Confirm, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
 };
 use crate::options::{Backoff, LinkOptions, OptionsError};
 
@@ -84,6 +93,7 @@ impl<D: DownSource> Queue for DownQueue<D> {
             .into_iter()
             .map(|e| QueueItem {
                 seq: e.id,
+                key: e.command.id(),
                 topic: e.command.topic(&e.gateway).to_string(),
                 payload: e.command.encode(),
             })
@@ -108,14 +118,25 @@ fn our_version() -> u32 {
     SUPPORTED_VERSIONS.iter().copied().max().unwrap_or(1)
 }
 
-fn refusal(gateway: &GatewayId, ack: Ack) -> Disposition {
-    Disposition::Reply {
+/// Publish `ack` on the gateway's `down/ack` (a receipt or a refusal), then PUBACK the up
+/// message without waiting for the ack's own PUBACK: if the ack is lost, the gateway publishes
+/// the message again (after reconnecting, or after its receipt timeout) and gets a new one.
+fn down_ack(gateway: &GatewayId, ack: Ack) -> Disposition {
+    Disposition::Notify {
         topic: Topic::down(gateway, DownKind::Ack).to_string(),
         payload: Down::Ack(ack).encode(),
     }
 }
 
 impl<U: UpSink> UpHandler<U> {
+    /// Whether `gateway` waits for receipts, judged by the versions in its retained state.
+    fn wants_receipts(&self, gateway: &GatewayId) -> bool {
+        self.presence
+            .borrow()
+            .get(gateway)
+            .is_none_or(|s| smsgate_wire::wants_receipts(&s.versions))
+    }
+
     /// Retries `attempt` while it reports `Unavailable`; `None` when cancelled meanwhile.
     async fn with_retry<F, Fut>(&self, mut attempt: F) -> Option<Result<(), String>>
     where
@@ -181,8 +202,12 @@ impl<U: UpSink> Handler for UpHandler<U> {
                         .await
                     {
                         None => Disposition::Leave,
+                        Some(Ok(())) if self.wants_receipts(&gateway) => down_ack(
+                            &gateway,
+                            Ack::new(id, our_version(), AckOutcome::Applied, None),
+                        ),
                         Some(Ok(())) => Disposition::Ack,
-                        Some(Err(why)) => refusal(
+                        Some(Err(why)) => down_ack(
                             &gateway,
                             Ack {
                                 id: Uuid::now_v7(),
@@ -195,7 +220,7 @@ impl<U: UpSink> Handler for UpHandler<U> {
                     }
                 }
                 Err(e) => match e.unsupported_ack(our_version()) {
-                    Some(ack) => refusal(&gateway, ack),
+                    Some(ack) => down_ack(&gateway, ack),
                     None => {
                         tracing::warn!(error = %e, %gateway, "malformed message dropped");
                         Disposition::Ack
@@ -226,6 +251,7 @@ impl HubLink {
         let (presence_tx, presence_rx) = watch::channel(Presence::new());
         let parts = CoreParts {
             options,
+            confirm: Confirm::OnPubAck,
             queue: DownQueue(downs),
             handler: UpHandler {
                 sink,
