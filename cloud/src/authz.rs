@@ -152,20 +152,7 @@ fn role_allows(actor: &Actor, action: Action) -> bool {
         return matches!(actor.principal, Principal::User(_));
     }
     if let Principal::ApiKey(_) = actor.principal {
-        return matches!(
-            action,
-            ViewOrg
-                | ViewChannel
-                | ViewContact
-                | ManageContact
-                | ViewInteraction
-                | StartConversation
-                | Reply
-                | ChangeInteraction
-                | ViewOptOut
-                | ManageOptOut
-                | WatchEvents
-        );
+        return plain_user_allows(action);
     }
     match actor.role {
         Role::PlatformAdmin => true,
@@ -210,21 +197,27 @@ fn role_allows(actor: &Actor, action: Action) -> bool {
                 | ChangeInteraction
                 | WatchEvents
         ),
-        Role::User => matches!(
-            action,
-            ViewOrg
-                | ViewChannel
-                | ViewContact
-                | ManageContact
-                | ViewInteraction
-                | StartConversation
-                | Reply
-                | ChangeInteraction
-                | ViewOptOut
-                | ManageOptOut
-                | WatchEvents
-        ),
+        Role::User => plain_user_allows(action),
     }
+}
+
+/// The tenant-level `User` role's messaging rights, which API keys act with too.
+fn plain_user_allows(action: Action) -> bool {
+    use Action::*;
+    matches!(
+        action,
+        ViewOrg
+            | ViewChannel
+            | ViewContact
+            | ManageContact
+            | ViewInteraction
+            | StartConversation
+            | Reply
+            | ChangeInteraction
+            | ViewOptOut
+            | ManageOptOut
+            | WatchEvents
+    )
 }
 
 /// Conversations of agents and plain users are limited to their own.

@@ -108,6 +108,19 @@ pub struct SendError {
     pub source: ModemError,
 }
 
+impl SendError {
+    /// A failure before any part was handed to the modem (encoding, text-mode setup).
+    fn before_first_part(source: ModemError) -> Self {
+        SendError {
+            part: 1,
+            parts: 0,
+            references: Vec::new(),
+            may_have_been_sent: false,
+            source,
+        }
+    }
+}
+
 /// What `probe` learned about the device.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct DeviceInfo {
@@ -692,22 +705,27 @@ impl Modem {
                 }
             }
         }
-        let parts = smsgate_pdu::encode_submit(to, text, &opts).map_err(|e| SendError {
-            part: 1,
-            parts: 0,
-            references: Vec::new(),
-            may_have_been_sent: false,
-            source: ModemError::Pdu(e),
-        })?;
-        let total = parts.len();
+        let parts = smsgate_pdu::encode_submit(to, text, &opts)
+            .map_err(|e| SendError::before_first_part(ModemError::Pdu(e)))?;
+        let (prompt_timeout, timeout) = (self.profile.prompt_timeout, self.profile.send_timeout);
+        self.send_parts(parts.iter().map(|part| CmgsPdu {
+            tpdu_len: part.tpdu_len,
+            hex: part.hex(),
+            prompt_timeout,
+            timeout,
+        }))
+        .await
+    }
+
+    /// Runs one `AT+CMGS` per part, in order, stopping at the first failure; the error names
+    /// the failing part and carries the references of the parts sent before it.
+    async fn send_parts<C: AtCommand<Output = Option<u8>>>(
+        &self,
+        cmds: impl ExactSizeIterator<Item = C>,
+    ) -> Result<Vec<Option<u8>>, SendError> {
+        let total = cmds.len();
         let mut refs = Vec::with_capacity(total);
-        for (i, part) in parts.iter().enumerate() {
-            let cmd = CmgsPdu {
-                tpdu_len: part.tpdu_len,
-                hex: part.hex(),
-                prompt_timeout: self.profile.prompt_timeout,
-                timeout: self.profile.send_timeout,
-            };
+        for (i, cmd) in cmds.enumerate() {
             match self.run(&cmd).await {
                 Ok(r) => refs.push(r),
                 Err(source) => {
@@ -732,13 +750,7 @@ impl Modem {
         text: &str,
         opts: &SubmitOptions,
     ) -> Result<Vec<Option<u8>>, SendError> {
-        let fail = |source: ModemError| SendError {
-            part: 1,
-            parts: 0,
-            references: Vec::new(),
-            may_have_been_sent: false,
-            source,
-        };
+        let fail = SendError::before_first_part;
         let chunks = text_mode_chunks(text).map_err(fail)?;
         // First octet 17 = SUBMIT + relative VP, 49 = the same + status report request; VP 167 = 24 h.
         let fo = if opts.status_report { 49 } else { 17 };
@@ -755,31 +767,14 @@ impl Modem {
         {
             self.set_smsc(&before.number).await.map_err(fail)?;
         }
-        let total = chunks.len();
-        let mut refs = Vec::with_capacity(total);
-        for (i, body) in chunks.into_iter().enumerate() {
-            let cmd = CmgsText {
-                to: to.to_owned(),
-                body,
-                prompt_timeout: self.profile.prompt_timeout,
-                timeout: self.profile.send_timeout,
-            };
-            match self.run(&cmd).await {
-                Ok(r) => refs.push(r),
-                Err(source) => {
-                    return Err(SendError {
-                        part: i + 1,
-                        parts: total,
-                        may_have_been_sent: source
-                            .at()
-                            .is_some_and(AtError::payload_may_have_been_sent),
-                        references: refs,
-                        source,
-                    });
-                }
-            }
-        }
-        Ok(refs)
+        let (prompt_timeout, timeout) = (self.profile.prompt_timeout, self.profile.send_timeout);
+        self.send_parts(chunks.into_iter().map(|body| CmgsText {
+            to: to.to_owned(),
+            body,
+            prompt_timeout,
+            timeout,
+        }))
+        .await
     }
 
     /// List stored messages with `<stat>` `filter` from the current storage.
@@ -853,26 +848,42 @@ impl Modem {
         storage: &str,
         index: u32,
     ) -> Result<Option<StoredMessage>, ModemError> {
-        let same = self
-            .storage
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case(storage));
-        if same {
+        if self.is_current_storage(storage) {
             return self.read_message(index).await;
         }
-        self.run(&CpmsSet {
-            mems: vec![storage.to_owned()],
-        })
-        .await?;
+        self.switch_storage(storage).await?;
         let read = self.read_message(index).await;
-        if let Some(back) = self.storage.clone() {
-            self.run(&CpmsSet { mems: vec![back] }).await?;
-        }
+        self.switch_back_storage().await?;
         let mut read = read?;
         if let Some(m) = &mut read {
             m.storage = Some(storage.to_owned());
         }
         Ok(read)
+    }
+
+    /// `storage` is the memory chosen at setup (compared ignoring case).
+    fn is_current_storage(&self, storage: &str) -> bool {
+        self.storage
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(storage))
+    }
+
+    /// Points `AT+CPMS` at `storage` for a one-off operation; undo with
+    /// [`Self::switch_back_storage`].
+    async fn switch_storage(&self, storage: &str) -> Result<(), ModemError> {
+        self.run(&CpmsSet {
+            mems: vec![storage.to_owned()],
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Points `AT+CPMS` back at the memory chosen at setup (if one was chosen).
+    async fn switch_back_storage(&self) -> Result<(), ModemError> {
+        if let Some(back) = self.storage.clone() {
+            self.run(&CpmsSet { mems: vec![back] }).await?;
+        }
+        Ok(())
     }
 
     /// Delete one stored message (call after the message is committed to the spool).
@@ -882,21 +893,12 @@ impl Modem {
 
     /// Delete a message from another memory (a status report in `SR`): switch, delete, switch back.
     pub async fn delete_message_in(&mut self, storage: &str, index: u32) -> Result<(), ModemError> {
-        let same = self
-            .storage
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case(storage));
-        if same {
+        if self.is_current_storage(storage) {
             return self.delete_message(index).await;
         }
-        self.run(&CpmsSet {
-            mems: vec![storage.to_owned()],
-        })
-        .await?;
+        self.switch_storage(storage).await?;
         let deleted = self.delete_message(index).await;
-        if let Some(back) = self.storage.clone() {
-            self.run(&CpmsSet { mems: vec![back] }).await?;
-        }
+        self.switch_back_storage().await?;
         deleted
     }
 

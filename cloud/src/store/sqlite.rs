@@ -231,6 +231,24 @@ impl SqliteTx<'_> {
         doc.map(|d| parse(what, &d)).transpose()
     }
 
+    /// Every row of `table` whose organisation (column `org_column`) lies in `scope`, oldest
+    /// first (ties by id).
+    fn in_scope<T: DeserializeOwned>(
+        &mut self,
+        what: &'static str,
+        table: &str,
+        org_column: &str,
+        scope: &Scope,
+    ) -> Result<Vec<T>, StoreError> {
+        self.many(
+            what,
+            &format!(
+                "SELECT t.doc FROM {table} t JOIN orgs o ON o.id = t.{org_column} WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
+            ),
+            [scope.path_prefix()],
+        )
+    }
+
     fn many<T: DeserializeOwned, P: Params>(
         &mut self,
         what: &'static str,
@@ -366,13 +384,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn users(&mut self, scope: &Scope) -> Result<Vec<User>, StoreError> {
-        let users: Vec<StoredUser> = self.many(
-            "user",
-            &format!(
-                "SELECT t.doc FROM users t JOIN orgs o ON o.id = t.org_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )?;
+        let users: Vec<StoredUser> = self.in_scope("user", "users", "org_id", scope)?;
         Ok(users.into_iter().map(|u| u.0).collect())
     }
 
@@ -440,13 +452,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn api_keys(&mut self, scope: &Scope) -> Result<Vec<ApiKey>, StoreError> {
-        self.many(
-            "api key",
-            &format!(
-                "SELECT t.doc FROM api_keys t JOIN orgs o ON o.id = t.org_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )
+        self.in_scope("api key", "api_keys", "org_id", scope)
     }
 
     fn insert_gateway(&mut self, gateway: &Gateway) -> Result<(), StoreError> {
@@ -555,13 +561,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn channels(&mut self, scope: &Scope) -> Result<Vec<Channel>, StoreError> {
-        self.many(
-            "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )
+        self.in_scope("channel", "channels", "holder_id", scope)
     }
 
     fn insert_queue(&mut self, q: &Queue) -> Result<(), StoreError> {
@@ -591,13 +591,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn queues(&mut self, scope: &Scope) -> Result<Vec<Queue>, StoreError> {
-        self.many(
-            "queue",
-            &format!(
-                "SELECT t.doc FROM queues t JOIN orgs o ON o.id = t.org_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )
+        self.in_scope("queue", "queues", "org_id", scope)
     }
 
     fn queues_of_user(&mut self, user_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
@@ -663,13 +657,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn contacts(&mut self, scope: &Scope) -> Result<Vec<Contact>, StoreError> {
-        self.many(
-            "contact",
-            &format!(
-                "SELECT t.doc FROM contacts t JOIN orgs o ON o.id = t.org_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )
+        self.in_scope("contact", "contacts", "org_id", scope)
     }
 
     fn insert_interaction(&mut self, i: &Interaction) -> Result<(), StoreError> {
@@ -837,13 +825,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn opt_outs(&mut self, scope: &Scope) -> Result<Vec<OptOut>, StoreError> {
-        self.many(
-            "opt-out",
-            &format!(
-                "SELECT t.doc FROM opt_outs t JOIN orgs o ON o.id = t.org_id WHERE {IN_SCOPE} ORDER BY t.created_at, t.id"
-            ),
-            [scope.path_prefix()],
-        )
+        self.in_scope("opt-out", "opt_outs", "org_id", scope)
     }
 
     fn is_opted_out(&mut self, org_id: Uuid, number: &str) -> Result<bool, StoreError> {

@@ -86,8 +86,15 @@ fn field_error(line: u64, e: ApiError) -> LineError {
     }
 }
 
-/// Parses a dialer file; `Err` lists every bad line.
-pub fn parse_dialer(data: &[u8]) -> Result<Vec<DialerRow>, Vec<LineError>> {
+/// The loop both file kinds share: skips a first-line header whose first column (trimmed,
+/// lower-cased) is one of `headers`, turns every other record into a row with `row`, and
+/// returns every row or, if any line is bad (or there is no row at all: `empty`), every error.
+fn parse_rows<T>(
+    data: &[u8],
+    headers: &[&str],
+    empty: &str,
+    row: impl Fn(u64, &[String]) -> Result<T, LineError>,
+) -> Result<Vec<T>, Vec<LineError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, rec) in records(data).enumerate() {
@@ -98,53 +105,22 @@ pub fn parse_dialer(data: &[u8]) -> Result<Vec<DialerRow>, Vec<LineError>> {
                 continue;
             }
         };
-        let first = f
-            .first()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        if i == 0 && matches!(first.as_str(), "campaign" | "campign") {
+        // Only the first record can be a header: later ones skip the lower-casing.
+        if i == 0
+            && f.first()
+                .is_some_and(|s| headers.contains(&s.trim().to_ascii_lowercase().as_str()))
+        {
             continue;
         }
-        if f.len() < 4 {
-            errors.push(LineError {
-                line,
-                message: format!(
-                    "has {} column(s); expected campaign;destiny;message;priority",
-                    f.len()
-                ),
-            });
-            continue;
-        }
-        let parsed = (|| -> Result<DialerRow, ApiError> {
-            let campaign = validate::label("campaign", Some(&f[0]))?
-                .ok_or_else(|| ApiError::invalid("campaign", "must not be empty"))?;
-            let to = validate::phone_number("destiny", &f[1])?;
-            let text = validate::text("message", &f[2])?;
-            let p = f[3].trim();
-            let priority = if p.is_empty() {
-                0
-            } else {
-                p.parse::<i32>().map_err(|_| {
-                    ApiError::invalid("priority", format!("{p:?} is not a whole number"))
-                })?
-            };
-            Ok(DialerRow {
-                line,
-                campaign,
-                to,
-                text,
-                priority,
-            })
-        })();
-        match parsed {
+        match row(line, &f) {
             Ok(r) => rows.push(r),
-            Err(e) => errors.push(field_error(line, e)),
+            Err(e) => errors.push(e),
         }
     }
     if rows.is_empty() && errors.is_empty() {
         errors.push(LineError {
             line: 1,
-            message: "the file has no messages".into(),
+            message: empty.into(),
         });
     }
     if errors.is_empty() {
@@ -154,52 +130,71 @@ pub fn parse_dialer(data: &[u8]) -> Result<Vec<DialerRow>, Vec<LineError>> {
     }
 }
 
+/// Parses a dialer file; `Err` lists every bad line.
+pub fn parse_dialer(data: &[u8]) -> Result<Vec<DialerRow>, Vec<LineError>> {
+    parse_rows(
+        data,
+        &["campaign", "campign"],
+        "the file has no messages",
+        |line, f| {
+            if f.len() < 4 {
+                return Err(LineError {
+                    line,
+                    message: format!(
+                        "has {} column(s); expected campaign;destiny;message;priority",
+                        f.len()
+                    ),
+                });
+            }
+            dialer_row(line, f).map_err(|e| field_error(line, e))
+        },
+    )
+}
+
+/// One dialer record of at least four columns.
+fn dialer_row(line: u64, f: &[String]) -> Result<DialerRow, ApiError> {
+    let campaign = validate::label("campaign", Some(&f[0]))?
+        .ok_or_else(|| ApiError::invalid("campaign", "must not be empty"))?;
+    let to = validate::phone_number("destiny", &f[1])?;
+    let text = validate::text("message", &f[2])?;
+    let p = f[3].trim();
+    let priority = if p.is_empty() {
+        0
+    } else {
+        p.parse::<i32>()
+            .map_err(|_| ApiError::invalid("priority", format!("{p:?} is not a whole number")))?
+    };
+    Ok(DialerRow {
+        line,
+        campaign,
+        to,
+        text,
+        priority,
+    })
+}
+
 /// Parses a do-not-contact file; `Err` lists every bad line.
 pub fn parse_blocklist(data: &[u8]) -> Result<Vec<BlockEntry>, Vec<LineError>> {
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (i, rec) in records(data).enumerate() {
-        let (line, f) = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let first = f
-            .first()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        if i == 0 && matches!(first.as_str(), "number" | "phone" | "telephone" | "destiny") {
-            continue;
-        }
-        let parsed = (|| -> Result<BlockEntry, ApiError> {
-            let number = validate::phone_number("number", &f[0])?;
-            let campaign = validate::label("campaign", f.get(1).map(String::as_str))?;
-            if f.len() > 3 || f.get(2).is_some_and(|s| !s.trim().is_empty()) {
-                return Err(ApiError::invalid(
-                    "line",
-                    format!("has {} columns; expected number;campaign;", f.len()),
-                ));
-            }
-            Ok(BlockEntry { number, campaign })
-        })();
-        match parsed {
-            Ok(r) => rows.push(r),
-            Err(e) => errors.push(field_error(line, e)),
-        }
+    parse_rows(
+        data,
+        &["number", "phone", "telephone", "destiny"],
+        "the file has no numbers",
+        |line, f| block_entry(f).map_err(|e| field_error(line, e)),
+    )
+}
+
+/// One do-not-contact record; `f` is never empty (`records` skips records with no non-blank
+/// column).
+fn block_entry(f: &[String]) -> Result<BlockEntry, ApiError> {
+    let number = validate::phone_number("number", &f[0])?;
+    let campaign = validate::label("campaign", f.get(1).map(String::as_str))?;
+    if f.len() > 3 || f.get(2).is_some_and(|s| !s.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "line",
+            format!("has {} columns; expected number;campaign;", f.len()),
+        ));
     }
-    if rows.is_empty() && errors.is_empty() {
-        errors.push(LineError {
-            line: 1,
-            message: "the file has no numbers".into(),
-        });
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    Ok(BlockEntry { number, campaign })
 }
 
 #[cfg(test)]

@@ -48,6 +48,23 @@ fn push_event(
     Ok(())
 }
 
+/// Records the parts the network accepted as `sent` (port, message reference), so their
+/// delivery reports match. One prepared statement serves every part.
+fn record_sent_parts(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    parts: &[SentPart],
+    now: i64,
+) -> Result<(), SpoolError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, 'sent', ?5)",
+    )?;
+    for p in parts {
+        insert.execute(params![id, p.seq, p.port, p.reference, now])?;
+    }
+    Ok(())
+}
+
 impl SpoolDb {
     /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
     /// migrations applied, then crash recovery: every message still `sending` becomes `unknown`.
@@ -307,12 +324,7 @@ impl SpoolDb {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let next = Self::transition(&tx, id, MessageEvent::SendSucceeded)?;
-        for p in parts {
-            tx.execute(
-                "INSERT OR REPLACE INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, 'sent', ?5)",
-                params![id, p.seq, p.port, p.reference, now],
-            )?;
-        }
+        record_sent_parts(&tx, id, parts, now)?;
         tx.execute(
             "UPDATE messages SET state = ?2, error = NULL, sent_at = ?3, updated_at = ?3 WHERE id = ?1",
             params![id, next.as_str(), now],
@@ -342,12 +354,7 @@ impl SpoolDb {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let next = Self::transition(&tx, id, MessageEvent::OutcomeUnknown)?;
-        for p in parts {
-            tx.execute(
-                "INSERT OR REPLACE INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, 'sent', ?5)",
-                params![id, p.seq, p.port, p.reference, now],
-            )?;
-        }
+        record_sent_parts(&tx, id, parts, now)?;
         tx.execute(
             "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, next.as_str(), reason, now],

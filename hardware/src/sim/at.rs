@@ -1231,7 +1231,8 @@ impl ModemCore {
                 let idx = num::<usize>(set_args.first()).map_err(|_| Fail::Cms(321))?.ok_or(Fail::Cms(321))?;
                 let mem = self.s.cpms[1];
                 let pdu = self.store(mem).slots.get(&idx).map(|s| s.pdu.clone()).ok_or(Fail::Cms(321))?;
-                let tpdu = pdu.get(1 + usize::from(pdu[0])..).unwrap_or_default().to_vec();
+                let sca = usize::from(pdu.first().copied().unwrap_or(0));
+                let tpdu = pdu.get(1 + sca..).unwrap_or_default().to_vec();
                 self.start_submit(tpdu, "+CMSS", out)
             }
             ("+CUSD", Kind::Read) => info(vec![format!("+CUSD: {}", self.s.cusd_n)]),

@@ -100,25 +100,18 @@ impl FinalResult {
         if strip_prefix_ci(line, b"MODEM ERROR:").is_some() {
             return Some(FinalResult::Error);
         }
-        if upper_eq("COMMAND NOT SUPPORT") {
-            return Some(FinalResult::NotSupported);
-        }
-        if upper_eq("NOT READY") {
-            return Some(FinalResult::NotReady);
-        }
-        if upper_eq("NO CARRIER") {
-            return Some(FinalResult::NoCarrier);
-        }
-        if upper_eq("BUSY") {
-            return Some(FinalResult::Busy);
-        }
-        if upper_eq("NO ANSWER") {
-            return Some(FinalResult::NoAnswer);
-        }
-        if upper_eq("NO DIALTONE") {
-            return Some(FinalResult::NoDialtone);
-        }
-        None
+        const WORDS: [(&str, FinalResult); 6] = [
+            ("COMMAND NOT SUPPORT", FinalResult::NotSupported),
+            ("NOT READY", FinalResult::NotReady),
+            ("NO CARRIER", FinalResult::NoCarrier),
+            ("BUSY", FinalResult::Busy),
+            ("NO ANSWER", FinalResult::NoAnswer),
+            ("NO DIALTONE", FinalResult::NoDialtone),
+        ];
+        WORDS
+            .iter()
+            .find(|(word, _)| upper_eq(word))
+            .map(|(_, result)| result.clone())
     }
 
     /// Call-progress codes are final results for a command but URCs when nothing is in flight.

@@ -10,6 +10,8 @@
 //! data shorter than TP-UDL (network data; ModemManager rejects it), reserved TP-MTI, addresses
 //! longer than 20 digits or without TOA bit 7, compressed data, odd-length or non-hex text.
 
+use chrono::{DateTime, FixedOffset};
+
 use crate::address::{self, Address};
 use crate::gsm7::{self, Tables};
 use crate::time::{self, Validity};
@@ -68,6 +70,12 @@ impl<'a> Reader<'a> {
 
     fn u8(&mut self, field: &'static str) -> Result<u8, PduError> {
         Ok(self.take(1, field)?[0])
+    }
+
+    /// A 7-octet timestamp; errors name `field` and its offset.
+    fn scts(&mut self, field: &'static str) -> Result<DateTime<FixedOffset>, PduError> {
+        let offset = self.pos;
+        time::decode_scts(self.take(7, field)?, field, offset)
     }
 
     fn rest(&mut self) -> &'a [u8] {
@@ -151,9 +159,7 @@ fn decode_deliver(r: &mut Reader<'_>, smsc: Option<Address>, fo: u8) -> Result<D
     let sender = read_address(r, "TP-OA")?;
     let pid = r.u8("TP-PID")?;
     let dcs = r.u8("TP-DCS")?;
-    let scts_offset = r.pos;
-    let scts = r.take(7, "TP-SCTS")?;
-    let timestamp = time::decode_scts(scts, "TP-SCTS", scts_offset)?;
+    let timestamp = r.scts("TP-SCTS")?;
     let user_data = read_user_data(r, dcs, fo & 0x40 != 0, false)?;
     Ok(Deliver {
         smsc,
@@ -182,11 +188,7 @@ fn decode_submit(r: &mut Reader<'_>, smsc: Option<Address>, fo: u8) -> Result<Su
                 duration: time::relative_validity_duration(raw),
             })
         }
-        0b11 => {
-            let offset = r.pos;
-            let b = r.take(7, "TP-VP")?;
-            Some(Validity::Absolute(time::decode_scts(b, "TP-VP", offset)?))
-        }
+        0b11 => Some(Validity::Absolute(r.scts("TP-VP")?)),
         _ => {
             let b = r.take(7, "TP-VP")?;
             let mut raw = [0u8; 7];
@@ -216,10 +218,8 @@ fn decode_status_report(
 ) -> Result<StatusReport, PduError> {
     let message_ref = r.u8("TP-MR")?;
     let recipient = read_address(r, "TP-RA")?;
-    let off = r.pos;
-    let sc_timestamp = time::decode_scts(r.take(7, "TP-SCTS")?, "TP-SCTS", off)?;
-    let off = r.pos;
-    let discharge_time = time::decode_scts(r.take(7, "TP-DT")?, "TP-DT", off)?;
+    let sc_timestamp = r.scts("TP-SCTS")?;
+    let discharge_time = r.scts("TP-DT")?;
     let status = r.u8("TP-ST")?;
     // TP-PI and what it announces are optional; gammu ignores whatever follows TP-ST when it
     // does not parse, and so do we.

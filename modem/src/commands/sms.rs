@@ -122,17 +122,20 @@ fn parse_pdu_header(
     Ok((index, status, declared_len))
 }
 
+/// The first `+CMGR:` line: its position, the line, and the part after the prefix.
+fn find_cmgr<'a>(lines: &[&'a str]) -> Option<(usize, &'a str, &'a str)> {
+    lines
+        .iter()
+        .enumerate()
+        .find_map(|(pos, l)| after_prefix(l, "+CMGR").map(|body| (pos, *l, body)))
+}
+
 /// Parse PDU-mode `AT+CMGR=<i>` lines: `+CMGR: <stat>,[<alpha>],<length>` then the hex line.
 /// An empty slot (just `OK`) gives `None`.
 pub fn parse_cmgr_pdu(lines: &[&str]) -> Result<Option<StoredPdu>, ParseError> {
-    let Some(pos) = lines
-        .iter()
-        .position(|l| after_prefix(l, "+CMGR").is_some())
-    else {
+    let Some((pos, header, body)) = find_cmgr(lines) else {
         return Ok(None);
     };
-    let header = lines[pos];
-    let body = after_prefix(header, "+CMGR").unwrap_or_default();
     let (_, status, declared_len) = parse_pdu_header("+CMGR", header, body, false)?;
     let hex = lines
         .get(pos + 1)
@@ -359,19 +362,10 @@ fn text_header(
 /// (so a body line that reads `OK` is body, not a final result, as long as the engine handed
 /// it over as an info line). An empty slot gives `None`.
 pub fn parse_cmgr_text(lines: &[&str]) -> Result<Option<TextEntry>, ParseError> {
-    let Some(pos) = lines
-        .iter()
-        .position(|l| after_prefix(l, "+CMGR").is_some())
-    else {
+    let Some((pos, header, body)) = find_cmgr(lines) else {
         return Ok(None);
     };
-    let header = lines[pos];
-    let mut entry = text_header(
-        "+CMGR",
-        header,
-        after_prefix(header, "+CMGR").unwrap_or_default(),
-        false,
-    )?;
+    let mut entry = text_header("+CMGR", header, body, false)?;
     if let TextEntry::Message(m) = &mut entry {
         m.body = lines[pos + 1..].join("\n");
     }
