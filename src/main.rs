@@ -17,6 +17,12 @@ enum Command {
     Pdu(cli::pdu::Args),
     /// Run a simulated GSM lab (modems on ptys, virtual SMSC, control API), or control a running one.
     Sim(Box<cli::sim::Args>),
+    /// Run the edge gateway (`--config gateway.toml`), or print its config template.
+    Gateway(cli::gateway::Args),
+    /// Run the cloud hub (`--config hub.toml`), or print its config template.
+    Hub(cli::hub::Args),
+    /// Run the whole platform on this machine: hub, gateway and 4 simulated modems, seeded.
+    Demo(cli::demo::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -24,6 +30,9 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Pdu(args) => cli::pdu::run(args),
         Command::Sim(args) => cli::sim::run(*args),
+        Command::Gateway(args) => cli::gateway::run(args),
+        Command::Hub(args) => cli::hub::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -36,6 +36,8 @@ pub struct GatewayConfig {
     pub dinstar_http: Vec<DinstarHttpConfig>,
     /// `[[groups]]`
     pub groups: Vec<GroupConfig>,
+    /// `[cloud]`
+    pub cloud: CloudConfig,
 }
 
 /// `[storage]`: where the SQLite spool lives.
@@ -206,6 +208,9 @@ pub struct PortConfig {
     /// SMS centre number overriding the SIM's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smsc: Option<String>,
+    /// Use SMS text mode (`AT+CMGF=1`) even when the modem offers PDU mode.
+    #[serde(default)]
+    pub text_mode: bool,
 }
 
 fn default_baud() -> u32 {
@@ -230,9 +235,13 @@ impl PortConfig {
             profile: Vendor::default(),
             pin: None,
             smsc: None,
+            text_mode: false,
         }
     }
 }
+
+/// Highest port number of a Dinstar gateway (its HTTP API numbers ports 0–31).
+pub const DINSTAR_MAX_PORT: u16 = 31;
 
 /// `[[dinstar_http]]`: a Dinstar gateway driven through its HTTP API; each of its ports becomes
 /// a gateway port with id `first_id + dinstar port`.
@@ -481,6 +490,50 @@ impl Default for SupervisionConfig {
     }
 }
 
+/// `[cloud]`: the MQTT link to the hub (off while `url` is absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloudConfig {
+    /// Hub broker URL (`mqtt://host:1883` or `mqtts://host:8883`); without it there is no link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Gateway id given by the hub when the gateway was registered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// MQTT username (defaults to `gateway_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// MQTT password given by the hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// PEM CA certificate(s) of the broker (`mqtts://`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate for brokers that require mutual TLS (with `client_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<PathBuf>,
+    /// PEM private key of `client_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<PathBuf>,
+    /// MQTT keep-alive in seconds.
+    pub keepalive_s: u64,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            gateway_id: None,
+            username: None,
+            password: None,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            keepalive_s: 30,
+        }
+    }
+}
+
 /// Where a gateway port id is defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortSource {
@@ -673,6 +726,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "\"+15550000000\"",
     ),
     doc(
+        "ports[].text_mode",
+        "Use SMS text mode (AT+CMGF=1) instead of PDU mode, for modems whose PDU mode is broken. Inbound is read in the UCS2 character set; text-mode sends are GSM 7-bit only and multipart inbound is not reassembled.",
+    ),
+    doc(
         "dinstar_http[]",
         "[[dinstar_http]]: a Dinstar gateway driven through its HTTP API; its port N becomes gateway port first_id + N.",
     ),
@@ -735,6 +792,46 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "groups[].timezone",
         "IANA time zone of sending_hours and the day/month cap windows.",
     ),
+    doc(
+        "cloud",
+        "MQTT link to the hub: every SMS, status and delivery report is synced; the hub's send orders are spooled. Without url there is no link.",
+    ),
+    doc_example(
+        "cloud.url",
+        "Hub broker URL, mqtt:// or mqtts:// (the hub's registration gives it).",
+        "\"mqtts://hub.example.com:8883\"",
+    ),
+    doc_example(
+        "cloud.gateway_id",
+        "Gateway id given by the hub when the gateway was registered.",
+        "\"gw-0193a1b2c3d4\"",
+    ),
+    doc_example(
+        "cloud.username",
+        "MQTT username; defaults to gateway_id.",
+        "\"gw-0193a1b2c3d4\"",
+    ),
+    doc_example(
+        "cloud.password",
+        "MQTT password given by the hub when the gateway was registered.",
+        "\"change-me\"",
+    ),
+    doc_example(
+        "cloud.ca_file",
+        "PEM CA certificate(s) that signed the broker's certificate (mqtts:// only).",
+        "\"/etc/smsgate/hub-ca.pem\"",
+    ),
+    doc_example(
+        "cloud.client_cert",
+        "PEM client certificate for brokers that require mutual TLS (with client_key).",
+        "\"/etc/smsgate/gateway.pem\"",
+    ),
+    doc_example(
+        "cloud.client_key",
+        "PEM private key of client_cert.",
+        "\"/etc/smsgate/gateway.key\"",
+    ),
+    doc("cloud.keepalive_s", "MQTT keep-alive, seconds."),
 ];
 
 fn is_phone_number(s: &str) -> bool {
@@ -742,8 +839,66 @@ fn is_phone_number(s: &str) -> bool {
     (3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl Validate for CloudConfig {
+    fn validate(&self, v: &mut Violations) {
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && !s
+                    .chars()
+                    .any(|c| matches!(c, '/' | '#' | '+') || c.is_control() || c.is_whitespace())
+        };
+        if let Some(url) = &self.url {
+            let tls = url.starts_with("mqtts://");
+            if !["mqtt://", "mqtts://"]
+                .iter()
+                .any(|p| url.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
+            {
+                v.push(
+                    "cloud.url",
+                    format!("{url:?} is not an mqtt:// or mqtts:// URL"),
+                );
+            }
+            match &self.gateway_id {
+                None => v.push("cloud.gateway_id", "required with cloud.url"),
+                Some(id) if !token(id) => v.push(
+                    "cloud.gateway_id",
+                    format!("{id:?} must be 1-64 characters without '/', '#', '+' or spaces"),
+                ),
+                Some(_) => {}
+            }
+            if self.password.as_deref().is_none_or(str::is_empty) {
+                v.push("cloud.password", "required with cloud.url");
+            }
+            if !tls && (self.ca_file.is_some() || self.client_cert.is_some()) {
+                v.push("cloud.url", "ca_file and client_cert need an mqtts:// URL");
+            }
+        } else if self.gateway_id.is_some() || self.password.is_some() {
+            v.push(
+                "cloud.url",
+                "required when the other cloud settings are given",
+            );
+        }
+        if let Some(u) = &self.username
+            && !token(u)
+        {
+            v.push(
+                "cloud.username",
+                format!("{u:?} must be 1-64 characters without '/', '#', '+' or spaces"),
+            );
+        }
+        if self.client_cert.is_some() != self.client_key.is_some() {
+            v.push("cloud.client_key", "client_cert and client_key go together");
+        }
+        if self.keepalive_s == 0 || self.keepalive_s > 3600 {
+            v.push("cloud.keepalive_s", "must be between 1 and 3600");
+        }
+    }
+}
+
 impl Validate for GatewayConfig {
     fn validate(&self, v: &mut Violations) {
+        self.cloud.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
         }
@@ -878,7 +1033,12 @@ impl GatewayConfig {
                 v.push(format!("{at}.user"), "must not be empty");
             }
             for (id, dp) in d.gateway_ids() {
-                if id > crate::ports_spec::MAX_PORT_ID {
+                if dp > DINSTAR_MAX_PORT {
+                    v.push(
+                        format!("{at}.ports"),
+                        format!("Dinstar port {dp} does not exist (Dinstar ports are 0 to {DINSTAR_MAX_PORT})"),
+                    );
+                } else if id > crate::ports_spec::MAX_PORT_ID {
                     v.push(
                         format!("{at}.ports"),
                         format!("Dinstar port {dp} gives gateway port {id}, above the highest port id {}", crate::ports_spec::MAX_PORT_ID),
@@ -949,5 +1109,40 @@ impl GatewayConfig {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match GatewayConfig::from_toml_str(text) {
+            Err(ConfigError::Invalid(v)) => v.iter().map(ToString::to_string).collect(),
+            Err(e) => vec![e.to_string()],
+            Ok(_) => vec![],
+        }
+    }
+
+    #[test]
+    fn a_dinstar_port_above_31_is_rejected_naming_the_ports_key() {
+        let p = problems(
+            "[[dinstar_http]]\nurl = \"http://h\"\nuser = \"u\"\npassword = \"p\"\nports = \"30-32\"\nfirst_id = 100\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("dinstar_http[0].ports: Dinstar port 32 does not exist"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn text_mode_defaults_to_off_and_parses_when_set() {
+        let base = "[[ports]]\nid = 0\ndevice = \"/dev/ttyUSB0\"\n";
+        let c = GatewayConfig::from_toml_str(base).unwrap();
+        assert!(!c.ports[0].text_mode);
+        let c = GatewayConfig::from_toml_str(&format!("{base}text_mode = true\n")).unwrap();
+        assert!(c.ports[0].text_mode);
+        assert!(!problems(&format!("{base}text_mode = 1\n")).is_empty());
     }
 }

@@ -1,0 +1,797 @@
+//! The running hub: [`run`] (what `smsgate hub` calls) and [`start`] (the same, returning handles
+//! once everything listens, for the demo and tests).
+//!
+//! Start order: open the SQLite store (migrations), bootstrap the platform on first start, start
+//! the MQTT side (the embedded broker — rumqttd behind the authorizing proxy, which checks
+//! gateway logins against the hub's database — or nothing when `mqtt.broker = "external"`),
+//! then the [`HubLink`] (every gateway's up messages → [`Hub::ingest`], the hub's per-gateway
+//! command outbox → down topics) and the REST API.
+//!
+//! The glue between the link's traits and [`Hub`] lives here:
+//! - [`HubSink`] implements [`UpSink`]: ingest and presence run on the blocking pool (the hub is
+//!   synchronous); a storage failure is `Unavailable` (the link retries and does not PUBACK), any
+//!   other refusal is `Rejected` (the gateway gets a `rejected` ack).
+//! - [`HubDowns`] implements [`DownSource`] over [`Hub::pending_commands`]. The hub keeps a
+//!   command until the gateway acks it; the link wants one global queue with increasing ids.
+//!   `HubDowns` numbers each pending command the first time it sees it, forgets the number
+//!   once the broker PUBACKed it, and sees it again (republishes it) only when its gateway comes
+//!   back online or the hub restarts — gateways apply a command id once, so a republish is
+//!   harmless and a command never waits for a restart.
+//!
+//! Stop order (one cancellation token): the API stops taking requests and the embedded
+//! broker's listener closes (gateways keep what they could not publish in their spools); the
+//! link then drains what rumqttd already accepted — rumqttd holds it in memory only — until it
+//! is quiet for [`LINK_QUIET`], and stops; everything gets [`DRAIN_DEADLINE`]. Even a *crash*
+//! loses nothing a gateway sent: with contract version 2 a gateway keeps an event in its outbox
+//! until the hub link's receipt says the hub stored it (rumqttd's memory is never the only copy).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use smsgate_config::hub::{BrokerMode, HubConfig};
+use smsgate_mqtt::{
+    AuthProxy, BrokerConfig, BrokerUrl, CredentialStore, DownEvent, DownSource, EmbeddedBroker,
+    HubLink, IngestError, LinkOptions, LinkStatus, Principal, QueueError,
+    StoreError as CredentialError, UpSink,
+};
+use smsgate_wire::{Down, GatewayId, State, Up};
+use subtle::ConstantTimeEq;
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::hub::{Hub, HubError, HubSettings, IngestOutcome, SystemClock};
+use crate::store::StoreError;
+use crate::store::sqlite::SqliteStore;
+
+/// How long each part gets to finish at shutdown.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// At shutdown with the embedded broker, the link drains until no message arrived for this
+/// long.
+pub const LINK_QUIET: Duration = Duration::from_millis(300);
+
+/// MQTT username of the hub itself on the embedded broker (gateway usernames are `gw-…`).
+pub const HUB_MQTT_USERNAME: &str = "smsgate-hub";
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error("storage.path: cannot create {path}: {source}")]
+    StorageDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("api.listen: cannot listen on {addr}: {source}")]
+    ApiBind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("mqtt.listen: {0}")]
+    Broker(#[from] smsgate_mqtt::BrokerError),
+    #[error("mqtt.url: {0}")]
+    Link(#[from] smsgate_mqtt::OptionsError),
+    #[error("mqtt: an external broker needs the hub's MQTT username and password")]
+    ExternalLogin,
+}
+
+/// What the caller may add to the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The hub's login on an external broker (`mqtt.broker = "external"`).
+    pub external_login: Option<(String, String)>,
+    /// TLS settings for an `mqtts://` external broker.
+    pub external_tls: smsgate_mqtt::ClientTls,
+    /// Overrides of the hub core settings (tests use cheap password hashing).
+    pub settings: Option<HubSettings>,
+    /// Bootstrap password to use when the configuration has none and the database is new
+    /// (otherwise one is generated).
+    pub bootstrap_password: Option<String>,
+}
+
+/// A started hub.
+pub struct Started {
+    /// The hub core (for seeding and inspection; the API uses the same handle).
+    pub hub: Hub,
+    /// Where the REST API listens.
+    pub api_addr: SocketAddr,
+    /// Where the embedded broker listens (`None` with an external broker).
+    pub broker_addr: Option<SocketAddr>,
+    /// The bootstrap admin password when it was generated on this start (shown once).
+    pub generated_admin_password: Option<String>,
+    link_status: watch::Receiver<LinkStatus>,
+    presence: watch::Receiver<smsgate_mqtt::Presence>,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Started {
+    /// The link's connection status.
+    pub fn link_status(&self) -> watch::Receiver<LinkStatus> {
+        self.link_status.clone()
+    }
+
+    /// The last retained presence of every gateway.
+    pub fn presence(&self) -> watch::Receiver<smsgate_mqtt::Presence> {
+        self.presence.clone()
+    }
+
+    /// Waits for the shutdown token, then for every task (at most [`DRAIN_DEADLINE`]).
+    pub async fn wait(self) {
+        self.shutdown.cancelled().await;
+        tracing::info!("hub shutting down");
+        self.tracker.close();
+        if tokio::time::timeout(DRAIN_DEADLINE, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("hub tasks did not stop within the drain deadline");
+        }
+        tracing::info!("hub stopped");
+    }
+}
+
+/// Runs the hub until `shutdown` is cancelled.
+pub async fn run(config: HubConfig, shutdown: CancellationToken) -> Result<(), RunError> {
+    run_with(config, RunOptions::default(), shutdown).await
+}
+
+/// [`run`] with options that do not live in `hub.toml`.
+pub async fn run_with(
+    config: HubConfig,
+    options: RunOptions,
+    shutdown: CancellationToken,
+) -> Result<(), RunError> {
+    let started = start(config, options, shutdown).await?;
+    if let Some(pw) = &started.generated_admin_password {
+        // Shown once, on the terminal that started the hub (never logged).
+        eprintln!("first start: administrator password (shown once): {pw}");
+    }
+    started.wait().await;
+    Ok(())
+}
+
+/// Starts everything and returns once the API and the broker listen.
+pub async fn start(
+    config: HubConfig,
+    options: RunOptions,
+    shutdown: CancellationToken,
+) -> Result<Started, RunError> {
+    let path = config.storage.path.clone();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::StorageDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let fresh = !path.exists();
+    let settings = options
+        .settings
+        .clone()
+        .unwrap_or_else(|| HubSettings::from_config(&config));
+    let hub = open_hub(&path, settings).await?;
+    let generated_admin_password = bootstrap(&hub, &config, &options, fresh).await?;
+
+    let tracker = TaskTracker::new();
+    let api_listener = tokio::net::TcpListener::bind(config.api.listen)
+        .await
+        .map_err(|source| RunError::ApiBind {
+            addr: config.api.listen,
+            source,
+        })?;
+    let api_addr = api_listener
+        .local_addr()
+        .map_err(|source| RunError::ApiBind {
+            addr: config.api.listen,
+            source,
+        })?;
+
+    // The MQTT side. At shutdown the embedded broker's listener closes first (no gateway can
+    // publish any more), then the link drains what the broker already accepted (rumqttd keeps
+    // it in memory only), then the link stops.
+    let broker_token = CancellationToken::new();
+    let link_token = CancellationToken::new();
+    let private_token = CancellationToken::new();
+    let (link_options, broker_addr) = match config.mqtt.broker {
+        BrokerMode::Embedded => {
+            let secret = Uuid::new_v4().simple().to_string();
+            let credentials = HubCredentials {
+                hub: hub.clone(),
+                hub_password: secret.clone(),
+            };
+            let broker = EmbeddedBroker::start(
+                &BrokerConfig::new(config.mqtt.listen),
+                credentials.clone(),
+                broker_token.clone(),
+            )
+            .await?;
+            let addr = broker.local_addr();
+            // The hub's own way in: a second authorizing proxy on a private loopback port, so
+            // closing the gateways' listener at shutdown leaves the link connected to drain.
+            let private = AuthProxy::start(
+                &BrokerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0))),
+                broker.inner().clone(),
+                credentials.clone(),
+                private_token.clone(),
+            )
+            .await?;
+            let private_addr = private.local_addr();
+            // The proxies stop with their tokens; keep the broker handle alive until then.
+            let token = private_token.clone();
+            tracker.spawn(async move {
+                token.cancelled().await;
+                drop(broker);
+                drop(private);
+            });
+            let url = BrokerUrl {
+                host: loopback_for(private_addr).to_string(),
+                port: private_addr.port(),
+                tls: false,
+            };
+            (
+                LinkOptions::new(url, HUB_MQTT_USERNAME, HUB_MQTT_USERNAME, &secret),
+                Some(addr),
+            )
+        }
+        BrokerMode::External => {
+            let raw = config.mqtt.url.as_deref().unwrap_or_default();
+            let url = BrokerUrl::parse(raw)?;
+            let (user, password) = options
+                .external_login
+                .clone()
+                .ok_or(RunError::ExternalLogin)?;
+            let mut o = LinkOptions::new(url, &user, &user, &password);
+            o.tls = options.external_tls.clone();
+            (o, None)
+        }
+    };
+
+    let downs = HubDowns::new(hub.clone());
+    let sink = HubSink::new(hub.clone(), downs.clone());
+    let ingested = sink.ingested.clone();
+    let link = Arc::new(HubLink::spawn(
+        link_options,
+        sink,
+        downs.clone(),
+        link_token.clone(),
+        &tracker,
+    )?);
+    {
+        let token = shutdown.clone();
+        let embedded = broker_addr.is_some();
+        tracker.spawn(async move {
+            token.cancelled().await;
+            broker_token.cancel();
+            if embedded {
+                // Until nothing arrived for a while (at most the drain deadline).
+                let deadline = tokio::time::Instant::now() + DRAIN_DEADLINE;
+                let mut last = ingested.load(Ordering::SeqCst);
+                loop {
+                    tokio::time::sleep(LINK_QUIET).await;
+                    let now = ingested.load(Ordering::SeqCst);
+                    if now == last || tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    last = now;
+                }
+            }
+            link_token.cancel();
+            // Let the link say goodbye before its private proxy goes.
+            tokio::time::sleep(LINK_QUIET).await;
+            private_token.cancel();
+        });
+    }
+    // New commands in the hub's outbox wake the link.
+    {
+        let mut outbox = hub.subscribe_outbox();
+        let token = shutdown.clone();
+        let downs = downs.clone();
+        let link = link.clone();
+        tracker.spawn(async move {
+            loop {
+                let got = tokio::select! {
+                    _ = token.cancelled() => break,
+                    g = outbox.recv() => g,
+                };
+                match got {
+                    Ok(gateway) => downs.mark_dirty_username(&gateway),
+                    Err(broadcast::error::RecvError::Lagged(_)) => downs.mark_all_dirty(),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+                link.notify_downs();
+            }
+        });
+    }
+
+    {
+        let token = shutdown.clone();
+        let app = crate::api::router(hub.clone());
+        tracker.spawn(async move {
+            if let Err(e) = axum::serve(api_listener, app)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+            {
+                tracing::error!(error = %e, "API server failed");
+            }
+        });
+    }
+    tracing::info!(api = %api_addr, broker = ?broker_addr, "hub running");
+    Ok(Started {
+        hub,
+        api_addr,
+        broker_addr,
+        generated_admin_password,
+        link_status: link.status(),
+        presence: link.presence(),
+        tracker,
+        shutdown,
+    })
+}
+
+/// The address to dial for a listener bound to `addr` (an unspecified address means loopback).
+fn loopback_for(addr: SocketAddr) -> std::net::IpAddr {
+    if addr.ip().is_unspecified() {
+        match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        }
+    } else {
+        addr.ip()
+    }
+}
+
+async fn open_hub(path: &Path, settings: HubSettings) -> Result<Hub, RunError> {
+    let path = path.to_owned();
+    let hub = tokio::task::spawn_blocking(move || -> Result<Hub, HubError> {
+        let store = SqliteStore::open(&path)?;
+        Hub::new(Box::new(store), Arc::new(SystemClock), settings)
+    })
+    .await
+    .map_err(|e| HubError::Conflict(format!("opening the store: {e}")))??;
+    Ok(hub)
+}
+
+/// Creates the platform and its first administrator on a new database. Returns the generated
+/// password when neither the config nor the options gave one.
+async fn bootstrap(
+    hub: &Hub,
+    config: &HubConfig,
+    options: &RunOptions,
+    fresh: bool,
+) -> Result<Option<String>, RunError> {
+    let given = config
+        .bootstrap
+        .admin_password
+        .clone()
+        .or_else(|| options.bootstrap_password.clone());
+    let (password, generated) = match given {
+        Some(p) => (p, None),
+        None if fresh => {
+            let p = crate::secrets::random_token("");
+            (p.clone(), Some(p))
+        }
+        // An existing database keeps its administrator: bootstrap only reads the platform.
+        None => (crate::secrets::random_token(""), None),
+    };
+    let hub = hub.clone();
+    let b = config.bootstrap.clone();
+    tokio::task::spawn_blocking(move || hub.bootstrap(&b.platform_name, &b.admin_login, &password))
+        .await
+        .map_err(|e| HubError::Conflict(format!("bootstrap: {e}")))??;
+    Ok(generated)
+}
+
+// ------------------------------------------------------------------------ broker logins
+
+/// Logins of the embedded broker: the hub itself (a per-start random secret) and every
+/// registered gateway (checked against the hub database).
+#[derive(Clone)]
+pub struct HubCredentials {
+    hub: Hub,
+    hub_password: String,
+}
+
+impl HubCredentials {
+    pub fn new(hub: Hub, hub_password: String) -> Self {
+        Self { hub, hub_password }
+    }
+}
+
+impl CredentialStore for HubCredentials {
+    async fn verify(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Principal>, CredentialError> {
+        if username == HUB_MQTT_USERNAME {
+            let ok: bool = password
+                .as_bytes()
+                .ct_eq(self.hub_password.as_bytes())
+                .into();
+            return Ok(ok.then_some(Principal::Hub));
+        }
+        let Ok(gateway) = GatewayId::new(username) else {
+            return Ok(None);
+        };
+        let hub = self.hub.clone();
+        let (user, pass) = (username.to_owned(), password.to_owned());
+        let ok = tokio::task::spawn_blocking(move || hub.check_gateway_credentials(&user, &pass))
+            .await
+            .map_err(|e| CredentialError(e.to_string()))?
+            .map_err(|e| CredentialError(e.to_string()))?;
+        Ok(ok.then_some(Principal::Gateway(gateway)))
+    }
+}
+
+// ------------------------------------------------------------------------ up: link → hub
+
+/// [`UpSink`] over [`Hub::ingest`] and [`Hub::gateway_state`].
+#[derive(Clone)]
+pub struct HubSink {
+    hub: Hub,
+    downs: HubDowns,
+    /// Messages handled so far (the shutdown drain watches it).
+    ingested: Arc<AtomicU64>,
+}
+
+impl HubSink {
+    pub fn new(hub: Hub, downs: HubDowns) -> Self {
+        Self {
+            hub,
+            downs,
+            ingested: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+fn ingest_error(e: HubError) -> IngestError {
+    match e {
+        HubError::Store(StoreError::Backend(why)) => IngestError::Unavailable(why),
+        other => IngestError::Rejected(other.to_string()),
+    }
+}
+
+impl UpSink for HubSink {
+    async fn ingest(&self, gateway: &GatewayId, message: Up) -> Result<(), IngestError> {
+        let hub = self.hub.clone();
+        let gw = gateway.clone();
+        self.ingested.fetch_add(1, Ordering::SeqCst);
+        let outcome = tokio::task::spawn_blocking(move || hub.ingest(&gw, message))
+            .await
+            .map_err(|e| IngestError::Unavailable(e.to_string()))?
+            .map_err(ingest_error)?;
+        match outcome {
+            IngestOutcome::Applied | IngestOutcome::Duplicate => Ok(()),
+            IngestOutcome::Unrouted(why) => {
+                tracing::info!(%gateway, reason = %why, "up message recorded but not routed");
+                Ok(())
+            }
+            IngestOutcome::Rejected(why) => Err(IngestError::Rejected(why)),
+        }
+    }
+
+    async fn presence(&self, gateway: &GatewayId, state: State) -> Result<(), IngestError> {
+        self.ingested.fetch_add(1, Ordering::SeqCst);
+        let online = state.online;
+        let hub = self.hub.clone();
+        let gw = gateway.clone();
+        tokio::task::spawn_blocking(move || hub.gateway_state(&gw, &state))
+            .await
+            .map_err(|e| IngestError::Unavailable(e.to_string()))?
+            .map_err(ingest_error)?;
+        if online {
+            // A gateway (re)connected: republish whatever it has not acked yet.
+            self.downs.gateway_online(gateway);
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------------ down: hub → link
+
+#[derive(Default)]
+struct DownState {
+    next: u64,
+    /// Numbered, not yet PUBACKed commands.
+    queued: BTreeMap<u64, (GatewayId, Down)>,
+    /// Command ids numbered (queued or published) per gateway, until the hub drops them.
+    seen: HashMap<GatewayId, BTreeSet<Uuid>>,
+    /// Gateways whose outbox must be read again.
+    dirty: BTreeSet<GatewayId>,
+}
+
+/// [`DownSource`] over the hub's per-gateway command outbox (see the module docs).
+#[derive(Clone)]
+pub struct HubDowns {
+    hub: Hub,
+    state: Arc<Mutex<DownState>>,
+}
+
+impl HubDowns {
+    pub fn new(hub: Hub) -> Self {
+        Self {
+            hub,
+            state: Arc::new(Mutex::new(DownState {
+                next: 1,
+                ..DownState::default()
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DownState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The outbox of the gateway with this MQTT username got new commands.
+    pub fn mark_dirty_username(&self, username: &str) {
+        if let Ok(gw) = GatewayId::new(username) {
+            self.lock().dirty.insert(gw);
+        }
+    }
+
+    /// Read every known gateway's outbox again (after missed notifications).
+    pub fn mark_all_dirty(&self) {
+        let mut s = self.lock();
+        let all: Vec<GatewayId> = s.seen.keys().cloned().collect();
+        s.dirty.extend(all);
+    }
+
+    /// A gateway came online: its unacked commands are published again.
+    pub fn gateway_online(&self, gateway: &GatewayId) {
+        let mut s = self.lock();
+        let queued: BTreeSet<Uuid> = s
+            .queued
+            .values()
+            .filter(|(g, _)| g == gateway)
+            .map(|(_, d)| d.id())
+            .collect();
+        // Keep what is still waiting to be published; forget what was published.
+        s.seen.insert(gateway.clone(), queued);
+        s.dirty.insert(gateway.clone());
+    }
+
+    async fn refresh(&self) -> Result<(), QueueError> {
+        let dirty: Vec<GatewayId> = std::mem::take(&mut self.lock().dirty).into_iter().collect();
+        for gw in dirty {
+            let hub = self.hub.clone();
+            let id = gw.clone();
+            let pending = tokio::task::spawn_blocking(move || hub.pending_commands(&id))
+                .await
+                .map_err(|e| QueueError(e.to_string()))?;
+            let pending = match pending {
+                Ok(p) => p,
+                Err(HubError::UnknownGateway(_)) => Vec::new(),
+                Err(e) => {
+                    self.lock().dirty.insert(gw);
+                    return Err(QueueError(e.to_string()));
+                }
+            };
+            let mut s = self.lock();
+            let ids: BTreeSet<Uuid> = pending.iter().map(Down::id).collect();
+            let seen = s.seen.entry(gw.clone()).or_default();
+            // Commands the hub no longer holds (acked) are forgotten.
+            seen.retain(|id| ids.contains(id));
+            let fresh: Vec<Down> = pending
+                .into_iter()
+                .filter(|d| seen.insert(d.id()))
+                .collect();
+            for d in fresh {
+                let n = s.next;
+                s.next += 1;
+                s.queued.insert(n, (gw.clone(), d));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DownSource for HubDowns {
+    async fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<DownEvent>, QueueError> {
+        self.refresh().await?;
+        let s = self.lock();
+        let from = after.map_or(0, |a| a.saturating_add(1));
+        Ok(s.queued
+            .range(from..)
+            .take(limit)
+            .map(|(id, (gateway, command))| DownEvent {
+                id: *id,
+                gateway: gateway.clone(),
+                command: command.clone(),
+            })
+            .collect())
+    }
+
+    async fn published(&self, id: u64) -> Result<(), QueueError> {
+        self.lock().queued.remove(&id);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::{NewUser, SendRequest};
+    use crate::model::{Destination, OrgKind, Role};
+    use crate::secrets::PasswordCost;
+
+    const PW: &str = "unit-test-password";
+
+    struct World {
+        _dir: tempfile::TempDir,
+        hub: Hub,
+        gw: GatewayId,
+        gw_password: String,
+        send: Box<dyn Fn() + Send + Sync>,
+    }
+
+    fn world() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.sqlite")).unwrap();
+        let settings = HubSettings {
+            password_cost: PasswordCost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..HubSettings::default()
+        };
+        let hub = Hub::new(Box::new(store), Arc::new(SystemClock), settings).unwrap();
+        hub.bootstrap("p", "admin", PW).unwrap();
+        let login = |l: &str| hub.authenticate(&hub.login(l, PW).unwrap().0).unwrap();
+        let root = login("admin");
+        let tenant = hub.create_org(&root, None, OrgKind::Tenant, "t").unwrap();
+        hub.create_user(
+            &root,
+            NewUser {
+                org_id: Some(tenant.id),
+                login: "ta".into(),
+                name: "ta".into(),
+                role: Role::TenantAdmin,
+                password: PW.into(),
+            },
+        )
+        .unwrap();
+        let ta = login("ta");
+        let g = hub.create_gateway(&root, "g").unwrap();
+        let c = hub
+            .create_channel(&root, g.gateway.id, "0", "+15550000001")
+            .unwrap();
+        let c = hub
+            .distribute_channel(&root, c.id, tenant.id, false)
+            .unwrap();
+        hub.set_destination(&ta, c.id, Destination::Tenant).unwrap();
+        let h = hub.clone();
+        World {
+            _dir: dir,
+            gw: GatewayId::new(g.mqtt_username.clone()).unwrap(),
+            gw_password: g.mqtt_password,
+            send: Box::new(move || {
+                h.send(
+                    &ta,
+                    SendRequest {
+                        to: "+447700900123".into(),
+                        text: "x".into(),
+                        ..SendRequest::default()
+                    },
+                )
+                .unwrap();
+            }),
+            hub,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pending_command_is_numbered_once_and_republished_only_after_its_gateway_reconnects()
+    {
+        let w = world();
+        let downs = HubDowns::new(w.hub.clone());
+        (w.send)();
+        assert!(
+            downs.peek(None, 10).await.unwrap().is_empty(),
+            "nothing is read before the gateway's outbox is named"
+        );
+        downs.mark_dirty_username(w.gw.as_str());
+        let first = downs.peek(None, 10).await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].gateway, w.gw);
+        // Read again (e.g. after a link reconnect) before the PUBACK: the same number.
+        downs.mark_all_dirty();
+        let again = downs.peek(None, 10).await.unwrap();
+        assert_eq!(again, first);
+        downs.published(first[0].id).await.unwrap();
+        downs.mark_all_dirty();
+        assert!(downs.peek(None, 10).await.unwrap().is_empty());
+        // The gateway reconnects without having acked it: it is published again, newly numbered.
+        downs.gateway_online(&w.gw);
+        let republished = downs.peek(None, 10).await.unwrap();
+        assert_eq!(republished.len(), 1);
+        assert_eq!(republished[0].command, first[0].command);
+        assert!(republished[0].id > first[0].id);
+        // A second command comes after it; `after` skips what the link already has.
+        (w.send)();
+        downs.mark_dirty_username(w.gw.as_str());
+        let next = downs.peek(Some(republished[0].id), 10).await.unwrap();
+        assert_eq!(next.len(), 1);
+        assert_ne!(next[0].command.id(), first[0].command.id());
+    }
+
+    #[tokio::test]
+    async fn an_acked_command_is_not_published_again() {
+        let w = world();
+        let downs = HubDowns::new(w.hub.clone());
+        (w.send)();
+        downs.mark_dirty_username(w.gw.as_str());
+        let first = downs.peek(None, 10).await.unwrap();
+        downs.published(first[0].id).await.unwrap();
+        let ack = Up::Ack(smsgate_wire::Ack {
+            id: Uuid::now_v7(),
+            v: 1,
+            ack_of: first[0].command.id(),
+            outcome: smsgate_wire::AckOutcome::Applied,
+            detail: None,
+        });
+        let sink = HubSink::new(w.hub.clone(), downs.clone());
+        sink.ingest(&w.gw, ack).await.unwrap();
+        downs.gateway_online(&w.gw);
+        assert!(downs.peek(None, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_report_on_an_unknown_message_is_rejected_not_retried() {
+        let w = world();
+        let sink = HubSink::new(w.hub.clone(), HubDowns::new(w.hub.clone()));
+        let dlr = Up::Dlr(smsgate_wire::Delivery {
+            id: Uuid::now_v7(),
+            v: 1,
+            message_id: Uuid::now_v7(),
+            state: smsgate_wire::DeliveryState::Delivered,
+            at: chrono::Utc::now(),
+        });
+        assert!(matches!(
+            sink.ingest(&w.gw, dlr).await,
+            Err(IngestError::Rejected(_))
+        ));
+        let unknown = GatewayId::new("gw-nobody").unwrap();
+        let hb = Up::Heartbeat(smsgate_wire::Heartbeat {
+            id: Uuid::now_v7(),
+            v: 1,
+            versions: vec![1],
+            uptime_s: 1,
+            software: None,
+            at: chrono::Utc::now(),
+        });
+        assert!(matches!(
+            sink.ingest(&unknown, hb).await,
+            Err(IngestError::Rejected(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn broker_logins_are_the_hub_secret_and_registered_gateways_only() {
+        let w = world();
+        let creds = HubCredentials::new(w.hub.clone(), "hub-secret".into());
+        assert_eq!(
+            creds.verify(HUB_MQTT_USERNAME, "hub-secret").await.unwrap(),
+            Some(Principal::Hub)
+        );
+        assert_eq!(creds.verify(HUB_MQTT_USERNAME, "nope").await.unwrap(), None);
+        assert_eq!(
+            creds.verify(w.gw.as_str(), &w.gw_password).await.unwrap(),
+            Some(Principal::Gateway(w.gw.clone()))
+        );
+        assert_eq!(creds.verify(w.gw.as_str(), "wrong").await.unwrap(), None);
+        assert_eq!(creds.verify("gw-+", &w.gw_password).await.unwrap(), None);
+        assert_eq!(creds.verify("gw-unknown", "x").await.unwrap(), None);
+    }
+}
