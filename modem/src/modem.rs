@@ -363,7 +363,14 @@ impl Modem {
                     break;
                 }
                 Err(ModemError::Closed) => return Err(ModemError::Closed),
-                Err(e) => last = Some(e),
+                Err(e) => {
+                    last = Some(e);
+                    // A process that died during `AT+CMGS` leaves the modem at its `> ` prompt,
+                    // where our `AT` is just message text. ESC leaves the prompt without sending
+                    // (gammu writes ESC at start-up for the same reason). Whatever it answers is
+                    // irrelevant; the next `AT` tells.
+                    let _ = self.at.raw("\u{1b}", QUICK, &[]).await;
+                }
             }
         }
         if let Some(e) = last {

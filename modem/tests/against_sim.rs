@@ -230,3 +230,40 @@ async fn modem_api_works_against_the_dinstar_tcp_at_mode() {
     let index = t.lab.dinstar_ports()[port];
     exercise(&t, &mut modem, index, "dinstar-tcp").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_recovers_a_modem_left_at_the_send_prompt_by_a_dead_process() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = start(&[ProfileId::Generic], |_| {});
+    let path = t.lab.modem_path(0).unwrap().to_string_lossy().into_owned();
+    // A previous process opens the port, starts a send and dies at the `> ` prompt.
+    {
+        let mut port = SystemOpener::default()
+            .open(&Endpoint::parse(&path).unwrap())
+            .await
+            .unwrap();
+        port.write_all(b"ATE0\r").await.unwrap();
+        port.write_all(b"AT+CMGS=20\r").await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while !seen.contains(&b'>') {
+            let n = tokio::time::timeout(WAIT, port.read(&mut buf))
+                .await
+                .expect("no prompt")
+                .unwrap();
+            assert!(n > 0, "port closed before the prompt");
+            seen.extend_from_slice(&buf[..n]);
+        }
+    }
+    // A new process probes: its `AT` lands in the message body until ESC leaves the prompt.
+    let mut modem = open(&path, "after-crash").await;
+    exercise(&t, &mut modem, 0, "after-crash").await;
+    // The abandoned send never reached anyone.
+    assert!(
+        t.lab
+            .handsets()
+            .iter()
+            .all(|(_, msgs)| msgs.iter().all(|m| !m.text.contains("AT"))),
+        "the abandoned prompt must not have sent our AT as a message"
+    );
+}
