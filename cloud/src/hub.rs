@@ -2080,9 +2080,23 @@ impl EventFilter {
 
 /// The `[hub]` section a newly registered gateway pastes into its `gateway.toml`.
 pub fn gateway_config_snippet(name: &str, url: &str, username: &str, password: &str) -> String {
-    format!(
-        "# smsgate gateway configuration for {name:?}\n[hub]\nurl = \"{url}\"\ngateway_id = \"{username}\"\nusername = \"{username}\"\npassword = \"{password}\"\n"
-    )
+    #[derive(serde::Serialize)]
+    struct Snippet {
+        cloud: smsgate_config::gateway::CloudConfig,
+    }
+    let snippet = Snippet {
+        cloud: smsgate_config::gateway::CloudConfig {
+            url: Some(url.to_owned()),
+            gateway_id: Some(username.to_owned()),
+            username: Some(username.to_owned()),
+            password: Some(password.to_owned()),
+            ..Default::default()
+        },
+    };
+    // Serialising plain strings and integers into TOML cannot fail; keep a readable fallback anyway.
+    let body = toml::to_string(&snippet).unwrap_or_else(|e| format!("# cannot render: {e}\n"));
+    let name = name.replace(['\n', '\r'], " ");
+    format!("# smsgate gateway configuration for {name:?}: paste into gateway.toml\n{body}")
 }
 
 fn non_empty(field: &'static str, s: &str) -> Result<String, HubError> {

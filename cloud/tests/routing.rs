@@ -466,13 +466,24 @@ fn gateway_credentials_check_against_the_stored_hash() {
     );
     assert!(w.gateway.config_snippet.contains(&w.gateway.mqtt_username));
     let snippet: toml::Table = w.gateway.config_snippet.parse().unwrap();
-    let hub_section = snippet["hub"].as_table().unwrap();
+    let hub_section = snippet["cloud"].as_table().unwrap();
     assert_eq!(
         hub_section["password"].as_str(),
         Some(w.gateway.mqtt_password.as_str())
     );
     assert_eq!(hub_section["gateway_id"].as_str(), Some(w.gw.as_str()));
     assert_eq!(hub_section["url"].as_str(), Some("mqtt://127.0.0.1:1883"));
+    // Pasted into a gateway.toml, the snippet is a valid [cloud] section.
+    let gateway = smsgate_config::gateway::GatewayConfig::from_toml_str(&format!(
+        "[[ports]]\nid = 0\ndevice = \"/dev/ttyUSB0\"\n\n{}",
+        w.gateway.config_snippet
+    ))
+    .unwrap_or_else(|e| panic!("{e}\n{}", w.gateway.config_snippet));
+    assert_eq!(gateway.cloud.gateway_id.as_deref(), Some(w.gw.as_str()));
+    assert_eq!(
+        gateway.cloud.password.as_deref(),
+        Some(w.gateway.mqtt_password.as_str())
+    );
 }
 
 #[test]
