@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use smsgate_wire::topic::{Direction, PREFIX, gateway_may};
@@ -88,7 +87,10 @@ impl HashCost {
 pub fn hash_password(password: &str, cost: HashCost) -> Result<String, HashError> {
     let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
         .map_err(|e| HashError::Params(e.to_string()))?;
-    let salt = SaltString::generate(&mut OsRng);
+    // 16 random bytes from the OS-seeded thread RNG (argon2's own OsRng needs a rand_core
+    // feature this workspace does not enable).
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| HashError::Hash(e.to_string()))?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())

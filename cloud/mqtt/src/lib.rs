@@ -25,6 +25,7 @@
 //! `CancellationToken`.
 
 pub mod auth;
+#[cfg(feature = "broker")]
 pub mod broker;
 pub mod link;
 pub mod mosquitto;
@@ -32,6 +33,7 @@ pub mod options;
 pub mod tls;
 
 pub use auth::{CredentialStore, HashCost, MemoryCredentials, Principal, StoreError};
+#[cfg(feature = "broker")]
 pub use broker::{AuthProxy, BrokerConfig, BrokerError, EmbeddedBroker, InnerBroker};
 pub use link::gateway::{CommandSink, GatewayLink, Outbox, OutboxEvent};
 pub use link::hub::{DownEvent, DownSource, HubLink, IngestError, Presence, UpSink};
