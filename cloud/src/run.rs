@@ -7,6 +7,13 @@
 //! then the [`HubLink`] (every gateway's up messages → [`Hub::ingest`], the hub's per-gateway
 //! command outbox → down topics) and the REST API.
 //!
+//! With `mqtt.tls_cert`/`tls_key` the embedded broker's public listener speaks TLS only (the
+//! hub's own private loopback proxy stays plain) and gateway snippets advertise `mqtts://`.
+//! With an external broker the hub's login comes from [`RunOptions`] (flags, environment) or
+//! else from `mqtt.username` + `mqtt.password`/`password_file` (the file read at start), and
+//! its TLS from `mqtt.ca_file`/`client_cert`/`client_key`, each overridable by the options.
+//! Files are read before anything starts, and an unreadable one names its key.
+//!
 //! The glue between the link's traits and [`Hub`] lives here:
 //! - [`HubSink`] implements [`UpSink`]: ingest and presence run on the blocking pool (the hub is
 //!   synchronous); a storage failure is `Unavailable` (the link retries and does not PUBACK), any
@@ -80,16 +87,31 @@ pub enum RunError {
     Broker(#[from] smsgate_mqtt::BrokerError),
     #[error("mqtt.url: {0}")]
     Link(#[from] smsgate_mqtt::OptionsError),
-    #[error("mqtt: an external broker needs the hub's MQTT username and password")]
+    #[error(
+        "mqtt.username: an external broker needs the hub's MQTT username and password (mqtt.username with mqtt.password or mqtt.password_file, or --mqtt-username/--mqtt-password)"
+    )]
     ExternalLogin,
+    #[error("mqtt.password_file: cannot read {path}: {source}")]
+    PasswordFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("mqtt.password_file: {path} holds an empty password")]
+    EmptyPasswordFile { path: String },
+    #[error("mqtt.tls_cert/tls_key: {0}")]
+    ListenerTls(#[source] smsgate_mqtt::TlsError),
 }
 
-/// What the caller may add to the configuration file.
+/// What the caller may add to the configuration file. Precedence: a value given here wins over
+/// the file's (`smsgate hub` fills these from its flags and environment variables).
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// The hub's login on an external broker (`mqtt.broker = "external"`).
+    /// The hub's login on an external broker (`mqtt.broker = "external"`); replaces
+    /// `mqtt.username` and `mqtt.password`/`password_file` as a whole.
     pub external_login: Option<(String, String)>,
-    /// TLS settings for an `mqtts://` external broker.
+    /// TLS settings for an `mqtts://` external broker; each field that is set replaces
+    /// `mqtt.ca_file` or `mqtt.client_cert`/`client_key`.
     pub external_tls: smsgate_mqtt::ClientTls,
     /// Overrides of the hub core settings (tests use cheap password hashing).
     pub settings: Option<HubSettings>,
@@ -166,6 +188,18 @@ pub async fn start(
     options: RunOptions,
     shutdown: CancellationToken,
 ) -> Result<Started, RunError> {
+    // Everything read from files beyond hub.toml is read first: a bad file stops the start
+    // before anything is created.
+    let external_login = match config.mqtt.broker {
+        BrokerMode::External => Some(external_login(&config, &options)?),
+        BrokerMode::Embedded => None,
+    };
+    let listener_tls = match (&config.mqtt.tls_cert, &config.mqtt.tls_key) {
+        (Some(cert), Some(key)) if config.mqtt.embedded_tls() => Some(Arc::new(
+            smsgate_mqtt::tls::server_config(cert, key).map_err(RunError::ListenerTls)?,
+        )),
+        _ => None,
+    };
     let path = config.storage.path.clone();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| RunError::StorageDir {
@@ -174,10 +208,10 @@ pub async fn start(
         })?;
     }
     let fresh = !path.exists();
-    let settings = options
-        .settings
-        .clone()
-        .unwrap_or_else(|| HubSettings::from_config(&config));
+    let settings = options.settings.clone().unwrap_or_else(|| HubSettings {
+        mqtt_url: config.mqtt.effective_advertised_url(),
+        ..HubSettings::from_config(&config)
+    });
     let hub = open_hub(&path, settings).await?;
     let generated_admin_password = bootstrap(&hub, &config, &options, fresh).await?;
 
@@ -209,7 +243,10 @@ pub async fn start(
                 hub_password: secret.clone(),
             };
             let broker = EmbeddedBroker::start(
-                &BrokerConfig::new(config.mqtt.listen),
+                &BrokerConfig {
+                    tls: listener_tls,
+                    ..BrokerConfig::new(config.mqtt.listen)
+                },
                 credentials.clone(),
                 broker_token.clone(),
             )
@@ -245,12 +282,9 @@ pub async fn start(
         BrokerMode::External => {
             let raw = config.mqtt.url.as_deref().unwrap_or_default();
             let url = BrokerUrl::parse(raw)?;
-            let (user, password) = options
-                .external_login
-                .clone()
-                .ok_or(RunError::ExternalLogin)?;
+            let (user, password) = external_login.ok_or(RunError::ExternalLogin)?;
             let mut o = LinkOptions::new(url, &user, &user, &password);
-            o.tls = options.external_tls.clone();
+            o.tls = external_tls(&config, &options);
             (o, None)
         }
     };
@@ -335,6 +369,51 @@ pub async fn start(
         tracker,
         shutdown,
     })
+}
+
+/// The hub's login on an external broker: the options' (flags, environment) or the file's,
+/// with `mqtt.password_file` read now (one line; trailing line breaks dropped).
+fn external_login(config: &HubConfig, options: &RunOptions) -> Result<(String, String), RunError> {
+    if let Some(login) = &options.external_login {
+        return Ok(login.clone());
+    }
+    let m = &config.mqtt;
+    let user = m.username.clone().ok_or(RunError::ExternalLogin)?;
+    let password = match (&m.password, &m.password_file) {
+        (Some(p), _) => p.clone(),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|source| RunError::PasswordFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let p = text.trim_end_matches(['\r', '\n']).to_owned();
+            if p.is_empty() {
+                return Err(RunError::EmptyPasswordFile {
+                    path: path.display().to_string(),
+                });
+            }
+            p
+        }
+        (None, None) => return Err(RunError::ExternalLogin),
+    };
+    Ok((user, password))
+}
+
+/// TLS towards an external broker: each setting of the options wins over the file's.
+fn external_tls(config: &HubConfig, options: &RunOptions) -> smsgate_mqtt::ClientTls {
+    let m = &config.mqtt;
+    let from_file = match (&m.client_cert, &m.client_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ => None,
+    };
+    smsgate_mqtt::ClientTls {
+        ca_file: options
+            .external_tls
+            .ca_file
+            .clone()
+            .or_else(|| m.ca_file.clone()),
+        client_cert: options.external_tls.client_cert.clone().or(from_file),
+    }
 }
 
 /// The address to dial for a listener bound to `addr` (an unspecified address means loopback).
@@ -775,6 +854,86 @@ mod tests {
             sink.ingest(&unknown, hb).await,
             Err(IngestError::Rejected(_))
         ));
+    }
+
+    fn external_config() -> HubConfig {
+        let mut c = HubConfig::default();
+        c.mqtt.broker = BrokerMode::External;
+        c.mqtt.url = Some("mqtts://broker:8883".into());
+        c.mqtt.username = Some("file-user".into());
+        c.mqtt.password = Some("file-password".into());
+        c.mqtt.ca_file = Some("file-ca.pem".into());
+        c.mqtt.client_cert = Some("file-cert.pem".into());
+        c.mqtt.client_key = Some("file-key.pem".into());
+        c
+    }
+
+    #[test]
+    fn the_external_login_comes_from_the_file_unless_the_options_give_one() {
+        let c = external_config();
+        assert_eq!(
+            external_login(&c, &RunOptions::default()).unwrap(),
+            ("file-user".to_owned(), "file-password".to_owned())
+        );
+        let options = RunOptions {
+            external_login: Some(("flag-user".into(), "flag-password".into())),
+            ..RunOptions::default()
+        };
+        assert_eq!(
+            external_login(&c, &options).unwrap(),
+            ("flag-user".to_owned(), "flag-password".to_owned())
+        );
+        let mut none = c.clone();
+        none.mqtt.username = None;
+        none.mqtt.password = None;
+        assert!(matches!(
+            external_login(&none, &RunOptions::default()),
+            Err(RunError::ExternalLogin)
+        ));
+    }
+
+    #[test]
+    fn a_password_file_is_read_without_its_line_break_and_an_empty_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\r\n").unwrap();
+        let mut c = external_config();
+        c.mqtt.password = None;
+        c.mqtt.password_file = Some(file.clone());
+        assert_eq!(
+            external_login(&c, &RunOptions::default()).unwrap().1,
+            "s3cret"
+        );
+        std::fs::write(&file, "\n").unwrap();
+        let err = external_login(&c, &RunOptions::default()).unwrap_err();
+        assert!(matches!(err, RunError::EmptyPasswordFile { .. }), "{err}");
+        assert!(err.to_string().starts_with("mqtt.password_file:"), "{err}");
+    }
+
+    #[test]
+    fn each_tls_option_overrides_only_its_own_file_key() {
+        let c = external_config();
+        assert_eq!(
+            external_tls(&c, &RunOptions::default()),
+            smsgate_mqtt::ClientTls {
+                ca_file: Some("file-ca.pem".into()),
+                client_cert: Some(("file-cert.pem".into(), "file-key.pem".into())),
+            }
+        );
+        let options = RunOptions {
+            external_tls: smsgate_mqtt::ClientTls {
+                ca_file: Some("flag-ca.pem".into()),
+                client_cert: None,
+            },
+            ..RunOptions::default()
+        };
+        assert_eq!(
+            external_tls(&c, &options),
+            smsgate_mqtt::ClientTls {
+                ca_file: Some("flag-ca.pem".into()),
+                client_cert: Some(("file-cert.pem".into(), "file-key.pem".into())),
+            }
+        );
     }
 
     #[tokio::test]

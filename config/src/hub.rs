@@ -1,8 +1,10 @@
 //! The cloud hub's configuration (`hub.toml`).
 //!
 //! Sections: `[storage]` (SQLite database), `[api]` (REST API listener, sessions),
-//! `[passwords]` (argon2id cost), `[mqtt]` (embedded broker or external broker URL, and the URL
-//! written into gateway config snippets), `[bootstrap]` (the platform organisation and its first
+//! `[passwords]` (argon2id cost), `[mqtt]` (embedded broker — optionally TLS with `tls_cert`/
+//! `tls_key` — or external broker URL with the hub's login `username` + `password`/
+//! `password_file` and TLS files `ca_file`, `client_cert`/`client_key`; and the URL written into
+//! gateway config snippets), `[bootstrap]` (the platform organisation and its first
 //! administrator, created on first start). Follows the crate conventions: `#[serde(default,
 //! deny_unknown_fields)]`, real defaults in `Default`, cross-key rules in [`Validate`].
 
@@ -113,8 +115,52 @@ pub struct MqttConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Broker URL as the gateways reach it; written into the config snippet of every newly
-    /// registered gateway.
+    /// registered gateway. With embedded TLS the scheme is made `mqtts://`
+    /// ([`MqttConfig::effective_advertised_url`]).
     pub advertised_url: String,
+    /// PEM certificate chain of the embedded broker's listener; with `tls_key` the listener
+    /// speaks TLS only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// The hub's MQTT username on an external broker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The hub's MQTT password on an external broker (or `password_file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// File holding the hub's MQTT password on an external broker, read at start (one line;
+    /// a trailing newline is dropped). Keeps the secret out of `hub.toml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// PEM CA certificate(s) of an `mqtts://` external broker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate for an external broker that requires mutual TLS (with
+    /// `client_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<PathBuf>,
+    /// PEM private key of `client_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl MqttConfig {
+    /// Whether the embedded broker's listener speaks TLS (`tls_cert` and `tls_key` set).
+    pub fn embedded_tls(&self) -> bool {
+        self.broker == BrokerMode::Embedded && self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// The URL written into gateway config snippets: `advertised_url`, with its scheme made
+    /// `mqtts://` when the embedded broker listens with TLS (it accepts nothing else then).
+    pub fn effective_advertised_url(&self) -> String {
+        match self.advertised_url.strip_prefix("mqtt://") {
+            Some(rest) if self.embedded_tls() => format!("mqtts://{rest}"),
+            _ => self.advertised_url.clone(),
+        }
+    }
 }
 
 impl Default for MqttConfig {
@@ -124,6 +170,14 @@ impl Default for MqttConfig {
             listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
             url: None,
             advertised_url: "mqtt://127.0.0.1:1883".into(),
+            tls_cert: None,
+            tls_key: None,
+            username: None,
+            password: None,
+            password_file: None,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
         }
     }
 }
@@ -201,6 +255,7 @@ impl Validate for HubConfig {
                 ),
             );
         }
+        self.mqtt.validate_login_and_tls(v);
         if self.bootstrap.platform_name.trim().is_empty() {
             v.push("bootstrap.platform_name", "must not be empty");
         }
@@ -218,6 +273,81 @@ impl Validate for HubConfig {
                 "bootstrap.admin_password",
                 format!("must be at least {MIN_PASSWORD_LEN} characters"),
             );
+        }
+    }
+}
+
+impl MqttConfig {
+    /// The rules of the external broker login and of TLS on both sides.
+    fn validate_login_and_tls(&self, v: &mut Violations) {
+        let external = self.broker == BrokerMode::External;
+        let empty_path = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str().is_empty());
+        for (key, value) in [
+            ("mqtt.tls_cert", &self.tls_cert),
+            ("mqtt.tls_key", &self.tls_key),
+            ("mqtt.password_file", &self.password_file),
+            ("mqtt.ca_file", &self.ca_file),
+            ("mqtt.client_cert", &self.client_cert),
+            ("mqtt.client_key", &self.client_key),
+        ] {
+            if empty_path(value) {
+                v.push(key, "must not be empty");
+            }
+        }
+        // The embedded broker's listener.
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            v.push("mqtt.tls_key", "tls_cert and tls_key go together");
+        }
+        if external && (self.tls_cert.is_some() || self.tls_key.is_some()) {
+            v.push(
+                "mqtt.tls_cert",
+                "tls_cert and tls_key are for the embedded broker (broker = \"embedded\")",
+            );
+        }
+        // The hub's login on an external broker; like `url`, these keys are ignored with the
+        // embedded broker (so one file can switch modes by `broker` alone).
+        if !external {
+            return;
+        }
+        if let Some(u) = &self.username
+            && (u.is_empty() || u.chars().any(|c| matches!(c, '#' | '+') || c.is_control()))
+        {
+            v.push(
+                "mqtt.username",
+                format!("{u:?} must be non-empty, without '#', '+' or control characters"),
+            );
+        }
+        if self.password.as_deref() == Some("") {
+            v.push("mqtt.password", "must not be empty");
+        }
+        if self.password.is_some() && self.password_file.is_some() {
+            v.push(
+                "mqtt.password_file",
+                "give password or password_file, not both",
+            );
+        }
+        let has_password = self.password.is_some() || self.password_file.is_some();
+        if self.username.is_some() && !has_password {
+            v.push(
+                "mqtt.password",
+                "required with mqtt.username (or password_file)",
+            );
+        }
+        if self.username.is_none() && has_password {
+            v.push(
+                "mqtt.username",
+                "required with mqtt.password or password_file",
+            );
+        }
+        let tls_url = self
+            .url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("mqtts://"));
+        if !tls_url && (self.ca_file.is_some() || self.client_cert.is_some()) {
+            v.push("mqtt.url", "ca_file and client_cert need an mqtts:// URL");
+        }
+        if self.client_cert.is_some() != self.client_key.is_some() {
+            v.push("mqtt.client_key", "client_cert and client_key go together");
         }
     }
 }
@@ -284,7 +414,46 @@ pub const HUB_DOCS: &[KeyDoc] = &[
     ),
     doc(
         "mqtt.advertised_url",
-        "Broker URL as gateways reach it; written into the config snippet of every newly registered gateway.",
+        "Broker URL as gateways reach it; written into the config snippet of every newly registered gateway. With tls_cert/tls_key its scheme is always mqtts://.",
+    ),
+    doc_example(
+        "mqtt.tls_cert",
+        "Embedded broker only: PEM certificate chain of its listener. With tls_key the listener speaks TLS (mqtts://) only.",
+        "\"/etc/smsgate/broker.pem\"",
+    ),
+    doc_example(
+        "mqtt.tls_key",
+        "Embedded broker only: PEM private key of tls_cert.",
+        "\"/etc/smsgate/broker.key\"",
+    ),
+    doc_example(
+        "mqtt.username",
+        "External broker only: the hub's MQTT username. --mqtt-username / SMSGATE_HUB_MQTT_USERNAME override it.",
+        "\"smsgate-hub\"",
+    ),
+    doc(
+        "mqtt.password",
+        "External broker only: the hub's MQTT password, e.g. password = \"change-me\" (prefer password_file; not both). --mqtt-password / SMSGATE_HUB_MQTT_PASSWORD override it.",
+    ),
+    doc_example(
+        "mqtt.password_file",
+        "External broker only: file holding the password, read at start (keeps the secret out of this file). Not with password.",
+        "\"/etc/smsgate/hub-mqtt.password\"",
+    ),
+    doc_example(
+        "mqtt.ca_file",
+        "External mqtts:// broker only: PEM CA certificate(s) that signed its certificate. --mqtt-ca-file overrides it.",
+        "\"/etc/smsgate/broker-ca.pem\"",
+    ),
+    doc_example(
+        "mqtt.client_cert",
+        "External mqtts:// broker only: PEM client certificate for mutual TLS (with client_key).",
+        "\"/etc/smsgate/hub-client.pem\"",
+    ),
+    doc_example(
+        "mqtt.client_key",
+        "External mqtts:// broker only: PEM private key of client_cert.",
+        "\"/etc/smsgate/hub-client.key\"",
     ),
     doc(
         "bootstrap",
@@ -349,6 +518,137 @@ mod tests {
             c.bootstrap.admin_password.as_deref(),
             Some("change-me-please")
         );
+        assert!(c.mqtt.embedded_tls());
+        assert_eq!(
+            c.mqtt.password_file.as_deref(),
+            Some(std::path::Path::new("/etc/smsgate/hub-mqtt.password"))
+        );
+        // The same file switched to the external broker is valid too.
+        let external = uncommented
+            .replace("broker = \"embedded\"", "broker = \"external\"")
+            .replace("tls_cert =", "# tls_cert =")
+            .replace("tls_key =", "# tls_key =");
+        let c = HubConfig::from_toml_str(&external).unwrap();
+        assert_eq!(c.mqtt.broker, BrokerMode::External);
+        assert_eq!(c.mqtt.username.as_deref(), Some("smsgate-hub"));
+    }
+
+    #[test]
+    fn with_embedded_tls_the_advertised_url_becomes_mqtts() {
+        let c = HubConfig::from_toml_str(
+            "[mqtt]\nadvertised_url = \"mqtt://hub.example:8883\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.mqtt.effective_advertised_url(),
+            "mqtts://hub.example:8883"
+        );
+        let plain = HubConfig::default();
+        assert_eq!(
+            plain.mqtt.effective_advertised_url(),
+            "mqtt://127.0.0.1:1883"
+        );
+    }
+
+    #[test]
+    fn tls_cert_without_tls_key_names_tls_key() {
+        let p = problems("[mqtt]\ntls_cert = \"c.pem\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.tls_key:"), "{p:?}");
+        let p = problems("[mqtt]\ntls_key = \"k.pem\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.tls_key:"), "{p:?}");
+    }
+
+    #[test]
+    fn listener_tls_with_an_external_broker_names_tls_cert() {
+        let p = problems(
+            "[mqtt]\nbroker = \"external\"\nurl = \"mqtt://b:1883\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.tls_cert:"), "{p:?}");
+    }
+
+    #[test]
+    fn empty_file_paths_are_named() {
+        let p = problems("[mqtt]\ntls_cert = \"\"\ntls_key = \"\"\n");
+        assert!(p.iter().any(|l| l.starts_with("mqtt.tls_cert:")), "{p:?}");
+        assert!(p.iter().any(|l| l.starts_with("mqtt.tls_key:")), "{p:?}");
+        let p = problems(
+            "[mqtt]\nbroker = \"external\"\nurl = \"mqtts://b\"\nusername = \"u\"\npassword_file = \"\"\nca_file = \"\"\n",
+        );
+        assert!(
+            p.iter().any(|l| l.starts_with("mqtt.password_file:")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|l| l.starts_with("mqtt.ca_file:")), "{p:?}");
+    }
+
+    const EXTERNAL: &str = "[mqtt]\nbroker = \"external\"\nurl = \"mqtts://broker:8883\"\n";
+
+    fn external_problems(extra: &str) -> Vec<String> {
+        problems(&format!("{EXTERNAL}{extra}"))
+    }
+
+    #[test]
+    fn a_complete_external_login_is_valid() {
+        let c = HubConfig::from_toml_str(&format!(
+            "{EXTERNAL}username = \"hub\"\npassword_file = \"/run/pw\"\nca_file = \"ca.pem\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.mqtt.username.as_deref(), Some("hub"));
+        assert!(external_problems("username = \"hub\"\npassword = \"secret\"\n").is_empty());
+    }
+
+    #[test]
+    fn a_username_without_password_names_password() {
+        let p = external_problems("username = \"hub\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.password:"), "{p:?}");
+    }
+
+    #[test]
+    fn a_password_without_username_names_username() {
+        for extra in ["password = \"secret\"\n", "password_file = \"/run/pw\"\n"] {
+            let p = external_problems(extra);
+            assert_eq!(p.len(), 1, "{extra}: {p:?}");
+            assert!(p[0].starts_with("mqtt.username:"), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn password_and_password_file_together_name_password_file() {
+        let p = external_problems(
+            "username = \"hub\"\npassword = \"secret\"\npassword_file = \"/run/pw\"\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.password_file:"), "{p:?}");
+    }
+
+    #[test]
+    fn an_empty_password_or_a_wildcard_username_is_named() {
+        let p = external_problems("username = \"hub\"\npassword = \"\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.password:"), "{p:?}");
+        let p = external_problems("username = \"h#b\"\npassword = \"x\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.username:"), "{p:?}");
+    }
+
+    #[test]
+    fn client_cert_without_client_key_names_client_key() {
+        let p = external_problems("client_cert = \"c.pem\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.client_key:"), "{p:?}");
+    }
+
+    #[test]
+    fn tls_files_with_a_plain_external_url_name_url() {
+        let p = problems(
+            "[mqtt]\nbroker = \"external\"\nurl = \"mqtt://broker:1883\"\nca_file = \"ca.pem\"\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("mqtt.url:"), "{p:?}");
     }
 
     #[test]
@@ -356,6 +656,14 @@ mod tests {
         let mut full = HubConfig::default();
         full.mqtt.url = Some("mqtt://x:1".into());
         full.bootstrap.admin_password = Some("long enough".into());
+        full.mqtt.tls_cert = Some("c.pem".into());
+        full.mqtt.tls_key = Some("k.pem".into());
+        full.mqtt.username = Some("hub".into());
+        full.mqtt.password = Some("pw".into());
+        full.mqtt.password_file = Some("pw.txt".into());
+        full.mqtt.ca_file = Some("ca.pem".into());
+        full.mqtt.client_cert = Some("cc.pem".into());
+        full.mqtt.client_key = Some("ck.pem".into());
         assert_eq!(
             template::undocumented_keys(&full, HUB_DOCS, &[]).unwrap(),
             Vec::<String>::new()

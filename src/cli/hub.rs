@@ -1,6 +1,11 @@
 //! `smsgate hub --config hub.toml` and `smsgate hub config template|check`: load and validate
 //! the config (an error names the key; nothing starts), then run the cloud hub (REST API,
 //! embedded MQTT broker or external broker link, SQLite store) until Ctrl-C or SIGTERM.
+//!
+//! The external broker's login and CA come from `hub.toml` (`mqtt.username`,
+//! `mqtt.password`/`password_file`, `mqtt.ca_file`, `mqtt.client_cert`/`client_key`); the flags
+//! and environment variables below override them: a flag beats its environment variable, which
+//! beats the file. The username and password override as a pair.
 
 use anyhow::Context;
 use smsgate_cloud::RunOptions;
@@ -15,10 +20,12 @@ pub struct Args {
     /// The hub configuration file.
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The hub's MQTT username on an external broker (`mqtt.broker = "external"`).
+    /// The hub's MQTT username on an external broker (`mqtt.broker = "external"`); overrides
+    /// `mqtt.username` (give it with the password).
     #[arg(long, env = "SMSGATE_HUB_MQTT_USERNAME", value_name = "USER")]
     mqtt_username: Option<String>,
-    /// The hub's MQTT password on an external broker (prefer the environment variable).
+    /// The hub's MQTT password on an external broker; overrides `mqtt.password`/`password_file`
+    /// (prefer the environment variable or `mqtt.password_file`).
     #[arg(
         long,
         env = "SMSGATE_HUB_MQTT_PASSWORD",
@@ -26,7 +33,7 @@ pub struct Args {
         hide_env_values = true
     )]
     mqtt_password: Option<String>,
-    /// CA certificate (PEM) of an `mqtts://` external broker.
+    /// CA certificate (PEM) of an `mqtts://` external broker; overrides `mqtt.ca_file`.
     #[arg(long, value_name = "FILE")]
     mqtt_ca_file: Option<PathBuf>,
     #[command(subcommand)]
@@ -79,6 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
                     "--mqtt-username and --mqtt-password (SMSGATE_HUB_MQTT_USERNAME/PASSWORD) go together"
                 ),
             };
+            // Unset fields fall back to the file's keys (smsgate_cloud::run::start merges).
             let options = RunOptions {
                 external_login,
                 external_tls: smsgate_mqtt::ClientTls {
