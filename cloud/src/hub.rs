@@ -1589,6 +1589,101 @@ impl Hub {
         message.ok_or_else(|| HubError::Conflict("no message was created".into()))
     }
 
+    /// Queues a run-time configuration patch (`Down::Config`, keys as the gateway documents:
+    /// `groups.{name}.{field}`) for gateway `id` (platform operator: [`Action::ManageGateway`]);
+    /// returns the command id. The gateway applies it whole or refuses it whole (its ack).
+    pub fn configure_gateway(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        settings: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Uuid, HubError> {
+        if settings.is_empty() {
+            return Err(invalid("settings", "empty patch: nothing to change"));
+        }
+        let mut tx = self.begin()?;
+        let platform = self.platform_org(&mut *tx)?;
+        authz::authorize(actor, Action::ManageGateway, Target::Org(&platform))?;
+        let gateway = found(tx.gateway(id)?)?;
+        let versions = if gateway.versions.is_empty() {
+            vec![1]
+        } else {
+            gateway.versions.clone()
+        };
+        let v = wire::negotiate(wire::SUPPORTED_VERSIONS, &versions).ok_or_else(|| {
+            HubError::Conflict("the gateway speaks no contract version of this hub".into())
+        })?;
+        let down = wire::Down::Config(wire::ConfigPatch {
+            id: Uuid::now_v7(),
+            v,
+            settings,
+        });
+        tx.enqueue_command(&OutboxEntry {
+            id: down.id(),
+            gateway_id: gateway.id,
+            kind: down.kind().as_str().to_owned(),
+            payload: down.encode(),
+            message_id: None,
+            created_at: self.now(),
+        })?;
+        tx.commit()?;
+        let _ = self.inner.outbox.send(gateway.mqtt_username);
+        Ok(down.id())
+    }
+
+    /// Asks the message's gateway to cancel outbound message `id` (anyone who may reply in its
+    /// conversation may): queues `Down::Cancel`; the message becomes `cancelled` when the
+    /// gateway applies it (its ack or its status). A message the hub already knows as sent or
+    /// final is refused here; one the gateway has already started sending is refused by the
+    /// gateway, and the refusal is recorded as the message's `error` (its state is unchanged).
+    pub fn cancel_message(&self, actor: &Actor, id: Uuid) -> Result<Message, HubError> {
+        let mut tx = self.begin()?;
+        let m = found(tx.message(id)?)?;
+        self.authorized_interaction(&mut *tx, actor, Action::Reply, m.interaction_id)?;
+        if m.direction != MessageDirection::Outbound {
+            return Err(HubError::Conflict(format!(
+                "message {id} is inbound; only outbound messages can be cancelled"
+            )));
+        }
+        if !matches!(m.state, MessageState::Queued | MessageState::Accepted) {
+            return Err(HubError::Conflict(format!(
+                "too late to cancel: message {id} is {}",
+                serde_json::to_value(m.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| format!("{:?}", m.state))
+            )));
+        }
+        let channel = found(tx.channel(m.channel_id)?)?;
+        let gateway = found(tx.gateway(channel.gateway_id)?)?;
+        let versions = if gateway.versions.is_empty() {
+            vec![1]
+        } else {
+            gateway.versions.clone()
+        };
+        let v = wire::negotiate(wire::SUPPORTED_VERSIONS, &versions).ok_or_else(|| {
+            HubError::Conflict(
+                "the message's gateway speaks no contract version of this hub".into(),
+            )
+        })?;
+        let down = wire::Down::Cancel(wire::Cancel {
+            id: Uuid::now_v7(),
+            v,
+            message_id: m.id,
+        });
+        tx.enqueue_command(&OutboxEntry {
+            id: down.id(),
+            gateway_id: gateway.id,
+            kind: down.kind().as_str().to_owned(),
+            payload: down.encode(),
+            message_id: Some(m.id),
+            created_at: self.now(),
+        })?;
+        tx.commit()?;
+        let _ = self.inner.outbox.send(gateway.mqtt_username);
+        Ok(m)
+    }
+
     pub fn message(&self, actor: &Actor, id: Uuid) -> Result<Message, HubError> {
         let mut tx = self.begin()?;
         let m = found(tx.message(id)?)?;
@@ -2019,6 +2114,32 @@ impl Hub {
         Ok(IngestOutcome::Applied)
     }
 
+    /// Records `error` on outbound message `message_id` of `gateway` without changing its state.
+    fn note_outbound_error(
+        &self,
+        tx: &mut dyn Tx,
+        gateway: &Gateway,
+        message_id: Uuid,
+        error: String,
+        now: DateTime<Utc>,
+        events: &mut Vec<HubEvent>,
+    ) -> Result<(), HubError> {
+        let Some(mut m) = tx.message(message_id)? else {
+            return Ok(());
+        };
+        let channel = found(tx.channel(m.channel_id)?)?;
+        if channel.gateway_id != gateway.id || m.direction != MessageDirection::Outbound {
+            return Ok(());
+        }
+        m.error = Some(error);
+        m.updated_at = now;
+        tx.update_message(&m)?;
+        let i = found(tx.interaction(m.interaction_id)?)?;
+        let org = found(tx.org(m.org_id)?)?;
+        events.push(Self::message_event(&org, &i, &m, false));
+        Ok(())
+    }
+
     fn ingest_ack(
         &self,
         tx: &mut dyn Tx,
@@ -2037,7 +2158,33 @@ impl Hub {
             // Acked before (or not ours): nothing to do.
             return Ok(IngestOutcome::Applied);
         };
-        if let Some(message_id) = entry.message_id {
+        if entry.kind == wire::DownKind::Cancel.as_str()
+            && let Some(message_id) = entry.message_id
+        {
+            // Applied: the message is cancelled (its status follows too). Refused: it keeps its
+            // state (it is being or was sent); the refusal is recorded as its error.
+            let (state, error) = match a.outcome {
+                wire::AckOutcome::Applied | wire::AckOutcome::Duplicate => {
+                    (MessageState::Cancelled, None)
+                }
+                wire::AckOutcome::Rejected | wire::AckOutcome::Unsupported => {
+                    let why = a
+                        .detail
+                        .unwrap_or_else(|| format!("gateway answered {outcome}"));
+                    return self
+                        .note_outbound_error(
+                            tx,
+                            gateway,
+                            message_id,
+                            format!("cancel refused: {why}"),
+                            now,
+                            events,
+                        )
+                        .map(|()| IngestOutcome::Applied);
+                }
+            };
+            self.update_outbound(tx, gateway, message_id, state, error, now, events)?;
+        } else if let Some(message_id) = entry.message_id {
             let (state, error) = match a.outcome {
                 wire::AckOutcome::Applied | wire::AckOutcome::Duplicate => {
                     (MessageState::Accepted, None)

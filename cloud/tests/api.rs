@@ -59,6 +59,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/messages"),
     ("post", "/api/v1/bulk-messages"),
     ("get", "/api/v1/messages/{id}"),
+    ("post", "/api/v1/messages/{id}/cancel"),
     ("get", "/api/v1/opt-outs"),
     ("post", "/api/v1/opt-outs"),
     ("delete", "/api/v1/opt-outs/{id}"),
@@ -297,6 +298,11 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             Some(json!({"channel": v.channel, "to": "+33600000000", "text": "evil"})),
         ),
         (Method::GET, p("/api/v1/messages/{id}", v.message), None),
+        (
+            Method::POST,
+            p("/api/v1/messages/{id}/cancel", v.message),
+            None,
+        ),
         (
             Method::POST,
             "/api/v1/bulk-messages".into(),

@@ -517,6 +517,8 @@ pub struct CloudConfig {
     pub client_key: Option<PathBuf>,
     /// MQTT keep-alive in seconds.
     pub keepalive_s: u64,
+    /// Seconds between `up/heartbeat` messages to the hub.
+    pub heartbeat_s: u64,
 }
 
 impl Default for CloudConfig {
@@ -530,6 +532,7 @@ impl Default for CloudConfig {
             client_cert: None,
             client_key: None,
             keepalive_s: 30,
+            heartbeat_s: 60,
         }
     }
 }
@@ -832,6 +835,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "\"/etc/smsgate/gateway.key\"",
     ),
     doc("cloud.keepalive_s", "MQTT keep-alive, seconds."),
+    doc(
+        "cloud.heartbeat_s",
+        "Seconds between heartbeats to the hub (they keep its last-seen fresh).",
+    ),
 ];
 
 fn is_phone_number(s: &str) -> bool {
@@ -892,6 +899,9 @@ impl Validate for CloudConfig {
         }
         if self.keepalive_s == 0 || self.keepalive_s > 3600 {
             v.push("cloud.keepalive_s", "must be between 1 and 3600");
+        }
+        if self.heartbeat_s == 0 || self.heartbeat_s > 86_400 {
+            v.push("cloud.heartbeat_s", "must be between 1 and 86400");
         }
     }
 }

@@ -12,8 +12,15 @@
 //!   the named port, with the idempotency key `hub:{command id}:{message id}` — the command id
 //!   makes a redelivered command (even after a restart) return the first message, and the
 //!   message id lets the status events of that message name the hub's message. `reset` and
-//!   `ussd` go to the port workers when the runtime gave a [`PortsHandle`]; `cancel` and
-//!   `config` are refused with a reason (this gateway cannot do them at run time).
+//!   `ussd` go to the port workers when the runtime gave a [`PortsHandle`]; `cancel` cancels
+//!   the spooled message if no port has taken it (else it is refused with the message's state);
+//!   `config` patches the live group settings (pacing, caps, sending hours) whole or not at
+//!   all when the runtime gave a [`GroupSettings`], else it is refused.
+//! - With a [`PortsHandle`], the link also publishes the port inventory ([`port_info`] of every
+//!   port, sent when it changes — sampled on every board change and every
+//!   [`INVENTORY_INTERVAL`], at most once per interval — and after every reconnect) and a
+//!   heartbeat every `[cloud] heartbeat_s` (smsgate-mqtt's `LiveState`: latest wins, not
+//!   outboxed).
 //!
 //! Port names on the wire are the gateway's numeric port ids (`"0"`, `"1"`, …).
 
@@ -25,21 +32,29 @@ use chrono::{DateTime, Utc};
 use smsgate_config::{ConfigError, GatewayConfig, Violations};
 use smsgate_mqtt::{
     BrokerUrl, ClientTls, CommandSink, GatewayLink, LinkOptions, OptionsError, Outbox,
-    OutboxEvent as LinkEvent, QueueError,
+    OutboxEvent as LinkEvent, QueueError, link::gateway::LiveState,
 };
 use smsgate_wire::{
-    Ack, AckOutcome, Delivery, DeliveryState, Down, GatewayId, Inbound, SUPPORTED_VERSIONS,
-    SendState, Status, TopicError, Up,
+    Ack, AckOutcome, Delivery, DeliveryState, Down, GatewayId, Inbound, PortInfo,
+    SUPPORTED_VERSIONS, SendState, Status, TopicError, Up,
 };
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
-use crate::ports::PortsHandle;
-use crate::spool::{MessageState, NewMessage, OutboxEvent, Spool, SpoolDb, SpoolError};
+use crate::dispatch::live::{GroupSettings, patch_groups};
+use crate::ports::{PortState, PortsHandle, Supervisor};
+use crate::spool::{
+    CancelOutcome, MessageState, NewMessage, OutboxEvent, Spool, SpoolDb, SpoolError,
+};
 
 /// How often the link looks for new spool events.
 pub const OUTBOX_POLL: Duration = Duration::from_millis(50);
+
+/// Least time between two port inventory publishes, and how often the inventory is sampled
+/// for changes the board does not signal (signal strength, operator).
+pub const INVENTORY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Prefix of the idempotency keys of messages the hub asked for.
 pub const HUB_KEY_PREFIX: &str = "hub:";
@@ -61,6 +76,8 @@ pub struct LinkSettings {
     pub client_cert: Option<(PathBuf, PathBuf)>,
     /// MQTT keep-alive.
     pub keep_alive: Duration,
+    /// Time between heartbeats (`[cloud] heartbeat_s`).
+    pub heartbeat: Duration,
 }
 
 /// Why the link could not start.
@@ -74,12 +91,14 @@ pub enum CloudError {
     Options(#[from] OptionsError),
 }
 
-/// Starts the link on `tracker`; it stops when `cancel` fires. `ports` enables `reset`/`ussd`.
+/// Starts the link on `tracker`; it stops when `cancel` fires. `ports` enables `reset`/`ussd`
+/// and the port inventory; `groups` enables `config`.
 pub fn spawn(
     settings: &LinkSettings,
     config: &GatewayConfig,
     spool: Spool,
     ports: Option<PortsHandle>,
+    groups: Option<GroupSettings>,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> Result<GatewayLink, CloudError> {
@@ -100,16 +119,89 @@ pub fn spawn(
     // every broker PUBACK and hub receipt, so under traffic it does not wait for the poll).
     options.poll_interval = OUTBOX_POLL;
     let outbox = SpoolOutbox::new(spool.clone(), &gateway);
-    let sink = SpoolCommands::new(spool, config, ports);
-    Ok(GatewayLink::spawn(
+    let live = ports.as_ref().and_then(|p| {
+        let changes = p.subscribe()?;
+        let (tx, rx) = watch::channel(inventory(p));
+        tracker.spawn(run_inventory(
+            p.clone(),
+            changes,
+            tx,
+            INVENTORY_INTERVAL,
+            cancel.clone(),
+        ));
+        Some(LiveState {
+            ports: rx,
+            ports_interval: INVENTORY_INTERVAL,
+            heartbeat: settings.heartbeat,
+        })
+    });
+    let mut sink = SpoolCommands::new(spool, config, ports);
+    if let Some(groups) = groups {
+        sink = sink.with_group_settings(config.clone(), groups);
+    }
+    Ok(GatewayLink::spawn_live(
         gateway,
         options,
         Some(format!("smsgate-gateway {}", env!("CARGO_PKG_VERSION"))),
         outbox,
         sink,
+        live,
         cancel,
         tracker,
     )?)
+}
+
+/// One port as the hub sees it: the numeric port id, registration, operator, IMSI and the
+/// signal as a `+CSQ` value (0..=31, from dBm: `(dBm + 113) / 2`).
+pub fn port_info(s: &Supervisor) -> PortInfo {
+    PortInfo {
+        port: s.port.to_string(),
+        sim_number: None,
+        imsi: s.sim.imsi.clone(),
+        operator: s.operator.clone(),
+        signal: s
+            .signal_dbm
+            .map(|dbm| ((i32::from(dbm) + 113) / 2).clamp(0, 31))
+            // Invariant: clamped to 0..=31 just above.
+            .and_then(|csq| u8::try_from(csq).ok()),
+        registered: matches!(s.state, PortState::Registered | PortState::Roaming),
+    }
+}
+
+fn inventory(ports: &PortsHandle) -> Vec<PortInfo> {
+    ports.statuses().iter().map(port_info).collect()
+}
+
+/// Keeps `out` at the current inventory: sampled on every board change and every `every`
+/// (the link publishes it when it changed).
+async fn run_inventory(
+    ports: PortsHandle,
+    mut changes: watch::Receiver<u64>,
+    out: watch::Sender<Vec<PortInfo>>,
+    every: Duration,
+    cancel: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut board_open = true;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = changes.changed(), if board_open => board_open = changed.is_ok(),
+            _ = tick.tick() => {}
+        }
+        let now = inventory(&ports);
+        out.send_if_modified(|current| {
+            let changed = *current != now;
+            if changed {
+                *current = now;
+            }
+            changed
+        });
+        if out.is_closed() {
+            return;
+        }
+    }
 }
 
 /// The link settings of `[cloud]`, or `None` when the section has no `url` (no link).
@@ -125,6 +217,7 @@ pub fn settings(config: &GatewayConfig) -> Option<LinkSettings> {
         ca_file: c.ca_file.clone(),
         client_cert: c.client_cert.clone().zip(c.client_key.clone()),
         keep_alive: Duration::from_secs(c.keepalive_s),
+        heartbeat: Duration::from_secs(c.heartbeat_s),
     })
 }
 
@@ -135,6 +228,7 @@ pub fn start(
     config: &GatewayConfig,
     spool: Spool,
     ports: PortsHandle,
+    groups: GroupSettings,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> Result<Option<GatewayLink>, ConfigError> {
@@ -142,20 +236,28 @@ pub fn start(
         return Ok(None);
     };
     tracing::info!(url = %s.url, gateway = %s.gateway_id, "cloud link starting");
-    spawn(&s, config, spool, Some(ports), cancel, tracker)
-        .map(Some)
-        .map_err(|e| {
-            let mut v = Violations::default();
-            match e {
-                CloudError::GatewayId(e) => v.push("cloud.gateway_id", e.to_string()),
-                CloudError::Options(e) => v.push("cloud", e.to_string()),
-            }
-            match v.into_result() {
-                Err(e) => e,
-                // Invariant: one violation was pushed just above.
-                Ok(()) => ConfigError::Invalid(Vec::new()),
-            }
-        })
+    spawn(
+        &s,
+        config,
+        spool,
+        Some(ports),
+        Some(groups),
+        cancel,
+        tracker,
+    )
+    .map(Some)
+    .map_err(|e| {
+        let mut v = Violations::default();
+        match e {
+            CloudError::GatewayId(e) => v.push("cloud.gateway_id", e.to_string()),
+            CloudError::Options(e) => v.push("cloud", e.to_string()),
+        }
+        match v.into_result() {
+            Err(e) => e,
+            // Invariant: one violation was pushed just above.
+            Ok(()) => ConfigError::Invalid(Vec::new()),
+        }
+    })
 }
 
 fn version() -> u32 {
@@ -278,6 +380,7 @@ pub fn translate(
                 MessageState::Failed | MessageState::Blocked => {
                     status(SendState::Failed, error, None)
                 }
+                MessageState::Cancelled => status(SendState::Cancelled, None, None),
                 MessageState::Expired => status(
                     SendState::Failed,
                     Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
@@ -384,6 +487,8 @@ pub struct SpoolCommands {
     /// Configured port id → the group that sends through it (the first group naming it).
     port_groups: BTreeMap<u16, Option<String>>,
     ports: Option<PortsHandle>,
+    /// The running configuration and the live group settings (`config` commands).
+    groups: Option<(GatewayConfig, GroupSettings)>,
 }
 
 fn ack(of: Uuid, outcome: AckOutcome, detail: Option<String>) -> Ack {
@@ -418,6 +523,47 @@ impl SpoolCommands {
             spool,
             port_groups,
             ports,
+            groups: None,
+        }
+    }
+
+    /// Applies `config` commands to `groups` (validated against `config`, the running
+    /// configuration); without it they are refused.
+    pub fn with_group_settings(mut self, config: GatewayConfig, groups: GroupSettings) -> Self {
+        self.groups = Some((config, groups));
+        self
+    }
+
+    /// Applies a configuration patch whole or not at all (see [`crate::dispatch::live`]).
+    fn config(&self, c: &smsgate_wire::ConfigPatch) -> Ack {
+        let Some((config, groups)) = &self.groups else {
+            return rejected(
+                c.id,
+                "run-time configuration changes are not available on this gateway",
+            );
+        };
+        let current = groups.borrow().clone();
+        match patch_groups(config, &current, &c.settings) {
+            Ok(next) => {
+                groups.send_replace(next);
+                let keys: Vec<&str> = c.settings.keys().map(String::as_str).collect();
+                ack(
+                    c.id,
+                    AckOutcome::Applied,
+                    Some(format!("applied {}", keys.join(", "))),
+                )
+            }
+            Err(errors) => rejected(
+                c.id,
+                format!(
+                    "nothing applied: {}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ),
         }
     }
 
@@ -446,6 +592,42 @@ impl SpoolCommands {
             Ok(sub) if sub.duplicate => ack(s.id, AckOutcome::Duplicate, None),
             Ok(_) => ack(s.id, AckOutcome::Applied, None),
             Err(e) => rejected(s.id, format!("spool: {e}")),
+        }
+    }
+
+    /// Cancels the spooled message of hub message `c.message_id` if no port has taken it:
+    /// `applied` (its `cancelled` status follows through the outbox), else `rejected` naming
+    /// the state it is in (or that the gateway never received it).
+    async fn cancel(&self, c: smsgate_wire::Cancel) -> Ack {
+        let message = c.message_id;
+        let suffix = format!(":{message}");
+        let result = self
+            .spool
+            .call(move |db| {
+                let Some(id) = db.find_by_key_suffix(&suffix)? else {
+                    return Ok(None);
+                };
+                let ours = db
+                    .get(id)?
+                    .is_some_and(|m| hub_message_id(m.idempotency_key.as_deref()) == Some(message));
+                if !ours {
+                    return Ok(None);
+                }
+                db.cancel(id).map(Some)
+            })
+            .await;
+        match result {
+            Ok(Some(CancelOutcome::Cancelled)) => {
+                ack(c.id, AckOutcome::Applied, Some("cancelled".into()))
+            }
+            Ok(Some(CancelOutcome::TooLate(state))) => {
+                rejected(c.id, format!("too late to cancel: the message is {state}"))
+            }
+            Ok(None) => rejected(
+                c.id,
+                format!("message {message} is not spooled on this gateway"),
+            ),
+            Err(e) => rejected(c.id, format!("spool: {e}")),
         }
     }
 
@@ -498,14 +680,8 @@ impl CommandSink for SpoolCommands {
             Down::Send(s) => self.send(s).await,
             Down::Reset(r) => self.reset(r).await,
             Down::Ussd(u) => self.ussd(u).await,
-            Down::Cancel(c) => rejected(
-                c.id,
-                "cancel is not supported by this gateway: a spooled message is sent or expires",
-            ),
-            Down::Config(c) => rejected(
-                c.id,
-                "run-time configuration changes are not supported: edit gateway.toml and restart",
-            ),
+            Down::Cancel(c) => self.cancel(c).await,
+            Down::Config(c) => self.config(&c),
             Down::Ack(a) => {
                 tracing::warn!(ack_of = %a.ack_of, outcome = ?a.outcome, detail = ?a.detail,
                     "the hub refused one of our messages");
@@ -524,6 +700,40 @@ mod tests {
 
     fn gw() -> GatewayId {
         GatewayId::new("gw-test").unwrap()
+    }
+
+    #[test]
+    fn a_registered_port_is_reported_with_its_operator_imsi_and_signal_as_csq() {
+        let mut s = Supervisor::new(3);
+        s.state = PortState::Roaming;
+        s.operator = Some("Visited".into());
+        s.sim.imsi = Some("208150000000001".into());
+        s.signal_dbm = Some(-73);
+        assert_eq!(
+            port_info(&s),
+            PortInfo {
+                port: "3".into(),
+                sim_number: None,
+                imsi: Some("208150000000001".into()),
+                operator: Some("Visited".into()),
+                signal: Some(20),
+                registered: true,
+            }
+        );
+    }
+
+    #[test]
+    fn signal_outside_the_csq_range_is_clamped_and_unregistered_states_say_so() {
+        let mut s = Supervisor::new(0);
+        for (dbm, csq) in [(-140, 0), (-113, 0), (-51, 31), (-20, 31)] {
+            s.signal_dbm = Some(dbm);
+            assert_eq!(port_info(&s).signal, Some(csq), "{dbm} dBm");
+        }
+        for state in PortState::ALL {
+            s.state = state;
+            let registered = matches!(state, PortState::Registered | PortState::Roaming);
+            assert_eq!(port_info(&s).registered, registered, "{state:?}");
+        }
     }
 
     fn config() -> GatewayConfig {
@@ -604,20 +814,131 @@ mod tests {
         assert!(b.detail.unwrap().contains("no [[groups]]"));
     }
 
-    #[tokio::test]
-    async fn cancel_config_and_port_commands_without_ports_are_refused_not_ignored() {
-        let w = world();
-        let cancel = Down::Cancel(smsgate_wire::Cancel {
+    fn cancel_of(message_id: Uuid) -> Down {
+        Down::Cancel(smsgate_wire::Cancel {
             id: Uuid::now_v7(),
             v: 1,
-            message_id: Uuid::now_v7(),
-        });
+            message_id,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_cancel_before_any_port_took_the_message_cancels_it_and_the_hub_hears_cancelled() {
+        let w = world();
+        let Down::Send(s) = send("0") else { panic!() };
+        w.sink.apply(Down::Send(s.clone())).await;
+        let a = w.sink.apply(cancel_of(s.message_id)).await;
+        assert_eq!(a.outcome, AckOutcome::Applied, "{:?}", a.detail);
+        let queued = w.spool.call(|db| db.peek_queued("main", 10)).await.unwrap();
+        assert!(queued.is_empty(), "nothing left to send: {queued:?}");
+        assert!(
+            w.spool
+                .call(|db| db.claim_next("main", 0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let events = w.spool.call(|db| db.peek_events(100)).await.unwrap();
+        let last = events.last().unwrap().clone();
+        let up = w
+            .spool
+            .call(move |db| translate(db, &gw(), &last))
+            .await
+            .unwrap();
+        match up {
+            Some(Up::Status(st)) => {
+                assert_eq!(
+                    (st.message_id, st.state),
+                    (s.message_id, SendState::Cancelled)
+                );
+            }
+            other => panic!("want a cancelled status, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cancel_after_a_port_took_the_message_is_refused_naming_its_state() {
+        let w = world();
+        let Down::Send(s) = send("0") else { panic!() };
+        w.sink.apply(Down::Send(s.clone())).await;
+        w.spool
+            .call(|db| db.claim_next("main", 0))
+            .await
+            .unwrap()
+            .unwrap();
+        let a = w.sink.apply(cancel_of(s.message_id)).await;
+        assert_eq!(a.outcome, AckOutcome::Rejected);
+        assert_eq!(
+            a.detail.as_deref(),
+            Some("too late to cancel: the message is sending")
+        );
+        let unknown = w.sink.apply(cancel_of(Uuid::now_v7())).await;
+        assert_eq!(unknown.outcome, AckOutcome::Rejected);
+        assert!(
+            unknown
+                .detail
+                .unwrap()
+                .contains("is not spooled on this gateway")
+        );
+    }
+
+    fn config_of(settings: serde_json::Value) -> Down {
+        Down::Config(smsgate_wire::ConfigPatch {
+            id: Uuid::now_v7(),
+            v: 1,
+            settings: settings.as_object().unwrap().clone(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_config_patch_changes_the_live_group_settings_whole_or_not_at_all() {
+        let w = world();
+        let c = config();
+        let (groups, live) = watch::channel(c.groups.clone());
+        let sink = w.sink.clone().with_group_settings(c.clone(), groups);
+
+        let good = sink
+            .apply(config_of(
+                serde_json::json!({"groups.main.interval_ms": 2500}),
+            ))
+            .await;
+        assert_eq!(good.outcome, AckOutcome::Applied, "{:?}", good.detail);
+        assert_eq!(live.borrow()[0].interval_ms, 2500);
+
+        let bad = sink
+            .apply(config_of(serde_json::json!({
+                "groups.main.jitter_ms": 50,
+                "groups.main.ports": "0-3",
+            })))
+            .await;
+        assert_eq!(bad.outcome, AckOutcome::Rejected);
+        let detail = bad.detail.unwrap();
+        assert!(
+            detail.starts_with("nothing applied: groups.main.ports: cannot be changed at run time"),
+            "{detail}"
+        );
+        assert_eq!(
+            (live.borrow()[0].interval_ms, live.borrow()[0].jitter_ms),
+            (2500, 0),
+            "the good key of a bad patch is not applied either"
+        );
+
+        let without = w
+            .sink
+            .apply(config_of(serde_json::json!({"groups.main.interval_ms": 1})))
+            .await;
+        assert_eq!(without.outcome, AckOutcome::Rejected);
+    }
+
+    #[tokio::test]
+    async fn port_commands_without_ports_are_refused_not_ignored() {
+        let w = world();
         let reset = Down::Reset(smsgate_wire::Reset {
             id: Uuid::now_v7(),
             v: 1,
             port: None,
         });
-        for c in [cancel, reset] {
+        for c in [reset] {
             let id = c.id();
             let a = w.sink.apply(c).await;
             assert_eq!(a.ack_of, id);
@@ -812,6 +1133,7 @@ mod tests {
             &c,
             w.spool.clone(),
             PortsHandle::default(),
+            watch::channel(c.groups.clone()).0,
             CancellationToken::new(),
             &tracker,
         )

@@ -194,6 +194,9 @@ pub async fn run_with<O: Opener + 'static>(
     ports_tracker.close();
 
     let front = TaskTracker::new();
+    // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
+    // follows its group.
+    let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
     for g in &config.groups {
         let d = GroupDispatcher::new(
             g.clone(),
@@ -202,7 +205,8 @@ pub async fn run_with<O: Opener + 'static>(
             spool.clone(),
             deps.clock.clone(),
             shutdown.clone(),
-        );
+        )
+        .with_settings(group_settings.subscribe());
         front.spawn(d.run());
     }
     {
@@ -250,6 +254,7 @@ pub async fn run_with<O: Opener + 'static>(
         &config,
         spool.clone(),
         PortsHandle::new(board.clone(), senders.clone()),
+        group_settings,
         shutdown.clone(),
         &front,
     )?;

@@ -863,6 +863,21 @@ pub async fn get_message(
     Ok(Json(blocking(move || hub.message(&actor, id)).await?))
 }
 
+/// Asks the message's gateway to cancel it before it is sent: `202` with the message as it
+/// is now (it becomes `cancelled` when the gateway applies the cancel; a gateway already
+/// sending it refuses, recorded as the message's `error`); `409` when it is already sent.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/cancel", tag = "messages", params(("id" = Uuid, Path)),
+    responses((status = 202, body = Message), (status = 404, body = super::ErrorBody),
+        (status = 409, body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn cancel_message(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let m = blocking(move || hub.cancel_message(&actor, id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(m)))
+}
+
 // ------------------------------------------------------------------------- opt-outs
 
 #[derive(Debug, Deserialize, ToSchema)]

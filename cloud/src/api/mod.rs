@@ -78,6 +78,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/messages", post(send_message))
         .route("/api/v1/bulk-messages", post(send_bulk))
         .route("/api/v1/messages/{id}", get(get_message))
+        .route("/api/v1/messages/{id}/cancel", post(cancel_message))
         .route("/api/v1/opt-outs", get(list_opt_outs).post(create_opt_out))
         .route(
             "/api/v1/opt-outs/{id}",

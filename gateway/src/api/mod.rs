@@ -5,6 +5,8 @@
 //! - `POST /api/v1/messages` → `202 {"id","state","duplicate"}`
 //! - `GET /api/v1/messages/{id}` → state, parts, timestamps, error
 //! - `POST /api/v1/messages/{id}/requeue` (unknown/failed only, else 409)
+//! - `POST /api/v1/messages/{id}/cancel` (before a port took it: queued or waiting to retry,
+//!   else 409 naming the state)
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
@@ -23,7 +25,7 @@ pub mod validate;
 
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
-use crate::spool::{MessageState, NewMessage, Spool, Submitted};
+use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -164,6 +166,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/messages", post(submit))
         .route("/api/v1/messages/{id}", get(get_message))
         .route("/api/v1/messages/{id}/requeue", post(requeue))
+        .route("/api/v1/messages/{id}/cancel", post(cancel))
         .route("/api/v1/inbound", get(inbound))
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
@@ -292,6 +295,19 @@ async fn get_message(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("message {id} not found")))?;
     Ok(Json(m))
+}
+
+async fn cancel(
+    State(st): State<ApiState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Path(id) = id?;
+    match st.spool.call(move |db| db.cancel(id)).await? {
+        CancelOutcome::Cancelled => Ok(Json(json!({"id": id, "state": MessageState::Cancelled}))),
+        CancelOutcome::TooLate(state) => Err(ApiError::Conflict(format!(
+            "message {id} is {state}; only a message no port has taken (queued) can be cancelled"
+        ))),
+    }
 }
 
 async fn requeue(

@@ -6,6 +6,12 @@
 //!
 //! Sticky groups keep a recipient on its home SIM while that SIM is available, waiting for it
 //! to finish its interval rather than hopping to another port.
+//!
+//! [`live`]: the group settings that may change at run time (pacing, caps, sending hours) —
+//! a dispatcher given [`GroupDispatcher::with_settings`] takes its group's current settings
+//! before every round.
+
+pub mod live;
 
 use crate::clock::Clock;
 use crate::ports::{Board, Job, PortCommand};
@@ -17,7 +23,7 @@ use smsgate_config::gateway::{GroupConfig, Strategy};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -36,6 +42,7 @@ pub struct GroupDispatcher {
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
     hinted: HashMap<i64, Instant>,
+    settings: Option<watch::Receiver<Vec<GroupConfig>>>,
 }
 
 impl GroupDispatcher {
@@ -57,6 +64,31 @@ impl GroupDispatcher {
             clock,
             shutdown,
             hinted: HashMap::new(),
+            settings: None,
+        }
+    }
+
+    /// Follows the run-time settings of its group (by name) in `settings`: pacing, caps and
+    /// sending hours apply from the next round (its ports and strategy stay as built).
+    pub fn with_settings(mut self, settings: watch::Receiver<Vec<GroupConfig>>) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// Takes the group's latest run-time settings, if they changed.
+    fn refresh(&mut self) {
+        let Some(rx) = &mut self.settings else {
+            return;
+        };
+        if !rx.has_changed().unwrap_or(false) {
+            return;
+        }
+        let latest = rx.borrow_and_update();
+        if let Some(g) = latest.iter().find(|g| g.name == self.group.name) {
+            let (ports, strategy) = (self.group.ports.clone(), self.group.strategy);
+            self.group = g.clone();
+            self.group.ports = ports;
+            self.group.strategy = strategy;
         }
     }
 
@@ -64,6 +96,7 @@ impl GroupDispatcher {
     pub async fn run(mut self) {
         let mut changes = self.board.subscribe();
         while !self.shutdown.is_cancelled() {
+            self.refresh();
             let now = self.clock.now();
             let wait = match hours::check(self.group.sending_hours, self.group.timezone.0, now) {
                 HoursDecision::ClosedUntil(t) => (t - now)
@@ -80,6 +113,7 @@ impl GroupDispatcher {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 _ = changes.changed() => {}
+                _ = settings_changed(&mut self.settings) => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }
@@ -185,5 +219,17 @@ impl GroupDispatcher {
             }
         }
         Ok(())
+    }
+}
+
+/// Resolves when `settings` changed; never without settings (or once their sender is gone).
+async fn settings_changed(settings: &mut Option<watch::Receiver<Vec<GroupConfig>>>) {
+    match settings {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }

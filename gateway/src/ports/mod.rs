@@ -207,6 +207,12 @@ impl PortsHandle {
         }
     }
 
+    /// Board changes (a bump when a port's availability or SIM changes); `None` without a
+    /// board.
+    pub fn subscribe(&self) -> Option<watch::Receiver<u64>> {
+        self.board.as_ref().map(Board::subscribe)
+    }
+
     /// Supervision view of every port.
     pub fn statuses(&self) -> Vec<Supervisor> {
         self.board

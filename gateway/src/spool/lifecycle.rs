@@ -4,7 +4,8 @@
 //! queued ──claim──▶ sending ──sent──▶ sent ──delivered──▶ delivered
 //!   │  ▲              │  │               └──delivery_failed──▶ failed
 //!   │  └─retry_later──┘  └──send_failed──▶ failed
-//!   └──expire──▶ expired          sending ──crash_recovered | outcome_unknown──▶ unknown
+//!   ├──expire──▶ expired          sending ──crash_recovered | outcome_unknown──▶ unknown
+//!   └──cancel──▶ cancelled        (only before sending starts: queued, waiting or retrying)
 //! unknown | failed ──requeue──▶ queued          (blocked is terminal, set at submission)
 //! ```
 
@@ -31,11 +32,13 @@ pub enum MessageState {
     Blocked,
     /// Was `sending` when the gateway stopped uncleanly; may or may not have gone out.
     Unknown,
+    /// Cancelled on request before a port took it; never sent.
+    Cancelled,
 }
 
 impl MessageState {
     /// All states (for exhaustive tests and metrics).
-    pub const ALL: [MessageState; 8] = [
+    pub const ALL: [MessageState; 9] = [
         MessageState::Queued,
         MessageState::Sending,
         MessageState::Sent,
@@ -44,6 +47,7 @@ impl MessageState {
         MessageState::Expired,
         MessageState::Blocked,
         MessageState::Unknown,
+        MessageState::Cancelled,
     ];
 
     /// The name stored in the database and shown by the API.
@@ -57,6 +61,7 @@ impl MessageState {
             MessageState::Expired => "expired",
             MessageState::Blocked => "blocked",
             MessageState::Unknown => "unknown",
+            MessageState::Cancelled => "cancelled",
         }
     }
 
@@ -104,11 +109,13 @@ pub enum MessageEvent {
     OutcomeUnknown,
     /// Operator asked to try again.
     Requeue,
+    /// Operator (or the hub) asked not to send it.
+    Cancel,
 }
 
 impl MessageEvent {
     /// All events (for exhaustive tests).
-    pub const ALL: [MessageEvent; 10] = [
+    pub const ALL: [MessageEvent; 11] = [
         MessageEvent::Claim,
         MessageEvent::SendSucceeded,
         MessageEvent::SendFailed,
@@ -119,6 +126,7 @@ impl MessageEvent {
         MessageEvent::CrashRecovered,
         MessageEvent::OutcomeUnknown,
         MessageEvent::Requeue,
+        MessageEvent::Cancel,
     ];
 }
 
@@ -139,6 +147,7 @@ pub fn apply(state: MessageState, event: MessageEvent) -> Result<MessageState, I
     let next = match (state, event) {
         (S::Queued, E::Claim) => S::Sending,
         (S::Queued, E::Expire) => S::Expired,
+        (S::Queued, E::Cancel) => S::Cancelled,
         (S::Sending, E::SendSucceeded) => S::Sent,
         (S::Sending, E::SendFailed) => S::Failed,
         (S::Sending, E::RetryLater) => S::Queued,
@@ -162,6 +171,7 @@ mod tests {
         let allowed: &[(S, E, S)] = &[
             (S::Queued, E::Claim, S::Sending),
             (S::Queued, E::Expire, S::Expired),
+            (S::Queued, E::Cancel, S::Cancelled),
             (S::Sending, E::SendSucceeded, S::Sent),
             (S::Sending, E::SendFailed, S::Failed),
             (S::Sending, E::RetryLater, S::Queued),
@@ -187,12 +197,12 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 80);
+        assert_eq!(checked, 99);
     }
 
     #[test]
-    fn delivered_expired_and_blocked_are_terminal() {
-        for s in [S::Delivered, S::Expired, S::Blocked] {
+    fn delivered_expired_blocked_and_cancelled_are_terminal() {
+        for s in [S::Delivered, S::Expired, S::Blocked, S::Cancelled] {
             for e in E::ALL {
                 assert!(apply(s, e).is_err(), "{s} × {e:?}");
             }
@@ -205,6 +215,17 @@ mod tests {
         assert!(apply(unknown, E::Claim).is_err());
         let queued = apply(unknown, E::Requeue).unwrap();
         assert_eq!(apply(queued, E::Claim), Ok(S::Sending));
+    }
+
+    #[test]
+    fn only_a_message_no_port_has_taken_can_be_cancelled() {
+        let cancellable: Vec<S> = S::ALL
+            .into_iter()
+            .filter(|s| apply(*s, E::Cancel).is_ok())
+            .collect();
+        assert_eq!(cancellable, [S::Queued]);
+        let sending = apply(S::Queued, E::Claim).unwrap();
+        assert!(apply(sending, E::Cancel).is_err());
     }
 
     #[test]

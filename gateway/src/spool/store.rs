@@ -391,6 +391,52 @@ impl SpoolDb {
         Ok(MessageState::Queued)
     }
 
+    /// Cancels a message no port has taken yet (queued, waiting or retrying): it becomes
+    /// `cancelled` and is never sent. A message already sending, sent or final is left as it
+    /// is and its state is returned ([`CancelOutcome::TooLate`]); the check and the change are
+    /// one transaction, so a port cannot claim it in between.
+    pub fn cancel(&mut self, id: i64) -> Result<CancelOutcome, SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next = match Self::transition(&tx, id, MessageEvent::Cancel) {
+            Ok(next) => next,
+            Err(SpoolError::Transition { source, .. }) => {
+                return Ok(CancelOutcome::TooLate(source.from));
+            }
+            Err(e) => return Err(e),
+        };
+        tx.execute(
+            "UPDATE messages SET state = ?2, error = NULL, not_before = NULL, updated_at = ?3,
+             done_at = ?3 WHERE id = ?1",
+            params![id, next.as_str(), now],
+        )?;
+        push_event(
+            &tx,
+            "message.state",
+            json!({"id": id, "state": next, "error": null}),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(CancelOutcome::Cancelled)
+    }
+
+    /// The message whose idempotency key ends with `suffix`, if any.
+    pub fn find_by_key_suffix(&mut self, suffix: &str) -> Result<Option<i64>, SpoolError> {
+        let len = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM messages WHERE idempotency_key IS NOT NULL
+                 AND length(idempotency_key) >= ?2 AND substr(idempotency_key, -?2) = ?1
+                 ORDER BY id LIMIT 1",
+                params![suffix, len],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     fn simple_transition(
         &mut self,
         id: i64,

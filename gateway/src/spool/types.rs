@@ -311,3 +311,12 @@ pub fn number_tail(n: &str) -> String {
     let digits: Vec<char> = n.chars().filter(char::is_ascii_digit).collect();
     digits[digits.len().saturating_sub(8)..].iter().collect()
 }
+
+/// What [`SpoolDb::cancel`](super::SpoolDb::cancel) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The message was waiting (queued or waiting to retry) and is now `cancelled`.
+    Cancelled,
+    /// Too late (or already final): the message is in this state and stays in it.
+    TooLate(MessageState),
+}

@@ -127,6 +127,9 @@ pub(crate) struct CoreParts<Q, H> {
     pub on_connect: Vec<Announcement>,
     pub on_shutdown: Option<Announcement>,
     pub last_will: Option<rumqttc::LastWill>,
+    /// Non-durable publishes ("latest state"): sent while connected, dropped otherwise (the
+    /// sender re-sends after a reconnect; it watches [`Running::status`]).
+    pub live: Option<mpsc::Receiver<Announcement>>,
 }
 
 /// Handle to a running link.
@@ -201,7 +204,17 @@ pub(crate) fn spawn<Q: Queue, H: Handler>(
         draining: false,
         awaited_subacks: 0,
     };
-    tracker.spawn(control.run(ev_rx, go_tx, job_tx, done_rx, notify.clone(), cancel, stop));
+    let live = parts.live;
+    tracker.spawn(control.run(
+        ev_rx,
+        go_tx,
+        job_tx,
+        done_rx,
+        notify.clone(),
+        live,
+        cancel,
+        stop,
+    ));
     Ok(Running {
         notify,
         status: status_rx,
@@ -308,6 +321,7 @@ impl<Q: Queue> Control<Q> {
         jobs: mpsc::Sender<(u64, Publish)>,
         mut done: mpsc::Receiver<(u64, Publish, Disposition)>,
         notify: Arc<Notify>,
+        mut live: Option<mpsc::Receiver<Announcement>>,
         cancel: CancellationToken,
         stop: CancellationToken,
     ) {
@@ -352,6 +366,13 @@ impl<Q: Queue> Control<Q> {
                     let Some((epoch, message, disposition)) = d else { break };
                     self.on_handled(epoch, message, disposition).await;
                 }
+                a = recv_live(&mut live) => match a {
+                    Some(a) if self.connected && !self.draining => {
+                        self.publish(a.topic, a.payload, a.retain, Tag::Plain);
+                    }
+                    Some(_) => {}
+                    None => live = None,
+                },
                 _ = notify.notified() => self.refill().await,
                 _ = tick.tick() => self.refill().await,
                 _ = sleep_until_some(receipt_wait), if receipt_wait.is_some() => {
@@ -633,7 +654,15 @@ impl<Q: Queue> Control<Q> {
 }
 
 /// Sleeps until `at` (never returns when `None`; the caller guards the branch).
-async fn sleep_until_some(at: Option<Instant>) {
+/// The next live publish; pending forever without a source.
+async fn recv_live(live: &mut Option<mpsc::Receiver<Announcement>>) -> Option<Announcement> {
+    match live {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+pub(crate) async fn sleep_until_some(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

@@ -16,15 +16,24 @@
 //! - On connect the gateway publishes a retained `state` `online: true` with the contract
 //!   versions it speaks; its last will (and a clean shutdown) publish `online: false`.
 //! - The link runs as its own tasks: local sending never waits for it.
+//! - Beside the outbox, a [`LiveState`] (optional, [`GatewayLink::spawn_live`]) feeds
+//!   non-durable "latest wins" messages: the port inventory (`up/ports`) when it changes, at
+//!   most once per `ports_interval`, and `up/heartbeat` every `heartbeat`; both are also sent
+//!   right after every (re)connection. They are not outboxed nor receipted: one lost while the
+//!   link is down is replaced by the next.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rumqttc::{LastWill, Publish, QoS};
 use smsgate_wire::topic::TopicKind;
-use smsgate_wire::{Ack, Down, GatewayId, SUPPORTED_VERSIONS, State, Topic, Up, UpKind};
-use tokio::sync::{Notify, watch};
+use smsgate_wire::{
+    Ack, Down, GatewayId, Heartbeat, PortInfo, Ports, SUPPORTED_VERSIONS, State, Topic, Up, UpKind,
+};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
@@ -203,6 +212,104 @@ impl<S: CommandSink> Handler for CommandHandler<S> {
     }
 }
 
+/// The gateway's "latest state", published beside the outbox (see the module docs).
+#[derive(Debug)]
+pub struct LiveState {
+    /// The current port inventory.
+    pub ports: watch::Receiver<Vec<PortInfo>>,
+    /// Least time between two inventory publishes caused by changes (debounce).
+    pub ports_interval: Duration,
+    /// Time between heartbeats.
+    pub heartbeat: Duration,
+}
+
+fn live_announcement(topic: &str, up: &Up) -> Announcement {
+    Announcement {
+        topic: topic.to_owned(),
+        payload: up.encode(),
+        retain: false,
+    }
+}
+
+/// Feeds the link's live channel from `live` (the core drops what comes while disconnected).
+async fn run_live(
+    gateway: GatewayId,
+    software: Option<String>,
+    mut live: LiveState,
+    mut status: watch::Receiver<LinkStatus>,
+    out: mpsc::Sender<Announcement>,
+    cancel: CancellationToken,
+) {
+    let started = Instant::now();
+    let ports_topic = Topic::up(&gateway, UpKind::Ports).to_string();
+    let heartbeat_topic = Topic::up(&gateway, UpKind::Heartbeat).to_string();
+    let ports_msg = |ports: &mut watch::Receiver<Vec<PortInfo>>| {
+        let up = Up::Ports(Ports {
+            id: Uuid::now_v7(),
+            v: our_version(),
+            ports: ports.borrow_and_update().clone(),
+        });
+        live_announcement(&ports_topic, &up)
+    };
+    let heartbeat_msg = || {
+        let up = Up::Heartbeat(Heartbeat {
+            id: Uuid::now_v7(),
+            v: our_version(),
+            versions: SUPPORTED_VERSIONS.to_vec(),
+            uptime_s: started.elapsed().as_secs(),
+            software: software.clone(),
+            at: chrono::Utc::now(),
+        });
+        live_announcement(&heartbeat_topic, &up)
+    };
+    let period = live.heartbeat.max(Duration::from_millis(1));
+    let mut heartbeat = tokio::time::interval_at(started + period, period);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ports_open = true;
+    let mut dirty = false;
+    let mut last_ports: Option<Instant> = None;
+    loop {
+        let due = match (dirty, last_ports) {
+            (false, _) => None,
+            (true, None) => Some(Instant::now()),
+            (true, Some(t)) => Some(t + live.ports_interval),
+        };
+        // Sending fails only when the link stopped; `try_send` drops under backlog (latest wins).
+        let send = |a: Announcement| out.try_send(a).is_ok() || !out.is_closed();
+        let keep_going = tokio::select! {
+            _ = cancel.cancelled() => false,
+            changed = status.changed() => {
+                if changed.is_err() {
+                    false
+                } else if matches!(*status.borrow_and_update(), LinkStatus::Connected(_)) {
+                    dirty = false;
+                    last_ports = Some(Instant::now());
+                    heartbeat.reset();
+                    send(ports_msg(&mut live.ports)) && send(heartbeat_msg())
+                } else {
+                    true
+                }
+            }
+            changed = live.ports.changed(), if ports_open => {
+                match changed {
+                    Ok(()) => dirty = true,
+                    Err(_) => ports_open = false,
+                }
+                true
+            }
+            _ = core::sleep_until_some(due), if due.is_some() => {
+                dirty = false;
+                last_ports = Some(Instant::now());
+                send(ports_msg(&mut live.ports))
+            }
+            _ = heartbeat.tick() => send(heartbeat_msg()),
+        };
+        if !keep_going {
+            return;
+        }
+    }
+}
+
 /// A running gateway link.
 pub struct GatewayLink {
     notify: Arc<Notify>,
@@ -214,10 +321,28 @@ impl GatewayLink {
     /// `online: false` first when connected). The MQTT client id is the gateway id.
     pub fn spawn<O: Outbox, S: CommandSink>(
         gateway: GatewayId,
+        options: LinkOptions,
+        software: Option<String>,
+        outbox: O,
+        sink: S,
+        cancel: CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Result<Self, OptionsError> {
+        Self::spawn_live(
+            gateway, options, software, outbox, sink, None, cancel, tracker,
+        )
+    }
+
+    /// [`GatewayLink::spawn`], also publishing `live` (port inventory and heartbeats) when
+    /// given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_live<O: Outbox, S: CommandSink>(
+        gateway: GatewayId,
         mut options: LinkOptions,
         software: Option<String>,
         outbox: O,
         sink: S,
+        live: Option<LiveState>,
         cancel: CancellationToken,
         tracker: &TaskTracker,
     ) -> Result<Self, OptionsError> {
@@ -226,6 +351,8 @@ impl GatewayLink {
         let confirm = Confirm::OnReceipt {
             timeout: options.receipt_timeout,
         };
+        let (live_tx, live_rx) = mpsc::channel(16);
+        let live_software = software.clone();
         let parts = CoreParts {
             options,
             confirm,
@@ -259,8 +386,19 @@ impl GatewayLink {
                 QoS::AtLeastOnce,
                 true,
             )),
+            live: live.is_some().then_some(live_rx),
         };
-        let running = core::spawn(parts, cancel, tracker)?;
+        let running = core::spawn(parts, cancel.clone(), tracker)?;
+        if let Some(live) = live {
+            tracker.spawn(run_live(
+                gateway,
+                live_software,
+                live,
+                running.status.clone(),
+                live_tx,
+                cancel,
+            ));
+        }
         Ok(Self {
             notify: running.notify,
             status: running.status,

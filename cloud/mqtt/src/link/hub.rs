@@ -262,6 +262,7 @@ impl HubLink {
             on_connect: Vec::new(),
             on_shutdown: None,
             last_will: None,
+            live: None,
         };
         let running = core::spawn(parts, cancel, tracker)?;
         Ok(Self {
