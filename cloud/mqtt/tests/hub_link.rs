@@ -109,17 +109,7 @@ async fn an_unavailable_store_is_retried_and_nothing_is_lost_or_reordered() {
         .await
         .unwrap();
     let outbox = MemOutbox::default();
-    for n in 0..20 {
-        outbox.push(heartbeat(n));
-    }
-    let expected: Vec<_> = outbox
-        .inner
-        .lock()
-        .unwrap()
-        .pending
-        .values()
-        .map(Up::id)
-        .collect();
+    let expected = outbox.push_heartbeats(20);
     let _gw = GatewayLink::spawn(
         gw("a"),
         link_options(addr, "a", &pass_of("a")),

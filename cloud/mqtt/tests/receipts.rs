@@ -98,18 +98,7 @@ async fn a_hub_dying_with_its_embedded_broker_under_traffic_loses_nothing() {
         highest_peeked: Arc::default(),
         premature: Arc::default(),
     };
-    for n in 0..500 {
-        outbox.outbox.push(heartbeat(n));
-    }
-    let expected: Vec<Uuid> = outbox
-        .outbox
-        .inner
-        .lock()
-        .unwrap()
-        .pending
-        .values()
-        .map(Up::id)
-        .collect();
+    let expected = outbox.outbox.push_heartbeats(500);
     let link = GatewayLink::spawn(
         gw("a"),
         link_options(addr, "a", &pass_of("a")),
@@ -208,17 +197,7 @@ async fn against_a_hub_that_sends_no_receipts_the_gateway_keeps_and_republishes_
         .unwrap();
 
     let outbox = MemOutbox::default();
-    for n in 0..5 {
-        outbox.push(heartbeat(n));
-    }
-    let expected: Vec<Uuid> = outbox
-        .inner
-        .lock()
-        .unwrap()
-        .pending
-        .values()
-        .map(Up::id)
-        .collect();
+    let expected = outbox.push_heartbeats(5);
     let mut options = link_options(addr, "a", &pass_of("a"));
     options.receipt_timeout = Backoff::new(Duration::from_millis(200), Duration::from_millis(400));
     let _link = GatewayLink::spawn(

@@ -197,6 +197,19 @@ impl MemOutbox {
     pub fn pending(&self) -> usize {
         self.inner.lock().unwrap().pending.len()
     }
+    /// Queues heartbeats `0..n` and returns their message ids in outbox order.
+    pub fn push_heartbeats(&self, n: u64) -> Vec<Uuid> {
+        for i in 0..n {
+            self.push(heartbeat(i));
+        }
+        self.inner
+            .lock()
+            .unwrap()
+            .pending
+            .values()
+            .map(Up::id)
+            .collect()
+    }
     pub fn acked(&self) -> Vec<u64> {
         self.inner.lock().unwrap().acked.clone()
     }
