@@ -727,6 +727,10 @@ impl<O: Opener + 'static> PortWorker<O> {
             ModemEvent::Undecodable { line, reason, .. } => {
                 tracing::warn!(port = self.id, line, reason, "undecodable URC");
             }
+            ModemEvent::StorageFull { storage } => {
+                tracing::warn!(port = self.id, ?storage, "the modem says its message storage is full; sweeping");
+                self.sweep(modem).await?;
+            }
             ModemEvent::SmsReady | ModemEvent::Ring | ModemEvent::Other { .. } => {}
         }
         Ok(())
