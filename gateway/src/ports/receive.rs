@@ -249,6 +249,8 @@ impl<O: Opener + 'static> PortWorker<O> {
                 return Ok(());
             }
             Change::BecameFull => {
+                self.sup.counters.storage_full += 1;
+                self.publish(true);
                 if let Some(v) = self.storage.view() {
                     tracing::warn!(
                         port = self.id,

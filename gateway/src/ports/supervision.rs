@@ -132,6 +132,13 @@ pub struct PortCounters {
     pub power_cycles: u64,
     /// Times the transport was (re)opened.
     pub opens: u64,
+    /// Times the message storage was found full.
+    pub storage_full: u64,
+    /// Times the modem was declared hung.
+    pub hangs: u64,
+    /// Unsolicited lines dropped because the modem sent them faster than they were read
+    /// (since the port was last opened).
+    pub urcs_dropped: u64,
 }
 
 /// SIM and device identity.
@@ -308,13 +315,19 @@ pub enum Reaction {
     CheckNow,
 }
 
-/// The reaction to `obs` in `state`: a "registered" notice on a port that is failed or waits
-/// for a PIN means its SIM is usable again.
+/// The reaction to `obs` in `state`: registration notices are acted on in every state. A
+/// "registered" notice on a port that is failed or waits for a PIN means its SIM is usable
+/// again; a registration lost on a port that could send may mean its SIM went away. Either
+/// way the worker checks now instead of at the next poll. (Repeated notices of the same kind
+/// change nothing: the first one moved the state.)
 pub fn reaction(state: PortState, obs: &Observation) -> Reaction {
     match (state, obs) {
         (PortState::Failed | PortState::PinRequired, Observation::Registration(r))
             if r.is_registered() =>
         {
+            Reaction::CheckNow
+        }
+        (s, Observation::Registration(r)) if s.can_send() && !r.is_registered() => {
             Reaction::CheckNow
         }
         _ => Reaction::None,
@@ -348,6 +361,7 @@ impl Supervisor {
         match obs {
             Observation::Opened => self.counters.opens += 1,
             Observation::SettingsLost(_) => self.counters.resets += 1,
+            Observation::Hung => self.counters.hangs += 1,
             Observation::Closed | Observation::OpenFailed(_) => {
                 self.signal_dbm = None;
                 self.operator = None;
@@ -511,12 +525,16 @@ mod tests {
     }
 
     #[test]
-    fn a_registered_notice_on_a_failed_or_pin_locked_port_asks_for_a_check_now_in_every_other_case_nothing()
-     {
+    fn registration_notices_that_change_what_the_port_can_do_ask_for_a_check_now() {
         for state in S::ALL {
             for o in observations() {
-                let expected = matches!(state, S::Failed | S::PinRequired)
-                    && matches!(&o, O::Registration(r) if r.is_registered());
+                let expected = match &o {
+                    O::Registration(r) if r.is_registered() => {
+                        matches!(state, S::Failed | S::PinRequired)
+                    }
+                    O::Registration(_) => state.can_send(),
+                    _ => false,
+                };
                 assert_eq!(
                     reaction(state, &o) == Reaction::CheckNow,
                     expected,

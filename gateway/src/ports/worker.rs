@@ -155,6 +155,8 @@ pub struct PortWorker<O> {
     pub(super) seen: VecDeque<Seen>,
     pub(super) storage: StorageWatch,
     pub(super) throttles: Throttles,
+    /// A registration notice asked for a poll now.
+    pub(super) poll_now: bool,
 }
 
 /// The AT endpoint of a configured port.
@@ -242,6 +244,7 @@ impl<O: Opener + 'static> PortWorker<O> {
             seen: VecDeque::new(),
             storage: StorageWatch::default(),
             throttles: Throttles::new(),
+            poll_now: false,
         };
         (worker, tx)
     }
@@ -268,9 +271,8 @@ impl<O: Opener + 'static> PortWorker<O> {
     pub(super) fn observe(&mut self, obs: Observation) {
         let before = self.sup.state;
         if reaction(before, &obs) == Reaction::CheckNow {
-            // The SIM is back: check now rather than at the next poll.
-            self.seen
-                .push_back(Seen::Suspicious("the SIM registered again".into()));
+            // The SIM is back, or the registration is gone: poll now, not at the next poll.
+            self.poll_now = true;
         }
         let after = self.sup.observe(obs);
         if before != after {
@@ -507,8 +509,12 @@ impl<O: Opener + 'static> PortWorker<O> {
             if let Err(exit) = self.watch(&mut modem).await {
                 return exit;
             }
+            self.sup.counters.urcs_dropped = modem.engine().dropped_urcs();
             self.publish(true);
             let now = Instant::now();
+            if std::mem::take(&mut self.poll_now) {
+                next_poll = now;
+            }
             let wake = [
                 self.pacer.ready_at().filter(|t| *t > now),
                 self.health.probe_at(),
