@@ -237,7 +237,8 @@ mod tests {
 
     #[test]
     fn each_setting_alone_is_a_drift() {
-        let cases: [(fn(&mut ObservedSettings), &str); 4] = [
+        type Change = fn(&mut ObservedSettings);
+        let cases: [(Change, &str); 4] = [
             (|o| o.echo = true, "echoes"),
             (|o| o.cmee = Some(0), "AT+CMEE 0"),
             (|o| o.cnmi = Some(cnmi(1, 0)), "AT+CNMI 2,1,0,0,0"),

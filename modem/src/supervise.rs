@@ -38,10 +38,7 @@ impl Modem {
         &mut self,
         timeout: Duration,
     ) -> Result<ObservedSettings, ModemError> {
-        let mut observed = ObservedSettings {
-            echo: self.echo_returned(),
-            ..ObservedSettings::default()
-        };
+        let mut observed = ObservedSettings::default();
         if self.expected.cmee.is_some() {
             observed.cmee = refused_is_none(self.run(&CmeeQuery(timeout)).await)?;
         }
@@ -52,6 +49,8 @@ impl Modem {
             let reg = refused_is_none(self.run(&RegQueryWithin(RegDomain::Cs, timeout)).await)?;
             observed.creg_mode = reg.flatten().and_then(|r| r.mode);
         }
+        // After the queries: their own echo counts.
+        observed.echo = self.echo_returned();
         Ok(observed)
     }
 
