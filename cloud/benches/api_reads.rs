@@ -65,7 +65,10 @@ impl Api {
 }
 
 fn id(v: &Value) -> Result<String, BoxError> {
-    Ok(v["id"].as_str().ok_or_else(|| format!("no id in {v}"))?.to_owned())
+    Ok(v["id"]
+        .as_str()
+        .ok_or_else(|| format!("no id in {v}"))?
+        .to_owned())
 }
 
 struct Seeded {
@@ -100,7 +103,10 @@ async fn seed(api: &Api) -> Result<Seeded, BoxError> {
             Some(json!({"name": "bench"})),
         )
         .await?;
-    let gw = gw["gateway"]["id"].as_str().ok_or("no gateway id")?.to_owned();
+    let gw = gw["gateway"]["id"]
+        .as_str()
+        .ok_or("no gateway id")?
+        .to_owned();
     let ch = api
         .call(
             &root,
@@ -246,7 +252,9 @@ async fn bench() -> Result<(), BoxError> {
     .await?;
     let api = Arc::new(Api {
         base: format!("http://{}", started.api_addr),
-        http: reqwest::Client::builder().pool_max_idle_per_host(64).build()?,
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?,
     });
     let seeded = seed(&api).await?;
     let next = Arc::new(AtomicU64::new(0));
