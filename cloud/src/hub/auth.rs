@@ -146,19 +146,32 @@ impl Hub {
         login: String,
         password: String,
     ) -> Result<(String, User), HubError> {
-        let wait = self
+        let begun = self
             .inner
             .throttle
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .check(&login, source, self.now());
-        if let Some(wait) = wait {
+            .begin(&login, source, self.now());
+        if let Err(wait) = begun {
             self.inner.metrics.record_login("throttled");
             return Err(HubError::TooManyRequests {
                 retry_after_s: wait.as_secs().max(1),
-                reason: "too many failed logins".into(),
+                reason: "too many login attempts".into(),
             });
         }
+        // Ends the attempt however this returns (also if the caller goes away).
+        struct InFlight<'a>(&'a Hub, IpAddr);
+        impl Drop for InFlight<'_> {
+            fn drop(&mut self) {
+                self.0
+                    .inner
+                    .throttle
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .end(self.1);
+            }
+        }
+        let _in_flight = InFlight(self, source);
         let permit = self.hash_permit().await?;
         let hub = self.clone();
         let l = login.clone();

@@ -24,6 +24,9 @@ pub struct ThrottleSettings {
     pub max_wait: Duration,
     /// Entries kept at most.
     pub capacity: usize,
+    /// Login attempts in progress at once per source; more are refused at once (so a burst
+    /// arriving when a wait ends cannot slip through before its failures are counted).
+    pub max_in_flight_per_source: u32,
 }
 
 impl Default for ThrottleSettings {
@@ -35,6 +38,7 @@ impl Default for ThrottleSettings {
             first_wait: Duration::from_secs(1),
             max_wait: Duration::from_secs(15 * 60),
             capacity: 100_000,
+            max_in_flight_per_source: 4,
         }
     }
 }
@@ -61,6 +65,7 @@ type Allowance = fn(&ThrottleSettings) -> u32;
 pub struct Throttle {
     settings: ThrottleSettings,
     entries: HashMap<Key, Entry>,
+    in_flight: HashMap<IpAddr, u32>,
 }
 
 impl Throttle {
@@ -68,6 +73,36 @@ impl Throttle {
         Self {
             settings,
             entries: HashMap::new(),
+            in_flight: HashMap::new(),
+        }
+    }
+
+    /// Starts an attempt from `source` (call [`Throttle::end`] after): `Err(wait)` when it must
+    /// be refused now (a wait is running, or too many attempts are in progress).
+    pub fn begin(
+        &mut self,
+        login: &str,
+        source: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<(), Duration> {
+        if let Some(wait) = self.check(login, source, now) {
+            return Err(wait);
+        }
+        let n = self.in_flight.entry(source).or_insert(0);
+        if *n >= self.settings.max_in_flight_per_source {
+            return Err(Duration::from_secs(1));
+        }
+        *n += 1;
+        Ok(())
+    }
+
+    /// Ends an attempt started with [`Throttle::begin`].
+    pub fn end(&mut self, source: IpAddr) {
+        if let Some(n) = self.in_flight.get_mut(&source) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.in_flight.remove(&source);
+            }
         }
     }
 
@@ -214,6 +249,21 @@ mod tests {
             t.failed(&format!("user{i}"), B, t0() + chrono::Duration::seconds(i));
         }
         assert!(t.len() <= 10, "{}", t.len());
+    }
+
+    #[test]
+    fn a_burst_from_one_source_is_cut_to_a_few_attempts_in_flight() {
+        let mut t = Throttle::new(ThrottleSettings::default());
+        for _ in 0..4 {
+            assert!(t.begin("bob", A, t0()).is_ok());
+        }
+        assert_eq!(t.begin("bob", A, t0()), Err(Duration::from_secs(1)));
+        assert!(
+            t.begin("bob", B, t0()).is_ok(),
+            "another source is not affected"
+        );
+        t.end(A);
+        assert!(t.begin("bob", A, t0()).is_ok());
     }
 
     #[test]
