@@ -1077,3 +1077,197 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn contacts_import_as_a_multipart_upload_with_the_seeds_spaces_and_quotes() {
+    let s = serve().await;
+    let token = s.login("a-manager").await;
+    let csv = "SMS_NUMBER, FULLNAME, BUSINESS, EMAIL, NOTES\r\n+33620000001, \"Smith, John\", Acme, john@example.com, vip\r\n+33620000002, Eve, , eve at example, \r\n+33620000003, Carol, , carol@example.com, \r\n";
+    let multipart = |csv: &str| {
+        format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--XyZ--\r\n"
+        )
+    };
+    let post = |body: String| {
+        s.http
+            .post(format!("{}/api/v1/contacts/import", s.base))
+            .bearer_auth(&token)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+    };
+    let resp = post(multipart(csv)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "invalid");
+    assert_eq!(v["error"]["details"][0]["line"], 3, "{v}");
+    assert_eq!(v["error"]["details"][0]["field"], "EMAIL", "{v}");
+    assert_eq!(
+        s.w.f.hub.contacts(&s.w.a.admin).unwrap().len(),
+        1,
+        "nothing imported"
+    );
+    let good = csv.replace("eve at example,", "eve@example.com,");
+    let resp = post(multipart(&good)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["created"], 3, "{v}");
+    let (_, page) = s
+        .call(Some(&token), Method::GET, "/api/v1/contacts?q=smith", None)
+        .await;
+    assert_eq!(page["items"][0]["name"], "Smith, John", "{page}");
+}
+
+#[tokio::test]
+async fn lists_page_with_a_cursor_and_search_and_a_bad_limit_is_named() {
+    let s = serve().await;
+    let token = s.login("a-admin").await;
+    for n in 0..5 {
+        let (status, _) = s
+            .call(
+                Some(&token),
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"number": format!("+3362000000{n}"), "name": format!("P{n}")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = s
+            .call(
+                Some(&token),
+                Method::GET,
+                &format!("/api/v1/contacts?limit=2&cursor={cursor}"),
+                None,
+            )
+            .await;
+        for c in page["items"].as_array().unwrap() {
+            seen.push(c["number"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6, "Alice and the five, each once: {seen:?}");
+    let (status, v) = s
+        .call(Some(&token), Method::GET, "/api/v1/contacts?limit=0", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["field"], "limit");
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::GET,
+            "/api/v1/contacts?limit=abc",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "limit");
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_logout_with_a_key_does_not_pretend_and_bearer_is_case_insensitive()
+ {
+    let s = serve().await;
+    let admin = s.login("a-admin").await;
+    let key = s.w.a.api_key.clone();
+    let resp = s
+        .http
+        .get(format!("{}/api/v1/me", s.base))
+        .header("authorization", format!("bearer {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "lower-case scheme");
+    let (status, v) = s
+        .call(Some(&key), Method::POST, "/api/v1/auth/logout", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("revoke"),
+        "{v}"
+    );
+    let (_, keys) = s
+        .call(Some(&admin), Method::GET, "/api/v1/api-keys", None)
+        .await;
+    let id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+    assert!(keys["items"][0]["last_used_at"].is_string(), "{keys}");
+    let (status, v) = s
+        .call(
+            Some(&admin),
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["revoked_at"].is_string());
+    let (status, _) = s.call(Some(&key), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_retried_send_with_the_same_idempotency_key_is_not_sent_twice() {
+    let s = serve().await;
+    let send = || {
+        s.http
+            .post(format!("{}/api/v1/messages", s.base))
+            .bearer_auth(&s.w.a.api_key)
+            .header("idempotency-key", "order-1234")
+            .json(&json!({"to": "+33612345678", "text": "Your order is ready"}))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .pending_commands(&s.w.gw)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_turn_into_429_with_retry_after_and_health_and_metrics_answer() {
+    let s = serve().await;
+    let mut last = None;
+    for _ in 0..8 {
+        let resp = s
+            .http
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&json!({"login": "a-user", "password": "wrong-password"}))
+            .send()
+            .await
+            .unwrap();
+        last = Some((resp.status(), resp.headers().get("retry-after").cloned()));
+    }
+    let (status, retry) = last.unwrap();
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some());
+    let (status, v) = s.call(None, Method::GET, "/health", None).await;
+    assert_eq!((status, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let text = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("smsgate_hub_logins_total"), "{text}");
+}
