@@ -19,8 +19,8 @@ export default defineConfig({
     // Playwright gives every run a fresh temporary --user-data-dir and adds --headless and
     // --no-sandbox (chromiumSandbox: false); the rest are the flags this machine needs.
     headless: true,
-    chromiumSandbox: false,
     launchOptions: {
+      chromiumSandbox: false,
       executablePath: process.env.SMSGATE_CHROMIUM ?? '/usr/bin/chromium',
       args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },

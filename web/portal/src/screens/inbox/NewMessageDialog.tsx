@@ -26,7 +26,9 @@ export function recipientNumber(input: string): string | undefined {
 export function NewMessageDialog({ onClose }: { onClose: () => void }): JSX.Element {
   const tenantIds = new Set(tenants.value.map((x) => x.id));
   const usable = channels.value.filter((c) => tenantIds.has(c.holder_id) && (tenant.value === null || c.holder_id === tenant.value));
-  const [channel, setChannel] = useState(usable[0]?.id ?? '');
+  const [picked, setChannel] = useState('');
+  // The channels may still be loading when the dialog opens: default to the first usable one.
+  const channel = usable.some((c) => c.id === picked) ? picked : (usable[0]?.id ?? '');
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
