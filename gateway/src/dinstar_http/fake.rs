@@ -59,6 +59,8 @@ pub struct FakeState {
     pub inbox: Vec<IncomingSms>,
     /// USSD replies per port.
     pub ussd: BTreeMap<u16, String>,
+    /// Per-port `send_ussd` status (default 200).
+    pub ussd_status: BTreeMap<u16, u16>,
     /// Port information (when empty, every asked port is `REGISTER_OK`).
     pub ports: Vec<PortInfo>,
     /// When set, every call but `send_sms` (which uses `send_answers`) fails with this error.
@@ -190,11 +192,11 @@ impl DinstarApi for RecordingDinstar {
     }
 
     async fn send_ussd(&self, port: u16, text: &str) -> Result<u16, DinstarError> {
-        drop(self.record(Call::SendUssd {
+        let s = self.record(Call::SendUssd {
             port,
             text: text.to_owned(),
-        })?);
-        Ok(200)
+        })?;
+        Ok(s.ussd_status.get(&port).copied().unwrap_or(200))
     }
 
     async fn cancel_ussd(&self, port: u16) -> Result<(), DinstarError> {
