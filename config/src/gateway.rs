@@ -298,7 +298,10 @@ impl fmt::Debug for DinstarHttpConfig {
             .field("poll_interval_ms", &self.poll_interval_ms)
             .field("sn", &self.sn)
             .field("push_listen", &self.push_listen)
-            .field("push_token", &self.push_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "push_token",
+                &self.push_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -1136,14 +1139,26 @@ impl GatewayConfig {
                     format!("{at}.push_token"),
                     format!("must be at least {MIN_TOKEN_LEN} characters"),
                 ),
-                (_, Some(t)) if !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) => v.push(
-                    format!("{at}.push_token"),
-                    "may only hold letters, digits and - _ . ~ (it is part of a URL)",
-                ),
-                (_, Some(t)) if self.dinstar_http[..i].iter().any(|o| o.push_token.as_deref() == Some(t.as_str())) => v.push(
-                    format!("{at}.push_token"),
-                    "is already the push token of another [[dinstar_http]]",
-                ),
+                (_, Some(t))
+                    if !t
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) =>
+                {
+                    v.push(
+                        format!("{at}.push_token"),
+                        "may only hold letters, digits and - _ . ~ (it is part of a URL)",
+                    )
+                }
+                (_, Some(t))
+                    if self.dinstar_http[..i]
+                        .iter()
+                        .any(|o| o.push_token.as_deref() == Some(t.as_str())) =>
+                {
+                    v.push(
+                        format!("{at}.push_token"),
+                        "is already the push token of another [[dinstar_http]]",
+                    )
+                }
                 _ => {}
             }
             if d.poll_interval_ms == 0 && d.push_token.is_none() {
@@ -1265,13 +1280,22 @@ mod tests {
     fn dinstar_push_keys_come_in_pairs_and_push_only_needs_a_push_url() {
         let base = "[[dinstar_http]]\nurl = \"http://h\"\nuser = \"u\"\npassword = \"p\"\nports = \"0-1\"\n";
         let p = problems(&format!("{base}push_listen = \"0.0.0.0:8091\"\n"));
-        assert_eq!(p, ["dinstar_http[0].push_token: required with push_listen (the secret of the push URL)"]);
+        assert_eq!(
+            p,
+            ["dinstar_http[0].push_token: required with push_listen (the secret of the push URL)"]
+        );
         let p = problems(&format!("{base}poll_interval_ms = 0\n"));
-        assert!(p[0].starts_with("dinstar_http[0].poll_interval_ms: 0 (no polling) needs"), "{p:?}");
+        assert!(
+            p[0].starts_with("dinstar_http[0].poll_interval_ms: 0 (no polling) needs"),
+            "{p:?}"
+        );
         let p = problems(&format!(
             "{base}push_listen = \"0.0.0.0:8091\"\npush_token = \"short\"\n"
         ));
-        assert_eq!(p, ["dinstar_http[0].push_token: must be at least 16 characters"]);
+        assert_eq!(
+            p,
+            ["dinstar_http[0].push_token: must be at least 16 characters"]
+        );
         let p = problems(&format!("{base}timezone = \"Mars/Olympus\"\n"));
         assert!(p[0].contains("Mars/Olympus"), "{p:?}");
         let ok = format!(
@@ -1281,7 +1305,10 @@ mod tests {
         let c = GatewayConfig::from_toml_str(&ok).unwrap();
         assert_eq!(c.dinstar_http[0].timezone.0, chrono_tz::Europe::Moscow);
         let debug = format!("{:?}", c.dinstar_http[0]);
-        assert!(!debug.contains("0123456789abcdef") && !debug.contains("password: \"p\""), "{debug}");
+        assert!(
+            !debug.contains("0123456789abcdef") && !debug.contains("password: \"p\""),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use smsgate_gateway::clock::SystemClock;
 use smsgate_gateway::dinstar_http::api::{DinstarApi, PortInfo, SendSms};
 use smsgate_gateway::dinstar_http::fake::Call;
 use smsgate_gateway::dinstar_http::{
-    DinstarDeps, DinstarError, DinstarPortWorker, DinstarSettings, HttpDinstar, InFlight,
-    PortNews, RecordingDinstar,
+    DinstarDeps, DinstarError, DinstarPortWorker, DinstarSettings, HttpDinstar, InFlight, PortNews,
+    RecordingDinstar,
 };
 use smsgate_gateway::metrics::GatewayMetrics;
 use smsgate_gateway::ports::{Board, Job, PortCommand};
@@ -159,7 +159,10 @@ async fn a_refused_login_marks_the_ports_with_the_reason_and_backs_off_instead_o
     })
     .await;
     let reason = ports[0]["reason"].as_str().unwrap();
-    assert!(reason.contains("dinstar_http[0].user and .password"), "{reason}");
+    assert!(
+        reason.contains("dinstar_http[0].user and .password"),
+        "{reason}"
+    );
     assert!(reason.contains("next login attempt in"), "{reason}");
     // Three seconds of a wrong password: the back-off (500 ms doubling to 2 s) allows a handful
     // of attempts, where the old client retried almost twice a second per port.

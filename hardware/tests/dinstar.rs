@@ -255,7 +255,9 @@ async fn http_api_sends_reports_receives_and_answers_ussd_with_dinstar_field_nam
 
     // Port information: the SIMs as the lab has them, until one is pulled.
     let info: Value = http
-        .get(format!("{base}/api/get_port_info?port=0,1&info_type=imei,imsi,iccid,reg,signal"))
+        .get(format!(
+            "{base}/api/get_port_info?port=0,1&info_type=imei,imsi,iccid,reg,signal"
+        ))
         .send()
         .await
         .unwrap()
@@ -269,7 +271,9 @@ async fn http_api_sends_reports_receives_and_answers_ussd_with_dinstar_field_nam
     t.lab.fault(0, Fault::SimRemoved).await.unwrap();
     t.lab.fault(1, Fault::SimRemoved).await.unwrap();
     let info: Value = http
-        .get(format!("{base}/api/get_port_info?port=1&info_type=imsi,reg"))
+        .get(format!(
+            "{base}/api/get_port_info?port=1&info_type=imsi,reg"
+        ))
         .send()
         .await
         .unwrap()

@@ -314,7 +314,9 @@ async fn cancel(
     match st.spool.call(move |db| db.cancel(id)).await? {
         CancelOutcome::Cancelled => Ok(Json(json!({"id": id, "state": MessageState::Cancelled}))),
         // A Dinstar may still hold it in its queue: `stop_sms` (see dinstar_http::worker).
-        CancelOutcome::TooLate(MessageState::Sending) if let Some(answer) = st.dinstar.cancel(id).await => {
+        CancelOutcome::TooLate(MessageState::Sending)
+            if let Some(answer) = st.dinstar.cancel(id).await =>
+        {
             use crate::dinstar_http::CancelAnswer;
             match answer {
                 CancelAnswer::Stopped(reason) => Ok(Json(

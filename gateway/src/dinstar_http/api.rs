@@ -350,8 +350,10 @@ mod tests {
 
     #[test]
     fn port_information_is_read_leniently_from_what_firmware_give() {
-        let i = PortInfo::from_value(&json!({"port": "3", "type": "LTE", "imei": "863070017005173",
-            "imsi": "", "reg": "no_sim", "signal": "17", "slot": 255}))
+        let i = PortInfo::from_value(
+            &json!({"port": "3", "type": "LTE", "imei": "863070017005173",
+            "imsi": "", "reg": "no_sim", "signal": "17", "slot": 255}),
+        )
         .unwrap();
         assert_eq!(i.port, 3);
         assert_eq!(i.kind.as_deref(), Some("LTE"));

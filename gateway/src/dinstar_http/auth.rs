@@ -156,7 +156,12 @@ impl AuthState {
 
     /// The device answered `401` with these `WWW-Authenticate` values to a request that
     /// carried `sent`.
-    pub fn unauthorized(&mut self, challenges: &[String], sent: &Prepared, now: Instant) -> Verdict {
+    pub fn unauthorized(
+        &mut self,
+        challenges: &[String],
+        sent: &Prepared,
+        now: Instant,
+    ) -> Verdict {
         let digest = challenges.iter().find_map(|c| {
             let (scheme, params) = split_scheme(c);
             (scheme == "digest").then(|| WwwAuthenticateHeader::parse(params))
@@ -168,7 +173,10 @@ impl AuthState {
                 (Scheme::Digest(Box::new(h)), stale)
             }
             Some(Err(e)) if !basic => {
-                return self.refuse(format!("the Dinstar's Digest challenge is malformed ({e})"), now);
+                return self.refuse(
+                    format!("the Dinstar's Digest challenge is malformed ({e})"),
+                    now,
+                );
             }
             _ if basic => (Scheme::Basic, false),
             _ => {
@@ -238,7 +246,8 @@ impl AuthState {
 mod tests {
     use super::*;
 
-    const DIGEST: &str = r#"Digest realm="Web Server", qop="auth", algorithm="MD5", nonce="abc123""#;
+    const DIGEST: &str =
+        r#"Digest realm="Web Server", qop="auth", algorithm="MD5", nonce="abc123""#;
 
     fn state() -> AuthState {
         AuthState::new(
@@ -268,9 +277,15 @@ mod tests {
         let mut a = state();
         let now = Instant::now();
         let first = a.prepare("POST", "/api/send_sms");
-        assert_eq!(a.unauthorized(&[DIGEST.into()], &first, now), Verdict::Retry);
+        assert_eq!(
+            a.unauthorized(&[DIGEST.into()], &first, now),
+            Verdict::Retry
+        );
         let h1 = a.prepare("POST", "/api/send_sms").header.unwrap();
-        let h2 = a.prepare("GET", "/api/query_ussd_reply?port=1").header.unwrap();
+        let h2 = a
+            .prepare("GET", "/api/query_ussd_reply?port=1")
+            .header
+            .unwrap();
         assert!(h1.starts_with("Digest "), "{h1}");
         assert_eq!(field(&h1, "username"), "admin");
         assert_eq!(field(&h1, "realm"), "Web Server");
@@ -300,7 +315,8 @@ mod tests {
         let p = a.prepare("GET", "/");
         a.unauthorized(&[DIGEST.into()], &p, now);
         let used = a.prepare("GET", "/");
-        let stale = r#"Digest realm="Web Server", qop="auth", algorithm="MD5", nonce="new", stale=true"#;
+        let stale =
+            r#"Digest realm="Web Server", qop="auth", algorithm="MD5", nonce="new", stale=true"#;
         assert_eq!(a.unauthorized(&[stale.into()], &used, now), Verdict::Retry);
         let h = a.prepare("GET", "/").header.unwrap();
         assert_eq!(field(&h, "nonce"), "new");
@@ -319,13 +335,18 @@ mod tests {
         else {
             panic!()
         };
-        assert!(reason.contains("refused the login") && reason.contains("admin"), "{reason}");
+        assert!(
+            reason.contains("refused the login") && reason.contains("admin"),
+            "{reason}"
+        );
         assert_eq!(retry_in, Duration::from_secs(30));
         assert!(a.blocked(t0 + Duration::from_secs(29)).is_some());
         assert!(a.blocked(t0 + Duration::from_secs(31)).is_none());
         let used = a.prepare("GET", "/");
         let again = a.unauthorized(&[DIGEST.into()], &used, t0 + Duration::from_secs(31));
-        assert!(matches!(again, Verdict::Refused { retry_in, .. } if retry_in == Duration::from_secs(60)));
+        assert!(
+            matches!(again, Verdict::Refused { retry_in, .. } if retry_in == Duration::from_secs(60))
+        );
         for _ in 0..10 {
             let used = a.prepare("GET", "/");
             a.unauthorized(&[DIGEST.into()], &used, t0);

@@ -310,13 +310,7 @@ impl DinstarApi for HttpDinstar {
             query.push_str(&comma(ports));
         }
         let r: Inbox = self
-            .call(
-                "/api/query_incoming_sms",
-                Method::GET,
-                &query,
-                None,
-                &[200],
-            )
+            .call("/api/query_incoming_sms", Method::GET, &query, None, &[200])
             .await?;
         Ok(r.sms)
     }

@@ -49,7 +49,14 @@ impl ReportCursor {
 
     /// `count` parts to `number` left `port` with references from `first_ref` at device time
     /// `sent`.
-    pub fn sent(&mut self, port: u16, number: &str, first_ref: u8, count: u32, sent: NaiveDateTime) {
+    pub fn sent(
+        &mut self,
+        port: u16,
+        number: &str,
+        first_ref: u8,
+        count: u32,
+        sent: NaiveDateTime,
+    ) {
         for i in 0..count.max(1) {
             let r = first_ref.wrapping_add(u8::try_from(i % 256).unwrap_or(0));
             let e = self.waiting.entry((port, r, tail(number))).or_insert(sent);
@@ -98,17 +105,24 @@ impl ReportCursor {
             s.time.clone(),
             s.status_code,
         );
-        if !self.seen.insert(key) {
-            return false;
-        }
+        self.seen.insert(key)
+    }
+
+    /// Whether a part this report is for was noted as sent (and has no final report yet).
+    pub fn is_waiting(&self, s: &DeliverStatus) -> bool {
+        self.waiting
+            .contains_key(&(s.port, s.ref_id, tail(&s.number)))
+    }
+
+    /// The report was recorded: a final one ends its part's wait.
+    pub fn reported(&mut self, s: &DeliverStatus) {
         if StatusClass::from_status(s.status_code) != StatusClass::TemporaryFailure {
             self.waiting.remove(&(s.port, s.ref_id, tail(&s.number)));
         }
-        true
     }
 
     /// The entries of an answer to a query made at device time `now` with `time_after` not seen
-    /// before (in answer order); they count as seen, final ones end their part's wait.
+    /// before (in answer order); they count as seen.
     pub fn fresh(
         &mut self,
         asked_after: &str,
@@ -158,7 +172,10 @@ mod tests {
     #[test]
     fn the_first_query_reaches_back_over_the_whole_report_window() {
         let mut c = cursor();
-        assert_eq!(c.time_after(t("2026-11-21 10:00:00")), "2026-11-18 10:00:00");
+        assert_eq!(
+            c.time_after(t("2026-11-21 10:00:00")),
+            "2026-11-18 10:00:00"
+        );
     }
 
     #[test]
@@ -173,8 +190,14 @@ mod tests {
         // B's report comes first.
         let q = c.time_after(t("2026-11-21 10:06:00"));
         assert!(q.as_str() < "2026-11-21 10:01:00", "{q}");
-        let got = c.fresh(&q, t("2026-11-21 10:06:00"), vec![status("2026-11-21 10:05:00", 2, 0)]);
+        let got = c.fresh(
+            &q,
+            t("2026-11-21 10:06:00"),
+            vec![status("2026-11-21 10:05:00", 2, 0)],
+        );
         assert_eq!(got.len(), 1);
+        assert!(c.is_waiting(&got[0]));
+        c.reported(&got[0]);
         // The cursor stays before A's send time: A's late report (stamped 10:01) is in range.
         let q = c.time_after(t("2026-11-21 10:30:00"));
         assert!(q.as_str() < "2026-11-21 10:01:00", "{q}");
@@ -188,6 +211,7 @@ mod tests {
         );
         let refs: Vec<u8> = got.iter().map(|s| s.ref_id).collect();
         assert_eq!(refs, [1], "B's report once, A's late one passed on");
+        c.reported(&got[0]);
         assert_eq!(c.waiting(), 0);
         // Nothing waits: the cursor follows the last query.
         let q = c.time_after(t("2026-11-21 10:31:00"));
@@ -200,7 +224,13 @@ mod tests {
         c.sent(3, "+15550001", 9, 2, t("2026-11-21 10:00:00"));
         assert_eq!(c.waiting(), 2);
         let q = c.time_after(t("2026-11-21 10:01:00"));
-        c.fresh(&q, t("2026-11-21 10:01:00"), vec![status("2026-11-21 10:00:00", 9, 0x30)]);
+        for s in c.fresh(
+            &q,
+            t("2026-11-21 10:01:00"),
+            vec![status("2026-11-21 10:00:00", 9, 0x30)],
+        ) {
+            c.reported(&s);
+        }
         assert_eq!(c.waiting(), 2);
         let got = c.fresh(
             &q,
@@ -211,7 +241,14 @@ mod tests {
                 status("2026-11-21 10:00:00", 10, 0x41),
             ],
         );
-        assert_eq!(got.len(), 2, "the repeated temporary status is not passed on twice");
+        assert_eq!(
+            got.len(),
+            2,
+            "the repeated temporary status is not passed on twice"
+        );
+        for s in &got {
+            c.reported(s);
+        }
         assert_eq!(c.waiting(), 0);
     }
 

@@ -15,7 +15,9 @@
 //!   gateway stopped while sending) is looked up with `query_sms_result` by its `user_id` until
 //!   the device says what happened; then it becomes `sent` (or `failed`).
 
-use super::api::{DeliverStatus, DinstarApi, DinstarError, Filter, IncomingSms, SmsResult, UssdReply};
+use super::api::{
+    DeliverStatus, DinstarApi, DinstarError, Filter, IncomingSms, SmsResult, UssdReply,
+};
 use super::cursor::ReportCursor;
 use super::link::{DeviceNote, PortNews};
 use super::logic;
@@ -37,6 +39,9 @@ use tokio_util::sync::CancellationToken;
 pub const RECONCILE_FOR: Duration = Duration::from_secs(24 * 3600);
 /// User ids per `query_sms_result` while reconciling.
 pub const RECONCILE_BATCH: usize = 32;
+/// A report for a part not (yet) known as sent waits this long for its send to be recorded
+/// (a report can be listed before the send result settles), then is recorded as it is.
+pub const PARK_FOR: Duration = Duration::from_secs(60);
 /// The spool's send time of a part noted at start is moved back by this much (it is the
 /// gateway's clock, the device stamps its own).
 pub const SEED_SKEW: chrono::Duration = chrono::Duration::minutes(10);
@@ -127,6 +132,7 @@ pub struct DinstarDevice<A> {
     iccids: BTreeMap<u16, String>,
     info_supported: bool,
     login_refused: bool,
+    parked: Vec<(Instant, DeliverStatus)>,
 }
 
 fn window() -> chrono::Duration {
@@ -152,6 +158,7 @@ impl<A: DinstarApi> DinstarDevice<A> {
             iccids: BTreeMap::new(),
             info_supported: true,
             login_refused: false,
+            parked: Vec::new(),
         }
     }
 
@@ -170,7 +177,10 @@ impl<A: DinstarApi> DinstarDevice<A> {
         if let Some(tx) = self.deps.ports.get(&port)
             && tx.try_send(news).is_err()
         {
-            tracing::debug!(port, "port worker busy: news dropped (the next poll repeats it)");
+            tracing::debug!(
+                port,
+                "port worker busy: news dropped (the next poll repeats it)"
+            );
         }
     }
 
@@ -212,7 +222,7 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 biased;
                 _ = self.deps.shutdown.cancelled() => break,
                 n = self.deps.notes.recv(), if notes_open => match n {
-                    Some(n) => self.note(n),
+                    Some(n) => self.note(n).await,
                     None => notes_open = false,
                 },
                 p = self.deps.pushes.recv(), if pushes_open => match p {
@@ -224,6 +234,7 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 },
                 _ = sleep_until(next_info) => {
                     self.port_info().await;
+                    self.unpark(false).await;
                     next_info = Instant::now() + self.settings.info_every;
                 }
                 _ = sleep_opt(next_poll) => {
@@ -236,6 +247,7 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 }
             }
         }
+        self.unpark(true).await;
         tracing::info!(device = %self.settings.key, "Dinstar device task stopped");
     }
 
@@ -272,7 +284,7 @@ impl<A: DinstarApi> DinstarDevice<A> {
                         && m.port.is_some_and(|p| ids.contains(&p)) =>
                 {
                     let port = m.port.unwrap_or(0).saturating_sub(self.settings.first_id);
-                    self.note(DeviceNote::Unknown {
+                    self.note_now(DeviceNote::Unknown {
                         message_id: id,
                         user_id: logic::user_id(id, m.attempts),
                         port,
@@ -284,7 +296,15 @@ impl<A: DinstarApi> DinstarDevice<A> {
         }
     }
 
-    fn note(&mut self, n: DeviceNote) {
+    async fn note(&mut self, n: DeviceNote) {
+        let sent = matches!(n, DeviceNote::Sent { .. });
+        self.note_now(n);
+        if sent {
+            self.unpark(false).await;
+        }
+    }
+
+    fn note_now(&mut self, n: DeviceNote) {
         match n {
             DeviceNote::Sent {
                 port,
@@ -302,7 +322,12 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 user_id,
                 port,
             } => {
-                tracing::info!(message_id, user_id, port, "reconciling an unknown send through query_sms_result");
+                tracing::info!(
+                    message_id,
+                    user_id,
+                    port,
+                    "reconciling an unknown send through query_sms_result"
+                );
                 self.pending.push(Pending {
                     message_id,
                     user_id,
@@ -365,15 +390,42 @@ impl<A: DinstarApi> DinstarDevice<A> {
         match self.deps.api.deliver_statuses(&filter).await {
             Ok(answer) => {
                 let fresh = self.reports.fresh(&after, now, answer);
-                for s in fresh {
-                    if self.record_report(s).await.is_err() {
-                        return;
-                    }
-                }
+                let _ = self.handle_reports(fresh).await;
+                self.unpark(false).await;
             }
             Err(e) => {
                 tracing::debug!(device = %self.settings.key, error = %e, "delivery status query failed");
                 self.failed(&e);
+            }
+        }
+    }
+
+    /// Records reports of parts known as sent; parks the others until their send is recorded.
+    async fn handle_reports(&mut self, fresh: Vec<DeliverStatus>) -> Result<(), SpoolError> {
+        for s in fresh {
+            if self.reports.is_waiting(&s) {
+                self.reports.reported(&s);
+                self.record_report(s).await?;
+            } else {
+                self.parked.push((Instant::now(), s));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the parked reports whose part is now known as sent, and those that waited
+    /// [`PARK_FOR`] (`all`: every one).
+    async fn unpark(&mut self, all: bool) {
+        let parked = std::mem::take(&mut self.parked);
+        for (at, s) in parked {
+            let due = all || at.elapsed() >= PARK_FOR;
+            if self.reports.is_waiting(&s) || due {
+                self.reports.reported(&s);
+                if self.record_report(s.clone()).await.is_err() {
+                    self.parked.push((at, s));
+                }
+            } else {
+                self.parked.push((at, s));
             }
         }
     }
@@ -423,11 +475,18 @@ impl<A: DinstarApi> DinstarDevice<A> {
 
     /// Stores messages on the gateway port of their own `port`; the cursor moves only past
     /// committed ones (`polled`: they came from the cursor's query).
-    async fn store_inbound(&mut self, mut inbox: Vec<IncomingSms>, polled: bool) -> Result<(), String> {
+    async fn store_inbound(
+        &mut self,
+        mut inbox: Vec<IncomingSms>,
+        polled: bool,
+    ) -> Result<(), String> {
         inbox.sort_by_key(|m| m.incoming_sms_id);
         for m in inbox {
             let Some(port) = self.gateway_id(m.port) else {
-                tracing::debug!(port = m.port, "an SMS for a Dinstar port this gateway does not use");
+                tracing::debug!(
+                    port = m.port,
+                    "an SMS for a Dinstar port this gateway does not use"
+                );
                 if polled {
                     self.inbox_cursor = self.inbox_cursor.max(m.incoming_sms_id);
                 }
@@ -459,11 +518,10 @@ impl<A: DinstarApi> DinstarDevice<A> {
 
     async fn push(&mut self, batch: PushBatch) -> Result<(), String> {
         self.store_inbound(batch.sms, false).await?;
-        for s in self.reports.pushed(batch.sms_deliver_status) {
-            self.record_report(s)
-                .await
-                .map_err(|e| format!("recording a delivery report failed: {e}"))?;
-        }
+        let fresh = self.reports.pushed(batch.sms_deliver_status);
+        self.handle_reports(fresh)
+            .await
+            .map_err(|e| format!("recording a delivery report failed: {e}"))?;
         let mut reconciled = Vec::new();
         for r in batch.sms_result {
             if r.user_id != 0 && self.pending.iter().any(|p| p.user_id == r.user_id) {
@@ -486,7 +544,10 @@ impl<A: DinstarApi> DinstarDevice<A> {
         self.pending.retain(|p| {
             let keep = p.since.elapsed() < RECONCILE_FOR;
             if !keep {
-                tracing::warn!(message_id = p.message_id, "the Dinstar never gave a final result: the message stays unknown");
+                tracing::warn!(
+                    message_id = p.message_id,
+                    "the Dinstar never gave a final result: the message stays unknown"
+                );
             }
             keep
         });
@@ -535,11 +596,15 @@ impl<A: DinstarApi> DinstarDevice<A> {
             let applied = match &out {
                 SendOutcome::Sent(parts) => {
                     let parts = parts.clone();
-                    let r = self.deps.spool.call(move |db| db.mark_sent(id, &parts)).await;
+                    let r = self
+                        .deps
+                        .spool
+                        .call(move |db| db.mark_sent(id, &parts))
+                        .await;
                     if r.is_ok()
                         && let (Some(first), Some(last)) = (out_first_ref(&out), last)
                     {
-                        self.note(DeviceNote::Sent {
+                        self.note_now(DeviceNote::Sent {
                             port: p.port,
                             number: last.number.clone(),
                             first_ref: first,
@@ -551,7 +616,10 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 }
                 SendOutcome::Failed { reason } | SendOutcome::Retry { reason, .. } => {
                     let reason = format!("reconciled through query_sms_result: {reason}");
-                    self.deps.spool.call(move |db| db.mark_failed(id, &reason)).await
+                    self.deps
+                        .spool
+                        .call(move |db| db.mark_failed(id, &reason))
+                        .await
                 }
                 SendOutcome::Unknown { reason, .. } => {
                     tracing::warn!(message_id = id, %reason, "reconciled: the Dinstar sent part of it; it stays unknown");
@@ -559,10 +627,15 @@ impl<A: DinstarApi> DinstarDevice<A> {
                 }
             };
             match applied {
-                Ok(()) => tracing::info!(message_id = id, outcome = ?out, "unknown send reconciled"),
-                Err(e) => tracing::info!(message_id = id, error = %e, "unknown send not reconciled (changed meanwhile)"),
+                Ok(()) => {
+                    tracing::info!(message_id = id, outcome = ?out, "unknown send reconciled")
+                }
+                Err(e) => {
+                    tracing::info!(message_id = id, error = %e, "unknown send not reconciled (changed meanwhile)")
+                }
             }
         }
+        self.unpark(false).await;
     }
 }
 

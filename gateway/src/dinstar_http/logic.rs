@@ -49,10 +49,10 @@ pub fn parse_time(tz: Tz, s: &str) -> Option<DateTime<Utc>> {
 
 /// A naive device-local time as UTC (see [`parse_time`]).
 pub fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let local = tz
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())?;
+    let local = tz.from_local_datetime(&naive).earliest().or_else(|| {
+        tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+    })?;
     Some(local.with_timezone(&Utc))
 }
 
@@ -164,7 +164,10 @@ pub fn delivery_status(status_code: u8) -> DeliveryStatus {
 pub fn port_observations(current: PortState, info: &PortInfo) -> Vec<Observation> {
     let reg = info.reg.as_deref().unwrap_or("UNKNOWN");
     let wake = |mut v: Vec<Observation>| {
-        if matches!(current, PortState::Absent | PortState::Failed | PortState::PinRequired) {
+        if matches!(
+            current,
+            PortState::Absent | PortState::Failed | PortState::PinRequired
+        ) {
             v.insert(0, Observation::Initialised);
             v.insert(0, Observation::Opened);
         } else if current == PortState::Initialising {
@@ -404,18 +407,42 @@ mod tests {
             }
             (s.state, s.reason)
         };
-        assert_eq!(state_after(PortState::Absent, "REGISTER_OK").0, PortState::Registered);
-        assert_eq!(state_after(PortState::Failed, "REGISTER_OK").0, PortState::Registered);
+        assert_eq!(
+            state_after(PortState::Absent, "REGISTER_OK").0,
+            PortState::Registered
+        );
+        assert_eq!(
+            state_after(PortState::Failed, "REGISTER_OK").0,
+            PortState::Registered
+        );
         let (state, reason) = state_after(PortState::Registered, "NO_SIM");
         assert_eq!(state, PortState::Failed);
         assert!(reason.unwrap().contains("NO_SIM"));
         assert!(!state.can_send(), "a port without a SIM is not used");
-        assert_eq!(state_after(PortState::Registered, "PIN_REQUIRE").0, PortState::PinRequired);
-        assert_eq!(state_after(PortState::Registered, "PUK_REQUIRE").0, PortState::Failed);
-        assert_eq!(state_after(PortState::Registered, "POWER_OFF").0, PortState::Failed);
-        assert_eq!(state_after(PortState::Registered, "SEARCHING_NETWORK").0, PortState::Searching);
-        assert_eq!(state_after(PortState::Registered, "UNREGISTER").0, PortState::Searching);
-        assert_eq!(state_after(PortState::Absent, "WHATEVER").0, PortState::Searching);
+        assert_eq!(
+            state_after(PortState::Registered, "PIN_REQUIRE").0,
+            PortState::PinRequired
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "PUK_REQUIRE").0,
+            PortState::Failed
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "POWER_OFF").0,
+            PortState::Failed
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "SEARCHING_NETWORK").0,
+            PortState::Searching
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "UNREGISTER").0,
+            PortState::Searching
+        );
+        assert_eq!(
+            state_after(PortState::Absent, "WHATEVER").0,
+            PortState::Searching
+        );
     }
 
     #[test]
@@ -430,7 +457,10 @@ mod tests {
     fn a_ussd_session_never_takes_the_previous_sessions_text_or_a_placeholder() {
         let mut cleared = false;
         // The device still shows the last session's answer: not ours.
-        assert_eq!(session_answer(Some("Balance 5"), "Balance 5", &mut cleared), None);
+        assert_eq!(
+            session_answer(Some("Balance 5"), "Balance 5", &mut cleared),
+            None
+        );
         // Placeholders are "no reply yet".
         assert_eq!(session_answer(Some("Balance 5"), " ", &mut cleared), None);
         assert!(cleared);
@@ -446,13 +476,18 @@ mod tests {
         );
         let mut none = false;
         assert_eq!(session_answer(None, "", &mut none), None);
-        assert_eq!(session_answer(Some(""), "Hi", &mut none).as_deref(), Some("Hi"));
+        assert_eq!(
+            session_answer(Some(""), "Hi", &mut none).as_deref(),
+            Some("Hi")
+        );
     }
 
     #[test]
     fn a_cancelled_send_with_nothing_sent_fails_for_good_and_a_sent_one_stays_sent() {
         let retry = settled(1, &[result("FAILED", 1, 0, 0)], 1).unwrap();
-        assert!(matches!(cancelled(retry, 7), SendOutcome::Failed { reason } if reason.contains("stop_sms task 7")));
+        assert!(
+            matches!(cancelled(retry, 7), SendOutcome::Failed { reason } if reason.contains("stop_sms task 7"))
+        );
         let sent = settled(1, &[result("SENT_OK", 1, 1, 0)], 1).unwrap();
         assert!(matches!(cancelled(sent, 7), SendOutcome::Sent(_)));
     }

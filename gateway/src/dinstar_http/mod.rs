@@ -108,12 +108,13 @@ pub async fn prepare(config: &GatewayConfig) -> Result<Prepared, StartError> {
         Duration::from_millis(config.supervision.bench_backoff_max_ms),
     );
     for (i, d) in config.dinstar_http.iter().enumerate() {
-        let api = HttpDinstar::new(&d.url, &d.user, &d.password, timeout, backoff).map_err(|e| {
-            StartError {
-                key: format!("dinstar_http[{i}].url"),
-                message: e.to_string(),
-            }
-        })?;
+        let api =
+            HttpDinstar::new(&d.url, &d.user, &d.password, timeout, backoff).map_err(|e| {
+                StartError {
+                    key: format!("dinstar_http[{i}].url"),
+                    message: e.to_string(),
+                }
+            })?;
         devices.push((i, d.clone(), Arc::new(api)));
     }
     let mut listeners: Vec<(SocketAddr, tokio::net::TcpListener)> = Vec::new();
@@ -182,8 +183,11 @@ impl Prepared {
                     first_id: d.first_id,
                     ports,
                     tz: d.timezone.0,
-                    poll: (d.poll_interval_ms > 0).then(|| Duration::from_millis(d.poll_interval_ms)),
-                    info_every: Duration::from_millis(cx.config.supervision.poll_interval_ms.max(100)),
+                    poll: (d.poll_interval_ms > 0)
+                        .then(|| Duration::from_millis(d.poll_interval_ms)),
+                    info_every: Duration::from_millis(
+                        cx.config.supervision.poll_interval_ms.max(100),
+                    ),
                 },
                 DeviceDeps {
                     api,
@@ -208,7 +212,9 @@ impl Prepared {
         }
         let mut push_addrs = Vec::new();
         for (addr, listener) in self.listeners {
-            let Some(r) = routes.remove(&addr) else { continue };
+            let Some(r) = routes.remove(&addr) else {
+                continue;
+            };
             let bound = listener.local_addr().unwrap_or(addr);
             for route in &r {
                 tracing::info!(device = %route.key, "Dinstar push receiver: set the device's push URL to http://<this box>:{}/dinstar/push/<push_token>", bound.port());

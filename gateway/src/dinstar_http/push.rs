@@ -56,7 +56,11 @@ pub fn router(routes: Vec<PushRoute>) -> Router {
 
 fn answer(status: StatusCode, message: &str) -> Response {
     let code = status.as_u16();
-    (status, Json(json!({"error_code": code, "message": message}))).into_response()
+    (
+        status,
+        Json(json!({"error_code": code, "message": message})),
+    )
+        .into_response()
 }
 
 impl Routes {
@@ -103,7 +107,10 @@ async fn push_with_credentials(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    match secret_from(&headers).as_deref().and_then(|s| routes.find(s)) {
+    match secret_from(&headers)
+        .as_deref()
+        .and_then(|s| routes.find(s))
+    {
         Some(r) => deliver(r, &body).await,
         None => {
             let mut resp = answer(

@@ -395,7 +395,8 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
         r.port == req.port
             && (r.user_id == req.user_id
                 || (r.user_id == 0
-                    && crate::spool::number_tail(&r.number) == crate::spool::number_tail(&req.number)))
+                    && crate::spool::number_tail(&r.number)
+                        == crate::spool::number_tail(&req.number)))
     }
 
     /// Settles an accepted (or possibly accepted) send from pushed and queried results until
@@ -488,10 +489,12 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
                         Some((t, reply)) => {
                             let out = logic::cancelled(out, t);
                             let _ = reply.send(match &out {
-                                SendOutcome::Failed { reason } => CancelAnswer::Stopped(reason.clone()),
-                                SendOutcome::Sent(_) => CancelAnswer::TooLate(
-                                    "the Dinstar had already sent it".into(),
-                                ),
+                                SendOutcome::Failed { reason } => {
+                                    CancelAnswer::Stopped(reason.clone())
+                                }
+                                SendOutcome::Sent(_) => {
+                                    CancelAnswer::TooLate("the Dinstar had already sent it".into())
+                                }
                                 _ => CancelAnswer::TooLate(
                                     "the Dinstar had started sending it".into(),
                                 ),
@@ -509,7 +512,8 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
             if final_query {
                 if let Some((_, reply)) = cancelled.take() {
                     let _ = reply.send(CancelAnswer::TooLate(
-                        "the Dinstar stopped the task but never said whether it had been sent".into(),
+                        "the Dinstar stopped the task but never said whether it had been sent"
+                            .into(),
                     ));
                 }
                 let out = match (&lost, last.is_empty()) {

@@ -513,7 +513,13 @@ impl Inner {
         match self.gateway_port(idx) {
             Some(port) => {
                 let imsi = self.modems[idx].spec.imsi.clone();
-                super::dinstar::gateway_status_report(&self.gateway, port, &imsi, &pdu, self.clock.now());
+                super::dinstar::gateway_status_report(
+                    &self.gateway,
+                    port,
+                    &imsi,
+                    &pdu,
+                    self.clock.now(),
+                );
             }
             None => {
                 let _ = self.modems[idx].tx.send(Cmd::StatusReport(pdu));

@@ -8,7 +8,6 @@ use tokio::sync::mpsc;
 
 use crate::sim::lab::Lab;
 
-
 /// Serves Dinstar AT mode on `listener` until the lab stops.
 pub async fn serve_at(lab: Lab, listener: TcpListener) -> std::io::Result<()> {
     let cancel = lab.cancel_token().clone();
@@ -105,4 +104,3 @@ async fn at_session(lab: Lab, sock: TcpStream) -> std::io::Result<()> {
         }
     }
 }
-

@@ -136,18 +136,32 @@ mod tests {
         let Check::Challenge(c) = check(&mut g, "GET", "/api/x", None) else {
             panic!()
         };
-        assert!(c.starts_with(r#"Digest realm="Web Server", qop="auth", algorithm="MD5""#), "{c}");
+        assert!(
+            c.starts_with(r#"Digest realm="Web Server", qop="auth", algorithm="MD5""#),
+            "{c}"
+        );
         assert_eq!(g.auth_failures, 0, "asking is not a failure");
         let a1 = answer(&c, "pw", "/api/x", 1);
         assert_eq!(check(&mut g, "GET", "/api/x", Some(&a1)), Check::Ok);
-        assert!(matches!(check(&mut g, "GET", "/api/x", Some(&a1)), Check::Challenge(_)), "replay");
+        assert!(
+            matches!(
+                check(&mut g, "GET", "/api/x", Some(&a1)),
+                Check::Challenge(_)
+            ),
+            "replay"
+        );
         let a2 = answer(&c, "pw", "/api/x", 2);
         assert_eq!(check(&mut g, "GET", "/api/x", Some(&a2)), Check::Ok);
         let wrong = answer(&c, "nope", "/api/x", 3);
-        assert!(matches!(check(&mut g, "GET", "/api/x", Some(&wrong)), Check::Challenge(c) if !c.contains("stale")));
+        assert!(
+            matches!(check(&mut g, "GET", "/api/x", Some(&wrong)), Check::Challenge(c) if !c.contains("stale"))
+        );
         assert_eq!(g.auth_failures, 2);
         // Basic credentials to a Digest-only device are a failed login.
-        assert!(matches!(check(&mut g, "GET", "/api/x", Some("Basic YWRtaW46cHc=")), Check::Challenge(_)));
+        assert!(matches!(
+            check(&mut g, "GET", "/api/x", Some("Basic YWRtaW46cHc=")),
+            Check::Challenge(_)
+        ));
         assert_eq!(g.auth_failures, 3);
     }
 
@@ -159,7 +173,9 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(5));
         let a = answer(&c, "pw", "/api/x", 1);
-        assert!(matches!(check(&mut g, "GET", "/api/x", Some(&a)), Check::Challenge(c) if c.ends_with("stale=true")));
+        assert!(
+            matches!(check(&mut g, "GET", "/api/x", Some(&a)), Check::Challenge(c) if c.ends_with("stale=true"))
+        );
         assert_eq!(g.auth_failures, 0);
     }
 }
