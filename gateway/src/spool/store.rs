@@ -18,6 +18,9 @@ pub struct SpoolDb {
     recovered: Vec<i64>,
 }
 
+/// `(port, reference, recipient, sent at)` of a part waiting for its delivery report.
+pub type UnreportedPart = (u16, u8, String, DateTime<Utc>);
+
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -599,7 +602,7 @@ impl SpoolDb {
         &mut self,
         ports: &[u16],
         since: DateTime<Utc>,
-    ) -> Result<Vec<(u16, u8, String, DateTime<Utc>)>, SpoolError> {
+    ) -> Result<Vec<UnreportedPart>, SpoolError> {
         let mut st = self.conn.prepare_cached(
             "SELECT p.port, p.reference, m.recipient, p.updated_at FROM parts p JOIN messages m ON m.id = p.message_id
              WHERE p.state = 'sent' AND p.reference IS NOT NULL AND p.updated_at >= ?1",
