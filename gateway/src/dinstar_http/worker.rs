@@ -286,7 +286,6 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
                 let r = self.ussd(&code).await;
                 let _ = reply.send(r);
             }
-            #[allow(unreachable_patterns)]
             PortCommand::Reset(reply) => {
                 let _ = reply.send(Err(
                     "a Dinstar HTTP-API port cannot be reset through the API".into(),

@@ -62,6 +62,9 @@ async fn login(State(lab): State<Lab>, req: Request, next: Next) -> Response {
     let check = {
         let mut g = lock(&lab.inner().gateway);
         let c = auth::check(&mut g, &method, &target, authorization.as_deref());
+        if g.requests.len() >= super::MAX_LOG {
+            g.requests.drain(..super::MAX_LOG / 2);
+        }
         g.requests.push(RequestLog {
             method,
             path,

@@ -45,6 +45,8 @@ use super::config::DinstarConfig;
 use super::lab::Lab;
 
 pub(crate) const TIME_FMT: &str = "%Y-%m-%d %H:%M:%S";
+/// Entries kept in the request and push logs (the older half goes when it is full).
+pub(crate) const MAX_LOG: usize = 20_000;
 
 /// One SMS the gateway received (HTTP mode).
 #[derive(Debug, Clone, Serialize)]

@@ -48,6 +48,9 @@ pub async fn run(lab: Lab) {
         };
         {
             let mut g = lock(&lab.inner().gateway);
+            if g.pushes.len() >= super::MAX_LOG {
+                g.pushes.drain(..super::MAX_LOG / 2);
+            }
             g.pushes.push(PushLog {
                 body: body.clone(),
                 status,
