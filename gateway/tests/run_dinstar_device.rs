@@ -341,14 +341,21 @@ async fn push_mode_delivers_inbound_results_reports_and_ussd_with_polling_off() 
     assert_eq!(body["text"], t.lab.specs()[1].balance.as_str());
 
     let dev = control(&t.lab);
-    let pushes = dev.pushes();
+    let deadline = tokio::time::Instant::now() + WAIT;
     for key in ["sms", "sms_result", "sms_deliver_status", "ussd"] {
-        assert!(
-            pushes
-                .iter()
-                .any(|p| p.body.get(key).is_some() && p.status == 200),
-            "no {key} push accepted: {pushes:?}"
-        );
+        // The USSD reply may have been polled before its push went out.
+        while !dev
+            .pushes()
+            .iter()
+            .any(|p| p.body.get(key).is_some() && p.status == 200)
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {key} push accepted: {:?}",
+                dev.pushes()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     // Polling is off: no inbound or report queries at all.
     let reqs = dev.requests();
