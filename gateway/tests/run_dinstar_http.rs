@@ -151,6 +151,20 @@ async fn a_digest_only_dinstar_sends_paced_and_delivered_messages_and_a_failing_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_only_dinstar_gets_basic_credentials() {
+    let (t, base) = dinstar_lab(1, &[0], |c| {
+        c.dinstar.as_mut().unwrap().auth = smsgate_hardware::sim::config::DinstarAuth::Basic;
+    })
+    .await;
+    let gw = start(dinstar_only_config(&t, &base, "10"), Arc::new(SystemClock)).await;
+    gw.api.wait_registered(1).await;
+    let id = gw.api.submit("+15550005555", "basic login").await;
+    wait_message(&gw.api, id, "delivered").await;
+    assert_eq!(control(&t.lab).auth_failures(), 0);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_login_marks_the_ports_with_the_reason_and_backs_off_instead_of_retrying() {
     let (t, base) = dinstar_lab(2, &[0, 1], |c| {
         c.dinstar.as_mut().unwrap().http_password = "the-real-one".into();
