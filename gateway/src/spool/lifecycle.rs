@@ -7,6 +7,7 @@
 //!   ├──expire──▶ expired          sending ──crash_recovered | outcome_unknown──▶ unknown
 //!   └──cancel──▶ cancelled        (only before sending starts: queued, waiting or retrying)
 //! unknown | failed ──requeue──▶ queued          (blocked is terminal, set at submission)
+//! unknown ──sent | send_failed──▶ sent | failed  (reconciled: the device says what happened)
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -155,6 +156,9 @@ pub fn apply(state: MessageState, event: MessageEvent) -> Result<MessageState, I
         (S::Sent, E::Delivered) => S::Delivered,
         (S::Sent, E::DeliveryFailed) => S::Failed,
         (S::Unknown | S::Failed, E::Requeue) => S::Queued,
+        // Reconciliation: the device (a Dinstar's query_sms_result) tells what became of it.
+        (S::Unknown, E::SendSucceeded) => S::Sent,
+        (S::Unknown, E::SendFailed) => S::Failed,
         (from, event) => return Err(InvalidTransition { from, event }),
     };
     Ok(next)
@@ -181,6 +185,8 @@ mod tests {
             (S::Sent, E::DeliveryFailed, S::Failed),
             (S::Unknown, E::Requeue, S::Queued),
             (S::Failed, E::Requeue, S::Queued),
+            (S::Unknown, E::SendSucceeded, S::Sent),
+            (S::Unknown, E::SendFailed, S::Failed),
         ];
         let mut checked = 0;
         for s in S::ALL {
