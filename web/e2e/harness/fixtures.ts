@@ -36,9 +36,13 @@ export const test = base.extend<Fixtures, { workerStack: Stack }>({
   }, { auto: true }],
 });
 
-/** Logs in through the form and waits for the shell. */
+/** Logs in through the form as a demo user and waits for the shell. */
 export async function loginAs(page: Page, info: DemoInfo, who: Who): Promise<void> {
-  const l = info[who];
+  await loginWith(page, info[who]);
+}
+
+/** Logs in through the form with any login. */
+export async function loginWith(page: Page, l: { login: string; password: string }): Promise<void> {
   await page.goto('/');
   await page.getByLabel(/^(Username|Nom d'utilisateur)$/).fill(l.login);
   await page.getByLabel(/^(Password|Mot de passe)$/).fill(l.password);

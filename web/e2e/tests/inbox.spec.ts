@@ -161,3 +161,36 @@ test.describe('the shared inbox', () => {
     await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
   });
 });
+
+test('the inbox works with the keyboard alone', async ({ page, stack }) => {
+  const a = customer();
+  const b = customer();
+  await inject(stack, { from: a, to: stack.info.sim_numbers[1] ?? '', text: 'first by keyboard' });
+  await inject(stack, { from: b, to: stack.info.sim_numbers[1] ?? '', text: 'second by keyboard' });
+  await loginAs(page, stack.info, 'agent');
+  await expect(page.locator('.conv-row', { hasText: b })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('.conv-row', { hasText: a })).toBeVisible({ timeout: 20_000 });
+  // Search, then into the list with Tab, arrows between rows, Enter opens.
+  await page.getByTestId('conv-search').focus();
+  await page.keyboard.type(a.slice(-6));
+  await page.locator('.conv-row').first().focus();
+  await page.keyboard.press('Home');
+  await expect(page.locator('.conv-row', { hasText: a })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: a, level: 2 })).toBeVisible();
+  // Reply with Ctrl+Enter.
+  await page.getByLabel('Reply').focus();
+  await page.keyboard.type('typed, never clicked');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.locator('.bubble-out', { hasText: 'typed, never clicked' })).toBeVisible();
+  // The actions menu opens with the keyboard and Escape returns focus to its button.
+  const menu = page.getByRole('button', { name: 'Conversation actions' });
+  await menu.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menuitem', { name: 'Details' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Transfer' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(menu).toBeFocused();
+  await expect(page.getByRole('menu')).toHaveCount(0);
+});

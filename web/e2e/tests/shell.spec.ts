@@ -86,7 +86,7 @@ test.describe('the portal shell', () => {
     await other.close();
   });
 
-  test('a screen the role may not use says so instead of "Please Wait"', async ({ page, stack }) => {
+  test('an unknown address shows "Page not found" inside the shell', async ({ page, stack }) => {
     await loginAs(page, stack.info, 'agent');
     await page.goto('/nowhere');
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();

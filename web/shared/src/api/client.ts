@@ -14,8 +14,10 @@ export { ApiError } from './errors';
 export interface ApiOptions {
   /** Origin of the API; empty for the page's own origin (the normal case: the app is served by its API). */
   baseUrl?: string;
-  /** Called once per failed call with 401, e.g. to show the login screen. */
+  /** Called once per failed call with 401, e.g. to show the login screen (not for a refused login). */
   onUnauthorized?: () => void;
+  /** Paths whose 401 means "wrong credentials", not "session ended" (default: the login endpoints). */
+  credentialPaths?: RegExp;
   /** Replaced in tests. */
   fetch?: typeof fetch;
 }
@@ -30,8 +32,9 @@ export function createApi<Paths extends {}>(options: ApiOptions = {}): ApiClient
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const unauthorized: Middleware = {
-    onResponse({ response }) {
-      if (response.status === 401) options.onUnauthorized?.();
+    onResponse({ request, response }) {
+      const credentials = options.credentialPaths ?? /\/auth\/login$/;
+      if (response.status === 401 && !credentials.test(new URL(request.url, 'http://x').pathname)) options.onUnauthorized?.();
       return undefined;
     },
   };
