@@ -107,7 +107,8 @@ impl Mount {
             .stats()
     }
 
-    /// Unmounts (lazily if a process still holds a file open) and waits for the session to end.
+    /// A clean unmount: everything is synced to the disk (as `sync; umount` would), unless the
+    /// power was cut before. Detaches lazily if a process still holds a file open.
     pub fn unmount(mut self) -> io::Result<()> {
         self.unmount_inner()
     }
@@ -116,15 +117,15 @@ impl Mount {
         let Some(session) = self.session.take() else {
             return Ok(());
         };
-        match session.umount_and_join() {
-            Ok(()) => Ok(()),
-            Err(_) => {
-                // Busy (a process still holds a file): detach; the session ends when the last
-                // file is closed.
-                let _ = nix::mount::umount2(&self.mountpoint, nix::mount::MntFlags::MNT_DETACH);
-                Ok(())
-            }
+        if session.umount_and_join().is_err() {
+            // Busy (a process still holds a file): detach; the session ends when the last
+            // file is closed.
+            let _ = nix::mount::umount2(&self.mountpoint, nix::mount::MntFlags::MNT_DETACH);
         }
+        self.disk
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .sync_all()
     }
 }
 

@@ -875,6 +875,27 @@ impl Disk {
         Ok(())
     }
 
+    /// A clean shutdown (`sync` then unmount): every file and every directory is synced.
+    pub fn sync_all(&mut self) -> io::Result<()> {
+        if self.frozen {
+            return Ok(());
+        }
+        let mut inos: Vec<u64> = self.inodes.keys().copied().collect();
+        inos.sort_unstable();
+        for ino in &inos {
+            if matches!(self.inodes.get(ino).map(|i| &i.body), Some(Body::File(_))) {
+                self.fsync(*ino).map_err(io::Error::from_raw_os_error)?;
+            }
+        }
+        // Parents before children, so a new directory exists before its entries move in.
+        for ino in &inos {
+            if matches!(self.inodes.get(ino).map(|i| &i.body), Some(Body::Dir(_))) {
+                self.fsyncdir(*ino).map_err(io::Error::from_raw_os_error)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The power goes: everything not synced is lost (or partly kept, per `mode`), the scratch
     /// folder is removed, and every later call fails with `EIO`. The backing directory then
     /// holds exactly what the disk held.

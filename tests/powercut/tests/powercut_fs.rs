@@ -388,3 +388,14 @@ fn sqlite_wal_with_synchronous_normal_loses_commits_made_since_the_last_checkpoi
     let kept = surviving(&lab);
     assert!(kept < acked, "{acked} acknowledged, {kept} kept");
 }
+
+#[test]
+fn a_clean_unmount_syncs_everything_like_a_shutdown() {
+    let mut lab = Lab::new();
+    fs::create_dir(lab.path("d")).unwrap();
+    write_file(&lab.path("d/f"), b"kept", false);
+    lab.mount.take().unwrap().unmount().unwrap();
+    assert_eq!(fs::read(lab.backing.join("d/f")).unwrap(), b"kept");
+    lab.mount = Some(Mount::new(&lab.backing, &lab.mnt).unwrap());
+    assert_eq!(fs::read(lab.path("d/f")).unwrap(), b"kept");
+}

@@ -1,0 +1,740 @@
+//! Power cuts of the whole platform, with the durability invariants checked after each one.
+//!
+//! A [`World`] is one `smsgate demo init` deployment whose gateway spool and hub store live on
+//! two [`smsgate_powercut::Mount`]s (one "disk" each), with `smsgate sim`, `smsgate hub` and
+//! `smsgate gateway` as real processes. Traffic runs both ways (messages submitted on the
+//! gateway's local API and on the hub's API, inbound SMS injected into the simulated SIMs) and
+//! the test cuts the power: the disk freezes (unsynced writes lost or partly written back), the
+//! process is killed with SIGKILL, the modems lose power (a box cut), the disk is mounted again
+//! and the process restarts on what survived. [`World::check`] then asserts, from outside:
+//!
+//! 1. every message the gateway API acknowledged (`202` with an id) is in the spool with its
+//!    text; every message the hub API acknowledged is in the hub;
+//! 2. every inbound SMS that left the SIM (the simulated SIM storage is empty once settled) is
+//!    in the spool exactly once;
+//! 3. nothing reached a handset twice, and nothing that reached a handset is `queued` again
+//!    (which would send it a second time) — a send interrupted by the cut is `unknown`;
+//! 4. every inbound event the gateway outbox had a receipt for (its row is gone from the
+//!    surviving outbox) is at the hub, once.
+
+use crate::{Deployment, Proc, Result, wait_until};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use smsgate_powercut::{CutMode, Mount};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Outbound recipient (a simulated handset).
+pub const CUSTOMER: &str = "+447700900123";
+/// Inbound sender.
+pub const CALLER: &str = "+33612345678";
+const SETTLE: Duration = Duration::from_secs(90);
+const GRACE: Duration = Duration::from_secs(10);
+
+/// One power-cut "disk": a backing directory mounted through the power-cut filesystem.
+pub struct Disk {
+    backing: PathBuf,
+    mnt: PathBuf,
+    mount: Option<Mount>,
+}
+
+impl Disk {
+    fn new(root: &Path, name: &str) -> Result<Disk> {
+        let backing = root.join(format!("{name}-disk"));
+        let mnt = root.join(name);
+        std::fs::create_dir_all(&backing)?;
+        std::fs::create_dir_all(&mnt)?;
+        Ok(Disk {
+            backing,
+            mnt,
+            mount: None,
+        })
+    }
+
+    fn mount(&mut self) -> Result<()> {
+        smsgate_powercut::force_unmount(&self.mnt);
+        self.mount = Some(Mount::new(&self.backing, &self.mnt)?);
+        Ok(())
+    }
+
+    fn cut(&mut self, mode: CutMode) -> Result<smsgate_powercut::CutReport> {
+        let m = self.mount.as_ref().ok_or("disk not mounted")?;
+        Ok(m.cut(mode)?)
+    }
+
+    fn unmount(&mut self) -> Result<()> {
+        if let Some(m) = self.mount.take() {
+            m.unmount()?;
+        }
+        Ok(())
+    }
+
+    /// The mount point (where the program's files are).
+    pub fn path(&self) -> &Path {
+        &self.mnt
+    }
+}
+
+/// Which part loses power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The gateway box: its disk, the gateway process and its modems.
+    Box,
+    /// The hub machine: its disk and the hub process.
+    Hub,
+    /// Both at once (a site outage).
+    Both,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Power cuts by target.
+    pub box_cuts: u32,
+    /// Hub cuts.
+    pub hub_cuts: u32,
+    /// Messages acknowledged by the gateway API.
+    pub local_acked: usize,
+    /// Messages acknowledged by the hub API.
+    pub hub_acked: usize,
+    /// Inbound SMS injected.
+    pub injected: usize,
+    /// Messages found `unknown` after a cut.
+    pub unknown: usize,
+    /// Unsynced pages thrown away / written back at the cuts.
+    pub pages_lost: u64,
+    /// Pages written back (partly when torn).
+    pub pages_written_back: u64,
+    /// Invariant checks run.
+    pub checks: u32,
+    /// Other faults injected (chaos).
+    pub faults: BTreeMap<String, u32>,
+}
+
+/// The platform on power-cut disks.
+pub struct World {
+    /// The deployment (configs, URLs, HTTP client).
+    pub d: Deployment,
+    sim: Option<Proc>,
+    hub: Option<Proc>,
+    gw: Option<Proc>,
+    gw_disk: Disk,
+    hub_disk: Disk,
+    /// Random choices (seeded: a run is reproducible up to timing).
+    pub rng: StdRng,
+    local: BTreeMap<i64, String>,
+    hub_msgs: BTreeMap<String, String>,
+    injected: BTreeSet<String>,
+    seq: u64,
+    /// Counters.
+    pub tally: Tally,
+}
+
+fn set_storage_path(config: &Path, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(config)?;
+    let mut v: toml::Table = text.parse()?;
+    let storage = v
+        .entry("storage")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(t) = storage {
+        t.insert(
+            "path".into(),
+            toml::Value::String(path.display().to_string()),
+        );
+    }
+    std::fs::write(config, toml::to_string(&v)?)?;
+    Ok(())
+}
+
+impl World {
+    /// A deployment with both stores on power-cut disks; the simulator's latency is lowered
+    /// to `latency_ms` per AT command. Nothing runs yet ([`World::start`]).
+    pub fn new(smsgate: &Path, seed: u64, latency_ms: u64) -> Result<World> {
+        let d = Deployment::init(smsgate, "embedded")?;
+        let root = d.dir.path().to_owned();
+        let gw_disk = Disk::new(&root, "gw")?;
+        let hub_disk = Disk::new(&root, "hub")?;
+        // The seeded hub database moves onto the hub's disk (it was closed cleanly: no WAL).
+        let seeded = PathBuf::from(d.get("hub_config"))
+            .parent()
+            .ok_or("hub config has no folder")?
+            .join("hub.sqlite");
+        std::fs::rename(&seeded, hub_disk.backing.join("hub.sqlite"))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", seeded.display()));
+            if side.exists() {
+                std::fs::rename(&side, hub_disk.backing.join(format!("hub.sqlite{suffix}")))?;
+            }
+        }
+        set_storage_path(
+            Path::new(&d.get("hub_config")),
+            &hub_disk.mnt.join("hub.sqlite"),
+        )?;
+        set_storage_path(
+            Path::new(&d.get("gateway_config")),
+            &gw_disk.mnt.join("spool.sqlite"),
+        )?;
+        let sim_config = PathBuf::from(d.get("sim_config"));
+        let mut sim: toml::Table = std::fs::read_to_string(&sim_config)?.parse()?;
+        sim.insert(
+            "latency_ms".into(),
+            toml::Value::Integer(i64::try_from(latency_ms)?),
+        );
+        std::fs::write(&sim_config, toml::to_string(&sim)?)?;
+        Ok(World {
+            d,
+            sim: None,
+            hub: None,
+            gw: None,
+            gw_disk,
+            hub_disk,
+            rng: StdRng::seed_from_u64(seed),
+            local: BTreeMap::new(),
+            hub_msgs: BTreeMap::new(),
+            injected: BTreeSet::new(),
+            seq: 0,
+            tally: Tally::default(),
+        })
+    }
+
+    /// Starts the simulator, mounts both disks, starts the hub and the gateway.
+    pub async fn start(&mut self) -> Result<()> {
+        self.sim = Some(self.d.start_sim()?);
+        self.d
+            .wait_http(&format!("{}/api/modems", self.d.get("sim_control")))
+            .await?;
+        self.hub_disk.mount()?;
+        self.gw_disk.mount()?;
+        self.start_hub().await?;
+        self.start_gateway().await?;
+        Ok(())
+    }
+
+    async fn start_hub(&mut self) -> Result<()> {
+        self.hub = Some(self.d.start_hub()?);
+        self.d
+            .wait_http(&format!("{}/api/v1/openapi.json", self.d.get("hub_api")))
+            .await
+    }
+
+    async fn start_gateway(&mut self) -> Result<()> {
+        self.gw = Some(self.d.start_gateway()?);
+        let url = format!("{}/api/v1/ports", self.d.get("gateway_api"));
+        let token = self.d.get("gateway_api_token");
+        let http = self.d.http.clone();
+        wait_until("the gateway's ports to register", SETTLE, || {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            async move {
+                let v: Value = http
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                let ports = v["ports"].as_array()?;
+                (!ports.is_empty() && ports.iter().all(|p| p["state"] == "registered"))
+                    .then_some(())
+            }
+        })
+        .await
+    }
+
+    /// Stops everything (gracefully) and unmounts the disks.
+    pub fn stop(&mut self) {
+        for p in [&mut self.gw, &mut self.hub].into_iter().flatten() {
+            p.stop(GRACE);
+        }
+        self.gw = None;
+        self.hub = None;
+        let _ = self.gw_disk.unmount();
+        let _ = self.hub_disk.unmount();
+        if let Some(mut s) = self.sim.take() {
+            s.stop(Duration::from_secs(5));
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// One unit of random traffic: a local submission, a hub submission or an inbound SMS.
+    pub async fn traffic_step(&mut self) -> Result<()> {
+        let n = self.next();
+        match self.rng.random_range(0..10) {
+            0..=4 => {
+                let text = format!("L{n}");
+                let url = format!("{}/api/v1/messages", self.d.get("gateway_api"));
+                let r = self
+                    .d
+                    .http
+                    .post(&url)
+                    .bearer_auth(self.d.get("gateway_api_token"))
+                    .json(
+                        &json!({"to": CUSTOMER, "text": text, "idempotency_key": format!("k{n}")}),
+                    )
+                    .send()
+                    .await;
+                // Only a 202 is an acknowledgement; an error (the gateway is down) is not.
+                if let Ok(r) = r
+                    && r.status().as_u16() == 202
+                    && let Ok(v) = r.json::<Value>().await
+                    && let Some(id) = v["id"].as_i64()
+                {
+                    self.local.insert(id, text);
+                    self.tally.local_acked += 1;
+                }
+            }
+            5..=6 => {
+                let text = format!("H{n}");
+                if let Ok(m) = self
+                    .d
+                    .hub_post("/api/v1/messages", &json!({"to": CUSTOMER, "text": text}))
+                    .await
+                    && let Some(id) = m["id"].as_str()
+                {
+                    self.hub_msgs.insert(id.to_owned(), text);
+                    self.tally.hub_acked += 1;
+                }
+            }
+            _ => {
+                let text = format!("I{n}");
+                let sim = self.rng.random_range(0..4);
+                let to = self.d.sim_number(sim);
+                self.d.inject(CALLER, &to, &text).await?;
+                self.injected.insert(text);
+                self.tally.injected += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Traffic for `for_how_long`, one step every few tens of milliseconds.
+    pub async fn traffic(&mut self, for_how_long: Duration) -> Result<()> {
+        let until = Instant::now() + for_how_long;
+        while Instant::now() < until {
+            self.traffic_step().await?;
+            let pause = self.rng.random_range(5..60);
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+        }
+        Ok(())
+    }
+
+    /// A random cut mode (a third lose every unsynced write, the rest write some back, torn).
+    pub fn random_mode(&mut self) -> CutMode {
+        if self.rng.random_bool(0.33) {
+            CutMode::DiscardAll
+        } else {
+            CutMode::Random {
+                seed: self.rng.random(),
+                writeback: self.rng.random_range(0.05..0.95),
+                torn: self.rng.random_bool(0.7),
+                names: true,
+            }
+        }
+    }
+
+    async fn modems_power(&self, on: bool) -> Result<()> {
+        let kind = if on { "power-on" } else { "power-off" };
+        for i in 0..4 {
+            let url = format!("{}/api/modems/{i}/fault", self.d.get("sim_control"));
+            self.d
+                .http
+                .post(&url)
+                .json(&json!({"kind": kind}))
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+        Ok(())
+    }
+
+    /// Cuts the power of `target` now: freeze its disk(s), SIGKILL, modems off (box).
+    /// Returns with the processes dead and the disks unmounted.
+    pub async fn cut(&mut self, target: Target) -> Result<()> {
+        let (gw, hub) = match target {
+            Target::Box => (true, false),
+            Target::Hub => (false, true),
+            Target::Both => (true, true),
+        };
+        if hub {
+            let mode = self.random_mode();
+            let r = self.hub_disk.cut(mode)?;
+            self.tally.pages_lost += r.pages_lost;
+            self.tally.pages_written_back += r.pages_written_back;
+            if let Some(mut p) = self.hub.take() {
+                p.kill();
+            }
+            self.hub_disk.unmount()?;
+            self.tally.hub_cuts += 1;
+        }
+        if gw {
+            let mode = self.random_mode();
+            let r = self.gw_disk.cut(mode)?;
+            self.tally.pages_lost += r.pages_lost;
+            self.tally.pages_written_back += r.pages_written_back;
+            if let Some(mut p) = self.gw.take() {
+                p.kill();
+            }
+            self.modems_power(false).await?;
+            self.gw_disk.unmount()?;
+            self.tally.box_cuts += 1;
+        }
+        Ok(())
+    }
+
+    /// Restarts what a cut stopped (mount, start), modems back on.
+    pub async fn restart(&mut self) -> Result<()> {
+        if self.hub.is_none() {
+            self.hub_disk.mount()?;
+            self.start_hub().await?;
+        }
+        if self.gw.is_none() {
+            self.gw_disk.mount()?;
+            self.modems_power(true).await?;
+            self.start_gateway().await?;
+        }
+        Ok(())
+    }
+
+    /// Kills one process with SIGKILL (no power cut: the kernel keeps what it was handed).
+    pub async fn kill(&mut self, which: Target) -> Result<()> {
+        if matches!(which, Target::Hub | Target::Both)
+            && let Some(mut p) = self.hub.take()
+        {
+            p.kill();
+        }
+        if matches!(which, Target::Box | Target::Both)
+            && let Some(mut p) = self.gw.take()
+        {
+            p.kill();
+        }
+        Ok(())
+    }
+
+    /// The surviving spool as the test reads it (the gateway must be stopped): messages
+    /// (id → (text, state)), inbound texts with their spool ids, and the ids of inbound rows
+    /// whose outbox event is gone (it had the hub's receipt).
+    fn read_spool(&self) -> Result<SpoolView> {
+        let db = self.gw_disk.path().join("spool.sqlite");
+        let mut v = SpoolView::default();
+        if !db.exists() {
+            return Ok(v);
+        }
+        let c = rusqlite::Connection::open(&db)?;
+        let schema: i64 = c.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages'",
+            [],
+            |r| r.get(0),
+        )?;
+        if schema == 0 {
+            // The spool file survived without its schema (or was never synced): empty.
+            return Ok(v);
+        }
+        let mut st = c.prepare("SELECT id, text, state FROM messages")?;
+        for r in st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (id, text, state) = r?;
+            v.messages.insert(id, (text, state));
+        }
+        let mut st = c.prepare("SELECT id, text FROM inbound")?;
+        for r in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+            let (id, text) = r?;
+            v.inbound.push((id, text));
+        }
+        let mut pending = BTreeSet::new();
+        let mut st = c.prepare("SELECT payload FROM events WHERE kind = 'inbound.received'")?;
+        for r in st.query_map([], |r| r.get::<_, String>(0))? {
+            let p: Value = serde_json::from_str(&r?)?;
+            if let Some(id) = p["id"].as_i64() {
+                pending.insert(id);
+            }
+        }
+        v.receipted_inbound = v
+            .inbound
+            .iter()
+            .filter(|(id, _)| !pending.contains(id))
+            .map(|(_, t)| t.clone())
+            .collect();
+        Ok(v)
+    }
+
+    /// Inbound texts the hub holds, with how many times each.
+    async fn hub_inbound(&self) -> Result<BTreeMap<String, usize>> {
+        let token = self.d.login("tenant_admin").await?;
+        let list = self.d.hub_get_as(&token, "/api/v1/interactions").await?;
+        let mut out = BTreeMap::new();
+        for i in list.as_array().cloned().unwrap_or_default() {
+            let id = i["id"].as_str().unwrap_or_default();
+            let msgs = self
+                .d
+                .hub_get_as(&token, &format!("/api/v1/interactions/{id}/messages"))
+                .await?;
+            for m in msgs.as_array().cloned().unwrap_or_default() {
+                if m["direction"] == "inbound"
+                    && let Some(t) = m["text"].as_str()
+                {
+                    *out.entry(t.to_owned()).or_insert(0) += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn handset_counts(&self) -> Result<BTreeMap<String, usize>> {
+        let mut got = BTreeMap::new();
+        for m in self.d.handset(CUSTOMER).await? {
+            if let Some(t) = m["text"].as_str() {
+                *got.entry(t.to_owned()).or_insert(0) += 1;
+            }
+        }
+        Ok(got)
+    }
+
+    async fn sim_storage_empty(&self) -> Result<bool> {
+        let v: Value = self
+            .d
+            .http
+            .get(format!("{}/api/modems", self.d.get("sim_control")))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(v.as_array().is_some_and(|ms| {
+            ms.iter().all(|m| {
+                let st = &m["state"];
+                st["stored"][0] == 0 && st["stored"][1] == 0 && st["pending_inbound"] == 0
+            })
+        }))
+    }
+
+    /// Checks the invariants on the surviving state. Call with the gateway and the hub
+    /// stopped by a cut (before [`World::restart`]) for the spool-side checks, then restarts
+    /// them and checks the rest. Returns the violations found (empty = all held).
+    pub async fn cut_check_restart(&mut self, target: Target) -> Result<Vec<String>> {
+        self.cut(target).await?;
+        let mut bad = Vec::new();
+        // The gateway's disk is readable only while mounted; mount it for reading if needed.
+        let gw_was_down = self.gw.is_none();
+        if gw_was_down {
+            self.gw_disk.mount()?;
+        }
+        // A hub-only cut: the spool is read while the gateway runs (receipts it holds now came
+        // from the hub before the cut, so the hub must still have those events).
+        let spool = Some(self.read_spool()?);
+        if let Some(spool) = &spool {
+            for (id, text) in &self.local {
+                match spool.messages.get(id) {
+                    Some((t, _)) if t == text => {}
+                    Some((t, _)) => bad.push(format!("message {id}: text {t:?}, acked {text:?}")),
+                    None => bad.push(format!("acknowledged message {id} ({text}) is missing")),
+                }
+            }
+            self.tally.unknown = spool
+                .messages
+                .values()
+                .filter(|(_, s)| s == "unknown")
+                .count();
+        }
+        if gw_was_down {
+            self.gw_disk.unmount()?;
+        }
+        self.restart().await?;
+        self.tally.checks += 1;
+        // Hub side: everything with a receipt is there, once; acked hub messages survive.
+        let hub_in = self.hub_inbound().await?;
+        if let Some(spool) = &spool {
+            for t in &spool.receipted_inbound {
+                match hub_in.get(t) {
+                    Some(1) => {}
+                    Some(n) => bad.push(format!("inbound {t} is {n} times at the hub")),
+                    None => bad.push(format!(
+                        "inbound {t} had the hub's receipt but the hub lost it"
+                    )),
+                }
+            }
+        }
+        for (t, n) in &hub_in {
+            if *n > 1 {
+                bad.push(format!("inbound {t} is {n} times at the hub"));
+            }
+        }
+        for (id, text) in self.hub_msgs.iter().filter(|_| target != Target::Box) {
+            if self
+                .d
+                .hub_get(&format!("/api/v1/messages/{id}"))
+                .await
+                .is_err()
+            {
+                bad.push(format!(
+                    "hub message {id} ({text}) acknowledged but missing"
+                ));
+            }
+        }
+        // Nothing twice at the handset.
+        for (t, n) in self.handset_counts().await? {
+            if n > 1 {
+                bad.push(format!("{t} reached the handset {n} times"));
+            }
+        }
+        bad.sort();
+        bad.dedup();
+        Ok(bad)
+    }
+
+    /// Waits until the SIMs are empty and the gateway's outbox drained, then checks that every
+    /// injected SMS is in the spool once and at the hub once, that every message reached a
+    /// final state or `unknown`, and that nothing reached the handset twice or is queued after
+    /// reaching it.
+    pub async fn settle_and_check(&mut self) -> Result<Vec<String>> {
+        let mut bad = Vec::new();
+        let sim_empty = wait_until("the SIMs' storage to empty", SETTLE, || async {
+            self.sim_storage_empty().await.ok()?.then_some(())
+        })
+        .await;
+        if let Err(e) = sim_empty {
+            bad.push(e.to_string());
+        }
+        let expected = self.injected.clone();
+        let hub = wait_until("the hub to hold every inbound SMS", SETTLE, || async {
+            let h = self.hub_inbound().await.ok()?;
+            expected.iter().all(|t| h.contains_key(t)).then_some(h)
+        })
+        .await;
+        match hub {
+            Ok(h) => {
+                for (t, n) in h {
+                    if n > 1 {
+                        bad.push(format!("inbound {t} is {n} times at the hub"));
+                    }
+                }
+            }
+            Err(e) => {
+                let h = self.hub_inbound().await.unwrap_or_default();
+                let missing: Vec<_> = expected.iter().filter(|t| !h.contains_key(*t)).collect();
+                bad.push(format!("{e}: missing {missing:?}"));
+            }
+        }
+        // Stop the gateway cleanly to read its spool.
+        if let Some(mut g) = self.gw.take() {
+            g.stop(GRACE);
+        }
+        self.gw_disk.unmount()?;
+        self.gw_disk.mount()?;
+        let spool = self.read_spool()?;
+        let mut in_spool: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, t) in &spool.inbound {
+            *in_spool.entry(t.as_str()).or_insert(0) += 1;
+        }
+        for t in &self.injected {
+            match in_spool.get(t.as_str()) {
+                Some(1) => {}
+                Some(n) => bad.push(format!("inbound {t} stored {n} times")),
+                None => bad.push(format!("inbound {t} left the SIM but is not in the spool")),
+            }
+        }
+        let handset = self.handset_counts().await?;
+        for (id, (text, state)) in &spool.messages {
+            if handset.get(text).copied().unwrap_or(0) > 0 && state == "queued" {
+                bad.push(format!(
+                    "message {id} ({text}) reached the handset but is queued to go again"
+                ));
+            }
+        }
+        for (t, n) in &handset {
+            if *n > 1 {
+                bad.push(format!("{t} reached the handset {n} times"));
+            }
+        }
+        self.tally.unknown = spool
+            .messages
+            .values()
+            .filter(|(_, s)| s == "unknown")
+            .count();
+        self.gw_disk.unmount()?;
+        self.gw_disk.mount()?;
+        self.modems_power(true).await?;
+        self.start_gateway().await?;
+        bad.sort();
+        bad.dedup();
+        Ok(bad)
+    }
+
+    /// Applies a simulator fault to modem `i` (`{"kind": "hang", "commands": 3}` …).
+    pub async fn modem_fault(&mut self, i: usize, fault: Value) -> Result<()> {
+        let kind = fault["kind"].as_str().unwrap_or("?").to_owned();
+        let url = format!("{}/api/modems/{i}/fault", self.d.get("sim_control"));
+        self.d
+            .http
+            .post(&url)
+            .json(&fault)
+            .send()
+            .await?
+            .error_for_status()?;
+        *self.tally.faults.entry(kind).or_insert(0) += 1;
+        Ok(())
+    }
+
+    /// Whether the gateway / hub processes are running.
+    pub fn running(&mut self) -> (bool, bool) {
+        (
+            self.gw.as_mut().is_some_and(Proc::running),
+            self.hub.as_mut().is_some_and(Proc::running),
+        )
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for p in [&mut self.gw, &mut self.hub, &mut self.sim]
+            .into_iter()
+            .flatten()
+        {
+            p.kill();
+        }
+        smsgate_powercut::force_unmount(&self.gw_disk.mnt);
+        smsgate_powercut::force_unmount(&self.hub_disk.mnt);
+    }
+}
+
+#[derive(Debug, Default)]
+struct SpoolView {
+    messages: BTreeMap<i64, (String, String)>,
+    inbound: Vec<(i64, String)>,
+    receipted_inbound: Vec<String>,
+}
+
+/// Runs `cuts` random power cuts with traffic between them; returns the tally and every
+/// violation (with the cut it was found after).
+pub async fn run_cuts(smsgate: &Path, cuts: u32, seed: u64) -> Result<(Tally, Vec<String>)> {
+    let mut w = World::new(smsgate, seed, 20)?;
+    w.start().await?;
+    let mut violations = Vec::new();
+    for i in 0..cuts {
+        let ms = w.rng.random_range(200..1500);
+        w.traffic(Duration::from_millis(ms)).await?;
+        let target = match w.rng.random_range(0..10) {
+            0..=5 => Target::Box,
+            6..=7 => Target::Hub,
+            _ => Target::Both,
+        };
+        for v in w.cut_check_restart(target).await? {
+            violations.push(format!("after cut {i} ({target:?}): {v}"));
+        }
+    }
+    for v in w.settle_and_check().await? {
+        violations.push(format!("after settling: {v}"));
+    }
+    w.stop();
+    Ok((w.tally.clone(), violations))
+}
