@@ -422,6 +422,9 @@ pub struct InboundConfig {
     pub sweep_interval_ms: u64,
     /// How long parts of a multipart message wait for the rest before being stored as they are.
     pub reassembly_timeout_s: u64,
+    /// Report window: a sent message with no delivery report after this many minutes becomes
+    /// `no_report` (a late report still settles it).
+    pub report_window_min: u64,
 }
 
 impl Default for InboundConfig {
@@ -429,6 +432,7 @@ impl Default for InboundConfig {
         Self {
             sweep_interval_ms: 60_000,
             reassembly_timeout_s: 3_600,
+            report_window_min: 72 * 60,
         }
     }
 }
@@ -927,6 +931,9 @@ impl Validate for GatewayConfig {
         }
         if self.inbound.reassembly_timeout_s == 0 {
             v.push("inbound.reassembly_timeout_s", "must be greater than 0");
+        }
+        if self.inbound.report_window_min == 0 {
+            v.push("inbound.report_window_min", "must be greater than 0");
         }
         if let Some(code) = &self.ussd.balance_code
             && (code.is_empty()
