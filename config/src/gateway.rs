@@ -650,6 +650,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "inbound.reassembly_timeout_s",
         "Seconds the parts of a multipart SMS wait for the missing parts before being stored incomplete.",
     ),
+    doc(
+        "inbound.report_window_min",
+        "Minutes a sent message waits for its delivery report before it shows `no_report` (a late report still settles it).",
+    ),
     doc("ussd", "USSD balance checks."),
     doc_example(
         "ussd.balance_code",
