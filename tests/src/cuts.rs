@@ -54,6 +54,9 @@ impl Disk {
     }
 
     fn mount(&mut self) -> Result<()> {
+        if self.mount.is_some() {
+            return Ok(());
+        }
         smsgate_powercut::force_unmount(&self.mnt);
         self.mount = Some(Mount::new(&self.backing, &self.mnt)?);
         Ok(())
@@ -111,6 +114,10 @@ pub struct Tally {
     pub checks: u32,
     /// Other faults injected (chaos).
     pub faults: BTreeMap<String, u32>,
+    /// Messages whose `unknown` was settled by a matching delivery report (at the last settle).
+    pub settled_by_evidence: usize,
+    /// Reports kept for the operator because several messages fit (at the last settle).
+    pub ambiguous_reports: usize,
 }
 
 /// The platform on power-cut disks.
@@ -128,6 +135,7 @@ pub struct World {
     hub_msgs: BTreeMap<String, String>,
     injected: BTreeSet<String>,
     seq: u64,
+    modems_off: bool,
     /// Counters.
     pub tally: Tally,
 }
@@ -195,6 +203,7 @@ impl World {
             hub_msgs: BTreeMap::new(),
             injected: BTreeSet::new(),
             seq: 0,
+            modems_off: false,
             tally: Tally::default(),
         })
     }
@@ -357,6 +366,22 @@ impl World {
     /// Cuts the power of `target` now: freeze its disk(s), SIGKILL, modems off (box).
     /// Returns with the processes dead and the disks unmounted.
     pub async fn cut(&mut self, target: Target) -> Result<()> {
+        self.stop_hard(target, true).await
+    }
+
+    /// Stops `target` hard: with `power`, a power cut ([`World::cut`]); without, kill -9 only
+    /// (the disk keeps everything the process wrote, as the kernel would).
+    pub async fn stop_hard(&mut self, target: Target, power: bool) -> Result<()> {
+        if !power {
+            self.kill(target).await?;
+            let name = match target {
+                Target::Box => "kill -9 gateway",
+                Target::Hub => "kill -9 hub (and its embedded broker)",
+                Target::Both => "kill -9 gateway and hub",
+            };
+            *self.tally.faults.entry(name.into()).or_insert(0) += 1;
+            return Ok(());
+        }
         let (gw, hub) = match target {
             Target::Box => (true, false),
             Target::Hub => (false, true),
@@ -382,6 +407,7 @@ impl World {
                 p.kill();
             }
             self.modems_power(false).await?;
+            self.modems_off = true;
             self.gw_disk.unmount()?;
             self.tally.box_cuts += 1;
         }
@@ -396,7 +422,10 @@ impl World {
         }
         if self.gw.is_none() {
             self.gw_disk.mount()?;
-            self.modems_power(true).await?;
+            if self.modems_off {
+                self.modems_power(true).await?;
+                self.modems_off = false;
+            }
             self.start_gateway().await?;
         }
         Ok(())
@@ -460,6 +489,16 @@ impl World {
                 pending.insert(id);
             }
         }
+        v.settled = c.query_row(
+            "SELECT COUNT(*) FROM messages WHERE evidence IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        v.ambiguous = c.query_row(
+            "SELECT COUNT(DISTINCT report_id) FROM report_candidates",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
         v.receipted_inbound = v
             .inbound
             .iter()
@@ -522,13 +561,20 @@ impl World {
     /// stopped by a cut (before [`World::restart`]) for the spool-side checks, then restarts
     /// them and checks the rest. Returns the violations found (empty = all held).
     pub async fn cut_check_restart(&mut self, target: Target) -> Result<Vec<String>> {
-        self.cut(target).await?;
+        self.fault_check_restart(target, true).await
+    }
+
+    /// [`World::cut_check_restart`] for a power cut (`power`) or a kill -9.
+    pub async fn fault_check_restart(
+        &mut self,
+        target: Target,
+        power: bool,
+    ) -> Result<Vec<String>> {
+        self.stop_hard(target, power).await?;
         let mut bad = Vec::new();
         // The gateway's disk is readable only while mounted; mount it for reading if needed.
         let gw_was_down = self.gw.is_none();
-        if gw_was_down {
-            self.gw_disk.mount()?;
-        }
+        self.gw_disk.mount()?;
         // A hub-only cut: the spool is read while the gateway runs (receipts it holds now came
         // from the hub before the cut, so the hub must still have those events).
         let spool = Some(self.read_spool()?);
@@ -546,7 +592,7 @@ impl World {
                 .filter(|(_, s)| s == "unknown")
                 .count();
         }
-        if gw_was_down {
+        if gw_was_down && power {
             self.gw_disk.unmount()?;
         }
         self.restart().await?;
@@ -569,7 +615,11 @@ impl World {
                 bad.push(format!("inbound {t} is {n} times at the hub"));
             }
         }
-        for (id, text) in self.hub_msgs.iter().filter(|_| target != Target::Box) {
+        for (id, text) in self
+            .hub_msgs
+            .iter()
+            .filter(|_| target != Target::Box && power)
+        {
             if self
                 .d
                 .hub_get(&format!("/api/v1/messages/{id}"))
@@ -661,9 +711,10 @@ impl World {
             .values()
             .filter(|(_, s)| s == "unknown")
             .count();
+        self.tally.settled_by_evidence = spool.settled;
+        self.tally.ambiguous_reports = spool.ambiguous;
         self.gw_disk.unmount()?;
         self.gw_disk.mount()?;
-        self.modems_power(true).await?;
         self.start_gateway().await?;
         bad.sort();
         bad.dedup();
@@ -709,6 +760,8 @@ impl Drop for World {
 
 #[derive(Debug, Default)]
 struct SpoolView {
+    settled: usize,
+    ambiguous: usize,
     messages: BTreeMap<i64, (String, String)>,
     inbound: Vec<(i64, String)>,
     receipted_inbound: Vec<String>,
@@ -731,6 +784,73 @@ pub async fn run_cuts(smsgate: &Path, cuts: u32, seed: u64) -> Result<(Tally, Ve
         for v in w.cut_check_restart(target).await? {
             violations.push(format!("after cut {i} ({target:?}): {v}"));
         }
+    }
+    for v in w.settle_and_check().await? {
+        violations.push(format!("after settling: {v}"));
+    }
+    w.stop();
+    Ok((w.tally.clone(), violations))
+}
+
+/// Runs the platform for `duration` under random faults — power cuts of the box, the hub or
+/// both, kill -9 of the gateway or the hub (with its embedded broker), modem hang, unplug,
+/// SIM removal and URC storms — with traffic both ways, checking the invariants after every
+/// fault that stops a process and after the final settle.
+pub async fn run_chaos(
+    smsgate: &Path,
+    duration: Duration,
+    seed: u64,
+    mut progress: impl FnMut(&Tally, usize),
+) -> Result<(Tally, Vec<String>)> {
+    let mut w = World::new(smsgate, seed, 50)?;
+    w.start().await?;
+    let mut violations = Vec::new();
+    let until = Instant::now() + duration;
+    let mut n = 0u32;
+    while Instant::now() < until {
+        n += 1;
+        let ms = w.rng.random_range(300..3000);
+        w.traffic(Duration::from_millis(ms)).await?;
+        let roll = w.rng.random_range(0..100);
+        let found = match roll {
+            0..=24 => {
+                let t = [Target::Box, Target::Hub, Target::Both][w.rng.random_range(0..3)];
+                w.fault_check_restart(t, true).await?
+            }
+            25..=44 => {
+                let t = [Target::Box, Target::Hub][w.rng.random_range(0..2)];
+                w.fault_check_restart(t, false).await?
+            }
+            _ => {
+                let modem = w.rng.random_range(0..4);
+                let (fault, undo) = match roll % 4 {
+                    0 => (
+                        json!({"kind": "hang", "commands": w.rng.random_range(1..6)}),
+                        None,
+                    ),
+                    1 => (json!({"kind": "unplug"}), Some(json!({"kind": "plug"}))),
+                    2 => (
+                        json!({"kind": "sim-removed"}),
+                        Some(json!({"kind": "sim-inserted"})),
+                    ),
+                    _ => (
+                        json!({"kind": "urc-storm", "count": w.rng.random_range(50..500)}),
+                        None,
+                    ),
+                };
+                w.modem_fault(modem, fault).await?;
+                let ms = w.rng.random_range(500..4000);
+                w.traffic(Duration::from_millis(ms)).await?;
+                if let Some(undo) = undo {
+                    w.modem_fault(modem, undo).await?;
+                }
+                Vec::new()
+            }
+        };
+        for v in found {
+            violations.push(format!("after fault {n}: {v}"));
+        }
+        progress(&w.tally, violations.len());
     }
     for v in w.settle_and_check().await? {
         violations.push(format!("after settling: {v}"));
