@@ -31,6 +31,12 @@ async fn run(cuts: u32, seed: u64) {
         tally.local_acked > 0 && tally.hub_acked > 0 && tally.injected > 0,
         "{tally:?}"
     );
+    // Sends cut mid-way end `unknown`; the simulator's status reports then settle those that
+    // fit one message alone (spool::evidence). Two dozen cuts under traffic always leave some.
+    assert!(
+        tally.settled_by_evidence > 0,
+        "no unknown message was settled by a status report: {tally:?}"
+    );
     assert!(
         violations.is_empty(),
         "{} invariant violations (seed {seed}):\n{}",
