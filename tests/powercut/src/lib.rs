@@ -38,7 +38,12 @@
 //!   beyond what the kernel turns into writes, `O_DIRECT`, and ext4's `data=ordered` implied
 //!   ordering between data and metadata (a stricter model: data pages are not written before
 //!   the rename that replaces a file unless they were fsynced).
+//! - `sync()`/`syncfs()` are not forwarded by FUSE here: only `fsync`/`fdatasync` (and a clean
+//!   [`Mount::unmount`]) make data durable.
 //! - File locks are the kernel's local locks (one mount, processes on one machine).
+//!
+//! For scripts, the `smsgate-powercut mount BACKING MOUNTPOINT` binary mounts in the foreground:
+//! `kill -USR1` cuts the power (a JSON report on stdout), `kill -TERM` unmounts.
 
 mod fuse;
 pub mod model;
