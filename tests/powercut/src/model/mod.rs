@@ -13,7 +13,7 @@
 //!   written by `fsync` reaches every durable name of the file. The scratch folder is removed
 //!   at a cut and at every mount, like orphans a file system check throws away.
 //!
-//! Pages and lengths are in [`data`], the cut in [`cut`]. Everything here is synchronous and single-owner (the FUSE layer holds it in a mutex).
+//! Pages and lengths are in `data.rs`, the cut in `cut.rs`. Everything here is synchronous and single-owner (the FUSE layer holds it in a mutex).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{OsStr, OsString};
