@@ -19,6 +19,9 @@ use crate::routing::{self, OptKeyword};
 use crate::secrets::{self, PasswordCost, PasswordHasherId, SecretError};
 use crate::store::{Store, StoreError, Tx};
 
+mod team;
+pub use team::{QueueRef, TeamMember, TransferTargets};
+
 /// The hub's notion of time (injected so tests control it).
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;

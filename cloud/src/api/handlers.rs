@@ -772,6 +772,21 @@ pub async fn transfer(
     Ok(Json(blocking(move || hub.transfer(&actor, id, to)).await?))
 }
 
+/// Who the conversation can be transferred to: the active team members and the queues of its
+/// tenant (names and roles only), for anyone who may transfer it.
+#[utoipa::path(get, path = "/api/v1/interactions/{id}/transfer-targets", tag = "interactions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = crate::hub::TransferTargets), (status = 404, body = super::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn transfer_targets(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<crate::hub::TransferTargets>> {
+    Ok(Json(
+        blocking(move || hub.transfer_targets(&actor, id)).await?,
+    ))
+}
+
 // ------------------------------------------------------------------------- messages
 
 /// `POST /api/v1/messages` body: `{"channel"?, "to", "text"}`, or the SendSMS form shape

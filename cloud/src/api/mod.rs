@@ -75,6 +75,10 @@ pub fn router(hub: Hub) -> Router {
         )
         .route("/api/v1/interactions/{id}/read", post(mark_read))
         .route("/api/v1/interactions/{id}/transfer", post(transfer))
+        .route(
+            "/api/v1/interactions/{id}/transfer-targets",
+            get(transfer_targets),
+        )
         .route("/api/v1/messages", post(send_message))
         .route("/api/v1/bulk-messages", post(send_bulk))
         .route("/api/v1/messages/{id}", get(get_message))

@@ -21,7 +21,7 @@ use super::handlers;
         handlers::list_queues, handlers::create_queue, handlers::get_queue, handlers::set_queue_members,
         handlers::list_contacts, handlers::create_contact, handlers::import_contacts, handlers::get_contact, handlers::update_contact, handlers::delete_contact,
         handlers::list_interactions, handlers::get_interaction, handlers::list_interaction_messages,
-        handlers::reply, handlers::set_interaction_status, handlers::mark_read, handlers::transfer,
+        handlers::reply, handlers::set_interaction_status, handlers::mark_read, handlers::transfer, handlers::transfer_targets,
         handlers::send_message, handlers::send_bulk, handlers::get_message, handlers::cancel_message,
         handlers::list_opt_outs, handlers::create_opt_out, handlers::delete_opt_out,
         handlers::list_api_keys, handlers::create_api_key,

@@ -11,6 +11,7 @@
 //! unknown ──evidence_failed──▶ failed            see `spool::evidence`)
 //! sent ──report_window_elapsed──▶ no_report ──delivered──▶ delivered (a late report still counts)
 //!                                           └──delivery_failed──▶ failed
+//! unknown ──sent | send_failed──▶ sent | failed  (reconciled: the device says what happened)
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -175,6 +176,9 @@ pub fn apply(state: MessageState, event: MessageEvent) -> Result<MessageState, I
         (S::Unknown, E::EvidenceDelivered) => S::Delivered,
         (S::Unknown, E::EvidenceFailed) => S::Failed,
         (S::Unknown | S::Failed, E::Requeue) => S::Queued,
+        // Reconciliation: the device (a Dinstar's query_sms_result) tells what became of it.
+        (S::Unknown, E::SendSucceeded) => S::Sent,
+        (S::Unknown, E::SendFailed) => S::Failed,
         (from, event) => return Err(InvalidTransition { from, event }),
     };
     Ok(next)
@@ -206,6 +210,8 @@ mod tests {
             (S::Unknown, E::EvidenceFailed, S::Failed),
             (S::Unknown, E::Requeue, S::Queued),
             (S::Failed, E::Requeue, S::Queued),
+            (S::Unknown, E::SendSucceeded, S::Sent),
+            (S::Unknown, E::SendFailed, S::Failed),
         ];
         let mut checked = 0;
         for s in S::ALL {

@@ -18,6 +18,9 @@ pub struct SpoolDb {
     recovered: Vec<i64>,
 }
 
+/// `(port, reference, recipient, sent at)` of a part waiting for its delivery report.
+pub type UnreportedPart = (u16, u8, String, DateTime<Utc>);
+
 pub(super) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -492,6 +495,30 @@ impl SpoolDb {
         }
         tx.commit()?;
         Ok(ids.len())
+    }
+
+    /// Parts sent on `ports` since `since` that still wait for a final delivery report, as
+    /// `(port, reference, recipient, sent at)` (a Dinstar's report cursor starts from them).
+    pub fn unreported_parts(
+        &mut self,
+        ports: &[u16],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<UnreportedPart>, SpoolError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.port, p.reference, m.recipient, p.updated_at FROM parts p JOIN messages m ON m.id = p.message_id
+             WHERE p.state = 'sent' AND p.reference IS NOT NULL AND p.updated_at >= ?1",
+        )?;
+        let rows = st
+            .query_map([ms(since)], |r| {
+                Ok((
+                    r.get::<_, u16>(0)?,
+                    r.get::<_, u8>(1)?,
+                    r.get::<_, String>(2)?,
+                    from_ms(r.get(3)?),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows.into_iter().filter(|r| ports.contains(&r.0)).collect())
     }
 
     /// A message with its parts.
