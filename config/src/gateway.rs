@@ -483,6 +483,9 @@ pub struct InboundConfig {
     pub sweep_interval_ms: u64,
     /// How long parts of a multipart message wait for the rest before being stored as they are.
     pub reassembly_timeout_s: u64,
+    /// Report window: a sent message with no delivery report after this many minutes becomes
+    /// `no_report` (a late report still settles it).
+    pub report_window_min: u64,
 }
 
 impl Default for InboundConfig {
@@ -490,6 +493,7 @@ impl Default for InboundConfig {
         Self {
             sweep_interval_ms: 60_000,
             reassembly_timeout_s: 3_600,
+            report_window_min: 72 * 60,
         }
     }
 }
@@ -706,6 +710,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
     doc(
         "inbound.reassembly_timeout_s",
         "Seconds the parts of a multipart SMS wait for the missing parts before being stored incomplete.",
+    ),
+    doc(
+        "inbound.report_window_min",
+        "Minutes a sent message waits for its delivery report before it shows `no_report` (a late report still settles it).",
     ),
     doc("ussd", "USSD balance checks."),
     doc_example(
@@ -1011,6 +1019,9 @@ impl Validate for GatewayConfig {
         }
         if self.inbound.reassembly_timeout_s == 0 {
             v.push("inbound.reassembly_timeout_s", "must be greater than 0");
+        }
+        if self.inbound.report_window_min == 0 {
+            v.push("inbound.report_window_min", "must be greater than 0");
         }
         if let Some(code) = &self.ussd.balance_code
             && (code.is_empty()

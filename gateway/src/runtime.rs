@@ -28,7 +28,7 @@ use tokio_util::task::TaskTracker;
 
 /// How long the API, dispatchers and then the port workers get to finish at shutdown (each).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
-/// Period of the expiry task.
+/// Period of the expiry task (validity ends, and the report window of sent messages).
 pub const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
 
 /// Why the gateway could not start (or stopped).
@@ -180,6 +180,9 @@ pub async fn run_with<O: Opener + 'static>(
     {
         let spool = spool.clone();
         let token = shutdown.clone();
+        let report_window = chrono::Duration::minutes(
+            i64::try_from(config.inbound.report_window_min).unwrap_or(i64::MAX / 60_000),
+        );
         front.spawn(async move {
             let mut tick = tokio::time::interval(EXPIRY_PERIOD);
             loop {
@@ -191,6 +194,17 @@ pub async fn run_with<O: Opener + 'static>(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(n, "messages expired"),
                     Err(e) => tracing::error!(error = %e, "expiry failed"),
+                }
+                match spool
+                    .call(move |db| db.mark_no_report_due(report_window))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        n,
+                        "sent messages got no delivery report in the report window"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "report window check failed"),
                 }
             }
         });
