@@ -76,6 +76,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/interactions/{id}/status"),
     ("post", "/api/v1/interactions/{id}/read"),
     ("post", "/api/v1/interactions/{id}/transfer"),
+    ("get", "/api/v1/interactions/{id}/transfer-targets"),
     ("post", "/api/v1/messages"),
     ("post", "/api/v1/bulk-messages"),
     ("get", "/api/v1/messages/{id}"),
@@ -322,6 +323,11 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             Method::POST,
             p("/api/v1/interactions/{id}/transfer", v.interaction),
             Some(json!({"queue": v.queue})),
+        ),
+        (
+            Method::GET,
+            p("/api/v1/interactions/{id}/transfer-targets", v.interaction),
+            None,
         ),
         (
             Method::POST,
@@ -1270,4 +1276,34 @@ async fn failed_logins_turn_into_429_with_retry_after_and_health_and_metrics_ans
         .await
         .unwrap();
     assert!(text.contains("smsgate_hub_logins_total"), "{text}");
+}
+
+#[tokio::test]
+async fn an_agent_lists_whom_to_transfer_to_in_its_own_tenant_only() {
+    let s = serve().await;
+    let w = &s.w;
+    // An inbound SMS on tenant A's channel lands in A's queue, of which the agent is a member.
+    let v = victim(w, &w.a, w.l1.id, "usb0");
+    let agent = s.login("a-agent").await;
+    // The agent may not list users or queues…
+    let (status, _) = s
+        .call(Some(&agent), Method::GET, "/api/v1/users", None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // …but may see whom this conversation can go to.
+    let path = format!("/api/v1/interactions/{}/transfer-targets", v.interaction);
+    let (status, t) = s.call(Some(&agent), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let users = t["users"].as_array().unwrap();
+    assert!(users.len() >= 3, "{t}");
+    for u in users {
+        assert!(u.get("login").is_none(), "names and roles only: {u}");
+        let id: Uuid = u["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(w.f.hub.user(&w.a.admin, id).unwrap().org_id, w.a.org.id);
+    }
+    assert_eq!(t["queues"][0]["id"], json!(w.a.queue.id));
+    // Tenant B's admin cannot even learn that the conversation exists.
+    let b = s.login("b-admin").await;
+    let (status, _) = s.call(Some(&b), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

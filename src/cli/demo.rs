@@ -497,6 +497,7 @@ fn print_banner(i: &DemoInfo) {
     let to = "+447700900123";
     println!(
         "\nsmsgate demo is running (Ctrl-C stops it)\n\n\
+         portal           {hub}/   (log in as agent, manager, tenant-admin, reseller or admin)\n\
          hub API          {hub}/api/v1   (OpenAPI: {hub}/api/v1/openapi.json)\n\
          MQTT broker      {mqtt}\n\
          gateway API      {gw}   (token {gwt})\n\

@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod outbound;
 pub mod queues;
 pub mod settings;
+pub mod team;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod throttle;
@@ -43,6 +44,7 @@ pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
 pub use outbound::{BulkOutcome, BulkRequest, BulkResult, MAX_BULK, MAX_TEXT, SendRequest};
 pub use settings::{Clock, HubSettings, SystemClock};
+pub use team::{QueueRef, TeamMember, TransferTargets};
 pub use users::{NewUser, UserUpdate};
 
 use crate::authz::{Actor, Scope};

@@ -344,6 +344,9 @@ pub async fn start(
     {
         let token = shutdown.clone();
         let app = crate::api::router(hub.clone());
+        // The portal at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
+        #[cfg(feature = "portal")]
+        let app = app.merge(smsgate_web_portal::router());
         tracker.spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(api_listener, app)

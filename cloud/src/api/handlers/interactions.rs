@@ -31,6 +31,10 @@ pub fn routes() -> Router<Hub> {
         )
         .route("/api/v1/interactions/{id}/read", post(mark_read))
         .route("/api/v1/interactions/{id}/transfer", post(transfer))
+        .route(
+            "/api/v1/interactions/{id}/transfer-targets",
+            get(transfer_targets),
+        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -205,4 +209,19 @@ pub async fn transfer(
         _ => return Err(ApiError::bad("user", "give exactly one of user or queue")),
     };
     Ok(Json(blocking(move || hub.transfer(&actor, id, to)).await?))
+}
+
+/// Who the conversation can be transferred to: the active team members and the queues of its
+/// tenant (names and roles only), for anyone who may transfer it.
+#[utoipa::path(get, path = "/api/v1/interactions/{id}/transfer-targets", tag = "interactions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = crate::hub::TransferTargets), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn transfer_targets(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<crate::hub::TransferTargets>> {
+    Ok(Json(
+        blocking(move || hub.transfer_targets(&actor, id)).await?,
+    ))
 }
