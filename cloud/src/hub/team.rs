@@ -8,9 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::error::found;
 use super::{Hub, HubError};
-use crate::authz::{self, Action, Actor, Target};
+use crate::authz::{self, Action, Actor};
 use crate::model::{Role, UserState};
+use crate::store::{PageRequest, TextFilter, UserFilter};
 
 /// A team member a conversation can go to.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -38,13 +40,21 @@ impl Hub {
     /// The active users and the queues of the conversation's tenant, for someone who may
     /// transfer it (a conversation they may not see is not found).
     pub fn transfer_targets(&self, actor: &Actor, id: Uuid) -> Result<TransferTargets, HubError> {
-        let mut tx = self.begin()?;
-        let (_, org) = self.authorized_interaction(&mut *tx, actor, Action::Transfer, id)?;
-        let scope = authz::authorize(actor, Action::Transfer, Target::Org(&org))?;
-        let mut users: Vec<TeamMember> = tx
-            .users(&scope)?
+        let scope = authz::scope(actor, Action::Transfer)?;
+        let mut tx = self.read()?;
+        let i = found(tx.interaction(&scope, id)?)?;
+        let users = tx.users(
+            &scope,
+            &UserFilter {
+                org: Some(i.org_id),
+                state: Some(UserState::Active),
+                ..UserFilter::default()
+            },
+            &PageRequest::all(),
+        )?;
+        let mut users: Vec<TeamMember> = users
+            .items
             .into_iter()
-            .filter(|u| u.org_id == org.id && u.state == UserState::Active)
             .map(|u| TeamMember {
                 id: u.id,
                 name: u.name,
@@ -52,10 +62,17 @@ impl Hub {
             })
             .collect();
         users.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut queues: Vec<QueueRef> = tx
-            .queues(&scope)?
+        let queues = tx.queues(
+            &scope,
+            &TextFilter {
+                org: Some(i.org_id),
+                q: None,
+            },
+            &PageRequest::all(),
+        )?;
+        let mut queues: Vec<QueueRef> = queues
+            .items
             .into_iter()
-            .filter(|q| q.org_id == org.id)
             .map(|q| QueueRef {
                 id: q.id,
                 name: q.name,

@@ -23,18 +23,18 @@ export function contactName(orgId: string, number: string): string | undefined {
 }
 
 export async function loadChannels(): Promise<void> {
-  if (can('viewChannels')) channels.value = await call(api.GET('/api/v1/channels'));
+  if (can('viewChannels')) channels.value = (await call(api.GET('/api/v1/channels', { params: { query: { limit: 500 } } }))).items;
 }
 
 export async function loadContacts(): Promise<void> {
-  if (can('viewContacts')) contacts.value = await call(api.GET('/api/v1/contacts'));
+  if (can('viewContacts')) contacts.value = (await call(api.GET('/api/v1/contacts', { params: { query: { limit: 500 } } }))).items;
 }
 
 /** Loads everything the role may read (in parallel). */
 export async function loadDirectory(): Promise<void> {
   const jobs: Promise<unknown>[] = [loadChannels(), loadContacts()];
-  if (can('viewUsers')) jobs.push(call(api.GET('/api/v1/users')).then((u) => (users.value = u)));
-  if (can('viewQueues')) jobs.push(call(api.GET('/api/v1/queues')).then((q) => (queues.value = q)));
+  if (can('viewUsers')) jobs.push(call(api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).then((u) => (users.value = u.items)));
+  if (can('viewQueues')) jobs.push(call(api.GET('/api/v1/queues', { params: { query: { limit: 500 } } })).then((q) => (queues.value = q.items)));
   await Promise.allSettled(jobs);
 }
 

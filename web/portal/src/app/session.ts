@@ -53,7 +53,7 @@ async function loadTenants(m: Me): Promise<void> {
     tenant.value = m.org.id;
     return;
   }
-  const list = await call(api.GET('/api/v1/tenants'));
+  const list = (await call(api.GET('/api/v1/tenants', { params: { query: { limit: 500 } } }))).items;
   tenants.value = [...list].sort((a, b) => a.name.localeCompare(b.name));
   let saved: string | null = null;
   try {

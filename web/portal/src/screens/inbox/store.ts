@@ -46,8 +46,8 @@ let loading: Promise<void> | undefined;
 export function loadConversations(): Promise<void> {
   if (loading) return loading;
   if (loadState.value !== 'ready') loadState.value = 'loading';
-  loading = call(api.GET('/api/v1/interactions'))
-    .then((list) => {
+  loading = call(api.GET('/api/v1/interactions', { params: { query: { limit: 500 } } }))
+    .then(({ items: list }) => {
       conversations.value = new Map(list.map((i) => [i.id, i]));
       loadState.value = 'ready';
     })
@@ -62,7 +62,9 @@ export function loadConversations(): Promise<void> {
 }
 
 export async function loadThread(id: string): Promise<void> {
-  const list = await call(api.GET('/api/v1/interactions/{id}/messages', { params: { path: { id } } }));
+  const list = (
+    await call(api.GET('/api/v1/interactions/{id}/messages', { params: { path: { id }, query: { limit: 500 } } }))
+  ).items;
   threads.value = setIn(threads.value, id, list);
   const last = list[list.length - 1];
   if (last) lastMessage.value = setIn(lastMessage.value, id, last);
