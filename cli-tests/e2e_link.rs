@@ -72,7 +72,7 @@ async fn received(d: &Deployment) -> BTreeMap<String, usize> {
 /// The interaction with `contact` and its messages.
 async fn conversation(d: &Deployment, token: &str, contact: &str) -> Option<(Value, Vec<Value>)> {
     let list = d.hub_get_as(token, "/api/v1/interactions").await.ok()?;
-    let i = list
+    let i = list["items"]
         .as_array()?
         .iter()
         .find(|i| i["contact_number"] == contact)?
@@ -84,12 +84,12 @@ async fn conversation(d: &Deployment, token: &str, contact: &str) -> Option<(Val
         )
         .await
         .ok()?;
-    Some((i, msgs.as_array()?.clone()))
+    Some((i, msgs["items"].as_array()?.clone()))
 }
 
 async fn support_queue(d: &Deployment, token: &str) -> Value {
     let queues = d.hub_get_as(token, "/api/v1/queues").await.unwrap();
-    queues
+    queues["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -7,6 +7,9 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "smsgate", version, about = "SMS gateway and hub for GSM modems", long_about = None)]
 struct Cli {
+    /// Log format on stderr: `human` (colours only on a terminal) or `json` (one object a line).
+    #[arg(long, global = true, value_enum, default_value_t = cli::LogFormat::Human)]
+    log_format: cli::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,9 +33,9 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Pdu(args) => cli::pdu::run(args),
         Command::Sim(args) => cli::sim::run(*args),
-        Command::Gateway(args) => cli::gateway::run(args),
-        Command::Hub(args) => cli::hub::run(args),
-        Command::Demo(args) => cli::demo::run(args),
+        Command::Gateway(args) => cli::gateway::run(args, cli.log_format),
+        Command::Hub(args) => cli::hub::run(args, cli.log_format),
+        Command::Demo(args) => cli::demo::run(args, cli.log_format),
     };
     match result {
         Ok(code) => code,

@@ -80,7 +80,7 @@ fn ingest(c: &mut Criterion) {
     g.bench_function("inbound_sms_durable", |bench| {
         bench.iter(|| {
             n += 1;
-            let out = b.hub.ingest(&b.gw, inbound(n));
+            let out = b.hub.gateway_ingest().ingest(&b.gw, inbound(n));
             assert!(matches!(out, Ok(smsgate_cloud::IngestOutcome::Applied)));
         })
     });
@@ -93,16 +93,16 @@ fn ingest(c: &mut Criterion) {
                     inbound(n)
                 })
                 .collect();
-            let out = b.hub.ingest_batch(&b.gw, batch);
+            let out = b.hub.gateway_ingest().ingest_batch(&b.gw, batch);
             assert!(matches!(out, Ok(o) if o.len() == 50));
         })
     });
     g.throughput(Throughput::Elements(1));
     let dup = inbound(0);
-    let _ = b.hub.ingest(&b.gw, dup.clone());
+    let _ = b.hub.gateway_ingest().ingest(&b.gw, dup.clone());
     g.bench_function("duplicate_event", |bench| {
         bench.iter(|| {
-            let out = b.hub.ingest(&b.gw, dup.clone());
+            let out = b.hub.gateway_ingest().ingest(&b.gw, dup.clone());
             assert!(matches!(out, Ok(smsgate_cloud::IngestOutcome::Duplicate)));
         })
     });

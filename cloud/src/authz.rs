@@ -1,9 +1,17 @@
 //! The single authorization chokepoint.
 //!
 //! Every operation of [`Hub`](crate::Hub) that acts for someone takes an [`Actor`] (built only
-//! by authentication: session or API key) and calls [`authorize`] with the [`Action`] and the
-//! [`Target`] (the organisation owning the resource). Store queries that list data take a
-//! [`Scope`], which only `authorize` can build, so a query cannot forget to be scoped.
+//! by authentication: session or API key) and calls [`scope`] (or [`authorize`] with a
+//! [`Target`]) for the [`Action`]. Every store read and write of tenant data takes the
+//! [`Scope`] that comes back — and a `Scope` can only be built here — so a handler cannot
+//! forget the check: without a scope it cannot even read a row, and with one it only ever
+//! sees rows inside it (a single-row getter answers "none" outside it).
+//!
+//! Scopes that do not come from an actor are made here too, each for one purpose:
+//! [`authenticating`] (finding who calls, bootstrap), [`gateway`] (a gateway's own channels,
+//! messages and commands, for ingest), [`channel_holder`] (the tenant that holds a channel of
+//! that gateway, to route an inbound message) and [`channel_gateway`] (the gateway carrying a
+//! channel read in scope, to queue a command for it).
 //!
 //! Rules:
 //! - a resource outside the actor's subtree (its organisation path does not start with the
@@ -14,7 +22,7 @@
 
 use uuid::Uuid;
 
-use crate::model::{Org, OrgKind, Role};
+use crate::model::{Channel, Gateway, Org, OrgKind, Role};
 
 /// Who is acting: a logged-in user or a tenant API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +37,8 @@ pub struct Actor {
     principal: Principal,
     org: Org,
     role: Role,
+    /// SHA-256 of the session token, for session principals.
+    session: Option<String>,
 }
 
 impl Actor {
@@ -37,7 +47,16 @@ impl Actor {
             principal,
             org,
             role,
+            session: None,
         }
+    }
+    pub(crate) fn with_session(mut self, token_hash: String) -> Self {
+        self.session = Some(token_hash);
+        self
+    }
+    /// The session's token hash (sessions only).
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
     }
     pub fn principal(&self) -> Principal {
         self.principal
@@ -65,6 +84,8 @@ pub enum Action {
     CreateReseller,
     /// Create a tenant under the target organisation.
     CreateTenant,
+    /// Rename, retype or delete a reseller or tenant (resellers and the platform, below them).
+    ManageOrg,
     ViewUser,
     ManageUser,
     /// Change one's own name and password (target: [`Target::User`] naming the caller).
@@ -114,14 +135,26 @@ impl Target<'_> {
     }
 }
 
-/// Proof that an action was authorized, and the limits for listing queries.
+/// Proof that an action was authorized, and the limits of every store query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     path: String,
     personal: Option<Uuid>,
+    /// Gateway scopes: only this gateway's channels, messages and commands.
+    gateway: Option<Uuid>,
+    /// Covers platform-owned records (gateways).
+    root: bool,
 }
 
 impl Scope {
+    /// Limited to one gateway's channels and messages (ingest).
+    pub fn gateway_id(&self) -> Option<Uuid> {
+        self.gateway
+    }
+    /// Whether platform-owned records (gateways) are in scope.
+    pub fn covers_platform(&self) -> bool {
+        self.root
+    }
     /// Rows whose organisation path starts with this prefix are in scope.
     pub fn path_prefix(&self) -> &str {
         &self.path
@@ -165,6 +198,7 @@ fn role_allows(actor: &Actor, action: Action) -> bool {
             action,
             CreateReseller
                 | CreateTenant
+                | ManageOrg
                 | ViewGateway
                 | ManageGateway
                 | CreateChannel
@@ -254,7 +288,63 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<Sc
     Ok(Scope {
         path: org.path.clone(),
         personal,
+        gateway: None,
+        root: org.kind == OrgKind::Platform,
     })
+}
+
+/// The scope of `action` over the caller's own subtree (what listings and single-row getters
+/// take): a row outside it is simply not found.
+pub fn scope(actor: &Actor, action: Action) -> Result<Scope, Denied> {
+    authorize(actor, action, Target::Org(actor.org()))
+}
+
+/// Everything, for authentication (finding the caller by a secret) and bootstrap.
+pub(crate) fn authenticating() -> Scope {
+    Scope {
+        path: "/".into(),
+        personal: None,
+        gateway: None,
+        root: true,
+    }
+}
+
+/// A gateway's own records: its gateway row, its channels, the messages on them, its commands.
+/// The gateway was authenticated by the broker (its login owns the topic).
+pub(crate) fn gateway(g: &Gateway) -> Scope {
+    Scope {
+        path: "/".into(),
+        personal: None,
+        gateway: Some(g.id),
+        root: false,
+    }
+}
+
+/// The tenant holding `channel`, for routing what `gateway_scope`'s gateway received on it;
+/// `None` when the channel is not on that gateway or `holder` is not its holder.
+pub(crate) fn channel_holder(
+    gateway_scope: &Scope,
+    channel: &Channel,
+    holder: &Org,
+) -> Option<Scope> {
+    (gateway_scope.gateway == Some(channel.gateway_id) && holder.id == channel.holder_id).then(
+        || Scope {
+            path: holder.path.clone(),
+            personal: None,
+            gateway: None,
+            root: false,
+        },
+    )
+}
+
+/// The gateway carrying `channel` (read in the caller's scope), to queue a command for it.
+pub(crate) fn channel_gateway(channel: &Channel) -> Scope {
+    Scope {
+        path: "/".into(),
+        personal: None,
+        gateway: Some(channel.gateway_id),
+        root: false,
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +359,8 @@ mod tests {
             name: "x".into(),
             parent_id: None,
             path: path.into(),
+            country: None,
+            org_type: None,
             created_at: Utc::now(),
         }
     }
@@ -415,6 +507,50 @@ mod tests {
                 }
             ),
             Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn a_scope_of_ones_own_subtree_is_personal_for_agents_only() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        let agent = actor(Role::Agent, &t);
+        let s = scope(&agent, Action::ViewInteraction).unwrap();
+        assert_eq!(s.personal_user(), agent.user_id());
+        let s = scope(&actor(Role::Manager, &t), Action::ViewInteraction).unwrap();
+        assert_eq!(s.personal_user(), None);
+        assert!(!s.covers_platform());
+    }
+
+    #[test]
+    fn a_gateway_reaches_the_tenant_of_its_own_channel_only() {
+        let t = org(OrgKind::Tenant, "/p/t/");
+        let g = Gateway {
+            id: Uuid::now_v7(),
+            name: "g".into(),
+            mqtt_username: "gw-x".into(),
+            mqtt_password_hash: String::new(),
+            online: false,
+            versions: vec![],
+            last_seen: None,
+            ports: vec![],
+            created_at: Utc::now(),
+        };
+        let mut c = Channel {
+            id: Uuid::now_v7(),
+            gateway_id: g.id,
+            port: "0".into(),
+            sim_number: "+33700000001".into(),
+            holder_id: t.id,
+            destination: crate::model::Destination::Tenant,
+            country: None,
+            created_at: Utc::now(),
+        };
+        let gs = gateway(&g);
+        assert_eq!(channel_holder(&gs, &c, &t).unwrap().path_prefix(), "/p/t/");
+        c.gateway_id = Uuid::now_v7();
+        assert!(
+            channel_holder(&gs, &c, &t).is_none(),
+            "another gateway's channel"
         );
     }
 

@@ -1,44 +1,41 @@
-//! Cloud hub core: the multi-tenant model, its storage, the single authorization chokepoint,
-//! routing of inbound and outbound SMS, and the REST API (with OpenAPI and server-sent events).
+//! Cloud hub core: the multi-tenant model, its storage, the authorizer, routing of inbound
+//! and outbound SMS, and the REST API (with OpenAPI and server-sent events).
 //!
-//! The MQTT link is a thin adapter on top of [`Hub`]: it passes every received message to
-//! [`Hub::receive`] (or batches with [`Hub::ingest_batch`]), publishes the `down/ack` that
-//! returns, and publishes [`Hub::pending_commands`] whenever [`Hub::subscribe_outbox`] names a
-//! gateway. Hub methods are synchronous (SQLite, argon2): async callers use
-//! `spawn_blocking`, as the API does.
-//!
-//! Layout:
-//! - [`model`]: plain data (organisations, users, gateways, channels, queues, contacts,
-//!   interactions, messages, opt-outs, API keys).
-//! - [`authz`]: [`authz::Actor`], [`authz::authorize`] — the one chokepoint — and
-//!   [`authz::Scope`], which only it can build and which every listing query takes.
-//! - [`store`]: the [`store::Store`] / [`store::Tx`] traits and the SQLite backend.
-//! - [`routing`]: pure routing rules (opt-out keywords, placement, state transitions).
-//! - [`secrets`]: argon2id password hashing, random tokens, SHA-256 digests.
-//! - [`hub`]: [`Hub`], every operation (authorized) and gateway ingest/outbox.
-//! - [`run`]: the running hub ([`run::run`]): store, embedded broker or external broker, the
-//!   MQTT link glue (`UpSink`/`DownSource` over [`Hub`]) and the HTTP server.
-//! - [`api`]: the axum router under `/api/v1`, errors mapped to HTTP in one place, the
-//!   OpenAPI document (utoipa) and the SSE stream.
+//! Layout (one module per job; see ARCHITECTURE.md's code map):
+//! - [`model`]: plain data. [`phone`]: the one number format (E.164).
+//! - [`authz`]: [`authz::Actor`], [`authz::scope`]/[`authz::authorize`] and [`authz::Scope`],
+//!   which only it can build and which every store read and write of tenant data takes.
+//! - [`store`]: the [`store::Store`] / [`store::ReadTx`] / [`store::WriteTx`] traits and the
+//!   SQLite backend (reads on a pool that never takes the write lock).
+//! - [`hub`]: [`Hub`], the tenant-facing operations, one module per domain.
+//! - [`ingest`]: [`ingest::GatewayIngest`], the gateway side (ingest, presence, command outbox).
+//! - [`routing`]: pure routing rules. [`csv_import`]: contact CSV. [`snippet`]: gateway TOML.
+//! - [`secrets`]: argon2id, random tokens, SHA-256. [`metrics`]: the Prometheus registry.
+//! - [`run`]: the running hub; [`api`]: the axum router, errors, OpenAPI, SSE.
 //!
 //! Invariants:
-//! - every operation done for a caller goes through [`authz::authorize`]; a resource outside
-//!   the caller's subtree answers "not found" (404), never "forbidden", so ids do not leak;
-//! - every ingested gateway event is recorded by id in the same transaction as its effect
-//!   (at-least-once in, exactly-once state);
-//! - at most one live (not closed) interaction per channel and contact number (also a unique
-//!   index in the database);
+//! - tenant data is reachable only through a [`authz::Scope`]; a resource outside the caller's
+//!   subtree answers "not found" (404), never "forbidden", so ids do not leak;
+//! - every ingested gateway event is recorded by id in the same transaction as its effect;
+//! - at most one live (not closed) interaction per channel and contact number;
+//! - numbers are stored and compared in E.164 (alphanumeric senders and short codes as written);
 //! - a gateway may only report on messages sent through its own channels.
 
 pub mod api;
 pub mod authz;
+pub mod csv_import;
 pub mod hub;
+pub mod ingest;
+pub mod metrics;
 pub mod model;
+pub mod phone;
 pub mod routing;
 pub mod run;
 pub mod secrets;
+pub mod snippet;
 pub mod store;
 
 pub use api::router;
-pub use hub::{Clock, Hub, HubError, HubSettings, IngestOutcome, SystemClock};
+pub use hub::{Clock, Hub, HubError, HubSettings, SystemClock};
+pub use ingest::{GatewayIngest, IngestOutcome};
 pub use run::{RunError, RunOptions, Started, run, run_with, start};

@@ -21,6 +21,16 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
+    /// The name as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Platform => "platform",
+            OrgKind::ResellerL1 => "reseller_l1",
+            OrgKind::ResellerL2 => "reseller_l2",
+            OrgKind::Tenant => "tenant",
+        }
+    }
+
     /// Whether an organisation of kind `self` may have a direct child of kind `child`.
     pub fn may_parent(self, child: OrgKind) -> bool {
         matches!(
@@ -44,6 +54,13 @@ pub struct Org {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub path: String,
+    /// ISO 3166 alpha-2 country (`FR`, `GB`…) in which numbers written without an
+    /// international prefix are read (tenants; a channel's own country comes first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The tenant's type, as the operator labels it (`business`, `enterprise`…).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub org_type: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -60,6 +77,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The name as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::ResellerAdmin => "reseller_admin",
+            Role::TenantAdmin => "tenant_admin",
+            Role::Manager => "manager",
+            Role::Agent => "agent",
+            Role::User => "user",
+        }
+    }
+
     /// The organisation kinds a user with this role may belong to.
     pub fn fits(self, org: OrgKind) -> bool {
         match self {
@@ -146,6 +175,10 @@ pub struct Channel {
     /// The organisation that currently holds it (platform, a reseller or a tenant).
     pub holder_id: Uuid,
     pub destination: Destination,
+    /// ISO 3166 alpha-2 country for numbers written without an international prefix
+    /// (default: the country of the SIM number itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -279,6 +312,43 @@ pub struct ApiKey {
     /// First characters of the key, to recognise it in lists.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    /// Last successful use (recorded at most once a minute).
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set when revoked: the key no longer authenticates.
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A named list of a tenant's contacts (for bulk sends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContactList {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// Number of members (computed).
+    #[serde(default)]
+    pub members: usize,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether a user is here: `online` with an open event stream (the portal is open), `away`
+/// with a live session but no stream, `offline` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    Away,
+    Offline,
+}
+
+/// A user as the API shows it: the record and its presence.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UserView {
+    #[serde(flatten)]
+    pub user: User,
+    pub presence: Presence,
 }
 
 /// A login session (the token is given to the client; only its SHA-256 is stored).
@@ -286,6 +356,27 @@ pub struct ApiKey {
 pub struct Session {
     pub user_id: Uuid,
     pub expires_at: DateTime<Utc>,
+}
+
+impl InteractionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionStatus::Waiting => "waiting",
+            InteractionStatus::Open => "open",
+            InteractionStatus::Paused => "paused",
+            InteractionStatus::Closed => "closed",
+        }
+    }
+}
+
+impl UserState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Active => "active",
+            UserState::Deactivated => "deactivated",
+            UserState::Archived => "archived",
+        }
+    }
 }
 
 /// A down command waiting in a gateway's outbox.

@@ -40,6 +40,8 @@ pub enum SecretError {
 #[derive(Clone)]
 pub struct PasswordHasherId {
     argon: Argon2<'static>,
+    /// Verifications done (tests check that unknown logins cost one too).
+    verified: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PasswordHasherId {
@@ -48,7 +50,13 @@ impl PasswordHasherId {
             .map_err(|e| SecretError::Params(e.to_string()))?;
         Ok(Self {
             argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            verified: Default::default(),
         })
+    }
+
+    /// Verifications done so far.
+    pub fn verifications(&self) -> u64 {
+        self.verified.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A PHC string (`$argon2id$v=19$m=…`).
@@ -65,6 +73,8 @@ impl PasswordHasherId {
 
     /// Whether `password` matches the PHC string (parameters are read from the string).
     pub fn verify(&self, password: &str, phc: &str) -> bool {
+        self.verified
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         PasswordHash::new(phc)
             .map(|h| self.argon.verify_password(password.as_bytes(), &h).is_ok())
             .unwrap_or(false)

@@ -16,15 +16,21 @@ use uuid::Uuid;
 /// Every route of the API: (method, path template).
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
+    ("get", "/health"),
+    ("get", "/metrics"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/me"),
     ("get", "/api/v1/resellers"),
     ("post", "/api/v1/resellers"),
     ("get", "/api/v1/resellers/{id}"),
+    ("patch", "/api/v1/resellers/{id}"),
+    ("delete", "/api/v1/resellers/{id}"),
     ("get", "/api/v1/tenants"),
     ("post", "/api/v1/tenants"),
     ("get", "/api/v1/tenants/{id}"),
+    ("patch", "/api/v1/tenants/{id}"),
+    ("delete", "/api/v1/tenants/{id}"),
     ("get", "/api/v1/users"),
     ("post", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),
@@ -34,14 +40,19 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/gateways"),
     ("post", "/api/v1/gateways"),
     ("get", "/api/v1/gateways/{id}"),
+    ("patch", "/api/v1/gateways/{id}"),
+    ("delete", "/api/v1/gateways/{id}"),
     ("get", "/api/v1/channels"),
     ("post", "/api/v1/channels"),
     ("get", "/api/v1/channels/{id}"),
+    ("patch", "/api/v1/channels/{id}"),
     ("post", "/api/v1/channels/{id}/distribute"),
     ("put", "/api/v1/channels/{id}/destination"),
     ("get", "/api/v1/queues"),
     ("post", "/api/v1/queues"),
     ("get", "/api/v1/queues/{id}"),
+    ("patch", "/api/v1/queues/{id}"),
+    ("delete", "/api/v1/queues/{id}"),
     ("put", "/api/v1/queues/{id}/members"),
     ("get", "/api/v1/contacts"),
     ("post", "/api/v1/contacts"),
@@ -49,6 +60,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/contacts/{id}"),
     ("put", "/api/v1/contacts/{id}"),
     ("delete", "/api/v1/contacts/{id}"),
+    ("get", "/api/v1/contact-lists"),
+    ("post", "/api/v1/contact-lists"),
+    ("get", "/api/v1/contact-lists/{id}"),
+    ("patch", "/api/v1/contact-lists/{id}"),
+    ("delete", "/api/v1/contact-lists/{id}"),
+    ("get", "/api/v1/contact-lists/{id}/members"),
+    ("post", "/api/v1/contact-lists/{id}/members"),
+    ("delete", "/api/v1/contact-lists/{id}/members/{contact}"),
+    ("post", "/api/v1/contact-lists/{id}/import"),
     ("get", "/api/v1/interactions"),
     ("get", "/api/v1/interactions/{id}"),
     ("get", "/api/v1/interactions/{id}/messages"),
@@ -56,15 +76,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/interactions/{id}/status"),
     ("post", "/api/v1/interactions/{id}/read"),
     ("post", "/api/v1/interactions/{id}/transfer"),
+    ("get", "/api/v1/interactions/{id}/transfer-targets"),
     ("post", "/api/v1/messages"),
     ("post", "/api/v1/bulk-messages"),
     ("get", "/api/v1/messages/{id}"),
     ("post", "/api/v1/messages/{id}/cancel"),
     ("get", "/api/v1/opt-outs"),
     ("post", "/api/v1/opt-outs"),
+    ("get", "/api/v1/opt-outs/changes"),
     ("delete", "/api/v1/opt-outs/{id}"),
     ("get", "/api/v1/api-keys"),
     ("post", "/api/v1/api-keys"),
+    ("delete", "/api/v1/api-keys/{id}"),
     ("get", "/api/v1/events"),
 ];
 
@@ -140,11 +163,14 @@ struct Victim {
     interaction: Uuid,
     message: Uuid,
     opt_out: Uuid,
+    list: Uuid,
+    api_key: Uuid,
 }
 
 fn victim(w: &World, t: &TenantWorld, parent: Uuid, port: &str) -> Victim {
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound(port, "+33699999999", "victim message"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound(port, "+33699999999", "victim message"))
         .unwrap();
     let interaction = hub.interactions(&t.admin, None).unwrap().remove(0);
     let message = hub
@@ -155,7 +181,13 @@ fn victim(w: &World, t: &TenantWorld, parent: Uuid, port: &str) -> Victim {
         .add_opt_out(&t.admin, None, "+33698989898", None)
         .unwrap();
     let admin_user = hub.me(&t.admin).unwrap().unwrap().id;
+    let list = hub.create_contact_list(&t.admin, None, "VIP", "").unwrap();
+    hub.add_list_members(&t.admin, list.id, &[t.contact.id])
+        .unwrap();
+    let api_key = hub.api_keys(&t.admin).unwrap().remove(0).id;
     Victim {
+        list: list.id,
+        api_key,
         org: t.org.id,
         parent,
         admin_user,
@@ -293,6 +325,11 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             Some(json!({"queue": v.queue})),
         ),
         (
+            Method::GET,
+            p("/api/v1/interactions/{id}/transfer-targets", v.interaction),
+            None,
+        ),
+        (
             Method::POST,
             "/api/v1/messages".into(),
             Some(json!({"channel": v.channel, "to": "+33600000000", "text": "evil"})),
@@ -321,10 +358,102 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             "/api/v1/api-keys".into(),
             Some(json!({"org": v.org, "name": "evil"})),
         ),
+        (Method::DELETE, p("/api/v1/api-keys/{id}", v.api_key), None),
+        (
+            Method::PATCH,
+            p("/api/v1/tenants/{id}", v.org),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::DELETE,
+            p("/api/v1/tenants/{id}?force=true", v.org),
+            None,
+        ),
+        (
+            Method::PATCH,
+            p("/api/v1/resellers/{id}", v.parent),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::DELETE,
+            p("/api/v1/resellers/{id}?force=true", v.parent),
+            None,
+        ),
+        (
+            Method::PATCH,
+            p("/api/v1/gateways/{id}", gateway),
+            Some(json!({"name": "evil"})),
+        ),
+        (Method::DELETE, p("/api/v1/gateways/{id}", gateway), None),
+        (
+            Method::PATCH,
+            p("/api/v1/channels/{id}", v.channel),
+            Some(json!({"country": "GB"})),
+        ),
+        (
+            Method::PATCH,
+            p("/api/v1/queues/{id}", v.queue),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::DELETE,
+            p("/api/v1/queues/{id}?force=true", v.queue),
+            None,
+        ),
+        (Method::GET, p("/api/v1/contact-lists/{id}", v.list), None),
+        (
+            Method::PATCH,
+            p("/api/v1/contact-lists/{id}", v.list),
+            Some(json!({"name": "evil"})),
+        ),
+        (
+            Method::DELETE,
+            p("/api/v1/contact-lists/{id}", v.list),
+            None,
+        ),
+        (
+            Method::GET,
+            p("/api/v1/contact-lists/{id}/members", v.list),
+            None,
+        ),
+        (
+            Method::POST,
+            p("/api/v1/contact-lists/{id}/members", v.list),
+            Some(json!({"contacts": [v.contact]})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/contact-lists/{}/members/{}", v.list, v.contact),
+            None,
+        ),
+        (
+            Method::POST,
+            p("/api/v1/contact-lists/{id}/import", v.list),
+            Some(Value::String("+33600000000,evil\n".into())),
+        ),
+        (
+            Method::POST,
+            "/api/v1/contacts".into(),
+            Some(json!({"org": v.org, "number": "+33600000001", "name": "evil"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/contact-lists".into(),
+            Some(json!({"org": v.org, "name": "evil"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/opt-outs/changes?org={}", v.org),
+            None,
+        ),
+        (Method::GET, p("/api/v1/users/{id}", v.admin_user), None),
     ]
 }
 
 const LISTS: &[&str] = &[
+    "/api/v1/contact-lists",
+    "/api/v1/opt-outs/changes",
+    "/api/v1/interactions?q=victim",
     "/api/v1/resellers",
     "/api/v1/tenants",
     "/api/v1/users",
@@ -373,6 +502,8 @@ async fn no_role_reaches_another_tenants_data_through_any_endpoint() {
                 v.contact,
                 v.interaction,
                 v.opt_out,
+                v.list,
+                v.api_key,
             ] {
                 assert!(
                     !text.contains(&id.to_string()),
@@ -411,6 +542,10 @@ async fn no_role_reaches_another_tenants_data_through_any_endpoint() {
             1
         );
         assert_eq!(hub.users(&t.admin).unwrap().len(), 4);
+        assert_eq!(hub.contact_list(&t.admin, v.list).unwrap().members, 1);
+        assert_eq!(hub.queue(&t.admin, v.queue).unwrap().name, "Support");
+        assert!(hub.api_keys(&t.admin).unwrap()[0].revoked_at.is_none());
+        assert_eq!(hub.channel(&t.admin, v.channel).unwrap().country, None);
     }
 }
 
@@ -525,7 +660,12 @@ async fn an_api_key_sends_an_sms_through_the_tenant_channel_and_the_gateway_gets
     assert_eq!(status, StatusCode::CREATED, "{m}");
     assert_eq!(m["state"], "queued");
     assert_eq!(m["channel_id"], s.w.a.channel.id.to_string());
-    let cmds = s.w.f.hub.pending_commands(&s.w.gw).unwrap();
+    let cmds =
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .pending_commands(&s.w.gw)
+            .unwrap();
     assert_eq!(cmds.len(), 1);
     let smsgate_wire::Down::Send(send) = &cmds[0] else {
         panic!("{cmds:?}")
@@ -587,7 +727,7 @@ async fn bad_input_names_the_field() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(v["field"], "to");
+    assert_eq!(v["error"]["field"], "to");
     let (status, v) = s
         .call(
             Some(&token),
@@ -597,7 +737,7 @@ async fn bad_input_names_the_field() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(v["field"], "text");
+    assert_eq!(v["error"]["field"], "text");
     let (status, v) = s
         .call(
             Some(&token),
@@ -607,8 +747,13 @@ async fn bad_input_names_the_field() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(v["field"], "body");
-    assert!(v["error"].as_str().unwrap().contains("name"), "{v}");
+    // The missing field is named as the client would send it.
+    assert_eq!(v["error"]["field"], "name");
+    assert_eq!(v["error"]["code"], "invalid");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("name"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -643,7 +788,13 @@ async fn the_platform_admin_provisions_a_gateway_with_credentials_and_a_config_s
     let pass = g["mqtt_password"].as_str().unwrap();
     assert!(g["config_snippet"].as_str().unwrap().contains(pass));
     assert!(g["gateway"].get("mqtt_password_hash").is_none());
-    assert!(s.w.f.hub.check_gateway_credentials(user, pass).unwrap());
+    assert!(
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .check_gateway_credentials(user, pass)
+            .unwrap()
+    );
     let tenant_admin = s.login("a-admin").await;
     let (status, _) = s
         .call(
@@ -717,6 +868,7 @@ async fn every_documented_route_is_served() {
             "{}{}",
             s.base,
             path.replace("{id}", &Uuid::nil().to_string())
+                .replace("{contact}", &Uuid::nil().to_string())
         );
         let status = s.http.request(m, url).send().await.unwrap().status();
         // Unauthenticated calls stop at authentication (401) or input checks, never at routing.
@@ -740,9 +892,11 @@ async fn the_event_stream_carries_only_the_callers_tenant_messages() {
     let hub = s.w.f.hub.clone();
     let gw = s.w.gw.clone();
     tokio::task::spawn_blocking(move || {
-        hub.ingest(&gw, inbound("usb1", "+33612121212", "for tenant B"))
+        hub.gateway_ingest()
+            .ingest(&gw, inbound("usb1", "+33612121212", "for tenant B"))
             .unwrap();
-        hub.ingest(&gw, inbound("usb0", "+33612121212", "for tenant A"))
+        hub.gateway_ingest()
+            .ingest(&gw, inbound("usb0", "+33612121212", "for tenant A"))
             .unwrap();
     })
     .await
@@ -823,7 +977,10 @@ async fn contacts_import_from_csv_all_or_nothing_naming_the_bad_line() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(v["error"].as_str().unwrap().contains("line 3"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("line 3"),
+        "{v}"
+    );
     assert_eq!(
         s.w.f.hub.contacts(&s.w.a.admin).unwrap().len(),
         1,
@@ -854,7 +1011,8 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
     let hub = s.w.f.hub.clone();
     let gw = s.w.gw.clone();
     tokio::task::spawn_blocking(move || {
-        hub.ingest(&gw, inbound("usb0", "+33630000002", "STOP"))
+        hub.gateway_ingest()
+            .ingest(&gw, inbound("usb0", "+33630000002", "STOP"))
             .unwrap()
     })
     .await
@@ -881,7 +1039,15 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
         .map(|r| r["result"].as_str().unwrap())
         .collect();
     assert_eq!(results, ["queued", "opted_out", "duplicate", "queued"]);
-    assert_eq!(s.w.f.hub.pending_commands(&s.w.gw).unwrap().len(), 2);
+    assert_eq!(
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .pending_commands(&s.w.gw)
+            .unwrap()
+            .len(),
+        2
+    );
     // A bad number refuses the whole request, naming it; nothing is queued.
     let (status, v) = s
         .call(
@@ -892,8 +1058,19 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(v["error"].as_str().unwrap().contains("to[1]"), "{v}");
-    assert_eq!(s.w.f.hub.pending_commands(&s.w.gw).unwrap().len(), 2);
+    assert!(
+        v["error"]["field"].as_str().unwrap().contains("to[1]"),
+        "{v}"
+    );
+    assert_eq!(
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .pending_commands(&s.w.gw)
+            .unwrap()
+            .len(),
+        2
+    );
     // Agents may not bulk send.
     let agent = s.login("a-agent").await;
     let (status, _) = s
@@ -905,4 +1082,228 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn contacts_import_as_a_multipart_upload_with_the_seeds_spaces_and_quotes() {
+    let s = serve().await;
+    let token = s.login("a-manager").await;
+    let csv = "SMS_NUMBER, FULLNAME, BUSINESS, EMAIL, NOTES\r\n+33620000001, \"Smith, John\", Acme, john@example.com, vip\r\n+33620000002, Eve, , eve at example, \r\n+33620000003, Carol, , carol@example.com, \r\n";
+    let multipart = |csv: &str| {
+        format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--XyZ--\r\n"
+        )
+    };
+    let post = |body: String| {
+        s.http
+            .post(format!("{}/api/v1/contacts/import", s.base))
+            .bearer_auth(&token)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+    };
+    let resp = post(multipart(csv)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "invalid");
+    assert_eq!(v["error"]["details"][0]["line"], 3, "{v}");
+    assert_eq!(v["error"]["details"][0]["field"], "EMAIL", "{v}");
+    assert_eq!(
+        s.w.f.hub.contacts(&s.w.a.admin).unwrap().len(),
+        1,
+        "nothing imported"
+    );
+    let good = csv.replace("eve at example,", "eve@example.com,");
+    let resp = post(multipart(&good)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["created"], 3, "{v}");
+    let (_, page) = s
+        .call(Some(&token), Method::GET, "/api/v1/contacts?q=smith", None)
+        .await;
+    assert_eq!(page["items"][0]["name"], "Smith, John", "{page}");
+}
+
+#[tokio::test]
+async fn lists_page_with_a_cursor_and_search_and_a_bad_limit_is_named() {
+    let s = serve().await;
+    let token = s.login("a-admin").await;
+    for n in 0..5 {
+        let (status, _) = s
+            .call(
+                Some(&token),
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"number": format!("+3362000000{n}"), "name": format!("P{n}")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = s
+            .call(
+                Some(&token),
+                Method::GET,
+                &format!("/api/v1/contacts?limit=2&cursor={cursor}"),
+                None,
+            )
+            .await;
+        for c in page["items"].as_array().unwrap() {
+            seen.push(c["number"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6, "Alice and the five, each once: {seen:?}");
+    let (status, v) = s
+        .call(Some(&token), Method::GET, "/api/v1/contacts?limit=0", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["field"], "limit");
+    let (status, v) = s
+        .call(
+            Some(&token),
+            Method::GET,
+            "/api/v1/contacts?limit=abc",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "limit");
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_logout_with_a_key_does_not_pretend_and_bearer_is_case_insensitive()
+ {
+    let s = serve().await;
+    let admin = s.login("a-admin").await;
+    let key = s.w.a.api_key.clone();
+    let resp = s
+        .http
+        .get(format!("{}/api/v1/me", s.base))
+        .header("authorization", format!("bearer {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "lower-case scheme");
+    let (status, v) = s
+        .call(Some(&key), Method::POST, "/api/v1/auth/logout", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("revoke"),
+        "{v}"
+    );
+    let (_, keys) = s
+        .call(Some(&admin), Method::GET, "/api/v1/api-keys", None)
+        .await;
+    let id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+    assert!(keys["items"][0]["last_used_at"].is_string(), "{keys}");
+    let (status, v) = s
+        .call(
+            Some(&admin),
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["revoked_at"].is_string());
+    let (status, _) = s.call(Some(&key), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_retried_send_with_the_same_idempotency_key_is_not_sent_twice() {
+    let s = serve().await;
+    let send = || {
+        s.http
+            .post(format!("{}/api/v1/messages", s.base))
+            .bearer_auth(&s.w.a.api_key)
+            .header("idempotency-key", "order-1234")
+            .json(&json!({"to": "+33612345678", "text": "Your order is ready"}))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(
+        s.w.f
+            .hub
+            .gateway_ingest()
+            .pending_commands(&s.w.gw)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_turn_into_429_with_retry_after_and_health_and_metrics_answer() {
+    let s = serve().await;
+    let mut last = None;
+    for _ in 0..8 {
+        let resp = s
+            .http
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&json!({"login": "a-user", "password": "wrong-password"}))
+            .send()
+            .await
+            .unwrap();
+        last = Some((resp.status(), resp.headers().get("retry-after").cloned()));
+    }
+    let (status, retry) = last.unwrap();
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some());
+    let (status, v) = s.call(None, Method::GET, "/health", None).await;
+    assert_eq!((status, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let text = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("smsgate_hub_logins_total"), "{text}");
+}
+
+#[tokio::test]
+async fn an_agent_lists_whom_to_transfer_to_in_its_own_tenant_only() {
+    let s = serve().await;
+    let w = &s.w;
+    // An inbound SMS on tenant A's channel lands in A's queue, of which the agent is a member.
+    let v = victim(w, &w.a, w.l1.id, "usb0");
+    let agent = s.login("a-agent").await;
+    // The agent may not list users or queues…
+    let (status, _) = s
+        .call(Some(&agent), Method::GET, "/api/v1/users", None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // …but may see whom this conversation can go to.
+    let path = format!("/api/v1/interactions/{}/transfer-targets", v.interaction);
+    let (status, t) = s.call(Some(&agent), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let users = t["users"].as_array().unwrap();
+    assert!(users.len() >= 3, "{t}");
+    for u in users {
+        assert!(u.get("login").is_none(), "names and roles only: {u}");
+        let id: Uuid = u["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(w.f.hub.user(&w.a.admin, id).unwrap().org_id, w.a.org.id);
+    }
+    assert_eq!(t["queues"][0]["id"], json!(w.a.queue.id));
+    // Tenant B's admin cannot even learn that the conversation exists.
+    let b = s.login("b-admin").await;
+    let (status, _) = s.call(Some(&b), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

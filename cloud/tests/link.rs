@@ -20,6 +20,7 @@ fn an_old_gateway_payload_without_optional_fields_is_routed() {
         "from":"+33612345678","text":"old","received_at":"2026-11-21T14:00:00Z"}"#;
     assert!(
         w.f.hub
+            .gateway_ingest()
             .receive(&topic(&w, "up/inbound"), payload)
             .unwrap()
             .is_none()
@@ -35,6 +36,7 @@ fn a_newer_gateway_payload_with_extra_fields_is_routed() {
         "udh":{"ref":7,"parts":2},"smsc":"+33609001390"}"#;
     assert!(
         w.f.hub
+            .gateway_ingest()
             .receive(&topic(&w, "up/inbound"), payload)
             .unwrap()
             .is_none()
@@ -48,6 +50,7 @@ fn an_unknown_up_kind_is_acked_as_unsupported_on_the_gateways_down_ack_topic() {
     let payload = br#"{"id":"01936d3c-1c6a-7d4e-8f00-0000000000ac","v":3,"media":"x.jpg"}"#;
     let (t, down) =
         w.f.hub
+            .gateway_ingest()
             .receive(&topic(&w, "up/mms"), payload)
             .unwrap()
             .unwrap();
@@ -67,6 +70,7 @@ fn a_report_on_an_unknown_message_is_acked_as_rejected() {
         "message_id":"01936d3c-1c6a-7d4e-8f00-0000000000ff","state":"delivered","at":"2026-11-21T14:00:00Z"}"#;
     let (_, down) =
         w.f.hub
+            .gateway_ingest()
             .receive(&topic(&w, "up/dlr"), payload)
             .unwrap()
             .unwrap();
@@ -79,29 +83,32 @@ fn malformed_payloads_and_foreign_topics_are_errors_naming_the_part() {
     let w = world();
     let err =
         w.f.hub
+            .gateway_ingest()
             .receive(&topic(&w, "up/inbound"), b"{}")
             .unwrap_err();
     assert!(
         matches!(
             err,
-            HubError::Invalid {
-                field: "payload",
-                ..
-            }
+            HubError::Invalid { ref field, .. } if field == "payload"
         ),
         "{err:?}"
     );
     let err =
         w.f.hub
+            .gateway_ingest()
             .receive("smsgate/v1/gw/+/up/inbound", b"{}")
             .unwrap_err();
     assert!(
-        matches!(err, HubError::Invalid { field: "topic", .. }),
+        matches!(err, HubError::Invalid { ref field, .. } if field == "topic"),
         "{err:?}"
     );
-    let err = w.f.hub.receive(&topic(&w, "down/send"), b"{}").unwrap_err();
+    let err =
+        w.f.hub
+            .gateway_ingest()
+            .receive(&topic(&w, "down/send"), b"{}")
+            .unwrap_err();
     assert!(
-        matches!(err, HubError::Invalid { field: "topic", .. }),
+        matches!(err, HubError::Invalid { ref field, .. } if field == "topic"),
         "{err:?}"
     );
 }
@@ -113,9 +120,13 @@ fn the_retained_state_and_the_last_will_set_presence() {
     let online =
         br#"{"id":"01936d3c-1c6a-7d4e-8f00-0000000000b0","v":1,"online":true,"versions":[1]}"#;
     let will = br#"{"id":"01936d3c-1c6a-7d4e-8f00-0000000000b1","v":1,"online":false}"#;
-    hub.receive(&topic(&w, "state"), online).unwrap();
+    hub.gateway_ingest()
+        .receive(&topic(&w, "state"), online)
+        .unwrap();
     assert!(hub.gateway(&w.root, w.gateway.gateway.id).unwrap().online);
-    hub.receive(&topic(&w, "state"), will).unwrap();
+    hub.gateway_ingest()
+        .receive(&topic(&w, "state"), will)
+        .unwrap();
     let g = hub.gateway(&w.root, w.gateway.gateway.id).unwrap();
     assert!(!g.online);
     assert_eq!(
@@ -124,8 +135,12 @@ fn the_retained_state_and_the_last_will_set_presence() {
         "a will without versions keeps the known ones"
     );
     // The same will again (same id) still applies: presence is not de-duplicated.
-    hub.receive(&topic(&w, "state"), online).unwrap();
-    hub.receive(&topic(&w, "state"), will).unwrap();
+    hub.gateway_ingest()
+        .receive(&topic(&w, "state"), online)
+        .unwrap();
+    hub.gateway_ingest()
+        .receive(&topic(&w, "state"), will)
+        .unwrap();
     assert!(!hub.gateway(&w.root, w.gateway.gateway.id).unwrap().online);
 }
 
@@ -140,6 +155,7 @@ fn the_port_inventory_is_kept_on_the_gateway() {
         panic!()
     };
     w.f.hub
+        .gateway_ingest()
         .receive(&topic(&w, "up/ports"), &up.encode())
         .unwrap();
     let g = w.f.hub.gateway(&w.root, w.gateway.gateway.id).unwrap();
@@ -158,6 +174,6 @@ fn every_documented_up_example_is_taken_by_the_hub() {
             wire::examples::Message::Down(_) => continue,
         };
         let t = ex.topic.to_string().replace("gw-7f3a", w.gw.as_str());
-        w.f.hub.receive(&t, &payload).unwrap();
+        w.f.hub.gateway_ingest().receive(&t, &payload).unwrap();
     }
 }

@@ -20,7 +20,7 @@ fn send_req(to: &str, text: &str) -> SendRequest {
 }
 
 fn only_send(w: &World) -> wire::Send {
-    let cmds = w.f.hub.pending_commands(&w.gw).unwrap();
+    let cmds = w.f.hub.gateway_ingest().pending_commands(&w.gw).unwrap();
     assert_eq!(cmds.len(), 1, "{cmds:?}");
     match cmds.into_iter().next().unwrap() {
         wire::Down::Send(s) => s,
@@ -33,6 +33,7 @@ fn an_inbound_sms_lands_waiting_in_the_queue_of_the_channel_tenant() {
     let w = world();
     let hub = &w.f.hub;
     let out = hub
+        .gateway_ingest()
         .ingest(&w.gw, inbound("usb0", "+33622222222", "Bonjour"))
         .unwrap();
     assert_eq!(out, IngestOutcome::Applied);
@@ -59,10 +60,13 @@ fn the_same_inbound_event_ingested_twice_changes_state_once() {
     let hub = &w.f.hub;
     let up = inbound("usb0", "+33622222222", "once");
     assert_eq!(
-        hub.ingest(&w.gw, up.clone()).unwrap(),
+        hub.gateway_ingest().ingest(&w.gw, up.clone()).unwrap(),
         IngestOutcome::Applied
     );
-    assert_eq!(hub.ingest(&w.gw, up).unwrap(), IngestOutcome::Duplicate);
+    assert_eq!(
+        hub.gateway_ingest().ingest(&w.gw, up).unwrap(),
+        IngestOutcome::Duplicate
+    );
     let list = hub.interactions(&w.a.admin, None).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(
@@ -77,11 +81,14 @@ fn the_same_inbound_event_ingested_twice_changes_state_once() {
 fn a_second_message_from_the_same_contact_joins_the_live_interaction() {
     let w = world();
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound("usb0", "+33622222222", "one"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33622222222", "one"))
         .unwrap();
-    hub.ingest(&w.gw, inbound("usb0", "+33622222222", "two"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33622222222", "two"))
         .unwrap();
-    hub.ingest(&w.gw, inbound("usb0", "+33633333333", "other"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33633333333", "other"))
         .unwrap();
     let list = hub.interactions(&w.a.admin, None).unwrap();
     assert_eq!(list.len(), 2);
@@ -106,7 +113,9 @@ fn an_inbound_sms_is_found_by_sim_number_when_the_port_is_unknown() {
     };
     m.sim_number = Some("+33700000002".into());
     assert_eq!(
-        hub.ingest(&w.gw, wire::Up::Inbound(m)).unwrap(),
+        hub.gateway_ingest()
+            .ingest(&w.gw, wire::Up::Inbound(m))
+            .unwrap(),
         IngestOutcome::Applied
     );
     assert_eq!(hub.interactions(&w.b.admin, None).unwrap().len(), 1);
@@ -118,10 +127,13 @@ fn an_inbound_sms_on_an_unknown_port_is_recorded_but_unrouted() {
     let hub = &w.f.hub;
     let up = inbound("usb9", "+33622222222", "hi");
     assert!(matches!(
-        hub.ingest(&w.gw, up.clone()).unwrap(),
+        hub.gateway_ingest().ingest(&w.gw, up.clone()).unwrap(),
         IngestOutcome::Unrouted(_)
     ));
-    assert_eq!(hub.ingest(&w.gw, up).unwrap(), IngestOutcome::Duplicate);
+    assert_eq!(
+        hub.gateway_ingest().ingest(&w.gw, up).unwrap(),
+        IngestOutcome::Duplicate
+    );
 }
 
 #[test]
@@ -129,7 +141,9 @@ fn an_unknown_gateway_is_refused() {
     let w = world();
     let gw = wire::GatewayId::new("gw-nobody").unwrap();
     assert!(matches!(
-        w.f.hub.ingest(&gw, inbound("usb0", "+33622222222", "x")),
+        w.f.hub
+            .gateway_ingest()
+            .ingest(&gw, inbound("usb0", "+33622222222", "x")),
         Err(HubError::UnknownGateway(_))
     ));
 }
@@ -138,7 +152,8 @@ fn an_unknown_gateway_is_refused() {
 fn a_reply_opens_the_interaction_and_queues_a_send_command_for_the_gateway() {
     let w = world();
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound("usb0", "+33622222222", "Bonjour"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33622222222", "Bonjour"))
         .unwrap();
     let i = hub.interactions(&w.a.agent, None).unwrap().remove(0);
     let m = hub
@@ -171,8 +186,13 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         outcome: wire::AckOutcome::Applied,
         detail: None,
     });
-    hub.ingest(&w.gw, ack).unwrap();
-    assert!(hub.pending_commands(&w.gw).unwrap().is_empty());
+    hub.gateway_ingest().ingest(&w.gw, ack).unwrap();
+    assert!(
+        hub.gateway_ingest()
+            .pending_commands(&w.gw)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         hub.message(&w.a.user, m.id).unwrap().state,
         MessageState::Accepted
@@ -184,7 +204,7 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         state: wire::DeliveryState::Delivered,
         at: chrono::Utc::now(),
     });
-    hub.ingest(&w.gw, dlr).unwrap();
+    hub.gateway_ingest().ingest(&w.gw, dlr).unwrap();
     // A late "sent" status does not undo the delivery.
     let sent = wire::Up::Status(wire::Status {
         id: Uuid::now_v7(),
@@ -195,7 +215,7 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         error: None,
         at: chrono::Utc::now(),
     });
-    hub.ingest(&w.gw, sent).unwrap();
+    hub.gateway_ingest().ingest(&w.gw, sent).unwrap();
     assert_eq!(
         hub.message(&w.a.user, m.id).unwrap().state,
         MessageState::Delivered
@@ -208,17 +228,18 @@ fn a_rejected_send_command_marks_the_message_failed_with_the_reason() {
     let hub = &w.f.hub;
     let m = hub.send(&w.a.admin, send_req("+33644444444", "x")).unwrap();
     let send = only_send(&w);
-    hub.ingest(
-        &w.gw,
-        wire::Up::Ack(wire::Ack {
-            id: Uuid::now_v7(),
-            v: 1,
-            ack_of: send.id,
-            outcome: wire::AckOutcome::Rejected,
-            detail: Some("port usb0 has no SIM".into()),
-        }),
-    )
-    .unwrap();
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Ack(wire::Ack {
+                id: Uuid::now_v7(),
+                v: 1,
+                ack_of: send.id,
+                outcome: wire::AckOutcome::Rejected,
+                detail: Some("port usb0 has no SIM".into()),
+            }),
+        )
+        .unwrap();
     let m = hub.message(&w.a.admin, m.id).unwrap();
     assert_eq!(m.state, MessageState::Failed);
     assert_eq!(m.error.as_deref(), Some("port usb0 has no SIM"));
@@ -232,6 +253,7 @@ fn a_gateway_cannot_report_on_another_gateways_message() {
     let other = hub.create_gateway(&w.root, "other").unwrap();
     let other_gw = wire::GatewayId::new(other.mqtt_username).unwrap();
     let out = hub
+        .gateway_ingest()
         .ingest(
             &other_gw,
             wire::Up::Dlr(wire::Delivery {
@@ -260,7 +282,8 @@ fn agents_and_managers_cannot_start_conversations_but_can_reply_and_transfer() {
             Err(HubError::Forbidden(_))
         ));
     }
-    hub.ingest(&w.gw, inbound("usb0", "+33655555555", "hi"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33655555555", "hi"))
         .unwrap();
     let i = hub.interactions(&w.a.manager, None).unwrap().remove(0);
     // Replying through POST /messages to a live conversation is a reply.
@@ -277,7 +300,8 @@ fn agents_and_managers_cannot_start_conversations_but_can_reply_and_transfer() {
 fn stop_opts_the_contact_out_of_bulk_sends_only_and_start_opts_back_in() {
     let w = world();
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound("usb0", "+33666666666", "Arrêt"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33666666666", "Arrêt"))
         .unwrap();
     let opt = hub.opt_outs(&w.a.admin).unwrap();
     assert_eq!(opt.len(), 1);
@@ -295,7 +319,8 @@ fn stop_opts_the_contact_out_of_bulk_sends_only_and_start_opts_back_in() {
     // A live reply is still possible.
     let i = hub.interactions(&w.a.admin, None).unwrap().remove(0);
     hub.reply(&w.a.admin, i.id, "C'est noté").unwrap();
-    hub.ingest(&w.gw, inbound("usb0", "+33666666666", "START"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33666666666", "START"))
         .unwrap();
     assert!(hub.opt_outs(&w.a.admin).unwrap().is_empty());
     hub.send(&w.a.admin, bulk).unwrap();
@@ -305,7 +330,8 @@ fn stop_opts_the_contact_out_of_bulk_sends_only_and_start_opts_back_in() {
 fn reassigning_a_channel_with_live_interactions_needs_force_which_closes_them() {
     let w = world();
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound("usb0", "+33677777777", "hi"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33677777777", "hi"))
         .unwrap();
     let err = hub
         .distribute_channel(&w.l1_admin, w.a.channel.id, w.l1.id, false)
@@ -325,7 +351,8 @@ fn reassigning_a_channel_with_live_interactions_needs_force_which_closes_them() 
     ));
     // While held by a reseller, inbound messages are not routed to any tenant.
     assert!(matches!(
-        hub.ingest(&w.gw, inbound("usb0", "+33677777777", "again"))
+        hub.gateway_ingest()
+            .ingest(&w.gw, inbound("usb0", "+33677777777", "again"))
             .unwrap(),
         IngestOutcome::Unrouted(_)
     ));
@@ -397,12 +424,14 @@ fn a_session_expires_after_its_lifetime() {
 fn closing_then_a_new_inbound_starts_a_new_interaction() {
     let w = world();
     let hub = &w.f.hub;
-    hub.ingest(&w.gw, inbound("usb0", "+33688888888", "one"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33688888888", "one"))
         .unwrap();
     let i = hub.interactions(&w.a.admin, None).unwrap().remove(0);
     hub.set_interaction_status(&w.a.admin, i.id, InteractionStatus::Closed)
         .unwrap();
-    hub.ingest(&w.gw, inbound("usb0", "+33688888888", "two"))
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33688888888", "two"))
         .unwrap();
     let live = hub
         .interactions(&w.a.admin, Some(InteractionStatus::Waiting))
@@ -420,32 +449,34 @@ fn closing_then_a_new_inbound_starts_a_new_interaction() {
 fn the_gateway_state_records_presence_and_versions() {
     let w = world();
     let hub = &w.f.hub;
-    hub.gateway_state(
-        &w.gw,
-        &wire::State {
-            id: Uuid::now_v7(),
-            v: 1,
-            online: true,
-            versions: vec![1, 2],
-            software: None,
-        },
-    )
-    .unwrap();
+    hub.gateway_ingest()
+        .gateway_state(
+            &w.gw,
+            &wire::State {
+                id: Uuid::now_v7(),
+                v: 1,
+                online: true,
+                versions: vec![1, 2],
+                software: None,
+            },
+        )
+        .unwrap();
     let g = hub.gateway(&w.root, w.gateway.gateway.id).unwrap();
     assert!(g.online);
     assert_eq!(g.versions, vec![1, 2]);
     // A gateway speaking only a future version gets no commands.
-    hub.gateway_state(
-        &w.gw,
-        &wire::State {
-            id: Uuid::now_v7(),
-            v: 9,
-            online: true,
-            versions: vec![9],
-            software: None,
-        },
-    )
-    .unwrap();
+    hub.gateway_ingest()
+        .gateway_state(
+            &w.gw,
+            &wire::State {
+                id: Uuid::now_v7(),
+                v: 9,
+                online: true,
+                versions: vec![9],
+                software: None,
+            },
+        )
+        .unwrap();
     assert!(matches!(
         hub.send(&w.a.admin, send_req("+33644444444", "x")),
         Err(HubError::Conflict(_))
@@ -457,11 +488,13 @@ fn gateway_credentials_check_against_the_stored_hash() {
     let w = world();
     let hub = &w.f.hub;
     assert!(
-        hub.check_gateway_credentials(&w.gateway.mqtt_username, &w.gateway.mqtt_password)
+        hub.gateway_ingest()
+            .check_gateway_credentials(&w.gateway.mqtt_username, &w.gateway.mqtt_password)
             .unwrap()
     );
     assert!(
-        !hub.check_gateway_credentials(&w.gateway.mqtt_username, "wrong")
+        !hub.gateway_ingest()
+            .check_gateway_credentials(&w.gateway.mqtt_username, "wrong")
             .unwrap()
     );
     assert!(w.gateway.config_snippet.contains(&w.gateway.mqtt_username));
@@ -493,6 +526,7 @@ fn a_batch_is_applied_in_one_go_and_duplicates_inside_it_count_once() {
     let a = inbound("usb0", "+33610101010", "one");
     let b = inbound("usb1", "+33610101010", "two");
     let out = hub
+        .gateway_ingest()
         .ingest_batch(&w.gw, vec![a.clone(), b, a.clone()])
         .unwrap();
     assert_eq!(
@@ -503,61 +537,100 @@ fn a_batch_is_applied_in_one_go_and_duplicates_inside_it_count_once() {
             IngestOutcome::Duplicate
         ]
     );
-    assert_eq!(hub.ingest(&w.gw, a).unwrap(), IngestOutcome::Duplicate);
+    assert_eq!(
+        hub.gateway_ingest().ingest(&w.gw, a).unwrap(),
+        IngestOutcome::Duplicate
+    );
     assert_eq!(hub.interactions(&w.a.admin, None).unwrap().len(), 1);
     assert_eq!(hub.interactions(&w.b.admin, None).unwrap().len(), 1);
 }
 
-#[test]
-fn live_events_reach_only_those_who_may_see_the_conversation() {
+#[tokio::test]
+async fn live_events_reach_only_those_who_may_see_the_conversation() {
     let w = world();
     let hub = &w.f.hub;
-    let mut rx = hub.subscribe_events();
-    hub.ingest(&w.gw, inbound("usb0", "+33613131313", "queue message"))
+    let who = [
+        (&w.a.admin, 2, "the tenant admin"),
+        (&w.a.agent, 2, "the agent belongs to the queue"),
+        (&w.a.user, 0, "a plain user outside the queue"),
+        (&w.b.admin, 0, "another tenant"),
+        (&w.l2_admin, 0, "a reseller of another subtree"),
+        (&w.l1_admin, 2, "the tenant's reseller"),
+    ];
+    let mut streams: Vec<_> = who.iter().map(|(a, _, _)| hub.events(a).unwrap()).collect();
+    hub.gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33613131313", "queue message"))
         .unwrap();
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e);
+    for ((_, want, why), s) in who.iter().zip(streams.iter_mut()) {
+        let mut n = 0;
+        while let Some(item) = s.try_next() {
+            if let smsgate_cloud::hub::StreamItem::Event(
+                smsgate_cloud::hub::EventKind::MessageCreated { .. }
+                | smsgate_cloud::hub::EventKind::InteractionUpdated { .. },
+            ) = item
+            {
+                n += 1;
+            }
+        }
+        assert_eq!(n, *want, "{why}");
     }
-    assert_eq!(events.len(), 2, "message created + interaction updated");
-    let admits = |a: &smsgate_cloud::authz::Actor| {
-        let f = hub.event_filter(a).unwrap();
-        events.iter().filter(|e| f.admits(e)).count()
-    };
-    assert_eq!(admits(&w.a.admin), 2);
-    assert_eq!(admits(&w.a.agent), 2, "the agent belongs to the queue");
-    assert_eq!(admits(&w.a.user), 0, "a plain user outside the queue");
-    assert_eq!(admits(&w.b.admin), 0, "another tenant");
-    assert_eq!(admits(&w.l2_admin), 0, "a reseller of another subtree");
-    assert_eq!(admits(&w.l1_admin), 2, "the tenant's reseller");
 }
 
-#[test]
-fn a_delivery_report_is_announced_as_a_message_update() {
+#[tokio::test]
+async fn a_delivery_report_is_announced_as_a_message_update() {
     let w = world();
     let hub = &w.f.hub;
     let m = hub
         .send(&w.a.user, send_req("+33614141414", "hello"))
         .unwrap();
-    let mut rx = hub.subscribe_events();
-    hub.ingest(
-        &w.gw,
-        wire::Up::Dlr(wire::Delivery {
-            id: Uuid::now_v7(),
-            v: 1,
-            message_id: m.id,
-            state: wire::DeliveryState::Delivered,
-            at: chrono::Utc::now(),
-        }),
-    )
-    .unwrap();
-    let e = rx.try_recv().unwrap();
-    assert!(hub.event_filter(&w.a.user).unwrap().admits(&e));
-    match e.kind {
-        smsgate_cloud::hub::EventKind::MessageUpdated { message } => {
+    let mut stream = hub.events(&w.a.user).unwrap();
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Dlr(wire::Delivery {
+                id: Uuid::now_v7(),
+                v: 1,
+                message_id: m.id,
+                state: wire::DeliveryState::Delivered,
+                at: chrono::Utc::now(),
+            }),
+        )
+        .unwrap();
+    match stream.try_next() {
+        Some(smsgate_cloud::hub::StreamItem::Event(
+            smsgate_cloud::hub::EventKind::MessageUpdated { message },
+        )) => {
             assert_eq!(message.id, m.id);
             assert_eq!(message.state, MessageState::Delivered);
         }
         other => panic!("expected a message update, got {other:?}"),
     }
+}
+
+#[test]
+fn a_reply_to_an_api_sent_message_lands_in_the_channels_queue_for_its_agents() {
+    let w = world();
+    let hub = &w.f.hub;
+    let key = hub.authenticate(&w.a.api_key).unwrap();
+    let m = hub
+        .send(&key, send_req("0612345678", "Votre commande est prête"))
+        .unwrap();
+    assert_eq!(m.to, "+33612345678", "read in the channel's country");
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            inbound("usb0", "+33612345678", "Merci, je passe demain"),
+        )
+        .unwrap();
+    let seen = hub.interactions(&w.a.agent, None).unwrap();
+    assert_eq!(
+        seen.len(),
+        1,
+        "the agent of the channel's queue sees the reply"
+    );
+    assert_eq!(seen[0].id, m.interaction_id);
+    assert_eq!(seen[0].queue_id, Some(w.a.queue.id));
+    assert_eq!(seen[0].status, InteractionStatus::Waiting);
+    let msgs = hub.interaction_messages(&w.a.agent, seen[0].id).unwrap();
+    assert_eq!(msgs.len(), 2);
 }

@@ -245,7 +245,7 @@ pub const DINSTAR_MAX_PORT: u16 = 31;
 
 /// `[[dinstar_http]]`: a Dinstar gateway driven through its HTTP API; each of its ports becomes
 /// a gateway port with id `first_id + dinstar port`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DinstarHttpConfig {
     /// Base URL (`http://192.168.1.10`).
@@ -259,9 +259,70 @@ pub struct DinstarHttpConfig {
     /// Gateway port id of the Dinstar's port 0.
     #[serde(default)]
     pub first_id: u16,
+    /// The device's time zone (its time stamps carry none).
+    #[serde(default)]
+    pub timezone: TimeZone,
+    /// Milliseconds between two polls of the device's inbound SMS and delivery reports (one
+    /// query each for all its ports); 0 = no polling, the device pushes (`push_token`).
+    #[serde(default = "default_dinstar_poll_ms")]
+    pub poll_interval_ms: u64,
+    /// The device's serial number (`sn`); pushes carrying another one are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sn: Option<String>,
+    /// Address the gateway listens on for this device's pushes (with `push_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_listen: Option<SocketAddr>,
+    /// Secret of the push URL `http://<box>:<port>/dinstar/push/<push_token>` (at least 16
+    /// characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_token: Option<String>,
+}
+
+/// Default `dinstar_http[].poll_interval_ms`.
+pub const DEFAULT_DINSTAR_POLL_MS: u64 = 5_000;
+
+fn default_dinstar_poll_ms() -> u64 {
+    DEFAULT_DINSTAR_POLL_MS
+}
+
+impl fmt::Debug for DinstarHttpConfig {
+    // The password and the push token stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DinstarHttpConfig")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("ports", &self.ports)
+            .field("first_id", &self.first_id)
+            .field("timezone", &self.timezone)
+            .field("poll_interval_ms", &self.poll_interval_ms)
+            .field("sn", &self.sn)
+            .field("push_listen", &self.push_listen)
+            .field(
+                "push_token",
+                &self.push_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl DinstarHttpConfig {
+    /// A device at `url` with the defaults for the optional keys.
+    pub fn new(url: &str, user: &str, password: &str, ports: PortSpec, first_id: u16) -> Self {
+        Self {
+            url: url.to_owned(),
+            user: user.to_owned(),
+            password: password.to_owned(),
+            ports,
+            first_id,
+            timezone: TimeZone::default(),
+            poll_interval_ms: DEFAULT_DINSTAR_POLL_MS,
+            sn: None,
+            push_listen: None,
+            push_token: None,
+        }
+    }
+
     /// The gateway-wide ids this source provides, paired with the Dinstar's port numbers.
     pub fn gateway_ids(&self) -> impl Iterator<Item = (u16, u16)> + '_ {
         self.ports
@@ -422,6 +483,9 @@ pub struct InboundConfig {
     pub sweep_interval_ms: u64,
     /// How long parts of a multipart message wait for the rest before being stored as they are.
     pub reassembly_timeout_s: u64,
+    /// Report window: a sent message with no delivery report after this many minutes becomes
+    /// `no_report` (a late report still settles it).
+    pub report_window_min: u64,
 }
 
 impl Default for InboundConfig {
@@ -429,6 +493,7 @@ impl Default for InboundConfig {
         Self {
             sweep_interval_ms: 60_000,
             reassembly_timeout_s: 3_600,
+            report_window_min: 72 * 60,
         }
     }
 }
@@ -617,13 +682,13 @@ pub fn template_examples() -> Result<Vec<(&'static str, Vec<toml::Table>)>, Temp
     dinstar.profile = Vendor::Dinstar;
     dinstar.password = Some("admin".into());
     dinstar.module = Some(0);
-    let http = DinstarHttpConfig {
-        url: "http://192.168.1.20".into(),
-        user: "admin".into(),
-        password: "admin".into(),
-        ports: crate::parse_port_spec("0-7").map_err(|e| TemplateError::new(e.to_string()))?,
-        first_id: 100,
-    };
+    let http = DinstarHttpConfig::new(
+        "http://192.168.1.20",
+        "admin",
+        "admin",
+        crate::parse_port_spec("0-7").map_err(|e| TemplateError::new(e.to_string()))?,
+        100,
+    );
     let group = GroupConfig::new(
         "default",
         crate::parse_port_spec("0-1").map_err(|e| TemplateError::new(e.to_string()))?,
@@ -660,6 +725,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
     doc(
         "inbound.reassembly_timeout_s",
         "Seconds the parts of a multipart SMS wait for the missing parts before being stored incomplete.",
+    ),
+    doc(
+        "inbound.report_window_min",
+        "Minutes a sent message waits for its delivery report before it shows `no_report` (a late report still settles it).",
     ),
     doc("ussd", "USSD balance checks."),
     doc_example(
@@ -784,6 +853,29 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
     doc(
         "dinstar_http[].first_id",
         "Gateway port id of the Dinstar's port 0.",
+    ),
+    doc(
+        "dinstar_http[].timezone",
+        "The Dinstar's time zone (IANA name, as set on the device): its time stamps carry no zone.",
+    ),
+    doc(
+        "dinstar_http[].poll_interval_ms",
+        "Milliseconds between polls of the Dinstar's inbound SMS and delivery reports (one query each for all its ports); 0 = no polling, the device pushes.",
+    ),
+    doc_example(
+        "dinstar_http[].sn",
+        "The Dinstar's serial number (sn); pushes with another serial are refused.",
+        "\"dbd2-0325-0044-0088\"",
+    ),
+    doc_example(
+        "dinstar_http[].push_listen",
+        "Address the gateway listens on for the Dinstar's pushes (incoming SMS, send results, delivery reports, USSD).",
+        "\"0.0.0.0:8091\"",
+    ),
+    doc_example(
+        "dinstar_http[].push_token",
+        "Secret of the push URL to set on the Dinstar: http://<this box>:<push_listen port>/dinstar/push/<push_token> (at least 16 characters).",
+        "\"change-me-to-a-long-random-secret\"",
     ),
     doc(
         "groups[]",
@@ -963,6 +1055,9 @@ impl Validate for GatewayConfig {
         if self.inbound.reassembly_timeout_s == 0 {
             v.push("inbound.reassembly_timeout_s", "must be greater than 0");
         }
+        if self.inbound.report_window_min == 0 {
+            v.push("inbound.report_window_min", "must be greater than 0");
+        }
         if let Some(code) = &self.ussd.balance_code
             && (code.is_empty()
                 || !code
@@ -1090,6 +1185,52 @@ impl GatewayConfig {
             if d.user.is_empty() {
                 v.push(format!("{at}.user"), "must not be empty");
             }
+            match (&d.push_listen, &d.push_token) {
+                (Some(_), None) => v.push(
+                    format!("{at}.push_token"),
+                    "required with push_listen (the secret of the push URL)",
+                ),
+                (None, Some(_)) => v.push(
+                    format!("{at}.push_listen"),
+                    "required with push_token (where the gateway listens for pushes)",
+                ),
+                (_, Some(t)) if t.chars().count() < MIN_TOKEN_LEN => v.push(
+                    format!("{at}.push_token"),
+                    format!("must be at least {MIN_TOKEN_LEN} characters"),
+                ),
+                (_, Some(t))
+                    if !t
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) =>
+                {
+                    v.push(
+                        format!("{at}.push_token"),
+                        "may only hold letters, digits and - _ . ~ (it is part of a URL)",
+                    )
+                }
+                (_, Some(t))
+                    if self.dinstar_http[..i]
+                        .iter()
+                        .any(|o| o.push_token.as_deref() == Some(t.as_str())) =>
+                {
+                    v.push(
+                        format!("{at}.push_token"),
+                        "is already the push token of another [[dinstar_http]]",
+                    )
+                }
+                _ => {}
+            }
+            if d.poll_interval_ms == 0 && d.push_token.is_none() {
+                v.push(
+                    format!("{at}.poll_interval_ms"),
+                    "0 (no polling) needs push_listen and push_token, or nothing would be received",
+                );
+            } else if d.poll_interval_ms > 0 && d.poll_interval_ms < 100 {
+                v.push(
+                    format!("{at}.poll_interval_ms"),
+                    "must be 0 (push only) or at least 100",
+                );
+            }
             for (id, dp) in d.gateway_ids() {
                 if dp > DINSTAR_MAX_PORT {
                     v.push(
@@ -1191,6 +1332,41 @@ mod tests {
         assert!(
             p[0].starts_with("dinstar_http[0].ports: Dinstar port 32 does not exist"),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn dinstar_push_keys_come_in_pairs_and_push_only_needs_a_push_url() {
+        let base = "[[dinstar_http]]\nurl = \"http://h\"\nuser = \"u\"\npassword = \"p\"\nports = \"0-1\"\n";
+        let p = problems(&format!("{base}push_listen = \"0.0.0.0:8091\"\n"));
+        assert_eq!(
+            p,
+            ["dinstar_http[0].push_token: required with push_listen (the secret of the push URL)"]
+        );
+        let p = problems(&format!("{base}poll_interval_ms = 0\n"));
+        assert!(
+            p[0].starts_with("dinstar_http[0].poll_interval_ms: 0 (no polling) needs"),
+            "{p:?}"
+        );
+        let p = problems(&format!(
+            "{base}push_listen = \"0.0.0.0:8091\"\npush_token = \"short\"\n"
+        ));
+        assert_eq!(
+            p,
+            ["dinstar_http[0].push_token: must be at least 16 characters"]
+        );
+        let p = problems(&format!("{base}timezone = \"Mars/Olympus\"\n"));
+        assert!(p[0].contains("Mars/Olympus"), "{p:?}");
+        let ok = format!(
+            "{base}timezone = \"Europe/Moscow\"\npoll_interval_ms = 0\npush_listen = \"0.0.0.0:8091\"\npush_token = \"0123456789abcdef\"\n"
+        );
+        assert!(problems(&ok).is_empty());
+        let c = GatewayConfig::from_toml_str(&ok).unwrap();
+        assert_eq!(c.dinstar_http[0].timezone.0, chrono_tz::Europe::Moscow);
+        let debug = format!("{:?}", c.dinstar_http[0]);
+        assert!(
+            !debug.contains("0123456789abcdef") && !debug.contains("password: \"p\""),
+            "{debug}"
         );
     }
 

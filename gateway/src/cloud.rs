@@ -369,7 +369,8 @@ pub fn translate(
                 MessageState::Queued if event.kind == "message.accepted" => {
                     status(SendState::Queued, None, None)
                 }
-                MessageState::Queued | MessageState::Sending => None,
+                // The hub already has `sent`; "no report yet" changes nothing it shows.
+                MessageState::Queued | MessageState::Sending | MessageState::NoReport => None,
                 MessageState::Sent => status(
                     SendState::Sent,
                     None,

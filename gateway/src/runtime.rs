@@ -11,7 +11,6 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::{Clock, SystemClock};
-use crate::dinstar_http::{DinstarDeps, DinstarPortWorker, DinstarSettings, HttpDinstar};
 use crate::dispatch::GroupDispatcher;
 use crate::metrics::GatewayMetrics;
 use crate::ports::worker::{PortWorker, WorkerDeps, WorkerSettings};
@@ -29,7 +28,7 @@ use tokio_util::task::TaskTracker;
 
 /// How long the API, dispatchers and then the port workers get to finish at shutdown (each).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
-/// Period of the expiry task.
+/// Period of the expiry task (validity ends, and the report window of sent messages).
 pub const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
 
 /// Why the gateway could not start (or stopped).
@@ -49,14 +48,9 @@ pub enum GatewayError {
         /// Cause.
         source: std::io::Error,
     },
-    /// A `[[dinstar_http]]` client could not be built.
-    #[error("{key}: {source}")]
-    Dinstar {
-        /// Config key (`dinstar_http[i]`).
-        key: String,
-        /// Cause.
-        source: crate::dinstar_http::DinstarError,
-    },
+    /// A `[[dinstar_http]]` client or push listener could not be set up (names the key).
+    #[error("{0}")]
+    Dinstar(#[from] crate::dinstar_http::StartError),
 }
 
 /// Everything `run` takes from outside (injected for tests and benches).
@@ -100,17 +94,7 @@ pub async fn run_with<O: Opener + 'static>(
     let mut v = Violations::default();
     config.validate(&mut v);
     v.into_result()?;
-    let mut dinstars = Vec::new();
-    for (i, d) in config.dinstar_http.iter().enumerate() {
-        let timeout = Duration::from_millis(config.supervision.command_timeout_ms);
-        let api = HttpDinstar::new(&d.url, &d.user, &d.password, timeout).map_err(|source| {
-            GatewayError::Dinstar {
-                key: format!("dinstar_http[{i}]"),
-                source,
-            }
-        })?;
-        dinstars.push((Arc::new(api), d.gateway_ids().collect::<Vec<_>>()));
-    }
+    let dinstars = crate::dinstar_http::prepare(&config).await?;
 
     let spool = Spool::open_with_clock(&config.storage.path, deps.clock.clone())?;
     if !spool.recovered_at_open().is_empty() {
@@ -135,6 +119,7 @@ pub async fn run_with<O: Opener + 'static>(
     };
 
     let board = Board::new(config.port_ids().into_keys());
+    let front = TaskTracker::new();
     let ports_token = CancellationToken::new();
     let ports_tracker = TaskTracker::new();
     let mut senders = BTreeMap::new();
@@ -163,37 +148,20 @@ pub async fn run_with<O: Opener + 'static>(
         senders.insert(port.id, tx);
         ports_tracker.spawn(worker.run());
     }
-    for (api, ids) in dinstars {
-        for (id, dinstar_port) in ids {
-            let (worker, tx) = DinstarPortWorker::new(
-                DinstarSettings {
-                    id,
-                    dinstar_port,
-                    supervision: config.supervision.clone(),
-                    inbound: config.inbound.clone(),
-                    ussd: config.ussd.clone(),
-                },
-                DinstarDeps {
-                    api: api.clone(),
-                    spool: spool.clone(),
-                    board: board.clone(),
-                    metrics: deps.metrics.clone(),
-                    clock: deps.clock.clone(),
-                    jitter: Box::new(RandJitter(
-                        <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
-                            u64::from(id) ^ 0xd1_5ea5,
-                        ),
-                    )),
-                    shutdown: ports_token.clone(),
-                },
-            );
-            senders.insert(id, tx);
-            ports_tracker.spawn(worker.run());
-        }
-    }
+    let dinstar = dinstars.start(crate::dinstar_http::StartContext {
+        config: &config,
+        spool: &spool,
+        board: &board,
+        metrics: &deps.metrics,
+        clock: &deps.clock,
+        ports_token: &ports_token,
+        ports_tracker: &ports_tracker,
+        shutdown: &shutdown,
+        front: &front,
+    });
+    senders.extend(dinstar.senders);
     ports_tracker.close();
 
-    let front = TaskTracker::new();
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
@@ -212,6 +180,9 @@ pub async fn run_with<O: Opener + 'static>(
     {
         let spool = spool.clone();
         let token = shutdown.clone();
+        let report_window = chrono::Duration::minutes(
+            i64::try_from(config.inbound.report_window_min).unwrap_or(i64::MAX / 60_000),
+        );
         front.spawn(async move {
             let mut tick = tokio::time::interval(EXPIRY_PERIOD);
             loop {
@@ -224,6 +195,17 @@ pub async fn run_with<O: Opener + 'static>(
                     Ok(n) => tracing::info!(n, "messages expired"),
                     Err(e) => tracing::error!(error = %e, "expiry failed"),
                 }
+                match spool
+                    .call(move |db| db.mark_no_report_due(report_window))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        n,
+                        "sent messages got no delivery report in the report window"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "report window check failed"),
+                }
             }
         });
     }
@@ -235,7 +217,8 @@ pub async fn run_with<O: Opener + 'static>(
             deps.metrics.clone(),
             deps.clock.clone(),
         )
-        .with_ports(PortsHandle::new(board.clone(), senders.clone()));
+        .with_ports(PortsHandle::new(board.clone(), senders.clone()))
+        .with_dinstar(dinstar.inflight.clone());
         if let (Some(f), Ok(addr)) = (deps.on_listen.take(), listener.local_addr()) {
             f(addr);
         }

@@ -1,91 +1,46 @@
-//! Dinstar HTTP-API port sources: the simulated lab's Dinstar gateway (HTTP mode, real TCP
-//! socket) in front of lab modems, driven by the gateway in-process. Messages sent through a
-//! group of Dinstar ports reach the handsets paced and end `delivered`; a failing number ends
-//! `failed`; inbound at a Dinstar SIM appears once in `/api/v1/inbound` (also after a restart);
-//! USSD runs through the ports API; a mixed group of AT and Dinstar ports spreads the load.
-//! With the recording fake: a send whose answer was lost is `unknown` and never resent, and a
-//! gateway without a free port sends the message back to the queue.
+//! Dinstar HTTP-API port sources against the simulated lab's Dinstar (HTTP mode, real TCP socket,
+//! Digest-only login by default, as the devices and the vendor document behave), driven by the
+//! gateway in-process: paced sends that end `delivered` and a failing number `failed`, inbound
+//! stored once (also after a restart), USSD through the ports API, a mixed AT + Dinstar group.
+//! With the recording fake: a send whose answer was lost and never listed is `unknown` and never
+//! resent, a gateway without a free port sends the message back to the queue, 486/503 USSD.
+//! The rest of issue 18's proofs are in `run_dinstar_device.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod dinstar_support;
 mod run_support;
 
+use dinstar_support::*;
 use run_support::*;
 use smsgate_config::GatewayConfig;
-use smsgate_config::gateway::{DinstarHttpConfig, GroupConfig};
 use smsgate_gateway::clock::SystemClock;
-use smsgate_gateway::dinstar_http::api::Call;
+use smsgate_gateway::dinstar_http::api::{DinstarApi, PortInfo, SendSms};
+use smsgate_gateway::dinstar_http::fake::Call;
 use smsgate_gateway::dinstar_http::{
-    DinstarDeps, DinstarError, DinstarPortWorker, DinstarSettings, RecordingDinstar,
+    DinstarDeps, DinstarError, DinstarPortWorker, DinstarSettings, HttpDinstar, InFlight, PortNews,
+    RecordingDinstar,
 };
 use smsgate_gateway::metrics::GatewayMetrics;
 use smsgate_gateway::ports::{Board, Job, PortCommand};
 use smsgate_gateway::schedule::pacing::RandJitter;
 use smsgate_gateway::spool::{MessageState, NewMessage, Spool};
 use smsgate_hardware::Inbound;
-use smsgate_hardware::sim::config::{DinstarConfig, DinstarMode};
+use smsgate_hardware::sim::dinstar::control;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Gateway port id of the Dinstar's port 0.
-const FIRST_ID: u16 = 10;
-
-/// A lab of 4 modems; modems 2 and 3 are Dinstar ports 0 and 1 in HTTP mode, served on a real
-/// socket. Returns the lab and the Dinstar's base URL.
-async fn dinstar_lab(tweak: impl FnOnce(&mut smsgate_hardware::LabConfig)) -> (TestLab, String) {
-    let t = lab(4, |c| {
-        c.dinstar = Some(DinstarConfig {
-            ports: vec![2, 3],
-            mode: DinstarMode::Http,
-            ..DinstarConfig::default()
-        });
-        tweak(c);
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(smsgate_hardware::sim::dinstar::serve_http(
-        t.lab.clone(),
-        listener,
-    ));
-    (t, base)
-}
-
-/// AT ports 0 and 1 (lab modems 0, 1), Dinstar ports 10 and 11, one group `bulk` over `group`.
-fn mixed_config(t: &TestLab, base: &str, group: &str, interval_ms: u64) -> GatewayConfig {
-    let spool = t.dir.path().join("spool.sqlite");
-    let mut c = config(t, &spool, "0", interval_ms);
-    c.ports.truncate(2);
-    c.dinstar_http.push(DinstarHttpConfig {
-        url: base.to_owned(),
-        user: "admin".into(),
-        password: "admin".into(),
-        ports: smsgate_config::parse_port_spec("0-1").unwrap(),
-        first_id: FIRST_ID,
-    });
-    let mut g = GroupConfig::new("bulk", smsgate_config::parse_port_spec(group).unwrap());
-    g.interval_ms = interval_ms;
-    c.groups = vec![g];
-    c
-}
-
-async fn wait_inbound(api: &Api, n: usize) -> Vec<serde_json::Value> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let got = api.inbound().await;
-        if got.len() >= n {
-            return got;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "inbound: {got:#?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_over_dinstar_http_ports_are_paced_and_delivered_and_a_failing_number_fails() {
+async fn a_digest_only_dinstar_sends_paced_and_delivered_messages_and_a_failing_number_fails() {
     let failing = "+15559990000";
-    let (t, base) = dinstar_lab(|c| c.failing_numbers = vec![failing.into()]).await;
+    let (t, base) = dinstar_lab(4, &[2, 3], |c| {
+        c.failing_numbers = vec![failing.into()];
+        // Nonces go stale during the test: each stale challenge is answered with the fresh one.
+        c.dinstar.as_mut().unwrap().nonce_ttl_ms = 400;
+    })
+    .await;
     let gw = start(mixed_config(&t, &base, "10-11", 50), Arc::new(SystemClock)).await;
     gw.api.wait_registered(4).await;
 
@@ -161,19 +116,92 @@ async fn messages_over_dinstar_http_ports_are_paced_and_delivered_and_a_failing_
             );
         }
     }
+    // Port information from get_port_info: SIM identity, IMEI and signal.
     let ports = gw.api.ports().await;
     let p10 = ports.iter().find(|p| p["port"] == 10).unwrap();
-    assert_eq!(
-        p10["sim"]["imsi"],
-        t.lab.specs()[2].imsi,
-        "IMSI learnt from the send results"
+    let spec = &t.lab.specs()[2];
+    assert_eq!(p10["sim"]["imsi"], spec.imsi, "{p10}");
+    assert_eq!(p10["sim"]["iccid"], spec.iccid, "{p10}");
+    assert_eq!(p10["sim"]["imei"], spec.imei, "{p10}");
+    assert_eq!(p10["signal_dbm"], -73, "rssi 20: {p10}");
+
+    // The device only ever let authenticated requests through, and no login failed although
+    // its nonces went stale many times (each answered once with the fresh nonce).
+    let dev = control(&t.lab);
+    assert_eq!(dev.auth_failures(), 0);
+    let reqs = dev.requests();
+    let authorized = reqs.iter().filter(|r| r.authorized).count();
+    let challenged = reqs.iter().filter(|r| !r.authorized).count();
+    assert!(authorized > 20, "{authorized}");
+    assert!(
+        challenged >= 2,
+        "stale nonces were challenged: {challenged}"
+    );
+    assert!(
+        challenged * 3 < authorized,
+        "a nonce serves many requests ({authorized} authorized, {challenged} challenged)"
+    );
+    assert!(
+        reqs.iter()
+            .filter(|r| r.path == "/api/query_incoming_sms")
+            .all(|r| r.method == "GET" && r.query.contains("flag=all")),
+        "query_incoming_sms is a GET with query parameters"
     );
     gw.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_only_dinstar_gets_basic_credentials() {
+    let (t, base) = dinstar_lab(1, &[0], |c| {
+        c.dinstar.as_mut().unwrap().auth = smsgate_hardware::sim::config::DinstarAuth::Basic;
+    })
+    .await;
+    let gw = start(dinstar_only_config(&t, &base, "10"), Arc::new(SystemClock)).await;
+    gw.api.wait_registered(1).await;
+    let id = gw.api.submit("+15550005555", "basic login").await;
+    wait_message(&gw.api, id, "delivered").await;
+    assert_eq!(control(&t.lab).auth_failures(), 0);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_login_marks_the_ports_with_the_reason_and_backs_off_instead_of_retrying() {
+    let (t, base) = dinstar_lab(2, &[0, 1], |c| {
+        c.dinstar.as_mut().unwrap().http_password = "the-real-one".into();
+    })
+    .await;
+    let mut cfg = dinstar_only_config(&t, &base, "10-11");
+    cfg.dinstar_http[0].password = "wrong".into();
+    let gw = start(cfg, Arc::new(SystemClock)).await;
+    let id = gw.api.submit("+15550004444", "never sent").await;
+    let ports = wait_ports(&gw.api, |ps| {
+        ps.iter().all(|p| {
+            p["state"] == "failed"
+                && p["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("refused the login"))
+        })
+    })
+    .await;
+    let reason = ports[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("dinstar_http[0].user and .password"),
+        "{reason}"
+    );
+    assert!(reason.contains("next login attempt in"), "{reason}");
+    // Three seconds of a wrong password: the back-off (500 ms doubling to 2 s) allows a handful
+    // of attempts, where the old client retried almost twice a second per port.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let failures = control(&t.lab).auth_failures();
+    assert!((1..=5).contains(&failures), "{failures} failed logins");
+    assert_eq!(gw.api.state(id).await, "queued");
+    assert!(t.lab.handsets().is_empty());
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inbound_at_a_dinstar_port_is_stored_once_and_ussd_runs_through_the_ports_api() {
-    let (t, base) = dinstar_lab(|_| {}).await;
+    let (t, base) = dinstar_lab(4, &[2, 3], |_| {}).await;
     let cfg = mixed_config(&t, &base, "10-11", 0);
     let gw = start(cfg.clone(), Arc::new(SystemClock)).await;
     gw.api.wait_registered(4).await;
@@ -198,6 +226,7 @@ async fn inbound_at_a_dinstar_port_is_stored_once_and_ussd_runs_through_the_port
     let by = |from: &str| got.iter().find(|m| m["from"] == from).unwrap().clone();
     assert_eq!(by("+33600000001")["port"], 10);
     assert_eq!(by("+33600000001")["text"], "hello Dinstar Привет");
+    assert_eq!(by("+33600000001")["sim"], t.lab.specs()[2].iccid);
     assert_eq!(by("+33600000002")["port"], 11);
     assert_eq!(by("+33600000002")["keyword"], "stop");
     assert_eq!(by("+33600000003")["text"], long.as_str());
@@ -231,7 +260,7 @@ async fn inbound_at_a_dinstar_port_is_stored_once_and_ussd_runs_through_the_port
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mixed_group_of_at_and_dinstar_http_ports_spreads_the_load() {
-    let (t, base) = dinstar_lab(|_| {}).await;
+    let (t, base) = dinstar_lab(4, &[2, 3], |_| {}).await;
     let gw = start(
         mixed_config(&t, &base, "0-1,10-11", 20),
         Arc::new(SystemClock),
@@ -274,7 +303,8 @@ async fn a_mixed_group_of_at_and_dinstar_http_ports_spreads_the_load() {
     gw.stop().await;
 }
 
-/// One Dinstar port worker (gateway port 10) on a real spool, driven by hand.
+/// One Dinstar port worker (gateway port 10) on a real spool, driven by hand, its device task
+/// played by the test (port information is handed in).
 struct Harness {
     _dir: tempfile::TempDir,
     spool: Spool,
@@ -282,6 +312,8 @@ struct Harness {
     tx: tokio::sync::mpsc::Sender<PortCommand>,
     board: Board,
     cancel: CancellationToken,
+    _news: tokio::sync::mpsc::Sender<PortNews>,
+    _notes: tokio::sync::mpsc::Receiver<smsgate_gateway::dinstar_http::DeviceNote>,
 }
 
 impl Drop for Harness {
@@ -290,7 +322,7 @@ impl Drop for Harness {
     }
 }
 
-fn harness(fake: RecordingDinstar) -> Harness {
+async fn harness(fake: RecordingDinstar) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let spool = Spool::open(&dir.path().join("s.sqlite")).unwrap();
     let fake = Arc::new(fake);
@@ -299,13 +331,15 @@ fn harness(fake: RecordingDinstar) -> Harness {
     let defaults = GatewayConfig::default();
     let mut supervision = defaults.supervision.clone();
     supervision.send_timeout_ms = 300;
+    let (news_tx, news_rx) = tokio::sync::mpsc::channel(16);
+    let (notes_tx, notes_rx) = tokio::sync::mpsc::channel(16);
     let (worker, tx) = DinstarPortWorker::new(
         DinstarSettings {
             id: 10,
             dinstar_port: 0,
             supervision,
-            inbound: defaults.inbound.clone(),
             ussd: defaults.ussd.clone(),
+            poll_results: true,
         },
         DinstarDeps {
             api: fake.clone(),
@@ -317,9 +351,20 @@ fn harness(fake: RecordingDinstar) -> Harness {
                 <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1),
             )),
             shutdown: cancel.clone(),
+            news: news_rx,
+            device: notes_tx,
+            inflight: InFlight::default(),
         },
     );
     tokio::spawn(worker.run());
+    news_tx
+        .send(PortNews::Info(Some(PortInfo {
+            port: 0,
+            reg: Some("REGISTER_OK".into()),
+            ..PortInfo::default()
+        })))
+        .await
+        .unwrap();
     Harness {
         _dir: dir,
         spool,
@@ -327,6 +372,8 @@ fn harness(fake: RecordingDinstar) -> Harness {
         tx,
         board,
         cancel,
+        _news: news_tx,
+        _notes: notes_rx,
     }
 }
 
@@ -374,25 +421,47 @@ impl Harness {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+
+    async fn ussd(&self) -> Result<smsgate_gateway::ports::UssdAnswer, String> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(PortCommand::Ussd {
+                code: "*100#".into(),
+                reply,
+            })
+            .await
+            .unwrap();
+        rx.await.unwrap()
+    }
 }
 
 #[tokio::test]
-async fn a_send_whose_answer_was_lost_is_unknown_and_never_resent() {
+async fn a_send_whose_answer_was_lost_and_never_listed_is_unknown_and_never_resent() {
     let fake = RecordingDinstar::new();
+    fake.state().auto_status = None;
     fake.state()
         .send_answers
         .push_back(Err(DinstarError::NoAnswer {
             endpoint: "/api/send_sms",
             message: "connection reset".into(),
         }));
-    let h = harness(fake);
+    let h = harness(fake).await;
     h.wait_available().await;
     let id = h.submit().await;
     h.send(id).await;
     let m = h.wait_state(id, MessageState::Unknown).await;
-    assert!(m.error.unwrap().contains("no answer"));
+    let error = m.error.unwrap();
+    assert!(
+        error.contains("no answer") && error.contains("lists no result for user_id"),
+        "{error}"
+    );
+    // It was looked up by its user id before giving up.
+    assert!(h.fake.state().calls.iter().any(
+        |c| matches!(c, Call::SmsResults(f) if f.user_id == [smsgate_gateway::dinstar_http::logic::user_id(id, 1)])
+    ));
     // Handing it out again does nothing: it is no longer queued.
     h.send(id).await;
+    h.fake.state().auto_status = Some("SENT_OK".into());
     let other = h.submit().await;
     h.send(other).await;
     h.wait_state(other, MessageState::Sent).await;
@@ -403,10 +472,28 @@ async fn a_send_whose_answer_was_lost_is_unknown_and_never_resent() {
 }
 
 #[tokio::test]
+async fn a_lost_answer_for_a_send_the_device_carried_out_is_settled_from_its_result() {
+    let fake = RecordingDinstar::new();
+    fake.state()
+        .send_answers
+        .push_back(Err(DinstarError::NoAnswer {
+            endpoint: "/api/send_sms",
+            message: "timed out".into(),
+        }));
+    let h = harness(fake).await;
+    h.wait_available().await;
+    let id = h.submit().await;
+    h.send(id).await;
+    let m = h.wait_state(id, MessageState::Sent).await;
+    assert_eq!(m.parts.len(), 1);
+    assert_eq!(h.fake.sends().len(), 1);
+}
+
+#[tokio::test]
 async fn an_accepted_send_that_never_settles_is_unknown() {
     let fake = RecordingDinstar::new();
     fake.state().auto_status = Some("SENDING".into());
-    let h = harness(fake);
+    let h = harness(fake).await;
     h.wait_available().await;
     let id = h.submit().await;
     h.send(id).await;
@@ -424,7 +511,7 @@ async fn no_free_dinstar_port_sends_the_message_back_to_the_queue() {
             endpoint: "/api/send_sms",
             code: 550,
         }));
-    let h = harness(fake);
+    let h = harness(fake).await;
     h.wait_available().await;
     let id = h.submit().await;
     h.send(id).await;
@@ -440,21 +527,24 @@ async fn no_free_dinstar_port_sends_the_message_back_to_the_queue() {
         assert!(tokio::time::Instant::now() < deadline, "{m:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let sent: Vec<Call> = h
-        .fake
-        .state()
-        .calls
-        .iter()
-        .filter(|c| matches!(c, Call::SendSms(_)))
-        .cloned()
-        .collect();
-    assert_eq!(sent.len(), 1);
+    assert_eq!(h.fake.sends().len(), 1);
+}
+
+#[tokio::test]
+async fn busy_and_unregistered_ussd_ports_answer_486_and_503_as_such() {
+    let fake = RecordingDinstar::new();
+    fake.state().ussd_status.insert(0, 486);
+    let h = harness(fake).await;
+    h.wait_available().await;
+    let e = h.ussd().await.unwrap_err();
+    assert!(e.contains("busy (486)"), "{e}");
+    h.fake.state().ussd_status.insert(0, 503);
+    let e = h.ussd().await.unwrap_err();
+    assert!(e.contains("not registered (503)"), "{e}");
 }
 
 #[tokio::test]
 async fn the_http_client_tells_an_unreachable_gateway_from_a_refused_request() {
-    use smsgate_gateway::dinstar_http::HttpDinstar;
-    use smsgate_gateway::dinstar_http::api::{DinstarApi, SendSms};
     let req = SendSms {
         text: "x".into(),
         number: "+15550001".into(),
@@ -462,6 +552,7 @@ async fn the_http_client_tells_an_unreachable_gateway_from_a_refused_request() {
         port: 0,
         encoding: "gsm-7bit",
     };
+    let backoff = (Duration::from_millis(500), Duration::from_secs(2));
     // Nobody listens: nothing was sent.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -472,15 +563,17 @@ async fn the_http_client_tells_an_unreachable_gateway_from_a_refused_request() {
         "u",
         "p",
         Duration::from_secs(5),
+        backoff,
     )
     .unwrap();
     let e = api.send_sms(&req).await.unwrap_err();
     assert!(matches!(e, DinstarError::Unreachable { .. }), "{e:?}");
     assert!(!e.may_have_been_processed());
 
-    // The lab's Dinstar refuses a port above 31 with error_code 400.
-    let (_t, base) = dinstar_lab(|_| {}).await;
-    let api = HttpDinstar::new(&base, "admin", "admin", Duration::from_secs(5)).unwrap();
+    // The lab's (Digest-only) Dinstar refuses a port above 31 with error_code 400.
+    let (_t, base) = dinstar_lab(2, &[0, 1], |_| {}).await;
+    let api = HttpDinstar::new(&base, "admin", "admin", Duration::from_secs(5), backoff).unwrap();
+    assert_eq!(api.auth_scheme(), "none");
     let e = api
         .send_sms(&SendSms {
             port: 40,
@@ -495,6 +588,7 @@ async fn the_http_client_tells_an_unreachable_gateway_from_a_refused_request() {
             code: 400
         }
     );
+    assert_eq!(api.auth_scheme(), "digest");
     let ok = api.send_sms(&req).await.unwrap();
     assert!(ok.task_id > 0);
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use smsgate_hardware::sim::config::{DinstarConfig, DinstarMode};
+use smsgate_hardware::sim::config::{DinstarAuth, DinstarConfig, DinstarMode};
 use smsgate_hardware::sim::profile::ProfileId;
 use smsgate_hardware::{Fault, Inbound};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,6 +17,8 @@ fn lab(mode: DinstarMode) -> common::TestLab {
         cfg.profile = ProfileId::Dinstar;
         cfg.dinstar = Some(DinstarConfig {
             mode,
+            auth: DinstarAuth::None,
+            utc_offset_min: 180,
             ..Default::default()
         });
     })
@@ -202,6 +204,11 @@ async fn http_api_sends_reports_receives_and_answers_ussd_with_dinstar_field_nam
     assert_eq!(inbox["sms"][0]["port"], 0);
     assert_eq!(inbox["sms"][0]["number"], "+33612345678");
     assert_eq!(inbox["sms"][0]["text"], "x".repeat(200));
+    // Device-local time (UTC+3 here), no zone.
+    let stamp = inbox["sms"][0]["timestamp"].as_str().unwrap();
+    let local = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S").unwrap();
+    let skew = local - (chrono::Utc::now().naive_utc() + chrono::Duration::hours(3));
+    assert!(skew.num_seconds().abs() < 60, "{stamp}");
     let again: Value = http
         .get(format!("{base}/api/query_incoming_sms"))
         .send()
@@ -227,18 +234,54 @@ async fn http_api_sends_reports_receives_and_answers_ussd_with_dinstar_field_nam
         .unwrap();
     assert_eq!(u["error_code"], 202);
     assert_eq!(u["result"][0]["status"], 200);
-    let rep: Value = http
-        .get(format!("{base}/api/query_ussd_reply?port=0"))
+    let mut text = Value::Null;
+    for _ in 0..400 {
+        let rep: Value = http
+            .get(format!("{base}/api/query_ussd_reply?port=0"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        text = rep["reply"][0]["text"].clone();
+        if text.as_str().is_some_and(|t| !t.trim().is_empty()) {
+            break;
+        }
+        assert_eq!(text, " ", "the placeholder while the reply is on its way");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(text, "Your balance is 10.00 USD");
+
+    // Port information: the SIMs as the lab has them, until one is pulled.
+    let info: Value = http
+        .get(format!(
+            "{base}/api/get_port_info?port=0,1&info_type=imei,imsi,iccid,reg,signal"
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(rep["reply"][0]["text"], "Your balance is 10.00 USD");
+    assert_eq!(info["info"][1]["reg"], "REGISTER_OK", "{info}");
+    assert_eq!(info["info"][1]["iccid"], t.lab.specs()[1].iccid);
+    assert_eq!(info["info"][1]["signal"], 20);
 
     t.lab.fault(0, Fault::SimRemoved).await.unwrap();
     t.lab.fault(1, Fault::SimRemoved).await.unwrap();
+    let info: Value = http
+        .get(format!(
+            "{base}/api/get_port_info?port=1&info_type=imsi,reg"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["info"][0]["reg"], "NO_SIM", "{info}");
+    assert_eq!(info["info"][0]["imsi"], "");
     let r: Value = http
         .post(format!("{base}/api/send_sms"))
         .json(&json!({"text": "x", "param": [{"number": "+447700900201"}]}))

@@ -148,7 +148,7 @@ fn local(port: u16) -> SocketAddr {
 }
 
 /// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::ExitCode> {
     let ports = Ports::new(args.port_base)?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match args.command {
@@ -157,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
             println!("{}", serde_json::to_string_pretty(&info)?);
         }
         None => {
-            super::hub::init_logging();
+            super::hub::init_logging(log);
             rt.block_on(serve(&args.data, &ports))?;
         }
     }
@@ -497,6 +497,7 @@ fn print_banner(i: &DemoInfo) {
     let to = "+447700900123";
     println!(
         "\nsmsgate demo is running (Ctrl-C stops it)\n\n\
+         portal           {hub}/   (log in as agent, manager, tenant-admin, reseller or admin)\n\
          hub API          {hub}/api/v1   (OpenAPI: {hub}/api/v1/openapi.json)\n\
          MQTT broker      {mqtt}\n\
          gateway API      {gw}   (token {gwt})\n\

@@ -39,7 +39,7 @@ enum ConfigAction {
 }
 
 /// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::ExitCode> {
     match args.command {
         Some(Command::Config {
             action: ConfigAction::Template,
@@ -57,13 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
                 .config
                 .context("--config <FILE> is required (or: smsgate gateway config template)")?;
             let config = GatewayConfig::load(&path).with_context(|| path.display().to_string())?;
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
+            super::init_logging(log, "info");
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let shutdown = CancellationToken::new();

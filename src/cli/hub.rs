@@ -61,7 +61,7 @@ enum ConfigAction {
 }
 
 /// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::ExitCode> {
     match args.command {
         Some(Command::Config {
             action: ConfigAction::Template,
@@ -95,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
                 },
                 ..RunOptions::default()
             };
-            init_logging();
+            init_logging(log);
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let shutdown = CancellationToken::new();
@@ -110,14 +110,8 @@ pub fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). rumqttd's own logs are off by
 /// default: it sits behind the authorizing proxy, which logs refused clients itself, and it
 /// reports every closed connection (including the proxy's readiness probe) as an error.
-pub(crate) fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rumqttd=off")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+pub(crate) fn init_logging(log: super::LogFormat) {
+    super::init_logging(log, "info,rumqttd=off");
 }
 
 /// Ctrl-C or SIGTERM cancel the token.

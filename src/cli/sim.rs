@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use smsgate_hardware::sim::config::{DinstarConfig, DinstarMode, Registration};
+use smsgate_hardware::sim::config::{DinstarAuth, DinstarConfig, DinstarMode, Registration};
 use smsgate_hardware::sim::profile::ProfileId;
 use smsgate_hardware::{Fault, Inbound, Lab, LabConfig};
 use tokio_util::sync::CancellationToken;
@@ -56,6 +56,18 @@ pub struct Args {
     /// Also run a Dinstar gateway HTTP SMS API on this address (its ports keep their SMS in the gateway).
     #[arg(long, value_name = "ADDR")]
     dinstar_http: Option<SocketAddr>,
+    /// Login of the Dinstar HTTP API: digest (as the devices do), basic or none.
+    #[arg(long, value_name = "SCHEME", value_parser = ["digest", "basic", "none"])]
+    dinstar_auth: Option<String>,
+    /// Dinstar HTTP API user and password, `USER:PASSWORD` (default admin:admin).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    dinstar_login: Option<String>,
+    /// The Dinstar's clock is UTC plus this many minutes (its time stamps carry no zone).
+    #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
+    dinstar_utc_offset: Option<i32>,
+    /// Push incoming SMS, send results, delivery statuses and USSD replies to this URL.
+    #[arg(long, value_name = "URL")]
+    dinstar_push_url: Option<String>,
     /// Address of the HTTP control API (localhost only).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
     control: SocketAddr,
@@ -174,6 +186,28 @@ async fn serve(args: Args) -> anyhow::Result<ExitCode> {
             },
             ..DinstarConfig::default()
         });
+    }
+    if let Some(d) = cfg.dinstar.as_mut() {
+        if let Some(a) = args.dinstar_auth.as_deref() {
+            d.auth = match a {
+                "basic" => DinstarAuth::Basic,
+                "none" => DinstarAuth::None,
+                _ => DinstarAuth::Digest,
+            };
+        }
+        if let Some(l) = &args.dinstar_login {
+            let (u, p) = l
+                .split_once(':')
+                .context("--dinstar-login: expected USER:PASSWORD")?;
+            d.http_user = u.to_owned();
+            d.http_password = p.to_owned();
+        }
+        if let Some(o) = args.dinstar_utc_offset {
+            d.utc_offset_min = o;
+        }
+        if let Some(u) = &args.dinstar_push_url {
+            d.push_url = Some(u.clone());
+        }
     }
     if !args.control.ip().is_loopback() {
         bail!(

@@ -13,6 +13,8 @@
 //! - [`wait_until`]: polls a condition (a liveness guard with a generous limit, not a timing
 //!   assertion).
 
+pub mod cuts;
+
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,33 +1,39 @@
-//! The OpenAPI 3 document (utoipa), served at `/api/v1/openapi.json`.
+//! The OpenAPI 3 document (utoipa), served at `/api/v1/openapi.json`. Every operation also
+//! documents the error shape as its `default` response.
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::handlers;
+use super::handlers::*;
 
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "smsgate hub API", description = "Multi-tenant SMS hub: organisations, users, gateways, channels, queues, contacts, interactions, messages, opt-outs."),
+    info(title = "smsgate hub API", description = "Multi-tenant SMS hub: organisations, users, gateways, channels, queues, contacts and lists, interactions, messages, opt-outs, API keys, live events.\n\nErrors: every failure answers `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}` (see `ErrorBody`). Lists: `limit` (1–500, default 50), `cursor` (the previous page's `next_cursor`), `q` (search)."),
     paths(
-        handlers::login, handlers::logout, handlers::me,
-        handlers::list_resellers, handlers::create_reseller, handlers::get_reseller,
-        handlers::list_tenants, handlers::create_tenant, handlers::get_tenant,
-        handlers::list_users, handlers::create_user, handlers::get_user, handlers::update_user, handlers::disconnect_user, handlers::set_user_state,
-        handlers::list_gateways, handlers::create_gateway, handlers::get_gateway,
-        handlers::list_channels, handlers::create_channel, handlers::get_channel,
-        handlers::distribute_channel, handlers::set_destination,
-        handlers::list_queues, handlers::create_queue, handlers::get_queue, handlers::set_queue_members,
-        handlers::list_contacts, handlers::create_contact, handlers::import_contacts, handlers::get_contact, handlers::update_contact, handlers::delete_contact,
-        handlers::list_interactions, handlers::get_interaction, handlers::list_interaction_messages,
-        handlers::reply, handlers::set_interaction_status, handlers::mark_read, handlers::transfer,
-        handlers::send_message, handlers::send_bulk, handlers::get_message, handlers::cancel_message,
-        handlers::list_opt_outs, handlers::create_opt_out, handlers::delete_opt_out,
-        handlers::list_api_keys, handlers::create_api_key,
-        handlers::events,
+        ops::health, ops::metrics,
+        auth::login, auth::logout, auth::me,
+        orgs::list_resellers, orgs::create_reseller, orgs::get_reseller, orgs::update_reseller, orgs::delete_reseller,
+        orgs::list_tenants, orgs::create_tenant, orgs::get_tenant, orgs::update_tenant, orgs::delete_tenant,
+        users::list_users, users::create_user, users::get_user, users::update_user, users::disconnect_user, users::set_user_state,
+        gateways::list_gateways, gateways::create_gateway, gateways::get_gateway, gateways::update_gateway, gateways::delete_gateway,
+        channels::list_channels, channels::create_channel, channels::get_channel, channels::update_channel,
+        channels::distribute_channel, channels::set_destination,
+        queues::list_queues, queues::create_queue, queues::get_queue, queues::update_queue, queues::delete_queue, queues::set_queue_members,
+        contacts::list_contacts, contacts::create_contact, contacts::import_contacts, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
+        lists::list_lists, lists::create_list, lists::get_list, lists::update_list, lists::delete_list,
+        lists::list_members, lists::add_members, lists::remove_member, lists::import_list,
+        interactions::list_interactions, interactions::get_interaction, interactions::list_interaction_messages,
+        interactions::reply, interactions::set_interaction_status, interactions::mark_read, interactions::transfer, interactions::transfer_targets,
+        messages::send_message, messages::send_bulk, messages::get_message, messages::cancel_message,
+        opt_outs::list_opt_outs, opt_outs::create_opt_out, opt_outs::delete_opt_out, opt_outs::opt_out_changes,
+        api_keys::list_api_keys, api_keys::create_api_key, api_keys::revoke_api_key,
+        events::events,
     ),
-    modifiers(&BearerAuth)
+    components(schemas(super::error::ErrorBody)),
+    modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;
 
@@ -42,11 +48,45 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "A session token (`sgs_…`, from POST /api/v1/auth/login) or a tenant API key (`sgk_…`).",
+                        "A session token (`sgs_…`, from POST /api/v1/auth/login) or a tenant API key (`sgk_…`). The scheme is case-insensitive.",
                     ))
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the error shape as every operation's `default` response.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let response = ResponseBuilder::new()
+            .description("Any error: `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}`; 429 carries `Retry-After`.")
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(response.clone()));
+            }
+        }
     }
 }
 

@@ -161,15 +161,10 @@ fn tenant(
         .create_contact(
             &admin,
             None,
-            Contact {
-                id: Uuid::nil(),
-                org_id: Uuid::nil(),
+            smsgate_cloud::hub::contacts::ContactInput {
                 number: "+33611111111".into(),
                 name: "Alice".into(),
-                business: String::new(),
-                email: String::new(),
-                notes: String::new(),
-                created_at: Utc::now(),
+                ..Default::default()
             },
         )
         .unwrap();

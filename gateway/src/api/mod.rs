@@ -5,8 +5,9 @@
 //! - `POST /api/v1/messages` → `202 {"id","state","duplicate"}`
 //! - `GET /api/v1/messages/{id}` → state, parts, timestamps, error
 //! - `POST /api/v1/messages/{id}/requeue` (unknown/failed only, else 409)
-//! - `POST /api/v1/messages/{id}/cancel` (before a port took it: queued or waiting to retry,
-//!   else 409 naming the state)
+//! - `POST /api/v1/messages/{id}/cancel` (before a port took it: queued or waiting to retry;
+//!   a message a Dinstar holds is stopped there with `stop_sms` when it can be; else 409
+//!   naming the state)
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
@@ -62,6 +63,7 @@ pub struct ApiState {
     clock: Arc<dyn Clock>,
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
+    dinstar: crate::dinstar_http::InFlight,
 }
 
 impl ApiState {
@@ -90,12 +92,19 @@ impl ApiState {
             clock,
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
+            dinstar: crate::dinstar_http::InFlight::default(),
         }
     }
 
     /// Gives the port endpoints access to the running port workers.
     pub fn with_ports(mut self, ports: crate::ports::PortsHandle) -> Self {
         self.port_control = ports;
+        self
+    }
+
+    /// Lets a cancel reach a message a Dinstar is holding (`stop_sms`).
+    pub fn with_dinstar(mut self, inflight: crate::dinstar_http::InFlight) -> Self {
+        self.dinstar = inflight;
         self
     }
 
@@ -304,6 +313,20 @@ async fn cancel(
     let Path(id) = id?;
     match st.spool.call(move |db| db.cancel(id)).await? {
         CancelOutcome::Cancelled => Ok(Json(json!({"id": id, "state": MessageState::Cancelled}))),
+        // A Dinstar may still hold it in its queue: `stop_sms` (see dinstar_http::worker).
+        CancelOutcome::TooLate(MessageState::Sending)
+            if let Some(answer) = st.dinstar.cancel(id).await =>
+        {
+            use crate::dinstar_http::CancelAnswer;
+            match answer {
+                CancelAnswer::Stopped(reason) => Ok(Json(
+                    json!({"id": id, "state": MessageState::Failed, "stopped_on_device": true, "error": reason}),
+                )),
+                CancelAnswer::TooLate(why) | CancelAnswer::Failed(why) => Err(ApiError::Conflict(
+                    format!("message {id} is sending and could not be stopped: {why}"),
+                )),
+            }
+        }
         CancelOutcome::TooLate(state) => Err(ApiError::Conflict(format!(
             "message {id} is {state}; only a message no port has taken (queued) can be cancelled"
         ))),

@@ -1,13 +1,15 @@
-//! Pure pieces of the Dinstar port worker: what a send answer and a send result mean
-//! ([`SendOutcome`], like `ports::outcome` does for AT sends), caller ids, time stamps, and the
-//! delivery-status cursor.
+//! Pure pieces of the Dinstar HTTP path: what a send answer and a send result mean
+//! ([`SendOutcome`], like `ports::outcome` does for AT sends), caller ids, the device's local
+//! time stamps, port information as supervision observations, and USSD placeholders.
 
-use super::api::{DeliverStatus, DinstarError, SmsResult};
+use super::api::{DinstarError, PortInfo, SmsResult};
 use crate::ports::outcome::{MAX_ATTEMPTS, SendOutcome, retry_delay};
+use crate::ports::supervision::{Observation, PortState};
 use crate::spool::{DeliveryStatus, SentPart};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use smsgate_modem::commands::network::RegStatus;
 use smsgate_pdu::StatusClass;
-use std::collections::BTreeSet;
 
 /// The gateway's time stamp format.
 pub const TIME_FMT: &str = "%Y-%m-%d %H:%M:%S";
@@ -38,11 +40,30 @@ pub fn segments(to: &str, text: &str) -> u32 {
         .max(1)
 }
 
-/// A gateway time stamp ("YYYY-MM-DD HH:MM:SS", no zone) read as UTC; `None` if malformed.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(s.trim(), TIME_FMT)
-        .ok()
-        .map(|t| t.and_utc())
+/// A device time stamp ("YYYY-MM-DD HH:MM:SS", no zone) read in the device's zone `tz`; in a
+/// daylight-saving overlap the earlier instant, in a gap the hour after. `None` if malformed.
+pub fn parse_time(tz: Tz, s: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(s.trim(), TIME_FMT).ok()?;
+    local_to_utc(tz, naive)
+}
+
+/// A naive device-local time as UTC (see [`parse_time`]).
+pub fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let local = tz.from_local_datetime(&naive).earliest().or_else(|| {
+        tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+    })?;
+    Some(local.with_timezone(&Utc))
+}
+
+/// An instant as the device's local time (naive).
+pub fn device_local(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&tz).naive_local()
+}
+
+/// A naive device time as the API writes it.
+pub fn fmt_time(t: NaiveDateTime) -> String {
+    t.format(TIME_FMT).to_string()
 }
 
 /// The parts a result reports as sent: `succ_count` segments with consecutive TP-MRs from
@@ -138,44 +159,78 @@ pub fn delivery_status(status_code: u8) -> DeliveryStatus {
     }
 }
 
-/// Which delivery statuses of one port are new. The API can only filter by time (to the
-/// second, strictly after), so the cursor asks from one second before the newest time seen
-/// and drops entries it has already passed on.
-#[derive(Debug, Default, Clone)]
-pub struct StatusCursor {
-    newest: Option<String>,
-    seen: BTreeSet<(String, u8, String, u8)>,
+/// What `get_port_info` says about a port, as the supervision observations that bring the
+/// port's state there from `current` (a port the API shows becomes initialised first).
+pub fn port_observations(current: PortState, info: &PortInfo) -> Vec<Observation> {
+    let reg = info.reg.as_deref().unwrap_or("UNKNOWN");
+    let wake = |mut v: Vec<Observation>| {
+        if matches!(
+            current,
+            PortState::Absent | PortState::Failed | PortState::PinRequired
+        ) {
+            v.insert(0, Observation::Initialised);
+            v.insert(0, Observation::Opened);
+        } else if current == PortState::Initialising {
+            v.insert(0, Observation::Initialised);
+        }
+        v
+    };
+    match reg {
+        "REGISTER_OK" => wake(vec![Observation::Registration(RegStatus::Home)]),
+        "SEARCHING_NETWORK" => wake(vec![Observation::Registration(RegStatus::Searching)]),
+        "UNREGISTER" => wake(vec![Observation::Registration(RegStatus::NotRegistered)]),
+        "NO_SIM" => vec![Observation::SimProblem(
+            "no SIM card in this Dinstar port (get_port_info: NO_SIM)".into(),
+        )],
+        "PIN_REQUIRE" => vec![Observation::PinRequired],
+        "PUK_REQUIRE" => vec![Observation::SimProblem(
+            "the SIM is PUK-locked (get_port_info: PUK_REQUIRE)".into(),
+        )],
+        "POWER_OFF" => vec![Observation::InitFailed(
+            "the Dinstar port's module is powered off (get_port_info: POWER_OFF)".into(),
+        )],
+        // UNKNOWN or a value this build does not know: initialised, registration unknown.
+        _ => wake(vec![Observation::Registration(RegStatus::Searching)]),
+    }
 }
 
-impl StatusCursor {
-    /// The `time_after` of the next query.
-    pub fn time_after(&self) -> Option<String> {
-        let newest = self.newest.as_deref()?;
-        let t = NaiveDateTime::parse_from_str(newest, TIME_FMT).ok()?;
-        Some(
-            (t - chrono::Duration::seconds(1))
-                .format(TIME_FMT)
-                .to_string(),
-        )
-    }
+/// `+CSQ`-style signal 0–31 as dBm (27.007: −113 dBm + 2 per step; 99 = unknown).
+pub fn signal_dbm(rssi: u8) -> Option<i16> {
+    (rssi <= 31).then(|| -113 + 2 * i16::from(rssi))
+}
 
-    /// The entries of a query answer not seen before (in answer order); they count as seen.
-    pub fn fresh(&mut self, answer: Vec<DeliverStatus>) -> Vec<DeliverStatus> {
-        let mut out = Vec::new();
-        for s in answer {
-            let key = (s.time.clone(), s.ref_id, s.number.clone(), s.status_code);
-            if self.seen.insert(key) {
-                out.push(s);
-            }
-        }
-        if let Some(max) = self.seen.iter().map(|k| k.0.clone()).max() {
-            self.newest = Some(max);
-        }
-        // Entries older than the query window can never come back: forget them.
-        if let Some(after) = self.time_after() {
-            self.seen.retain(|k| k.0 > after);
-        }
-        out
+/// Whether a USSD reply text is one of the device's placeholders for "no reply (yet)"
+/// (`""` and `" "` in the vendor document's example).
+pub fn is_placeholder(text: &str) -> bool {
+    text.trim().is_empty()
+}
+
+/// One look at a port's USSD reply during a session started when the port showed `before`.
+/// A text counts as this session's answer when it is not a placeholder and either differs from
+/// `before` or followed a placeholder (the device cleared the old reply), so an earlier
+/// session's text is never taken for the new answer.
+pub fn session_answer(before: Option<&str>, now: &str, cleared: &mut bool) -> Option<String> {
+    if is_placeholder(now) {
+        *cleared = true;
+        return None;
+    }
+    let old = before.filter(|b| !is_placeholder(b));
+    match old {
+        Some(b) if b == now && !*cleared => None,
+        _ => Some(now.to_owned()),
+    }
+}
+
+/// The outcome of a send the operator cancelled (`stop_sms` accepted): a result that shows
+/// nothing sent fails it for good (it must not go back to the queue); anything else stands.
+pub fn cancelled(out: SendOutcome, task_id: u64) -> SendOutcome {
+    match out {
+        SendOutcome::Retry { .. } => SendOutcome::Failed {
+            reason: format!(
+                "cancelled on request: the Dinstar stopped it before sending (stop_sms task {task_id})"
+            ),
+        },
+        other => other,
     }
 }
 
@@ -193,17 +248,6 @@ mod tests {
             count,
             succ_count: succ,
             ref_id,
-            imsi: String::new(),
-        }
-    }
-
-    fn status(time: &str, ref_id: u8, code: u8) -> DeliverStatus {
-        DeliverStatus {
-            port: 3,
-            number: "+15550001".into(),
-            time: time.into(),
-            ref_id,
-            status_code: code,
             imsi: String::new(),
         }
     }
@@ -308,33 +352,143 @@ mod tests {
     }
 
     #[test]
-    fn gateway_times_read_as_utc_and_garbage_is_none() {
+    fn device_times_are_read_in_the_device_zone_and_garbage_is_none() {
         assert_eq!(
-            parse_time("2026-11-21 10:00:05").unwrap().to_rfc3339(),
+            parse_time(chrono_tz::UTC, "2026-11-21 10:00:05")
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-21T10:00:05+00:00"
         );
-        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(
+            parse_time(chrono_tz::Europe::Moscow, "2026-11-21 13:00:05")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-21T10:00:05+00:00"
+        );
+        let t = parse_time(chrono_tz::Europe::Moscow, "2026-11-21 13:00:05").unwrap();
+        assert_eq!(
+            fmt_time(device_local(chrono_tz::Europe::Moscow, t)),
+            "2026-11-21 13:00:05"
+        );
+        assert_eq!(parse_time(chrono_tz::UTC, "yesterday"), None);
+        // A local time skipped by a daylight-saving jump is read as the hour after.
+        let gap = parse_time(chrono_tz::Europe::Paris, "2026-03-29 02:30:00").unwrap();
+        assert_eq!(gap.to_rfc3339(), "2026-03-29T01:30:00+00:00");
+    }
+
+    fn info(reg: &str) -> PortInfo {
+        PortInfo {
+            port: 0,
+            reg: Some(reg.into()),
+            ..PortInfo::default()
+        }
     }
 
     #[test]
-    fn the_status_cursor_passes_each_entry_on_once_across_overlapping_queries() {
-        let mut c = StatusCursor::default();
-        assert_eq!(c.time_after(), None);
-        let first = c.fresh(vec![status("2026-11-21 10:00:05", 1, 0)]);
-        assert_eq!(first.len(), 1);
-        assert_eq!(c.time_after().as_deref(), Some("2026-11-21 10:00:04"));
-        // Same second again plus a new one in that second and a later one.
-        let second = c.fresh(vec![
-            status("2026-11-21 10:00:05", 1, 0),
-            status("2026-11-21 10:00:05", 2, 0),
-            status("2026-11-21 10:00:07", 3, 0x41),
-        ]);
-        let refs: Vec<u8> = second.iter().map(|s| s.ref_id).collect();
-        assert_eq!(refs, [2, 3]);
-        assert_eq!(c.time_after().as_deref(), Some("2026-11-21 10:00:06"));
-        assert!(
-            c.fresh(vec![status("2026-11-21 10:00:07", 3, 0x41)])
-                .is_empty()
+    fn port_information_moves_the_supervision_state_like_the_modem_would() {
+        use crate::ports::supervision::Supervisor;
+        let state_after = |from: PortState, reg: &str| {
+            let mut s = Supervisor::new(1);
+            // Walk to `from` first.
+            match from {
+                PortState::Absent => {}
+                PortState::Registered => {
+                    s.observe(Observation::Opened);
+                    s.observe(Observation::Initialised);
+                    s.observe(Observation::Registration(RegStatus::Home));
+                }
+                PortState::Failed => {
+                    s.observe(Observation::SimProblem("x".into()));
+                }
+                _ => unreachable!(),
+            }
+            for o in port_observations(s.state, &info(reg)) {
+                s.observe(o);
+            }
+            (s.state, s.reason)
+        };
+        assert_eq!(
+            state_after(PortState::Absent, "REGISTER_OK").0,
+            PortState::Registered
         );
+        assert_eq!(
+            state_after(PortState::Failed, "REGISTER_OK").0,
+            PortState::Registered
+        );
+        let (state, reason) = state_after(PortState::Registered, "NO_SIM");
+        assert_eq!(state, PortState::Failed);
+        assert!(reason.unwrap().contains("NO_SIM"));
+        assert!(!state.can_send(), "a port without a SIM is not used");
+        assert_eq!(
+            state_after(PortState::Registered, "PIN_REQUIRE").0,
+            PortState::PinRequired
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "PUK_REQUIRE").0,
+            PortState::Failed
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "POWER_OFF").0,
+            PortState::Failed
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "SEARCHING_NETWORK").0,
+            PortState::Searching
+        );
+        assert_eq!(
+            state_after(PortState::Registered, "UNREGISTER").0,
+            PortState::Searching
+        );
+        assert_eq!(
+            state_after(PortState::Absent, "WHATEVER").0,
+            PortState::Searching
+        );
+    }
+
+    #[test]
+    fn signal_steps_are_two_dbm_from_minus_113_and_99_is_unknown() {
+        assert_eq!(signal_dbm(0), Some(-113));
+        assert_eq!(signal_dbm(20), Some(-73));
+        assert_eq!(signal_dbm(31), Some(-51));
+        assert_eq!(signal_dbm(99), None);
+    }
+
+    #[test]
+    fn a_ussd_session_never_takes_the_previous_sessions_text_or_a_placeholder() {
+        let mut cleared = false;
+        // The device still shows the last session's answer: not ours.
+        assert_eq!(
+            session_answer(Some("Balance 5"), "Balance 5", &mut cleared),
+            None
+        );
+        // Placeholders are "no reply yet".
+        assert_eq!(session_answer(Some("Balance 5"), " ", &mut cleared), None);
+        assert!(cleared);
+        // After the device cleared it, even the same text is this session's answer.
+        assert_eq!(
+            session_answer(Some("Balance 5"), "Balance 5", &mut cleared).as_deref(),
+            Some("Balance 5")
+        );
+        let mut fresh = false;
+        assert_eq!(
+            session_answer(Some("Balance 5"), "Balance 4", &mut fresh).as_deref(),
+            Some("Balance 4")
+        );
+        let mut none = false;
+        assert_eq!(session_answer(None, "", &mut none), None);
+        assert_eq!(
+            session_answer(Some(""), "Hi", &mut none).as_deref(),
+            Some("Hi")
+        );
+    }
+
+    #[test]
+    fn a_cancelled_send_with_nothing_sent_fails_for_good_and_a_sent_one_stays_sent() {
+        let retry = settled(1, &[result("FAILED", 1, 0, 0)], 1).unwrap();
+        assert!(
+            matches!(cancelled(retry, 7), SendOutcome::Failed { reason } if reason.contains("stop_sms task 7"))
+        );
+        let sent = settled(1, &[result("SENT_OK", 1, 1, 0)], 1).unwrap();
+        assert!(matches!(cancelled(sent, 7), SendOutcome::Sent(_)));
     }
 }

@@ -7,6 +7,11 @@
 //!   ├──expire──▶ expired          sending ──crash_recovered | outcome_unknown──▶ unknown
 //!   └──cancel──▶ cancelled        (only before sending starts: queued, waiting or retrying)
 //! unknown | failed ──requeue──▶ queued          (blocked is terminal, set at submission)
+//! unknown ──evidence_delivered──▶ delivered     (a status report matched it without ambiguity:
+//! unknown ──evidence_failed──▶ failed            see `spool::evidence`)
+//! sent ──report_window_elapsed──▶ no_report ──delivered──▶ delivered (a late report still counts)
+//!                                           └──delivery_failed──▶ failed
+//! unknown ──sent | send_failed──▶ sent | failed  (reconciled: the device says what happened)
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -34,11 +39,13 @@ pub enum MessageState {
     Unknown,
     /// Cancelled on request before a port took it; never sent.
     Cancelled,
+    /// Sent, but no delivery report came within the report window (a late one still settles it).
+    NoReport,
 }
 
 impl MessageState {
     /// All states (for exhaustive tests and metrics).
-    pub const ALL: [MessageState; 9] = [
+    pub const ALL: [MessageState; 10] = [
         MessageState::Queued,
         MessageState::Sending,
         MessageState::Sent,
@@ -48,6 +55,7 @@ impl MessageState {
         MessageState::Blocked,
         MessageState::Unknown,
         MessageState::Cancelled,
+        MessageState::NoReport,
     ];
 
     /// The name stored in the database and shown by the API.
@@ -62,6 +70,7 @@ impl MessageState {
             MessageState::Blocked => "blocked",
             MessageState::Unknown => "unknown",
             MessageState::Cancelled => "cancelled",
+            MessageState::NoReport => "no_report",
         }
     }
 
@@ -111,11 +120,17 @@ pub enum MessageEvent {
     Requeue,
     /// Operator (or the hub) asked not to send it.
     Cancel,
+    /// A status report matched an `unknown` message without ambiguity and says delivered.
+    EvidenceDelivered,
+    /// A status report matched an `unknown` message without ambiguity and says failed.
+    EvidenceFailed,
+    /// The report window ran out on a `sent` message with no delivery report.
+    ReportWindowElapsed,
 }
 
 impl MessageEvent {
     /// All events (for exhaustive tests).
-    pub const ALL: [MessageEvent; 11] = [
+    pub const ALL: [MessageEvent; 14] = [
         MessageEvent::Claim,
         MessageEvent::SendSucceeded,
         MessageEvent::SendFailed,
@@ -127,6 +142,9 @@ impl MessageEvent {
         MessageEvent::OutcomeUnknown,
         MessageEvent::Requeue,
         MessageEvent::Cancel,
+        MessageEvent::EvidenceDelivered,
+        MessageEvent::EvidenceFailed,
+        MessageEvent::ReportWindowElapsed,
     ];
 }
 
@@ -152,9 +170,15 @@ pub fn apply(state: MessageState, event: MessageEvent) -> Result<MessageState, I
         (S::Sending, E::SendFailed) => S::Failed,
         (S::Sending, E::RetryLater) => S::Queued,
         (S::Sending, E::CrashRecovered | E::OutcomeUnknown) => S::Unknown,
-        (S::Sent, E::Delivered) => S::Delivered,
-        (S::Sent, E::DeliveryFailed) => S::Failed,
+        (S::Sent | S::NoReport, E::Delivered) => S::Delivered,
+        (S::Sent | S::NoReport, E::DeliveryFailed) => S::Failed,
+        (S::Sent, E::ReportWindowElapsed) => S::NoReport,
+        (S::Unknown, E::EvidenceDelivered) => S::Delivered,
+        (S::Unknown, E::EvidenceFailed) => S::Failed,
         (S::Unknown | S::Failed, E::Requeue) => S::Queued,
+        // Reconciliation: the device (a Dinstar's query_sms_result) tells what became of it.
+        (S::Unknown, E::SendSucceeded) => S::Sent,
+        (S::Unknown, E::SendFailed) => S::Failed,
         (from, event) => return Err(InvalidTransition { from, event }),
     };
     Ok(next)
@@ -179,8 +203,15 @@ mod tests {
             (S::Sending, E::OutcomeUnknown, S::Unknown),
             (S::Sent, E::Delivered, S::Delivered),
             (S::Sent, E::DeliveryFailed, S::Failed),
+            (S::Sent, E::ReportWindowElapsed, S::NoReport),
+            (S::NoReport, E::Delivered, S::Delivered),
+            (S::NoReport, E::DeliveryFailed, S::Failed),
+            (S::Unknown, E::EvidenceDelivered, S::Delivered),
+            (S::Unknown, E::EvidenceFailed, S::Failed),
             (S::Unknown, E::Requeue, S::Queued),
             (S::Failed, E::Requeue, S::Queued),
+            (S::Unknown, E::SendSucceeded, S::Sent),
+            (S::Unknown, E::SendFailed, S::Failed),
         ];
         let mut checked = 0;
         for s in S::ALL {
@@ -197,7 +228,37 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 99);
+        assert_eq!(checked, 140);
+    }
+
+    #[test]
+    fn only_an_unknown_message_can_be_settled_by_evidence() {
+        for e in [E::EvidenceDelivered, E::EvidenceFailed] {
+            let settles: Vec<S> = S::ALL
+                .into_iter()
+                .filter(|s| apply(*s, e).is_ok())
+                .collect();
+            assert_eq!(settles, [S::Unknown], "{e:?}");
+        }
+        assert_eq!(apply(S::Unknown, E::EvidenceDelivered), Ok(S::Delivered));
+        assert_eq!(apply(S::Unknown, E::EvidenceFailed), Ok(S::Failed));
+        // An ordinary report does not settle an unknown message: only evidence does.
+        assert!(apply(S::Unknown, E::Delivered).is_err());
+    }
+
+    #[test]
+    fn a_sent_message_without_a_report_becomes_no_report_and_a_late_report_still_settles_it() {
+        let no_report = apply(S::Sent, E::ReportWindowElapsed).unwrap();
+        assert_eq!(no_report, S::NoReport);
+        assert_eq!(no_report.as_str(), "no_report");
+        assert_eq!(apply(no_report, E::Delivered), Ok(S::Delivered));
+        assert_eq!(apply(no_report, E::DeliveryFailed), Ok(S::Failed));
+        assert!(apply(no_report, E::ReportWindowElapsed).is_err(), "once");
+        assert!(apply(no_report, E::Claim).is_err(), "never sent again");
+        assert!(
+            apply(no_report, E::Requeue).is_err(),
+            "it went out: no requeue"
+        );
     }
 
     #[test]

@@ -99,6 +99,19 @@ ALTER TABLE blocklist ADD COLUMN tail TEXT NOT NULL DEFAULT '';
 UPDATE blocklist SET tail = substr(replace(number, '+', ''), -8);
 CREATE INDEX blocklist_tail ON blocklist (tail);
 "#,
+    // 4: evidence. The delivery report that settled an `unknown` message, and the candidate
+    // messages of a report that fits several (for the operator).
+    r#"
+ALTER TABLE messages ADD COLUMN evidence TEXT;
+CREATE TABLE report_candidates (
+    report_id  INTEGER NOT NULL REFERENCES delivery_reports (id),
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (report_id, message_id)
+);
+CREATE INDEX report_candidates_message ON report_candidates (message_id);
+CREATE INDEX messages_unknown_port ON messages (port) WHERE state = 'unknown';
+CREATE INDEX messages_sent_at ON messages (sent_at) WHERE state = 'sent';
+"#,
 ];
 
 /// Applies pending migrations; returns the schema version now in force.

@@ -2,6 +2,9 @@
 //! blocklist and the events outbox.
 //!
 //! - [`lifecycle`]: the pure message state machine.
+//! - [`evidence`]: the pure rule matching a delivery report to a sent part (and settling an
+//!   `unknown` message only without ambiguity); [`reports`]: reports in the spool, the report
+//!   window (`no_report`).
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
 //! - [`types`]: rows in and out.
@@ -15,8 +18,10 @@
 //! writes without lock contention or `SQLITE_BUSY` retries, keeps prepared statements cached
 //! on one connection, never blocks a tokio worker, and keeps the calls in submission order.
 
+pub mod evidence;
 pub mod lifecycle;
 pub mod migrations;
+pub mod reports;
 pub mod store;
 pub mod types;
 

@@ -13,16 +13,19 @@ use std::sync::Arc;
 
 /// The spool database (synchronous). Use [`super::Spool`] from async code.
 pub struct SpoolDb {
-    conn: Connection,
+    pub(super) conn: Connection,
     clock: Arc<dyn Clock>,
     recovered: Vec<i64>,
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+/// `(port, reference, recipient, sent at)` of a part waiting for its delivery report.
+pub type UnreportedPart = (u16, u8, String, DateTime<Utc>);
+
+pub(super) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn from_ms(v: i64) -> DateTime<Utc> {
+pub(super) fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
@@ -30,12 +33,12 @@ fn opt_from_ms(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.map(from_ms)
 }
 
-fn state_of(s: &str) -> Result<MessageState, SpoolError> {
+pub(super) fn state_of(s: &str) -> Result<MessageState, SpoolError> {
     MessageState::parse(s)
         .ok_or_else(|| SpoolError::Corrupt(format!("unknown message state {s:?}")))
 }
 
-fn push_event(
+pub(super) fn push_event(
     tx: &rusqlite::Transaction<'_>,
     kind: &str,
     payload: serde_json::Value,
@@ -106,7 +109,7 @@ impl SpoolDb {
         &self.recovered
     }
 
-    fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         ms(self.clock.now())
     }
 
@@ -301,7 +304,7 @@ impl SpoolDb {
         Ok(rows)
     }
 
-    fn transition(
+    pub(super) fn transition(
         tx: &rusqlite::Transaction<'_>,
         id: i64,
         event: MessageEvent,
@@ -494,103 +497,28 @@ impl SpoolDb {
         Ok(ids.len())
     }
 
-    /// Records a delivery report and matches it to the part sent on `port` with message
-    /// reference `reference` (references wrap at 256, so only parts sent within `window` count)
-    /// to `recipient` (compared with [`super::types::number_tail`], so national and
-    /// international forms match). When every part is delivered the message becomes `delivered`; a failed part
-    /// fails the message. Returns the matched message id and its state.
-    pub fn record_delivery_report(
+    /// Parts sent on `ports` since `since` that still wait for a final delivery report, as
+    /// `(port, reference, recipient, sent at)` (a Dinstar's report cursor starts from them).
+    pub fn unreported_parts(
         &mut self,
-        report: &DeliveryReport,
-        window: chrono::Duration,
-    ) -> Result<Option<(i64, MessageState)>, SpoolError> {
-        let now = self.now();
-        let since = ms(report.received_at - window);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let tail = super::types::number_tail(&report.recipient);
-        let candidates: Vec<(i64, u16, String)> = {
-            let mut st = tx.prepare(
-                "SELECT p.message_id, p.seq, m.recipient FROM parts p JOIN messages m ON m.id = p.message_id
-                 WHERE p.port = ?1 AND p.reference = ?2 AND p.state = 'sent' AND p.updated_at >= ?3
-                 ORDER BY p.updated_at DESC, p.message_id DESC",
-            )?;
-            st.query_map(params![report.port, report.reference, since], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        let matched = candidates
-            .into_iter()
-            .find(|(_, _, to)| super::types::number_tail(to) == tail);
-        let mut result = None;
-        if let Some((id, seq, _)) = matched {
-            let part_state = match report.status {
-                DeliveryStatus::Delivered => Some("delivered"),
-                DeliveryStatus::Failed => Some("failed"),
-                DeliveryStatus::Pending => None,
-            };
-            if let Some(ps) = part_state {
-                tx.execute(
-                    "UPDATE parts SET state = ?3, updated_at = ?4 WHERE message_id = ?1 AND seq = ?2",
-                    params![id, seq, ps, now],
-                )?;
-            }
-            let (total, delivered, failed): (i64, i64, i64) = tx.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(state = 'delivered'), 0), COALESCE(SUM(state = 'failed'), 0) FROM parts WHERE message_id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            let event = if failed > 0 {
-                Some(MessageEvent::DeliveryFailed)
-            } else if delivered == total {
-                Some(MessageEvent::Delivered)
-            } else {
-                None
-            };
-            let state: String =
-                tx.query_row("SELECT state FROM messages WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-            let mut state = state_of(&state)?;
-            if let Some(ev) = event
-                && let Ok(next) = apply(state, ev)
-            {
-                let error =
-                    (ev == MessageEvent::DeliveryFailed).then_some("delivery report: failed");
-                tx.execute(
-                    "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4, done_at = ?4 WHERE id = ?1",
-                    params![id, next.as_str(), error, now],
-                )?;
-                push_event(
-                    &tx,
-                    "message.state",
-                    json!({"id": id, "state": next, "error": error}),
-                    now,
-                )?;
-                state = next;
-            }
-            result = Some((id, state));
-            tx.execute(
-                "INSERT INTO delivery_reports (port, reference, recipient, status, message_id, part_seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![report.port, report.reference, report.recipient, report.status.as_str(), id, seq, ms(report.received_at)],
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO delivery_reports (port, reference, recipient, status, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![report.port, report.reference, report.recipient, report.status.as_str(), ms(report.received_at)],
-            )?;
-        }
-        push_event(
-            &tx,
-            "delivery.report",
-            json!({"port": report.port, "reference": report.reference, "recipient": report.recipient,
-                   "status": report.status.as_str(), "message_id": result.map(|r| r.0)}),
-            now,
+        ports: &[u16],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<UnreportedPart>, SpoolError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.port, p.reference, m.recipient, p.updated_at FROM parts p JOIN messages m ON m.id = p.message_id
+             WHERE p.state = 'sent' AND p.reference IS NOT NULL AND p.updated_at >= ?1",
         )?;
-        tx.commit()?;
-        Ok(result)
+        let rows = st
+            .query_map([ms(since)], |r| {
+                Ok((
+                    r.get::<_, u16>(0)?,
+                    r.get::<_, u8>(1)?,
+                    r.get::<_, String>(2)?,
+                    from_ms(r.get(3)?),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows.into_iter().filter(|r| ports.contains(&r.0)).collect())
     }
 
     /// A message with its parts.
@@ -623,6 +551,8 @@ impl SpoolDb {
                             done_at: opt_from_ms(r.get(15)?),
                             idempotency_key: r.get(16)?,
                             parts: Vec::new(),
+                            evidence: None,
+                            ambiguous_reports: Vec::new(),
                         },
                         r.get::<_, String>(7)?,
                     ))
@@ -648,6 +578,8 @@ impl SpoolDb {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        drop(st);
+        (m.evidence, m.ambiguous_reports) = self.evidence_of(id)?;
         Ok(Some(m))
     }
 
@@ -840,7 +772,7 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let finished = "state IN ('delivered', 'failed', 'expired', 'blocked') AND updated_at < ?1";
+        let finished = "state IN ('delivered', 'failed', 'expired', 'blocked', 'no_report') AND updated_at < ?1";
         tx.execute(
             &format!(
                 "DELETE FROM parts WHERE message_id IN (SELECT id FROM messages WHERE {finished})"
@@ -848,6 +780,11 @@ impl SpoolDb {
             [cut],
         )?;
         let messages = tx.execute(&format!("DELETE FROM messages WHERE {finished}"), [cut])?;
+        tx.execute(
+            "DELETE FROM report_candidates WHERE report_id IN (SELECT id FROM delivery_reports WHERE received_at < ?1)
+             OR message_id NOT IN (SELECT id FROM messages)",
+            [cut],
+        )?;
         let reports = tx.execute("DELETE FROM delivery_reports WHERE received_at < ?1", [cut])?;
         tx.commit()?;
         Ok((messages, reports))

@@ -140,6 +140,50 @@ pub struct Message {
     pub done_at: Option<DateTime<Utc>>,
     /// Parts (after sending).
     pub parts: Vec<Part>,
+    /// The delivery report that settled this message after its outcome was `unknown`.
+    pub evidence: Option<Evidence>,
+    /// Reports that could be about this message but also about others: for the operator.
+    pub ambiguous_reports: Vec<AmbiguousReport>,
+}
+
+/// The delivery report that settled an `unknown` message (see `spool::evidence`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Stored report id.
+    pub report_id: i64,
+    /// Port it arrived on.
+    pub port: u16,
+    /// TP-MR in the report.
+    pub reference: u8,
+    /// Recipient in the report.
+    pub recipient: String,
+    /// `delivered` or `failed`.
+    pub status: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Which rule matched it.
+    pub rule: super::evidence::MatchRule,
+    /// When it settled the message.
+    pub settled_at: DateTime<Utc>,
+}
+
+/// A report that fits several messages, listed on each of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AmbiguousReport {
+    /// Stored report id.
+    pub report_id: i64,
+    /// Port it arrived on.
+    pub port: u16,
+    /// TP-MR in the report.
+    pub reference: u8,
+    /// Recipient in the report.
+    pub recipient: String,
+    /// `delivered`, `failed` or `pending`.
+    pub status: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Every message it could be about (ids).
+    pub candidates: Vec<i64>,
 }
 
 /// A received SMS (reassembled) to store.

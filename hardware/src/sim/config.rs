@@ -139,6 +139,19 @@ pub enum DinstarMode {
     Http,
 }
 
+/// How the Dinstar's HTTP API authenticates (its web login).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DinstarAuth {
+    /// No authentication (not what real units do; for hand-testing).
+    None,
+    /// HTTP Basic only.
+    Basic,
+    /// HTTP Digest only (MD5, `qop="auth"`), as the devices answer `curl --anyauth`.
+    #[default]
+    Digest,
+}
+
 /// A simulated Dinstar gateway (reference §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -152,6 +165,27 @@ pub struct DinstarConfig {
     pub password: String,
     /// Gateway serial number (`sn` in every HTTP answer).
     pub sn: String,
+    /// HTTP API authentication.
+    pub auth: DinstarAuth,
+    /// HTTP API user.
+    pub http_user: String,
+    /// HTTP API password.
+    pub http_password: String,
+    /// A Digest nonce is `stale` after this many ms (a fresh challenge follows).
+    pub nonce_ttl_ms: u64,
+    /// The device's clock is UTC plus this many minutes; its time stamps carry no zone.
+    pub utc_offset_min: i32,
+    /// Where the device pushes incoming SMS, send results, delivery statuses and USSD replies.
+    pub push_url: Option<String>,
+    /// How long a message waits in the device's queue before it goes out (`stop_sms` can stop it).
+    pub queue_delay_ms: u64,
+    /// The device keeps showing the previous USSD reply until the new one arrives (instead of a
+    /// `" "` placeholder).
+    pub ussd_stale_reply: bool,
+    /// Numbers whose delivery statuses appear `late_report_ms` late (reports out of order).
+    pub late_report_numbers: Vec<String>,
+    /// Delay of the late reports.
+    pub late_report_ms: u64,
 }
 
 impl Default for DinstarConfig {
@@ -161,6 +195,16 @@ impl Default for DinstarConfig {
             mode: DinstarMode::At,
             password: "admin".into(),
             sn: "dbd2-0325-0044-0088".into(),
+            auth: DinstarAuth::Digest,
+            http_user: "admin".into(),
+            http_password: "admin".into(),
+            nonce_ttl_ms: 300_000,
+            utc_offset_min: 0,
+            push_url: None,
+            queue_delay_ms: 0,
+            ussd_stale_reply: false,
+            late_report_numbers: Vec::new(),
+            late_report_ms: 3_000,
         }
     }
 }
@@ -373,6 +417,26 @@ impl LabConfig {
             }
             if d.password.is_empty() {
                 return Err(invalid("dinstar.password", "must not be empty"));
+            }
+            if d.auth != DinstarAuth::None && d.http_user.is_empty() {
+                return Err(invalid("dinstar.http_user", "must not be empty"));
+            }
+            if d.utc_offset_min.abs() > 14 * 60 {
+                return Err(invalid(
+                    "dinstar.utc_offset_min",
+                    format!("{} is outside -840..=840", d.utc_offset_min),
+                ));
+            }
+            if let Some(u) = &d.push_url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(invalid(
+                    "dinstar.push_url",
+                    format!("{u:?} must start with http:// or https://"),
+                ));
+            }
+            for (i, n) in d.late_report_numbers.iter().enumerate() {
+                international(&format!("dinstar.late_report_numbers[{i}]"), n)?;
             }
         }
         let mut specs: Vec<ModemSpec> = Vec::with_capacity(self.modems);

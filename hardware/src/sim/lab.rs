@@ -335,7 +335,7 @@ impl Lab {
         let dinstar_ports = cfg.dinstar_ports(&specs);
         let inner = Arc::new(Inner {
             dinstar_ports,
-            gateway: Mutex::new(super::dinstar::GatewayStore::default()),
+            gateway: Mutex::new(super::dinstar::GatewayStore::new(cfg.dinstar.clone())),
             cfg,
             clock,
             cancel,
@@ -547,7 +547,7 @@ impl Inner {
         match self.gateway_port(idx) {
             Some(port) => {
                 let imsi = self.modems[idx].spec.imsi.clone();
-                super::dinstar::gateway_inbound(&self.gateway, port, &imsi, &pdu);
+                super::dinstar::gateway_inbound(&self.gateway, port, &imsi, &pdu, self.clock.now());
             }
             None => {
                 let _ = self.modems[idx].tx.send(Cmd::Deliver(pdu));
@@ -560,7 +560,13 @@ impl Inner {
         match self.gateway_port(idx) {
             Some(port) => {
                 let imsi = self.modems[idx].spec.imsi.clone();
-                super::dinstar::gateway_status_report(&self.gateway, port, &imsi, &pdu);
+                super::dinstar::gateway_status_report(
+                    &self.gateway,
+                    port,
+                    &imsi,
+                    &pdu,
+                    self.clock.now(),
+                );
             }
             None => {
                 let _ = self.modems[idx].tx.send(Cmd::StatusReport(pdu));

@@ -1,0 +1,282 @@
+//! API reads per second under concurrent writes: a real hub (`smsgate_cloud::start`: SQLite
+//! file in WAL mode with `synchronous=FULL`, embedded broker, REST API on 127.0.0.1) seeded
+//! over HTTP; `R` reader tasks loop over `GET /me`, `GET /interactions/{id}`,
+//! `GET /interactions/{id}/messages` and `GET /contacts?limit=100` (100 contacts) while `W`
+//! writer tasks loop over `POST /messages` (each a durable commit: interaction, message and a
+//! gateway command). Each scenario runs for a fixed time and reports reads/s and writes/s.
+//!
+//! `cargo bench -p smsgate-cloud --bench api_reads` (`SMSGATE_BENCH_SECS` changes the 5 s per
+//! scenario). Only HTTP is used after the start, so the same bench measures any version of the
+//! hub's internals.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use smsgate_cloud::secrets::PasswordCost;
+use smsgate_cloud::{HubSettings, RunOptions};
+use smsgate_config::hub::HubConfig;
+use tokio_util::sync::CancellationToken;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const PW: &str = "bench-password";
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, BoxError> {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            return Err(format!("{method} {path}: {status} {text}").into());
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn login(&self, login: &str) -> Result<String, BoxError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"login": login, "password": PW}))
+            .send()
+            .await?;
+        let v: Value = resp.json().await?;
+        Ok(v["token"].as_str().ok_or("no token")?.to_owned())
+    }
+}
+
+fn id(v: &Value) -> Result<String, BoxError> {
+    Ok(v["id"]
+        .as_str()
+        .ok_or_else(|| format!("no id in {v}"))?
+        .to_owned())
+}
+
+struct Seeded {
+    admin: String,
+    interaction: String,
+}
+
+async fn seed(api: &Api) -> Result<Seeded, BoxError> {
+    use reqwest::Method;
+    let root = api.login("admin").await?;
+    let tenant = api
+        .call(
+            &root,
+            Method::POST,
+            "/api/v1/tenants",
+            Some(json!({"name": "bench"})),
+        )
+        .await?;
+    let tenant = id(&tenant)?;
+    api.call(
+        &root,
+        Method::POST,
+        "/api/v1/users",
+        Some(json!({"org": tenant, "login": "ta", "name": "ta", "role": "tenant_admin", "password": PW})),
+    )
+    .await?;
+    let gw = api
+        .call(
+            &root,
+            Method::POST,
+            "/api/v1/gateways",
+            Some(json!({"name": "bench"})),
+        )
+        .await?;
+    let gw = gw["gateway"]["id"]
+        .as_str()
+        .ok_or("no gateway id")?
+        .to_owned();
+    let ch = api
+        .call(
+            &root,
+            Method::POST,
+            "/api/v1/channels",
+            Some(json!({"gateway": gw, "port": "0", "sim_number": "+33700000001"})),
+        )
+        .await?;
+    let ch = id(&ch)?;
+    api.call(
+        &root,
+        Method::POST,
+        &format!("/api/v1/channels/{ch}/distribute"),
+        Some(json!({"org": tenant})),
+    )
+    .await?;
+    let admin = api.login("ta").await?;
+    for n in 0..100 {
+        api.call(
+            &admin,
+            Method::POST,
+            "/api/v1/contacts",
+            Some(json!({"number": format!("+3361000{n:04}"), "name": format!("Contact {n}")})),
+        )
+        .await?;
+    }
+    let m = api
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/messages",
+            Some(json!({"to": "+33612345678", "text": "hello"})),
+        )
+        .await?;
+    let interaction = m["interaction_id"]
+        .as_str()
+        .ok_or("no interaction id")?
+        .to_owned();
+    Ok(Seeded { admin, interaction })
+}
+
+async fn scenario(
+    api: Arc<Api>,
+    seeded: &Seeded,
+    readers: usize,
+    writers: usize,
+    secs: u64,
+    next_number: Arc<AtomicU64>,
+) -> Result<(f64, f64), BoxError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicU64::new(0));
+    let writes = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    let paths = [
+        "/api/v1/me".to_owned(),
+        format!("/api/v1/interactions/{}", seeded.interaction),
+        format!("/api/v1/interactions/{}/messages", seeded.interaction),
+        "/api/v1/contacts?limit=100".to_owned(),
+    ];
+    for r in 0..readers {
+        let (api, stop, reads, token, paths) = (
+            api.clone(),
+            stop.clone(),
+            reads.clone(),
+            seeded.admin.clone(),
+            paths.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut i = r;
+            while !stop.load(Ordering::Relaxed) {
+                api.call(&token, reqwest::Method::GET, &paths[i % paths.len()], None)
+                    .await?;
+                reads.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok::<_, BoxError>(())
+        }));
+    }
+    for _ in 0..writers {
+        let (api, stop, writes, token, next) = (
+            api.clone(),
+            stop.clone(),
+            writes.clone(),
+            seeded.admin.clone(),
+            next_number.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                api.call(
+                    &token,
+                    reqwest::Method::POST,
+                    "/api/v1/messages",
+                    Some(json!({"to": format!("+3362{n:07}"), "text": "bench write"})),
+                )
+                .await?;
+                writes.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, BoxError>(())
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok((
+        reads.load(Ordering::Relaxed) as f64 / elapsed,
+        writes.load(Ordering::Relaxed) as f64 / elapsed,
+    ))
+}
+
+async fn bench() -> Result<(), BoxError> {
+    let secs: u64 = std::env::var("SMSGATE_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir()?;
+    let mut config = HubConfig::default();
+    config.storage.path = dir.path().join("hub.sqlite");
+    config.api.listen = "127.0.0.1:0".parse()?;
+    config.mqtt.listen = "127.0.0.1:0".parse()?;
+    let shutdown = CancellationToken::new();
+    let settings = HubSettings {
+        password_cost: PasswordCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..HubSettings::default()
+    };
+    let started = smsgate_cloud::start(
+        config,
+        RunOptions {
+            settings: Some(settings),
+            bootstrap_password: Some(PW.into()),
+            ..RunOptions::default()
+        },
+        shutdown.clone(),
+    )
+    .await?;
+    let api = Arc::new(Api {
+        base: format!("http://{}", started.api_addr),
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?,
+    });
+    let seeded = seed(&api).await?;
+    let next = Arc::new(AtomicU64::new(0));
+    println!("api_reads: {secs} s per scenario");
+    println!("| readers | writers | reads/s | writes/s |");
+    println!("|---|---|---|---|");
+    for (readers, writers) in [(8, 0), (8, 1), (8, 4)] {
+        let (r, w) = scenario(api.clone(), &seeded, readers, writers, secs, next.clone()).await?;
+        println!("| {readers} | {writers} | {r:.0} | {w:.0} |");
+    }
+    shutdown.cancel();
+    started.wait().await;
+    Ok(())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; filters are not used here.
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => panic!("runtime: {e}"),
+    };
+    if let Err(e) = rt.block_on(bench()) {
+        panic!("api_reads bench failed: {e}");
+    }
+}

@@ -1,0 +1,236 @@
+//! Channels (SIM numbers on gateway ports): declare (platform operator), view, list,
+//! distribute down the hierarchy, set the destination, set the country.
+
+use uuid::Uuid;
+
+use super::error::{HubError, found, invalid};
+use super::validate::{non_empty, optional_country};
+use super::{Hub, Revocation};
+use crate::authz::{self, Action, Actor, Target};
+use crate::model::*;
+use crate::phone;
+use crate::store::{ChannelFilter, LiveBy, Page, PageRequest};
+
+impl Hub {
+    /// Declares a channel (a SIM number on a gateway port), held by the platform.
+    pub fn create_channel(
+        &self,
+        actor: &Actor,
+        gateway_id: Uuid,
+        port: &str,
+        sim_number: &str,
+    ) -> Result<Channel, HubError> {
+        if actor.org().kind != OrgKind::Platform {
+            return Err(HubError::NotFound);
+        }
+        let scope = authz::scope(actor, Action::CreateChannel)?;
+        if !scope.covers_platform() {
+            return Err(HubError::NotFound);
+        }
+        let sim_number = match phone::normalise(sim_number, None) {
+            Ok((n, phone::Kind::E164)) => n,
+            Ok(_) => {
+                return Err(invalid(
+                    "sim_number",
+                    "a SIM number is +<country code><number>",
+                ));
+            }
+            Err(e) => return Err(invalid("sim_number", e.to_string())),
+        };
+        let port = non_empty("port", port)?;
+        let mut tx = self.write()?;
+        if tx.gateway(&scope, gateway_id)?.is_none() {
+            return Err(invalid("gateway", "no such gateway"));
+        }
+        let platform = tx
+            .platform()?
+            .ok_or_else(|| HubError::Conflict("the hub is not bootstrapped".into()))?;
+        let channel = Channel {
+            id: Uuid::now_v7(),
+            gateway_id,
+            port,
+            sim_number,
+            holder_id: platform.id,
+            destination: Destination::Tenant,
+            country: None,
+            created_at: self.now(),
+        };
+        tx.insert_channel(&scope, &channel)?;
+        tx.commit()?;
+        Ok(channel)
+    }
+
+    pub fn channel(&self, actor: &Actor, id: Uuid) -> Result<Channel, HubError> {
+        let scope = authz::scope(actor, Action::ViewChannel)?;
+        found(self.read()?.channel(&scope, id)?)
+    }
+
+    pub fn channels(&self, actor: &Actor) -> Result<Vec<Channel>, HubError> {
+        Ok(self
+            .list_channels(actor, &ChannelFilter::default(), &PageRequest::all())?
+            .items)
+    }
+
+    pub fn list_channels(
+        &self,
+        actor: &Actor,
+        filter: &ChannelFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Channel>, HubError> {
+        let scope = authz::scope(actor, Action::ViewChannel)?;
+        Ok(self.read()?.channels(&scope, filter, page)?)
+    }
+
+    /// Sets (or clears, with `""`) the country numbers without a prefix are read in.
+    pub fn set_channel_country(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        country: &str,
+    ) -> Result<Channel, HubError> {
+        let scope = authz::scope(actor, Action::ConfigureChannel)?;
+        let country = optional_country("country", Some(country))?;
+        let mut tx = self.write()?;
+        let mut c = found(tx.channel(&scope, id)?)?;
+        c.country = country;
+        tx.update_channel(&scope, &c)?;
+        tx.commit()?;
+        Ok(c)
+    }
+
+    /// Hands a channel to another organisation of the caller's subtree (down to a reseller or
+    /// tenant, or back up to the caller). Refused while the channel has live interactions
+    /// unless `force`, which closes them. The destination resets to the new holder's inbox;
+    /// streams of the former holder's people end (they lost the channel).
+    pub fn distribute_channel(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to_org: Uuid,
+        force: bool,
+    ) -> Result<Channel, HubError> {
+        let scope = authz::scope(actor, Action::DistributeChannel)?;
+        let mut tx = self.write()?;
+        let mut channel = found(tx.channel(&scope, id)?)?;
+        let holder = found(tx.org(&scope, channel.holder_id)?)?;
+        let to = found(tx.org(&scope, to_org)?)?;
+        authz::authorize(actor, Action::DistributeChannel, Target::Org(&to))?;
+        let live = tx.live_interactions(&scope, LiveBy::Channel(id))?;
+        let now = self.now();
+        let mut events = Vec::new();
+        if !live.is_empty() {
+            if !force {
+                return Err(HubError::Conflict(format!(
+                    "the channel has {} live interaction(s); use force to end them",
+                    live.len()
+                )));
+            }
+            for mut i in live {
+                i.status = InteractionStatus::Closed;
+                i.updated_at = now;
+                tx.update_interaction(&scope, &i)?;
+                events.push(Hub::interaction_event(&holder, &i));
+            }
+        }
+        let old_user = match channel.destination {
+            Destination::User(u) => Some(u),
+            _ => None,
+        };
+        channel.holder_id = to.id;
+        channel.destination = Destination::Tenant;
+        tx.update_channel(&scope, &channel)?;
+        tx.commit()?;
+        self.publish(events);
+        if holder.id != to.id {
+            self.revoke(Revocation::Channel {
+                org_path: holder.path,
+                new_path: to.path,
+                user: old_user,
+            });
+        }
+        Ok(channel)
+    }
+
+    /// Sets where a tenant channel's inbound messages go.
+    pub fn set_destination(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        destination: Destination,
+    ) -> Result<Channel, HubError> {
+        let scope = authz::scope(actor, Action::ConfigureChannel)?;
+        let mut tx = self.write()?;
+        let mut channel = found(tx.channel(&scope, id)?)?;
+        let holder = found(tx.org(&scope, channel.holder_id)?)?;
+        if holder.kind != OrgKind::Tenant {
+            return Err(invalid(
+                "destination",
+                "assign the channel to a tenant before choosing its destination",
+            ));
+        }
+        match destination {
+            Destination::Tenant => {}
+            Destination::Queue(q) => {
+                if tx.queue(&scope, q)?.is_none_or(|q| q.org_id != holder.id) {
+                    return Err(invalid(
+                        "destination",
+                        "no such queue in the channel's tenant",
+                    ));
+                }
+            }
+            Destination::User(u) => {
+                if tx
+                    .user(&scope, u)?
+                    .is_none_or(|u| u.org_id != holder.id || u.state != UserState::Active)
+                {
+                    return Err(invalid(
+                        "destination",
+                        "no such active user in the channel's tenant",
+                    ));
+                }
+            }
+        }
+        let old_user = match channel.destination {
+            Destination::User(u) if destination != Destination::User(u) => Some(u),
+            _ => None,
+        };
+        channel.destination = destination;
+        tx.update_channel(&scope, &channel)?;
+        tx.commit()?;
+        if old_user.is_some() {
+            self.revoke(Revocation::Channel {
+                org_path: "/\u{0}".into(),
+                new_path: "/".into(),
+                user: old_user,
+            });
+        }
+        Ok(channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::testkit::*;
+
+    #[test]
+    fn a_sim_number_is_stored_in_e164_and_a_national_one_is_refused() {
+        let w = world();
+        let g = w.channel.gateway_id;
+        let c = w
+            .hub
+            .create_channel(&w.root, g, "1", "+33 7 00 00 00 02")
+            .unwrap();
+        assert_eq!(c.sim_number, "+33700000002");
+        let err = w
+            .hub
+            .create_channel(&w.root, g, "2", "0700000003")
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Invalid { ref field, .. } if field == "sim_number"),
+            "{err:?}"
+        );
+        let c = w.hub.set_channel_country(&w.root, c.id, "fr").unwrap();
+        assert_eq!(c.country.as_deref(), Some("FR"));
+    }
+}

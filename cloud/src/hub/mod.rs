@@ -1,0 +1,199 @@
+//! [`Hub`]: the tenant-facing core as a library type. It owns the store, the clock, the
+//! password hasher and the event bus; every operation done for someone takes an [`Actor`] and
+//! goes through the authorizer ([`authz::scope`] / [`authz::authorize`]), whose [`Scope`]
+//! every store call needs. Gateway traffic is not here: it enters through
+//! [`crate::ingest::GatewayIngest`] ([`Hub::gateway_ingest`]), a separate handle.
+//!
+//! One module per domain: [`auth`] (bootstrap, login, sessions), [`organisations`],
+//! [`users`], [`gateways`], [`channels`], [`queues`], [`contacts`] (and lists),
+//! [`conversations`] (interactions), [`outbound`] (send, bulk, reply, cancel), [`opt_outs`],
+//! [`api_keys`], [`events`] (the filtered live stream and presence).
+
+pub mod api_keys;
+pub mod auth;
+pub mod channels;
+pub mod contacts;
+pub mod conversations;
+pub mod error;
+pub mod events;
+pub mod gateways;
+pub mod opt_outs;
+pub mod organisations;
+pub mod outbound;
+pub mod queues;
+pub mod settings;
+pub mod team;
+#[cfg(test)]
+pub(crate) mod testkit;
+pub mod throttle;
+pub mod users;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, broadcast};
+use uuid::Uuid;
+
+pub use crate::ingest::IngestOutcome;
+pub use contacts::ImportReport;
+pub use conversations::TransferTo;
+pub use error::HubError;
+pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
+pub use gateways::ProvisionedGateway;
+pub use outbound::{BulkOutcome, BulkRequest, BulkResult, MAX_BULK, MAX_TEXT, SendRequest};
+pub use settings::{Clock, HubSettings, SystemClock};
+pub use team::{QueueRef, TeamMember, TransferTargets};
+pub use users::{NewUser, UserUpdate};
+
+use crate::authz::{Actor, Scope};
+use crate::metrics::HubMetrics;
+use crate::model::*;
+use crate::secrets::PasswordHasherId;
+use crate::store::{ReadTx, Store, WriteTx};
+use events::Bus;
+
+pub(crate) struct Inner {
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) passwords: PasswordHasherId,
+    /// Verified against for unknown login names, so they cost what a real one costs.
+    pub(crate) dummy_hash: String,
+    /// Bounds concurrent password hashes (memory stays flat under a login storm).
+    pub(crate) hashes: Arc<Semaphore>,
+    pub(crate) throttle: Mutex<throttle::Throttle>,
+    pub(crate) settings: HubSettings,
+    pub(crate) bus: broadcast::Sender<Bus>,
+    pub(crate) outbox: broadcast::Sender<String>,
+    /// Open event streams per user (presence).
+    pub(crate) streams: Mutex<HashMap<Uuid, usize>>,
+    pub(crate) metrics: HubMetrics,
+}
+
+/// The hub core. Cheap to clone (shared handle).
+#[derive(Clone)]
+pub struct Hub {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Hub {
+    pub fn new(
+        store: Box<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: HubSettings,
+    ) -> Result<Self, HubError> {
+        Self::with_metrics(store, clock, settings, HubMetrics::new())
+    }
+
+    /// [`Hub::new`] recording into `metrics` (the registry `/metrics` renders).
+    pub fn with_metrics(
+        store: Box<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: HubSettings,
+        metrics: HubMetrics,
+    ) -> Result<Self, HubError> {
+        let passwords = PasswordHasherId::new(settings.password_cost)?;
+        let dummy_hash = passwords.hash(&crate::secrets::random_token(""))?;
+        let (bus, _) = broadcast::channel(settings.event_capacity.max(16));
+        let (outbox, _) = broadcast::channel(1024);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                passwords,
+                dummy_hash,
+                hashes: Arc::new(Semaphore::new(settings.max_concurrent_hashes.max(1))),
+                throttle: Mutex::new(throttle::Throttle::new(settings.throttle)),
+                settings,
+                bus,
+                outbox,
+                streams: Mutex::new(HashMap::new()),
+                metrics,
+            }),
+        })
+    }
+
+    /// The gateway side of the hub (ingest, presence, command outbox) — a separate handle
+    /// for the MQTT link; the REST API never holds one.
+    pub fn gateway_ingest(&self) -> crate::ingest::GatewayIngest {
+        crate::ingest::GatewayIngest::new(self.inner.clone())
+    }
+
+    pub fn settings(&self) -> &HubSettings {
+        &self.inner.settings
+    }
+
+    /// The metrics registry (`/metrics`); other parts (the MQTT link) record into it too.
+    pub fn metrics(&self) -> &HubMetrics {
+        &self.inner.metrics
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn read(&self) -> Result<Box<dyn ReadTx + '_>, HubError> {
+        Ok(self.inner.store.read()?)
+    }
+
+    pub(crate) fn write(&self) -> Result<Box<dyn WriteTx + '_>, HubError> {
+        Ok(self.inner.store.write()?)
+    }
+
+    /// Whether the store answers (for `/health`).
+    pub fn healthy(&self) -> Result<(), HubError> {
+        let mut tx = self.read()?;
+        tx.platform()?;
+        Ok(())
+    }
+
+    pub(crate) fn publish(&self, events: Vec<HubEvent>) {
+        publish(&self.inner, events);
+    }
+
+    pub(crate) fn revoke(&self, r: Revocation) {
+        let _ = self.inner.bus.send(Bus::Revoke(r));
+    }
+
+    pub(crate) fn notify_outbox(&self, gateway_username: String) {
+        let _ = self.inner.outbox.send(gateway_username);
+    }
+
+    /// The organisation named by `id` in scope, or the caller's own.
+    pub(crate) fn org_or_own(
+        &self,
+        tx: &mut dyn ReadTx,
+        scope: &Scope,
+        actor: &Actor,
+        id: Option<Uuid>,
+    ) -> Result<Org, HubError> {
+        match id {
+            Some(id) => error::found(tx.org(scope, id)?),
+            None => Ok(actor.org().clone()),
+        }
+    }
+
+    /// The tenant organisation named by `id` (or the caller's), refusing other kinds.
+    pub(crate) fn tenant_or_own(
+        &self,
+        tx: &mut dyn ReadTx,
+        scope: &Scope,
+        actor: &Actor,
+        id: Option<Uuid>,
+        what: &str,
+    ) -> Result<Org, HubError> {
+        let org = self.org_or_own(tx, scope, actor, id)?;
+        if org.kind != OrgKind::Tenant {
+            return Err(error::invalid("org", format!("{what} belong to tenants")));
+        }
+        Ok(org)
+    }
+}
+
+pub(crate) fn publish(inner: &Inner, events: Vec<HubEvent>) {
+    for e in events {
+        // No subscriber is fine.
+        let _ = inner.bus.send(Bus::Event(Box::new(e)));
+    }
+}

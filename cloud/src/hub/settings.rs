@@ -1,0 +1,70 @@
+//! Settings of the hub core and its clock.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::throttle::ThrottleSettings;
+use crate::secrets::PasswordCost;
+
+/// The hub's notion of time (injected so tests control it).
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Wall-clock time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Settings of the hub core (the `[api]`/`[passwords]`/`[mqtt]` parts of `hub.toml`).
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub password_cost: PasswordCost,
+    pub session_ttl: Duration,
+    /// Broker URL written into gateway config snippets (e.g. `mqtts://hub.example:8883`).
+    pub mqtt_url: String,
+    /// Capacity of the live event bus (a stream that falls further behind is closed).
+    pub event_capacity: usize,
+    /// Mark the session cookie `Secure`.
+    pub cookie_secure: bool,
+    /// Password hashes computed at once; more wait up to `hash_wait`, then get a 429.
+    pub max_concurrent_hashes: usize,
+    pub hash_wait: std::time::Duration,
+    pub throttle: ThrottleSettings,
+}
+
+impl HubSettings {
+    /// The settings a `hub.toml` gives.
+    pub fn from_config(c: &smsgate_config::hub::HubConfig) -> Self {
+        Self {
+            password_cost: PasswordCost {
+                memory_kib: c.passwords.memory_kib,
+                iterations: c.passwords.iterations,
+                parallelism: c.passwords.parallelism,
+            },
+            session_ttl: Duration::hours(i64::from(c.api.session_ttl_hours)),
+            mqtt_url: c.mqtt.advertised_url.clone(),
+            cookie_secure: c.api.cookie_secure,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        Self {
+            password_cost: PasswordCost::default(),
+            session_ttl: Duration::hours(12),
+            mqtt_url: "mqtt://127.0.0.1:1883".into(),
+            event_capacity: 1024,
+            cookie_secure: false,
+            max_concurrent_hashes: 4,
+            hash_wait: std::time::Duration::from_secs(2),
+            throttle: ThrottleSettings::default(),
+        }
+    }
+}

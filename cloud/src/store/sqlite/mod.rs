@@ -1,0 +1,609 @@
+//! SQLite backend. WAL mode with `synchronous=FULL` (a committed event survives a power cut,
+//! which at-least-once delivery relies on).
+//!
+//! **Reads never take the write lock:** one writer connection behind a mutex runs
+//! `BEGIN IMMEDIATE` … `COMMIT`; a small pool of reader connections (`query_only`) runs
+//! deferred `BEGIN` … snapshot reads, which WAL serves while a write is in progress.
+//!
+//! Each table keeps the columns the hub looks things up by, plus `doc`, the record as JSON
+//! (the model structs' serde form). Every tenant-data query joins the owning organisation and
+//! filters by the [`Scope`] ([`scope_sql`]). The file is created `0600` (it holds password and
+//! key hashes); migrations are append-only and a database newer than the code is refused.
+
+mod docs;
+mod migrations;
+mod read;
+mod write;
+
+use std::ops::DerefMut;
+use std::path::Path;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Cursor, Page, PageRequest, ReadTx, Store, StoreError, WriteTx};
+use crate::authz::Scope;
+
+pub use migrations::LATEST_VERSION;
+
+/// Reader connections in the pool.
+const READERS: usize = 4;
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation
+        && msg.contains("UNIQUE")
+    {
+        return StoreError::Conflict(unique_rule(msg));
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn unique_rule(msg: &str) -> &'static str {
+    for (needle, rule) in [
+        ("users.login", "a user with this login"),
+        ("gateways.mqtt_username", "a gateway with this name"),
+        ("channels.sim_number", "a channel with this SIM number"),
+        ("channels.gateway_id", "a channel on this gateway port"),
+        ("contacts.org_id", "a contact with this number"),
+        (
+            "orgs.parent_id",
+            "an organisation with this name under the same parent",
+        ),
+        (
+            "interactions.channel_id",
+            "a live interaction for this channel and contact",
+        ),
+        ("idempotency_keys", "a request with this Idempotency-Key"),
+        ("outbox.id", "a command with this id"),
+    ] {
+        if msg.contains(needle) {
+            return rule;
+        }
+    }
+    "a record with this key"
+}
+
+pub(crate) fn to_doc<T: Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+pub(crate) fn parse<T: DeserializeOwned>(what: &'static str, doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+/// The default store.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    returned: Condvar,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (or creates, mode 0600) the database file, enables WAL, applies pending
+    /// migrations (refusing a database from a newer build) and opens the reader pool.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
+        let mut writer = Connection::open(path).map_err(backend)?;
+        configure(&writer)?;
+        migrations::apply(&mut writer)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(backend)?;
+            configure(&r)?;
+            r.pragma_update(None, "query_only", "ON").map_err(backend)?;
+            readers.push(r);
+        }
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers: Mutex::new(readers),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// The schema version after migrations.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migrations::version(&self.lock_writer())
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another thread panicked mid-transaction; that
+        // transaction never committed (it is rolled back below before the next BEGIN).
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn take_reader(&self) -> Pooled<'_> {
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = pool.pop() {
+                return Pooled {
+                    store: self,
+                    conn: Some(conn),
+                };
+            }
+            pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Creates the database file readable by its owner only (it holds credential hashes).
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(path = %path.display(), "the hub database is readable by other users; chmod 600 it");
+            }
+        }
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// A reader connection lent by the pool (returned on drop).
+pub(crate) struct Pooled<'a> {
+    store: &'a SqliteStore,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut pool = self.store.readers.lock().unwrap_or_else(|p| p.into_inner());
+            pool.push(conn);
+            self.store.returned.notify_one();
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>, StoreError> {
+        let conn = self.take_reader();
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").map_err(backend)?;
+        }
+        conn.execute_batch("BEGIN").map_err(backend)?;
+        Ok(Box::new(SqliteTx { conn, done: false }))
+    }
+
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>, StoreError> {
+        let conn = self.lock_writer();
+        if !conn.is_autocommit() {
+            // Left over from a panicked transaction.
+            conn.execute_batch("ROLLBACK").map_err(backend)?;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        Ok(Box::new(SqliteTx { conn, done: false }))
+    }
+}
+
+/// One transaction over a connection (the writer's guard or a pooled reader).
+pub(crate) struct SqliteTx<C: DerefMut<Target = Connection>> {
+    pub(crate) conn: C,
+    pub(crate) done: bool,
+}
+
+impl<C: DerefMut<Target = Connection>> Drop for SqliteTx<C> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Ends a read snapshot, or rolls back an uncommitted write. A failure leaves the
+            // transaction open, and the next `read`/`write` rolls it back before starting.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Positional-free query parameters, bound by name where the SQL uses them.
+#[derive(Default)]
+pub(crate) struct Args(Vec<(&'static str, Value)>);
+
+impl Args {
+    pub(crate) fn with(mut self, name: &'static str, v: impl Into<Value>) -> Self {
+        self.0.push((name, v.into()));
+        self
+    }
+    pub(crate) fn opt<T: Into<Value>>(self, name: &'static str, v: Option<T>) -> Self {
+        self.with(name, v.map_or(Value::Null, Into::into))
+    }
+}
+
+/// The scope's parameters: `:path` (prefix of the owning organisation's path), `:me` (personal
+/// scopes: the user), `:gw` (gateway scopes: the gateway), `:root` (platform records).
+pub(crate) fn scope_args(scope: &Scope) -> Args {
+    Args::default()
+        .with("path", scope.path_prefix().to_owned())
+        .opt("me", scope.personal_user().map(|u| u.to_string()))
+        .opt("gw", scope.gateway_id().map(|g| g.to_string()))
+        .with("root", i64::from(scope.covers_platform()))
+}
+
+/// SQL conditions of a scope over table alias `t` joined with its organisation `o`.
+pub(crate) mod scope_sql {
+    /// The owning organisation lies in the scope's subtree.
+    pub const SUBTREE: &str = "substr(o.path, 1, length(:path)) = :path";
+    /// Org-owned data other than conversations: not reachable from a gateway scope.
+    pub const NOT_GATEWAY: &str = ":gw IS NULL";
+    /// Conversations (`t` = interactions): personal scopes see theirs only; gateway scopes
+    /// the ones on their channels.
+    pub const CONVERSATION: &str = "(:me IS NULL OR t.assignee_id = :me OR t.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = :me))
+         AND (:gw IS NULL OR t.channel_id IN (SELECT id FROM channels WHERE gateway_id = :gw))";
+}
+
+/// How a list is ordered (and so how its cursor compares).
+#[derive(Clone, Copy)]
+pub(crate) enum Order {
+    /// `t.created_at`, then `t.id`, ascending.
+    Created,
+    /// `t.updated_at`, then `t.id`, descending (most recent first).
+    UpdatedDesc,
+}
+
+impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
+    pub(crate) fn exec(&mut self, sql: &str, args: Args) -> Result<usize, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        bind(&mut stmt, &args)?;
+        stmt.raw_execute().map_err(backend)
+    }
+
+    pub(crate) fn scalar<T: rusqlite::types::FromSql>(
+        &mut self,
+        sql: &str,
+        args: Args,
+    ) -> Result<Option<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        bind(&mut stmt, &args)?;
+        let mut rows = stmt.raw_query();
+        match rows.next().map_err(backend)? {
+            Some(row) => Ok(Some(row.get(0).map_err(backend)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn column<T: rusqlite::types::FromSql>(
+        &mut self,
+        sql: &str,
+        args: Args,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        bind(&mut stmt, &args)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(backend)? {
+            out.push(row.get(0).map_err(backend)?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn one<T: DeserializeOwned>(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: Args,
+    ) -> Result<Option<T>, StoreError> {
+        let doc: Option<String> = self.scalar(sql, args)?;
+        doc.map(|d| parse(what, &d)).transpose()
+    }
+
+    pub(crate) fn many<T: DeserializeOwned>(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: Args,
+    ) -> Result<Vec<T>, StoreError> {
+        let docs: Vec<String> = self.column(sql, args)?;
+        docs.iter().map(|d| parse(what, d)).collect()
+    }
+
+    /// One page of `SELECT t.doc FROM … WHERE …` (`select_where` ends with its conditions;
+    /// this adds the cursor condition, the order and the limit).
+    pub(crate) fn page<T: DeserializeOwned>(
+        &mut self,
+        what: &'static str,
+        select_where: &str,
+        args: Args,
+        order: Order,
+        page: &PageRequest,
+    ) -> Result<Page<T>, StoreError> {
+        let (col, cmp, dir) = match order {
+            Order::Created => ("t.created_at", ">", "ASC"),
+            Order::UpdatedDesc => ("t.updated_at", "<", "DESC"),
+        };
+        let mut sql =
+            select_where.replacen("SELECT t.doc", &format!("SELECT t.doc, {col}, t.id"), 1);
+        let mut args = args;
+        if let Some(c) = &page.after {
+            sql.push_str(&format!(" AND ({col}, t.id) {cmp} (:ck, :cid)"));
+            args = args.with("ck", c.key.clone()).with("cid", c.id.clone());
+        }
+        let limit = page.limit.clamp(1, super::MAX_PAGE);
+        sql.push_str(&format!(
+            " ORDER BY {col} {dir}, t.id {dir} LIMIT {}",
+            limit + 1
+        ));
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        bind(&mut stmt, &args)?;
+        let mut rows = stmt.raw_query();
+        let mut items = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        while let Some(row) = rows.next().map_err(backend)? {
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            let doc: String = row.get(0).map_err(backend)?;
+            let key: String = row.get(1).map_err(backend)?;
+            let id: String = row.get(2).map_err(backend)?;
+            items.push(parse(what, &doc)?);
+            last = Some(Cursor { key, id });
+        }
+        Ok(Page {
+            items,
+            next: if more { last } else { None },
+        })
+    }
+}
+
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &Args) -> Result<(), StoreError> {
+    for (name, value) in &args.0 {
+        if let Some(i) = stmt.parameter_index(&format!(":{name}")).map_err(backend)? {
+            stmt.raw_bind_parameter(i, value).map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+/// `%text%` for a case-insensitive `LIKE` (wildcards in the input are taken literally).
+pub(crate) fn like(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub(crate) fn parse_uuid(what: &'static str, s: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_sees_the_last_commit_while_a_write_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db")).unwrap();
+        let mut w = store.write().unwrap();
+        assert!(w.platform().unwrap().is_none());
+        // A read while the write transaction is open neither blocks nor sees it.
+        let mut r = store.read().unwrap();
+        assert!(r.platform().unwrap().is_none());
+        drop(r);
+        drop(w);
+    }
+
+    #[test]
+    fn the_database_file_is_created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    fn platform() -> crate::model::Org {
+        let id = uuid::Uuid::now_v7();
+        crate::model::Org {
+            id,
+            kind: crate::model::OrgKind::Platform,
+            name: "Operator".into(),
+            parent_id: None,
+            path: format!("/{id}/"),
+            country: None,
+            org_type: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn migrations_run_once_and_data_survives_a_reopen_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let org = platform();
+        let all = crate::authz::authenticating();
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+            let mut tx = store.write().unwrap();
+            tx.insert_org(&all, &org).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+        assert_eq!(store.read().unwrap().org(&all, org.id).unwrap(), Some(org));
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_dropped_transaction_leaves_nothing_behind_and_an_event_is_processed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db")).unwrap();
+        let all = crate::authz::authenticating();
+        let (event, gw) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        {
+            let mut tx = store.write().unwrap();
+            tx.insert_org(&all, &platform()).unwrap();
+            assert!(tx.mark_processed(event, gw, chrono::Utc::now()).unwrap());
+        }
+        assert_eq!(store.read().unwrap().platform().unwrap(), None);
+        let mut tx = store.write().unwrap();
+        assert!(tx.mark_processed(event, gw, chrono::Utc::now()).unwrap());
+        tx.commit().unwrap();
+        let mut tx = store.write().unwrap();
+        assert!(!tx.mark_processed(event, gw, chrono::Utc::now()).unwrap());
+    }
+
+    #[test]
+    fn a_row_outside_the_scope_is_not_found_and_not_written() {
+        use crate::model::*;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db")).unwrap();
+        let all = crate::authz::authenticating();
+        let p = platform();
+        let tenant = |name: &str| {
+            let id = uuid::Uuid::now_v7();
+            Org {
+                id,
+                kind: OrgKind::Tenant,
+                name: name.into(),
+                parent_id: Some(p.id),
+                path: format!("{}{id}/", p.path),
+                country: None,
+                org_type: None,
+                created_at: chrono::Utc::now(),
+            }
+        };
+        let (a, b) = (tenant("a"), tenant("b"));
+        let contact = Contact {
+            id: uuid::Uuid::now_v7(),
+            org_id: b.id,
+            number: "+33611111111".into(),
+            name: "x".into(),
+            business: String::new(),
+            email: String::new(),
+            notes: String::new(),
+            created_at: chrono::Utc::now(),
+        };
+        let mut tx = store.write().unwrap();
+        tx.insert_org(&all, &p).unwrap();
+        tx.insert_org(&all, &a).unwrap();
+        tx.insert_org(&all, &b).unwrap();
+        tx.insert_contact(&all, &contact).unwrap();
+        // A scope over tenant A, as the authorizer would make it for A's admin.
+        let admin = crate::authz::Actor::new(
+            crate::authz::Principal::User(uuid::Uuid::now_v7()),
+            a.clone(),
+            Role::TenantAdmin,
+        );
+        let scope_a = crate::authz::scope(&admin, crate::authz::Action::ManageContact).unwrap();
+        assert_eq!(tx.contact(&scope_a, contact.id).unwrap(), None);
+        let mut evil = contact.clone();
+        evil.name = "evil".into();
+        tx.update_contact(&scope_a, &evil).unwrap();
+        tx.delete_contact(&scope_a, contact.id).unwrap();
+        assert!(
+            tx.insert_contact(
+                &scope_a,
+                &Contact {
+                    id: uuid::Uuid::now_v7(),
+                    ..contact.clone()
+                }
+            )
+            .is_err()
+        );
+        assert_eq!(tx.contact(&all, contact.id).unwrap().unwrap().name, "x");
+    }
+
+    #[test]
+    fn a_duplicate_login_is_a_named_conflict() {
+        use crate::model::{Role, User, UserState};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db")).unwrap();
+        let all = crate::authz::authenticating();
+        let org = platform();
+        let user = |id| User {
+            id,
+            org_id: org.id,
+            login: "same".into(),
+            name: "x".into(),
+            role: Role::PlatformAdmin,
+            state: UserState::Active,
+            password_hash: "$argon2id$x".into(),
+            created_at: chrono::Utc::now(),
+        };
+        let mut tx = store.write().unwrap();
+        tx.insert_org(&all, &org).unwrap();
+        tx.insert_user(&all, &user(uuid::Uuid::now_v7())).unwrap();
+        let err = tx
+            .insert_user(&all, &user(uuid::Uuid::now_v7()))
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict("a user with this login")),
+            "{err:?}"
+        );
+        assert_eq!(
+            tx.user_by_login("same").unwrap().unwrap().password_hash,
+            "$argon2id$x"
+        );
+    }
+
+    #[test]
+    fn a_like_pattern_takes_wildcards_literally() {
+        assert_eq!(like(" 50%_off "), "%50\\%\\_off%");
+    }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { Role } from '../api/hub';
+import { capabilities, type Capability } from './roles';
+
+const table: Array<[Role, Capability, boolean]> = [
+  ['agent', 'startConversation', false],
+  ['agent', 'reply', true],
+  ['agent', 'transfer', true],
+  ['agent', 'viewUsers', false],
+  ['agent', 'viewQueues', false],
+  ['manager', 'startConversation', false],
+  ['manager', 'transfer', true],
+  ['manager', 'viewUsers', true],
+  ['manager', 'manageUsers', false],
+  ['user', 'startConversation', true],
+  ['user', 'transfer', false],
+  ['tenant_admin', 'startConversation', true],
+  ['tenant_admin', 'manageUsers', true],
+  ['tenant_admin', 'distributeChannels', false],
+  ['tenant_admin', 'manageGateways', false],
+  ['reseller_admin', 'distributeChannels', true],
+  ['reseller_admin', 'manageTenants', true],
+  ['reseller_admin', 'manageGateways', false],
+  ['platform_admin', 'manageGateways', true],
+];
+
+describe('capabilities mirror the hub authorization', () => {
+  it.each(table)('%s may %s: %s', (role, cap, allowed) => {
+    const kind = role === 'platform_admin' ? 'platform' : role === 'reseller_admin' ? 'reseller_l1' : 'tenant';
+    expect(capabilities(role, kind).has(cap)).toBe(allowed);
+  });
+  it('lets only an L1 reseller create resellers', () => {
+    expect(capabilities('reseller_admin', 'reseller_l1').has('manageResellers')).toBe(true);
+    expect(capabilities('reseller_admin', 'reseller_l2').has('manageResellers')).toBe(false);
+  });
+});

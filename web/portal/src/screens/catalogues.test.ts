@@ -1,0 +1,25 @@
+import { catalogueProblems } from '@smsgate/shared/i18n/testing';
+import { describe, expect, it } from 'vitest';
+import { shell } from '../app/messages';
+import { inboxText } from './inbox/messages';
+import { recipientNumber } from './inbox/NewMessageDialog';
+import { interactionsText } from './interactions/messages';
+
+describe('every portal string is translated', () => {
+  it.each([shell, inboxText, interactionsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+    expect(catalogueProblems(c)).toEqual([]);
+  });
+});
+
+describe('the new-message recipient', () => {
+  it('accepts an international number, spaces allowed', () => {
+    expect(recipientNumber('+44 7700 900123')).toBe('+447700900123');
+  });
+  it('takes the number of a picked contact suggestion', () => {
+    expect(recipientNumber('Élodie Martin (+33612345678)')).toBe('+33612345678');
+  });
+  it('refuses a number without country code or a bare name', () => {
+    expect(recipientNumber('0612345678')).toBeUndefined();
+    expect(recipientNumber('Élodie')).toBeUndefined();
+  });
+});

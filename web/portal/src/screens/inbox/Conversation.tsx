@@ -1,0 +1,264 @@
+/** The right pane: one conversation, its messages, its actions and the reply box. */
+import { Button, IconButton } from '@smsgate/shared/components/Button';
+import { Icon } from '@smsgate/shared/components/Icon';
+import { Menu, type MenuEntry } from '@smsgate/shared/components/Menu';
+import { HUB_MAX_CHARS, SmsCounter } from '@smsgate/shared/components/SmsCounter';
+import { toast } from '@smsgate/shared/components/Toasts';
+import { common } from '@smsgate/shared/i18n/common';
+import { formatDateTime } from '@smsgate/shared/i18n/core';
+import { charCount } from '@smsgate/shared/sms/segments';
+import type { JSX } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { Link } from 'wouter-preact';
+import { api, ApiError, call, type Interaction, type InteractionStatus, type Message } from '../../api/hub';
+import { channelById, contactName, queueById } from '../../app/directory';
+import { can } from '../../app/session';
+import { AddContactDialog } from './AddContactDialog';
+import { assigneeLabel } from './ConversationList';
+import { DetailsDialog } from './DetailsDialog';
+import { EmojiPicker } from './EmojiPicker';
+import { inboxText as t } from './messages';
+import { addSent, conversations, fetchConversation, loadThread, threads, upsertConversation } from './store';
+import { Ticks } from './Ticks';
+import { TransferDialog } from './TransferDialog';
+
+function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.kind === 'network') return common.t('errors.network');
+    if (e.kind === 'forbidden') return common.t('errors.forbidden');
+    return e.field ? common.t('errors.field', { field: e.field, message: e.message }) : e.message;
+  }
+  return String(e);
+}
+
+function Bubble({ m }: { m: Message }): JSX.Element {
+  const out = m.direction === 'outbound';
+  return (
+    <li class={`bubble ${out ? 'bubble-out' : 'bubble-in'}${m.state === 'failed' ? ' bubble-failed' : ''}`} data-message={m.id} data-state={m.state}>
+      <p class="bubble-text">{m.text}</p>
+      <span class="bubble-meta">
+        <time dateTime={m.created_at}>{formatDateTime(m.created_at, { dateStyle: 'short', timeStyle: 'short' })}</time>
+        <Ticks message={m} />
+      </span>
+    </li>
+  );
+}
+
+function Thread({ list, who }: { list: readonly Message[]; who: string }): JSX.Element {
+  const ref = useRef<HTMLOListElement>(null);
+  const last = list[list.length - 1]?.id;
+  useLayoutEffect(() => {
+    const el = ref.current?.parentElement;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [last]);
+  return (
+    <div class="thread" tabIndex={0} aria-label={t.t('conversation.messagesLabel', { who })}>
+      {list.length === 0 ? <p class="empty">{t.t('conversation.noMessages')}</p> : null}
+      <ol ref={ref} class="bubbles" aria-live="polite" aria-relevant="additions">
+        {list.map((m) => (
+          <Bubble key={m.id} m={m} />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function ReplyBox({ conversation }: { conversation: Interaction }): JSX.Element {
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [emoji, setEmoji] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const over = charCount(text) > HUB_MAX_CHARS;
+  const send = async (e?: Event) => {
+    e?.preventDefault();
+    if (!text.trim() || over || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const m = await call(api.POST('/api/v1/interactions/{id}/messages', { params: { path: { id: conversation.id } }, body: { text } }));
+      addSent(m);
+      setText('');
+      void fetchConversation(conversation.id).catch(() => {});
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+      area.current?.focus();
+    }
+  };
+  const insert = (s: string) => {
+    const el = area.current;
+    if (!el) {
+      setText(text + s);
+      return;
+    }
+    const start = el.selectionStart ?? text.length;
+    const end = el.selectionEnd ?? text.length;
+    const next = text.slice(0, start) + s + text.slice(end);
+    setText(next);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.selectionStart = el.selectionEnd = start + s.length;
+    });
+  };
+  return (
+    <form class="reply" onSubmit={send}>
+      {error ? <p class="form-error" role="alert">{error}</p> : null}
+      <label for="reply-text" class="visually-hidden">{t.t('reply.label')}</label>
+      <textarea
+        id="reply-text"
+        ref={area}
+        class="input reply-text"
+        rows={3}
+        placeholder={t.t('reply.placeholder')}
+        value={text}
+        aria-describedby="reply-counter"
+        aria-invalid={over ? 'true' : undefined}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send(e);
+        }}
+        data-testid="reply-text"
+      />
+      <div class="reply-bar">
+        <div class="reply-tools">
+          <IconButton icon="smile" label={t.t('reply.emoji')} pressed={emoji} onClick={() => setEmoji(!emoji)} aria-expanded={emoji ? 'true' : 'false'} />
+          {emoji ? (
+            <EmojiPicker
+              onPick={(s) => insert(s)}
+              onClose={() => {
+                setEmoji(false);
+                area.current?.focus();
+              }}
+            />
+          ) : null}
+        </div>
+        <SmsCounter text={text} id="reply-counter" />
+        <Button type="submit" variant="primary" icon="send" busy={busy} disabled={!text.trim() || over}>{t.t('reply.send')}</Button>
+      </div>
+    </form>
+  );
+}
+
+export function Conversation({ id, backHref }: { id: string; backHref: string }): JSX.Element {
+  const conversation = conversations.value.get(id);
+  const thread = threads.value.get(id);
+  const [missing, setMissing] = useState(false);
+  const [dialog, setDialog] = useState<'details' | 'contact' | 'transfer' | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setMissing(false);
+    let alive = true;
+    loadThread(id).catch((e) => alive && e instanceof ApiError && e.kind === 'not_found' && setMissing(true));
+    if (!conversations.value.has(id)) fetchConversation(id).catch((e) => alive && e instanceof ApiError && e.kind === 'not_found' && setMissing(true));
+    return () => {
+      alive = false;
+    };
+  }, [id]);
+  if (missing) {
+    return (
+      <section class="conversation conversation-empty">
+        <p role="alert">{t.t('conversation.notFound')}</p>
+        <Link href={backHref}>{t.t('conversation.back')}</Link>
+      </section>
+    );
+  }
+  if (!conversation) {
+    return (
+      <section class="conversation conversation-empty" aria-busy="true">
+        <span class="spinner" aria-hidden="true" />
+      </section>
+    );
+  }
+  const name = contactName(conversation.org_id, conversation.contact_number);
+  const who = name ?? conversation.contact_number;
+  const channel = channelById.value.get(conversation.channel_id);
+  const queue = conversation.queue_id ? queueById.value.get(conversation.queue_id) : undefined;
+  const change = async (what: () => Promise<Interaction>, done: string) => {
+    setBusy(true);
+    try {
+      upsertConversation(await what());
+      toast(done, 'success');
+    } catch (e) {
+      toast(errorText(e), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const setStatus = (status: InteractionStatus, done: string) =>
+    change(() => call(api.POST('/api/v1/interactions/{id}/status', { params: { path: { id } }, body: { status } })), done);
+  const setRead = (read: boolean) =>
+    change(() => call(api.POST('/api/v1/interactions/{id}/read', { params: { path: { id } }, body: { read } })), read ? t.t('conversation.read') : t.t('conversation.markUnread'));
+  const mayChange = can('changeInteraction');
+  const closed = conversation.status === 'closed';
+  const items: MenuEntry[] = [
+    { id: 'details', label: t.t('actions.details'), icon: 'info', onSelect: () => setDialog('details') },
+    ...(can('manageContacts') && !name ? [{ id: 'contact', label: t.t('actions.addContact'), icon: 'userPlus' as const, onSelect: () => setDialog('contact') }] : []),
+    ...(can('transfer') && !closed ? [{ id: 'transfer', label: t.t('actions.transfer'), icon: 'transfer' as const, onSelect: () => setDialog('transfer') }] : []),
+    ...(mayChange && !closed
+      ? conversation.status === 'paused'
+        ? [{ id: 'resume', label: t.t('actions.resume'), icon: 'send' as const, onSelect: () => void setStatus('open', t.t('actions.resumed')) }]
+        : [{ id: 'pause', label: t.t('actions.pause'), icon: 'pause' as const, onSelect: () => void setStatus('paused', t.t('actions.paused')) }]
+      : []),
+    ...(can('transfer') && !closed && conversation.queue_id && conversation.assignee_id
+      ? [
+          {
+            id: 'release',
+            label: t.t('actions.release'),
+            icon: 'release' as const,
+            onSelect: () =>
+              void change(
+                () => call(api.POST('/api/v1/interactions/{id}/transfer', { params: { path: { id } }, body: { queue: conversation.queue_id } })),
+                t.t('actions.released', { name: queue?.name ?? '' }),
+              ),
+          },
+        ]
+      : []),
+    ...(mayChange
+      ? closed
+        ? [{ id: 'reopen', label: t.t('actions.reopen'), icon: 'inbox' as const, onSelect: () => void setStatus('open', t.t('actions.resumed')) }]
+        : [{ id: 'close', label: t.t('actions.close'), icon: 'archive' as const, danger: true, onSelect: () => void setStatus('closed', t.t('actions.closed')) }]
+      : []),
+  ];
+  const assignee = assigneeLabel(conversation);
+  return (
+    <section class="conversation" aria-labelledby="conv-title" data-status={conversation.status}>
+      <header class="conv-header">
+        <Link href={backHref} class="icon-btn back-btn" aria-label={t.t('conversation.back')} title={t.t('conversation.back')}>
+          <Icon name="back" />
+        </Link>
+        <div class="conv-title">
+          <h2 id="conv-title">{who}</h2>
+          <p class="muted">
+            {name ? `${conversation.contact_number} · ` : ''}
+            {channel ? t.t('conversation.via', { channel: channel.sim_number }) : ''}
+            {assignee ? ` · ${assignee}` : ''}
+          </p>
+        </div>
+        <span class={`status status-${conversation.status}`} data-testid="conv-status-badge">{t.t(`status.${conversation.status}`)}</span>
+        {mayChange ? (
+          <button
+            type="button"
+            class={`icon-btn read-tick${conversation.read ? ' is-read' : ''}`}
+            aria-pressed={conversation.read ? 'true' : 'false'}
+            aria-label={conversation.read ? t.t('conversation.markUnread') : t.t('conversation.markRead')}
+            title={conversation.read ? t.t('conversation.markUnread') : t.t('conversation.markRead')}
+            disabled={busy}
+            onClick={() => void setRead(!conversation.read)}
+            data-testid="read-tick"
+          >
+            <Icon name="check" />
+          </button>
+        ) : null}
+        <Menu label={t.t('actions.menu')} items={items} />
+      </header>
+      {closed ? <p class="notice conv-notice">{t.t('conversation.closedNotice')}</p> : null}
+      {thread ? <Thread list={thread} who={who} /> : <div class="thread"><span class="spinner" aria-hidden="true" /></div>}
+      {can('reply') && !closed ? <ReplyBox conversation={conversation} /> : null}
+      {dialog === 'details' ? <DetailsDialog conversation={conversation} messages={thread?.length ?? 0} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'contact' ? <AddContactDialog orgId={conversation.org_id} number={conversation.contact_number} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'transfer' ? <TransferDialog conversation={conversation} onClose={() => setDialog(null)} /> : null}
+    </section>
+  );
+}
