@@ -271,7 +271,10 @@ async fn storage_full(check: bool) -> (Option<Duration>, Option<Duration>) {
         .await;
     let recovery = gw
         .until(t0, || async {
-            gw.inbound_texts().await.iter().any(|t| t == "into a full SIM")
+            gw.inbound_texts()
+                .await
+                .iter()
+                .any(|t| t == "into a full SIM")
         })
         .await;
     gw.stop().await;
@@ -286,7 +289,9 @@ async fn transient(code: u16) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let (lab, cancel) = lab(dir.path(), 4, |_| {});
     let gw = gateway(dir.path(), &lab, "0-3", true).await;
-    lab.fault(1, Fault::CmsError { code, sends: 5 }).await.unwrap();
+    lab.fault(1, Fault::CmsError { code, sends: 5 })
+        .await
+        .unwrap();
     let t0 = Instant::now();
     let mut benched_at = None;
     let mut first_refusal_at = None;
@@ -348,7 +353,9 @@ async fn hang_mid_send() -> Row {
     let dir = tempfile::tempdir().unwrap();
     let (lab, cancel) = lab(dir.path(), 2, |_| {});
     let gw = gateway(dir.path(), &lab, "0-1", true).await;
-    lab.fault(1, Fault::Hang { commands: 10_000 }).await.unwrap();
+    lab.fault(1, Fault::Hang { commands: 10_000 })
+        .await
+        .unwrap();
     let t0 = Instant::now();
     let ids = [
         gw.submit(json!({"to": "+447700900020", "text": "a"})).await,
