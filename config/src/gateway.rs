@@ -539,6 +539,16 @@ pub struct SupervisionConfig {
     pub bench_backoff_max_ms: u64,
     /// Soft resets tried on a hung modem before it is power-cycled.
     pub resets_before_power_cycle: u32,
+    /// Period of the health check of an idle port (settings read back, storage usage); 0 = off.
+    pub check_interval_ms: u64,
+    /// Timeout of the health check's commands and of the bare `AT` that decides a modem is hung.
+    pub probe_timeout_ms: u64,
+    /// Wait for the `>` prompt of a send (no network involved: a healthy modem answers at once).
+    pub prompt_timeout_ms: u64,
+    /// First bench after a transient failure (network refusal, no answer); doubles while it repeats.
+    pub transient_bench_ms: u64,
+    /// Longest bench after transient failures.
+    pub transient_bench_max_ms: u64,
 }
 
 impl Default for SupervisionConfig {
@@ -551,6 +561,11 @@ impl Default for SupervisionConfig {
             bench_backoff_ms: 30_000,
             bench_backoff_max_ms: 600_000,
             resets_before_power_cycle: 2,
+            check_interval_ms: 5_000,
+            probe_timeout_ms: 2_000,
+            prompt_timeout_ms: 5_000,
+            transient_bench_ms: 2_000,
+            transient_bench_max_ms: 16_000,
         }
     }
 }
@@ -744,19 +759,39 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
     ),
     doc(
         "supervision.failures_before_bench",
-        "Consecutive failures after which a port is benched (skipped by its groups).",
+        "Consecutive unexplained refusals (plain ERROR, +CMS ERROR: 500) after which a port is benched; network refusals and timeouts bench at once.",
     ),
     doc(
         "supervision.bench_backoff_ms",
-        "First bench duration; doubles with each further failure.",
+        "First bench after a modem or SIM problem; doubles with each further failure. A bench ends when a health check passes.",
     ),
     doc(
         "supervision.bench_backoff_max_ms",
-        "Longest bench duration.",
+        "Longest bench after modem or SIM problems.",
     ),
     doc(
         "supervision.resets_before_power_cycle",
         "Soft resets tried on a hung modem before its power is cycled.",
+    ),
+    doc(
+        "supervision.check_interval_ms",
+        "Milliseconds between health checks of an idle port: settings read back (AT+CMEE?, AT+CNMI?, AT+CREG?) to catch a silent reboot, and storage use (AT+CPMS?). 0 = off.",
+    ),
+    doc(
+        "supervision.probe_timeout_ms",
+        "Timeout of the health check's commands and of the bare AT that decides a modem is hung.",
+    ),
+    doc(
+        "supervision.prompt_timeout_ms",
+        "Milliseconds a send waits for the '>' prompt before the message moves to another port.",
+    ),
+    doc(
+        "supervision.transient_bench_ms",
+        "First bench after a network refusal (+CMS ERROR: 38/41/42…) or a modem that did not answer; doubles while it repeats.",
+    ),
+    doc(
+        "supervision.transient_bench_max_ms",
+        "Longest bench after transient failures.",
     ),
     doc(
         "ports[]",
@@ -1051,6 +1086,10 @@ impl Validate for GatewayConfig {
             ("bench_backoff_ms", s.bench_backoff_ms),
             ("bench_backoff_max_ms", s.bench_backoff_max_ms),
             ("failures_before_bench", u64::from(s.failures_before_bench)),
+            ("probe_timeout_ms", s.probe_timeout_ms),
+            ("prompt_timeout_ms", s.prompt_timeout_ms),
+            ("transient_bench_ms", s.transient_bench_ms),
+            ("transient_bench_max_ms", s.transient_bench_max_ms),
         ] {
             if value == 0 {
                 v.push(format!("supervision.{key}"), "must be greater than 0");
@@ -1062,6 +1101,15 @@ impl Validate for GatewayConfig {
                 format!(
                     "{} is shorter than supervision.bench_backoff_ms ({})",
                     s.bench_backoff_max_ms, s.bench_backoff_ms
+                ),
+            );
+        }
+        if s.transient_bench_max_ms < s.transient_bench_ms {
+            v.push(
+                "supervision.transient_bench_max_ms",
+                format!(
+                    "{} is shorter than supervision.transient_bench_ms ({})",
+                    s.transient_bench_max_ms, s.transient_bench_ms
                 ),
             );
         }
@@ -1330,5 +1378,20 @@ mod tests {
         let c = GatewayConfig::from_toml_str(&format!("{base}text_mode = true\n")).unwrap();
         assert!(c.ports[0].text_mode);
         assert!(!problems(&format!("{base}text_mode = 1\n")).is_empty());
+    }
+
+    #[test]
+    fn supervision_timings_are_checked_and_a_zero_check_interval_turns_checks_off() {
+        let p = problems(
+            "[supervision]\ntransient_bench_ms = 5000\ntransient_bench_max_ms = 1000\nprobe_timeout_ms = 0\n",
+        );
+        assert_eq!(
+            p,
+            [
+                "supervision.probe_timeout_ms: must be greater than 0",
+                "supervision.transient_bench_max_ms: 1000 is shorter than supervision.transient_bench_ms (5000)",
+            ],
+        );
+        assert!(problems("[supervision]\ncheck_interval_ms = 0\n").is_empty());
     }
 }

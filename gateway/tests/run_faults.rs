@@ -42,9 +42,15 @@ async fn simulator_faults_lead_to_failover_and_recovery_never_a_stuck_queue() {
     lab.fault(3, Fault::SimRemoved).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     lab.fault(0, Fault::Garbage { bytes: 64 }).await.unwrap();
-    lab.fault(0, Fault::StorageFull { full: true })
-        .await
-        .unwrap();
+    lab.fault(
+        0,
+        Fault::StorageFull {
+            full: true,
+            memory: None,
+        },
+    )
+    .await
+    .unwrap();
     lab.fault(2, Fault::Plug).await.unwrap();
     lab.fault(3, Fault::SimInserted).await.unwrap();
     lab.fault(
@@ -64,9 +70,15 @@ async fn simulator_faults_lead_to_failover_and_recovery_never_a_stuck_queue() {
     )
     .await
     .unwrap();
-    lab.fault(0, Fault::StorageFull { full: false })
-        .await
-        .unwrap();
+    lab.fault(
+        0,
+        Fault::StorageFull {
+            full: false,
+            memory: None,
+        },
+    )
+    .await
+    .unwrap();
 
     gw.api
         .wait_states("the queue drained", |c| {

@@ -28,4 +28,4 @@ pub mod sim;
 #[cfg(feature = "sim")]
 pub use sim::config::LabConfig;
 #[cfg(feature = "sim")]
-pub use sim::lab::{Fault, HandsetMessage, Inbound, Lab, LabError, ModemStatus};
+pub use sim::lab::{Fault, HandsetMessage, Inbound, Lab, LabError, ModemStatus, Submission};

@@ -123,6 +123,8 @@ async fn a_wrong_pdu_length_is_cms_304_and_esc_aborts_the_send() {
     let t = start(1, |_| {});
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    // Error codes on, as every driver sets them (the generic modem answers plain ERROR otherwise).
+    c.cmd("AT+CMEE=1").await;
     let p =
         &smsgate_pdu::encode_submit("+447700900002", "x", &SubmitOptions::default()).unwrap()[0];
     c.cmd(&format!("AT+CMGS={}", p.tpdu_len + 1)).await;
@@ -176,6 +178,8 @@ async fn inbound_sms_is_stored_announced_read_listed_and_deleted_with_flags() {
     let me = t.lab.specs()[0].msisdn.clone();
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    // Error codes on, as every driver sets them (the generic modem answers plain ERROR otherwise).
+    c.cmd("AT+CMEE=1").await;
     c.cmd("AT+CNMI=2,1,0,0,0").await;
     t.lab.inject(&inbound(&me, "+33612345678", "un")).unwrap();
     assert_eq!(
@@ -266,14 +270,22 @@ async fn full_storage_gives_cms_322_and_holds_inbound_until_space_frees() {
     let me = t.lab.specs()[0].msisdn.clone();
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    // Error codes on, as every driver sets them (the generic modem answers plain ERROR otherwise).
+    c.cmd("AT+CMEE=1").await;
     c.cmd("AT+CNMI=2,1,0,0,0").await;
     t.lab.inject(&inbound(&me, "+33612345678", "kept")).unwrap();
     c.read_until(|s| s.contains("+CMTI")).await;
     t.lab
-        .fault(0, Fault::StorageFull { full: true })
+        .fault(
+            0,
+            Fault::StorageFull {
+                full: true,
+                memory: None,
+            },
+        )
         .await
         .unwrap();
-    assert!(c.cmd("AT+CPMS?").await.contains("\"SM\",1,1"));
+    assert!(c.cmd("AT+CPMS?").await.contains("\"SM\",30,30"));
     t.lab
         .inject(&inbound(&me, "+33612345678", "waits"))
         .unwrap();
@@ -288,7 +300,13 @@ async fn full_storage_gives_cms_322_and_holds_inbound_until_space_frees() {
     );
     assert_eq!(t.lab.modems().await.unwrap()[0].state.pending_inbound, 1);
     t.lab
-        .fault(0, Fault::StorageFull { full: false })
+        .fault(
+            0,
+            Fault::StorageFull {
+                full: false,
+                memory: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -380,6 +398,8 @@ async fn rate_limited_sims_get_the_configured_cms_error() {
     });
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    // Error codes on, as every driver sets them (the generic modem answers plain ERROR otherwise).
+    c.cmd("AT+CMEE=1").await;
     assert!(
         send_pdu(&mut c, "+447700900006", "one", false)
             .await
@@ -410,6 +430,7 @@ async fn cms_error_fault_fails_the_next_sends_only() {
     let t = start(1, |_| {});
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    c.cmd("AT+CMEE=1").await;
     t.lab
         .fault(
             0,
@@ -424,11 +445,19 @@ async fn cms_error_fault_fails_the_next_sends_only() {
         send_pdu(&mut c, "+447700900007", "a", false).await,
         "\r\n+CMS ERROR: 500\r\n"
     );
+    // The refused submission used a message reference, as on a real network.
     assert!(
         send_pdu(&mut c, "+447700900007", "b", false)
             .await
-            .contains("+CMGS: 0")
+            .contains("+CMGS: 1")
     );
+    let seen: Vec<(String, Option<u16>)> = t
+        .lab
+        .submissions()
+        .into_iter()
+        .map(|s| (s.text, s.refused))
+        .collect();
+    assert_eq!(seen, [("a".into(), Some(500)), ("b".into(), None)]);
 }
 
 #[tokio::test]
@@ -477,6 +506,8 @@ async fn network_lost_denied_and_roaming_show_in_creg_urcs_and_sends() {
     let t = start(1, |_| {});
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
     c.cmd("ATE0").await;
+    // Error codes on, as every driver sets them (the generic modem answers plain ERROR otherwise).
+    c.cmd("AT+CMEE=1").await;
     c.cmd("AT+CREG=2").await;
     c.cmd("AT+CGREG=1").await;
     assert_eq!(

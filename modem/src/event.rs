@@ -45,6 +45,11 @@ pub enum ModemEvent {
     Boot,
     /// The SMS subsystem finished starting (`SMS DONE`, `SMS READY`, `+QIND: SMS DONE`).
     SmsReady,
+    /// The message storage is full (Huawei `^SMMEMFULL: "SM"`): new messages wait at the network.
+    StorageFull {
+        /// The full memory, when named.
+        storage: Option<String>,
+    },
     /// `RING` / `+CRING`: an incoming call (we do not take calls).
     Ring,
     /// A routed PDU (`+CMT`/`+CDS`) or URC that did not decode; kept so nothing is lost silently.
@@ -69,6 +74,11 @@ impl ModemEvent {
         matches!(self, ModemEvent::Message(_))
     }
 }
+
+/// URC lines that announce a restart, as line prefixes: give them to the engine
+/// ([`smsgate_at::EngineConfig::interrupt_on`]) so a command in flight when the modem reboots fails
+/// at once instead of waiting for its timeout. (Huawei's `^BOOT` is a periodic line, not a restart.)
+pub const RESTART_LINES: &[&str] = &["RDY", "^SYSSTART", "+WIND: 3"];
 
 /// Decoding context: the profile's USSD habit and whether `AT+CSCS="UCS2"` is in effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,7 +149,14 @@ pub fn classify(urc: &Urc, ctx: EventContext) -> ModemEvent {
             let Some(hex) = routed_hex(urc) else {
                 return undecodable(urc, "no PDU line after the header");
             };
-            match smsgate_pdu::decode_hex(&hex) {
+            // `+CMT: [<alpha>],<length>` / `+CDS: <length>`: the TPDU length. Some modems route
+            // status reports without the SMSC prefix (the length is then the whole PDU).
+            let declared = urc
+                .params()
+                .rsplit(',')
+                .next()
+                .and_then(|l| l.trim().parse::<usize>().ok());
+            match smsgate_pdu::decode_stored_hex(&hex, declared) {
                 Ok(Pdu::Deliver(d)) => ModemEvent::Message(Box::new(d)),
                 Ok(Pdu::StatusReport(s)) => ModemEvent::StatusReport(Box::new(s)),
                 Ok(Pdu::Submit(_)) => undecodable(urc, "routed PDU is an SMS-SUBMIT"),
@@ -162,6 +179,10 @@ pub fn classify(urc: &Urc, ctx: EventContext) -> ModemEvent {
             Err(e) => undecodable(urc, e.to_string()),
         },
         "RDY" | "^SYSSTART" => ModemEvent::Boot,
+        "^SMMEMFULL" => ModemEvent::StorageFull {
+            storage: Some(urc.params().trim().trim_matches('"').to_owned())
+                .filter(|s| !s.is_empty()),
+        },
         "+WIND" if matches!(urc.params().trim(), "3" | "0") => ModemEvent::Boot,
         "SMS DONE" | "SMS READY" => ModemEvent::SmsReady,
         "+QIND" if urc.params().to_ascii_uppercase().contains("SMS DONE") => ModemEvent::SmsReady,
@@ -210,6 +231,32 @@ mod tests {
             panic!("{e:?}")
         };
         assert_eq!(r.message_ref, 0xB4);
+    }
+
+    #[test]
+    fn a_cds_without_smsc_prefix_whose_length_is_the_whole_pdu_is_decoded() {
+        // The report above without its SMSC part (`0791246020099990`): 24 octets, declared 24.
+        let e = classify(
+            &urc(
+                "+CDS: 24",
+                Some("06B4098106326906F2212041015554402120410155054000"),
+            ),
+            EventContext::default(),
+        );
+        let ModemEvent::StatusReport(r) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!((r.message_ref, r.smsc), (0xB4, None));
+    }
+
+    #[test]
+    fn huawei_memory_full_names_the_memory() {
+        assert_eq!(
+            classify(&urc("^SMMEMFULL: \"SM\"", None), EventContext::default()),
+            ModemEvent::StorageFull {
+                storage: Some("SM".into())
+            }
+        );
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! - [`event`]: [`ModemEvent`], typed events derived from raw URCs ([`event::classify`] is pure).
 //! - [`modem`]: the async [`Modem`] (probe, init, SIM, registration, signal, operator, SMSC,
 //!   send, list/read/delete, status reports, USSD, reset, events).
+//! - [`settings`]: what init set, what the modem reports now, [`settings::Drift`] (pure): how a
+//!   silent reboot is recognised.
+//! - [`supervise`]: the supervisor's calls on a [`Modem`] (settings read-back, storage usage,
+//!   the status-report memory, a short `AT` ping), each with a caller-given timeout.
 //!
 //! Invariants: the modem assigns message references (the PDU's TP-MR is ignored by modems);
 //! PDU hex from `+CMGR`/`+CMGL` is trusted over the declared length; a failed multipart send
@@ -47,6 +51,8 @@ pub mod commands;
 pub mod event;
 pub mod modem;
 pub mod profile;
+pub mod settings;
+pub mod supervise;
 
 pub use event::ModemEvent;
 pub use modem::{

@@ -25,6 +25,7 @@ use crate::commands::typed::{
 use crate::commands::ussd::{UssdEncoding, UssdResponse};
 use crate::event::{EventContext, ModemEvent, classify};
 use crate::profile::{Profile, Vendor};
+use crate::settings::ExpectedSettings;
 
 /// Why a Modem API call failed.
 #[derive(Debug, Error)]
@@ -205,17 +206,23 @@ pub enum StoredContent {
 /// The Modem API over one AT engine.
 #[derive(Debug)]
 pub struct Modem {
-    at: EngineHandle,
+    pub(crate) at: EngineHandle,
     urcs: UrcReceiver,
-    profile: Profile,
-    pending: VecDeque<ModemEvent>,
-    pdu_mode: bool,
+    pub(crate) profile: Profile,
+    pub(crate) pending: VecDeque<ModemEvent>,
+    pub(crate) pdu_mode: bool,
     ucs2: bool,
-    storage: Option<String>,
+    pub(crate) storage: Option<String>,
     ussd_encoding: UssdEncoding,
-    init_options: InitOptions,
+    pub(crate) init_options: InitOptions,
     next_concat_ref: u16,
     registration_poll: Duration,
+    /// What the last init set (supervision checks it).
+    pub(crate) expected: ExpectedSettings,
+    /// Echo count when the last init finished.
+    pub(crate) echo_mark: u64,
+    /// `AT+CPMS=?` as the last init read it.
+    pub(crate) support: Option<StorageSupport>,
 }
 
 const QUICK: Duration = Duration::from_secs(3);
@@ -235,6 +242,9 @@ impl Modem {
             init_options: InitOptions::default(),
             next_concat_ref: 1,
             registration_poll: Duration::from_secs(5),
+            expected: ExpectedSettings::default(),
+            echo_mark: 0,
+            support: None,
         }
     }
 
@@ -333,7 +343,7 @@ impl Modem {
         self.pdu_mode
     }
 
-    async fn run<C: AtCommand>(&self, cmd: &C) -> Result<C::Output, ModemError> {
+    pub(crate) async fn run<C: AtCommand>(&self, cmd: &C) -> Result<C::Output, ModemError> {
         self.at.run(cmd).await.map_err(|source| {
             let command = smsgate_at::Request::from_command(cmd).display();
             match source {
@@ -384,8 +394,10 @@ impl Modem {
     /// fallbacks), registration URCs and the SMSC if asked.
     pub async fn init(&mut self, opts: &InitOptions) -> Result<InitReport, ModemError> {
         self.init_options = opts.clone();
+        self.expected = ExpectedSettings::default();
         self.wake().await?;
-        let _ = self.simple("AT+CMEE=1").await;
+        let after_ate0 = self.at.echoes_seen();
+        self.expected.cmee = self.simple("AT+CMEE=1").await.is_ok().then_some(1);
         let mut skipped = Vec::new();
         for line in self.profile.init.clone() {
             if let Err(e) = self.simple(&line).await {
@@ -415,10 +427,15 @@ impl Modem {
 
         self.storage = self.choose_storage().await?;
         let cnmi = self.choose_cnmi().await;
-        let _ = self.simple("AT+CREG=2").await;
+        self.expected.cnmi = cnmi;
+        self.expected.creg_mode = self.simple("AT+CREG=2").await.is_ok().then_some(2);
         if let Some(smsc) = &opts.smsc {
             self.set_smsc(smsc).await?;
         }
+        // `ATE0` took effect if none of the commands since was echoed (some modems, and Dinstar AT
+        // mode, echo whatever they are told): only then is an echo later a sign of a reset.
+        self.echo_mark = self.at.echoes_seen();
+        self.expected.echo_off = self.echo_mark == after_ate0;
         Ok(InitReport {
             vendor: self.profile.vendor,
             pdu_mode: self.pdu_mode,
@@ -429,6 +446,7 @@ impl Modem {
     }
 
     async fn choose_storage(&mut self) -> Result<Option<String>, ModemError> {
+        self.support = None;
         let support = match self
             .run(&CpmsSupport {
                 timeout: self.profile.storage_timeout,
@@ -446,6 +464,7 @@ impl Modem {
                 "AT+CPMS=? lists no message storage".into(),
             ));
         }
+        self.support = Some(support.clone());
         let preferred: Vec<&str> = self
             .profile
             .preferred_storage
@@ -812,8 +831,9 @@ impl Modem {
         }
     }
 
-    fn stored_from_pdu(&self, p: StoredPdu, index: u32) -> StoredMessage {
-        let content = match smsgate_pdu::decode_hex(&p.hex) {
+    pub(crate) fn stored_from_pdu(&self, p: StoredPdu, index: u32) -> StoredMessage {
+        let declared = p.declared_len.and_then(|n| usize::try_from(n).ok());
+        let content = match smsgate_pdu::decode_stored_hex(&p.hex, declared) {
             Ok(pdu) => StoredContent::Pdu { pdu: Box::new(pdu) },
             Err(e) => StoredContent::Undecodable {
                 hex: p.hex.clone(),
@@ -869,7 +889,7 @@ impl Modem {
     }
 
     /// `storage` is the memory chosen at setup (compared ignoring case).
-    fn is_current_storage(&self, storage: &str) -> bool {
+    pub(crate) fn is_current_storage(&self, storage: &str) -> bool {
         self.storage
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case(storage))
@@ -877,7 +897,7 @@ impl Modem {
 
     /// Points `AT+CPMS` at `storage` for a one-off operation; undo with
     /// [`Self::switch_back_storage`].
-    async fn switch_storage(&self, storage: &str) -> Result<(), ModemError> {
+    pub(crate) async fn switch_storage(&self, storage: &str) -> Result<(), ModemError> {
         self.run(&CpmsSet {
             mems: vec![storage.to_owned()],
         })
@@ -886,7 +906,7 @@ impl Modem {
     }
 
     /// Points `AT+CPMS` back at the memory chosen at setup (if one was chosen).
-    async fn switch_back_storage(&self) -> Result<(), ModemError> {
+    pub(crate) async fn switch_back_storage(&self) -> Result<(), ModemError> {
         if let Some(back) = self.storage.clone() {
             self.run(&CpmsSet { mems: vec![back] }).await?;
         }

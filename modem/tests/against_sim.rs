@@ -267,3 +267,87 @@ async fn probe_recovers_a_modem_left_at_the_send_prompt_by_a_dead_process() {
         "the abandoned prompt must not have sent our AT as a message"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_reboot_shows_as_drifted_settings_and_reinit_repairs_them() {
+    let t = start(&[ProfileId::Generic], |_| {});
+    let path = t.lab.modem_path(0).unwrap().display().to_string();
+    let mut modem = open(&path, "reboot").await;
+    modem.init(&InitOptions::default()).await.unwrap();
+    let quick = Duration::from_secs(2);
+    assert!(modem.expected_settings().echo_off);
+    assert!(modem.check_settings(quick).await.unwrap().is_empty());
+    assert!(!modem.echo_returned());
+
+    t.lab
+        .fault(0, smsgate_hardware::Fault::Reboot)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let drift = modem.check_settings(quick).await.unwrap();
+    let words: Vec<String> = drift.iter().map(ToString::to_string).collect();
+    assert_eq!(drift.len(), 4, "{words:?}");
+    assert!(modem.echo_returned());
+
+    modem.reinit().await.unwrap();
+    assert!(!modem.echo_returned());
+    assert!(modem.check_settings(quick).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_stored_in_sr_without_a_word_are_listed_from_the_status_report_memory() {
+    let t = start(&[ProfileId::Generic], |c| c.delivery_report_delay_ms = 200);
+    let path = t.lab.modem_path(0).unwrap().display().to_string();
+    let mut modem = open(&path, "sr").await;
+    modem.init(&InitOptions::default()).await.unwrap();
+    assert_eq!(modem.status_report_storage(), Some("SR"));
+    // Reports go to SR silently (`<ds>` 0), as after a reset.
+    modem
+        .engine()
+        .raw("AT+CNMI=2,1,0,0,0", Duration::from_secs(2), &[])
+        .await
+        .unwrap();
+    let opts = SubmitOptions {
+        status_report: true,
+        ..SubmitOptions::default()
+    };
+    let refs = modem
+        .send_sms("+447700900010", "to SR", &opts)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let listed = loop {
+        let l = modem
+            .list_messages_in("SR", MessageStatus::All)
+            .await
+            .unwrap();
+        if !l.is_empty() {
+            break l;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no report in SR");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(listed[0].storage.as_deref(), Some("SR"));
+    let StoredContent::Pdu { pdu } = &listed[0].content else {
+        panic!("{listed:?}")
+    };
+    let Pdu::StatusReport(r) = &**pdu else {
+        panic!("{pdu:?}")
+    };
+    assert_eq!(Some(r.message_ref), refs[0]);
+    assert_eq!(r.status_class(), StatusClass::Delivered);
+    // The message memory is left as it was.
+    assert!(
+        modem
+            .list_messages(MessageStatus::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let usage = modem
+        .storage_usage(Duration::from_secs(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(usage.roles.last().unwrap().0.as_deref(), Some("SM"));
+}

@@ -113,6 +113,8 @@ enum Ctl {
         #[arg(long)]
         drop_part: Option<usize>,
     },
+    /// Every SMS-SUBMIT part the network saw, accepted or refused (which modem, text, cause).
+    Submissions,
     /// What external handsets received (all, or one number).
     Handset {
         /// The handset number.
@@ -122,7 +124,11 @@ enum Ctl {
     ///
     /// KIND: hang N | cms-error CODE [SENDS] | sim-removed | sim-inserted | pin-locked PIN |
     /// network home|roaming|searching|denied|not-registered | signal RSSI | unplug | plug | garbage BYTES |
-    /// urc-storm COUNT | storage-full true|false | reboot | power-off | power-on
+    /// urc-storm COUNT | storage-full true|false [SM|ME|SR] | reboot | power-off | power-on
+    ///
+    /// `reboot` restarts with the profile's defaults (echo on, no indications); the generic profile says
+    /// nothing when it comes back, like many real modems. `cms-error` makes the network refuse the next
+    /// SENDS submissions. `storage-full` fills the memory with messages stored earlier.
     Fault {
         /// Modem index.
         modem: usize,
@@ -315,6 +321,11 @@ fn parse_fault(kind: &str, v: &[String]) -> anyhow::Result<Fault> {
                 Some("false") => false,
                 Some(o) => bail!("fault storage-full: {o:?} is not true|false"),
             },
+            memory: match v.get(1).map(|m| m.to_ascii_uppercase()) {
+                None => None,
+                Some(m) if matches!(m.as_str(), "SM" | "ME" | "MT" | "SR") => Some(m),
+                Some(m) => bail!("fault storage-full: memory {m:?} is not SM|ME|MT|SR"),
+            },
         },
         "reboot" => Fault::Reboot,
         "power-off" => Fault::PowerOff,
@@ -328,6 +339,7 @@ async fn ctl_run(a: CtlArgs) -> anyhow::Result<ExitCode> {
     let base = a.url.trim_end_matches('/');
     let resp = match a.cmd {
         Ctl::List => http.get(format!("{base}/api/modems")).send().await,
+        Ctl::Submissions => http.get(format!("{base}/api/submissions")).send().await,
         Ctl::Handset { number: None } => http.get(format!("{base}/api/handsets")).send().await,
         Ctl::Handset { number: Some(n) } => {
             http.get(format!("{base}/api/handsets/{n}")).send().await
@@ -420,7 +432,17 @@ mod tests {
         );
         assert_eq!(
             parse_fault("storage-full", &v(&[])).unwrap(),
-            Fault::StorageFull { full: true }
+            Fault::StorageFull {
+                full: true,
+                memory: None
+            }
+        );
+        assert_eq!(
+            parse_fault("storage-full", &v(&["true", "sr"])).unwrap(),
+            Fault::StorageFull {
+                full: true,
+                memory: Some("SR".into())
+            }
         );
     }
 

@@ -7,10 +7,14 @@
 //! Sticky groups keep a recipient on its home SIM while that SIM is available, waiting for it
 //! to finish its interval rather than hopping to another port.
 //!
+//! [`failover`]: the failover rule — a message that failed on a port goes to another port of
+//! its group first (see the module for the rule).
+//!
 //! [`live`]: the group settings that may change at run time (pacing, caps, sending hours) —
 //! a dispatcher given [`GroupDispatcher::with_settings`] takes its group's current settings
 //! before every round.
 
+pub mod failover;
 pub mod live;
 
 use crate::clock::Clock;
@@ -80,9 +84,7 @@ impl GroupDispatcher {
         let Some(rx) = &mut self.settings else {
             return;
         };
-        if !rx.has_changed().unwrap_or(false) {
-            return;
-        }
+        // Not `has_changed`: the `changed()` that woke the loop has already marked the value seen.
         let latest = rx.borrow_and_update();
         if let Some(g) = latest.iter().find(|g| g.name == self.group.name) {
             let (ports, strategy) = (self.group.ports.clone(), self.group.strategy);
@@ -122,6 +124,8 @@ impl GroupDispatcher {
     /// One look at the queue: hands out as many messages as there are idle ports.
     async fn round(&mut self) -> Result<(), crate::spool::SpoolError> {
         let snapshot = self.board.snapshot();
+        // Settings changed before the board state just read are in this round.
+        self.refresh();
         let ports: Vec<u16> = self.group.ports.ports().to_vec();
         let idle: BTreeSet<u16> = ports
             .iter()
@@ -179,15 +183,26 @@ impl GroupDispatcher {
             if free.is_empty() {
                 break;
             }
-            if self.hinted.contains_key(&m.id) {
-                continue;
+            // The failover rule: ports that failed this message come last.
+            let failures = self.board.failures(m.id);
+            if let Some(hinted_at) = self.hinted.get(&m.id) {
+                // Held while its port claims it; a port that failed it since let it go.
+                if failures.as_ref().is_none_or(|f| f.at < *hinted_at) {
+                    continue;
+                }
+                self.hinted.remove(&m.id);
             }
             let pinned = (m.port != u16::MAX).then_some(m.port);
-            let available = |p: u16| {
+            let could = |p: u16| {
                 snapshot.get(&p).is_some_and(|s| s.available)
                     && !exhausted.contains(&p)
                     && pinned.is_none_or(|q| q == p)
             };
+            let others = failures
+                .as_ref()
+                .is_some_and(|f| ports.iter().any(|p| !f.ports.contains(p) && could(*p)));
+            let available =
+                |p: u16| could(p) && failover::may_take(failures.as_ref(), p, t, others);
             let used = |p: u16| counts.get(&p).map_or(0, |c| c.day);
             let choice = if self.group.strategy == Strategy::Sticky {
                 self.picker

@@ -126,6 +126,33 @@ impl InboundTracker {
             .collect()
     }
 
+    /// Every waiting message at once, incomplete, with its slots: the storage is full and their
+    /// parts hold the slots the missing parts need (committing them as they are loses nothing;
+    /// parts arriving later are stored as a message of their own).
+    pub fn release_waiting(&mut self, now: Instant) -> Vec<Ready> {
+        self.reassembler
+            .expire(now + self.timeout)
+            .into_iter()
+            .map(|message| {
+                let key = (
+                    message.sender.clone(),
+                    message.reference.unwrap_or(0),
+                    message.total,
+                );
+                let slots = self.slots.remove(&key).unwrap_or_default();
+                for s in &slots {
+                    self.tracked.remove(s);
+                }
+                Ready { message, slots }
+            })
+            .collect()
+    }
+
+    /// Whether parts wait on the SIM for the rest of their message.
+    pub fn has_waiting(&self) -> bool {
+        !self.tracked.is_empty()
+    }
+
     /// When the oldest waiting message times out.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.reassembler.next_deadline()
@@ -221,5 +248,19 @@ mod tests {
         assert_eq!(out[0].message.missing, [2]);
         assert_eq!(out[0].slots.len(), 2);
         assert!(!t.is_tracked("SM", 1));
+    }
+
+    #[test]
+    fn on_a_full_storage_waiting_parts_are_released_at_once_with_their_slots() {
+        let now = Instant::now();
+        let mut t = InboundTracker::new(Duration::from_secs(3600));
+        t.push(part(1, 3, "a"), slot(1), now);
+        assert!(t.has_waiting());
+        let out = t.release_waiting(now);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].message.complete);
+        assert_eq!(out[0].slots, [("SM".to_string(), 1)]);
+        assert!(!t.has_waiting());
+        assert!(t.release_waiting(now).is_empty());
     }
 }

@@ -6,16 +6,28 @@
 //! - [`supervision`]: the pure per-port state machine ([`PortState`], [`Supervisor`]).
 //! - [`outcome`]: the pure meaning of a send result ([`outcome::SendOutcome`]).
 //! - [`inbound`]: pure reassembly with SIM-slot bookkeeping ([`inbound::InboundTracker`]).
-//! - [`worker`]: the async worker ([`worker::PortWorker`]).
+//! - [`watchdog`]: the pure hang / lost-settings machine ([`watchdog::Watchdog`]).
+//! - [`storage`]: the pure storage-full watch and sweep order.
+//! - [`worker`]: the async worker ([`worker::PortWorker`]); its sending is in [`send`], its
+//!   receiving and storage sweeps in [`receive`], its health checks and recovery in [`recover`].
 //! - here: the [`Board`] the workers publish to and the dispatchers read (who is idle, who may
 //!   send, which SIM), and [`PortsHandle`] (API access: status, reset, USSD).
 
 pub mod inbound;
 pub mod outcome;
+pub mod receive;
+mod recover;
+pub mod send;
+pub mod storage;
 pub mod supervision;
+pub mod watchdog;
 pub mod worker;
 
-pub use supervision::{Observation, PortCounters, PortState, SimIdentity, Supervisor};
+pub use supervision::{
+    BenchView, Observation, PortCounters, PortState, SimIdentity, StorageView, Supervisor,
+};
+
+use crate::dispatch::failover::{FailedOn, FailoverBook};
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -93,11 +105,13 @@ pub struct Slot {
     pub status: Supervisor,
 }
 
-/// Shared port table: workers write their slot, dispatchers read and reserve.
+/// Shared port table: workers write their slot, dispatchers read and reserve. It also keeps
+/// which ports failed which message ([`FailoverBook`]): workers record, dispatchers route around.
 #[derive(Debug, Clone)]
 pub struct Board {
     slots: Arc<Mutex<BTreeMap<u16, Slot>>>,
     changed: watch::Sender<u64>,
+    failover: Arc<Mutex<FailoverBook>>,
 }
 
 impl Board {
@@ -120,7 +134,37 @@ impl Board {
         Self {
             slots: Arc::new(Mutex::new(slots)),
             changed: watch::channel(0).0,
+            failover: Arc::new(Mutex::new(FailoverBook::default())),
         }
+    }
+
+    fn failover_book(&self) -> MutexGuard<'_, FailoverBook> {
+        self.failover
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Message `id` failed on `port` (nothing went out): other ports of its group get it
+    /// first; `port` may try again after `retry_after` only if none can.
+    pub fn failed_on(&self, id: i64, port: u16, retry_after: std::time::Duration) {
+        self.failover_book()
+            .failed(id, port, tokio::time::Instant::now(), retry_after);
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Message `id` settled: forget where it failed.
+    pub fn settled(&self, id: i64) {
+        self.failover_book().settled(id);
+    }
+
+    /// Where message `id` failed, if it did.
+    pub fn failures(&self, id: i64) -> Option<FailedOn> {
+        self.failover_book().get(id).cloned()
+    }
+
+    /// How many distinct ports failed message `id`.
+    pub fn ports_failed(&self, id: i64) -> usize {
+        self.failover_book().ports_failed(id)
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<u16, Slot>> {
@@ -147,6 +191,9 @@ impl Board {
             s.available = available;
             s.sim = sim;
             s.status = status.clone();
+            if !s.status.benched {
+                s.status.bench = None;
+            }
             changed
         };
         if changed {

@@ -4,11 +4,14 @@
 //! - the PDU of some part may have gone out (timeout or I/O after the payload), or earlier parts
 //!   did go out → `Unknown`: never resent automatically;
 //! - nothing went out and the error is temporary or the modem is unfit (transient CMS/CME codes,
-//!   prompt timeouts, closed engine, no SIM) → `Retry` on another port of the group with backoff,
-//!   until [`MAX_ATTEMPTS`];
+//!   prompt timeouts, closed engine, no SIM) → `Retry`: at once on another port of the group
+//!   (the failover rule, `dispatch::failover`), after a backoff on a port that failed it, until
+//!   [`MAX_ATTEMPTS`]; a plain `ERROR` or unknown code gets tries on up to [`UNKNOWN_PORTS`]
+//!   different ports;
 //! - nothing went out and the request itself is wrong (bad number, barred, PDU the text cannot
 //!   make) → `Failed` with the reason.
 
+use crate::schedule::bench::BenchCause;
 use crate::spool::SentPart;
 use smsgate_at::{AtError, ErrorClass};
 use smsgate_modem::{ModemError, SendError};
@@ -16,6 +19,8 @@ use std::time::Duration;
 
 /// Attempts after which a message that keeps failing with retryable errors fails for good.
 pub const MAX_ATTEMPTS: u32 = 6;
+/// Different ports a message failing with a plain `ERROR` or an unknown code is tried on.
+pub const UNKNOWN_PORTS: usize = 3;
 /// First retry delay; doubles with each attempt.
 pub const RETRY_BASE: Duration = Duration::from_millis(500);
 /// Longest retry delay.
@@ -91,10 +96,40 @@ fn parts_of(port: u16, refs: &[Option<u8>]) -> Vec<SentPart> {
         .collect()
 }
 
-/// Classifies the result of `Modem::send_sms` for a message on its `attempts`-th claim.
+/// What a failed send says about the port (the bench rule, `schedule::bench`); `None`: the
+/// message was at fault (bad number, bad PDU), not the port.
+pub fn bench_cause(e: &ModemError) -> Option<BenchCause> {
+    match e {
+        ModemError::At {
+            source: AtError::Timeout { .. } | AtError::PromptTimeout { .. } | AtError::Io { .. },
+            ..
+        } => Some(BenchCause::Unresponsive),
+        ModemError::Closed => Some(BenchCause::Unresponsive),
+        _ => match error_class(e) {
+            Some(ErrorClass::Transient) => Some(BenchCause::Network),
+            Some(ErrorClass::Modem) => Some(BenchCause::Modem),
+            Some(ErrorClass::Permanent) => None,
+            Some(ErrorClass::Unknown) | None => Some(BenchCause::Refused),
+        },
+    }
+}
+
+/// Classifies the result of `Modem::send_sms` for a message on its `attempts`-th claim, on the
+/// old rule (each attempt counted as another port).
 pub fn classify(
     port: u16,
     attempts: u32,
+    result: &Result<Vec<Option<u8>>, SendError>,
+) -> SendOutcome {
+    classify_attempt(port, attempts, attempts as usize, result)
+}
+
+/// Classifies the result of `Modem::send_sms` for a message on its `attempts`-th claim, which
+/// has now failed on `ports_tried` different ports (this one included).
+pub fn classify_attempt(
+    port: u16,
+    attempts: u32,
+    ports_tried: usize,
     result: &Result<Vec<Option<u8>>, SendError>,
 ) -> SendOutcome {
     let e = match result {
@@ -112,8 +147,8 @@ pub fn classify(
     let retryable = match class {
         Some(ErrorClass::Permanent) => false,
         Some(ErrorClass::Transient | ErrorClass::Modem) => true,
-        // Plain ERROR and unknown codes: a few tries on other ports, then give up.
-        Some(ErrorClass::Unknown) | None => attempts < 3,
+        // Plain ERROR and unknown codes: tries on a few other ports, then give up.
+        Some(ErrorClass::Unknown) | None => ports_tried < UNKNOWN_PORTS,
     };
     if !retryable {
         return SendOutcome::Failed { reason };
@@ -285,6 +320,71 @@ mod tests {
         let plain = failed_at(1, vec![], false, at(AtError::Error));
         assert!(matches!(classify(0, 2, &plain), SendOutcome::Retry { .. }));
         assert!(matches!(classify(0, 3, &plain), SendOutcome::Failed { .. }));
+    }
+
+    #[test]
+    fn a_cms_500_message_gets_its_tries_on_different_ports_not_on_the_failing_one() {
+        let e = failed_at(1, vec![], false, at(AtError::Cms(CmsError::from_code(500))));
+        // Failed twice on the same port: still one port tried, another port will try.
+        assert!(matches!(
+            classify_attempt(1, 2, 1, &e),
+            SendOutcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify_attempt(2, 3, 2, &e),
+            SendOutcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify_attempt(3, 3, UNKNOWN_PORTS, &e),
+            SendOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            classify_attempt(1, MAX_ATTEMPTS, 1, &e),
+            SendOutcome::Failed { .. }
+        ));
+    }
+
+    #[test]
+    fn each_failure_names_the_bench_cause_the_bench_rule_uses() {
+        let cases: Vec<(ModemError, Option<BenchCause>)> = vec![
+            (
+                at(AtError::Cms(CmsError::from_code(38))),
+                Some(BenchCause::Network),
+            ),
+            (
+                at(AtError::Cms(CmsError::from_code(42))),
+                Some(BenchCause::Network),
+            ),
+            (
+                at(AtError::Cms(CmsError::from_code(500))),
+                Some(BenchCause::Refused),
+            ),
+            (at(AtError::Error), Some(BenchCause::Refused)),
+            (at(AtError::Cms(CmsError::from_code(304))), None),
+            (
+                at(AtError::Cme(CmeError::SimNotInserted)),
+                Some(BenchCause::Modem),
+            ),
+            (
+                at(AtError::PromptTimeout {
+                    command: "AT+CMGS=23".into(),
+                    after: Duration::from_secs(5),
+                }),
+                Some(BenchCause::Unresponsive),
+            ),
+            (ModemError::Closed, Some(BenchCause::Unresponsive)),
+            (
+                at(AtError::Interrupted {
+                    command: "AT+CMGS=23".into(),
+                    line: "RDY".into(),
+                    payload_sent: false,
+                }),
+                Some(BenchCause::Modem),
+            ),
+        ];
+        for (e, cause) in cases {
+            assert_eq!(bench_cause(&e), cause, "{e}");
+        }
     }
 
     #[test]

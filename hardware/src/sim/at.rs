@@ -155,6 +155,8 @@ struct Stored {
     stat: u8,
     /// PDU with SMSC prefix.
     pdu: Vec<u8>,
+    /// Put there by the storage-full fault (removed again when the fault is lifted).
+    filler: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -349,9 +351,9 @@ pub struct ModemCore {
     queued_input: Vec<u8>,
     deferred: Vec<u8>,
     pending_inbound: VecDeque<Vec<u8>>,
+    /// Status reports the network holds until the modem can take them (off, unregistered, SR full).
+    pending_reports: VecDeque<Vec<u8>>,
     hang: u32,
-    cms_fault: Option<(u16, u32)>,
-    storage_full: bool,
     /// Huawei `^CURC`: periodic URCs on.
     curc: bool,
 }
@@ -384,6 +386,8 @@ pub struct CoreStatus {
     pub stored: [usize; 3],
     /// Inbound messages waiting for free storage or registration.
     pub pending_inbound: usize,
+    /// Status reports the network holds for this modem (off, unregistered or SR full).
+    pub pending_reports: usize,
     /// PDU (0) or text (1) mode.
     pub cmgf: u8,
 }
@@ -417,9 +421,8 @@ impl ModemCore {
             queued_input: Vec::new(),
             deferred: Vec::new(),
             pending_inbound: VecDeque::new(),
+            pending_reports: VecDeque::new(),
             hang: 0,
-            cms_fault: None,
-            storage_full: false,
             curc: true,
             spec,
         }
@@ -448,6 +451,7 @@ impl ModemCore {
                 self.sr.slots.len(),
             ],
             pending_inbound: self.pending_inbound.len(),
+            pending_reports: self.pending_reports.len(),
             cmgf: self.s.cmgf,
         }
     }
@@ -482,12 +486,7 @@ impl ModemCore {
     }
 
     fn capacity(&self, mem: Mem) -> usize {
-        let st = self.store(mem);
-        if self.storage_full {
-            st.slots.len()
-        } else {
-            st.capacity
-        }
+        self.store(mem).capacity
     }
 
     /// Stores a PDU in `mem`; returns its index, or None when full.
@@ -499,7 +498,14 @@ impl ModemCore {
             return None;
         }
         let idx = (first..first + st.capacity).find(|i| !st.slots.contains_key(i))?;
-        st.slots.insert(idx, Stored { stat, pdu });
+        st.slots.insert(
+            idx,
+            Stored {
+                stat,
+                pdu,
+                filler: false,
+            },
+        );
         Some(idx)
     }
 
@@ -516,6 +522,7 @@ impl ModemCore {
                 }
             }
             Fail::Cme(c) => self.cme_string(*c),
+            Fail::Cms(_) if self.s.cmee == 0 && self.profile.cms_errors_need_cmee => "ERROR".into(),
             Fail::Cms(c) => match self.s.cmee {
                 2 => format!("+CMS ERROR: {}", cms_text(*c)),
                 _ => format!("+CMS ERROR: {c}"),
@@ -865,7 +872,7 @@ impl ModemCore {
             }
         }
         if self.effective_reg().is_registered() {
-            self.retry_pending(out);
+            self.retry_network(out);
         }
     }
 
@@ -1493,15 +1500,11 @@ impl ModemCore {
                 _ => false,
             });
         }
-        self.retry_pending(out);
+        self.retry_network(out);
         ok()
     }
 
     fn start_submit(&mut self, tpdu: Vec<u8>, prefix: &'static str, out: &mut Output) -> Reply {
-        if let Some((code, n)) = self.cms_fault {
-            self.cms_fault = if n > 1 { Some((code, n - 1)) } else { None };
-            return Err(Fail::Cms(code));
-        }
         if !self.effective_reg().is_registered() {
             return Err(Fail::Cms(331));
         }
@@ -1682,46 +1685,66 @@ impl ModemCore {
         }
     }
 
-    /// An SMS-STATUS-REPORT from the network (PDU with SMSC prefix), routed per `+CNMI` `<ds>`.
+    /// An SMS-STATUS-REPORT from the network (PDU with SMSC prefix), handled per `+CNMI` `<ds>`: 1 routes it
+    /// (`+CDS`), 2 stores it in `SR` and says where (`+CDSI`), 0 stores it in `SR` without a word (27.005:
+    /// "no SMS-STATUS-REPORTs are routed to the TE" — the ME keeps them, as a phone does). A modem that is
+    /// off, unregistered or whose `SR` is full cannot take it: the network holds it and delivers it when the
+    /// modem can (after a replug, a reboot, a delete).
     pub fn receive_status_report(&mut self, pdu: Vec<u8>) -> Output {
         let mut out = Output::default();
-        match self.s.cnmi[3] {
-            1 => {
-                let l = if self.s.cmgf == 0 {
-                    format!(
-                        "\r\n+CDS: {}\r\n{}\r\n",
-                        Self::tpdu_len(&pdu),
-                        hex::encode_upper(&pdu)
-                    )
-                } else {
-                    match smsgate_pdu::decode(&pdu) {
-                        Ok(smsgate_pdu::Pdu::StatusReport(r)) => format!(
-                            "\r\n+CDS: 6,{},\"{}\",{},\"{}\",\"{}\",{}\r\n",
-                            r.message_ref,
-                            r.recipient.display(),
-                            if r.recipient.display().starts_with('+') {
-                                145
-                            } else {
-                                129
-                            },
-                            r.sc_timestamp.format("%y/%m/%d,%H:%M:%S"),
-                            r.discharge_time.format("%y/%m/%d,%H:%M:%S"),
-                            r.status
-                        ),
-                        _ => return out,
-                    }
-                };
-                self.urc(&mut out, l.as_bytes());
-            }
-            2 => {
-                if let Some(idx) = self.put(Mem::Sr, 0, pdu) {
-                    let l = format!("\r\n+CDSI: \"SR\",{idx}\r\n");
-                    self.urc(&mut out, l.as_bytes());
-                }
-            }
-            _ => {}
-        }
+        self.pending_reports.push_back(pdu);
+        self.retry_reports(&mut out);
         out
+    }
+
+    fn retry_reports(&mut self, out: &mut Output) {
+        while self.can_receive() {
+            let Some(pdu) = self.pending_reports.front().cloned() else {
+                return;
+            };
+            if self.s.cnmi[3] != 1 {
+                let Some(idx) = self.put(Mem::Sr, 0, pdu) else {
+                    return;
+                };
+                if self.s.cnmi[3] == 2 {
+                    let l = format!("\r\n+CDSI: \"SR\",{idx}\r\n");
+                    self.urc(out, l.as_bytes());
+                }
+                self.pending_reports.pop_front();
+                continue;
+            }
+            self.pending_reports.pop_front();
+            self.route_report(pdu, out);
+        }
+    }
+
+    /// `<ds>` 1: the report goes to the TE as `+CDS`.
+    fn route_report(&mut self, pdu: Vec<u8>, out: &mut Output) {
+        let l = if self.s.cmgf == 0 {
+            format!(
+                "\r\n+CDS: {}\r\n{}\r\n",
+                Self::tpdu_len(&pdu),
+                hex::encode_upper(&pdu)
+            )
+        } else {
+            match smsgate_pdu::decode(&pdu) {
+                Ok(smsgate_pdu::Pdu::StatusReport(r)) => format!(
+                    "\r\n+CDS: 6,{},\"{}\",{},\"{}\",\"{}\",{}\r\n",
+                    r.message_ref,
+                    r.recipient.display(),
+                    if r.recipient.display().starts_with('+') {
+                        145
+                    } else {
+                        129
+                    },
+                    r.sc_timestamp.format("%y/%m/%d,%H:%M:%S"),
+                    r.discharge_time.format("%y/%m/%d,%H:%M:%S"),
+                    r.status
+                ),
+                _ => return,
+            }
+        };
+        self.urc(out, l.as_bytes());
     }
 
     // ---------------------------------------------------------------- faults and power
@@ -1731,19 +1754,56 @@ impl ModemCore {
         self.hang = n;
     }
 
-    /// Fail the next `n` sends with `+CMS ERROR: code`.
-    pub fn fault_cms(&mut self, code: u16, n: u32) {
-        self.cms_fault = if n == 0 { None } else { Some((code, n)) };
+    /// The memory named `name` (`SM`, `ME`/`MT`, `SR`), or where received messages go (`+CPMS` `<mem3>`).
+    fn memory_named(&self, name: Option<&str>) -> Option<Mem> {
+        match name {
+            None => Some(self.s.cpms[2]),
+            Some(n) => Mem::parse(n),
+        }
     }
 
-    /// Storage full (used = capacity) or back to normal.
-    pub fn fault_storage_full(&mut self, full: bool) -> Output {
-        self.storage_full = full;
-        let mut out = Output::default();
-        if !full {
-            self.retry_pending(&mut out);
+    /// Free slots of memory `name` (see [`ModemCore::fill_storage`]); `None` for an unknown memory.
+    pub fn free_slots(&self, name: Option<&str>) -> Option<usize> {
+        let mem = self.memory_named(name)?;
+        let st = self.store(mem);
+        Some(st.capacity.saturating_sub(st.slots.len()))
+    }
+
+    /// Storage full: puts `pdus` (SMSC-prefixed DELIVERs, or STATUS-REPORTs for `SR`) into the free slots of
+    /// memory `name` as messages stored earlier and never emptied (`REC READ`), as a SIM nobody read fills
+    /// up. New messages then wait at the network until a delete frees a slot. Returns how many were put.
+    pub fn fill_storage(&mut self, name: Option<&str>, pdus: Vec<Vec<u8>>) -> usize {
+        let Some(mem) = self.memory_named(name) else {
+            return 0;
+        };
+        let mut n = 0;
+        for pdu in pdus {
+            let Some(idx) = self.put(mem, 1, pdu) else {
+                break;
+            };
+            if let Some(slot) = self.store_mut(mem).slots.get_mut(&idx) {
+                slot.filler = true;
+            }
+            n += 1;
         }
+        n
+    }
+
+    /// Lifts the storage fault: the filler messages still stored are removed (emptied with another tool),
+    /// and what waited at the network comes in.
+    pub fn clear_filler(&mut self) -> Output {
+        for mem in [Mem::Sm, Mem::Me, Mem::Sr] {
+            self.store_mut(mem).slots.retain(|_, m| !m.filler);
+        }
+        let mut out = Output::default();
+        self.retry_network(&mut out);
         out
+    }
+
+    /// Whatever the network holds for this modem (messages, reports) comes in if it can.
+    fn retry_network(&mut self, out: &mut Output) {
+        self.retry_pending(out);
+        self.retry_reports(out);
     }
 
     /// Removes or reinserts the SIM (reinserted SIMs with a PIN come back locked).
@@ -1848,6 +1908,9 @@ impl ModemCore {
         for u in self.profile.boot_urcs {
             out.line(u);
         }
+        // Registered again: what the network held comes in, under the default settings (stored, no
+        // indication).
+        self.retry_network(&mut out);
         out
     }
 }
@@ -2011,6 +2074,7 @@ mod tests {
     #[test]
     fn commands_typed_during_a_send_are_answered_after_the_cmgs_result() {
         let mut m = modem();
+        say(&mut m, "AT+CMEE=1\r");
         let p = smsgate_pdu::encode_submit("+447700900301", "hi", &Default::default())
             .unwrap()
             .remove(0);
@@ -2055,11 +2119,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_full_storage_keeps_inbound_pending_until_a_delete() {
-        let mut m = modem();
-        say(&mut m, "AT+CNMI=2,1,0,0,0\r");
-        m.fault_storage_full(true);
+    fn deliver(text: &str) -> Vec<u8> {
         let opts = smsgate_pdu::DeliverOptions {
             smsc: None,
             timestamp: chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05+01:00").unwrap(),
@@ -2069,14 +2129,119 @@ mod tests {
             status_report_indication: false,
             national_language: None,
         };
-        let pdu = smsgate_pdu::encode_deliver("+33612345678", "x", &opts)
+        smsgate_pdu::encode_deliver("+33612345678", text, &opts)
             .unwrap()
-            .remove(0);
-        assert!(m.receive(pdu.bytes).bytes.is_empty());
+            .remove(0)
+            .bytes
+    }
+
+    fn report(mr: u8) -> Vec<u8> {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05+01:00").unwrap();
+        smsgate_pdu::encode_status_report(&smsgate_pdu::StatusReportOptions {
+            smsc: None,
+            message_ref: mr,
+            recipient: "+447700900300".into(),
+            sc_timestamp: t,
+            discharge_time: t,
+            status: 0,
+        })
+        .unwrap()
+        .bytes
+    }
+
+    #[test]
+    fn a_full_storage_keeps_inbound_pending_until_a_delete() {
+        let mut m = modem();
+        say(&mut m, "AT+CNMI=2,1,0,0,0\r");
+        let free = m.free_slots(None).unwrap();
+        assert_eq!(free, 30);
+        let fill = (0..free).map(|i| deliver(&format!("old {i}"))).collect();
+        assert_eq!(m.fill_storage(None, fill), 30);
+        assert_eq!(m.free_slots(None), Some(0));
+        assert!(say(&mut m, "AT+CPMS?\r").contains("\"SM\",30,30"));
+        assert!(m.receive(deliver("x")).bytes.is_empty());
         assert_eq!(m.status().pending_inbound, 1);
+        // Deleting one stored message frees a slot: the waiting one comes in there.
         assert_eq!(
-            String::from_utf8(m.fault_storage_full(false).bytes).unwrap(),
-            "\r\n+CMTI: \"SM\",1\r\n"
+            say(&mut m, "AT+CMGD=7\r"),
+            "\r\n+CMTI: \"SM\",7\r\n\r\nOK\r\n"
         );
+        assert_eq!(m.status().pending_inbound, 0);
+    }
+
+    #[test]
+    fn lifting_the_storage_fault_removes_only_the_filler() {
+        let mut m = modem();
+        say(&mut m, "AT+CNMI=2,1,0,0,0\r");
+        m.receive(deliver("mine"));
+        let free = m.free_slots(None).unwrap();
+        m.fill_storage(None, (0..free).map(|_| deliver("old")).collect());
+        m.receive(deliver("waits"));
+        assert_eq!(
+            String::from_utf8(m.clear_filler().bytes).unwrap(),
+            "\r\n+CMTI: \"SM\",2\r\n"
+        );
+        assert_eq!(m.status().stored[0], 2);
+    }
+
+    #[test]
+    fn a_generic_modem_without_error_codes_answers_plain_error_for_sms_failures() {
+        let mut m = modem();
+        assert_eq!(say(&mut m, "AT+CMGR=99\r"), "\r\nERROR\r\n");
+        say(&mut m, "AT+CMEE=1\r");
+        assert_eq!(say(&mut m, "AT+CMGR=99\r"), "\r\n+CMS ERROR: 321\r\n");
+    }
+
+    #[test]
+    fn a_silent_reboot_says_nothing_and_brings_the_defaults_back() {
+        let mut m = modem();
+        for c in ["ATE0", "AT+CMEE=1", "AT+CNMI=2,1,0,2,0", "AT+CREG=2"] {
+            say(&mut m, &format!("{c}\r"));
+        }
+        m.power_off();
+        assert!(
+            m.boot().bytes.is_empty(),
+            "the generic profile has no boot line"
+        );
+        assert_eq!(
+            say(&mut m, "AT+CMEE?\r"),
+            "AT+CMEE?\r\r\n+CMEE: 0\r\n\r\nOK\r\n"
+        );
+        assert!(say(&mut m, "AT+CNMI?\r").contains("+CNMI: 0,0,0,0,0"));
+        assert!(say(&mut m, "AT+CREG?\r").contains("+CREG: 0,1"));
+    }
+
+    #[test]
+    fn status_reports_go_where_cnmi_ds_says_and_ds_0_keeps_them_in_sr() {
+        let mut m = modem();
+        say(&mut m, "AT+CNMI=2,1,0,1,0\r");
+        assert!(
+            String::from_utf8(m.receive_status_report(report(1)).bytes)
+                .unwrap()
+                .starts_with("\r\n+CDS: ")
+        );
+        say(&mut m, "AT+CNMI=2,1,0,2,0\r");
+        assert_eq!(
+            String::from_utf8(m.receive_status_report(report(2)).bytes).unwrap(),
+            "\r\n+CDSI: \"SR\",1\r\n"
+        );
+        say(&mut m, "AT+CNMI=2,1,0,0,0\r");
+        assert!(m.receive_status_report(report(3)).bytes.is_empty());
+        assert_eq!(m.status().stored[2], 2, "both stored reports wait in SR");
+        say(&mut m, "AT+CPMS=\"SR\"\r");
+        assert_eq!(say(&mut m, "AT+CMGL=4\r").matches("+CMGL:").count(), 2);
+    }
+
+    #[test]
+    fn a_report_for_a_modem_that_is_off_waits_at_the_network_and_lands_in_sr_after_boot() {
+        let mut m = modem();
+        say(&mut m, "AT+CNMI=2,1,0,1,0\r");
+        m.power_off();
+        assert!(m.receive_status_report(report(9)).bytes.is_empty());
+        assert_eq!(m.status().pending_reports, 1);
+        // Booted with its defaults (<ds> 0): stored in SR, no indication.
+        assert!(m.boot().bytes.is_empty());
+        assert_eq!(m.status().pending_reports, 0);
+        assert_eq!(m.status().stored[2], 1);
     }
 }

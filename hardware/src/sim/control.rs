@@ -7,6 +7,7 @@
 //! | GET | `/api/handsets` | `{number: [HandsetMessage]}` |
 //! | GET | `/api/handsets/{number}` | `[HandsetMessage]` |
 //! | POST | `/api/modems/{index}/fault` | [`Fault`] (e.g. `{"kind":"hang","commands":2}`) → `{}` |
+//! | GET | `/api/submissions` | `[Submission]`: every SMS-SUBMIT part the network saw, accepted or refused |
 //!
 //! Errors answer 4xx with `{"error": "<field>: <what is wrong>"}`.
 
@@ -40,6 +41,7 @@ pub fn router(lab: Lab) -> Router {
         .route("/api/handsets", get(handsets))
         .route("/api/handsets/{number}", get(handset))
         .route("/api/modems/{index}/fault", post(fault))
+        .route("/api/submissions", get(submissions))
         .with_state(lab)
 }
 
@@ -66,6 +68,10 @@ async fn handsets(State(lab): State<Lab>) -> Response {
 
 async fn handset(State(lab): State<Lab>, Path(number): Path<String>) -> Response {
     Json(lab.handset(&number)).into_response()
+}
+
+async fn submissions(State(lab): State<Lab>) -> Response {
+    Json(lab.submissions()).into_response()
 }
 
 async fn fault(

@@ -61,7 +61,9 @@ pub enum Fault {
         /// How many lines.
         commands: u32,
     },
-    /// `+CMS ERROR: <code>` on the next `sends` sends.
+    /// The network refuses the next `sends` submissions from this modem with RP/CMS cause `code` (38
+    /// network out of order, 41 temporary failure, 42 congestion, 500…): the modem answers
+    /// `+CMS ERROR: <code>` (plain `ERROR` on a generic modem with `+CMEE=0`).
     CmsError {
         /// CMS code.
         code: u16,
@@ -101,10 +103,15 @@ pub enum Fault {
         /// How many lines.
         count: usize,
     },
-    /// SMS storage full (or not).
+    /// SMS storage full: every free slot of the memory gets a message stored earlier and never read
+    /// (status reports for `SR`), so new ones wait at the network until a delete frees a slot.
+    /// `full: false` removes what the fault stored that is still there.
     StorageFull {
         /// Full?
         full: bool,
+        /// The memory (`SM`, `ME`, `SR`); default where received messages go (`+CPMS` `<mem3>`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        memory: Option<String>,
     },
     /// The modem reboots (as after `AT+CFUN=1,1`).
     Reboot,
@@ -159,6 +166,29 @@ pub struct HandsetMessage {
     /// When the last part reached the SMSC.
     pub completed_at: DateTime<FixedOffset>,
 }
+
+/// One SMS-SUBMIT part as the network saw it (accepted or refused), for the control API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Index of the sending modem.
+    pub modem: usize,
+    /// Recipient.
+    pub to: String,
+    /// The part's text.
+    pub text: String,
+    /// TP-MR the modem assigned.
+    pub mr: u8,
+    /// The CMS cause the network refused it with; `None` = accepted.
+    pub refused: Option<u16>,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+}
+
+/// Submissions kept for [`Lab::submissions`] (oldest dropped first).
+pub const SUBMISSIONS_KEPT: usize = 10_000;
+
+/// Sender of the messages the storage-full fault stores.
+pub const FILLER_SENDER: &str = "+15550000999";
 
 /// A modem as the control API lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -219,6 +249,18 @@ struct Net {
     partials: HashMap<(usize, String, u16, u8), Partial>,
     sends: HashMap<usize, VecDeque<Instant>>,
     concat_ref: u16,
+    /// Per modem: refuse the next n submissions with this cause (`Fault::CmsError`).
+    refusals: HashMap<usize, (u16, u32)>,
+    submissions: VecDeque<Submission>,
+}
+
+impl Net {
+    fn log(&mut self, s: Submission) {
+        if self.submissions.len() >= SUBMISSIONS_KEPT {
+            self.submissions.pop_front();
+        }
+        self.submissions.push_back(s);
+    }
 }
 
 pub(crate) struct Inner {
@@ -451,6 +493,11 @@ impl Lab {
         Ok(n)
     }
 
+    /// Every SMS-SUBMIT part the network saw (the last [`SUBMISSIONS_KEPT`]), accepted or refused, in order.
+    pub fn submissions(&self) -> Vec<Submission> {
+        lock(&self.inner.net).submissions.iter().cloned().collect()
+    }
+
     /// Everything every external handset received.
     pub fn handsets(&self) -> BTreeMap<String, Vec<HandsetMessage>> {
         lock(&self.inner.net).handsets.clone()
@@ -542,6 +589,30 @@ impl Inner {
         let now = self.clock.now();
         {
             let mut net = lock(&self.net);
+            if let Some((code, n)) = net.refusals.get(&from).copied() {
+                if n > 1 {
+                    net.refusals.insert(from, (code, n - 1));
+                } else {
+                    net.refusals.remove(&from);
+                }
+                net.log(Submission {
+                    modem: from,
+                    to: submit.recipient.display(),
+                    text: submit.user_data.text.clone(),
+                    mr,
+                    refused: Some(code),
+                    at: now,
+                });
+                return Err(code);
+            }
+            net.log(Submission {
+                modem: from,
+                to: submit.recipient.display(),
+                text: submit.user_data.text.clone(),
+                mr,
+                refused: None,
+                at: now,
+            });
             if let Some(rl) = &self.cfg.rate_limit {
                 let q = net.sends.entry(from).or_default();
                 let t = Instant::now();
@@ -794,6 +865,54 @@ impl ModemTask {
         });
     }
 
+    /// Fills the free slots of `memory` with messages (or reports for `SR`) stored earlier.
+    fn fill_storage(&mut self, memory: Option<&str>) {
+        let Some(free) = self.core.free_slots(memory) else {
+            tracing::warn!(
+                modem = self.index(),
+                ?memory,
+                "storage-full: no such memory"
+            );
+            return;
+        };
+        let now = self.inner.clock.now();
+        let smsc = Some(self.inner.cfg.smsc.clone());
+        let sr = memory.is_some_and(|m| m.eq_ignore_ascii_case("SR"));
+        let pdus = (0..free)
+            .filter_map(|i| {
+                let made = if sr {
+                    smsgate_pdu::encode_status_report(&smsgate_pdu::StatusReportOptions {
+                        smsc: smsc.clone(),
+                        message_ref: u8::try_from(i % 256).unwrap_or(0),
+                        recipient: FILLER_SENDER.into(),
+                        sc_timestamp: now,
+                        discharge_time: now,
+                        status: 0,
+                    })
+                } else {
+                    let opts = smsgate_pdu::DeliverOptions {
+                        smsc: smsc.clone(),
+                        timestamp: now,
+                        concat_ref: 0,
+                        concat_16bit: false,
+                        encoding: None,
+                        status_report_indication: false,
+                        national_language: None,
+                    };
+                    smsgate_pdu::encode_deliver(
+                        FILLER_SENDER,
+                        &format!("stored earlier {}", i + 1),
+                        &opts,
+                    )
+                    .map(|mut p| p.remove(0))
+                };
+                made.ok().map(|p| p.bytes)
+            })
+            .collect();
+        let n = self.core.fill_storage(memory, pdus);
+        tracing::info!(modem = self.index(), n, ?memory, "storage filled");
+    }
+
     fn reopen(&mut self) {
         let link = self.inner.modems[self.index()].link.clone();
         match Pty::open(&link) {
@@ -868,7 +987,12 @@ impl ModemTask {
                 Output::default()
             }
             Fault::CmsError { code, sends } => {
-                self.core.fault_cms(code, sends);
+                let mut net = lock(&self.inner.net);
+                if sends == 0 {
+                    net.refusals.remove(&self.index());
+                } else {
+                    net.refusals.insert(self.index(), (code, sends));
+                }
                 Output::default()
             }
             Fault::SimRemoved => self.core.set_sim_present(false),
@@ -884,7 +1008,11 @@ impl ModemTask {
                 }
             }
             Fault::UrcStorm { count } => self.core.urc_storm(count),
-            Fault::StorageFull { full } => self.core.fault_storage_full(full),
+            Fault::StorageFull { full: true, memory } => {
+                self.fill_storage(memory.as_deref());
+                Output::default()
+            }
+            Fault::StorageFull { full: false, .. } => self.core.clear_filler(),
             Fault::Reboot => {
                 self.core.power_off();
                 self.schedule_boot();

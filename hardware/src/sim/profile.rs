@@ -114,6 +114,10 @@ pub struct Profile {
     /// USSD strings travel as GSM 7-bit packed hex regardless of `+CSCS` (Huawei; gammu `F_ENCODED_USSD`,
     /// ModemManager huawei plugin, reference §1.3).
     pub ussd_packed: bool,
+    /// With `+CMEE=0` (the power-on default) SMS failures answer plain `ERROR` instead of `+CMS ERROR: <n>`
+    /// (the "disable result code, use ERROR instead" reading of `+CMEE` that many modules apply to both
+    /// families); otherwise `+CMS ERROR` is always shown, as 27.005 §3.2.5 words it.
+    pub cms_errors_need_cmee: bool,
 }
 
 const STD_CNMI: &str = "+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)";
@@ -138,6 +142,7 @@ pub static GENERIC: Profile = Profile {
     empty_read_is_ok: false,
     act: 0,
     ussd_packed: false,
+    cms_errors_need_cmee: true,
 };
 
 /// Huawei E1752 (python-gsmmodem `HuaweiE1752` recorded identity and `COMMAND NOT SUPPORT`).
@@ -167,6 +172,7 @@ pub static HUAWEI_E1752: Profile = Profile {
     empty_read_is_ok: true,
     act: 2,
     ussd_packed: true,
+    cms_errors_need_cmee: false,
 };
 
 /// Quectel EC25 (revision string chosen for the lab).
@@ -196,6 +202,7 @@ pub static QUECTEL_EC25: Profile = Profile {
     empty_read_is_ok: false,
     act: 7,
     ussd_packed: false,
+    cms_errors_need_cmee: false,
 };
 
 /// SIMCom SIM800 (revision string chosen for the lab). The real `+CSCS=?` list (reference §1.3) also has
@@ -219,6 +226,7 @@ pub static SIM800: Profile = Profile {
     empty_read_is_ok: false,
     act: 0,
     ussd_packed: false,
+    cms_errors_need_cmee: false,
 };
 
 /// A GSM module of a Dinstar gateway (identity chosen for the lab).
@@ -241,4 +249,5 @@ pub static DINSTAR: Profile = Profile {
     empty_read_is_ok: false,
     act: 0,
     ussd_packed: false,
+    cms_errors_need_cmee: false,
 };

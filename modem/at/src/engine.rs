@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::command::{AtCommand, Request, Response, Urc, decode_line};
 use crate::digest::{Digested, Digester, FinalResult, trim};
 use crate::error::AtError;
+use crate::throttle::Throttle;
 
 /// Receives the URCs of one engine.
 pub type UrcReceiver = mpsc::Receiver<Urc>;
@@ -60,6 +61,13 @@ pub struct EngineConfig {
     pub write_pacing: Option<WritePacing>,
     /// Pause between the end of one command and the start of the next (smstools3 `communication_delay`).
     pub command_gap: Duration,
+    /// URC lines that announce a modem restart (`RDY`, `^SYSSTART`, `+WIND: 3`; compared as line prefixes,
+    /// ignoring case). One arriving while a command is in flight fails that command at once with
+    /// [`AtError::Interrupted`] (a rebooted modem never answers it); the line still goes out as a URC.
+    pub interrupt_on: Vec<String>,
+    /// Repeated warnings (URCs dropped on a full channel) are logged once, then at most once per this
+    /// interval with a count ([`crate::Throttle`]).
+    pub warn_interval: Duration,
     /// Cancel to stop the engine; pending and queued commands fail with [`AtError::Closed`].
     pub cancel: CancellationToken,
 }
@@ -77,6 +85,8 @@ impl Default for EngineConfig {
             extra_urcs: Vec::new(),
             write_pacing: None,
             command_gap: Duration::ZERO,
+            interrupt_on: Vec::new(),
+            warn_interval: Duration::from_secs(30),
             cancel: CancellationToken::new(),
         }
     }
@@ -108,6 +118,7 @@ pub enum ExitReason {
 struct Shared {
     label: String,
     dropped_urcs: AtomicU64,
+    echoes: AtomicU64,
     exit: Mutex<Option<ExitReason>>,
 }
 
@@ -179,6 +190,13 @@ impl EngineHandle {
         self.shared.dropped_urcs.load(Ordering::Relaxed)
     }
 
+    /// How many of our command lines the modem has echoed back since the engine started. A modem set to
+    /// `ATE0` that echoes again has lost its settings (a silent reboot): supervisors compare this count
+    /// before and after a command.
+    pub fn echoes_seen(&self) -> u64 {
+        self.shared.echoes.load(Ordering::Relaxed)
+    }
+
     /// True once the engine task has stopped.
     pub fn is_closed(&self) -> bool {
         self.jobs.is_closed()
@@ -212,11 +230,14 @@ impl Engine {
         let shared = Arc::new(Shared {
             label: config.label.clone(),
             dropped_urcs: AtomicU64::new(0),
+            echoes: AtomicU64::new(0),
             exit: Mutex::new(None),
         });
         let (reader, writer) = tokio::io::split(io);
         let task = Task {
             digester: Digester::with_extra_urcs(config.extra_urcs.clone()),
+            dropped: Throttle::new(config.warn_interval),
+            flush_drops_at: None,
             config,
             reader,
             writer,
@@ -282,6 +303,10 @@ struct Task<T> {
     drain: Option<Drain>,
     /// Earliest start of the next command (`command_gap`).
     ready_at: Option<Instant>,
+    /// URCs dropped on a full channel: one warning per interval, with a count.
+    dropped: Throttle,
+    /// When to log the drops not logged yet.
+    flush_drops_at: Option<Instant>,
 }
 
 enum Wake {
@@ -290,6 +315,7 @@ enum Wake {
     Deadline,
     CallerGone,
     Job(Option<Job>),
+    FlushDrops,
 }
 
 impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
@@ -309,6 +335,7 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
                 _ = sleep_until(deadline), if deadline.is_some() => Wake::Deadline,
                 _ = caller_gone(&mut self.active), if prompt_wait => Wake::CallerGone,
                 job = self.jobs.recv(), if idle => Wake::Job(job),
+                _ = sleep_until(self.flush_drops_at), if self.flush_drops_at.is_some() => Wake::FlushDrops,
             };
             let step = match wake {
                 Wake::Cancelled => Err(ExitReason::Cancelled),
@@ -319,6 +346,11 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
                 Wake::CallerGone => self.abandon_prompt("caller gave up").await,
                 Wake::Job(Some(job)) => self.start(job).await,
                 Wake::Job(None) => Err(ExitReason::HandlesDropped),
+                Wake::FlushDrops => {
+                    self.flush_drops_at = None;
+                    self.report_dropped_urcs_end();
+                    Ok(())
+                }
             };
             if let Err(reason) = step {
                 break reason;
@@ -341,6 +373,7 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
     }
 
     fn shutdown(&mut self, reason: ExitReason) {
+        self.report_dropped_urcs_end();
         match &reason {
             ExitReason::Io(e) => {
                 tracing::warn!(port = %self.config.label, error = %e, "AT engine stopped on I/O error")
@@ -438,6 +471,10 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
             let Some(item) = item else { break };
             match item {
                 Digested::Echo(line) => {
+                    // Our command line echoed (the payload echo after `>` is hex, never `AT…`).
+                    if line.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"AT")) {
+                        self.shared.echoes.fetch_add(1, Ordering::Relaxed);
+                    }
                     tracing::debug!(port = %self.config.label, "< (echo) {}", decode_line(line));
                 }
                 Digested::Prompt => {
@@ -489,6 +526,9 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
                         data: data.map(decode_line),
                     };
                     tracing::debug!(port = %self.config.label, urc = %urc.line, data = ?urc.data, "< URC");
+                    if self.announces_restart(&urc.line) {
+                        self.interrupted(&urc.line);
+                    }
                     self.route_urc(urc);
                 }
                 Digested::Stray(line) => {
@@ -545,12 +585,52 @@ impl<T: AsyncRead + AsyncWrite + Send + 'static> Task<T> {
         }
     }
 
-    fn route_urc(&self, urc: Urc) {
+    fn announces_restart(&self, line: &str) -> bool {
+        self.config.interrupt_on.iter().any(|p| {
+            line.trim_start()
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        })
+    }
+
+    /// The modem restarted: the command in flight (and any resynchronisation) will never be answered.
+    fn interrupted(&mut self, line: &str) {
+        self.drain = None;
+        let Some(active) = self.active.take() else {
+            self.digester.end();
+            return;
+        };
+        self.digester.end();
+        let payload_sent = active.phase == Phase::Result;
+        let command = active.job.request.display();
+        tracing::warn!(port = %self.config.label, %command, line, payload_sent, "the modem restarted during a command");
+        let _ = active.job.reply.send(Err(AtError::Interrupted {
+            command,
+            line: line.to_owned(),
+            payload_sent,
+        }));
+        self.command_done();
+    }
+
+    /// Logs what the drop throttle still holds (the storm is over or the engine stops).
+    fn report_dropped_urcs_end(&mut self) {
+        if let Some(n) = self.dropped.flush() {
+            let total = self.shared.dropped_urcs.load(Ordering::Relaxed);
+            tracing::warn!(port = %self.config.label, dropped = n, total, "URC channel full: {n} more URCs dropped");
+        }
+    }
+
+    fn route_urc(&mut self, urc: Urc) {
         match self.urcs.try_send(urc) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(urc)) => {
-                let dropped = self.shared.dropped_urcs.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::warn!(port = %self.config.label, urc = %urc.line, dropped, "URC channel full; URC dropped");
+                let total = self.shared.dropped_urcs.fetch_add(1, Ordering::Relaxed) + 1;
+                // The last count is logged one interval after the last drop.
+                self.flush_drops_at = Some(Instant::now() + self.config.warn_interval);
+                if let Some(n) = self.dropped.hit(Instant::now().into_std()) {
+                    tracing::warn!(port = %self.config.label, urc = %urc.line, dropped = n, total,
+                        "URC channel full (the modem sends faster than it is read): {n} URCs dropped");
+                }
             }
             Err(mpsc::error::TrySendError::Closed(urc)) => {
                 tracing::debug!(port = %self.config.label, urc = %urc.line, "no URC receiver; URC dropped");

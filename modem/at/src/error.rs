@@ -72,6 +72,18 @@ pub enum AtError {
         /// Whether the payload had been written before the engine closed.
         payload_sent: bool,
     },
+    /// The modem announced a restart (`RDY`, `^SYSSTART`…; [`EngineConfig::interrupt_on`](crate::EngineConfig))
+    /// while the command was in flight: it will never be answered. With `payload_sent` the message may have
+    /// gone out before the restart.
+    #[error("{command}: the modem restarted ({line:?}) before answering{}", if *payload_sent { " (payload was sent)" } else { "" })]
+    Interrupted {
+        /// The command.
+        command: String,
+        /// The line that announced the restart.
+        line: String,
+        /// Whether the payload had been written before the restart.
+        payload_sent: bool,
+    },
     /// The answer did not have the expected shape.
     #[error("{command}: cannot parse {line:?}: {reason}")]
     Parse {
@@ -126,6 +138,7 @@ impl AtError {
             AtError::Io { .. } | AtError::Closed { .. } | AtError::NotReady => {
                 ErrorClass::Transient
             }
+            AtError::Interrupted { .. } => ErrorClass::Modem,
             AtError::Cms(e) => e.class(),
             AtError::Cme(e) => e.class(),
             AtError::NotSupported | AtError::LoginFailed { .. } => ErrorClass::Modem,
@@ -152,7 +165,8 @@ impl AtError {
         match self {
             AtError::Timeout { payload_sent, .. }
             | AtError::Io { payload_sent, .. }
-            | AtError::Closed { payload_sent } => *payload_sent,
+            | AtError::Closed { payload_sent }
+            | AtError::Interrupted { payload_sent, .. } => *payload_sent,
             _ => false,
         }
     }
@@ -177,6 +191,24 @@ mod tests {
             after: Duration::from_secs(10),
         };
         assert!(!err.payload_may_have_been_sent());
+    }
+
+    #[test]
+    fn a_restart_during_a_send_is_maybe_sent_only_after_the_payload() {
+        let before = AtError::Interrupted {
+            command: "AT+CMGS=23".into(),
+            line: "RDY".into(),
+            payload_sent: false,
+        };
+        assert!(!before.payload_may_have_been_sent());
+        assert_eq!(before.class(), ErrorClass::Modem);
+        let after = AtError::Interrupted {
+            command: "AT+CMGS=23".into(),
+            line: "RDY".into(),
+            payload_sent: true,
+        };
+        assert!(after.payload_may_have_been_sent());
+        assert!(after.to_string().contains("restarted"));
     }
 
     #[test]

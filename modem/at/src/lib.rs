@@ -12,6 +12,7 @@
 //! | [`error`] | [`AtError`], with `is_retryable()` and `payload_may_have_been_sent()` |
 //! | [`command`] | the [`AtCommand`] trait, [`Request`] (a command as data), [`Response`], [`Urc`], field helpers |
 //! | [`engine`] | [`Engine::spawn`] → ([`EngineHandle`], [`UrcReceiver`]): one task per modem, one command at a time |
+//! | [`throttle`] | [`Throttle`]: a repeated warning logged once per interval, with a count |
 //! | [`transport`] | [`Endpoint`], [`SerialConfig`]/[`open_serial`], TCP, Dinstar AT-mode login, [`Opener`] (+ [`FakeOpener`]) |
 //!
 //! ## Using it
@@ -55,6 +56,7 @@ pub mod command;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod throttle;
 pub mod transport;
 
 pub use codes::{CmeError, CmsError, ErrorClass};
@@ -65,6 +67,7 @@ pub use command::{
 pub use digest::{Digested, Digester, FinalResult, MAX_LINE};
 pub use engine::{Engine, EngineConfig, EngineHandle, ExitReason, UrcReceiver, WritePacing};
 pub use error::AtError;
+pub use throttle::Throttle;
 pub use transport::{
     AsyncStream, BoxedStream, DinstarLogin, Endpoint, FakeOpener, FlowControl, Opener,
     SerialConfig, SystemOpener, dinstar_login, open_serial,

@@ -739,3 +739,103 @@ async fn a_late_answer_plus_the_probes_error_resynchronise_at_once() {
     assert_eq!(next.lines, vec!["+NEXT: 3"]);
     assert_eq!(started.elapsed(), Duration::ZERO);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_echo_after_ate0_is_counted_so_a_silent_reboot_shows() {
+    let (modem, _urcs, far) = default_engine();
+    let _script = spawn_script(
+        far,
+        vec![
+            expect(b"AT+CSQ\r"),
+            send(b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n"),
+            // The modem rebooted: its defaults echo every command line again.
+            expect(b"AT+CSQ\r"),
+            send(b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n"),
+            expect(b"AT+CMGS=1\r"),
+            // The payload echoed after the prompt is not a command echo.
+            send(b"\r\n> AA\r\n"),
+            expect(b"AA\x1a"),
+            send(b"\r\n+CMGS: 4\r\n\r\nOK\r\n"),
+        ],
+    );
+    modem.run(&Csq).await.unwrap();
+    assert_eq!(modem.echoes_seen(), 0);
+    modem.run(&Csq).await.unwrap();
+    assert_eq!(modem.echoes_seen(), 1);
+    let sent = modem
+        .request(Request::new("AT+CMGS=1").expect("+CMGS").payload("AA"))
+        .await
+        .unwrap();
+    assert_eq!(sent.value("+CMGS"), Some("4"));
+    assert_eq!(modem.echoes_seen(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_announced_during_a_send_fails_it_at_once_saying_the_payload_went_out() {
+    let (modem, mut urcs, far) = engine(EngineConfig {
+        interrupt_on: vec!["RDY".into(), "+WIND: 3".into()],
+        ..Default::default()
+    });
+    let _script = spawn_script(
+        far,
+        vec![
+            expect(b"AT+CMGS=1\r"),
+            send(b"\r\n> "),
+            expect(b"AA\x1a"),
+            sleep_ms(500),
+            send(b"\r\nRDY\r\n"),
+            expect(b"AT+CMGS=1\r"),
+            sleep_ms(200),
+            send(b"\r\n+WIND: 3\r\n"),
+            expect(b"AT\r"),
+            send(b"\r\nOK\r\n"),
+        ],
+    );
+    let started = tokio::time::Instant::now();
+    let send = Request::new("AT+CMGS=1")
+        .expect("+CMGS")
+        .payload("AA")
+        .timeout(Duration::from_secs(60));
+    let err = modem.request(send.clone()).await.unwrap_err();
+    assert!(
+        matches!(&err, AtError::Interrupted { payload_sent: true, line, .. } if line == "RDY"),
+        "{err}"
+    );
+    assert!(err.payload_may_have_been_sent());
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(500),
+        "not the 60 s send timeout"
+    );
+    assert_eq!(urcs.recv().await.unwrap().line, "RDY");
+    // Before the prompt: nothing went out.
+    let err = modem.request(send).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AtError::Interrupted {
+                payload_sent: false,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(urcs.recv().await.unwrap().line, "+WIND: 3");
+    // No resynchronisation is owed: the next command runs at once.
+    let ok = modem.raw("AT", Duration::from_secs(1), &[]).await.unwrap();
+    assert!(ok.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_line_that_is_not_configured_stays_an_ordinary_urc() {
+    let (modem, mut urcs, far) = default_engine();
+    let _script = spawn_script(far, vec![expect(b"AT\r"), send(b"\r\nRDY\r\n\r\nOK\r\n")]);
+    assert!(
+        modem
+            .raw("AT", Duration::from_secs(1), &[])
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    assert_eq!(urcs.recv().await.unwrap().line, "RDY");
+}

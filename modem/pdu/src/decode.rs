@@ -39,6 +39,34 @@ pub fn decode_tpdu(bytes: &[u8]) -> Result<Pdu, PduError> {
     decode_at(&mut Reader::new(bytes), None)
 }
 
+/// Decode a stored (`+CMGR`/`+CMGL`) or routed (`+CDS: <length>`) PDU given the `<length>` the
+/// modem declared (27.005: the TPDU octets, SMSC prefix not counted).
+///
+/// PDU mode puts the SMSC address before the TPDU, and that is how this reads first. Some modems
+/// list status reports (and route `+CDS`) as a bare TPDU; their declared length then equals the
+/// whole PDU. So: when the declared length is the whole PDU, the bare TPDU is tried first and the
+/// SMSC form is the fallback; otherwise the SMSC form is the only reading (declared lengths are
+/// often wrong — 23 of gammu's 36 real dumps — so they never cut the PDU).
+pub fn decode_stored(bytes: &[u8], declared_tpdu_len: Option<usize>) -> Result<Pdu, PduError> {
+    if declared_tpdu_len == Some(bytes.len())
+        && let Ok(pdu) = decode_tpdu(bytes)
+    {
+        return Ok(pdu);
+    }
+    decode(bytes)
+}
+
+/// [`decode_stored`] from hex text.
+pub fn decode_stored_hex(
+    hex_text: &str,
+    declared_tpdu_len: Option<usize>,
+) -> Result<Pdu, PduError> {
+    decode_stored(
+        &crate::hexutil::decode_hex_bytes(hex_text)?,
+        declared_tpdu_len,
+    )
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,

@@ -39,7 +39,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 pub use address::{Address, NumberingPlan, TypeOfNumber};
-pub use decode::{decode, decode_hex, decode_tpdu};
+pub use decode::{decode, decode_hex, decode_stored, decode_stored_hex, decode_tpdu};
 pub use encode::{
     DeliverOptions, EncodedPdu, StatusReportOptions, SubmitOptions, count_segments, encode_deliver,
     encode_status_report, encode_submit,

@@ -167,3 +167,52 @@ fn odd_length_and_non_hex_lines_name_the_problem() {
         })
     ));
 }
+
+#[test]
+fn reading_with_the_declared_length_gives_every_dump_the_same_meaning_as_before() {
+    for (file, text) in dumps("at-sms") {
+        let (header, hex) = cmgr(&text);
+        let declared: Option<usize> = header
+            .rsplit(',')
+            .next()
+            .and_then(|l| l.trim_start_matches("+CMGR:").trim().parse().ok());
+        let stored = smsgate_pdu::decode_stored_hex(&hex, declared)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(stored, decode_hex(&hex).unwrap(), "{file}");
+    }
+    for (file, text) in dumps("at-sms-failing") {
+        let (header, hex) = cmgr(&text);
+        let declared: Option<usize> = header
+            .rsplit(',')
+            .next()
+            .and_then(|l| l.trim().parse().ok());
+        assert!(
+            smsgate_pdu::decode_stored_hex(&hex, declared).is_err(),
+            "{file} must still fail"
+        );
+    }
+}
+
+#[test]
+fn a_status_report_listed_without_its_smsc_prefix_decodes_when_its_length_is_the_whole_pdu() {
+    // Dump 30's status report without its SMSC part, as some modems list the SR memory.
+    let (_, hex) = cmgr(&std::fs::read_to_string(dir("at-sms/30.dump")).unwrap());
+    let bytes = hex::decode(&hex).unwrap();
+    let bare = &bytes[1 + usize::from(bytes[0])..];
+    assert!(
+        decode_hex(&hex::encode(bare)).is_err(),
+        "read as if it had an SMSC, it does not decode"
+    );
+    let Pdu::StatusReport(r) = smsgate_pdu::decode_stored(bare, Some(bare.len())).unwrap() else {
+        panic!("a status report")
+    };
+    assert_eq!(r.message_ref, 232);
+    assert_eq!(r.smsc, None);
+    // The same PDU with its prefix and a correct declared length reads as before.
+    let Pdu::StatusReport(full) = smsgate_pdu::decode_stored(&bytes, Some(bare.len())).unwrap()
+    else {
+        panic!("a status report")
+    };
+    assert_eq!(full.message_ref, 232);
+    assert!(full.smsc.is_some());
+}
