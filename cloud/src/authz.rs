@@ -594,11 +594,21 @@ mod tests {
         ];
         for (role, o, expected) in table {
             let a = actor(role, o);
-            for (action, want) in [Supervise, ManageNotifications, ViewReports, ManageCanned, ViewAudit]
-                .into_iter()
-                .zip(expected)
+            for (action, want) in [
+                Supervise,
+                ManageNotifications,
+                ViewReports,
+                ManageCanned,
+                ViewAudit,
+            ]
+            .into_iter()
+            .zip(expected)
             {
-                assert_eq!(authorize(&a, action, Target::Org(&t)).is_ok(), want, "{role:?} {action:?}");
+                assert_eq!(
+                    authorize(&a, action, Target::Org(&t)).is_ok(),
+                    want,
+                    "{role:?} {action:?}"
+                );
             }
         }
         let key = Actor::new(Principal::ApiKey(Uuid::now_v7()), t.clone(), Role::User);

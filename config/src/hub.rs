@@ -487,11 +487,26 @@ pub const HUB_DOCS: &[KeyDoc] = &[
         "smtp.security",
         "\"starttls\" (required upgrade), \"tls\" (implicit TLS, SMTPS) or \"none\" (a local relay only).",
     ),
-    doc_example("smtp.username", "Login (AUTH PLAIN/LOGIN), with password or password_file.", "\"notifications@example.com\""),
-    doc("smtp.password", "The login's password, e.g. password = \"change-me\" (prefer password_file; not both)."),
-    doc_example("smtp.password_file", "File holding the password, read at start.", "\"/etc/smsgate/smtp.password\""),
+    doc_example(
+        "smtp.username",
+        "Login (AUTH PLAIN/LOGIN), with password or password_file.",
+        "\"notifications@example.com\"",
+    ),
+    doc(
+        "smtp.password",
+        "The login's password, e.g. password = \"change-me\" (prefer password_file; not both).",
+    ),
+    doc_example(
+        "smtp.password_file",
+        "File holding the password, read at start.",
+        "\"/etc/smsgate/smtp.password\"",
+    ),
     doc("smtp.from", "Sender of the notifications (Name <address>)."),
-    doc_example("smtp.ca_file", "Extra CA certificate(s) (PEM) trusted for the server, e.g. a private relay's.", "\"/etc/smsgate/smtp-ca.pem\""),
+    doc_example(
+        "smtp.ca_file",
+        "Extra CA certificate(s) (PEM) trusted for the server, e.g. a private relay's.",
+        "\"/etc/smsgate/smtp-ca.pem\"",
+    ),
     doc("smtp.timeout_s", "Seconds to wait for the server."),
     doc("transcripts", "Conversation transcripts (PDF)."),
     doc(

@@ -87,14 +87,23 @@ impl SmtpConfig {
             v.push("smtp.port", "must be between 1 and 65535");
         }
         if self.password.is_some() && self.password_file.is_some() {
-            v.push("smtp.password_file", "give password or password_file, not both");
+            v.push(
+                "smtp.password_file",
+                "give password or password_file, not both",
+            );
         }
         let has_password = self.password.is_some() || self.password_file.is_some();
         if self.username.is_some() != has_password {
-            v.push("smtp.username", "username and password (or password_file) go together");
+            v.push(
+                "smtp.username",
+                "username and password (or password_file) go together",
+            );
         }
         if !self.from.contains('@') {
-            v.push("smtp.from", format!("{:?} is not an e-mail address", self.from));
+            v.push(
+                "smtp.from",
+                format!("{:?} is not an e-mail address", self.from),
+            );
         }
         if self.timeout_s == 0 {
             v.push("smtp.timeout_s", "must be at least 1");

@@ -75,9 +75,20 @@ struct Entry {
 /// What changed, as the book is told.
 #[derive(Debug, Clone)]
 pub enum Observation<'a> {
-    Interaction { org_path: &'a str, interaction: &'a Interaction },
-    Presence { org_path: &'a str, user: Uuid, online: bool },
-    Status { org_path: &'a str, user: Uuid, status: ChosenStatus },
+    Interaction {
+        org_path: &'a str,
+        interaction: &'a Interaction,
+    },
+    Presence {
+        org_path: &'a str,
+        user: Uuid,
+        online: bool,
+    },
+    Status {
+        org_path: &'a str,
+        user: Uuid,
+        status: ChosenStatus,
+    },
 }
 
 /// Every known user's inputs and timed state.
@@ -102,7 +113,10 @@ impl Book {
             b.entry(&path, user, now).chosen = status;
         }
         for (path, i) in active {
-            if let Some(u) = i.assignee_id.filter(|_| i.status.is_live() && is_active(&i)) {
+            if let Some(u) = i
+                .assignee_id
+                .filter(|_| i.status.is_live() && is_active(&i))
+            {
                 b.entry(&path, u, now).active.insert(i.id);
                 b.assigned.insert(i.id, u);
             }
@@ -138,9 +152,7 @@ impl Book {
                 interaction: i,
             } => {
                 let before = self.assigned.get(&i.id).copied();
-                let after = i
-                    .assignee_id
-                    .filter(|_| i.status.is_live() && is_active(i));
+                let after = i.assignee_id.filter(|_| i.status.is_live() && is_active(i));
                 if let Some(b) = before
                     && Some(b) != after
                 {
@@ -268,27 +280,78 @@ mod tests {
         let agent = Uuid::from_u128(7);
         let mut b = Book::load(t0, [], [], []);
         let p = "/p/t/";
-        let changed = b.observe(Observation::Presence { org_path: p, user: agent, online: true }, t0 + Duration::minutes(1));
+        let changed = b.observe(
+            Observation::Presence {
+                org_path: p,
+                user: agent,
+                online: true,
+            },
+            t0 + Duration::minutes(1),
+        );
         assert_eq!(changed, vec![agent]);
         let v = b.view(agent, t0, t0);
-        assert_eq!((v.state, v.since), (AgentState::Available, t0 + Duration::minutes(1)));
+        assert_eq!(
+            (v.state, v.since),
+            (AgentState::Available, t0 + Duration::minutes(1))
+        );
         // Assigned: busy.
         let c = conv(1, Some(agent), InteractionStatus::Waiting);
-        assert_eq!(b.observe(Observation::Interaction { org_path: p, interaction: &c }, t0 + Duration::minutes(2)), vec![agent]);
+        assert_eq!(
+            b.observe(
+                Observation::Interaction {
+                    org_path: p,
+                    interaction: &c
+                },
+                t0 + Duration::minutes(2)
+            ),
+            vec![agent]
+        );
         assert_eq!(b.view(agent, t0, t0).state, AgentState::Busy);
         // A reply keeps it busy (no change, since kept).
         let open = conv(1, Some(agent), InteractionStatus::Open);
-        assert!(b.observe(Observation::Interaction { org_path: p, interaction: &open }, t0 + Duration::minutes(3)).is_empty());
+        assert!(
+            b.observe(
+                Observation::Interaction {
+                    org_path: p,
+                    interaction: &open
+                },
+                t0 + Duration::minutes(3)
+            )
+            .is_empty()
+        );
         assert_eq!(b.view(agent, t0, t0).since, t0 + Duration::minutes(2));
         // Closed: available again, one completed today.
         let closed = conv(1, Some(agent), InteractionStatus::Closed);
-        b.observe(Observation::Interaction { org_path: p, interaction: &closed }, t0 + Duration::minutes(4));
+        b.observe(
+            Observation::Interaction {
+                org_path: p,
+                interaction: &closed,
+            },
+            t0 + Duration::minutes(4),
+        );
         let v = b.view(agent, t0, t0);
-        assert_eq!((v.state, v.active, v.completed_today), (AgentState::Available, 0, 1));
+        assert_eq!(
+            (v.state, v.active, v.completed_today),
+            (AgentState::Available, 0, 1)
+        );
         // A break, then the portal closes.
-        b.observe(Observation::Status { org_path: p, user: agent, status: ChosenStatus::Away }, t0 + Duration::minutes(5));
+        b.observe(
+            Observation::Status {
+                org_path: p,
+                user: agent,
+                status: ChosenStatus::Away,
+            },
+            t0 + Duration::minutes(5),
+        );
         assert_eq!(b.view(agent, t0, t0).state, AgentState::Away);
-        b.observe(Observation::Presence { org_path: p, user: agent, online: false }, t0 + Duration::minutes(6));
+        b.observe(
+            Observation::Presence {
+                org_path: p,
+                user: agent,
+                online: false,
+            },
+            t0 + Duration::minutes(6),
+        );
         assert_eq!(b.view(agent, t0, t0).state, AgentState::Offline);
         // Completed yesterday does not count today.
         assert_eq!(b.view(agent, t0 + Duration::days(1), t0).completed_today, 0);
@@ -298,10 +361,24 @@ mod tests {
     fn a_transfer_moves_the_work_from_one_agent_to_the_other() {
         let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
         let (a, b_) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let mut b = Book::load(t0, [("/p/".to_owned(), conv(9, Some(a), InteractionStatus::Open))], [], []);
+        let mut b = Book::load(
+            t0,
+            [("/p/".to_owned(), conv(9, Some(a), InteractionStatus::Open))],
+            [],
+            [],
+        );
         assert_eq!(b.view(a, t0, t0).active, 1);
         let moved = conv(9, Some(b_), InteractionStatus::Open);
-        b.observe(Observation::Interaction { org_path: "/p/", interaction: &moved }, t0);
-        assert_eq!((b.view(a, t0, t0).active, b.view(b_, t0, t0).active), (0, 1));
+        b.observe(
+            Observation::Interaction {
+                org_path: "/p/",
+                interaction: &moved,
+            },
+            t0,
+        );
+        assert_eq!(
+            (b.view(a, t0, t0).active, b.view(b_, t0, t0).active),
+            (0, 1)
+        );
     }
 }

@@ -154,24 +154,150 @@ mod tests {
             Option<u8>,
         );
         let table: Vec<Row> = vec![
-            ("manual never assigns", Strategy::Manual, vec![(1, true, A, 0)], None, None, None),
-            ("round robin starts with the first member", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, A, 0)], None, None, Some(1)),
-            ("round robin moves past the last served", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, A, 0), (3, true, A, 0)], None, Some(1), Some(2)),
-            ("round robin wraps around", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, A, 0)], None, Some(2), Some(1)),
-            ("round robin skips an offline agent", Strategy::RoundRobin, vec![(1, true, A, 0), (2, false, A, 0), (3, true, A, 0)], None, Some(1), Some(3)),
-            ("round robin skips an agent on a break", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, W, 0), (3, true, A, 0)], None, Some(1), Some(3)),
-            ("round robin skips an agent at the limit", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, A, 2), (3, true, A, 1)], Some(2), Some(1), Some(3)),
-            ("round robin comes back to the same agent when alone", Strategy::RoundRobin, vec![(1, true, A, 0), (2, false, A, 0)], None, Some(1), Some(1)),
-            ("round robin with a departed last agent starts over", Strategy::RoundRobin, vec![(1, true, A, 0), (2, true, A, 0)], None, Some(9), Some(1)),
-            ("least busy takes the fewest active", Strategy::LeastBusy, vec![(1, true, A, 3), (2, true, A, 1), (3, true, A, 2)], None, None, Some(2)),
-            ("least busy ignores an idle agent on a break", Strategy::LeastBusy, vec![(1, true, A, 3), (2, true, W, 0)], None, None, Some(1)),
-            ("least busy ignores an idle offline agent", Strategy::LeastBusy, vec![(1, false, A, 0), (2, true, A, 4)], None, None, Some(2)),
-            ("least busy ties go to member order", Strategy::LeastBusy, vec![(1, true, A, 1), (2, true, A, 1)], None, None, Some(1)),
-            ("everyone at the limit: it waits", Strategy::LeastBusy, vec![(1, true, A, 2), (2, true, A, 2)], Some(2), None, None),
-            ("nobody online: it waits", Strategy::RoundRobin, vec![(1, false, A, 0), (2, false, A, 0)], None, None, None),
-            ("everyone away: it waits", Strategy::LeastBusy, vec![(1, true, W, 0)], None, None, None),
-            ("a limit of zero blocks everyone", Strategy::RoundRobin, vec![(1, true, A, 0)], Some(0), None, None),
-            ("no agents: it waits", Strategy::RoundRobin, vec![], None, None, None),
+            (
+                "manual never assigns",
+                Strategy::Manual,
+                vec![(1, true, A, 0)],
+                None,
+                None,
+                None,
+            ),
+            (
+                "round robin starts with the first member",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, A, 0)],
+                None,
+                None,
+                Some(1),
+            ),
+            (
+                "round robin moves past the last served",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, A, 0), (3, true, A, 0)],
+                None,
+                Some(1),
+                Some(2),
+            ),
+            (
+                "round robin wraps around",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, A, 0)],
+                None,
+                Some(2),
+                Some(1),
+            ),
+            (
+                "round robin skips an offline agent",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, false, A, 0), (3, true, A, 0)],
+                None,
+                Some(1),
+                Some(3),
+            ),
+            (
+                "round robin skips an agent on a break",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, W, 0), (3, true, A, 0)],
+                None,
+                Some(1),
+                Some(3),
+            ),
+            (
+                "round robin skips an agent at the limit",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, A, 2), (3, true, A, 1)],
+                Some(2),
+                Some(1),
+                Some(3),
+            ),
+            (
+                "round robin comes back to the same agent when alone",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, false, A, 0)],
+                None,
+                Some(1),
+                Some(1),
+            ),
+            (
+                "round robin with a departed last agent starts over",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0), (2, true, A, 0)],
+                None,
+                Some(9),
+                Some(1),
+            ),
+            (
+                "least busy takes the fewest active",
+                Strategy::LeastBusy,
+                vec![(1, true, A, 3), (2, true, A, 1), (3, true, A, 2)],
+                None,
+                None,
+                Some(2),
+            ),
+            (
+                "least busy ignores an idle agent on a break",
+                Strategy::LeastBusy,
+                vec![(1, true, A, 3), (2, true, W, 0)],
+                None,
+                None,
+                Some(1),
+            ),
+            (
+                "least busy ignores an idle offline agent",
+                Strategy::LeastBusy,
+                vec![(1, false, A, 0), (2, true, A, 4)],
+                None,
+                None,
+                Some(2),
+            ),
+            (
+                "least busy ties go to member order",
+                Strategy::LeastBusy,
+                vec![(1, true, A, 1), (2, true, A, 1)],
+                None,
+                None,
+                Some(1),
+            ),
+            (
+                "everyone at the limit: it waits",
+                Strategy::LeastBusy,
+                vec![(1, true, A, 2), (2, true, A, 2)],
+                Some(2),
+                None,
+                None,
+            ),
+            (
+                "nobody online: it waits",
+                Strategy::RoundRobin,
+                vec![(1, false, A, 0), (2, false, A, 0)],
+                None,
+                None,
+                None,
+            ),
+            (
+                "everyone away: it waits",
+                Strategy::LeastBusy,
+                vec![(1, true, W, 0)],
+                None,
+                None,
+                None,
+            ),
+            (
+                "a limit of zero blocks everyone",
+                Strategy::RoundRobin,
+                vec![(1, true, A, 0)],
+                Some(0),
+                None,
+                None,
+            ),
+            (
+                "no agents: it waits",
+                Strategy::RoundRobin,
+                vec![],
+                None,
+                None,
+                None,
+            ),
         ];
         for (case, strategy, agents, max, rr, expected) in table {
             let got = choose(strategy, &slots(&agents), max, rr.map(id));
@@ -186,7 +312,11 @@ mod tests {
         a[1].last_served = Some(2);
         assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)));
         a[1].last_served = None;
-        assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)), "never served comes first");
+        assert_eq!(
+            choose(Strategy::LeastBusy, &a, None, None),
+            Some(id(2)),
+            "never served comes first"
+        );
     }
 
     #[test]
@@ -207,7 +337,11 @@ mod tests {
         assert_eq!(who, vec![id(2), id(2), id(1), id(2)]);
         // Manual hands out nothing.
         let mut a = slots(&[(1, true, A, 0)]);
-        assert!(dispatch(Strategy::Manual, &mut a, None, None, &conv).0.is_empty());
+        assert!(
+            dispatch(Strategy::Manual, &mut a, None, None, &conv)
+                .0
+                .is_empty()
+        );
     }
 
     #[test]
@@ -215,14 +349,21 @@ mod tests {
         // Exhaustive over 3 agents × (online, status, active 0..=2) × limit {None, 1, 2}.
         let states: Vec<(bool, ChosenStatus, u32)> = [true, false]
             .iter()
-            .flat_map(|&o| [A, W].into_iter().flat_map(move |s| (0..=2).map(move |n| (o, s, n))))
+            .flat_map(|&o| {
+                [A, W]
+                    .into_iter()
+                    .flat_map(move |s| (0..=2).map(move |n| (o, s, n)))
+            })
             .collect();
         for limit in [None, Some(1), Some(2)] {
             for x in &states {
                 for y in &states {
                     for z in &states {
-                        let agents = slots(&[(1, x.0, x.1, x.2), (2, y.0, y.1, y.2), (3, z.0, z.1, z.2)]);
-                        let ok = |a: &AgentSlot| a.online && a.status == A && limit.is_none_or(|m| a.active < m);
+                        let agents =
+                            slots(&[(1, x.0, x.1, x.2), (2, y.0, y.1, y.2), (3, z.0, z.1, z.2)]);
+                        let ok = |a: &AgentSlot| {
+                            a.online && a.status == A && limit.is_none_or(|m| a.active < m)
+                        };
                         for strategy in [Strategy::RoundRobin, Strategy::LeastBusy] {
                             let got = choose(strategy, &agents, limit, None);
                             match got {
@@ -230,11 +371,15 @@ mod tests {
                                     let slot = agents.iter().find(|a| a.id == g).unwrap();
                                     assert!(ok(slot), "{strategy:?} picked an ineligible agent");
                                     if strategy == Strategy::LeastBusy {
-                                        let min = agents.iter().filter(|a| ok(a)).map(|a| a.active).min();
+                                        let min =
+                                            agents.iter().filter(|a| ok(a)).map(|a| a.active).min();
                                         assert_eq!(Some(slot.active), min);
                                     }
                                 }
-                                None => assert!(!agents.iter().any(ok), "{strategy:?} left an eligible agent idle"),
+                                None => assert!(
+                                    !agents.iter().any(ok),
+                                    "{strategy:?} left an eligible agent idle"
+                                ),
                             }
                         }
                     }

@@ -90,13 +90,22 @@ fn minutes(field: &str, s: &str, end_of_day: bool) -> Result<u32, HoursError> {
     }
     NaiveTime::parse_from_str(s, "%H:%M")
         .map(|t| t.hour() * 60 + t.minute())
-        .map_err(|_| err(field, format!("{s:?} is not a time (HH:MM, 00:00 to 23:59)")))
+        .map_err(|_| {
+            err(
+                field,
+                format!("{s:?} is not a time (HH:MM, 00:00 to 23:59)"),
+            )
+        })
 }
 
 /// The zone, or an error naming `field`.
 pub fn zone(field: &str, tz: &str) -> Result<Tz, HoursError> {
-    tz.parse::<Tz>()
-        .map_err(|_| err(field, format!("{tz:?} is not an IANA time zone (e.g. Europe/Paris)")))
+    tz.parse::<Tz>().map_err(|_| {
+        err(
+            field,
+            format!("{tz:?} is not an IANA time zone (e.g. Europe/Paris)"),
+        )
+    })
 }
 
 fn local_minutes(tz: Tz, at: DateTime<Utc>) -> (Day, u32) {
@@ -155,7 +164,11 @@ impl QuietHours {
         let s = minutes("", &self.start, false).ok()?;
         let e = minutes("", &self.end, false).ok()?;
         let (_, m) = local_minutes(tz, at);
-        let quiet = if s < e { s <= m && m < e } else { m >= s || m < e };
+        let quiet = if s < e {
+            s <= m && m < e
+        } else {
+            m >= s || m < e
+        };
         if !quiet {
             return None;
         }
@@ -201,17 +214,26 @@ mod tests {
         assert!(!h.is_open(at("2026-11-23T16:00:00Z")), "17:00 closes");
         assert!(!h.is_open(at("2026-11-22T10:00:00Z")), "Sunday");
         // Summer time: UTC+2.
-        assert!(h.is_open(at("2026-06-01T07:00:00Z")), "09:00 CEST on a Monday");
+        assert!(
+            h.is_open(at("2026-06-01T07:00:00Z")),
+            "09:00 CEST on a Monday"
+        );
     }
 
     #[test]
     fn a_bad_time_or_zone_is_named_by_its_field() {
         let mut h = weekdays_9_to_17();
         h.intervals[2].close = "25:00".into();
-        assert_eq!(h.validate("hours").unwrap_err().field, "hours.intervals[2].close");
+        assert_eq!(
+            h.validate("hours").unwrap_err().field,
+            "hours.intervals[2].close"
+        );
         let mut h = weekdays_9_to_17();
         h.intervals[0].close = "08:00".into();
-        assert_eq!(h.validate("hours").unwrap_err().reason, "must be after open");
+        assert_eq!(
+            h.validate("hours").unwrap_err().reason,
+            "must be after open"
+        );
         let mut h = weekdays_9_to_17();
         h.timezone = "Mars/Olympus".into();
         assert_eq!(h.validate("hours").unwrap_err().field, "hours.timezone");
@@ -228,14 +250,23 @@ mod tests {
             end: "07:00".into(),
         };
         assert_eq!(q.ends_after(at("2026-11-23T21:59:00Z")), None);
-        assert_eq!(q.ends_after(at("2026-11-23T22:00:00Z")), Some(at("2026-11-24T07:00:00Z")));
-        assert_eq!(q.ends_after(at("2026-11-24T03:30:20Z")), Some(at("2026-11-24T07:00:00Z")));
+        assert_eq!(
+            q.ends_after(at("2026-11-23T22:00:00Z")),
+            Some(at("2026-11-24T07:00:00Z"))
+        );
+        assert_eq!(
+            q.ends_after(at("2026-11-24T03:30:20Z")),
+            Some(at("2026-11-24T07:00:00Z"))
+        );
         assert_eq!(q.ends_after(at("2026-11-24T07:00:00Z")), None);
         let day = QuietHours {
             timezone: "UTC".into(),
             start: "12:00".into(),
             end: "13:00".into(),
         };
-        assert_eq!(day.ends_after(at("2026-11-24T12:10:00Z")), Some(at("2026-11-24T13:00:00Z")));
+        assert_eq!(
+            day.ends_after(at("2026-11-24T12:10:00Z")),
+            Some(at("2026-11-24T13:00:00Z"))
+        );
     }
 }

@@ -154,7 +154,10 @@ mod tests {
         let eps = [ep(1, t(9, 0))];
         let r = rules(&[5, 15, 30]);
         let p = plan(&r, &eps, &HashSet::new(), t(9, 16));
-        assert_eq!(p.due.iter().map(|d| d.level).collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(
+            p.due.iter().map(|d| d.level).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
         assert_eq!(p.next_wake, Some(t(9, 30)));
         let sent: HashSet<_> = [(1, 0), (1, 1)].into_iter().collect();
         let p = plan(&r, &eps, &sent, t(9, 30));
@@ -173,7 +176,11 @@ mod tests {
         let p = plan(&r, &eps, &HashSet::new(), t(21, 58));
         assert!(p.due.is_empty());
         let morning = Utc.with_ymd_and_hms(2026, 11, 24, 7, 0, 0).unwrap();
-        assert_eq!(p.next_wake, Some(morning), "due at 22:05, deferred to 07:00");
+        assert_eq!(
+            p.next_wake,
+            Some(morning),
+            "due at 22:05, deferred to 07:00"
+        );
         let p = plan(&r, &eps, &HashSet::new(), t(23, 0));
         assert!(p.due.is_empty(), "still quiet");
         assert_eq!(p.next_wake, Some(morning));

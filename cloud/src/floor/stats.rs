@@ -9,7 +9,9 @@ pub fn percentile(values: &[i64], p: u32) -> Option<i64> {
     let mut v = values.to_vec();
     v.sort_unstable();
     let n = v.len();
-    let rank = (usize::try_from(p).unwrap_or(100) * n).div_ceil(100).clamp(1, n);
+    let rank = (usize::try_from(p).unwrap_or(100) * n)
+        .div_ceil(100)
+        .clamp(1, n);
     v.get(rank - 1).copied()
 }
 

@@ -41,7 +41,9 @@ impl Hub {
             Some(id) => {
                 let i = found(tx.interaction(&view, id)?)?;
                 let queues: Vec<Uuid> = i.queue_id.into_iter().collect();
-                Ok(tx.floor().canned_replies(&view, i.org_id, Some(&queues), q)?)
+                Ok(tx
+                    .floor()
+                    .canned_replies(&view, i.org_id, Some(&queues), q)?)
             }
             None => {
                 let tenant = self.tenant_or_own(&mut *tx, &view, actor, org, "canned replies")?;
@@ -50,7 +52,9 @@ impl Hub {
                     Some(u) => Some(tx.queues_of_user(&view, u)?),
                     None => None,
                 };
-                Ok(tx.floor().canned_replies(&view, tenant.id, queues.as_deref(), q)?)
+                Ok(tx
+                    .floor()
+                    .canned_replies(&view, tenant.id, queues.as_deref(), q)?)
             }
         }
     }
@@ -62,7 +66,11 @@ impl Hub {
         Ok((title, text))
     }
 
-    pub fn create_canned_reply(&self, actor: &Actor, input: CannedInput) -> Result<CannedReply, HubError> {
+    pub fn create_canned_reply(
+        &self,
+        actor: &Actor,
+        input: CannedInput,
+    ) -> Result<CannedReply, HubError> {
         let (title, text) = self.check_canned(&input)?;
         let scope = authz::scope(actor, Action::ManageCanned)?;
         let mut tx = self.write()?;
@@ -84,14 +92,21 @@ impl Hub {
         audit::record(
             &mut *tx,
             actor,
-            audit::Audit::new(tenant.id, "created", "canned_reply").id(c.id).detail(c.title.clone()),
+            audit::Audit::new(tenant.id, "created", "canned_reply")
+                .id(c.id)
+                .detail(c.title.clone()),
             self.now(),
         )?;
         tx.commit()?;
         Ok(c)
     }
 
-    pub fn update_canned_reply(&self, actor: &Actor, id: Uuid, input: CannedInput) -> Result<CannedReply, HubError> {
+    pub fn update_canned_reply(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: CannedInput,
+    ) -> Result<CannedReply, HubError> {
         let (title, text) = self.check_canned(&input)?;
         let scope = authz::scope(actor, Action::ManageCanned)?;
         let mut tx = self.write()?;
@@ -108,7 +123,9 @@ impl Hub {
         audit::record(
             &mut *tx,
             actor,
-            audit::Audit::new(c.org_id, "changed", "canned_reply").id(c.id).detail(c.title.clone()),
+            audit::Audit::new(c.org_id, "changed", "canned_reply")
+                .id(c.id)
+                .detail(c.title.clone()),
             self.now(),
         )?;
         tx.commit()?;
@@ -123,7 +140,9 @@ impl Hub {
         audit::record(
             &mut *tx,
             actor,
-            audit::Audit::new(c.org_id, "deleted", "canned_reply").id(c.id).detail(c.title),
+            audit::Audit::new(c.org_id, "deleted", "canned_reply")
+                .id(c.id)
+                .detail(c.title),
             self.now(),
         )?;
         tx.commit()?;

@@ -26,16 +26,32 @@ use crate::model::*;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    MessageCreated { message: Message },
-    MessageUpdated { message: Message },
-    InteractionUpdated { interaction: Interaction },
-    PresenceChanged { user_id: Uuid, presence: Presence },
+    MessageCreated {
+        message: Message,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    InteractionUpdated {
+        interaction: Interaction,
+    },
+    PresenceChanged {
+        user_id: Uuid,
+        presence: Presence,
+    },
     /// An agent's state on the floor changed (supervisors only).
-    AgentStateChanged { agent: crate::floor::agents::AgentFloor },
+    AgentStateChanged {
+        agent: crate::floor::agents::AgentFloor,
+    },
     /// An internal note was added to a conversation.
-    NoteCreated { note: crate::floor::records::Note },
+    NoteCreated {
+        note: crate::floor::records::Note,
+    },
     /// A conversation's labels changed.
-    LabelsChanged { interaction_id: Uuid, labels: Vec<String> },
+    LabelsChanged {
+        interaction_id: Uuid,
+        labels: Vec<String>,
+    },
 }
 
 impl EventKind {

@@ -151,7 +151,11 @@ pub(crate) fn observe(inner: &Inner, events: &[HubEvent]) -> Vec<HubEvent> {
 
 impl Hub {
     /// Sets the caller's own status (available / away).
-    pub fn set_my_status(&self, actor: &Actor, status: ChosenStatus) -> Result<AgentFloor, HubError> {
+    pub fn set_my_status(
+        &self,
+        actor: &Actor,
+        status: ChosenStatus,
+    ) -> Result<AgentFloor, HubError> {
         let user = actor
             .user_id()
             .ok_or(HubError::Forbidden("only people have a status"))?;
@@ -185,7 +189,10 @@ impl Hub {
             let _ = self
                 .inner
                 .bus
-                .send(super::events::Bus::Event(Box::new(agent_event(&path, view.clone()))));
+                .send(super::events::Bus::Event(Box::new(agent_event(
+                    &path,
+                    view.clone(),
+                ))));
         }
         if status == ChosenStatus::Available {
             self.mark_dirty(actor.org().id);
@@ -269,8 +276,10 @@ impl Hub {
         drop(book);
         agents.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
         let episodes = tx.floor().open_episodes(&scope, tenant.id)?;
-        let since_of: std::collections::HashMap<Uuid, DateTime<Utc>> =
-            episodes.into_iter().map(|e| (e.interaction_id, e.since)).collect();
+        let since_of: std::collections::HashMap<Uuid, DateTime<Utc>> = episodes
+            .into_iter()
+            .map(|e| (e.interaction_id, e.since))
+            .collect();
         let mut waiting: Vec<WaitingRow> = tx
             .live_interactions(&scope, crate::store::LiveBy::Org(tenant.id))?
             .into_iter()

@@ -26,7 +26,12 @@ impl Hub {
     }
 
     /// Adds an internal note (anyone who may reply in the conversation).
-    pub fn add_note(&self, actor: &Actor, interaction_id: Uuid, text: &str) -> Result<Note, HubError> {
+    pub fn add_note(
+        &self,
+        actor: &Actor,
+        interaction_id: Uuid,
+        text: &str,
+    ) -> Result<Note, HubError> {
         let text = non_empty("text", text)?;
         let text = bounded("text", &text, MAX_NOTE)?;
         let scope = authz::scope(actor, Action::Reply)?;
@@ -82,7 +87,10 @@ impl Hub {
                 return Err(invalid(field, "must not be empty"));
             }
             if l.chars().count() > MAX_LABEL_LEN {
-                return Err(invalid(field, format!("at most {MAX_LABEL_LEN} characters")));
+                return Err(invalid(
+                    field,
+                    format!("at most {MAX_LABEL_LEN} characters"),
+                ));
             }
             if l.chars().any(char::is_control) {
                 return Err(invalid(field, "no control characters"));
@@ -98,7 +106,8 @@ impl Hub {
         let mut tx = self.write()?;
         let i = found(tx.interaction(&scope, interaction_id)?)?;
         let org = found(tx.org(&scope, i.org_id)?)?;
-        tx.floor_mut().set_labels(&scope, org.id, interaction_id, &clean)?;
+        tx.floor_mut()
+            .set_labels(&scope, org.id, interaction_id, &clean)?;
         let stored = tx.floor().labels_of(&scope, interaction_id)?;
         tx.commit()?;
         self.publish(vec![HubEvent {

@@ -126,7 +126,10 @@ impl Hub {
         let scope = authz::scope(actor, Action::ViewQueue)?;
         let mut tx = self.read()?;
         found(tx.queue(&scope, queue_id)?)?;
-        Ok(tx.floor().queue_routing(&scope, queue_id)?.unwrap_or_default())
+        Ok(tx
+            .floor()
+            .queue_routing(&scope, queue_id)?
+            .unwrap_or_default())
     }
 
     /// Replaces a queue's routing settings; conversations waiting in it are handed out at once
@@ -138,13 +141,20 @@ impl Hub {
         r: QueueRouting,
     ) -> Result<QueueRouting, HubError> {
         if let Some(h) = &r.hours {
-            h.validate("hours").map_err(|e| invalid(e.field, e.reason))?;
+            h.validate("hours")
+                .map_err(|e| invalid(e.field, e.reason))?;
             super::validate::valid_text(&h.reply).map_err(|_| {
-                invalid("hours.reply", format!("at most {} characters", super::MAX_TEXT))
+                invalid(
+                    "hours.reply",
+                    format!("at most {} characters", super::MAX_TEXT),
+                )
             })?;
         }
         if r.max_active == Some(0) {
-            return Err(invalid("max_active", "must be at least 1 (or absent for no limit)"));
+            return Err(invalid(
+                "max_active",
+                "must be at least 1 (or absent for no limit)",
+            ));
         }
         let scope = authz::scope(actor, Action::ManageQueue)?;
         let mut tx = self.write()?;
@@ -171,7 +181,11 @@ impl Hub {
     }
 
     /// A channel's opening hours (none: always open).
-    pub fn channel_hours(&self, actor: &Actor, channel_id: Uuid) -> Result<Option<OpeningHours>, HubError> {
+    pub fn channel_hours(
+        &self,
+        actor: &Actor,
+        channel_id: Uuid,
+    ) -> Result<Option<OpeningHours>, HubError> {
         let scope = authz::scope(actor, Action::ViewChannel)?;
         let mut tx = self.read()?;
         found(tx.channel(&scope, channel_id)?)?;
@@ -186,14 +200,18 @@ impl Hub {
         hours: Option<OpeningHours>,
     ) -> Result<Option<OpeningHours>, HubError> {
         if let Some(h) = &hours {
-            h.validate("hours").map_err(|e| invalid(e.field, e.reason))?;
+            h.validate("hours")
+                .map_err(|e| invalid(e.field, e.reason))?;
         }
         let scope = authz::scope(actor, Action::ConfigureChannel)?;
         let mut tx = self.write()?;
         let channel = found(tx.channel(&scope, channel_id)?)?;
         let org = found(tx.org(&scope, channel.holder_id)?)?;
         if org.kind != OrgKind::Tenant {
-            return Err(invalid("channel", "opening hours are set on a tenant's channel"));
+            return Err(invalid(
+                "channel",
+                "opening hours are set on a tenant's channel",
+            ));
         }
         tx.floor_mut()
             .put_channel_hours(&scope, org.id, channel_id, hours.as_ref())?;
@@ -288,7 +306,9 @@ impl Hub {
                 let hub = self.clone();
                 match tokio::task::spawn_blocking(move || hub.dispatch_tenant(t)).await {
                     Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(tenant = %t, error = %e, "dispatching queued conversations failed"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(tenant = %t, error = %e, "dispatching queued conversations failed")
+                    }
                     Err(e) => tracing::warn!(error = %e, "dispatcher task failed"),
                 }
             }

@@ -15,7 +15,9 @@ pub trait Clock: Send + Sync + 'static {
     /// Resolves once this clock reads `at` or later (timers of the notification scheduler).
     /// The default sleeps on the runtime's timer for the difference.
     fn sleep_until(&self, at: DateTime<Utc>) -> Sleep {
-        let left = (at - self.now()).to_std().unwrap_or(std::time::Duration::ZERO);
+        let left = (at - self.now())
+            .to_std()
+            .unwrap_or(std::time::Duration::ZERO);
         Box::pin(tokio::time::sleep(left))
     }
 }

@@ -34,19 +34,29 @@ enum Item<'a> {
 
 impl Hub {
     /// The transcript of a conversation the caller sees, as PDF bytes.
-    pub fn transcript_pdf(&self, actor: &Actor, id: uuid::Uuid, tz: Tz) -> Result<Vec<u8>, HubError> {
+    pub fn transcript_pdf(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+        tz: Tz,
+    ) -> Result<Vec<u8>, HubError> {
         let scope = authz::scope(actor, Action::ViewInteraction)?;
         let mut tx = self.read()?;
         let i = found(tx.interaction(&scope, id)?)?;
         let org = found(tx.org(&scope, i.org_id)?)?;
         let channel = tx.channel(&scope, i.channel_id)?;
         let contact = tx.contact_by_number(&scope, org.id, &i.contact_number)?;
-        let messages = tx.messages_of(&scope, id, &crate::store::PageRequest::all())?.items;
+        let messages = tx
+            .messages_of(&scope, id, &crate::store::PageRequest::all())?
+            .items;
         let notes = tx.floor().notes(&scope, id)?;
         let users: std::collections::HashMap<uuid::Uuid, String> = tx
             .users(
                 &scope,
-                &crate::store::UserFilter { org: Some(org.id), ..Default::default() },
+                &crate::store::UserFilter {
+                    org: Some(org.id),
+                    ..Default::default()
+                },
                 &crate::store::PageRequest::all(),
             )
             .map(|p| p.items.into_iter().map(|u| (u.id, u.name)).collect())
@@ -68,14 +78,21 @@ impl Hub {
             italic: font(bytes.clone())?,
             bold_italic: font(bytes)?,
         };
-        let when = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string();
+        let when = |t: DateTime<Utc>| {
+            t.with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        };
         let mut doc = genpdf::Document::new(family);
         doc.set_title(format!("Transcript {}", i.contact_number));
         let mut deco = genpdf::SimplePageDecorator::new();
         deco.set_margins(15);
         doc.set_page_decorator(deco);
         doc.set_font_size(10);
-        doc.push(Paragraph::new("Conversation transcript").styled(Style::new().bold().with_font_size(16)));
+        doc.push(
+            Paragraph::new("Conversation transcript")
+                .styled(Style::new().bold().with_font_size(16)),
+        );
         doc.push(Break::new(0.5));
         let who = match &contact {
             Some(c) if !c.name.is_empty() => format!("{} ({})", c.name, i.contact_number),
@@ -83,7 +100,12 @@ impl Hub {
         };
         for (k, v) in [
             ("Tenant", org.name.clone()),
-            ("Channel", channel.map(|c| c.sim_number).unwrap_or_else(|| i.channel_id.to_string())),
+            (
+                "Channel",
+                channel
+                    .map(|c| c.sim_number)
+                    .unwrap_or_else(|| i.channel_id.to_string()),
+            ),
             ("Contact", who),
             ("Status", i.status.as_str().to_owned()),
             ("Started", when(i.created_at)),
@@ -107,23 +129,43 @@ impl Hub {
                             format!(
                                 "To {}{}",
                                 m.to,
-                                m.author_id.and_then(|a| users.get(&a)).map(|n| format!(" — by {n}")).unwrap_or_default()
+                                m.author_id
+                                    .and_then(|a| users.get(&a))
+                                    .map(|n| format!(" — by {n}"))
+                                    .unwrap_or_default()
                             ),
                             Alignment::Left,
                         ),
                     };
-                    let err = m.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+                    let err = m
+                        .error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default();
                     doc.push(
                         Paragraph::new(format!("{} · {from} · {}{err}", when(at), state_word(m)))
                             .aligned(align)
-                            .styled(Style::new().with_color(Color::Rgb(90, 90, 90)).with_font_size(8)),
+                            .styled(
+                                Style::new()
+                                    .with_color(Color::Rgb(90, 90, 90))
+                                    .with_font_size(8),
+                            ),
                     );
                     doc.push(Paragraph::new(m.text.clone()));
                 }
                 Item::Note(n) => {
                     doc.push(
-                        Paragraph::new(format!("{} · INTERNAL NOTE by {} (never sent to the customer)", when(at), n.author_name))
-                            .styled(Style::new().bold().with_color(Color::Rgb(160, 90, 0)).with_font_size(8)),
+                        Paragraph::new(format!(
+                            "{} · INTERNAL NOTE by {} (never sent to the customer)",
+                            when(at),
+                            n.author_name
+                        ))
+                        .styled(
+                            Style::new()
+                                .bold()
+                                .with_color(Color::Rgb(160, 90, 0))
+                                .with_font_size(8),
+                        ),
                     );
                     doc.push(Paragraph::new(n.text.clone()).styled(Style::new().italic()));
                 }
@@ -131,7 +173,8 @@ impl Hub {
             doc.push(Break::new(0.6));
         }
         let mut out = Vec::new();
-        doc.render(&mut out).map_err(|e| HubError::Conflict(format!("rendering the PDF: {e}")))?;
+        doc.render(&mut out)
+            .map_err(|e| HubError::Conflict(format!("rendering the PDF: {e}")))?;
         Ok(out)
     }
 }

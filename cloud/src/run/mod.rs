@@ -196,7 +196,10 @@ pub async fn run_with(
 impl std::fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunOptions")
-            .field("external_login", &self.external_login.as_ref().map(|(u, _)| (u, "<redacted>")))
+            .field(
+                "external_login",
+                &self.external_login.as_ref().map(|(u, _)| (u, "<redacted>")),
+            )
             .field("settings", &self.settings)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("mailer", &self.mailer.as_ref().map(|_| "custom"))
@@ -238,7 +241,10 @@ pub async fn start(
         mqtt_url: config.mqtt.effective_advertised_url(),
         ..HubSettings::from_config(&config)
     });
-    let clock = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    let clock = options
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(SystemClock));
     let hub = open_hub(&path, settings, clock).await?;
     let generated_admin_password = bootstrap(&hub, &config, &options, fresh).await?;
 

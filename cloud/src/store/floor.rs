@@ -97,67 +97,186 @@ pub struct AuditFilter {
 
 pub trait FloorRead {
     // --- routing
-    fn queue_routing(&mut self, scope: &Scope, queue_id: Uuid) -> Result<Option<QueueRouting>, StoreError>;
+    fn queue_routing(
+        &mut self,
+        scope: &Scope,
+        queue_id: Uuid,
+    ) -> Result<Option<QueueRouting>, StoreError>;
     /// The queue's round-robin pointer (the last agent served).
     fn rr_last(&mut self, scope: &Scope, queue_id: Uuid) -> Result<Option<Uuid>, StoreError>;
-    fn channel_hours(&mut self, scope: &Scope, channel_id: Uuid) -> Result<Option<OpeningHours>, StoreError>;
-    fn agent_statuses(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<AgentStatusRecord>, StoreError>;
+    fn channel_hours(
+        &mut self,
+        scope: &Scope,
+        channel_id: Uuid,
+    ) -> Result<Option<OpeningHours>, StoreError>;
+    fn agent_statuses(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Vec<AgentStatusRecord>, StoreError>;
     /// Live interactions per assignee that count as active (waiting or open), for one tenant.
-    fn active_counts(&mut self, scope: &Scope, org_id: Uuid) -> Result<HashMap<Uuid, u32>, StoreError>;
+    fn active_counts(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<HashMap<Uuid, u32>, StoreError>;
     /// Live, unassigned, waiting conversations of a queue, oldest first.
-    fn waiting_in_queue(&mut self, scope: &Scope, queue_id: Uuid) -> Result<Vec<Interaction>, StoreError>;
+    fn waiting_in_queue(
+        &mut self,
+        scope: &Scope,
+        queue_id: Uuid,
+    ) -> Result<Vec<Interaction>, StoreError>;
     fn auto_replied(&mut self, scope: &Scope, interaction_id: Uuid) -> Result<bool, StoreError>;
 
     // --- floor
     /// Every live conversation with an assignee (with its organisation path), for the book.
     fn assigned_live(&mut self, scope: &Scope) -> Result<Vec<(String, Interaction)>, StoreError>;
     /// Closes since `since` (path, assignee, at), for the book.
-    fn closes_since(&mut self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<(String, Uuid, DateTime<Utc>)>, StoreError>;
+    fn closes_since(
+        &mut self,
+        scope: &Scope,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, Uuid, DateTime<Utc>)>, StoreError>;
     /// Chosen statuses with their organisation paths, for the book.
-    fn all_agent_statuses(&mut self, scope: &Scope) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError>;
+    fn all_agent_statuses(
+        &mut self,
+        scope: &Scope,
+    ) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError>;
 
     // --- notifications
-    fn notification_settings(&mut self, scope: &Scope, org_id: Uuid) -> Result<Option<NotificationSettings>, StoreError>;
+    fn notification_settings(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Option<NotificationSettings>, StoreError>;
     /// Tenants with notifications enabled.
-    fn notifying_tenants(&mut self, scope: &Scope) -> Result<Vec<(Org, NotificationSettings)>, StoreError>;
+    fn notifying_tenants(
+        &mut self,
+        scope: &Scope,
+    ) -> Result<Vec<(Org, NotificationSettings)>, StoreError>;
     /// Open unseen episodes of a tenant's live conversations, oldest first.
     fn open_episodes(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<Episode>, StoreError>;
     /// Which `(episode, level)` of a tenant were notified.
-    fn notified(&mut self, scope: &Scope, org_id: Uuid) -> Result<HashSet<(i64, usize)>, StoreError>;
+    fn notified(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<HashSet<(i64, usize)>, StoreError>;
     /// The log, newest first, with SMS entries' status read from their message.
-    fn notification_log(&mut self, scope: &Scope, org_id: Uuid, page: &PageRequest) -> Result<Page<NotificationLogEntry>, StoreError>;
-    fn notify_contacts(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<NotifyContact>, StoreError>;
+    fn notification_log(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        page: &PageRequest,
+    ) -> Result<Page<NotificationLogEntry>, StoreError>;
+    fn notify_contacts(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Vec<NotifyContact>, StoreError>;
 
     // --- notes, labels, canned replies
     fn notes(&mut self, scope: &Scope, interaction_id: Uuid) -> Result<Vec<Note>, StoreError>;
-    fn labels_of(&mut self, scope: &Scope, interaction_id: Uuid) -> Result<Vec<String>, StoreError>;
+    fn labels_of(&mut self, scope: &Scope, interaction_id: Uuid)
+    -> Result<Vec<String>, StoreError>;
     fn labels(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<LabelCount>, StoreError>;
     fn canned_reply(&mut self, scope: &Scope, id: Uuid) -> Result<Option<CannedReply>, StoreError>;
     /// A tenant's replies: tenant-wide ones and, with `queues`, those of these queues (`None`:
     /// all queues); `q` searches title and text.
-    fn canned_replies(&mut self, scope: &Scope, org_id: Uuid, queues: Option<&[Uuid]>, q: Option<&str>) -> Result<Vec<CannedReply>, StoreError>;
+    fn canned_replies(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        queues: Option<&[Uuid]>,
+        q: Option<&str>,
+    ) -> Result<Vec<CannedReply>, StoreError>;
 
     // --- audit, reports
-    fn audit(&mut self, scope: &Scope, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError>;
-    fn report_rows(&mut self, scope: &Scope, org_id: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<ReportRows, StoreError>;
+    fn audit(
+        &mut self,
+        scope: &Scope,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError>;
+    fn report_rows(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ReportRows, StoreError>;
 }
 
 pub trait FloorWrite: FloorRead {
-    fn put_queue_routing(&mut self, scope: &Scope, org_id: Uuid, queue_id: Uuid, r: &QueueRouting) -> Result<(), StoreError>;
-    fn set_rr_last(&mut self, scope: &Scope, queue_id: Uuid, agent: Uuid) -> Result<(), StoreError>;
-    fn put_channel_hours(&mut self, scope: &Scope, org_id: Uuid, channel_id: Uuid, h: Option<&OpeningHours>) -> Result<(), StoreError>;
+    fn put_queue_routing(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        queue_id: Uuid,
+        r: &QueueRouting,
+    ) -> Result<(), StoreError>;
+    fn set_rr_last(&mut self, scope: &Scope, queue_id: Uuid, agent: Uuid)
+    -> Result<(), StoreError>;
+    fn put_channel_hours(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        channel_id: Uuid,
+        h: Option<&OpeningHours>,
+    ) -> Result<(), StoreError>;
     fn put_agent_status(&mut self, scope: &Scope, s: &AgentStatusRecord) -> Result<(), StoreError>;
-    fn insert_auto_reply(&mut self, scope: &Scope, org_id: Uuid, interaction_id: Uuid, message_id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
-    fn mark_system_message(&mut self, scope: &Scope, org_id: Uuid, message_id: Uuid, kind: &str) -> Result<(), StoreError>;
+    fn insert_auto_reply(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        interaction_id: Uuid,
+        message_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    fn mark_system_message(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        message_id: Uuid,
+        kind: &str,
+    ) -> Result<(), StoreError>;
 
-    fn put_notification_settings(&mut self, scope: &Scope, org_id: Uuid, s: &NotificationSettings) -> Result<(), StoreError>;
-    fn mark_notified(&mut self, scope: &Scope, org_id: Uuid, episode: i64, level: usize, at: DateTime<Utc>) -> Result<(), StoreError>;
-    fn insert_notification_log(&mut self, scope: &Scope, e: &NotificationLogEntry) -> Result<(), StoreError>;
-    fn update_notification_status(&mut self, scope: &Scope, id: Uuid, status: DeliveryStatus, detail: Option<&str>) -> Result<(), StoreError>;
+    fn put_notification_settings(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        s: &NotificationSettings,
+    ) -> Result<(), StoreError>;
+    fn mark_notified(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        episode: i64,
+        level: usize,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    fn insert_notification_log(
+        &mut self,
+        scope: &Scope,
+        e: &NotificationLogEntry,
+    ) -> Result<(), StoreError>;
+    fn update_notification_status(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        status: DeliveryStatus,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError>;
     fn put_notify_contact(&mut self, scope: &Scope, c: &NotifyContact) -> Result<(), StoreError>;
 
     fn insert_note(&mut self, scope: &Scope, n: &Note) -> Result<(), StoreError>;
-    fn set_labels(&mut self, scope: &Scope, org_id: Uuid, interaction_id: Uuid, labels: &[String]) -> Result<(), StoreError>;
+    fn set_labels(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        interaction_id: Uuid,
+        labels: &[String],
+    ) -> Result<(), StoreError>;
     fn insert_canned_reply(&mut self, scope: &Scope, c: &CannedReply) -> Result<(), StoreError>;
     fn update_canned_reply(&mut self, scope: &Scope, c: &CannedReply) -> Result<(), StoreError>;
     fn delete_canned_reply(&mut self, scope: &Scope, id: Uuid) -> Result<(), StoreError>;

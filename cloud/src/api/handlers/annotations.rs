@@ -20,18 +20,34 @@ use crate::hub::canned::CannedInput;
 
 pub fn routes() -> Router<Hub> {
     Router::new()
-        .route("/api/v1/interactions/{id}/notes", get(list_notes).post(add_note))
-        .route("/api/v1/interactions/{id}/labels", get(get_labels).put(put_labels))
+        .route(
+            "/api/v1/interactions/{id}/notes",
+            get(list_notes).post(add_note),
+        )
+        .route(
+            "/api/v1/interactions/{id}/labels",
+            get(get_labels).put(put_labels),
+        )
         .route("/api/v1/interactions/{id}/transcript.pdf", get(transcript))
         .route("/api/v1/labels", get(labels))
-        .route("/api/v1/canned-replies", get(list_canned).post(create_canned))
-        .route("/api/v1/canned-replies/{id}", put(update_canned).delete(delete_canned))
+        .route(
+            "/api/v1/canned-replies",
+            get(list_canned).post(create_canned),
+        )
+        .route(
+            "/api/v1/canned-replies/{id}",
+            put(update_canned).delete(delete_canned),
+        )
 }
 
 /// Internal notes of a conversation, oldest first (never sent to the customer).
 #[utoipa::path(get, path = "/api/v1/interactions/{id}/notes", tag = "interactions", params(("id" = Uuid, Path)),
     responses((status = 200, body = [Note]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn list_notes(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id) -> ApiResult<Json<Vec<Note>>> {
+pub async fn list_notes(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<Note>>> {
     Ok(Json(blocking(move || hub.notes(&actor, id)).await?))
 }
 
@@ -43,7 +59,12 @@ pub struct NoteBody {
 /// Adds an internal note.
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/notes", tag = "interactions", params(("id" = Uuid, Path)), request_body = NoteBody,
     responses((status = 201, body = Note), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn add_note(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id, Body(b): Body<NoteBody>) -> ApiResult<(StatusCode, Json<Note>)> {
+pub async fn add_note(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Body(b): Body<NoteBody>,
+) -> ApiResult<(StatusCode, Json<Note>)> {
     let n = blocking(move || hub.add_note(&actor, id, &b.text)).await?;
     Ok((StatusCode::CREATED, Json(n)))
 }
@@ -51,14 +72,23 @@ pub async fn add_note(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id,
 /// A conversation's labels.
 #[utoipa::path(get, path = "/api/v1/interactions/{id}/labels", tag = "interactions", params(("id" = Uuid, Path)),
     responses((status = 200, body = [String]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn get_labels(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id) -> ApiResult<Json<Vec<String>>> {
+pub async fn get_labels(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<String>>> {
     Ok(Json(blocking(move || hub.labels_of(&actor, id)).await?))
 }
 
 /// Replaces a conversation's labels (at most 10, 32 characters each).
 #[utoipa::path(put, path = "/api/v1/interactions/{id}/labels", tag = "interactions", params(("id" = Uuid, Path)), request_body = [String],
     responses((status = 200, body = [String]), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn put_labels(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id, Body(b): Body<Vec<String>>) -> ApiResult<Json<Vec<String>>> {
+pub async fn put_labels(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Body(b): Body<Vec<String>>,
+) -> ApiResult<Json<Vec<String>>> {
     Ok(Json(blocking(move || hub.set_labels(&actor, id, b)).await?))
 }
 
@@ -72,7 +102,11 @@ pub struct OrgQuery {
 /// Labels used in the tenant, with counts (filter conversations with `GET /interactions?label=`).
 #[utoipa::path(get, path = "/api/v1/labels", tag = "interactions", params(OrgQuery),
     responses((status = 200, body = [LabelCount])), security(("bearer" = [])))]
-pub async fn labels(State(hub): State<Hub>, Authed(actor): Authed, Query(o): Query<OrgQuery>) -> ApiResult<Json<Vec<LabelCount>>> {
+pub async fn labels(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(o): Query<OrgQuery>,
+) -> ApiResult<Json<Vec<LabelCount>>> {
     Ok(Json(blocking(move || hub.labels(&actor, o.org)).await?))
 }
 
@@ -98,7 +132,10 @@ pub async fn transcript(
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"transcript-{id}.pdf\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"transcript-{id}.pdf\""),
+            ),
         ],
         pdf,
     ))
@@ -117,14 +154,24 @@ pub struct CannedParams {
 /// Canned replies (search with `q`; with `interaction`, those that apply to it).
 #[utoipa::path(get, path = "/api/v1/canned-replies", tag = "canned replies", params(CannedParams),
     responses((status = 200, body = [CannedReply])), security(("bearer" = [])))]
-pub async fn list_canned(State(hub): State<Hub>, Authed(actor): Authed, Query(p): Query<CannedParams>) -> ApiResult<Json<Vec<CannedReply>>> {
-    Ok(Json(blocking(move || hub.canned_replies(&actor, p.interaction, p.org, p.q.as_deref())).await?))
+pub async fn list_canned(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(p): Query<CannedParams>,
+) -> ApiResult<Json<Vec<CannedReply>>> {
+    Ok(Json(
+        blocking(move || hub.canned_replies(&actor, p.interaction, p.org, p.q.as_deref())).await?,
+    ))
 }
 
 /// Creates a canned reply (tenant-wide, or for `queue_id`).
 #[utoipa::path(post, path = "/api/v1/canned-replies", tag = "canned replies", request_body = CannedInput,
     responses((status = 201, body = CannedReply), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn create_canned(State(hub): State<Hub>, Authed(actor): Authed, Body(b): Body<CannedInput>) -> ApiResult<(StatusCode, Json<CannedReply>)> {
+pub async fn create_canned(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Body(b): Body<CannedInput>,
+) -> ApiResult<(StatusCode, Json<CannedReply>)> {
     let c = blocking(move || hub.create_canned_reply(&actor, b)).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -132,14 +179,25 @@ pub async fn create_canned(State(hub): State<Hub>, Authed(actor): Authed, Body(b
 /// Changes a canned reply.
 #[utoipa::path(put, path = "/api/v1/canned-replies/{id}", tag = "canned replies", params(("id" = Uuid, Path)), request_body = CannedInput,
     responses((status = 200, body = CannedReply), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn update_canned(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id, Body(b): Body<CannedInput>) -> ApiResult<Json<CannedReply>> {
-    Ok(Json(blocking(move || hub.update_canned_reply(&actor, id, b)).await?))
+pub async fn update_canned(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Body(b): Body<CannedInput>,
+) -> ApiResult<Json<CannedReply>> {
+    Ok(Json(
+        blocking(move || hub.update_canned_reply(&actor, id, b)).await?,
+    ))
 }
 
 /// Deletes a canned reply.
 #[utoipa::path(delete, path = "/api/v1/canned-replies/{id}", tag = "canned replies", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn delete_canned(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id) -> ApiResult<StatusCode> {
+pub async fn delete_canned(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     blocking(move || hub.delete_canned_reply(&actor, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,7 +16,10 @@ use crate::hub::Hub;
 
 pub fn routes() -> Router<Hub> {
     Router::new()
-        .route("/api/v1/notifications/settings", get(get_settings).put(put_settings))
+        .route(
+            "/api/v1/notifications/settings",
+            get(get_settings).put(put_settings),
+        )
         .route("/api/v1/notifications/log", get(log))
         .route("/api/v1/notifications/contacts", get(contacts))
         .route("/api/v1/notifications/contacts/{id}", put(put_contact))
@@ -32,8 +35,14 @@ pub struct TenantParam {
 /// The tenant's notification settings.
 #[utoipa::path(get, path = "/api/v1/notifications/settings", tag = "notifications", params(TenantParam),
     responses((status = 200, body = NotificationSettings), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn get_settings(State(hub): State<Hub>, Authed(actor): Authed, Query(t): Query<TenantParam>) -> ApiResult<Json<NotificationSettings>> {
-    Ok(Json(blocking(move || hub.notification_settings(&actor, t.org)).await?))
+pub async fn get_settings(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(t): Query<TenantParam>,
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(
+        blocking(move || hub.notification_settings(&actor, t.org)).await?,
+    ))
 }
 
 /// Saves the settings whole (a bad field is named: `recipients[1].email`, `delay_minutes` …).
@@ -45,7 +54,9 @@ pub async fn put_settings(
     Query(t): Query<TenantParam>,
     Body(s): Body<NotificationSettings>,
 ) -> ApiResult<Json<NotificationSettings>> {
-    Ok(Json(blocking(move || hub.set_notification_settings(&actor, t.org, s)).await?))
+    Ok(Json(
+        blocking(move || hub.set_notification_settings(&actor, t.org, s)).await?,
+    ))
 }
 
 /// Notifications sent, newest first, with their delivery status (e-mail accepted / refused
@@ -59,14 +70,24 @@ pub async fn log(
     Query(t): Query<TenantParam>,
 ) -> ApiResult<Json<PageOf<NotificationLogEntry>>> {
     let page = p.request()?;
-    Ok(Json(blocking(move || hub.notification_log(&actor, t.org, &page)).await?.into()))
+    Ok(Json(
+        blocking(move || hub.notification_log(&actor, t.org, &page))
+            .await?
+            .into(),
+    ))
 }
 
 /// Escalation contacts of the tenant's managers and admins.
 #[utoipa::path(get, path = "/api/v1/notifications/contacts", tag = "notifications", params(TenantParam),
     responses((status = 200, body = [NotifyContact])), security(("bearer" = [])))]
-pub async fn contacts(State(hub): State<Hub>, Authed(actor): Authed, Query(t): Query<TenantParam>) -> ApiResult<Json<Vec<NotifyContact>>> {
-    Ok(Json(blocking(move || hub.notify_contacts(&actor, t.org)).await?))
+pub async fn contacts(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(t): Query<TenantParam>,
+) -> ApiResult<Json<Vec<NotifyContact>>> {
+    Ok(Json(
+        blocking(move || hub.notify_contacts(&actor, t.org)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -78,6 +99,13 @@ pub struct ContactBody {
 /// Sets where a manager or tenant admin is reached by escalations.
 #[utoipa::path(put, path = "/api/v1/notifications/contacts/{id}", tag = "notifications", params(("id" = Uuid, Path)), request_body = ContactBody,
     responses((status = 200, body = NotifyContact), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn put_contact(State(hub): State<Hub>, Authed(actor): Authed, Id(id): Id, Body(b): Body<ContactBody>) -> ApiResult<Json<NotifyContact>> {
-    Ok(Json(blocking(move || hub.set_notify_contact(&actor, id, b.email, b.mobile)).await?))
+pub async fn put_contact(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Body(b): Body<ContactBody>,
+) -> ApiResult<Json<NotifyContact>> {
+    Ok(Json(
+        blocking(move || hub.set_notify_contact(&actor, id, b.email, b.mobile)).await?,
+    ))
 }

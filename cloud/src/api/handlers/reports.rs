@@ -32,9 +32,12 @@ pub fn routes() -> Router<Hub> {
 pub(crate) fn zone(tz: Option<&str>) -> Result<Tz, ApiError> {
     match tz.filter(|t| !t.is_empty()) {
         None => Ok(Tz::UTC),
-        Some(t) => t
-            .parse::<Tz>()
-            .map_err(|_| ApiError::bad("tz", format!("{t:?} is not an IANA time zone (e.g. Europe/Paris)"))),
+        Some(t) => t.parse::<Tz>().map_err(|_| {
+            ApiError::bad(
+                "tz",
+                format!("{t:?} is not an IANA time zone (e.g. Europe/Paris)"),
+            )
+        }),
     }
 }
 
@@ -53,7 +56,11 @@ pub struct ReportParams {
     pub tz: Option<String>,
 }
 
-async fn build(hub: Hub, actor: crate::authz::Actor, p: ReportParams) -> Result<(Hub, crate::authz::Actor, Report), ApiError> {
+async fn build(
+    hub: Hub,
+    actor: crate::authz::Actor,
+    p: ReportParams,
+) -> Result<(Hub, crate::authz::Actor, Report), ApiError> {
     let tz = zone(p.tz.as_deref())?;
     blocking(move || {
         let (from, to) = resolve_range(tz, hub.now_public(), p.range, p.from, p.to)?;
@@ -66,7 +73,11 @@ async fn build(hub: Hub, actor: crate::authz::Actor, p: ReportParams) -> Result<
 /// A report: totals, per day, per channel, per queue, per agent, failure reasons.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ReportParams),
     responses((status = 200, body = Report), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn report(State(hub): State<Hub>, Authed(actor): Authed, Query(p): Query<ReportParams>) -> ApiResult<Json<Report>> {
+pub async fn report(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(p): Query<ReportParams>,
+) -> ApiResult<Json<Report>> {
     Ok(Json(build(hub, actor, p).await?.2))
 }
 
@@ -91,19 +102,35 @@ pub async fn export_report(
     let xlsx = export::parse_format(&e.format).map_err(ApiError::Hub)?;
     let table = e.table.unwrap_or(Table::Days);
     let (hub, actor, r) = build(hub, actor, p).await?;
-    let stem = format!("report-{}-{}", r.from.format("%Y%m%d"), (r.to - chrono::Duration::seconds(1)).format("%Y%m%d"));
+    let stem = format!(
+        "report-{}-{}",
+        r.from.format("%Y%m%d"),
+        (r.to - chrono::Duration::seconds(1)).format("%Y%m%d")
+    );
     let (bytes, mime, name) = if xlsx {
-        (export::xlsx(&r).map_err(ApiError::Hub)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", format!("{stem}.xlsx"))
+        (
+            export::xlsx(&r).map_err(ApiError::Hub)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{stem}.xlsx"),
+        )
     } else {
-        (export::csv(&r, table).map_err(ApiError::Hub)?, "text/csv; charset=utf-8", format!("{stem}-{}.csv", table.name()))
+        (
+            export::csv(&r, table).map_err(ApiError::Hub)?,
+            "text/csv; charset=utf-8",
+            format!("{stem}-{}.csv", table.name()),
+        )
     };
     let detail = format!("{name} ({} to {})", r.from.to_rfc3339(), r.to.to_rfc3339());
     let org = r.org_id;
-    blocking(move || hub.audit_now(&actor, Audit::new(org, "exported", "report").detail(detail))).await?;
+    blocking(move || hub.audit_now(&actor, Audit::new(org, "exported", "report").detail(detail)))
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     ))
@@ -134,5 +161,9 @@ pub async fn audit(
         until: a.until,
         q: p.q(),
     };
-    Ok(Json(blocking(move || hub.audit_log(&actor, &filter, &page)).await?.into()))
+    Ok(Json(
+        blocking(move || hub.audit_log(&actor, &filter, &page))
+            .await?
+            .into(),
+    ))
 }

@@ -86,14 +86,19 @@ pub struct SmtpMailer {
 impl SmtpMailer {
     pub fn new(s: &SmtpSettings) -> Result<Self, MailerError> {
         use smsgate_config::smtp::SmtpSecurity;
-        let from: Mailbox = s.from.parse().map_err(|e| MailerError::From(format!("{e}")))?;
+        let from: Mailbox = s
+            .from
+            .parse()
+            .map_err(|e| MailerError::From(format!("{e}")))?;
         let tls = || -> Result<TlsParameters, MailerError> {
             let mut b = TlsParameters::builder(s.host.clone());
             if let Some(pem) = &s.ca_pem {
-                let cert = Certificate::from_pem(pem).map_err(|e| MailerError::Ca(e.to_string()))?;
+                let cert =
+                    Certificate::from_pem(pem).map_err(|e| MailerError::Ca(e.to_string()))?;
                 b = b.add_root_certificate(cert);
             }
-            b.build_rustls().map_err(|e| MailerError::Tls(e.to_string()))
+            b.build_rustls()
+                .map_err(|e| MailerError::Tls(e.to_string()))
         };
         let mut t = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
             .port(s.port)
@@ -118,9 +123,13 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send(&self, mail: Mail) -> MailFuture<'_> {
         Box::pin(async move {
-            let to = match format!("{} <{}>", mail.to_name.replace(['<', '>', '"'], ""), mail.to)
-                .parse::<Mailbox>()
-                .or_else(|_| mail.to.parse::<Mailbox>())
+            let to = match format!(
+                "{} <{}>",
+                mail.to_name.replace(['<', '>', '"'], ""),
+                mail.to
+            )
+            .parse::<Mailbox>()
+            .or_else(|_| mail.to.parse::<Mailbox>())
             {
                 Ok(m) => m,
                 Err(e) => return MailOutcome::Refused(format!("bad address {:?}: {e}", mail.to)),
@@ -184,8 +193,15 @@ impl RecordingMailer {
 
 impl Mailer for RecordingMailer {
     fn send(&self, mail: Mail) -> MailFuture<'_> {
-        self.sent.lock().unwrap_or_else(|p| p.into_inner()).push(mail);
-        let refuse = self.refuse.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(mail);
+        let refuse = self
+            .refuse
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         Box::pin(async move {
             match refuse {
                 Some(r) => MailOutcome::Refused(r),

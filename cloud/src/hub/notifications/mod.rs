@@ -32,11 +32,18 @@ fn valid_email(field: &str, e: &str) -> Result<String, HubError> {
 
 impl Hub {
     /// A tenant's notification settings (defaults when never saved).
-    pub fn notification_settings(&self, actor: &Actor, org: Option<Uuid>) -> Result<NotificationSettings, HubError> {
+    pub fn notification_settings(
+        &self,
+        actor: &Actor,
+        org: Option<Uuid>,
+    ) -> Result<NotificationSettings, HubError> {
         let scope = authz::scope(actor, Action::ManageNotifications)?;
         let mut tx = self.read()?;
         let tenant = self.tenant_or_own(&mut *tx, &scope, actor, org, "notifications")?;
-        Ok(tx.floor().notification_settings(&scope, tenant.id)?.unwrap_or_default())
+        Ok(tx
+            .floor()
+            .notification_settings(&scope, tenant.id)?
+            .unwrap_or_default())
     }
 
     /// Saves a tenant's settings whole, after checking every field (named as sent).
@@ -54,7 +61,10 @@ impl Hub {
             e => e,
         })?;
         if s.enabled && !s.sms && !s.email {
-            return Err(invalid("sms", "enable SMS or e-mail notifications (or both)"));
+            return Err(invalid(
+                "sms",
+                "enable SMS or e-mail notifications (or both)",
+            ));
         }
         let mut last = s.delay_minutes;
         for (i, e) in s.escalations.iter().enumerate() {
@@ -67,7 +77,8 @@ impl Hub {
             last = e.after_minutes;
         }
         if let Some(q) = &s.quiet_hours {
-            q.validate("quiet_hours").map_err(|e| invalid(e.field, e.reason))?;
+            q.validate("quiet_hours")
+                .map_err(|e| invalid(e.field, e.reason))?;
         }
         let scope = authz::scope(actor, Action::ManageNotifications)?;
         let mut tx = self.write()?;
@@ -81,7 +92,10 @@ impl Hub {
             None => None,
         };
         if s.enabled && s.sms && channel.is_none() {
-            return Err(invalid("channel_id", "choose the SMS channel that sends the notifications"));
+            return Err(invalid(
+                "channel_id",
+                "choose the SMS channel that sends the notifications",
+            ));
         }
         let ctx = phone::context_country(
             channel.as_ref().and_then(|c| c.country.as_deref()),
@@ -89,7 +103,11 @@ impl Hub {
             tenant.country.as_deref(),
         );
         for (i, r) in s.recipients.iter_mut().enumerate() {
-            r.name = bounded(&format!("recipients[{i}].name"), &non_empty(&format!("recipients[{i}].name"), &r.name)?, MAX_NAME)?;
+            r.name = bounded(
+                &format!("recipients[{i}].name"),
+                &non_empty(&format!("recipients[{i}].name"), &r.name)?,
+                MAX_NAME,
+            )?;
             r.email = match r.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
                 Some(e) => Some(valid_email(&format!("recipients[{i}].email"), e)?),
                 None => None,
@@ -102,10 +120,14 @@ impl Hub {
                 None => None,
             };
             if r.email.is_none() && r.number.is_none() {
-                return Err(invalid(format!("recipients[{i}].number"), "give a number or an e-mail address"));
+                return Err(invalid(
+                    format!("recipients[{i}].number"),
+                    "give a number or an e-mail address",
+                ));
             }
         }
-        tx.floor_mut().put_notification_settings(&scope, tenant.id, &s)?;
+        tx.floor_mut()
+            .put_notification_settings(&scope, tenant.id, &s)?;
         audit::record(
             &mut *tx,
             actor,
@@ -124,7 +146,12 @@ impl Hub {
     }
 
     /// The log of notifications sent for a tenant, newest first, with their delivery status.
-    pub fn notification_log(&self, actor: &Actor, org: Option<Uuid>, page: &PageRequest) -> Result<Page<NotificationLogEntry>, HubError> {
+    pub fn notification_log(
+        &self,
+        actor: &Actor,
+        org: Option<Uuid>,
+        page: &PageRequest,
+    ) -> Result<Page<NotificationLogEntry>, HubError> {
         let scope = authz::scope(actor, Action::ManageNotifications)?;
         let mut tx = self.read()?;
         let tenant = self.tenant_or_own(&mut *tx, &scope, actor, org, "notifications")?;
@@ -132,7 +159,11 @@ impl Hub {
     }
 
     /// Escalation contacts (e-mail, mobile) of the tenant's managers and admins.
-    pub fn notify_contacts(&self, actor: &Actor, org: Option<Uuid>) -> Result<Vec<NotifyContact>, HubError> {
+    pub fn notify_contacts(
+        &self,
+        actor: &Actor,
+        org: Option<Uuid>,
+    ) -> Result<Vec<NotifyContact>, HubError> {
         let scope = authz::scope(actor, Action::ManageNotifications)?;
         let mut tx = self.read()?;
         let tenant = self.tenant_or_own(&mut *tx, &scope, actor, org, "notifications")?;
@@ -152,7 +183,10 @@ impl Hub {
         let user = found(tx.user(&scope, user_id)?)?;
         let org = found(tx.org(&scope, user.org_id)?)?;
         if org.kind != OrgKind::Tenant || !matches!(user.role, Role::Manager | Role::TenantAdmin) {
-            return Err(invalid("user", "escalations reach a tenant's managers and admins"));
+            return Err(invalid(
+                "user",
+                "escalations reach a tenant's managers and admins",
+            ));
         }
         let email = match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => Some(valid_email("email", e)?),
@@ -175,7 +209,9 @@ impl Hub {
         audit::record(
             &mut *tx,
             actor,
-            audit::Audit::new(org.id, "changed", "notify_contact").id(user_id).detail(user.login),
+            audit::Audit::new(org.id, "changed", "notify_contact")
+                .id(user_id)
+                .detail(user.login),
             self.now(),
         )?;
         tx.commit()?;

@@ -22,9 +22,9 @@ use super::mailer::{Mail, MailOutcome, Mailer};
 use crate::authz;
 use crate::floor::plan::{self, Episode, Rules};
 use crate::floor::records::*;
+use crate::hub::Hub;
 use crate::hub::error::HubError;
 use crate::hub::system_send::send_to_number;
-use crate::hub::Hub;
 use crate::model::*;
 use crate::store::floor::SYSTEM_NOTIFICATION;
 use crate::store::{PageRequest, TextFilter, UserFilter};
@@ -41,7 +41,11 @@ struct Target {
 
 fn text_for(s: &NotificationSettings, count: usize) -> String {
     if s.include_count {
-        let noun = if count == 1 { "interaction" } else { "interactions" };
+        let noun = if count == 1 {
+            "interaction"
+        } else {
+            "interactions"
+        };
         format!("{} ({count} {noun} waiting)", s.text)
     } else {
         s.text.clone()
@@ -104,11 +108,23 @@ impl Hub {
             }
             Audience::QueueManagers => {
                 let queues = tx
-                    .queues(&scope, &TextFilter { org: Some(org.id), q: None }, &PageRequest::all())?
+                    .queues(
+                        &scope,
+                        &TextFilter {
+                            org: Some(org.id),
+                            q: None,
+                        },
+                        &PageRequest::all(),
+                    )?
                     .items;
-                let fresh_queues: HashSet<Option<Uuid>> = due.fresh.iter().map(|e| e.queue_id).collect();
+                let fresh_queues: HashSet<Option<Uuid>> =
+                    due.fresh.iter().map(|e| e.queue_id).collect();
                 for q in queues.iter().filter(|q| fresh_queues.contains(&Some(q.id))) {
-                    let n = due.overdue.iter().filter(|e| e.queue_id == Some(q.id)).count();
+                    let n = due
+                        .overdue
+                        .iter()
+                        .filter(|e| e.queue_id == Some(q.id))
+                        .count();
                     for m in q.members.iter().filter(|m| m.role == QueueRole::Manager) {
                         *counts.entry(m.user_id).or_insert(0) += n;
                     }
@@ -179,9 +195,18 @@ impl Hub {
     fn queue_due(
         &self,
         mail_on: bool,
-    ) -> Result<(Vec<(Org, NotificationLogEntry, Mail)>, Option<DateTime<Utc>>), HubError> {
+    ) -> Result<
+        (
+            Vec<(Org, NotificationLogEntry, Mail)>,
+            Option<DateTime<Utc>>,
+        ),
+        HubError,
+    > {
         let now = self.now();
-        let tenants = self.read()?.floor().notifying_tenants(&authz::authenticating())?;
+        let tenants = self
+            .read()?
+            .floor()
+            .notifying_tenants(&authz::authenticating())?;
         let mut next: Option<DateTime<Utc>> = None;
         let mut mails = Vec::new();
         for (org, s) in tenants {
@@ -214,13 +239,16 @@ impl Hub {
             let mut gateways = HashSet::new();
             for due in &p.due {
                 for e in &due.fresh {
-                    tx.floor_mut().mark_notified(&scope, org.id, e.id, due.level, now)?;
+                    tx.floor_mut()
+                        .mark_notified(&scope, org.id, e.id, due.level, now)?;
                 }
                 for t in self.targets(&mut *tx, &org, &s, due)? {
                     let text = text_for(&s, t.count);
                     let count = u32::try_from(t.count).unwrap_or(u32::MAX);
                     let level = u32::try_from(t.level).unwrap_or(u32::MAX);
-                    if s.sms && let Some(number) = &t.number {
+                    if s.sms
+                        && let Some(number) = &t.number
+                    {
                         let mut entry = NotificationLogEntry {
                             id: Uuid::now_v7(),
                             org_id: org.id,
@@ -236,19 +264,32 @@ impl Hub {
                         };
                         match &channel {
                             Some(c) => {
-                                let sent = send_to_number(&mut *tx, &scope, &org, c, number, &text, SYSTEM_NOTIFICATION, now)?;
+                                let sent = send_to_number(
+                                    &mut *tx,
+                                    &scope,
+                                    &org,
+                                    c,
+                                    number,
+                                    &text,
+                                    SYSTEM_NOTIFICATION,
+                                    now,
+                                )?;
                                 entry.message_id = Some(sent.message.id);
                                 events.extend(sent.events);
                                 gateways.insert(sent.gateway);
                             }
                             None => {
                                 entry.status = DeliveryStatus::Failed;
-                                entry.detail = Some("no SMS channel is set for notifications (channel_id)".into());
+                                entry.detail = Some(
+                                    "no SMS channel is set for notifications (channel_id)".into(),
+                                );
                             }
                         }
                         tx.floor_mut().insert_notification_log(&scope, &entry)?;
                     }
-                    if s.email && let Some(address) = &t.email {
+                    if s.email
+                        && let Some(address) = &t.email
+                    {
                         let entry = NotificationLogEntry {
                             id: Uuid::now_v7(),
                             org_id: org.id,
@@ -258,12 +299,20 @@ impl Hub {
                             recipient: t.name.clone(),
                             address: address.clone(),
                             count,
-                            status: if mail_on { DeliveryStatus::Pending } else { DeliveryStatus::Failed },
+                            status: if mail_on {
+                                DeliveryStatus::Pending
+                            } else {
+                                DeliveryStatus::Failed
+                            },
                             detail: None,
                             message_id: None,
                         };
                         tx.floor_mut().insert_notification_log(&scope, &entry)?;
-                        let noun = if t.count == 1 { "interaction" } else { "interactions" };
+                        let noun = if t.count == 1 {
+                            "interaction"
+                        } else {
+                            "interactions"
+                        };
                         mails.push((
                             org.clone(),
                             entry,
@@ -293,7 +342,11 @@ impl Hub {
 
     /// Runs until `shutdown`: sends what is due, then sleeps on the hub's clock until the next
     /// due moment or a change.
-    pub async fn run_notifications(self, mailer: Option<Arc<dyn Mailer>>, shutdown: CancellationToken) {
+    pub async fn run_notifications(
+        self,
+        mailer: Option<Arc<dyn Mailer>>,
+        shutdown: CancellationToken,
+    ) {
         let wake = self.inner.notify_wake.clone();
         loop {
             let next = match self.send_due_notifications(mailer.as_deref()).await {

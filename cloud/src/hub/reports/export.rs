@@ -85,14 +85,20 @@ pub fn rows(r: &Report, table: Table) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
                     vec![t("conversations"), n(x.conversations)],
                     vec![t("delivered"), n(x.delivered)],
                     vec![t("failed"), n(x.failed)],
-                    vec![t("delivery_rate"), x.delivery_rate.map_or(Cell::Empty, Cell::Num)],
+                    vec![
+                        t("delivery_rate"),
+                        x.delivery_rate.map_or(Cell::Empty, Cell::Num),
+                    ],
                     vec![t("first_response_count"), fc],
                     vec![t("first_response_median_s"), fm],
                     vec![t("first_response_p90_s"), fp],
                     vec![t("resolution_count"), rc],
                     vec![t("resolution_median_s"), rm],
                     vec![t("resolution_p90_s"), rp],
-                    vec![t(format!("waited_over_{}_min", r.notification_delay_minutes)), n(x.waited_too_long)],
+                    vec![
+                        t(format!("waited_over_{}_min", r.notification_delay_minutes)),
+                        n(x.waited_too_long),
+                    ],
                     vec![t("opt_outs"), n(x.opt_outs)],
                     vec![t("opt_ins"), n(x.opt_ins)],
                 ],
@@ -100,17 +106,49 @@ pub fn rows(r: &Report, table: Table) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
         }
         Table::Days => (
             vec!["day", "received", "sent"],
-            r.days.iter().map(|d| vec![t(d.day.clone()), n(d.received), n(d.sent)]).collect(),
-        ),
-        Table::Channels | Table::Queues => (
-            vec![if table == Table::Channels { "channel" } else { "queue" }, "received", "sent", "delivered", "failed"],
-            (if table == Table::Channels { &r.channels } else { &r.queues })
+            r.days
                 .iter()
-                .map(|g| vec![t(g.name.clone()), n(g.received), n(g.sent), n(g.delivered), n(g.failed)])
+                .map(|d| vec![t(d.day.clone()), n(d.received), n(d.sent)])
                 .collect(),
         ),
+        Table::Channels | Table::Queues => (
+            vec![
+                if table == Table::Channels {
+                    "channel"
+                } else {
+                    "queue"
+                },
+                "received",
+                "sent",
+                "delivered",
+                "failed",
+            ],
+            (if table == Table::Channels {
+                &r.channels
+            } else {
+                &r.queues
+            })
+            .iter()
+            .map(|g| {
+                vec![
+                    t(g.name.clone()),
+                    n(g.received),
+                    n(g.sent),
+                    n(g.delivered),
+                    n(g.failed),
+                ]
+            })
+            .collect(),
+        ),
         Table::Agents => (
-            vec!["agent", "sent", "closed", "first_responses", "first_response_median_s", "first_response_p90_s"],
+            vec![
+                "agent",
+                "sent",
+                "closed",
+                "first_responses",
+                "first_response_median_s",
+                "first_response_p90_s",
+            ],
             r.agents
                 .iter()
                 .map(|a| {
@@ -121,7 +159,10 @@ pub fn rows(r: &Report, table: Table) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
         ),
         Table::Failures => (
             vec!["reason", "count"],
-            r.failures.iter().map(|f| vec![t(f.reason.clone()), n(f.count)]).collect(),
+            r.failures
+                .iter()
+                .map(|f| vec![t(f.reason.clone()), n(f.count)])
+                .collect(),
         ),
     }
 }
@@ -144,7 +185,8 @@ pub fn csv(r: &Report, table: Table) -> Result<Vec<u8>, HubError> {
             .collect();
         w.write_record(&rec).map_err(fail)?;
     }
-    w.into_inner().map_err(|e| HubError::Conflict(format!("writing CSV: {e}")))
+    w.into_inner()
+        .map_err(|e| HubError::Conflict(format!("writing CSV: {e}")))
 }
 
 /// Every table, one sheet each.
@@ -158,8 +200,12 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, HubError> {
         sheet.set_name(table.name()).map_err(fail)?;
         for (c, h) in head.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
-            sheet.write_string_with_format(0, col, *h, &bold).map_err(fail)?;
-            sheet.set_column_width(col, if c == 0 { 28 } else { 14 }).map_err(fail)?;
+            sheet
+                .write_string_with_format(0, col, *h, &bold)
+                .map_err(fail)?;
+            sheet
+                .set_column_width(col, if c == 0 { 28 } else { 14 })
+                .map_err(fail)?;
         }
         for (i, row) in body.iter().enumerate() {
             let line = u32::try_from(i + 1).unwrap_or(u32::MAX);

@@ -213,7 +213,11 @@ pub fn compute(
         let e = days.entry(day).or_insert((0, 0));
         let c = by_channel.entry(m.channel_id).or_insert_with(|| GroupRow {
             id: Some(m.channel_id),
-            name: names.channels.get(&m.channel_id).cloned().unwrap_or_else(|| m.channel_id.to_string()),
+            name: names
+                .channels
+                .get(&m.channel_id)
+                .cloned()
+                .unwrap_or_else(|| m.channel_id.to_string()),
             received: 0,
             sent: 0,
             delivered: 0,
@@ -223,7 +227,13 @@ pub fn compute(
             id: m.queue_id,
             name: m
                 .queue_id
-                .map(|q| names.queues.get(&q).cloned().unwrap_or_else(|| q.to_string()))
+                .map(|q| {
+                    names
+                        .queues
+                        .get(&q)
+                        .cloned()
+                        .unwrap_or_else(|| q.to_string())
+                })
                 .unwrap_or_else(|| "(no queue)".into()),
             received: 0,
             sent: 0,
@@ -268,13 +278,17 @@ pub fn compute(
     let mut frt_by: HashMap<Uuid, Vec<i64>> = HashMap::new();
     for (id, thread) in &rows.threads {
         let _ = id;
-        let Some(first_in) = thread.iter().find(|m| m.direction == MessageDirection::Inbound) else {
+        let Some(first_in) = thread
+            .iter()
+            .find(|m| m.direction == MessageDirection::Inbound)
+        else {
             continue;
         };
-        if let Some(reply) = thread
-            .iter()
-            .find(|m| m.direction == MessageDirection::Outbound && !m.system && m.created_at >= first_in.created_at)
-        {
+        if let Some(reply) = thread.iter().find(|m| {
+            m.direction == MessageDirection::Outbound
+                && !m.system
+                && m.created_at >= first_in.created_at
+        }) {
             let s = (reply.created_at - first_in.created_at).num_seconds();
             frt.push(s);
             if let Some(a) = reply.author_id {
@@ -321,7 +335,11 @@ pub fn compute(
         .into_iter()
         .map(|id| AgentReportRow {
             id,
-            name: names.users.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+            name: names
+                .users
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string()),
             sent: agent_sent.get(&id).copied().unwrap_or(0),
             closed: closed_by.get(&id).copied().unwrap_or(0),
             first_response: stat(frt_by.get(&id).map_or(&[][..], Vec::as_slice)),
@@ -387,19 +405,42 @@ impl Hub {
                 .map(|c| (c.id, c.sim_number))
                 .collect(),
             queues: tx
-                .queues(&scope, &TextFilter { org: Some(tenant.id), q: None }, &PageRequest::all())?
+                .queues(
+                    &scope,
+                    &TextFilter {
+                        org: Some(tenant.id),
+                        q: None,
+                    },
+                    &PageRequest::all(),
+                )?
                 .items
                 .into_iter()
                 .map(|q| (q.id, q.name))
                 .collect(),
             users: tx
-                .users(&scope, &UserFilter { org: Some(tenant.id), ..UserFilter::default() }, &PageRequest::all())?
+                .users(
+                    &scope,
+                    &UserFilter {
+                        org: Some(tenant.id),
+                        ..UserFilter::default()
+                    },
+                    &PageRequest::all(),
+                )?
                 .items
                 .into_iter()
                 .map(|u| (u.id, u.name))
                 .collect(),
         };
-        Ok(compute(&tenant, &rows, &names, tz, from, to, delay, self.now()))
+        Ok(compute(
+            &tenant,
+            &rows,
+            &names,
+            tz,
+            from,
+            to,
+            delay,
+            self.now(),
+        ))
     }
 }
 
@@ -419,7 +460,13 @@ mod tests {
         assert_eq!(f, Utc.with_ymd_and_hms(2026, 10, 31, 23, 0, 0).unwrap());
         let (f, t) = resolve_range(tz, now, Some(QuickRange::Last7Days), None, None).unwrap();
         assert_eq!(t - f, Duration::days(7));
-        let bad = resolve_range(tz, now, None, NaiveDate::from_ymd_opt(2026, 11, 5), NaiveDate::from_ymd_opt(2026, 11, 1));
+        let bad = resolve_range(
+            tz,
+            now,
+            None,
+            NaiveDate::from_ymd_opt(2026, 11, 5),
+            NaiveDate::from_ymd_opt(2026, 11, 1),
+        );
         assert!(matches!(bad, Err(HubError::Invalid { ref field, .. }) if field == "to"));
     }
 }

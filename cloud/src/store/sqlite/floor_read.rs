@@ -112,7 +112,11 @@ impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
 }
 
 impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
-    fn queue_routing(&mut self, scope: &Scope, queue_id: Uuid) -> Result<Option<QueueRouting>, StoreError> {
+    fn queue_routing(
+        &mut self,
+        scope: &Scope,
+        queue_id: Uuid,
+    ) -> Result<Option<QueueRouting>, StoreError> {
         self.one(
             "queue routing",
             &format!("SELECT t.doc FROM queue_routing t {ORG_DATA} AND t.queue_id = :q"),
@@ -125,10 +129,16 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
             &format!("SELECT t.rr_last FROM queue_routing t {ORG_DATA} AND t.queue_id = :q"),
             scope_args(scope).with("q", s(queue_id)),
         )?;
-        v.flatten().map(|u| parse_uuid("queue routing", &u)).transpose()
+        v.flatten()
+            .map(|u| parse_uuid("queue routing", &u))
+            .transpose()
     }
 
-    fn channel_hours(&mut self, scope: &Scope, channel_id: Uuid) -> Result<Option<OpeningHours>, StoreError> {
+    fn channel_hours(
+        &mut self,
+        scope: &Scope,
+        channel_id: Uuid,
+    ) -> Result<Option<OpeningHours>, StoreError> {
         self.one(
             "channel hours",
             &format!("SELECT t.doc FROM channel_hours t {ORG_DATA} AND t.channel_id = :c"),
@@ -136,7 +146,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn agent_statuses(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<AgentStatusRecord>, StoreError> {
+    fn agent_statuses(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Vec<AgentStatusRecord>, StoreError> {
         self.rows(
             &format!("SELECT t.user_id, t.status, t.since FROM agent_status t {ORG_DATA} AND t.org_id = :org"),
             scope_args(scope).with("org", s(org_id)),
@@ -151,7 +165,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn active_counts(&mut self, scope: &Scope, org_id: Uuid) -> Result<HashMap<Uuid, u32>, StoreError> {
+    fn active_counts(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<HashMap<Uuid, u32>, StoreError> {
         let rows = self.rows(
             &format!(
                 "SELECT t.assignee_id, COUNT(*) FROM interactions t {ORG_DATA} AND t.org_id = :org
@@ -162,13 +180,20 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
             |r| {
                 let u: String = r.get(0).map_err(backend)?;
                 let n: i64 = r.get(1).map_err(backend)?;
-                Ok((parse_uuid("interaction", &u)?, u32::try_from(n).unwrap_or(u32::MAX)))
+                Ok((
+                    parse_uuid("interaction", &u)?,
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                ))
             },
         )?;
         Ok(rows.into_iter().collect())
     }
 
-    fn waiting_in_queue(&mut self, scope: &Scope, queue_id: Uuid) -> Result<Vec<Interaction>, StoreError> {
+    fn waiting_in_queue(
+        &mut self,
+        scope: &Scope,
+        queue_id: Uuid,
+    ) -> Result<Vec<Interaction>, StoreError> {
         self.many(
             "interaction",
             &format!(
@@ -202,7 +227,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn closes_since(&mut self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<(String, Uuid, DateTime<Utc>)>, StoreError> {
+    fn closes_since(
+        &mut self,
+        scope: &Scope,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, Uuid, DateTime<Utc>)>, StoreError> {
         self.rows(
             &format!(
                 "SELECT o.path, t.assignee_id, t.at FROM interaction_status_log t {ORG_DATA}
@@ -219,7 +248,10 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn all_agent_statuses(&mut self, scope: &Scope) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError> {
+    fn all_agent_statuses(
+        &mut self,
+        scope: &Scope,
+    ) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError> {
         self.rows(
             &format!("SELECT o.path, t.user_id, t.status FROM agent_status t {ORG_DATA}"),
             scope_args(scope),
@@ -233,7 +265,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn notification_settings(&mut self, scope: &Scope, org_id: Uuid) -> Result<Option<NotificationSettings>, StoreError> {
+    fn notification_settings(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Option<NotificationSettings>, StoreError> {
         self.one(
             "notification settings",
             &format!("SELECT t.doc FROM notification_settings t {ORG_DATA} AND t.org_id = :org"),
@@ -241,9 +277,14 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn notifying_tenants(&mut self, scope: &Scope) -> Result<Vec<(Org, NotificationSettings)>, StoreError> {
+    fn notifying_tenants(
+        &mut self,
+        scope: &Scope,
+    ) -> Result<Vec<(Org, NotificationSettings)>, StoreError> {
         self.rows(
-            &format!("SELECT o.doc, t.doc FROM notification_settings t {ORG_DATA} AND t.enabled = 1"),
+            &format!(
+                "SELECT o.doc, t.doc FROM notification_settings t {ORG_DATA} AND t.enabled = 1"
+            ),
             scope_args(scope),
             |r| {
                 let org: String = r.get(0).map_err(backend)?;
@@ -274,7 +315,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn notified(&mut self, scope: &Scope, org_id: Uuid) -> Result<HashSet<(i64, usize)>, StoreError> {
+    fn notified(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<HashSet<(i64, usize)>, StoreError> {
         let rows = self.rows(
             &format!(
                 "SELECT t.episode_id, t.level FROM notification_marks t {ORG_DATA} AND t.org_id = :org
@@ -289,7 +334,12 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         Ok(rows.into_iter().collect())
     }
 
-    fn notification_log(&mut self, scope: &Scope, org_id: Uuid, page: &PageRequest) -> Result<Page<NotificationLogEntry>, StoreError> {
+    fn notification_log(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        page: &PageRequest,
+    ) -> Result<Page<NotificationLogEntry>, StoreError> {
         self.seq_page(
             "notification log",
             &format!(
@@ -317,7 +367,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn notify_contacts(&mut self, scope: &Scope, org_id: Uuid) -> Result<Vec<NotifyContact>, StoreError> {
+    fn notify_contacts(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+    ) -> Result<Vec<NotifyContact>, StoreError> {
         self.many(
             "notify contact",
             &format!("SELECT t.doc FROM notify_contacts t {ORG_DATA} AND t.org_id = :org"),
@@ -337,7 +391,11 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn labels_of(&mut self, scope: &Scope, interaction_id: Uuid) -> Result<Vec<String>, StoreError> {
+    fn labels_of(
+        &mut self,
+        scope: &Scope,
+        interaction_id: Uuid,
+    ) -> Result<Vec<String>, StoreError> {
         self.column(
             &format!(
                 "SELECT l.label FROM interaction_labels l JOIN interactions t ON t.id = l.interaction_id
@@ -373,12 +431,21 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn canned_replies(&mut self, scope: &Scope, org_id: Uuid, queues: Option<&[Uuid]>, q: Option<&str>) -> Result<Vec<CannedReply>, StoreError> {
+    fn canned_replies(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        queues: Option<&[Uuid]>,
+        q: Option<&str>,
+    ) -> Result<Vec<CannedReply>, StoreError> {
         let queue_cond = match queues {
             None => String::new(),
             Some(list) => {
                 let ids: Vec<String> = list.iter().map(|u| format!("'{u}'")).collect();
-                format!(" AND (t.queue_id IS NULL OR t.queue_id IN ({}))", ids.join(", "))
+                format!(
+                    " AND (t.queue_id IS NULL OR t.queue_id IN ({}))",
+                    ids.join(", ")
+                )
             }
         };
         self.many(
@@ -395,7 +462,12 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn audit(&mut self, scope: &Scope, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+    fn audit(
+        &mut self,
+        scope: &Scope,
+        f: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError> {
         self.seq_page(
             "audit entry",
             &format!(
@@ -416,7 +488,13 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         )
     }
 
-    fn report_rows(&mut self, scope: &Scope, org_id: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<ReportRows, StoreError> {
+    fn report_rows(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ReportRows, StoreError> {
         super::floor_reports::report_rows(self, scope, org_id, from, to)
     }
 }

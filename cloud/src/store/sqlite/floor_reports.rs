@@ -55,7 +55,11 @@ pub(crate) fn report_rows<C: DerefMut<Target = Connection>>(
         |r| {
             let doc: String = r.get(0).map_err(backend)?;
             let kind: Option<String> = r.get(2).map_err(backend)?;
-            row(parse("message", &doc)?, r.get(1).map_err(backend)?, kind.is_some())
+            row(
+                parse("message", &doc)?,
+                r.get(1).map_err(backend)?,
+                kind.is_some(),
+            )
         },
     )?;
     // Conversations created in the range (their last activity is at or after creation).
@@ -76,7 +80,9 @@ pub(crate) fn report_rows<C: DerefMut<Target = Connection>>(
                 "SELECT m.doc, t.queue_id, sm.kind FROM messages m {in_scope}
                  AND m.created_at >= :from AND sm.kind IS NULL ORDER BY m.created_at"
             ),
-            scope_args(scope).with("org", org.clone()).with("from", ts(from)),
+            scope_args(scope)
+                .with("org", org.clone())
+                .with("from", ts(from)),
             |r| {
                 let doc: String = r.get(0).map_err(backend)?;
                 row(parse("message", &doc)?, r.get(1).map_err(backend)?, false)

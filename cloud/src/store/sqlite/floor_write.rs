@@ -45,7 +45,13 @@ impl W<'_> {
 }
 
 impl FloorWrite for W<'_> {
-    fn put_queue_routing(&mut self, scope: &Scope, org_id: Uuid, queue_id: Uuid, r: &QueueRouting) -> Result<(), StoreError> {
+    fn put_queue_routing(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        queue_id: Uuid,
+        r: &QueueRouting,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         self.exec(
             "INSERT INTO queue_routing (queue_id, org_id, doc) VALUES (:q, :o, :doc)
@@ -58,7 +64,12 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn set_rr_last(&mut self, scope: &Scope, queue_id: Uuid, agent: Uuid) -> Result<(), StoreError> {
+    fn set_rr_last(
+        &mut self,
+        scope: &Scope,
+        queue_id: Uuid,
+        agent: Uuid,
+    ) -> Result<(), StoreError> {
         self.exec(
             &format!("UPDATE queue_routing SET rr_last = :a WHERE queue_id = :q AND {IN_SCOPE}"),
             scope_args(scope).with("q", s(queue_id)).with("a", s(agent)),
@@ -66,7 +77,13 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn put_channel_hours(&mut self, scope: &Scope, org_id: Uuid, channel_id: Uuid, h: Option<&OpeningHours>) -> Result<(), StoreError> {
+    fn put_channel_hours(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        channel_id: Uuid,
+        h: Option<&OpeningHours>,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         match h {
             Some(h) => self.exec(
@@ -103,7 +120,14 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn insert_auto_reply(&mut self, scope: &Scope, org_id: Uuid, interaction_id: Uuid, message_id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    fn insert_auto_reply(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        interaction_id: Uuid,
+        message_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         self.check_org(scope, org_id)?;
         let n = self.exec(
             "INSERT INTO auto_replies (interaction_id, org_id, message_id, at) VALUES (:i, :o, :m, :at)
@@ -117,7 +141,13 @@ impl FloorWrite for W<'_> {
         Ok(n == 1)
     }
 
-    fn mark_system_message(&mut self, scope: &Scope, org_id: Uuid, message_id: Uuid, kind: &str) -> Result<(), StoreError> {
+    fn mark_system_message(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        message_id: Uuid,
+        kind: &str,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         self.exec(
             "INSERT INTO system_messages (message_id, org_id, kind) VALUES (:m, :o, :k)",
@@ -129,7 +159,12 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn put_notification_settings(&mut self, scope: &Scope, org_id: Uuid, n: &NotificationSettings) -> Result<(), StoreError> {
+    fn put_notification_settings(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        n: &NotificationSettings,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         self.exec(
             "INSERT INTO notification_settings (org_id, enabled, doc) VALUES (:o, :e, :doc)
@@ -142,7 +177,14 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn mark_notified(&mut self, scope: &Scope, org_id: Uuid, episode: i64, level: usize, at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn mark_notified(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        episode: i64,
+        level: usize,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         self.exec(
             "INSERT INTO notification_marks (episode_id, level, org_id, at) VALUES (:e, :l, :o, :at)
@@ -156,7 +198,11 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn insert_notification_log(&mut self, scope: &Scope, e: &NotificationLogEntry) -> Result<(), StoreError> {
+    fn insert_notification_log(
+        &mut self,
+        scope: &Scope,
+        e: &NotificationLogEntry,
+    ) -> Result<(), StoreError> {
         self.check_org(scope, e.org_id)?;
         self.exec(
             "INSERT INTO notification_log (id, org_id, at, message_id, doc) VALUES (:id, :o, :at, :m, :doc)",
@@ -170,7 +216,13 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn update_notification_status(&mut self, scope: &Scope, id: Uuid, status: DeliveryStatus, detail: Option<&str>) -> Result<(), StoreError> {
+    fn update_notification_status(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        status: DeliveryStatus,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.exec(
             &format!(
                 "UPDATE notification_log SET doc = json_set(doc, '$.status', :st, '$.detail', :d)
@@ -178,7 +230,10 @@ impl FloorWrite for W<'_> {
             ),
             scope_args(scope)
                 .with("id", s(id))
-                .with("st", to_doc("status", &status)?.trim_matches('"').to_owned())
+                .with(
+                    "st",
+                    to_doc("status", &status)?.trim_matches('"').to_owned(),
+                )
                 .opt("d", detail.map(str::to_owned)),
         )?;
         Ok(())
@@ -211,11 +266,19 @@ impl FloorWrite for W<'_> {
         Ok(())
     }
 
-    fn set_labels(&mut self, scope: &Scope, org_id: Uuid, interaction_id: Uuid, labels: &[String]) -> Result<(), StoreError> {
+    fn set_labels(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        interaction_id: Uuid,
+        labels: &[String],
+    ) -> Result<(), StoreError> {
         self.check_org(scope, org_id)?;
         self.exec(
             "DELETE FROM interaction_labels WHERE interaction_id = :i AND org_id = :o",
-            Args::default().with("i", s(interaction_id)).with("o", s(org_id)),
+            Args::default()
+                .with("i", s(interaction_id))
+                .with("o", s(org_id)),
         )?;
         for l in labels {
             self.exec(
@@ -246,7 +309,9 @@ impl FloorWrite for W<'_> {
 
     fn update_canned_reply(&mut self, scope: &Scope, c: &CannedReply) -> Result<(), StoreError> {
         self.exec(
-            &format!("UPDATE canned_replies SET queue_id = :q, doc = :doc WHERE id = :id AND {IN_SCOPE}"),
+            &format!(
+                "UPDATE canned_replies SET queue_id = :q, doc = :doc WHERE id = :id AND {IN_SCOPE}"
+            ),
             scope_args(scope)
                 .with("id", s(c.id))
                 .opt("q", c.queue_id.map(s))
