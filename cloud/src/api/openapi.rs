@@ -38,7 +38,7 @@ use super::handlers::*;
         annotations::transcript, annotations::list_canned, annotations::create_canned, annotations::update_canned, annotations::delete_canned,
         reports::report, reports::export_report, reports::audit,
     ),
-    components(schemas(super::error::ErrorBody)),
+    components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table)),
     modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;
