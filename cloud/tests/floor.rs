@@ -575,7 +575,7 @@ async fn report_figures_match_a_seeded_history_and_export_as_xlsx_csv_and_pdf() 
     let value = |name: &str| {
         summary
             .rows()
-            .find(|row| row.first().is_some_and(|c| c.to_string() == name))
+            .find(|row| matches!(row.first(), Some(Data::String(s)) if s == name))
             .and_then(|row| row.get(1).cloned())
     };
     assert_eq!(value("received"), Some(Data::Float(4.0)));

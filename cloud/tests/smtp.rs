@@ -18,7 +18,9 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::Duration;
 use floor_support::*;
 use smsgate_cloud::floor::records::*;
-use smsgate_cloud::hub::notifications::mailer::{Mail, MailOutcome, Mailer, SmtpMailer, SmtpSettings};
+use smsgate_cloud::hub::notifications::mailer::{
+    Mail, MailOutcome, Mailer, SmtpMailer, SmtpSettings,
+};
 use smsgate_cloud::store::PageRequest;
 use smsgate_config::smtp::SmtpSecurity;
 
@@ -35,7 +37,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_server(dir: &Path) -> (Server, Vec<u8>) {
@@ -49,7 +55,12 @@ fn start_server(dir: &Path) -> (Server, Vec<u8>) {
     let mut child = Command::new(&python)
         .arg(&script)
         .args(["--dir", dir.join("mail").to_str().unwrap()])
-        .args(["--cert", cert.to_str().unwrap(), "--key", key.to_str().unwrap()])
+        .args([
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ])
         .args(["--user", "hub@example.com", "--password", "right-password"])
         .args(["--port", &port.to_string()])
         .stdin(Stdio::piped())
@@ -57,7 +68,9 @@ fn start_server(dir: &Path) -> (Server, Vec<u8>) {
         .spawn()
         .unwrap_or_else(|e| panic!("{python} {}: {e}", script.display()));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(
         line.starts_with("READY"),
         "the SMTP server did not start (is aiosmtpd installed? python3 -m pip install aiosmtpd): {line:?}"
@@ -100,7 +113,8 @@ fn mails(dir: &Path, n: usize) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a_bad_password_is_refused_in_the_log() {
+async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a_bad_password_is_refused_in_the_log()
+ {
     let f = floor();
     let (server, ca) = start_server(f.dir.path());
     let good = mailer(server.port, &ca, "right-password");
@@ -138,22 +152,36 @@ async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a
     assert_eq!(got.len(), 1);
     assert!(got[0].contains("X-Rcpt: nadia@example.com"), "{}", got[0]);
     assert!(got[0].contains("3 interactions waiting"), "{}", got[0]);
-    let log = f.hub.notification_log(&f.admin, None, &PageRequest::default()).unwrap().items;
+    let log = f
+        .hub
+        .notification_log(&f.admin, None, &PageRequest::default())
+        .unwrap()
+        .items;
     let email = log.iter().find(|e| e.medium == Medium::Email).unwrap();
     assert_eq!(email.status, DeliveryStatus::Accepted);
-    assert!(email.detail.as_deref().unwrap_or("").starts_with("250"), "{email:?}");
+    assert!(
+        email.detail.as_deref().unwrap_or("").starts_with("250"),
+        "{email:?}"
+    );
 
     // The wrong password: the server refuses the login, the log says refused with its answer.
     let bad = mailer(server.port, &ca, "wrong-password");
     f.inbound("+33616000004", "four");
     f.clock.advance(Duration::minutes(5));
     f.hub.send_due_notifications(Some(&bad)).await.unwrap();
-    let log = f.hub.notification_log(&f.admin, None, &PageRequest::default()).unwrap().items;
+    let log = f
+        .hub
+        .notification_log(&f.admin, None, &PageRequest::default())
+        .unwrap()
+        .items;
     let refused = log
         .iter()
         .find(|e| e.medium == Medium::Email && e.status == DeliveryStatus::Refused)
         .unwrap_or_else(|| panic!("no refused e-mail in {log:#?}"));
-    assert!(refused.detail.as_deref().unwrap_or("").contains("535"), "{refused:?}");
+    assert!(
+        refused.detail.as_deref().unwrap_or("").contains("535"),
+        "{refused:?}"
+    );
     assert_eq!(mails(f.dir.path(), 1).len(), 1, "nothing more was stored");
 
     // Without STARTTLS trust (no CA given) the connection fails, shown as failed, not refused.

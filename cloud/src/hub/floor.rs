@@ -274,7 +274,7 @@ impl Hub {
             })
             .collect();
         drop(book);
-        agents.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        agents.sort_by_key(|a| a.name.to_lowercase());
         let episodes = tx.floor().open_episodes(&scope, tenant.id)?;
         let since_of: std::collections::HashMap<Uuid, DateTime<Utc>> = episodes
             .into_iter()

@@ -22,6 +22,7 @@ pub(crate) struct SystemSent {
 
 /// Queues `text` to `interaction`'s contact through `channel`, in `tenant` scope. The
 /// conversation's status is left as it is (an automatic answer is not a reply).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn queue_system_message(
     tx: &mut dyn WriteTx,
     tenant: &Scope,
@@ -74,6 +75,7 @@ pub(crate) fn queue_system_message(
 /// Sends `text` to `number` through `channel` as a record of its own: a new closed
 /// conversation (notifications to staff do not open work in the inbox; a reply from the
 /// recipient starts a new conversation as usual).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn send_to_number(
     tx: &mut dyn WriteTx,
     tenant: &Scope,

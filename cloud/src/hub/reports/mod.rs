@@ -345,7 +345,7 @@ pub fn compute(
             first_response: stat(frt_by.get(&id).map_or(&[][..], Vec::as_slice)),
         })
         .collect();
-    agents.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    agents.sort_by_key(|a| a.name.to_lowercase());
     let mut channels: Vec<GroupRow> = by_channel.into_values().collect();
     channels.sort_by(|a, b| a.name.cmp(&b.name));
     let mut queues: Vec<GroupRow> = by_queue.into_values().collect();
