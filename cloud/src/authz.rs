@@ -116,6 +116,17 @@ pub enum Action {
     ManageOptOut,
     ManageApiKeys,
     WatchEvents,
+    /// The live floor: monitor agents and waiting customers, spy, take over, reassign, log an
+    /// agent out; set queue strategies' effect (issue 13).
+    Supervise,
+    /// Notification settings and log.
+    ManageNotifications,
+    /// Reports and their exports.
+    ViewReports,
+    /// Canned replies (tenant-wide and per queue).
+    ManageCanned,
+    /// The audit log of administrative actions.
+    ViewAudit,
 }
 
 /// What the action is about: the organisation owning it, and for conversations whether it is
@@ -219,6 +230,9 @@ fn role_allows(actor: &Actor, action: Action) -> bool {
                 | ViewOptOut
                 | ManageOptOut
                 | WatchEvents
+                | Supervise
+                | ViewReports
+                | ManageCanned
         ),
         Role::Agent => matches!(
             action,
@@ -335,6 +349,17 @@ pub(crate) fn channel_holder(
             root: false,
         },
     )
+}
+
+/// The hub itself acting inside one tenant (the dispatcher handing out queued conversations,
+/// the notification scheduler): the tenant's subtree, no personal limit.
+pub(crate) fn tenant_system(org: &Org) -> Scope {
+    Scope {
+        path: org.path.clone(),
+        personal: None,
+        gateway: None,
+        root: false,
+    }
 }
 
 /// The gateway carrying `channel` (read in the caller's scope), to queue a command for it.
@@ -551,6 +576,47 @@ mod tests {
         assert!(
             channel_holder(&gs, &c, &t).is_none(),
             "another gateway's channel"
+        );
+    }
+
+    #[test]
+    fn the_floor_actions_table_per_role() {
+        use Action::*;
+        let t = org(OrgKind::Tenant, "/p/t/");
+        let r1 = org(OrgKind::ResellerL1, "/p/");
+        // (role, org, [Supervise, ManageNotifications, ViewReports, ManageCanned, ViewAudit])
+        let table = [
+            (Role::ResellerAdmin, &r1, [true, true, true, true, true]),
+            (Role::TenantAdmin, &t, [true, true, true, true, true]),
+            (Role::Manager, &t, [true, false, true, true, false]),
+            (Role::Agent, &t, [false, false, false, false, false]),
+            (Role::User, &t, [false, false, false, false, false]),
+        ];
+        for (role, o, expected) in table {
+            let a = actor(role, o);
+            for (action, want) in [
+                Supervise,
+                ManageNotifications,
+                ViewReports,
+                ManageCanned,
+                ViewAudit,
+            ]
+            .into_iter()
+            .zip(expected)
+            {
+                assert_eq!(
+                    authorize(&a, action, Target::Org(&t)).is_ok(),
+                    want,
+                    "{role:?} {action:?}"
+                );
+            }
+        }
+        let key = Actor::new(Principal::ApiKey(Uuid::now_v7()), t.clone(), Role::User);
+        assert!(authorize(&key, ViewReports, Target::Org(&t)).is_err());
+        let other = org(OrgKind::Tenant, "/p/u/");
+        assert_eq!(
+            authorize(&actor(Role::Manager, &t), Supervise, Target::Org(&other)),
+            Err(Denied::NotFound)
         );
     }
 

@@ -188,6 +188,13 @@ impl GatewayIngest {
             outcomes.push(self.ingest_one(&mut *tx, &scope, gateway, up, now, &mut events)?);
         }
         tx.commit()?;
+        // An automatic reply queued while ingesting goes out through this same gateway.
+        if events.iter().any(|e| {
+            matches!(&e.kind, crate::hub::EventKind::MessageCreated { message }
+                if message.direction == MessageDirection::Outbound)
+        }) {
+            let _ = self.inner.outbox.send(gw.as_str().to_owned());
+        }
         for o in &outcomes {
             self.inner.metrics.record_ingest(match o {
                 IngestOutcome::Applied => "applied",
@@ -320,7 +327,7 @@ impl GatewayIngest {
             }
             None => {}
         }
-        let interaction = match tx.live_interaction(&tenant, channel.id, &from)? {
+        let mut interaction = match tx.live_interaction(&tenant, channel.id, &from)? {
             Some(mut i) => {
                 i.status = routing::status_after_inbound(i.status);
                 i.read = false;
@@ -368,8 +375,19 @@ impl GatewayIngest {
             updated_at: now,
         };
         tx.insert_message(&tenant, &message)?;
+        // Queue strategy and out-of-hours reply (issue 13).
+        let (floor_events, _gateway) = crate::hub::routing_rules::after_inbound(
+            &self.inner,
+            tx,
+            &tenant,
+            &org,
+            &channel,
+            &mut interaction,
+            now,
+        )?;
         events.push(Hub::message_event(&org, &interaction, &message, true));
         events.push(Hub::interaction_event(&org, &interaction));
+        events.extend(floor_events);
         Ok(IngestOutcome::Applied)
     }
 

@@ -24,6 +24,7 @@
 pub mod api;
 pub mod authz;
 pub mod csv_import;
+pub mod floor;
 pub mod hub;
 pub mod ingest;
 pub mod metrics;
@@ -36,6 +37,6 @@ pub mod snippet;
 pub mod store;
 
 pub use api::router;
-pub use hub::{Clock, Hub, HubError, HubSettings, SystemClock};
+pub use hub::{Clock, Hub, HubError, HubSettings, ManualClock, SystemClock};
 pub use ingest::{GatewayIngest, IngestOutcome};
 pub use run::{RunError, RunOptions, Started, run, run_with, start};

@@ -29,6 +29,10 @@ pub struct HubConfig {
     pub mqtt: MqttConfig,
     /// `[bootstrap]`
     pub bootstrap: BootstrapConfig,
+    /// `[smtp]`: e-mail notifications.
+    pub smtp: crate::smtp::SmtpConfig,
+    /// `[transcripts]`: conversation PDFs.
+    pub transcripts: crate::smtp::TranscriptsConfig,
 }
 
 /// `[storage]`: the hub database.
@@ -274,6 +278,7 @@ impl Validate for HubConfig {
                 format!("must be at least {MIN_PASSWORD_LEN} characters"),
             );
         }
+        self.smtp.validate(v);
     }
 }
 
@@ -471,6 +476,42 @@ pub const HUB_DOCS: &[KeyDoc] = &[
         "bootstrap.admin_password",
         "Password of the first administrator (at least 8 characters). Without it one is generated and printed once.",
         "\"change-me-please\"",
+    ),
+    doc(
+        "smtp",
+        "E-mail notifications (waiting customers). Without host, e-mail is off; SMS notifications still go out.",
+    ),
+    doc_example("smtp.host", "SMTP server.", "\"smtp.example.com\""),
+    doc("smtp.port", "587 for STARTTLS, 465 for TLS."),
+    doc(
+        "smtp.security",
+        "\"starttls\" (required upgrade), \"tls\" (implicit TLS, SMTPS) or \"none\" (a local relay only).",
+    ),
+    doc_example(
+        "smtp.username",
+        "Login (AUTH PLAIN/LOGIN), with password or password_file.",
+        "\"notifications@example.com\"",
+    ),
+    doc(
+        "smtp.password",
+        "The login's password, e.g. password = \"change-me\" (prefer password_file; not both).",
+    ),
+    doc_example(
+        "smtp.password_file",
+        "File holding the password, read at start.",
+        "\"/etc/smsgate/smtp.password\"",
+    ),
+    doc("smtp.from", "Sender of the notifications (Name <address>)."),
+    doc_example(
+        "smtp.ca_file",
+        "Extra CA certificate(s) (PEM) trusted for the server, e.g. a private relay's.",
+        "\"/etc/smsgate/smtp-ca.pem\"",
+    ),
+    doc("smtp.timeout_s", "Seconds to wait for the server."),
+    doc("transcripts", "Conversation transcripts (PDF)."),
+    doc(
+        "transcripts.font",
+        "TrueType font the PDF is written with (Debian: fonts-dejavu-core).",
     ),
 ];
 

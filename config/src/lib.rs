@@ -21,6 +21,7 @@ pub mod error;
 pub mod gateway;
 pub mod hub;
 pub mod ports_spec;
+pub mod smtp;
 pub mod template;
 
 pub use error::{ConfigError, Violation, Violations};

@@ -43,6 +43,10 @@ pub fn router(hub: Hub) -> Router {
         .merge(opt_outs::routes())
         .merge(api_keys::routes())
         .merge(events::routes())
+        .merge(floor::routes())
+        .merge(notifications::routes())
+        .merge(annotations::routes())
+        .merge(reports::routes())
         .route("/api/v1/openapi.json", axum::routing::get(openapi::serve))
         .with_state(hub)
 }

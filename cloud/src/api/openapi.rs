@@ -31,8 +31,14 @@ use super::handlers::*;
         opt_outs::list_opt_outs, opt_outs::create_opt_out, opt_outs::delete_opt_out, opt_outs::opt_out_changes,
         api_keys::list_api_keys, api_keys::create_api_key, api_keys::revoke_api_key,
         events::events,
+        floor::get_queue_routing, floor::put_queue_routing, floor::get_channel_hours, floor::put_channel_hours,
+        floor::floor, floor::my_floor, floor::set_my_status, floor::take_over, floor::log_agent_out,
+        notifications::get_settings, notifications::put_settings, notifications::log, notifications::contacts, notifications::put_contact,
+        annotations::list_notes, annotations::add_note, annotations::get_labels, annotations::put_labels, annotations::labels,
+        annotations::transcript, annotations::list_canned, annotations::create_canned, annotations::update_canned, annotations::delete_canned,
+        reports::report, reports::export_report, reports::audit,
     ),
-    components(schemas(super::error::ErrorBody)),
+    components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table)),
     modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;

@@ -35,6 +35,14 @@ impl Hub {
             revoked_at: None,
         };
         tx.insert_api_key(&scope, &key, &secrets::digest(&secret))?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "created", "api_key")
+                .id(key.id)
+                .detail(key.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok((key, secret))
     }
@@ -63,6 +71,14 @@ impl Hub {
         if key.revoked_at.is_none() {
             key.revoked_at = Some(self.now());
             tx.update_api_key(&scope, &key)?;
+            super::audit::record(
+                &mut *tx,
+                actor,
+                super::audit::Audit::new(key.org_id, "revoked", "api_key")
+                    .id(key.id)
+                    .detail(key.name.clone()),
+                self.now(),
+            )?;
             tx.commit()?;
             self.revoke(Revocation::ApiKey(id));
         }

@@ -56,6 +56,14 @@ impl Hub {
             created_at: self.now(),
         };
         tx.insert_channel(&scope, &channel)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(platform.id, "created", "channel")
+                .id(channel.id)
+                .detail(channel.sim_number.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(channel)
     }
@@ -139,6 +147,14 @@ impl Hub {
         channel.holder_id = to.id;
         channel.destination = Destination::Tenant;
         tx.update_channel(&scope, &channel)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(to.id, "distributed", "channel")
+                .id(channel.id)
+                .detail(format!("{} to {}", channel.sim_number, to.name)),
+            self.now(),
+        )?;
         tx.commit()?;
         self.publish(events);
         if holder.id != to.id {
@@ -196,6 +212,14 @@ impl Hub {
         };
         channel.destination = destination;
         tx.update_channel(&scope, &channel)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(channel.holder_id, "changed", "channel_destination")
+                .id(channel.id)
+                .detail(channel.sim_number.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         if old_user.is_some() {
             self.revoke(Revocation::Channel {

@@ -26,10 +26,32 @@ use crate::model::*;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    MessageCreated { message: Message },
-    MessageUpdated { message: Message },
-    InteractionUpdated { interaction: Interaction },
-    PresenceChanged { user_id: Uuid, presence: Presence },
+    MessageCreated {
+        message: Message,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    InteractionUpdated {
+        interaction: Interaction,
+    },
+    PresenceChanged {
+        user_id: Uuid,
+        presence: Presence,
+    },
+    /// An agent's state on the floor changed (supervisors only).
+    AgentStateChanged {
+        agent: crate::floor::agents::AgentFloor,
+    },
+    /// An internal note was added to a conversation.
+    NoteCreated {
+        note: crate::floor::records::Note,
+    },
+    /// A conversation's labels changed.
+    LabelsChanged {
+        interaction_id: Uuid,
+        labels: Vec<String>,
+    },
 }
 
 impl EventKind {
@@ -40,6 +62,9 @@ impl EventKind {
             EventKind::MessageUpdated { .. } => "message_updated",
             EventKind::InteractionUpdated { .. } => "interaction_updated",
             EventKind::PresenceChanged { .. } => "presence_changed",
+            EventKind::AgentStateChanged { .. } => "agent_state_changed",
+            EventKind::NoteCreated { .. } => "note_created",
+            EventKind::LabelsChanged { .. } => "labels_changed",
         }
     }
 }
@@ -109,6 +134,7 @@ impl EventStream {
         match (&e.kind, self.scope.personal_user()) {
             (_, None) => true,
             (EventKind::PresenceChanged { .. }, Some(_)) => false,
+            (EventKind::AgentStateChanged { .. }, Some(_)) => false,
             (_, Some(u)) => {
                 e.assignee_id == Some(u) || e.queue_id.is_some_and(|q| self.queues.contains(&q))
             }

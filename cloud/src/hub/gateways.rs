@@ -97,6 +97,16 @@ impl Hub {
         };
         let mut tx = self.write()?;
         tx.insert_gateway(&scope, &gateway)?;
+        if let Some(p) = tx.platform()? {
+            super::audit::record(
+                &mut *tx,
+                actor,
+                super::audit::Audit::new(p.id, "created", "gateway")
+                    .id(gateway.id)
+                    .detail(gateway.name.clone()),
+                self.now(),
+            )?;
+        }
         tx.commit()?;
         let config_snippet = crate::snippet::gateway_config_snippet(
             &gateway.name,

@@ -10,22 +10,31 @@
 //! [`api_keys`], [`events`] (the filtered live stream and presence).
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
+pub mod canned;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
 pub mod error;
 pub mod events;
+pub mod floor;
 pub mod gateways;
+pub mod notes;
+pub mod notifications;
 pub mod opt_outs;
 pub mod organisations;
 pub mod outbound;
 pub mod queues;
+pub mod reports;
+pub mod routing_rules;
 pub mod settings;
+pub(crate) mod system_send;
 pub mod team;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod throttle;
+pub mod transcript;
 pub mod users;
 pub mod validate;
 
@@ -43,7 +52,7 @@ pub use error::HubError;
 pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
 pub use outbound::{BulkOutcome, BulkRequest, BulkResult, MAX_BULK, MAX_TEXT, SendRequest};
-pub use settings::{Clock, HubSettings, SystemClock};
+pub use settings::{Clock, HubSettings, ManualClock, SystemClock};
 pub use team::{QueueRef, TeamMember, TransferTargets};
 pub use users::{NewUser, UserUpdate};
 
@@ -69,6 +78,13 @@ pub(crate) struct Inner {
     /// Open event streams per user (presence).
     pub(crate) streams: Mutex<HashMap<Uuid, usize>>,
     pub(crate) metrics: HubMetrics,
+    /// Agents' timed states (the floor), fed by [`publish`].
+    pub(crate) book: Mutex<crate::floor::agents::Book>,
+    /// Tenants whose queues may hand out waiting conversations, and the dispatcher's wake-up.
+    pub(crate) dirty_tenants: Mutex<std::collections::HashSet<Uuid>>,
+    pub(crate) dispatch_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the notification scheduler (conversations or settings changed).
+    pub(crate) notify_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The hub core. Cheap to clone (shared handle).
@@ -97,6 +113,7 @@ impl Hub {
         let dummy_hash = passwords.hash(&crate::secrets::random_token(""))?;
         let (bus, _) = broadcast::channel(settings.event_capacity.max(16));
         let (outbox, _) = broadcast::channel(1024);
+        let book = floor::load_book(&*store, clock.now())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -110,6 +127,10 @@ impl Hub {
                 outbox,
                 streams: Mutex::new(HashMap::new()),
                 metrics,
+                book: Mutex::new(book),
+                dirty_tenants: Mutex::new(Default::default()),
+                dispatch_wake: Arc::new(tokio::sync::Notify::new()),
+                notify_wake: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }
@@ -130,6 +151,11 @@ impl Hub {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The hub's clock reading (for callers outside the crate: reports' quick ranges, tests).
+    pub fn now_public(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 
@@ -191,7 +217,10 @@ impl Hub {
     }
 }
 
-pub(crate) fn publish(inner: &Inner, events: Vec<HubEvent>) {
+pub(crate) fn publish(inner: &Inner, mut events: Vec<HubEvent>) {
+    // The floor watches every event (agents' states, capacity, unseen conversations).
+    let floor = floor::observe(inner, &events);
+    events.extend(floor);
     for e in events {
         // No subscriber is fine.
         let _ = inner.bus.send(Bus::Event(Box::new(e)));

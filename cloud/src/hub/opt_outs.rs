@@ -66,6 +66,14 @@ impl Hub {
         if !tx.insert_opt_out(&scope, &o)? {
             return Err(HubError::Conflict(format!("{number} is already opted out")));
         }
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "created", "opt_out")
+                .id(o.id)
+                .detail(number.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(o)
     }
@@ -75,6 +83,14 @@ impl Hub {
         let mut tx = self.write()?;
         let o = found(tx.opt_out(&scope, id)?)?;
         tx.delete_opt_out(&scope, o.org_id, &o.number, self.now())?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(o.org_id, "deleted", "opt_out")
+                .id(o.id)
+                .detail(o.number.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -99,6 +99,14 @@ impl Hub {
             created_at: self.now(),
         };
         tx.insert_org(&scope, &org)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "created", org.kind.as_str())
+                .id(org.id)
+                .detail(org.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(org)
     }
@@ -154,6 +162,14 @@ impl Hub {
             org.org_type = Some(bounded("type", t, 50)?).filter(|t| !t.is_empty());
         }
         tx.update_org(&scope, &org)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "changed", org.kind.as_str())
+                .id(org.id)
+                .detail(org.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(org)
     }
@@ -203,6 +219,14 @@ impl Hub {
             tx.update_channel(&scope, &c)?;
         }
         tx.delete_org(&scope, id)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(parent.id, "deleted", org.kind.as_str())
+                .id(org.id)
+                .detail(org.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         self.revoke(Revocation::Channel {
             org_path: org.path.clone(),

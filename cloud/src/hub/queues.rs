@@ -66,6 +66,14 @@ impl Hub {
             created_at: self.now(),
         };
         tx.insert_queue(&scope, &queue)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "created", "queue")
+                .id(queue.id)
+                .detail(queue.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(queue)
     }
@@ -109,6 +117,14 @@ impl Hub {
             q.description = bounded("description", d, MAX_NOTE)?;
         }
         tx.update_queue(&scope, &q)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(q.org_id, "changed", "queue")
+                .id(q.id)
+                .detail(q.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(q)
     }
@@ -133,6 +149,14 @@ impl Hub {
             .collect();
         queue.members = members;
         tx.update_queue(&scope, &queue)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(queue.org_id, "changed", "queue_members")
+                .id(queue.id)
+                .detail(format!("{}: {} member(s)", queue.name, queue.members.len())),
+            self.now(),
+        )?;
         tx.commit()?;
         if !removed.is_empty() {
             self.revoke(Revocation::Queue {
@@ -180,6 +204,14 @@ impl Hub {
             }
         }
         tx.delete_queue(&scope, id)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(queue.org_id, "deleted", "queue")
+                .id(id)
+                .detail(queue.name.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         self.publish(events);
         self.revoke(Revocation::Queue {

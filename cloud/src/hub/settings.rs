@@ -5,9 +5,57 @@ use chrono::{DateTime, Duration, Utc};
 use super::throttle::ThrottleSettings;
 use crate::secrets::PasswordCost;
 
+/// A future that resolves at a moment of a [`Clock`].
+pub type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// The hub's notion of time (injected so tests control it).
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
+
+    /// Resolves once this clock reads `at` or later (timers of the notification scheduler).
+    /// The default sleeps on the runtime's timer for the difference.
+    fn sleep_until(&self, at: DateTime<Utc>) -> Sleep {
+        let left = (at - self.now())
+            .to_std()
+            .unwrap_or(std::time::Duration::ZERO);
+        Box::pin(tokio::time::sleep(left))
+    }
+}
+
+/// A clock moved by hand (tests, demos): [`ManualClock::advance`] wakes every
+/// [`Clock::sleep_until`] whose moment has come.
+#[derive(Clone)]
+pub struct ManualClock {
+    now: std::sync::Arc<tokio::sync::watch::Sender<DateTime<Utc>>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: std::sync::Arc::new(tokio::sync::watch::Sender::new(start)),
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.now.send_modify(|t| *t += by);
+    }
+
+    pub fn set(&self, to: DateTime<Utc>) {
+        self.now.send_replace(to);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.borrow()
+    }
+
+    fn sleep_until(&self, at: DateTime<Utc>) -> Sleep {
+        let mut rx = self.now.subscribe();
+        Box::pin(async move {
+            let _ = rx.wait_for(|t| *t >= at).await;
+        })
+    }
 }
 
 /// Wall-clock time.
@@ -35,6 +83,8 @@ pub struct HubSettings {
     pub max_concurrent_hashes: usize,
     pub hash_wait: std::time::Duration,
     pub throttle: ThrottleSettings,
+    /// The transcript PDF's TrueType font (`transcripts.font`).
+    pub transcript_font: std::path::PathBuf,
 }
 
 impl HubSettings {
@@ -49,6 +99,7 @@ impl HubSettings {
             session_ttl: Duration::hours(i64::from(c.api.session_ttl_hours)),
             mqtt_url: c.mqtt.advertised_url.clone(),
             cookie_secure: c.api.cookie_secure,
+            transcript_font: c.transcripts.font.clone(),
             ..Self::default()
         }
     }
@@ -65,6 +116,7 @@ impl Default for HubSettings {
             max_concurrent_hashes: 4,
             hash_wait: std::time::Duration::from_secs(2),
             throttle: ThrottleSettings::default(),
+            transcript_font: smsgate_config::smtp::TranscriptsConfig::default().font,
         }
     }
 }

@@ -68,6 +68,14 @@ impl Hub {
             created_at: self.now(),
         };
         tx.insert_user(&scope, &user)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(org.id, "created", "user")
+                .id(user.id)
+                .detail(format!("{} ({})", user.login, user.role.as_str())),
+            self.now(),
+        )?;
         tx.commit()?;
         Ok(user)
     }
@@ -175,6 +183,14 @@ impl Hub {
             revoke = true;
         }
         tx.update_user(&scope, &user)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(user.org_id, "changed", "user")
+                .id(user.id)
+                .detail(user.login.clone()),
+            self.now(),
+        )?;
         tx.commit()?;
         if revoke {
             self.revoke(Revocation::User(id));
@@ -186,8 +202,16 @@ impl Hub {
     pub fn disconnect_user(&self, actor: &Actor, id: Uuid) -> Result<(), HubError> {
         let scope = authz::scope(actor, Action::ManageUser)?;
         let mut tx = self.write()?;
-        found(tx.user(&scope, id)?)?;
+        let u = found(tx.user(&scope, id)?)?;
         tx.delete_sessions_of(&scope, id)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(u.org_id, "disconnected", "user")
+                .id(id)
+                .detail(u.login),
+            self.now(),
+        )?;
         tx.commit()?;
         self.revoke(Revocation::User(id));
         Ok(())
@@ -215,6 +239,14 @@ impl Hub {
         if state != UserState::Active {
             tx.delete_sessions_of(&scope, id)?;
         }
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(user.org_id, "changed", "user_state")
+                .id(id)
+                .detail(format!("{}: {}", user.login, state.as_str())),
+            self.now(),
+        )?;
         tx.commit()?;
         if state != UserState::Active {
             self.revoke(Revocation::User(id));

@@ -99,11 +99,20 @@ pub enum RunError {
     EmptyPasswordFile { path: String },
     #[error("mqtt.tls_cert/tls_key: {0}")]
     ListenerTls(#[source] smsgate_mqtt::TlsError),
+    #[error("{key}: cannot read {path}: {source}")]
+    SmtpFile {
+        key: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Mailer(#[from] crate::hub::notifications::mailer::MailerError),
 }
 
 /// What the caller may add to the configuration file. Precedence: a value given here wins over
 /// the file's (`smsgate hub` fills these from its flags and environment variables).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// The hub's login on an external broker (`mqtt.broker = "external"`); replaces
     /// `mqtt.username` and `mqtt.password`/`password_file` as a whole.
@@ -116,6 +125,10 @@ pub struct RunOptions {
     /// Bootstrap password to use when the configuration has none and the database is new
     /// (otherwise one is generated).
     pub bootstrap_password: Option<String>,
+    /// The hub's clock (tests move time; default: the system clock).
+    pub clock: Option<Arc<dyn crate::Clock>>,
+    /// The e-mail boundary instead of the SMTP mailer `[smtp]` describes (tests: a recorder).
+    pub mailer: Option<Arc<dyn crate::hub::notifications::mailer::Mailer>>,
 }
 
 /// A started hub.
@@ -180,6 +193,20 @@ pub async fn run_with(
     Ok(())
 }
 
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field(
+                "external_login",
+                &self.external_login.as_ref().map(|(u, _)| (u, "<redacted>")),
+            )
+            .field("settings", &self.settings)
+            .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .field("mailer", &self.mailer.as_ref().map(|_| "custom"))
+            .finish_non_exhaustive()
+    }
+}
+
 /// Starts everything and returns once the API and the broker listen.
 pub async fn start(
     config: HubConfig,
@@ -198,6 +225,10 @@ pub async fn start(
         )),
         _ => None,
     };
+    let mailer = match &options.mailer {
+        Some(m) => Some(m.clone()),
+        None => smtp_mailer(&config)?,
+    };
     let path = config.storage.path.clone();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| RunError::StorageDir {
@@ -210,7 +241,11 @@ pub async fn start(
         mqtt_url: config.mqtt.effective_advertised_url(),
         ..HubSettings::from_config(&config)
     });
-    let hub = open_hub(&path, settings).await?;
+    let clock = options
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(SystemClock));
+    let hub = open_hub(&path, settings, clock).await?;
     let generated_admin_password = bootstrap(&hub, &config, &options, fresh).await?;
 
     let tracker = TaskTracker::new();
@@ -357,6 +392,12 @@ pub async fn start(
             }
         });
     }
+    // The floor: queued conversations handed out as capacity frees up; notifications.
+    tracker.spawn(hub.clone().run_dispatcher(shutdown.clone()));
+    if mailer.is_none() {
+        tracing::info!("e-mail notifications are off (no smtp.host in hub.toml)");
+    }
+    tracker.spawn(hub.clone().run_notifications(mailer, shutdown.clone()));
     tracing::info!(api = %api_addr, broker = ?broker_addr, "hub running");
     Ok(Started {
         hub,
@@ -368,6 +409,48 @@ pub async fn start(
         tracker,
         shutdown,
     })
+}
+
+/// The SMTP mailer `[smtp]` describes (none without `smtp.host`); files are read now.
+fn smtp_mailer(
+    config: &HubConfig,
+) -> Result<Option<Arc<dyn crate::hub::notifications::mailer::Mailer>>, RunError> {
+    use crate::hub::notifications::mailer::{SmtpMailer, SmtpSettings};
+    let c = &config.smtp;
+    let Some(host) = &c.host else {
+        return Ok(None);
+    };
+    let read = |key: &'static str, p: &Path| {
+        std::fs::read(p).map_err(|source| RunError::SmtpFile {
+            key,
+            path: p.display().to_string(),
+            source,
+        })
+    };
+    let password = match (&c.password, &c.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(f)) => Some(
+            String::from_utf8_lossy(&read("smtp.password_file", f)?)
+                .trim_end_matches(['\r', '\n'])
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    let ca_pem = match &c.ca_file {
+        Some(f) => Some(read("smtp.ca_file", f)?),
+        None => None,
+    };
+    let m = SmtpMailer::new(&SmtpSettings {
+        host: host.clone(),
+        port: c.port,
+        security: c.security,
+        username: c.username.clone(),
+        password,
+        from: c.from.clone(),
+        ca_pem,
+        timeout: Duration::from_secs(u64::from(c.timeout_s)),
+    })?;
+    Ok(Some(Arc::new(m)))
 }
 
 /// The hub's login on an external broker: the options' (flags, environment) or the file's,
@@ -427,11 +510,15 @@ fn loopback_for(addr: SocketAddr) -> std::net::IpAddr {
     }
 }
 
-async fn open_hub(path: &Path, settings: HubSettings) -> Result<Hub, RunError> {
+async fn open_hub(
+    path: &Path,
+    settings: HubSettings,
+    clock: Arc<dyn crate::Clock>,
+) -> Result<Hub, RunError> {
     let path = path.to_owned();
     let hub = tokio::task::spawn_blocking(move || -> Result<Hub, HubError> {
         let store = SqliteStore::open(&path)?;
-        Hub::new(Box::new(store), Arc::new(SystemClock), settings)
+        Hub::new(Box::new(store), clock, settings)
     })
     .await
     .map_err(|e| HubError::Conflict(format!("opening the store: {e}")))??;

@@ -18,6 +18,7 @@
 //! a backend with an async driver bridges each call with `tokio::runtime::Handle::block_on`
 //! on that blocking thread (or runs its own connection task); see ARCHITECTURE.md.
 
+pub mod floor;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -147,6 +148,8 @@ pub struct ContactFilter {
 #[derive(Debug, Clone, Default)]
 pub struct InteractionFilter {
     pub status: Option<InteractionStatus>,
+    /// Carries this label (case-insensitive).
+    pub label: Option<String>,
     pub queue: Option<Uuid>,
     pub assignee: Option<Uuid>,
     pub channel: Option<Uuid>,
@@ -389,6 +392,10 @@ pub trait ReadTx {
         scope: &Scope,
         gateway_id: Uuid,
     ) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// The floor domains' reads (routing, notifications, notes, labels, canned replies, audit,
+    /// reports): [`floor::FloorRead`].
+    fn floor(&mut self) -> &mut dyn floor::FloorRead;
 }
 
 /// Which live interactions.
@@ -402,6 +409,9 @@ pub enum LiveBy {
 /// Writes (and every read, through [`ReadTx`]).
 pub trait WriteTx: ReadTx {
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// The floor domains' writes: [`floor::FloorWrite`].
+    fn floor_mut(&mut self) -> &mut dyn floor::FloorWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

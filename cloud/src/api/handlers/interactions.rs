@@ -53,6 +53,8 @@ pub struct InteractionParams {
     pub since: Option<DateTime<Utc>>,
     /// Last activity before (RFC 3339).
     pub until: Option<DateTime<Utc>>,
+    /// Carries this label (case-insensitive).
+    pub label: Option<String>,
 }
 
 /// Interactions the caller sees (agents and users: their own), most recent first. Filters
@@ -90,6 +92,7 @@ pub async fn list_interactions(
                 text,
                 since: f.since,
                 until: f.until,
+                label: f.label.filter(|l| !l.trim().is_empty()),
             };
             hub.list_interactions(&actor, &filter, &page)
         })

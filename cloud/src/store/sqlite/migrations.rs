@@ -18,10 +18,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (1, Step::Sql(V1)),
     (2, Step::Sql(V2)),
     (3, Step::Code(crate::store::sqlite::docs::normalise_numbers)),
+    (4, Step::Sql(super::floor_schema::V4)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 4;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

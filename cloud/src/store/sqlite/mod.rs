@@ -11,6 +11,10 @@
 //! key hashes); migrations are append-only and a database newer than the code is refused.
 
 mod docs;
+mod floor_read;
+mod floor_reports;
+mod floor_schema;
+mod floor_write;
 mod migrations;
 mod read;
 mod write;

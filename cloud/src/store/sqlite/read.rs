@@ -544,7 +544,9 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
              AND (:contact IS NULL OR t.contact_number = :contact)
              AND (:since IS NULL OR t.updated_at >= :since) AND (:until IS NULL OR t.updated_at < :until)
              AND (:text IS NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.interaction_id = t.id
-                  AND json_extract(m.doc, '$.text') LIKE :text ESCAPE '\\'))"
+                  AND json_extract(m.doc, '$.text') LIKE :text ESCAPE '\\'))
+             AND (:label IS NULL OR EXISTS (SELECT 1 FROM interaction_labels l WHERE l.interaction_id = t.id
+                  AND l.label = :label))"
         );
         let args = scope_args(scope)
             .opt("status", f.status.map(|st| st.as_str().to_owned()))
@@ -554,7 +556,8 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
             .opt("contact", f.contact.clone())
             .opt("since", f.since.map(ts))
             .opt("until", f.until.map(ts))
-            .opt("text", q(&f.text));
+            .opt("text", q(&f.text))
+            .opt("label", f.label.clone());
         self.page("interaction", &sql, args, Order::UpdatedDesc, page)
     }
 
@@ -682,6 +685,10 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
             })),
             None => Ok(None),
         }
+    }
+
+    fn floor(&mut self) -> &mut dyn crate::store::floor::FloorRead {
+        self
     }
 
     fn pending_commands(

@@ -88,6 +88,10 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         Ok(())
     }
 
+    fn floor_mut(&mut self) -> &mut dyn crate::store::floor::FloorWrite {
+        self
+    }
+
     fn mark_processed(
         &mut self,
         event_id: Uuid,

@@ -22,6 +22,10 @@ const table: Array<[Role, Capability, boolean]> = [
   ['reseller_admin', 'manageTenants', true],
   ['reseller_admin', 'manageGateways', false],
   ['platform_admin', 'manageGateways', true],
+  ['agent', 'supervise', false],
+  ['user', 'supervise', false],
+  ['manager', 'supervise', true],
+  ['tenant_admin', 'supervise', true],
 ];
 
 describe('capabilities mirror the hub authorization', () => {

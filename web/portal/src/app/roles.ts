@@ -25,7 +25,8 @@ export type Capability =
   | 'distributeChannels'
   | 'manageTenants'
   | 'manageResellers'
-  | 'manageGateways';
+  | 'manageGateways'
+  | 'supervise';
 
 const ALL: readonly Capability[] = [
   'viewInbox',
@@ -48,6 +49,7 @@ const ALL: readonly Capability[] = [
   'manageTenants',
   'manageResellers',
   'manageGateways',
+  'supervise',
 ];
 
 const without = (...no: Capability[]) => ALL.filter((c) => !no.includes(c));
@@ -68,6 +70,7 @@ const BY_ROLE: Record<Role, readonly Capability[]> = {
     'viewOptOuts',
     'manageOptOuts',
     'viewChannels',
+    'supervise',
   ],
   agent: ['viewInbox', 'reply', 'transfer', 'changeInteraction', 'viewContacts', 'viewChannels'],
   user: ['viewInbox', 'startConversation', 'reply', 'changeInteraction', 'viewContacts', 'manageContacts', 'viewOptOuts', 'manageOptOuts', 'viewChannels'],

@@ -6,5 +6,6 @@
 import type { ScreenModule } from '../app/modules';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
+import { monitor } from './monitor';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor];

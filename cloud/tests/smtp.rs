@@ -1,0 +1,211 @@
+//! E-mail notifications through a real SMTP server started here (Python's aiosmtpd from PyPI,
+//! `cloud/tests/support/smtp_server.py`): STARTTLS required, AUTH with one login, a certificate
+//! made with rcgen trusted through `smtp.ca_file`'s PEM. After the delay (clock moved by hand)
+//! the e-mail arrives with the right count; a wrong password is refused by the server and the
+//! log says so with the server's answer.
+//!
+//! Needs `python3` with `aiosmtpd` (`python3 -m pip install aiosmtpd`; scripts/test-all
+//! installs it; `SMSGATE_PYTHON` names another interpreter).
+#![allow(clippy::unwrap_used)]
+
+mod floor_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Duration;
+use floor_support::*;
+use smsgate_cloud::floor::records::*;
+use smsgate_cloud::hub::notifications::mailer::{
+    Mail, MailOutcome, Mailer, SmtpMailer, SmtpSettings,
+};
+use smsgate_cloud::store::PageRequest;
+use smsgate_config::smtp::SmtpSecurity;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_server(dir: &Path) -> (Server, Vec<u8>) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let python = std::env::var("SMSGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+    let port = free_port();
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .args(["--dir", dir.join("mail").to_str().unwrap()])
+        .args([
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ])
+        .args(["--user", "hub@example.com", "--password", "right-password"])
+        .args(["--port", &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} {}: {e}", script.display()));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("READY"),
+        "the SMTP server did not start (is aiosmtpd installed? python3 -m pip install aiosmtpd): {line:?}"
+    );
+    (Server { child, port }, ck.cert.pem().into_bytes())
+}
+
+fn mailer(port: u16, ca: &[u8], password: &str) -> SmtpMailer {
+    SmtpMailer::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::Starttls,
+        username: Some("hub@example.com".into()),
+        password: Some(password.into()),
+        from: "smsgate <hub@example.com>".into(),
+        ca_pem: Some(ca.to_vec()),
+        timeout: StdDuration::from_secs(10),
+    })
+    .unwrap()
+}
+
+/// The stored messages (waits until `n` have arrived; a liveness bound, not a timing check).
+fn mails(dir: &Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + StdDuration::from_secs(20);
+    loop {
+        let mut got: Vec<String> = std::fs::read_dir(dir.join("mail"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if got.len() >= n || Instant::now() > deadline {
+            got.sort();
+            return got;
+        }
+        std::thread::sleep(StdDuration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a_bad_password_is_refused_in_the_log()
+ {
+    let f = floor();
+    let (server, ca) = start_server(f.dir.path());
+    let good = mailer(server.port, &ca, "right-password");
+    f.hub
+        .set_notification_settings(
+            &f.admin,
+            None,
+            NotificationSettings {
+                enabled: true,
+                sms: true,
+                email: true,
+                include_count: true,
+                delay_minutes: 5,
+                text: "Customers are waiting".into(),
+                recipients: vec![Recipient {
+                    name: "Nadia".into(),
+                    number: Some("+33611110000".into()),
+                    email: Some("nadia@example.com".into()),
+                }],
+                channel_id: Some(f.notify_channel.id),
+                escalations: vec![],
+                quiet_hours: None,
+            },
+        )
+        .unwrap();
+    f.inbound("+33616000001", "one");
+    f.inbound("+33616000002", "two");
+    f.inbound("+33616000003", "three");
+    f.clock.advance(Duration::minutes(4));
+    f.hub.send_due_notifications(Some(&good)).await.unwrap();
+    assert!(mails(f.dir.path(), 0).is_empty(), "not before the delay");
+    f.clock.advance(Duration::minutes(1));
+    f.hub.send_due_notifications(Some(&good)).await.unwrap();
+    let got = mails(f.dir.path(), 1);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("X-Rcpt: nadia@example.com"), "{}", got[0]);
+    assert!(got[0].contains("3 interactions waiting"), "{}", got[0]);
+    let log = f
+        .hub
+        .notification_log(&f.admin, None, &PageRequest::default())
+        .unwrap()
+        .items;
+    let email = log.iter().find(|e| e.medium == Medium::Email).unwrap();
+    assert_eq!(email.status, DeliveryStatus::Accepted);
+    assert!(
+        email.detail.as_deref().unwrap_or("").starts_with("250"),
+        "{email:?}"
+    );
+
+    // The wrong password: the server refuses the login, the log says refused with its answer.
+    let bad = mailer(server.port, &ca, "wrong-password");
+    f.inbound("+33616000004", "four");
+    f.clock.advance(Duration::minutes(5));
+    f.hub.send_due_notifications(Some(&bad)).await.unwrap();
+    let log = f
+        .hub
+        .notification_log(&f.admin, None, &PageRequest::default())
+        .unwrap()
+        .items;
+    let refused = log
+        .iter()
+        .find(|e| e.medium == Medium::Email && e.status == DeliveryStatus::Refused)
+        .unwrap_or_else(|| panic!("no refused e-mail in {log:#?}"));
+    assert!(
+        refused.detail.as_deref().unwrap_or("").contains("535"),
+        "{refused:?}"
+    );
+    assert_eq!(mails(f.dir.path(), 1).len(), 1, "nothing more was stored");
+
+    // Without STARTTLS trust (no CA given) the connection fails, shown as failed, not refused.
+    let untrusting = SmtpMailer::new(&SmtpSettings {
+        ca_pem: None,
+        ..SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: server.port,
+            security: SmtpSecurity::Starttls,
+            username: Some("hub@example.com".into()),
+            password: Some("right-password".into()),
+            from: "smsgate <hub@example.com>".into(),
+            ca_pem: None,
+            timeout: StdDuration::from_secs(10),
+        }
+    })
+    .unwrap();
+    let out = untrusting
+        .send(Mail {
+            to: "x@example.com".into(),
+            to_name: "X".into(),
+            subject: "s".into(),
+            body: "b".into(),
+        })
+        .await;
+    assert!(matches!(out, MailOutcome::Failed(_)), "{out:?}");
+}

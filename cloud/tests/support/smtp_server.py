@@ -1,0 +1,52 @@
+"""A real SMTP server for the hub's tests (aiosmtpd, from PyPI): STARTTLS required before
+AUTH, one login accepted, every accepted message written to --dir as a .eml file.
+
+Prints "READY <port>" once listening; stops on SIGTERM or when stdin closes."""
+import argparse, asyncio, pathlib, ssl, sys, uuid
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class Save:
+    def __init__(self, out):
+        self.out = out
+
+    async def handle_DATA(self, server, session, envelope):
+        name = self.out / f"{uuid.uuid4()}.eml"
+        tmp = name.with_suffix(".tmp")
+        tmp.write_bytes(b"X-Rcpt: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n" + envelope.content)
+        tmp.rename(name)
+        return "250 2.0.0 stored"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--port", type=int, required=True)
+    a = p.parse_args()
+    out = pathlib.Path(a.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(a.cert, a.key)
+
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == a.user and auth_data.password.decode() == a.password
+        return AuthResult(success=ok, handled=False)
+
+    c = Controller(Save(out), hostname="127.0.0.1", port=a.port, tls_context=tls, require_starttls=True,
+                   authenticator=check, auth_required=True, auth_require_tls=True)
+    c.start()
+    print(f"READY {a.port}", flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        c.stop()
+
+
+if __name__ == "__main__":
+    main()

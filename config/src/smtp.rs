@@ -1,0 +1,112 @@
+//! The hub's `[smtp]` (e-mail notifications) and `[transcripts]` (PDF font) sections.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+use crate::error::Violations;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required; port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+    /// No encryption (a local relay only).
+    None,
+}
+
+/// `[smtp]`: the server e-mail notifications go through. Without `host`, e-mail is off (SMS
+/// notifications still work) and e-mail notifications are logged as failed, naming this key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// Login (AUTH PLAIN or LOGIN), with `password` or `password_file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// File holding the password, read at start (one line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The sender (`Name <address>`).
+    pub from: String,
+    /// Extra CA certificate(s), PEM, trusted for the server's certificate (a private relay).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for the server.
+    pub timeout_s: u32,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            password_file: None,
+            from: "smsgate <notifications@localhost>".into(),
+            ca_file: None,
+            timeout_s: 30,
+        }
+    }
+}
+
+/// `[transcripts]`: conversation transcripts as PDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscriptsConfig {
+    /// A TrueType font with the scripts your customers write in (Debian: fonts-dejavu-core).
+    pub font: PathBuf,
+}
+
+impl Default for TranscriptsConfig {
+    fn default() -> Self {
+        Self {
+            font: PathBuf::from("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        }
+    }
+}
+
+impl SmtpConfig {
+    pub(crate) fn validate(&self, v: &mut Violations) {
+        if let Some(h) = &self.host
+            && (h.trim().is_empty() || h.contains(char::is_whitespace))
+        {
+            v.push("smtp.host", "must be a host name or address");
+        }
+        if self.port == 0 {
+            v.push("smtp.port", "must be between 1 and 65535");
+        }
+        if self.password.is_some() && self.password_file.is_some() {
+            v.push(
+                "smtp.password_file",
+                "give password or password_file, not both",
+            );
+        }
+        let has_password = self.password.is_some() || self.password_file.is_some();
+        if self.username.is_some() != has_password {
+            v.push(
+                "smtp.username",
+                "username and password (or password_file) go together",
+            );
+        }
+        if !self.from.contains('@') {
+            v.push(
+                "smtp.from",
+                format!("{:?} is not an e-mail address", self.from),
+            );
+        }
+        if self.timeout_s == 0 {
+            v.push("smtp.timeout_s", "must be at least 1");
+        }
+    }
+}
