@@ -109,7 +109,10 @@ impl Hub {
         settings: HubSettings,
         metrics: HubMetrics,
     ) -> Result<Self, HubError> {
-        let passwords = PasswordHasherId::new(settings.password_cost)?;
+        let passwords = PasswordHasherId::with_pool(
+            settings.password_cost,
+            settings.max_concurrent_hashes.max(1),
+        )?;
         let dummy_hash = passwords.hash(&crate::secrets::random_token(""))?;
         let (bus, _) = broadcast::channel(settings.event_capacity.max(16));
         let (outbox, _) = broadcast::channel(1024);
