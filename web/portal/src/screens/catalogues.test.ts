@@ -6,9 +6,10 @@ import { inboxText } from './inbox/messages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
+import { reportsText } from './reports/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, inboxFloorText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, inboxFloorText, reportsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -7,5 +7,6 @@ import type { ScreenModule } from '../app/modules';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
 import { monitor } from './monitor';
+import { reports } from './reports';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, reports];
