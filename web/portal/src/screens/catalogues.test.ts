@@ -7,9 +7,12 @@ import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
 import { reportsText } from './reports/messages';
+import { notificationsText } from './notifications/messages';
+import { cannedText } from './canned/messages';
+import { auditText } from './audit/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, inboxFloorText, reportsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, inboxFloorText, reportsText, notificationsText, cannedText, auditText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

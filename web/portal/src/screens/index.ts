@@ -8,5 +8,8 @@ import { inbox } from './inbox';
 import { interactions } from './interactions';
 import { monitor } from './monitor';
 import { reports } from './reports';
+import { notifications } from './notifications';
+import { canned } from './canned';
+import { audit } from './audit';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, reports];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, reports, notifications, canned, audit];
