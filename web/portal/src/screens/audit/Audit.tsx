@@ -86,7 +86,7 @@ export function Audit(_p: ScreenProps): JSX.Element {
           <input type="date" class="input" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
         </label>
       </div>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t.t('title')}>
         <table class="data-table" data-testid="audit-table">
           <thead>
             <tr>

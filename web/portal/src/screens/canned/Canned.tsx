@@ -104,7 +104,7 @@ export function Canned(_p: ScreenProps): JSX.Element {
           <input type="search" class="input" placeholder={t.t('search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </label>
       </div>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t.t('title')}>
         <table class="data-table" data-testid="canned-table">
           <thead>
             <tr>

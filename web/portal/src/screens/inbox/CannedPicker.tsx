@@ -64,7 +64,7 @@ export function CannedPicker({ interaction, onPick, onClose }: { interaction: st
       <ul class="canned-list">
         {(list ?? []).map((c) => (
           <li key={c.id}>
-            <button type="button" class="canned-item" aria-label={t.t('canned.insert', { title: c.title })} onClick={() => onPick(c.text)}>
+            <button type="button" class="canned-item" title={t.t('canned.insert', { title: c.title })} onClick={() => onPick(c.text)}>
               <span class="canned-title">{c.title}</span>
               <span class="canned-scope muted">{c.queue_id ? t.t('canned.queue', { name: queueById.value.get(c.queue_id)?.name ?? '' }) : t.t('canned.tenant')}</span>
               <span class="canned-text">{c.text}</span>

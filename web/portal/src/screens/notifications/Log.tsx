@@ -56,7 +56,7 @@ export function Log({ org }: { org: string | null }): JSX.Element {
           <input type="search" class="input" placeholder={t.t('log.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </label>
       </div>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t.t('log.label')}>
         <table class="data-table" data-testid="notification-log">
           <thead>
             <tr>

@@ -176,7 +176,7 @@ function Contacts({ org }: { org: string | null }): JSX.Element {
   return (
     <section class="report-section" aria-labelledby="h-contacts">
       <h2 id="h-contacts">{t.t('contacts.label')}</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t.t('contacts.label')}>
         <table class="data-table">
           <thead>
             <tr>

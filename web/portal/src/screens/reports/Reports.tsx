@@ -36,12 +36,21 @@ function Card({ label, value, children, id }: { label: string; value: string; ch
   );
 }
 
-function Groups({ label, rows, empty }: { label: string; rows: readonly GroupRow[]; empty?: string }): JSX.Element {
+/** A table that may scroll sideways on a phone: focusable and named, so a keyboard reaches it. */
+function Scroll({ label, children }: { label: string; children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
+function Groups({ id, label, rows, empty }: { id: string; label: string; rows: readonly GroupRow[]; empty?: string }): JSX.Element {
   const max = scaleMax(rows.flatMap((r) => [r.received, r.sent]));
   return (
-    <section class="report-section" aria-labelledby={`h-${label}`}>
-      <h2 id={`h-${label}`}>{label}</h2>
-      <div class="table-scroll">
+    <section class="report-section" aria-labelledby={`h-${id}`}>
+      <h2 id={`h-${id}`}>{label}</h2>
+      <Scroll label={label}>
         <table class="data-table">
           <thead>
             <tr>
@@ -64,7 +73,7 @@ function Groups({ label, rows, empty }: { label: string; rows: readonly GroupRow
             ))}
           </tbody>
         </table>
-      </div>
+      </Scroll>
       {rows.length === 0 ? <p class="empty">{t.t('empty')}</p> : null}
     </section>
   );
@@ -203,7 +212,7 @@ export function Reports(_props: ScreenProps): JSX.Element {
             <DaysChart days={r.days} />
             <details class="report-details">
               <summary>{t.t('days.day')}</summary>
-              <div class="table-scroll">
+              <Scroll label={t.t('days.label')}>
                 <table class="data-table">
                   <thead>
                     <tr>
@@ -222,14 +231,14 @@ export function Reports(_props: ScreenProps): JSX.Element {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </Scroll>
             </details>
           </section>
-          <Groups label={t.t('channels.label')} rows={r.channels} />
-          <Groups label={t.t('queues.label')} rows={r.queues} empty={t.t('queues.none')} />
+          <Groups id="channels" label={t.t('channels.label')} rows={r.channels} />
+          <Groups id="queues" label={t.t('queues.label')} rows={r.queues} empty={t.t('queues.none')} />
           <section class="report-section" aria-labelledby="h-agents">
             <h2 id="h-agents">{t.t('agents.label')}</h2>
-            <div class="table-scroll">
+            <Scroll label={t.t('agents.label')}>
               <table class="data-table">
                 <thead>
                   <tr>
@@ -252,7 +261,7 @@ export function Reports(_props: ScreenProps): JSX.Element {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
             {r.agents.length === 0 ? <p class="empty">{t.t('empty')}</p> : null}
           </section>
           <section class="report-section" aria-labelledby="h-failures">
@@ -260,7 +269,7 @@ export function Reports(_props: ScreenProps): JSX.Element {
             {r.failures.length === 0 ? (
               <p class="empty">{t.t('failures.none')}</p>
             ) : (
-              <div class="table-scroll">
+              <Scroll label={t.t('failures.label')}>
                 <table class="data-table">
                   <thead>
                     <tr>
@@ -277,7 +286,7 @@ export function Reports(_props: ScreenProps): JSX.Element {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </Scroll>
             )}
           </section>
         </>
