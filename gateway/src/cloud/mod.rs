@@ -35,7 +35,8 @@ use std::time::Duration;
 
 use smsgate_config::{ConfigError, GatewayConfig, Violations};
 use smsgate_mqtt::{
-    BrokerUrl, ClientTls, GatewayLink, LinkOptions, OptionsError, link::gateway::LiveState,
+    BrokerUrl, ClientTls, GatewayLink, LinkCounters, LinkOptions, LinkStatus, OptionsError,
+    link::gateway::LiveState,
 };
 use smsgate_wire::{GatewayId, TopicError};
 use tokio::sync::watch;
@@ -47,6 +48,7 @@ pub use self::inventory::port_info;
 use self::inventory::{inventory, run_inventory};
 pub use self::outbox::{SpoolOutbox, event_uuid, hub_message_id, translate};
 use crate::dispatch::live::GroupSettings;
+use crate::metrics::GatewayMetrics;
 use crate::ports::PortsHandle;
 use crate::spool::Spool;
 
@@ -172,11 +174,13 @@ pub fn settings(config: &GatewayConfig) -> Option<LinkSettings> {
 /// Starts the link when `[cloud]` is configured (the runtime's one call): `Ok(None)` without
 /// `cloud.url`. A setting the link cannot use (URL, unreadable TLS files) is a configuration
 /// error naming the `cloud` key, so the gateway does not start half-configured.
+#[allow(clippy::too_many_arguments)]
 pub fn start(
     config: &GatewayConfig,
     spool: Spool,
     ports: PortsHandle,
     groups: GroupSettings,
+    metrics: GatewayMetrics,
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> Result<Option<GatewayLink>, ConfigError> {
@@ -190,10 +194,13 @@ pub fn start(
         spool,
         Some(ports),
         Some(groups),
-        cancel,
+        cancel.clone(),
         tracker,
     )
-    .map(Some)
+    .map(|link| {
+        tracker.spawn(count_drops(link.status(), link.counters(), metrics, cancel));
+        Some(link)
+    })
     .map_err(|e| {
         let mut v = Violations::default();
         match e {
@@ -206,4 +213,21 @@ pub fn start(
             Ok(()) => ConfigError::Invalid(Vec::new()),
         }
     })
+}
+
+/// Keeps `smsgate_link_connection_drops_total` at the link's count: read on every status
+/// change (a drop always changes it to `Disconnected`).
+async fn count_drops(
+    mut status: watch::Receiver<LinkStatus>,
+    counters: std::sync::Arc<LinkCounters>,
+    metrics: GatewayMetrics,
+    cancel: CancellationToken,
+) {
+    loop {
+        metrics.set_link_drops(counters.connection_drops());
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = status.changed() => if changed.is_err() { return },
+        }
+    }
 }

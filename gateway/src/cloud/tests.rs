@@ -446,6 +446,7 @@ async fn an_unreadable_ca_file_stops_the_start_with_a_config_error() {
         w.spool.clone(),
         PortsHandle::default(),
         watch::channel(c.groups.clone()).0,
+        crate::metrics::GatewayMetrics::new(),
         CancellationToken::new(),
         &tracker,
     )
