@@ -238,6 +238,7 @@ pub async fn run_with<O: Opener + 'static>(
         spool.clone(),
         PortsHandle::new(board.clone(), senders.clone()),
         group_settings,
+        deps.metrics.clone(),
         shutdown.clone(),
         &front,
     )?;
