@@ -57,7 +57,7 @@ pub const OUTBOX_POLL: Duration = Duration::from_millis(50);
 pub const INVENTORY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Prefix of the idempotency keys of messages the hub asked for.
-pub const HUB_KEY_PREFIX: &str = "hub:";
+pub use crate::spool::opt_outs::HUB_KEY_PREFIX;
 
 /// How the gateway reaches the hub's broker.
 #[derive(Debug, Clone, PartialEq)]
@@ -353,6 +353,7 @@ pub fn translate(
                     state,
                     reference,
                     error,
+                    evidence: None,
                     at: event.created_at,
                 }))
             };
@@ -387,14 +388,19 @@ pub fn translate(
                     Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
                     None,
                 ),
-                MessageState::Unknown => status(
-                    SendState::Failed,
-                    Some(format!(
+                MessageState::Unknown => Some(Up::Status(Status {
+                    id,
+                    v,
+                    message_id,
+                    state: SendState::Unknown,
+                    reference: message.parts.first().and_then(|part| part.reference),
+                    error: Some(format!(
                         "outcome unknown (may have been sent): {}",
                         error.as_deref().unwrap_or("send interrupted")
                     )),
-                    None,
-                ),
+                    evidence: Some(message.evidence_summary()),
+                    at: event.created_at,
+                })),
             })
         }
         _ => Ok(None),
@@ -683,6 +689,7 @@ impl CommandSink for SpoolCommands {
             Down::Ussd(u) => self.ussd(u).await,
             Down::Cancel(c) => self.cancel(c).await,
             Down::Config(c) => self.config(&c),
+            Down::OptOuts(o) => crate::opt_out_sync::apply(&self.spool, o, version()).await,
             Down::Ack(a) => {
                 tracing::warn!(ack_of = %a.ack_of, outcome = ?a.outcome, detail = ?a.detail,
                     "the hub refused one of our messages");

@@ -28,6 +28,7 @@ pub mod cloud;
 pub mod dinstar_http;
 pub mod dispatch;
 pub mod metrics;
+pub mod opt_out_sync;
 pub mod ports;
 pub mod runtime;
 pub mod schedule;
