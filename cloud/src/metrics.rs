@@ -5,7 +5,9 @@
 //!
 //! Series: `smsgate_hub_http_requests_total{method,status}`, `smsgate_hub_logins_total{result}`
 //! (`ok`, `failed`, `throttled`, `busy`), `smsgate_hub_ingested_total{outcome}`,
-//! `smsgate_hub_event_streams` (gauge), `smsgate_hub_opt_out_commands_total`.
+//! `smsgate_hub_event_streams` (gauge), `smsgate_hub_link_connection_drops_total` (the hub
+//! link's established broker connections that were lost; `run/link.rs`),
+//! `smsgate_hub_opt_out_commands_total` (`down/opt_outs` commands queued, `hub/edge_sync.rs`).
 
 use std::sync::Arc;
 
