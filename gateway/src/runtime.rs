@@ -236,7 +236,7 @@ pub async fn run_with<O: Opener + 'static>(
     let _cloud = crate::cloud::start(
         &config,
         spool.clone(),
-        PortsHandle::new(board.clone(), senders.clone()),
+        PortsHandle::new(board.clone(), senders.clone()).with_dinstar(dinstar.inflight.clone()),
         group_settings,
         deps.metrics.clone(),
         shutdown.clone(),

@@ -11,6 +11,8 @@
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
+//!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
 //!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
@@ -182,6 +184,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
         .route("/api/v1/bulk/messages", post(bulk_messages))
         .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+        .route("/api/v1/opt-outs", get(hub_opt_outs))
         .route("/Integra/resources/SMS/SendSMS", post(integra_send))
         .route(
             "/Integra/resources/SMS/SendSMS/{*params}",
@@ -422,6 +425,12 @@ async fn bulk_blocklist(
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
     Ok(Json(json!({"imported": n, "added": added})))
+}
+
+/// The opt-out lists the hub pushed, per tenant (version held, ports, how many numbers).
+async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let lists = st.spool.call(|db| db.hub_opt_out_lists()).await?;
+    Ok(Json(json!({ "lists": lists })))
 }
 
 /// The seed's legacy web-service form.

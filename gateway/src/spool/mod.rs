@@ -5,6 +5,8 @@
 //! - [`evidence`]: the pure rule matching a delivery report to a sent part (and settling an
 //!   `unknown` message only without ambiguity); [`reports`]: reports in the spool, the report
 //!   window (`no_report`).
+//! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
+//!   submission.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
 //! - [`types`]: rows in and out.
@@ -21,6 +23,7 @@
 pub mod evidence;
 pub mod lifecycle;
 pub mod migrations;
+pub mod opt_outs;
 pub mod reports;
 pub mod store;
 pub mod types;
