@@ -27,7 +27,9 @@ pub mod validate;
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{
+    BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection,
+};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -41,8 +43,6 @@ use smsgate_config::GatewayConfig;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// Largest accepted bulk upload.
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Longest accepted `validity`, in seconds (the longest SMS validity period, 63 weeks).
 pub const MAX_VALIDITY_S: u64 = 63 * 7 * 24 * 3600;
 
@@ -64,6 +64,7 @@ pub struct ApiState {
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
+    bulk_limits: bulk::Limits,
 }
 
 impl ApiState {
@@ -93,6 +94,10 @@ impl ApiState {
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
             dinstar: crate::dinstar_http::InFlight::default(),
+            bulk_limits: bulk::Limits {
+                max_lines: config.api.bulk_max_lines,
+                max_bytes: usize::try_from(config.api.bulk_max_bytes).unwrap_or(usize::MAX),
+            },
         }
     }
 
@@ -180,14 +185,18 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
-        .route("/api/v1/bulk/messages", post(bulk_messages))
-        .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
         .route("/Integra/resources/SMS/SendSMS", post(integra_send))
         .route(
             "/Integra/resources/SMS/SendSMS/{*params}",
             get(integra_send_in_path).post(integra_send_in_path),
         )
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
+        .merge(
+            Router::new()
+                .route("/api/v1/bulk/messages", post(bulk_messages))
+                .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+                .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     Router::new()
         .route("/health", get(health))
@@ -380,45 +389,107 @@ pub struct BulkQuery {
     pub group: Option<String>,
 }
 
+/// The upload's bytes, or 413 naming `api.bulk_max_bytes` when the body is over it.
+fn upload_body(
+    st: &ApiState,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                field: "file".into(),
+                message: format!(
+                    "the file is larger than {} bytes (api.bulk_max_bytes)",
+                    st.bulk_limits.max_bytes
+                ),
+            }
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })
+}
+
+/// Runs a file parser on the blocking pool, so a large upload never holds a runtime worker
+/// (the API, `/health` and the dispatchers keep answering while it is read).
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("bulk parser stopped: {e}")))?
+}
+
 async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let body = upload_body(&st, body)?;
     let Query(q) = q?;
     let group = st.resolve_group(q.group.as_deref(), None)?;
-    let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
-    let msgs: Vec<NewMessage> = rows
-        .into_iter()
-        .map(|r| NewMessage {
-            to: r.to,
-            text: r.text,
-            group: group.clone(),
-            port: None,
-            priority: r.priority,
-            campaign: Some(r.campaign),
-            idempotency_key: None,
-            expires_at: None,
-        })
-        .collect();
+    let limits = st.bulk_limits;
+    let msgs = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NewMessage {
+                to: r.to,
+                text: r.text,
+                group: group.clone(),
+                port: None,
+                priority: r.priority,
+                campaign: Some(r.campaign),
+                idempotency_key: None,
+                expires_at: None,
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
     let subs = st.spool.call(move |db| db.submit_many(msgs)).await?;
     st.count(&subs);
-    let blocked = subs
-        .iter()
-        .filter(|s| s.state == MessageState::Blocked)
-        .count();
-    let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    // 200,000 ids are megabytes of JSON: written off the runtime too.
+    let body = off_runtime(move || {
+        let answer = BulkAnswer {
+            imported: subs.len(),
+            blocked: subs
+                .iter()
+                .filter(|s| s.state == MessageState::Blocked)
+                .count(),
+            ids: subs.iter().map(|s| s.id).collect(),
+        };
+        serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"imported": ids.len(), "blocked": blocked, "ids": ids})),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     ))
+}
+
+/// `202` answer to a bulk upload.
+#[derive(Debug, Serialize)]
+struct BulkAnswer {
+    /// Messages stored.
+    imported: usize,
+    /// Of which blocked (do-not-contact).
+    blocked: usize,
+    /// Their ids, in file order.
+    ids: Vec<i64>,
 }
 
 async fn bulk_blocklist(
     State(st): State<ApiState>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let entries = bulk::parse_blocklist(&body).map_err(ApiError::BadFile)?;
+    let body = upload_body(&st, body)?;
+    let limits = st.bulk_limits;
+    let entries = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        bulk::parse_blocklist(&body).map_err(ApiError::BadFile)
+    })
+    .await?;
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
     Ok(Json(json!({"imported": n, "added": added})))
@@ -502,7 +573,7 @@ async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResp
 }
 
 async fn health(State(st): State<ApiState>) -> Response {
-    match st.spool.call(|db| db.queue_depth()).await {
+    match st.spool.read(|db| db.queue_depth()).await {
         Ok(depth) => {
             let queued: u64 = depth.iter().map(|(_, n)| n).sum();
             Json(json!({"status": "ok", "queued": queued})).into_response()
@@ -518,7 +589,7 @@ async fn health(State(st): State<ApiState>) -> Response {
 async fn metrics(State(st): State<ApiState>) -> Result<Response, ApiError> {
     let (depth, states) = st
         .spool
-        .call(|db| Ok((db.queue_depth()?, db.state_counts()?)))
+        .read(|db| Ok((db.queue_depth()?, db.state_counts()?)))
         .await?;
     for g in st.groups.iter() {
         let n = depth
