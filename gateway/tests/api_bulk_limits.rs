@@ -117,23 +117,21 @@ async fn a_200k_line_upload_is_imported_while_health_keeps_answering_quickly() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        if t.elapsed() > worst {
-            worst = t.elapsed();
-            eprintln!("TIMING worst health {worst:?} at {:?}", started.elapsed());
-        }
+        worst = worst.max(t.elapsed());
         probes += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (status, body) = upload.await.unwrap();
     let took = started.elapsed();
-    for _ in 0..3 {
-        let t = Instant::now();
-        http.get(format!("{}/health", srv.base))
-            .send()
-            .await
-            .unwrap();
-        eprintln!("TIMING health after {:?}", t.elapsed());
-    }
+    // And once the 200,000 messages are queued.
+    let t = Instant::now();
+    let r = http
+        .get(format!("{}/health", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    worst = worst.max(t.elapsed());
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["imported"], 199_999);
     eprintln!("200k-line upload: {took:?}, /health worst {worst:?} over {probes} probes");

@@ -44,6 +44,14 @@ pub enum SpoolError {
     /// SQLite said no.
     #[error("spool database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The spool file could not be created.
+    #[error("cannot create the spool file {path}: {source}")]
+    Create {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
     /// The file was written by a newer build.
     #[error("spool schema version {found} is newer than this build knows ({known})")]
     SchemaTooNew {

@@ -26,6 +26,14 @@ impl ReadDb {
         Ok(Self { conn })
     }
 
+    /// A read that costs the same whatever the spool holds (`/health`): the schema version
+    /// from the file header.
+    pub fn ping(&self) -> Result<i64, SpoolError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
     /// Queued messages per group.
     pub fn queue_depth(&self) -> Result<Vec<(String, u64)>, SpoolError> {
         queue_depth(&self.conn)

@@ -70,6 +70,7 @@ impl SpoolDb {
     /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
     /// migrations applied, then crash recovery: every message still `sending` becomes `unknown`.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, SpoolError> {
+        create_private(path)?;
         let mut conn = Connection::open(path)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
@@ -155,6 +156,9 @@ impl SpoolDb {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(msgs.len());
+        // One look at the blocklist instead of one per message when it is empty (the usual case).
+        let any_blocked: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM blocklist)", [], |r| r.get(0))?;
         for m in msgs {
             if let Some(key) = &m.idempotency_key {
                 let existing = tx
@@ -170,7 +174,7 @@ impl SpoolDb {
                     continue;
                 }
             }
-            let blocked = is_blocked_tx(&tx, &m.to, m.campaign.as_deref())?;
+            let blocked = any_blocked && is_blocked_tx(&tx, &m.to, m.campaign.as_deref())?;
             let state = MessageState::initial(blocked);
             tx.prepare_cached(
                 "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
@@ -794,6 +798,23 @@ impl SpoolDb {
     /// Messages per state (for metrics).
     pub fn state_counts(&mut self) -> Result<Vec<(MessageState, u64)>, SpoolError> {
         super::read::state_counts(&self.conn)
+    }
+}
+
+/// Creates the spool file readable by its owner only (0600: it holds people's messages); the
+/// WAL and shared-memory files SQLite adds take the same mode. An existing file is left as is.
+fn create_private(path: &Path) -> Result<(), SpoolError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(SpoolError::Create {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
