@@ -20,6 +20,8 @@
 //!   port for each queued message; the port's worker claims it atomically.
 //! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
 //!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
+//! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
+//!   the group override file, the support bundle (the app: `smsgate-web-box`, feature `ui`).
 //! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
 
 pub mod api;
@@ -32,5 +34,6 @@ pub mod ports;
 pub mod runtime;
 pub mod schedule;
 pub mod spool;
+pub mod ui;
 
 pub use runtime::{GatewayError, run};

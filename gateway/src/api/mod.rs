@@ -16,11 +16,20 @@
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
+//! - the box UI's endpoints: `/api/v1/auth/*` ([`box_auth`]), `/api/v1/box/*` ([`box_views`]),
+//!   `GET /api/v1/openapi.json` ([`openapi`]), and (feature `ui`) the app itself at `/`.
+//!
+//! Authentication: the bearer token (machine clients) or a box UI session cookie
+//! ([`box_auth`]); the public routes are `/health`, `/metrics`, `/api/v1/openapi.json`,
+//! `/api/v1/auth/state`, `/api/v1/auth/login` and the UI's files.
 //!
 //! Errors are turned into HTTP in one place: [`error::ApiError`].
 
+pub mod box_auth;
+pub mod box_views;
 pub mod bulk;
 pub mod error;
+pub mod openapi;
 pub mod ports;
 pub mod validate;
 
@@ -64,6 +73,8 @@ pub struct ApiState {
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
+    ui: Option<Arc<crate::ui::Ui>>,
+    running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
 }
 
 impl ApiState {
@@ -93,7 +104,15 @@ impl ApiState {
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
             dinstar: crate::dinstar_http::InFlight::default(),
+            ui: None,
+            running_groups: config.groups.clone().into(),
         }
+    }
+
+    /// Serves the box UI's endpoints (login, sessions, views) with this state.
+    pub fn with_ui(mut self, ui: Arc<crate::ui::Ui>) -> Self {
+        self.ui = Some(ui);
+        self
     }
 
     /// Gives the port endpoints access to the running port workers.
@@ -182,6 +201,20 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
         .route("/api/v1/bulk/messages", post(bulk_messages))
         .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+        .route("/api/v1/auth/me", get(box_auth::me))
+        .route("/api/v1/auth/logout", post(box_auth::logout))
+        .route("/api/v1/auth/password", post(box_auth::password))
+        .route("/api/v1/box/dashboard", get(box_views::dashboard))
+        .route("/api/v1/box/events", get(box_views::events))
+        .route("/api/v1/box/messages", get(box_views::messages))
+        .route("/api/v1/box/inbound/latest", get(box_views::inbound_latest))
+        .route("/api/v1/box/ports/settings", get(box_views::port_settings))
+        .route("/api/v1/box/groups", get(box_views::groups))
+        .route(
+            "/api/v1/box/groups/{name}",
+            axum::routing::patch(box_views::patch_group),
+        )
+        .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
         .route("/Integra/resources/SMS/SendSMS", post(integra_send))
         .route(
             "/Integra/resources/SMS/SendSMS/{*params}",
@@ -189,14 +222,21 @@ pub fn router(state: ApiState) -> Router {
         )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
-    Router::new()
+    let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/auth/state", get(box_auth::state))
+        .route("/api/v1/auth/login", post(box_auth::login))
         .merge(protected)
-        .with_state(state)
+        .with_state(state);
+    // The box UI at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
+    #[cfg(feature = "ui")]
+    let app = app.merge(smsgate_web_box::router());
+    app
 }
 
-async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
+async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -206,14 +246,28 @@ async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response 
     let ok = presented
         .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
     if ok {
-        next.run(req).await
-    } else {
-        ApiError::Unauthorized.into_response()
+        req.extensions_mut().insert(box_auth::Principal::Token);
+        return next.run(req).await;
+    }
+    let session = st
+        .ui
+        .as_deref()
+        .and_then(|ui| box_auth::session_of(ui, req.headers(), st.clock.now()));
+    match session {
+        Some(p) if box_auth::same_origin(req.method(), req.headers()) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Some(_) => ApiError::BadRequest(
+            "cross-origin request refused: use the box UI from its own address".into(),
+        )
+        .into_response(),
+        None => ApiError::Unauthorized.into_response(),
     }
 }
 
 /// `POST /api/v1/messages` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// Recipient.
@@ -235,7 +289,7 @@ pub struct SubmitRequest {
 }
 
 /// `202` answer to a submission.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubmitResponse {
     /// Message id.
     pub id: i64,
@@ -274,7 +328,10 @@ fn to_new_message(st: &ApiState, r: SubmitRequest) -> Result<NewMessage, ApiErro
     })
 }
 
-async fn submit(
+/// Submits one message.
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", request_body = SubmitRequest,
+    responses((status = 202, body = SubmitResponse), (status = 422, description = "names the field")))]
+pub async fn submit(
     State(st): State<ApiState>,
     body: Result<Json<SubmitRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -293,7 +350,10 @@ async fn submit(
     ))
 }
 
-async fn get_message(
+/// One message with its parts and evidence.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::spool::Message), (status = 404)))]
+pub async fn get_message(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -306,7 +366,10 @@ async fn get_message(
     Ok(Json(m))
 }
 
-async fn cancel(
+/// Cancels a message no port has taken.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/cancel", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "too late: names the state")))]
+pub async fn cancel(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -333,7 +396,10 @@ async fn cancel(
     }
 }
 
-async fn requeue(
+/// Requeues an `unknown` (it may have been sent) or `failed` message.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/requeue", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "names the state")))]
+pub async fn requeue(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -343,7 +409,8 @@ async fn requeue(
 }
 
 /// `GET /api/v1/inbound` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboundQuery {
     /// Return messages after this cursor (the `next` of the previous page; 0 = from the start).
     pub since: Option<i64>,
@@ -351,7 +418,10 @@ pub struct InboundQuery {
     pub limit: Option<u32>,
 }
 
-async fn inbound(
+/// Inbound messages after a cursor.
+#[utoipa::path(get, path = "/api/v1/inbound", tag = "messages", params(InboundQuery),
+    responses((status = 200, body = InboundPage)))]
+pub async fn inbound(
     State(st): State<ApiState>,
     q: Result<Query<InboundQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -370,17 +440,51 @@ async fn inbound(
         .call(move |db| db.inbound_since(since, limit))
         .await?;
     let next = messages.last().map_or(since, |m| m.id);
-    Ok(Json(json!({"messages": messages, "next": next})))
+    Ok(Json(InboundPage { messages, next }))
+}
+
+/// A page of inbound messages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InboundPage {
+    /// Oldest first.
+    pub messages: Vec<crate::spool::InboundMessage>,
+    /// The cursor of the next page.
+    pub next: i64,
+}
+
+/// `202` answer to a dialer upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkImported {
+    /// Lines imported.
+    pub imported: usize,
+    /// Of which on the do-not-contact list.
+    pub blocked: usize,
+    /// Message ids, in file order.
+    pub ids: Vec<i64>,
+}
+
+/// Answer to a do-not-contact upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BlocklistImported {
+    /// Lines read.
+    pub imported: usize,
+    /// Numbers that were new.
+    pub added: usize,
 }
 
 /// `POST /api/v1/bulk/messages` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BulkQuery {
     /// Group for every line (default: the first group).
     pub group: Option<String>,
 }
 
-async fn bulk_messages(
+/// Uploads a dialer CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 202, body = BulkImported), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
     body: axum::body::Bytes,
@@ -410,18 +514,26 @@ async fn bulk_messages(
     let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"imported": ids.len(), "blocked": blocked, "ids": ids})),
+        Json(BulkImported {
+            imported: ids.len(),
+            blocked,
+            ids,
+        }),
     ))
 }
 
-async fn bulk_blocklist(
+/// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = BlocklistImported), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_blocklist(
     State(st): State<ApiState>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let entries = bulk::parse_blocklist(&body).map_err(ApiError::BadFile)?;
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
-    Ok(Json(json!({"imported": n, "added": added})))
+    Ok(Json(BlocklistImported { imported: n, added }))
 }
 
 /// The seed's legacy web-service form.

@@ -11,7 +11,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::json;
 
 /// Longest a USSD or reset request may take before the API gives up waiting.
 pub const PORT_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
@@ -27,12 +26,47 @@ impl From<PortCommandError> for ApiError {
     }
 }
 
-/// `GET /api/v1/ports`.
-pub async fn list(State(st): State<ApiState>) -> impl IntoResponse {
-    Json(json!({ "ports": st.port_control.statuses() }))
+/// Every port's state.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PortList {
+    /// By id.
+    #[schema(value_type = Vec<crate::ports::supervision::SupervisorJson>)]
+    pub ports: Vec<crate::ports::Supervisor>,
 }
 
-/// `POST /api/v1/ports/{id}/reset`.
+/// Every port's state.
+#[utoipa::path(get, path = "/api/v1/ports", tag = "ports", responses((status = 200, body = PortList)))]
+pub async fn list(State(st): State<ApiState>) -> impl IntoResponse {
+    Json(PortList {
+        ports: st.port_control.statuses(),
+    })
+}
+
+/// A USSD answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UssdReply {
+    /// Port.
+    pub port: u16,
+    /// The code run.
+    pub code: String,
+    /// The network's text.
+    pub text: Option<String>,
+    /// `<m>` status as the modem gave it.
+    pub status: String,
+}
+
+/// A reset done.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ResetDone {
+    /// Port.
+    pub port: u16,
+    /// Always true.
+    pub reset: bool,
+}
+
+/// Resets a modem and waits until it is re-initialised.
+#[utoipa::path(post, path = "/api/v1/ports/{id}/reset", tag = "ports", params(("id" = u16, Path)),
+    responses((status = 200, body = ResetDone), (status = 404), (status = 409, description = "the modem failed or is stopping")))]
 pub async fn reset(
     State(st): State<ApiState>,
     Path(id): Path<u16>,
@@ -42,18 +76,24 @@ pub async fn reset(
         .map_err(|_| {
             ApiError::Conflict(format!("port {id}: the reset did not finish in time"))
         })??;
-    Ok(Json(json!({"port": id, "reset": true})))
+    Ok(Json(ResetDone {
+        port: id,
+        reset: true,
+    }))
 }
 
 /// `POST /api/v1/ports/{id}/ussd` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UssdRequest {
     /// USSD code; default: `[ussd] balance_code`.
     pub code: Option<String>,
 }
 
-/// `POST /api/v1/ports/{id}/ussd`.
+/// Runs a USSD code (default `[ussd] balance_code`) and answers with the network's text.
+#[utoipa::path(post, path = "/api/v1/ports/{id}/ussd", tag = "ports", params(("id" = u16, Path)),
+    request_body(content = Option<UssdRequest>),
+    responses((status = 200, body = UssdReply), (status = 422, description = "names `code`"), (status = 409)))]
 pub async fn ussd(
     State(st): State<ApiState>,
     Path(id): Path<u16>,
@@ -87,7 +127,10 @@ pub async fn ussd(
     let answer = tokio::time::timeout(PORT_COMMAND_TIMEOUT, st.port_control.ussd(id, &code))
         .await
         .map_err(|_| ApiError::Conflict(format!("port {id}: no USSD answer in time")))??;
-    Ok(Json(
-        json!({"port": id, "code": code, "text": answer.text, "status": answer.status}),
-    ))
+    Ok(Json(UssdReply {
+        port: id,
+        code,
+        text: answer.text,
+        status: answer.status,
+    }))
 }

@@ -18,6 +18,7 @@
 //! writes without lock contention or `SQLITE_BUSY` retries, keeps prepared statements cached
 //! on one connection, never blocks a tokio worker, and keeps the calls in submission order.
 
+pub mod browse;
 pub mod evidence;
 pub mod lifecycle;
 pub mod migrations;
