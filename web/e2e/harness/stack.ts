@@ -125,7 +125,9 @@ export async function startStack(): Promise<Stack> {
     const token = await apiLogin(info.hub_api, info.platform_admin);
     await waitFor('the gateway online at the hub', 60_000, async () => {
       const r = await fetch(`${info.hub_api}/api/v1/gateways`, { headers: { authorization: `Bearer ${token}` } });
-      const list = (await r.json()) as Array<{ online: boolean }>;
+      // A page (`{items}`) since the hub pages its lists; a bare array before.
+      const body = (await r.json()) as Array<{ online: boolean }> | { items: Array<{ online: boolean }> };
+      const list = Array.isArray(body) ? body : body.items;
       return list.some((g) => g.online);
     });
   } catch (e) {

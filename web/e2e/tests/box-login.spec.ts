@@ -34,7 +34,8 @@ test.describe('the box UI login', () => {
     for (const path of ['/dashboard', '/ports/0', '/groups', '/cloud', '/diagnostics']) {
       await page.goto(boxUrl(stack, path));
       await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-      await page.waitForLoadState('networkidle');
+      // (Never network-idle: the live port stream stays open.)
+      await expect(page.getByText('Loading…')).toHaveCount(0);
       const html = await page.content();
       expect(html, `API token on ${path}`).not.toContain(stack.info.gateway_api_token);
       expect(html, `password on ${path}`).not.toContain(stack.info.box_admin.password);

@@ -34,10 +34,10 @@ test.describe('the box UI ports', () => {
     await page.goto(boxUrl(stack, '/ports/1'));
     await expect(page.getByRole('heading', { name: 'Port 1', level: 1 })).toBeVisible();
     await expect(page.getByTestId('port-state')).toHaveText('Registered');
-    await page.getByLabel('To').fill(to);
+    await page.getByRole('textbox', { name: 'To', exact: true }).fill(to);
     await page.getByRole('button', { name: 'Send test SMS' }).click();
     await expect(page.getByTestId('test-sms-state')).toContainText('Delivered', { timeout: 45_000 });
-    await page.getByLabel('Code').fill('*100#');
+    await page.getByRole('textbox', { name: 'Code', exact: true }).fill('*100#');
     await page.getByRole('button', { name: 'Run USSD' }).click();
     await expect(page.getByTestId('ussd-answer')).not.toBeEmpty({ timeout: 30_000 });
     await expectAccessible(page, 'box port detail');
