@@ -51,7 +51,11 @@ async fn run(with_ui: bool) -> Row {
         cancel.clone(),
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut c = GatewayConfig::default();
     c.storage.path = dir.path().join("spool.sqlite");
     c.api.listen = format!("127.0.0.1:{port}").parse().unwrap();
@@ -86,9 +90,16 @@ async fn run(with_ui: bool) -> Row {
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let up = match client.get(format!("{base}/api/v1/ports")).bearer_auth(TOKEN).send().await {
+        let up = match client
+            .get(format!("{base}/api/v1/ports"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+        {
             Ok(r) => r.json::<serde_json::Value>().await.ok().is_some_and(|v| {
-                v["ports"].as_array().is_some_and(|a| a.len() == PORTS && a.iter().all(|p| p["state"] == "registered"))
+                v["ports"].as_array().is_some_and(|a| {
+                    a.len() == PORTS && a.iter().all(|p| p["state"] == "registered")
+                })
             }),
             Err(_) => false,
         };
@@ -100,7 +111,10 @@ async fn run(with_ui: bool) -> Row {
     }
     let mut csv = String::new();
     for i in 0..MESSAGES {
-        csv.push_str(&format!("bench;+4479900{:05};bench message {i};0\n", i % 50));
+        csv.push_str(&format!(
+            "bench;+4479900{:05};bench message {i};0\n",
+            i % 50
+        ));
     }
     let r = client
         .post(format!("{base}/api/v1/bulk/messages?group=bench"))
@@ -111,7 +125,10 @@ async fn run(with_ui: bool) -> Row {
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
 
-    let secs: u64 = std::env::var("SMSGATE_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let secs: u64 = std::env::var("SMSGATE_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let (mut requests, mut bytes) = (0usize, 0usize);
     if with_ui {
         let r = client
@@ -121,9 +138,20 @@ async fn run(with_ui: bool) -> Row {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         for a in smsgate_web_box::assets() {
-            let r = client.get(format!("{base}{}", a.path)).header("accept-encoding", "gzip").send().await.unwrap();
+            let r = client
+                .get(format!("{base}{}", a.path))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success(), "{}", a.path);
             bytes += r.bytes().await.unwrap().len();
             requests += 1;
@@ -144,8 +172,18 @@ async fn run(with_ui: bool) -> Row {
         });
         let end = Instant::now() + Duration::from_secs(secs);
         while Instant::now() < end {
-            for path in ["/api/v1/box/dashboard", "/api/v1/ports", "/api/v1/box/messages?limit=100", "/api/v1/box/groups"] {
-                let r = client.get(format!("{base}{path}")).header("cookie", &cookie).send().await.unwrap();
+            for path in [
+                "/api/v1/box/dashboard",
+                "/api/v1/ports",
+                "/api/v1/box/messages?limit=100",
+                "/api/v1/box/groups",
+            ] {
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(r.status().is_success(), "{path}");
                 bytes += r.bytes().await.unwrap().len();
                 requests += 1;
@@ -156,12 +194,22 @@ async fn run(with_ui: bool) -> Row {
     } else {
         tokio::time::sleep(Duration::from_secs(secs)).await;
     }
-    let (peak, end) = (status_kib(pid, "VmHWM:") / 1024.0, status_kib(pid, "VmRSS:") / 1024.0);
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()), nix::sys::signal::Signal::SIGTERM);
+    let (peak, end) = (
+        status_kib(pid, "VmHWM:") / 1024.0,
+        status_kib(pid, "VmRSS:") / 1024.0,
+    );
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    );
     let _ = child.wait();
     cancel.cancel();
     Row {
-        name: if with_ui { "32 ports, 640 messages, box UI open" } else { "32 ports, 640 messages, no UI client (baseline)" },
+        name: if with_ui {
+            "32 ports, 640 messages, box UI open"
+        } else {
+            "32 ports, 640 messages, no UI client (baseline)"
+        },
         peak_mib: peak,
         end_mib: end,
         ui_requests: requests,
@@ -172,17 +220,28 @@ async fn run(with_ui: bool) -> Row {
 fn main() {
     let assets = smsgate_web_box::assets();
     let stored: usize = assets.iter().map(|a| a.body.len()).sum();
-    println!("box UI: {} files, {stored} bytes embedded (compressible files stored gzipped)", assets.len());
+    println!(
+        "box UI: {} files, {stored} bytes embedded (compressible files stored gzipped)",
+        assets.len()
+    );
     for a in assets {
         println!("  {:>7}  {}", a.body.len(), a.path);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let rows = [run(false).await, run(true).await];
-        println!("\n| scenario | peak RSS (MiB) | RSS at end (MiB) | UI requests | UI bytes received |");
+        println!(
+            "\n| scenario | peak RSS (MiB) | RSS at end (MiB) | UI requests | UI bytes received |"
+        );
         println!("|---|---:|---:|---:|---:|");
         for r in rows {
-            println!("| {} | {:.1} | {:.1} | {} | {} |", r.name, r.peak_mib, r.end_mib, r.ui_requests, r.ui_bytes);
+            println!(
+                "| {} | {:.1} | {:.1} | {} | {} |",
+                r.name, r.peak_mib, r.end_mib, r.ui_requests, r.ui_bytes
+            );
         }
     });
 }

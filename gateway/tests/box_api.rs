@@ -65,8 +65,8 @@ fn fixture() -> Fixture {
     account::set(&account::path_for(&c.storage.path), "tech", PASSWORD).unwrap();
     let (groups, _) = tokio::sync::watch::channel(c.groups.clone());
     let ui = Arc::new(Ui::new(c.clone(), clock.now_utc()).with_groups(groups));
-    let state = ApiState::new(spool, &c, TOKEN, GatewayMetrics::new(), clock.clone())
-        .with_ui(ui.clone());
+    let state =
+        ApiState::new(spool, &c, TOKEN, GatewayMetrics::new(), clock.clone()).with_ui(ui.clone());
     Fixture {
         dir,
         app: router(state),
@@ -84,11 +84,16 @@ impl NowUtc for ManualClock {
     }
 }
 
-async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn send(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
     (status, headers, body.to_vec())
 }
 
@@ -109,7 +114,12 @@ fn json_req(method: &str, uri: &str, cookie: Option<&str>, body: Option<Value>) 
 async fn login(app: &axum::Router, user: &str, pw: &str) -> (StatusCode, Option<String>, Value) {
     let (s, h, b) = send(
         app,
-        json_req("POST", "/api/v1/auth/login", None, Some(json!({"login": user, "password": pw}))),
+        json_req(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": user, "password": pw})),
+        ),
     )
     .await;
     let cookie = h
@@ -127,18 +137,42 @@ async fn the_right_password_opens_a_session_that_reads_the_box_and_logout_ends_i
     assert_eq!(s, StatusCode::OK, "{body}");
     let cookie = cookie.unwrap();
     assert!(cookie.starts_with("smsgate_box_session="));
-    let (s, _, b) = send(&f.app, json_req("GET", "/api/v1/auth/me", Some(&cookie), None)).await;
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/auth/me", Some(&cookie), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["login"], "tech");
-    let (s, _, b) = send(&f.app, json_req("GET", "/api/v1/box/dashboard", Some(&cookie), None)).await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b).unwrap()["login"],
+        "tech"
+    );
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/dashboard", Some(&cookie), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let d: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(d["ports_total"], 0, "no workers in this fixture");
     assert_eq!(d["cloud"]["gateway_id"], "gw-1");
-    let (s, h, _) = send(&f.app, json_req("POST", "/api/v1/auth/logout", Some(&cookie), None)).await;
+    let (s, h, _) = send(
+        &f.app,
+        json_req("POST", "/api/v1/auth/logout", Some(&cookie), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert!(h[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
-    let (s, _, _) = send(&f.app, json_req("GET", "/api/v1/box/dashboard", Some(&cookie), None)).await;
+    assert!(
+        h[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (s, _, _) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/dashboard", Some(&cookie), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -147,13 +181,19 @@ async fn a_session_ends_after_thirty_idle_minutes() {
     let f = fixture();
     let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
     let cookie = cookie.unwrap();
-    f.clock.set(f.clock.now_utc() + chrono::Duration::minutes(31));
-    let (s, _, _) = send(&f.app, json_req("GET", "/api/v1/auth/me", Some(&cookie), None)).await;
+    f.clock
+        .set(f.clock.now_utc() + chrono::Duration::minutes(31));
+    let (s, _, _) = send(
+        &f.app,
+        json_req("GET", "/api/v1/auth/me", Some(&cookie), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
-async fn wrong_passwords_are_refused_and_after_five_the_login_is_throttled_even_with_the_right_one() {
+async fn wrong_passwords_are_refused_and_after_five_the_login_is_throttled_even_with_the_right_one()
+{
     let f = fixture();
     for _ in 0..5 {
         let (s, cookie, body) = login(&f.app, "tech", "not the password").await;
@@ -163,13 +203,24 @@ async fn wrong_passwords_are_refused_and_after_five_the_login_is_throttled_even_
     }
     let (s, h, b) = send(
         &f.app,
-        json_req("POST", "/api/v1/auth/login", None, Some(json!({"login": "tech", "password": PASSWORD}))),
+        json_req(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": "tech", "password": PASSWORD})),
+        ),
     )
     .await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
     assert_eq!(h[header::RETRY_AFTER], "1");
     // The block ends; the right password then works and clears the count.
-    f.clock.set(f.clock.now_utc() + chrono::Duration::seconds(2));
+    f.clock
+        .set(f.clock.now_utc() + chrono::Duration::seconds(2));
     let (s, cookie, _) = login(&f.app, "tech", PASSWORD).await;
     assert_eq!(s, StatusCode::OK);
     assert!(cookie.is_some());
@@ -189,15 +240,18 @@ async fn a_cross_origin_change_with_the_session_cookie_is_refused() {
         cookie.as_deref(),
         Some(json!({"interval_ms": 5})),
     );
-    req.headers_mut().insert(header::HOST, "10.0.0.2:8080".parse().unwrap());
-    req.headers_mut().insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    req.headers_mut()
+        .insert(header::HOST, "10.0.0.2:8080".parse().unwrap());
+    req.headers_mut()
+        .insert(header::ORIGIN, "http://evil.example".parse().unwrap());
     let (s, _, _) = send(&f.app, req).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(f.ui.groups.as_ref().unwrap().borrow()[0].interval_ms, 1000);
 }
 
 #[tokio::test]
-async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_bad_one_changes_nothing() {
+async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_bad_one_changes_nothing()
+ {
     let f = fixture();
     let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
     let cookie = cookie.unwrap();
@@ -215,7 +269,8 @@ async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_b
     let e: Value = serde_json::from_slice(&b).unwrap();
     let details = e["error"]["details"].as_array().unwrap();
     assert!(
-        details.iter().any(|d| d["field"] == "timezone" && d["message"].as_str().unwrap().contains("unknown time zone")),
+        details.iter().any(|d| d["field"] == "timezone"
+            && d["message"].as_str().unwrap().contains("unknown time zone")),
         "{e}"
     );
     let path = overrides::path_for(&f.dir.path().join("spool.sqlite"));
@@ -224,15 +279,19 @@ async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_b
 
     let (s, _, b) = send(
         &f.app,
-        json_req("PATCH", "/api/v1/box/groups/default", Some(&cookie), Some(json!({"max_per_hour": 0}))),
+        json_req(
+            "PATCH",
+            "/api/v1/box/groups/default",
+            Some(&cookie),
+            Some(json!({"max_per_hour": 0})),
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let e: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(e["error"]["field"], "max_per_hour");
     assert_eq!(
-        e["error"]["details"][0]["message"],
-        "0 would never send; leave the key out for no cap",
+        e["error"]["details"][0]["message"], "0 would never send; leave the key out for no cap",
         "the words of `config check`"
     );
 
@@ -250,7 +309,11 @@ async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_b
     let g: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(g["groups"][0]["interval_ms"], 3000);
     assert_eq!(g["groups"][0]["pending_restart"], json!(["ports"]));
-    assert_eq!(f.ui.groups.as_ref().unwrap().borrow()[0].interval_ms, 3000, "live");
+    assert_eq!(
+        f.ui.groups.as_ref().unwrap().borrow()[0].interval_ms,
+        3000,
+        "live"
+    );
     // The next start reads it back over gateway.toml.
     let started = overrides::start_groups(&config(f.dir.path()), &path).unwrap();
     assert_eq!(started[0].interval_ms, 3000);
@@ -261,14 +324,35 @@ async fn a_group_change_is_applied_live_and_written_to_the_override_file_and_a_b
 async fn the_support_bundle_has_the_config_and_ports_but_no_secret() {
     let f = fixture();
     let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
-    let (s, h, b) = send(&f.app, json_req("GET", "/api/v1/box/support-bundle", cookie.as_deref(), None)).await;
+    let (s, h, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/support-bundle", cookie.as_deref(), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(h[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment; filename=\"smsgate-support-"));
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"smsgate-support-")
+    );
     let text = String::from_utf8(b).unwrap();
-    for secret in [TOKEN, "4321", "dinstar-at-secret", "mqtt-secret-password", PASSWORD, "argon2"] {
+    for secret in [
+        TOKEN,
+        "4321",
+        "dinstar-at-secret",
+        "mqtt-secret-password",
+        PASSWORD,
+        "argon2",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked into the bundle");
     }
-    for kept in ["/dev/ttyUSB0", "tcp://10.0.0.7:56011", "gw-1", "\"default\""] {
+    for kept in [
+        "/dev/ttyUSB0",
+        "tcp://10.0.0.7:56011",
+        "gw-1",
+        "\"default\"",
+    ] {
         assert!(text.contains(kept), "{kept} missing from the bundle");
     }
 }
@@ -277,7 +361,10 @@ async fn the_support_bundle_has_the_config_and_ports_but_no_secret() {
 async fn the_api_token_still_works_and_the_openapi_document_is_public() {
     let f = fixture();
     let mut req = json_req("GET", "/api/v1/box/groups", None, None);
-    req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {TOKEN}").parse().unwrap());
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {TOKEN}").parse().unwrap(),
+    );
     let (s, _, _) = send(&f.app, req).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _, b) = send(&f.app, json_req("GET", "/api/v1/openapi.json", None, None)).await;
@@ -293,19 +380,36 @@ async fn the_password_change_asks_the_current_one_and_ends_every_other_session()
     let (_, b, _) = login(&f.app, "tech", PASSWORD).await;
     let (s, _, body) = send(
         &f.app,
-        json_req("POST", "/api/v1/auth/password", a.as_deref(), Some(json!({"current": "wrong one", "new": "another long one"}))),
+        json_req(
+            "POST",
+            "/api/v1/auth/password",
+            a.as_deref(),
+            Some(json!({"current": "wrong one", "new": "another long one"})),
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["error"]["field"], "current");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["error"]["field"],
+        "current"
+    );
     let (s, h, _) = send(
         &f.app,
-        json_req("POST", "/api/v1/auth/password", a.as_deref(), Some(json!({"current": PASSWORD, "new": "another long one"}))),
+        json_req(
+            "POST",
+            "/api/v1/auth/password",
+            a.as_deref(),
+            Some(json!({"current": PASSWORD, "new": "another long one"})),
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert!(h.get(header::SET_COOKIE).is_some());
-    let (s, _, _) = send(&f.app, json_req("GET", "/api/v1/auth/me", b.as_deref(), None)).await;
+    let (s, _, _) = send(
+        &f.app,
+        json_req("GET", "/api/v1/auth/me", b.as_deref(), None),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "the other session ended");
     let (s, _, _) = login(&f.app, "tech", "another long one").await;
     assert_eq!(s, StatusCode::OK);

@@ -225,7 +225,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), vec![b, a]);
-        let q = |s: &str| {
+        let mut q = |s: &str| {
             db_ids(
                 &mut db,
                 &MessageFilter {
