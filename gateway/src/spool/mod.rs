@@ -23,6 +23,7 @@
 //! `query_only` connection on its own thread ([`read`], [`Spool::read`]): WAL readers never
 //! wait for the writer.
 
+pub mod browse;
 pub mod evidence;
 pub mod lifecycle;
 pub mod lock;

@@ -12,13 +12,16 @@ export class ApiError extends Error {
   readonly code: string | undefined;
   /** The offending input field, for validation errors. */
   readonly field: string | undefined;
+  /** Every problem, when the server listed them (`details`: fields or lines; `lines`: file lines). */
+  readonly details: ReadonlyArray<{ field?: string; line?: number; message: string }>;
 
-  constructor(status: number, message: string, code?: string, field?: string) {
+  constructor(status: number, message: string, code?: string, field?: string, details: ReadonlyArray<{ field?: string; line?: number; message: string }> = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details;
     this.kind = kindOf(status);
   }
 }
@@ -43,14 +46,31 @@ export function parseErrorBody(status: number, body: unknown, fallback: string):
       return new ApiError(status, e, undefined, typeof field === 'string' ? field : undefined);
     }
     if (e && typeof e === 'object') {
-      const o = e as { code?: unknown; message?: unknown; field?: unknown };
+      const o = e as { code?: unknown; message?: unknown; field?: unknown; details?: unknown; lines?: unknown };
       return new ApiError(
         status,
         typeof o.message === 'string' ? o.message : fallback,
         typeof o.code === 'string' ? o.code : undefined,
         typeof o.field === 'string' ? o.field : undefined,
+        problems(o.details ?? o.lines),
       );
     }
   }
   return new ApiError(status, fallback);
+}
+
+function problems(v: unknown): Array<{ field?: string; line?: number; message: string }> {
+  if (!Array.isArray(v)) return [];
+  const out: Array<{ field?: string; line?: number; message: string }> = [];
+  for (const item of v) {
+    if (!item || typeof item !== 'object') continue;
+    const p = item as { field?: unknown; line?: unknown; message?: unknown };
+    if (typeof p.message !== 'string') continue;
+    out.push({
+      message: p.message,
+      ...(typeof p.field === 'string' ? { field: p.field } : {}),
+      ...(typeof p.line === 'number' ? { line: p.line } : {}),
+    });
+  }
+  return out;
 }
