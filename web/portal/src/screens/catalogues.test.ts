@@ -7,9 +7,13 @@ import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
 import { contactsText } from './contacts/messages';
 import { kitText } from './kit/messages';
+import { bulkText } from './bulk/messages';
+import { optOutText } from './optouts/messages';
+import { queuesText } from './queues/messages';
+import { usersText } from './users/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -4,9 +4,13 @@
  * `messages.ts` beside it) and add it here.
  */
 import type { ScreenModule } from '../app/modules';
+import { bulk } from './bulk';
 import { contacts } from './contacts';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
 import { monitor } from './monitor';
+import { optOuts } from './optouts';
+import { queues } from './queues';
+import { users } from './users';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues];
