@@ -1149,24 +1149,44 @@ async fn the_bulk_history_lists_each_send_with_every_recipients_result_newest_fi
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let items = v["items"].as_array().unwrap();
-    let campaigns: Vec<&str> = items.iter().map(|b| b["campaign"].as_str().unwrap()).collect();
+    let campaigns: Vec<&str> = items
+        .iter()
+        .map(|b| b["campaign"].as_str().unwrap())
+        .collect();
     assert_eq!(campaigns, ["soldes", "first"]);
     let b = &items[0];
     assert_eq!(
-        (&b["recipients"], &b["queued"], &b["duplicates"], &b["opted_out"], &b["pending"]),
+        (
+            &b["recipients"],
+            &b["queued"],
+            &b["duplicates"],
+            &b["opted_out"],
+            &b["pending"]
+        ),
         (&json!(4), &json!(2), &json!(1), &json!(1), &json!(2)),
         "{b}"
     );
     let id = b["id"].as_str().unwrap();
     let (status, d) = s
-        .call(Some(&token), Method::GET, &format!("/api/v1/bulk-messages/{id}"), None)
+        .call(
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/bulk-messages/{id}"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{d}");
     let rows: Vec<(&str, &str, Option<&str>)> = d["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["to"].as_str().unwrap(), r["result"].as_str().unwrap(), r["state"].as_str()))
+        .map(|r| {
+            (
+                r["to"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+                r["state"].as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -1185,7 +1205,12 @@ async fn the_bulk_history_lists_each_send_with_every_recipients_result_newest_fi
     assert_eq!(status, StatusCode::FORBIDDEN);
     let other = s.login("b-admin").await;
     let (status, v) = s
-        .call(Some(&other), Method::GET, &format!("/api/v1/bulk-messages/{id}"), None)
+        .call(
+            Some(&other),
+            Method::GET,
+            &format!("/api/v1/bulk-messages/{id}"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
 }

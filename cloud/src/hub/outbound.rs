@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use smsgate_wire as wire;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -174,7 +174,8 @@ impl Hub {
     /// A bulk send (see the module documentation); the input is checked whole first (a bad
     /// number is refused naming its index), then everything is queued in one transaction.
     pub fn send_bulk(&self, actor: &Actor, req: BulkRequest) -> Result<Vec<BulkResult>, HubError> {
-        self.send_bulk_idempotent(actor, req, None).map(|b| b.results)
+        self.send_bulk_idempotent(actor, req, None)
+            .map(|b| b.results)
     }
 
     /// [`Hub::send_bulk`] with an `Idempotency-Key`. The send is recorded in the bulk history

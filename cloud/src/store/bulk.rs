@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Page, PageRequest, StoreError, TextFilter};
 use crate::authz::Scope;
-use crate::model::{BulkResult, BulkRecipientView, BulkSend, MessageState};
+use crate::model::{BulkRecipientView, BulkResult, BulkSend, MessageState};
 
 pub trait BulkRead {
     /// Bulk sends in scope, newest first; `q` searches the campaign and the text.

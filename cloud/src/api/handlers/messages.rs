@@ -14,11 +14,11 @@ use uuid::Uuid;
 
 use super::ApiResult;
 use crate::api::extract::IdempotencyKey;
-use crate::api::{ApiError, Authed, Body, ErrorBody, Id, blocking};
 use crate::api::extract::{PageOf, Paging, Query};
+use crate::api::{ApiError, Authed, Body, ErrorBody, Id, blocking};
 use crate::hub::{BulkDetail, BulkRequest, BulkResult, BulkSummary, Hub, SendRequest};
-use crate::store::TextFilter;
 use crate::model::*;
+use crate::store::TextFilter;
 
 pub fn routes() -> Router<Hub> {
     Router::new()
@@ -171,7 +171,9 @@ pub async fn get_bulk(
     Authed(actor): Authed,
     Id(id): Id,
 ) -> ApiResult<Json<BulkDetail>> {
-    Ok(Json(blocking(move || hub.bulk_send_detail(&actor, id)).await?))
+    Ok(Json(
+        blocking(move || hub.bulk_send_detail(&actor, id)).await?,
+    ))
 }
 
 /// One message (with its delivery state).

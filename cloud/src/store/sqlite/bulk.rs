@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Args, Order, SqliteTx, backend, like, parse, parse_uuid, scope_args, to_doc};
 use crate::authz::Scope;
-use crate::model::{BulkOutcome, BulkResult, BulkRecipientView, BulkSend, MessageState};
+use crate::model::{BulkOutcome, BulkRecipientView, BulkResult, BulkSend, MessageState};
 use crate::store::bulk::{BulkRead, BulkWrite};
 use crate::store::{Page, PageRequest, StoreError, TextFilter};
 
@@ -29,7 +29,8 @@ END;
 "#;
 
 /// Bulk sends in the scope (`t`), personal scopes limited to their own.
-const IN_SCOPE: &str = "JOIN orgs o ON o.id = t.org_id WHERE substr(o.path, 1, length(:path)) = :path
+const IN_SCOPE: &str =
+    "JOIN orgs o ON o.id = t.org_id WHERE substr(o.path, 1, length(:path)) = :path
     AND :gw IS NULL AND (:me IS NULL OR t.author_id = :me)";
 
 fn outcome_name(o: &BulkOutcome) -> &'static str {
@@ -55,14 +56,16 @@ impl<C: DerefMut<Target = Connection>> BulkRead for SqliteTx<C> {
             "SELECT t.doc FROM bulk_sends t {IN_SCOPE} AND (:org IS NULL OR t.org_id = :org)
              AND (:q IS NULL OR t.campaign LIKE :q ESCAPE '\\' OR t.text LIKE :q ESCAPE '\\')"
         );
-        let args = scope_args(scope).opt("org", filter.org.map(|o| o.to_string())).opt(
-            "q",
-            filter
-                .q
-                .as_deref()
-                .filter(|q| !q.trim().is_empty())
-                .map(like),
-        );
+        let args = scope_args(scope)
+            .opt("org", filter.org.map(|o| o.to_string()))
+            .opt(
+                "q",
+                filter
+                    .q
+                    .as_deref()
+                    .filter(|q| !q.trim().is_empty())
+                    .map(like),
+            );
         self.page("bulk send", &sql, args, Order::CreatedDesc, page)
     }
 
@@ -108,9 +111,7 @@ impl<C: DerefMut<Target = Connection>> BulkRead for SqliteTx<C> {
                         )?,
                     },
                 },
-                state: state
-                    .map(|s| state_of("bulk recipient", &s))
-                    .transpose()?,
+                state: state.map(|s| state_of("bulk recipient", &s)).transpose()?,
                 error,
             });
         }

@@ -12,5 +12,9 @@ import { monitor } from './monitor';
 import { optOuts } from './optouts';
 import { queues } from './queues';
 import { users } from './users';
+import { channelsScreen } from './channels';
+import { tenantsScreen } from './tenants';
+import { gateways } from './gateways';
+import { apiKeys } from './apikeys';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys];
