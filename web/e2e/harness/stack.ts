@@ -122,8 +122,8 @@ export async function startStack(): Promise<Stack> {
     const token = await apiLogin(info.hub_api, info.platform_admin);
     await waitFor('the gateway online at the hub', 60_000, async () => {
       const r = await fetch(`${info.hub_api}/api/v1/gateways`, { headers: { authorization: `Bearer ${token}` } });
-      const list = (await r.json()) as Array<{ online: boolean }>;
-      return list.some((g) => g.online);
+      const page = (await r.json()) as { items: Array<{ online: boolean }> };
+      return page.items.some((g) => g.online);
     });
   } catch (e) {
     for (const p of procs) p.kill('SIGTERM');

@@ -47,22 +47,24 @@ export function Compose(): JSX.Element {
       .then((p) => setLists(p.items))
       .catch((e: unknown) => setErrors({ lists: errorText(e) }));
   }, [holder]);
+  // A picked suggestion reads "Name (+number)": search by its number.
+  const searchTerm = (/\((\+[0-9]+)\)\s*$/.exec(contactQuery)?.[1] ?? contactQuery).trim();
   useEffect(() => {
-    if (!holder || contactQuery.trim().length < 2) return setSuggestions([]);
+    if (!holder || searchTerm.length < 2) return setSuggestions([]);
     let alive = true;
-    call(api.GET('/api/v1/contacts', { params: { query: { org: holder, q: contactQuery.trim(), limit: 20 } } }))
+    call(api.GET('/api/v1/contacts', { params: { query: { org: holder, q: searchTerm, limit: 20 } } }))
       .then((p) => alive && setSuggestions(p.items))
       .catch(() => alive && setSuggestions([]));
     return () => {
       alive = false;
     };
-  }, [holder, contactQuery]);
+  }, [holder, searchTerm]);
 
   const numbers = useMemo(() => pastedNumbers(pasted), [pasted]);
   const total = numbers.length + chosenContacts.length + lists.filter((l) => chosenLists.includes(l.id)).reduce((n, l) => n + (l.members ?? 0), 0);
   const label = (c: Contact) => (c.name ? `${c.name} (${c.number})` : c.number);
   const addContact = () => {
-    const c = suggestions.find((s) => label(s) === contactQuery || s.number === contactQuery.trim());
+    const c = suggestions.find((s) => label(s) === contactQuery.trim() || s.number === searchTerm);
     if (!c) return setErrors({ ...errors, contacts: t.t('compose.unknownContact') });
     if (!chosenContacts.some((x) => x.id === c.id)) setChosenContacts([...chosenContacts, c]);
     setContactQuery('');
