@@ -10,7 +10,7 @@ test.describe('users and queues', () => {
     await checkScreen(page, 'users', { en: 'Users', fr: 'Utilisateurs' });
     await page.getByRole('button', { name: 'Add user' }).click();
     const dialog = page.getByRole('dialog', { name: 'New user' });
-    await dialog.getByLabel('Name').fill('Temp Agent');
+    await dialog.getByLabel('Name', { exact: true }).fill('Temp Agent');
     await dialog.getByLabel('Username').fill(login);
     await dialog.getByLabel('Role').selectOption({ label: 'Agent' });
     await dialog.getByRole('button', { name: 'Generate' }).click();
@@ -60,11 +60,11 @@ test.describe('users and queues', () => {
     await openFromMenu(page, 'Queues');
     await page.getByRole('button', { name: 'Add queue' }).click();
     const dialog = page.getByRole('dialog', { name: 'New queue' });
-    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
     await dialog.getByLabel('Description').fill('Second line');
     await dialog.getByRole('checkbox', { name: new RegExp(`\\(${stack.info.agent.login}\\)`) }).check();
     await dialog.getByRole('checkbox', { name: new RegExp(`\\(${stack.info.manager.login}\\)`) }).check();
-    await dialog.getByLabel(/^Role of .* in the queue$/).last().selectOption('manager');
+    await dialog.getByLabel('Role of Manager in the queue').selectOption('manager');
     await expectAccessible(page, 'new queue dialog');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect(dialog).toBeHidden();

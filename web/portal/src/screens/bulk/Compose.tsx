@@ -63,10 +63,16 @@ export function Compose(): JSX.Element {
   const numbers = useMemo(() => pastedNumbers(pasted), [pasted]);
   const total = numbers.length + chosenContacts.length + lists.filter((l) => chosenLists.includes(l.id)).reduce((n, l) => n + (l.members ?? 0), 0);
   const label = (c: Contact) => (c.name ? `${c.name} (${c.number})` : c.number);
-  const addContact = () => {
-    const c = suggestions.find((s) => label(s) === contactQuery.trim() || s.number === searchTerm);
+  const addContact = async () => {
+    const pick = (list: Contact[]) => list.find((x) => label(x) === contactQuery.trim() || x.number === searchTerm);
+    let c = pick(suggestions);
+    if (!c && holder && searchTerm) {
+      // The suggestions may not have arrived yet: ask for the typed number or name now.
+      c = pick((await call(api.GET('/api/v1/contacts', { params: { query: { org: holder, q: searchTerm, limit: 20 } } })).catch(() => ({ items: [] as Contact[] }))).items);
+    }
     if (!c) return setErrors({ ...errors, contacts: t.t('compose.unknownContact') });
-    if (!chosenContacts.some((x) => x.id === c.id)) setChosenContacts([...chosenContacts, c]);
+    const chosen = c;
+    if (!chosenContacts.some((x) => x.id === chosen.id)) setChosenContacts([...chosenContacts, chosen]);
     setContactQuery('');
     setErrors({ ...errors, contacts: '' });
   };
@@ -138,12 +144,12 @@ export function Compose(): JSX.Element {
               onKeyDown={(e) => {
                 if (e.key === 'Enter') {
                   e.preventDefault();
-                  addContact();
+                  void addContact();
                 }
               }}
               data-testid="bulk-contact"
             />
-            <Button onClick={addContact}>{t.t('compose.addContact')}</Button>
+            <Button onClick={() => void addContact()}>{t.t('compose.addContact')}</Button>
           </div>
         )}
       </Field>

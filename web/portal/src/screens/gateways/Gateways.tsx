@@ -85,7 +85,7 @@ export function Gateways(): JSX.Element {
     { label: t.t('username'), cell: (g) => <span class="mono">{g.mqtt_username}</span>, wide: true },
     { label: t.t('state'), cell: (g) => <span class={g.online ? 'badge badge-success' : 'badge badge-warning'} data-online={g.online ? 'true' : 'false'}>{g.online ? t.t('online') : t.t('offline')}</span> },
     { label: t.t('heartbeat'), cell: (g) => (g.last_seen ? <time dateTime={g.last_seen}>{formatDateTime(g.last_seen, { dateStyle: 'short', timeStyle: 'medium' })}</time> : t.t('never')), wide: true },
-    { label: t.t('ports'), cell: (g) => <Button class="btn-link" onClick={() => setOpen({ kind: 'ports', g })} aria-label={t.t('showPorts', { name: g.name })}>{(g.ports ?? []).length}</Button> },
+    { label: t.t('ports'), cell: (g) => <Button class="btn-link" onClick={() => setOpen({ kind: 'ports', g })} aria-label={t.t('showPorts', { count: (g.ports ?? []).length, name: g.name })}>{(g.ports ?? []).length}</Button> },
   ];
   const close = () => setOpen(undefined);
   return (
