@@ -270,6 +270,10 @@ pub enum MessageState {
     Failed,
     Expired,
     Cancelled,
+    /// The gateway cannot tell whether it left (a send interrupted after the payload was
+    /// handed to the modem or device): never resent; `evidence` says what the gateway knows.
+    /// A later status or delivery report settles it.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -284,6 +288,10 @@ pub struct Message {
     pub text: String,
     pub state: MessageState,
     pub error: Option<String>,
+    /// What the gateway reported about an `unknown` outcome (the interrupted exchange, the
+    /// parts it recorded, reports it could not match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     /// The user who wrote it (outbound from the portal), if any.
     pub author_id: Option<Uuid>,
     pub campaign: Option<String>,

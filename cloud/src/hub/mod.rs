@@ -17,6 +17,7 @@ pub mod canned;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub(crate) mod edge_sync;
 pub mod error;
 pub mod events;
 pub mod floor;

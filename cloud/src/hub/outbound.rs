@@ -442,6 +442,7 @@ impl Hub {
             text: text.clone(),
             state: MessageState::Queued,
             error: None,
+            evidence: None,
             author_id: actor.user_id(),
             campaign,
             created_at: now,

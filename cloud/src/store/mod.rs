@@ -171,6 +171,18 @@ pub struct TextFilter {
     pub q: Option<String>,
 }
 
+/// What the hub last pushed of one tenant's opt-out list to one gateway (`down/opt_outs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutSyncMark {
+    pub tenant: Uuid,
+    pub to_version: i64,
+    /// It was the first command of a snapshot.
+    pub replace: bool,
+    /// The gateway's ack (`applied`, `duplicate`, `rejected`, `unsupported`); `None`: not
+    /// acked yet.
+    pub outcome: Option<String>,
+}
+
 /// One change of a tenant's opt-out list, in the order they happened (the log a gateway
 /// replays to hold the list at the edge).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,6 +389,16 @@ pub trait ReadTx {
         since: i64,
         limit: usize,
     ) -> Result<Vec<OptOutChange>, StoreError>;
+
+    /// The latest version of a tenant's opt-out change log (0: no change yet).
+    fn opt_out_version(&mut self, scope: &Scope, org_id: Uuid) -> Result<i64, StoreError>;
+    /// Per tenant, the latest `opt_outs` command queued for a gateway (gateway scope): what the
+    /// hub last pushed of that tenant's list and how the gateway answered.
+    fn opt_out_sync_marks(
+        &mut self,
+        scope: &Scope,
+        gateway_id: Uuid,
+    ) -> Result<Vec<OptOutSyncMark>, StoreError>;
 
     // --- idempotency
     fn idempotency(
