@@ -85,7 +85,7 @@ test.describe('floor administration: canned replies, notifications, audit log', 
     await expect(page.getByText('Notification settings saved.')).toBeVisible();
     expect((await admin.get<{ enabled: boolean }>('/api/v1/notifications/settings')).enabled).toBe(false);
 
-    await page.getByRole('link', { name: 'Log' }).click();
+    await page.getByRole('link', { name: 'Log', exact: true }).click();
     await expect(page).toHaveURL(/\/notifications\/log$/);
     await expect(page.getByRole('heading', { name: 'Notifications sent' })).toBeVisible();
     await expect(page.getByTestId('notification-log')).toBeVisible();
