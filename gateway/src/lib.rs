@@ -21,12 +21,18 @@
 //! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
 //!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
 //! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
+//! - [`doctor`]: `smsgate-gateway doctor`: config, spool and device permissions, modems
+//!   answering `AT`, Dinstar and broker reachability, each problem with its fix.
+//! - [`install`]: `smsgate-gateway config init`: the first-install config (template + a fresh
+//!   API token, mode 0640, never overwriting), as the Debian package's postinst writes it.
 
 pub mod api;
 pub mod clock;
 pub mod cloud;
 pub mod dinstar_http;
 pub mod dispatch;
+pub mod doctor;
+pub mod install;
 pub mod metrics;
 pub mod ports;
 pub mod runtime;

@@ -224,7 +224,9 @@ pub async fn run_with<O: Opener + 'static>(
         }
         let token = shutdown.clone();
         front.spawn(async move {
-            let app = api::router(state);
+            // The peer address lets `[legacy] allow` recognise the seed's SendSMS clients.
+            let app =
+                api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(token.cancelled_owned())
                 .await

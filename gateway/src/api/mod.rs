@@ -12,7 +12,11 @@
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
-//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
+//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`:
+//!   the bearer header, or (config `[legacy]`, off by default) a caller address in
+//!   `legacy.allow` or the field `token` equal to `legacy.token` (constant time). The caller's
+//!   address is the TCP peer's (serve with `into_make_service_with_connect_info::<SocketAddr>`);
+//!   a proxy's `X-Forwarded-For` is never believed.
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
@@ -27,7 +31,7 @@ pub mod validate;
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -64,6 +68,7 @@ pub struct ApiState {
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
+    legacy: Arc<smsgate_config::legacy::LegacyConfig>,
 }
 
 impl ApiState {
@@ -93,6 +98,7 @@ impl ApiState {
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
             dinstar: crate::dinstar_http::InFlight::default(),
+            legacy: Arc::new(config.legacy.clone()),
         }
     }
 
@@ -182,33 +188,63 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
         .route("/api/v1/bulk/messages", post(bulk_messages))
         .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    // The legacy service decides its own access (bearer, allowed address or form token).
+    let legacy = Router::new()
         .route("/Integra/resources/SMS/SendSMS", post(integra_send))
         .route(
             "/Integra/resources/SMS/SendSMS/{*params}",
             get(integra_send_in_path).post(integra_send_in_path),
-        )
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+        );
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .merge(protected)
+        .merge(legacy)
         .with_state(state)
 }
 
-async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
+fn bearer_ok(st: &ApiState, headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let ok = presented
-        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
-    if ok {
+        .map(str::trim)
+        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)))
+}
+
+async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
+    if bearer_ok(&st, req.headers()) {
         next.run(req).await
     } else {
         ApiError::Unauthorized.into_response()
+    }
+}
+
+/// Who may use the legacy `SendSMS`: the bearer header; else, as `[legacy]` allows, a caller
+/// address in `legacy.allow` or a `token` field equal to `legacy.token`.
+fn legacy_authorized(
+    st: &ApiState,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    token: Option<&str>,
+) -> Result<(), ApiError> {
+    if bearer_ok(st, headers) {
+        return Ok(());
+    }
+    if let Some(peer) = peer
+        && st.legacy.allows(peer.ip())
+    {
+        return Ok(());
+    }
+    match (token, st.legacy.token.as_deref()) {
+        (Some(given), Some(expected))
+            if !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -425,7 +461,7 @@ async fn bulk_blocklist(
 }
 
 /// The seed's legacy web-service form.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct IntegraForm {
     /// Recipient.
     pub destination: String,
@@ -435,16 +471,61 @@ pub struct IntegraForm {
     pub campaign: Option<String>,
     /// Agent who sent it (logged).
     pub agent: Option<String>,
+    /// `legacy.token`, for callers that cannot send the bearer header.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for IntegraForm {
+    // The token stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegraForm")
+            .field("destination", &self.destination)
+            .field("message", &self.message)
+            .field("campaign", &self.campaign)
+            .field("agent", &self.agent)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The TCP peer, when the server was started with connection info.
+fn peer_of(req: &Request) -> Option<std::net::SocketAddr> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0)
 }
 
 /// Answers with the same body as `POST /api/v1/messages` (`200`, since legacy clients only
 /// check for success) — the seed does not document the original response body.
 async fn integra_send(
     State(st): State<ApiState>,
-    form: Result<Form<IntegraForm>, FormRejection>,
+    req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Form(f) = form?;
+    // Access first (so a stranger learns nothing about the form), from the token field if any.
+    let peer = peer_of(&req);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, LEGACY_MAX_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::BadRequest(format!("the form is larger than {LEGACY_MAX_BODY} bytes"))
+        })?;
+    let token = token_field(&body);
+    legacy_authorized(&st, &parts.headers, peer, token.as_deref())?;
+    let req = Request::from_parts(parts, axum::body::Body::from(body));
+    let Form(f) = <Form<IntegraForm> as axum::extract::FromRequest<()>>::from_request(req, &())
+        .await
+        .map_err(ApiError::from)?;
     integra_submit(&st, f).await
+}
+
+/// Largest legacy `SendSMS` form.
+const LEGACY_MAX_BODY: usize = 64 * 1024;
+
+/// The `token` field of URL-encoded parameters.
+fn token_field(params: &[u8]) -> Option<String> {
+    form_urlencoded::parse(params)
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The seed's third-party form with the parameters in the path:
@@ -452,8 +533,10 @@ async fn integra_send(
 /// (`api` is ignored: the gateway decides the port).
 async fn integra_send_in_path(
     State(st): State<ApiState>,
-    uri: axum::http::Uri,
+    req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
+    let peer = peer_of(&req);
+    let (headers, uri) = (req.headers(), req.uri());
     let params = uri
         .path()
         .split_once("/SendSMS/")
@@ -462,6 +545,8 @@ async fn integra_send_in_path(
     let as_query: axum::http::Uri = format!("/?{params}")
         .parse()
         .map_err(|_| ApiError::BadRequest("the SendSMS parameters are not URL-encoded".into()))?;
+    let token = token_field(params.as_bytes());
+    legacy_authorized(&st, headers, peer, token.as_deref())?;
     let Query(f) = Query::<IntegraForm>::try_from_uri(&as_query)?;
     integra_submit(&st, f).await
 }
