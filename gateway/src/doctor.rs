@@ -346,7 +346,7 @@ async fn modem(p: &smsgate_config::gateway::PortConfig, t: Timeouts) -> Finding 
         Ok(s) => s,
         Err(e) => {
             let fix = if matches!(p.device, Device::Serial(_)) {
-                "see the device check above; stop the running gateway first (one program at a time per serial port)".to_string()
+                "see the device check above; if the device is there, stop the running gateway first (a serial port has one user at a time)".to_string()
             } else if p.password.is_some() {
                 format!(
                     "check the address, ports[].password and ports[].module of port {}, and that the Dinstar is in AT mode",
