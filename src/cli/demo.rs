@@ -91,6 +91,12 @@ pub struct DemoInfo {
     pub mqtt_url: String,
     pub gateway_api: String,
     pub gateway_api_token: String,
+    /// The box UI (served by the gateway).
+    #[serde(default)]
+    pub box_ui: String,
+    /// The box UI's local admin (`tech`).
+    #[serde(default)]
+    pub box_admin: Option<Login>,
     pub sim_control: String,
     pub hub_config: PathBuf,
     pub gateway_config: PathBuf,
@@ -271,7 +277,14 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
             &seeded.gateway_password,
         ),
     )?;
-    GatewayConfig::load(&gateway_config).context("the generated gateway.toml")?;
+    let gw_cfg = GatewayConfig::load(&gateway_config).context("the generated gateway.toml")?;
+    // The box UI's local admin: `tech` with the demo password.
+    smsgate_gateway::ui::account::set(
+        &smsgate_gateway::ui::account::path_for(&gw_cfg.storage.path),
+        "tech",
+        DEMO_PASSWORD,
+    )
+    .context("seeding the box UI's admin")?;
 
     // mosquitto.
     let mosquitto_config = match &hub_mqtt_login {
@@ -313,6 +326,8 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
         mqtt_url,
         gateway_api: format!("http://127.0.0.1:{}", ports.gateway),
         gateway_api_token,
+        box_ui: format!("http://127.0.0.1:{}/", ports.gateway),
+        box_admin: Some(login("tech")),
         sim_control: format!("http://127.0.0.1:{}", ports.sim),
         hub_config,
         gateway_config,
@@ -524,6 +539,7 @@ fn print_banner(i: &DemoInfo) {
          hub API          {hub}/api/v1   (OpenAPI: {hub}/api/v1/openapi.json)\n\
          MQTT broker      {mqtt}\n\
          gateway API      {gw}   (token {gwt})\n\
+         box UI           {gw}/   (log in as tech, password {pw})\n\
          simulator        {sim}/api/modems\n\n\
          logins (password {pw}): admin (platform), reseller, tenant-admin, manager, agent\n\
          tenant API key   {key}\n\

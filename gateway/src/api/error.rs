@@ -23,6 +23,9 @@ pub enum ApiError {
     /// Missing or wrong bearer token.
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// A refused login (box UI).
+    #[error("wrong login or password")]
+    BadCredentials,
     /// The body or query could not be read as the expected shape.
     #[error("{0}")]
     BadRequest(String),
@@ -67,7 +70,9 @@ impl ApiError {
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Unauthorized | ApiError::BadCredentials => {
+                (StatusCode::UNAUTHORIZED, "unauthorized")
+            }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
             ApiError::BadFile(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file"),

@@ -11,17 +11,28 @@
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
+//!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
 //!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
+//! - the box UI's endpoints: `/api/v1/auth/*` ([`box_auth`]), `/api/v1/box/*` ([`box_views`]),
+//!   `GET /api/v1/openapi.json` ([`openapi`]), and (feature `ui`) the app itself at `/`.
+//!
+//! Authentication: the bearer token (machine clients) or a box UI session cookie
+//! ([`box_auth`]); the public routes are `/health`, `/metrics`, `/api/v1/openapi.json`,
+//! `/api/v1/auth/state`, `/api/v1/auth/login` and the UI's files.
 //!
 //! Errors are turned into HTTP in one place: [`error::ApiError`].
 
 pub mod auth;
+pub mod box_auth;
+pub mod box_views;
 pub mod bulk;
 pub mod error;
+pub mod openapi;
 pub mod ports;
 pub mod validate;
 
@@ -66,6 +77,8 @@ pub struct ApiState {
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
     bulk_limits: bulk::Limits,
+    ui: Option<Arc<crate::ui::Ui>>,
+    running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
 }
 
 impl ApiState {
@@ -99,7 +112,15 @@ impl ApiState {
                 max_lines: config.api.bulk_max_lines,
                 max_bytes: usize::try_from(config.api.bulk_max_bytes).unwrap_or(usize::MAX),
             },
+            ui: None,
+            running_groups: config.groups.clone().into(),
         }
+    }
+
+    /// Serves the box UI's endpoints (login, sessions, views) with this state.
+    pub fn with_ui(mut self, ui: Arc<crate::ui::Ui>) -> Self {
+        self.ui = Some(ui);
+        self
     }
 
     /// Gives the port endpoints access to the running port workers.
@@ -189,6 +210,21 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
+        .route("/api/v1/opt-outs", get(hub_opt_outs))
+        .route("/api/v1/auth/me", get(box_auth::me))
+        .route("/api/v1/auth/logout", post(box_auth::logout))
+        .route("/api/v1/auth/password", post(box_auth::password))
+        .route("/api/v1/box/dashboard", get(box_views::dashboard))
+        .route("/api/v1/box/events", get(box_views::events))
+        .route("/api/v1/box/messages", get(box_views::messages))
+        .route("/api/v1/box/inbound/latest", get(box_views::inbound_latest))
+        .route("/api/v1/box/ports/settings", get(box_views::port_settings))
+        .route("/api/v1/box/groups", get(box_views::groups))
+        .route(
+            "/api/v1/box/groups/{name}",
+            axum::routing::patch(box_views::patch_group),
+        )
+        .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
         .route("/Integra/resources/SMS/SendSMS", post(integra_send))
         .route(
             "/Integra/resources/SMS/SendSMS/{*params}",
@@ -202,14 +238,21 @@ pub fn router(state: ApiState) -> Router {
                 .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
-    Router::new()
+    let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/auth/state", get(box_auth::state))
+        .route("/api/v1/auth/login", post(box_auth::login))
         .merge(protected)
-        .with_state(state)
+        .with_state(state);
+    // The box UI at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
+    #[cfg(feature = "ui")]
+    let app = app.merge(smsgate_web_box::router());
+    app
 }
 
-async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
+async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -218,14 +261,28 @@ async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response 
     let ok = presented
         .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
     if ok {
-        next.run(req).await
-    } else {
-        ApiError::Unauthorized.into_response()
+        req.extensions_mut().insert(box_auth::Principal::Token);
+        return next.run(req).await;
+    }
+    let session = st
+        .ui
+        .as_deref()
+        .and_then(|ui| box_auth::session_of(ui, req.headers(), st.clock.now()));
+    match session {
+        Some(p) if box_auth::same_origin(req.method(), req.headers()) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Some(_) => ApiError::BadRequest(
+            "cross-origin request refused: use the box UI from its own address".into(),
+        )
+        .into_response(),
+        None => ApiError::Unauthorized.into_response(),
     }
 }
 
 /// `POST /api/v1/messages` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// Recipient.
@@ -247,7 +304,7 @@ pub struct SubmitRequest {
 }
 
 /// `202` answer to a submission.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubmitResponse {
     /// Message id.
     pub id: i64,
@@ -286,7 +343,10 @@ fn to_new_message(st: &ApiState, r: SubmitRequest) -> Result<NewMessage, ApiErro
     })
 }
 
-async fn submit(
+/// Submits one message.
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", request_body = SubmitRequest,
+    responses((status = 202, body = SubmitResponse), (status = 422, description = "names the field")))]
+pub async fn submit(
     State(st): State<ApiState>,
     body: Result<Json<SubmitRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -305,7 +365,10 @@ async fn submit(
     ))
 }
 
-async fn get_message(
+/// One message with its parts and evidence.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::spool::Message), (status = 404)))]
+pub async fn get_message(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -318,7 +381,10 @@ async fn get_message(
     Ok(Json(m))
 }
 
-async fn cancel(
+/// Cancels a message no port has taken.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/cancel", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "too late: names the state")))]
+pub async fn cancel(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -345,7 +411,10 @@ async fn cancel(
     }
 }
 
-async fn requeue(
+/// Requeues an `unknown` (it may have been sent) or `failed` message.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/requeue", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "names the state")))]
+pub async fn requeue(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -355,7 +424,8 @@ async fn requeue(
 }
 
 /// `GET /api/v1/inbound` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboundQuery {
     /// Return messages after this cursor (the `next` of the previous page; 0 = from the start).
     pub since: Option<i64>,
@@ -363,7 +433,10 @@ pub struct InboundQuery {
     pub limit: Option<u32>,
 }
 
-async fn inbound(
+/// Inbound messages after a cursor.
+#[utoipa::path(get, path = "/api/v1/inbound", tag = "messages", params(InboundQuery),
+    responses((status = 200, body = InboundPage)))]
+pub async fn inbound(
     State(st): State<ApiState>,
     q: Result<Query<InboundQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -378,7 +451,36 @@ async fn inbound(
         .call(move |db| db.inbound_since(since, limit))
         .await?;
     let next = messages.last().map_or(since, |m| m.id);
-    Ok(Json(json!({"messages": messages, "next": next})))
+    Ok(Json(InboundPage { messages, next }))
+}
+
+/// A page of inbound messages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InboundPage {
+    /// Oldest first.
+    pub messages: Vec<crate::spool::InboundMessage>,
+    /// The cursor of the next page.
+    pub next: i64,
+}
+
+/// `202` answer to a dialer upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkImported {
+    /// Lines imported.
+    pub imported: usize,
+    /// Of which on the do-not-contact list.
+    pub blocked: usize,
+    /// Message ids, in file order.
+    pub ids: Vec<i64>,
+}
+
+/// Answer to a do-not-contact upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BlocklistImported {
+    /// Lines read.
+    pub imported: usize,
+    /// Numbers that were new.
+    pub added: usize,
 }
 
 /// Page size of a list without `limit`.
@@ -398,7 +500,8 @@ fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
 }
 
 /// `POST /api/v1/bulk/messages` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BulkQuery {
     /// Group for every line (default: the first group).
     pub group: Option<String>,
@@ -434,7 +537,11 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("bulk parser stopped: {e}")))?
 }
 
-async fn bulk_messages(
+/// Uploads a dialer CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 202, body = BulkImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
     body: Result<axum::body::Bytes, BytesRejection>,
@@ -465,7 +572,7 @@ async fn bulk_messages(
     st.count(&subs);
     // 200,000 ids are megabytes of JSON: written off the runtime too.
     let body = off_runtime(move || {
-        let answer = BulkAnswer {
+        let answer = BulkImported {
             imported: subs.len(),
             blocked: subs
                 .iter()
@@ -483,18 +590,11 @@ async fn bulk_messages(
     ))
 }
 
-/// `202` answer to a bulk upload.
-#[derive(Debug, Serialize)]
-struct BulkAnswer {
-    /// Messages stored.
-    imported: usize,
-    /// Of which blocked (do-not-contact).
-    blocked: usize,
-    /// Their ids, in file order.
-    ids: Vec<i64>,
-}
-
-async fn bulk_blocklist(
+/// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = BlocklistImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_blocklist(
     State(st): State<ApiState>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -507,7 +607,13 @@ async fn bulk_blocklist(
     .await?;
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
-    Ok(Json(json!({"imported": n, "added": added})))
+    Ok(Json(BlocklistImported { imported: n, added }))
+}
+
+/// The opt-out lists the hub pushed, per tenant (version held, ports, how many numbers).
+async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let lists = st.spool.call(|db| db.hub_opt_out_lists()).await?;
+    Ok(Json(json!({ "lists": lists })))
 }
 
 /// The seed's legacy web-service form.

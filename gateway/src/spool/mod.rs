@@ -5,6 +5,8 @@
 //! - [`evidence`]: the pure rule matching a delivery report to a sent part (and settling an
 //!   `unknown` message only without ambiguity); [`reports`]: reports in the spool, the report
 //!   window (`no_report`).
+//! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
+//!   submission.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
 //! - [`types`]: rows in and out.
@@ -21,10 +23,12 @@
 //! `query_only` connection on its own thread ([`read`], [`Spool::read`]): WAL readers never
 //! wait for the writer.
 
+pub mod browse;
 pub mod evidence;
 pub mod lifecycle;
 pub mod lock;
 pub mod migrations;
+pub mod opt_outs;
 pub mod read;
 pub mod reports;
 pub mod store;

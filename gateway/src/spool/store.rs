@@ -148,8 +148,8 @@ impl SpoolDb {
 
     /// Stores submissions in ONE transaction (all or nothing). A message whose idempotency key
     /// is already stored is not stored again: its first id is returned with `duplicate = true`.
-    /// A recipient on the blocklist (globally or for the message's campaign) is stored as
-    /// `blocked`. Returns after the commit: an `Ok` means the messages are durable.
+    /// A recipient on the blocklist (globally or for the message's campaign), or opted out in
+    /// a list the hub pushed (`spool::opt_outs`), is stored as `blocked`. Returns after the commit: an `Ok` means the messages are durable.
     pub fn submit_many(&mut self, msgs: Vec<NewMessage>) -> Result<Vec<Submitted>, SpoolError> {
         let now = self.now();
         let tx = self
@@ -171,7 +171,21 @@ impl SpoolDb {
                     continue;
                 }
             }
-            let blocked = is_blocked_tx(&tx, &m.to, m.campaign.as_deref())?;
+            let why = if is_blocked_tx(&tx, &m.to, m.campaign.as_deref())? {
+                Some("recipient is on the do-not-contact list")
+            } else if super::opt_outs::opted_out_tx(
+                &tx,
+                &m.to,
+                m.port,
+                m.idempotency_key.as_deref(),
+            )?
+            .is_some()
+            {
+                Some("recipient opted out (list pushed by the hub)")
+            } else {
+                None
+            };
+            let blocked = why.is_some();
             let state = MessageState::initial(blocked);
             tx.prepare_cached(
                 "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
@@ -186,7 +200,7 @@ impl SpoolDb {
                     m.campaign,
                     m.idempotency_key,
                     state.as_str(),
-                    blocked.then_some("recipient is on the do-not-contact list"),
+                    why,
                     now,
                     m.expires_at.map(ms),
                 ],
