@@ -22,6 +22,8 @@ export function tickLabel(m: Message): string {
       return t.t('ticks.expired');
     case 'cancelled':
       return t.t('ticks.cancelled');
+    case 'unknown':
+      return t.t('ticks.unknown');
   }
 }
 
