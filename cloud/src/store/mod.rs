@@ -18,6 +18,7 @@
 //! a backend with an async driver bridges each call with `tokio::runtime::Handle::block_on`
 //! on that blocking thread (or runs its own connection task); see ARCHITECTURE.md.
 
+pub mod campaigns;
 pub mod floor;
 pub mod sqlite;
 
@@ -396,6 +397,9 @@ pub trait ReadTx {
     /// The floor domains' reads (routing, notifications, notes, labels, canned replies, audit,
     /// reports): [`floor::FloorRead`].
     fn floor(&mut self) -> &mut dyn floor::FloorRead;
+
+    /// Campaigns and their recipients (issue 12): [`campaigns::CampaignRead`].
+    fn campaigns(&mut self) -> &mut dyn campaigns::CampaignRead;
 }
 
 /// Which live interactions.
@@ -412,6 +416,9 @@ pub trait WriteTx: ReadTx {
 
     /// The floor domains' writes: [`floor::FloorWrite`].
     fn floor_mut(&mut self) -> &mut dyn floor::FloorWrite;
+
+    /// Campaigns' writes: [`campaigns::CampaignWrite`].
+    fn campaigns_mut(&mut self) -> &mut dyn campaigns::CampaignWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

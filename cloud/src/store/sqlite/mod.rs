@@ -10,6 +10,9 @@
 //! filters by the [`Scope`] ([`scope_sql`]). The file is created `0600` (it holds password and
 //! key hashes); migrations are append-only and a database newer than the code is refused.
 
+mod campaigns_read;
+mod campaigns_schema;
+mod campaigns_write;
 mod docs;
 mod floor_read;
 mod floor_reports;
