@@ -12,6 +12,7 @@ pub mod import;
 pub mod machine;
 pub mod model;
 pub mod ops;
+pub mod runner;
 pub mod schedule;
 pub mod template;
 pub mod upload;

@@ -184,8 +184,10 @@ pub struct Recipient {
     pub state: RecipientState,
     /// Why blocked / invalid / failed / expired.
     pub reason: Option<String>,
-    /// The gateway message id once handed over.
+    /// The message id once handed to a gateway.
     pub message_id: Option<Uuid>,
+    /// The channel it was handed to.
+    pub channel_id: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -362,7 +362,6 @@ impl Hub {
         self.campaign_changed(&mut *tx, &scope, &c)?;
         let v = self.campaign_view(&mut *tx, &scope, c)?;
         tx.commit()?;
-        self.campaign_wake();
         Ok(v)
     }
 
@@ -417,17 +416,18 @@ impl Hub {
         Ok(tx.campaigns().recipients(&scope, id, state, after, limit)?)
     }
 
-    /// A hook after a state change (the execution side wakes its scheduler).
+    /// After a state change: a paused or stopped campaign takes back what gateways hold.
     pub(crate) fn campaign_changed(
         &self,
-        _tx: &mut dyn WriteTx,
-        _scope: &Scope,
-        _c: &Campaign,
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        c: &Campaign,
     ) -> Result<(), HubError> {
+        if matches!(c.state, CampaignState::Paused | CampaignState::Stopped) {
+            self.take_back(tx, scope, c)?;
+        }
         Ok(())
     }
-
-    pub(crate) fn campaign_wake(&self) {}
 
     // --- do-not-contact list
 

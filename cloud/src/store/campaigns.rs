@@ -107,7 +107,16 @@ pub trait CampaignRead {
         scope: &Scope,
         message_id: Uuid,
     ) -> Result<Option<(Uuid, i64)>, StoreError>;
-    /// The running or paused campaigns that sent to `number` in the tenant, newest first.
+    /// Recipients handed to `channel` and not yet sent.
+    fn queued_on(&mut self, scope: &Scope, id: Uuid, channel: Uuid) -> Result<u64, StoreError>;
+    /// Whether `number` is on the tenant's opt-out list now.
+    fn number_opted_out(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        number: &str,
+    ) -> Result<bool, StoreError>;
+    /// The campaigns that sent to `number` in the tenant, newest first.
     fn campaigns_for_number(
         &mut self,
         scope: &Scope,
@@ -152,6 +161,14 @@ pub trait CampaignWrite {
         changes: &[RecipientChange],
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
+    /// Moves every waiting recipient to `expired` with `reason`; returns how many.
+    fn expire_waiting(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
     fn add_dnc(
         &mut self,
         scope: &Scope,
@@ -179,5 +196,8 @@ pub struct RecipientChange {
     pub from: &'static [RecipientState],
     pub to: RecipientState,
     pub reason: Option<String>,
+    /// Set with the move (`None` keeps it; a move back to `to_process` clears it).
     pub message_id: Option<Uuid>,
+    /// The channel and gateway it is handed to (set with `message_id`).
+    pub channel: Option<(Uuid, Uuid)>,
 }

@@ -27,7 +27,7 @@ const SELECT: &str = "SELECT t.doc FROM campaigns t JOIN orgs o ON o.id = t.org_
      WHERE substr(o.path, 1, length(:path)) = :path AND :gw IS NULL";
 
 const RECIPIENT_COLS: &str =
-    "seq, line, number, text, vars, priority, state, reason, message_id, updated_at";
+    "seq, line, number, text, vars, priority, state, reason, message_id, updated_at, channel_id";
 
 fn time(row: &rusqlite::Row<'_>, i: usize) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
     parse_ts("campaign time", &row.get::<_, String>(i).map_err(backend)?)
@@ -51,6 +51,11 @@ fn recipient(row: &rusqlite::Row<'_>) -> Result<Recipient, StoreError> {
         reason: row.get(7).map_err(backend)?,
         message_id: message.map(|m| parse_uuid("message id", &m)).transpose()?,
         updated_at: time(row, 9)?,
+        channel_id: row
+            .get::<_, Option<String>>(10)
+            .map_err(backend)?
+            .map(|c| parse_uuid("channel id", &c))
+            .transpose()?,
     })
 }
 
@@ -298,7 +303,8 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
     ) -> Result<Option<(Uuid, i64)>, StoreError> {
         let sql = "SELECT r.campaign_id, r.seq FROM campaign_recipients r
              JOIN campaigns t ON t.id = r.campaign_id JOIN orgs o ON o.id = t.org_id
-             WHERE r.message_id = :m AND substr(o.path, 1, length(:path)) = :path";
+             WHERE r.message_id = :m AND substr(o.path, 1, length(:path)) = :path
+             AND (:gw IS NULL OR r.gateway_id = :gw)";
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         super::bind(
             &mut stmt,
@@ -315,6 +321,36 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
             }
             None => Ok(None),
         }
+    }
+
+    fn queued_on(&mut self, scope: &Scope, id: Uuid, channel: Uuid) -> Result<u64, StoreError> {
+        Ok(self
+            .scalar::<i64>(
+                &format!(
+                    "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = :c AND channel_id = :ch
+                     AND state = 'queued' AND {CAMPAIGN_IN_SCOPE}"
+                ),
+                scope_args(scope)
+                    .with("c", id.to_string())
+                    .with("ch", channel.to_string()),
+            )?
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
+    fn number_opted_out(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        number: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .scalar::<bool>(
+                &format!("SELECT EXISTS (SELECT 1 FROM opt_outs WHERE org_id = :o AND number = :n) AND {ORG_IN_SCOPE}"),
+                scope_args(scope)
+                    .with("o", org_id.to_string())
+                    .with("n", number.to_owned()),
+            )?
+            .unwrap_or(false))
     }
 
     fn campaigns_for_number(

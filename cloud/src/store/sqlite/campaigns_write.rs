@@ -227,7 +227,10 @@ impl CampaignWrite for W<'_> {
             }
             self.exec(
                 "UPDATE campaign_recipients SET state = :st, reason = :r,
-                   message_id = COALESCE(:m, message_id), updated_at = :at
+                   message_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:m, message_id) END,
+                   channel_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:ch, channel_id) END,
+                   gateway_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:g, gateway_id) END,
+                   updated_at = :at
                  WHERE campaign_id = :c AND seq = :s",
                 Args::default()
                     .with("c", cid.clone())
@@ -235,6 +238,8 @@ impl CampaignWrite for W<'_> {
                     .with("st", ch.to.as_str().to_owned())
                     .opt("r", ch.reason.clone())
                     .opt("m", ch.message_id.map(|m| m.to_string()))
+                    .opt("ch", ch.channel.map(|(c, _)| c.to_string()))
+                    .opt("g", ch.channel.map(|(_, g)| g.to_string()))
                     .with("at", at.clone()),
             )?;
             *deltas.entry(old).or_default() -= 1;
@@ -245,6 +250,29 @@ impl CampaignWrite for W<'_> {
             self.bump(id, state, n)?;
         }
         Ok(moved)
+    }
+
+    fn expire_waiting(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if !self.campaign_in_scope(scope, id)? {
+            return Ok(0);
+        }
+        let n = self.exec(
+            "UPDATE campaign_recipients SET state = 'expired', reason = :r, updated_at = :at
+             WHERE campaign_id = :c AND state = 'to_process'",
+            Args::default()
+                .with("c", id.to_string())
+                .with("r", reason.to_owned())
+                .with("at", ts(at)),
+        )? as i64;
+        self.bump(id, RecipientState::ToProcess, -n)?;
+        self.bump(id, RecipientState::Expired, n)?;
+        Ok(n as u64)
     }
 
     fn add_dnc(
