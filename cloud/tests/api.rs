@@ -129,6 +129,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/campaigns/{id}/recipients"),
     ("delete", "/api/v1/campaigns/{id}/recipients/unprocessed"),
     ("get", "/api/v1/campaigns/{id}/preview"),
+    ("get", "/api/v1/campaigns/{id}/stats"),
+    ("get", "/api/v1/campaigns/{id}/export"),
     ("get", "/api/v1/do-not-contact"),
     ("post", "/api/v1/do-not-contact"),
     ("post", "/api/v1/do-not-contact/remove"),

@@ -301,3 +301,72 @@ fn pause_takes_back_what_the_gateway_holds_and_resume_hands_it_over_again() {
     assert_eq!(again[0].to, "+33600000002");
     assert_ne!(again[0].message_id, sends[1].message_id);
 }
+
+#[test]
+fn the_dashboard_counts_sends_per_minute_and_the_export_lists_every_recipient() {
+    let w = world();
+    let id = campaign(&w, 0, Schedule::default());
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,Zoé\n0600000002,Luc\nabc,X\n0600000004,Ana\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    w.f.hub.campaign_tick(&mut Pacing::new()).unwrap();
+    let sends = take_sends(&w);
+    status(&w, sends[0].message_id, wire::SendState::Sent);
+    w.f.clock.advance(Duration::minutes(1));
+    status(&w, sends[1].message_id, wire::SendState::Sent);
+    let st = w.f.hub.campaign_stats(&w.a.admin, id).unwrap();
+    let last: Vec<u64> = st.per_minute.iter().rev().take(2).map(|m| m.sent).collect();
+    assert_eq!(last, vec![1, 1]);
+    assert_eq!(st.per_minute.len(), 60);
+    assert!(
+        (st.rate_per_minute - 0.4).abs() < 1e-9,
+        "{}",
+        st.rate_per_minute
+    );
+    // One left at 0.4 a minute: 150 s.
+    assert_eq!(st.eta, Some(w.f.hub.now_public() + Duration::seconds(150)));
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("e.csv");
+    let name =
+        w.f.hub
+            .export_campaign(
+                &w.a.admin,
+                id,
+                smsgate_cloud::campaigns::export::ExportFormat::Csv,
+                &csv_path,
+            )
+            .unwrap();
+    assert_eq!(name, "campaign-Promo.csv");
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "line,number,state,reason,text,message_id,updated_at"
+    );
+    assert!(
+        lines[1].starts_with("2,+33600000001,sent,,Hi Zoé,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[3].starts_with("4,abc,invalid,"), "{}", lines[3]);
+    let xlsx_path = dir.path().join("e.xlsx");
+    w.f.hub
+        .export_campaign(
+            &w.a.admin,
+            id,
+            smsgate_cloud::campaigns::export::ExportFormat::Xlsx,
+            &xlsx_path,
+        )
+        .unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&xlsx_path).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(range.height(), 5);
+    assert_eq!(range.get_value((2, 1)).unwrap().to_string(), "+33600000002");
+    assert_eq!(range.get_value((2, 4)).unwrap().to_string(), "Hi Luc");
+}

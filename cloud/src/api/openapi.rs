@@ -39,7 +39,7 @@ use super::handlers::*;
         reports::report, reports::export_report, reports::audit,
         campaigns::list_campaigns, campaigns::create_campaign, campaigns::get_campaign, campaigns::edit_campaign,
         campaigns::delete_campaign, campaigns::campaign_action, campaigns::import_recipients, campaigns::recipients_from_list,
-        campaigns::list_recipients, campaigns::delete_unprocessed, campaigns::preview,
+        campaigns::list_recipients, campaigns::delete_unprocessed, campaigns::preview, campaigns::stats, campaigns::export,
         campaigns::list_dnc, campaigns::add_dnc, campaigns::remove_dnc,
     ),
     components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table,

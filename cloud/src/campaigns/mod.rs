@@ -8,6 +8,7 @@
 //!   classified (E.164, duplicates, do-not-contact, opt-outs);
 //! - [`ops`]: the hub operations (create, edit, start/pause/resume/stop, import, export).
 
+pub mod export;
 pub mod import;
 pub mod machine;
 pub mod model;

@@ -116,6 +116,13 @@ pub trait CampaignRead {
         org_id: Uuid,
         number: &str,
     ) -> Result<bool, StoreError>;
+    /// Recipients sent per minute since `since` (`YYYY-MM-DD HH:MM` UTC, count), oldest first.
+    fn sends_per_minute(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
     /// The campaigns that sent to `number` in the tenant, newest first.
     fn campaigns_for_number(
         &mut self,

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::ApiResult;
 use crate::api::extract::Query;
 use crate::api::{ApiError, Authed, Body, ErrorBody, Id, blocking};
+use crate::campaigns::export::{CampaignStats, ExportFormat};
 use crate::campaigns::import::Format;
 use crate::campaigns::ops::{CampaignAction, CampaignEdit, CampaignInput, CampaignView};
 use crate::campaigns::upload::{FileKind, PreviewRow, UploadReport, UploadSpec};
@@ -56,6 +57,8 @@ pub fn routes() -> Router<Hub> {
             axum::routing::delete(delete_unprocessed),
         )
         .route("/api/v1/campaigns/{id}/preview", get(preview))
+        .route("/api/v1/campaigns/{id}/stats", get(stats))
+        .route("/api/v1/campaigns/{id}/export", get(export))
         .route("/api/v1/do-not-contact", get(list_dnc).post(add_dnc))
         .route("/api/v1/do-not-contact/remove", post(remove_dnc))
 }
@@ -394,4 +397,73 @@ pub async fn remove_dnc(
 ) -> ApiResult<StatusCode> {
     blocking(move || hub.dnc_remove(&actor, req.org, &req.number)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Live figures: sends per minute over the last hour, the current rate, the estimated end.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignStats), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn stats(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<CampaignStats>> {
+    Ok(Json(
+        blocking(move || hub.campaign_stats(&actor, id)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// Every recipient with its state, reason and text, as CSV or XLSX (a download).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export", tag = "campaigns", params(("id" = Uuid, Path), ExportParams),
+    responses((status = 200, description = "the file", content_type = "text/csv"), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Query(q): Query<ExportParams>,
+) -> ApiResult<axum::response::Response> {
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => ExportFormat::Csv,
+        "xlsx" => ExportFormat::Xlsx,
+        other => {
+            return Err(ApiError::bad(
+                "format",
+                format!("{other:?} is not csv or xlsx"),
+            ));
+        }
+    };
+    let file = tempfile::NamedTempFile::new()
+        .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?;
+    let (file, name) = blocking(move || {
+        let name = hub.export_campaign(&actor, id, format, file.path())?;
+        Ok((file, name))
+    })
+    .await?;
+    // Reopen the written file and stream it; the temporary path is removed at once (the open
+    // descriptor keeps the data until the body is sent).
+    let reader = tokio::fs::File::open(file.path())
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the export: {e}")))?;
+    drop(file);
+    let mime = match format {
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, mime)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .body(body)
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }

@@ -353,6 +353,34 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
             .unwrap_or(false))
     }
 
+    fn sends_per_minute(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT substr(sent_at, 1, 16) AS m, COUNT(*) FROM campaign_recipients
+             WHERE campaign_id = :c AND sent_at IS NOT NULL AND sent_at >= :since AND {CAMPAIGN_IN_SCOPE}
+             GROUP BY m ORDER BY m"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        super::bind(
+            &mut stmt,
+            &scope_args(scope)
+                .with("c", id.to_string())
+                .with("since", super::read::ts(since)),
+        )?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(backend)? {
+            let m: String = row.get(0).map_err(backend)?;
+            let n: i64 = row.get(1).map_err(backend)?;
+            out.push((m, u64::try_from(n).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+
     fn campaigns_for_number(
         &mut self,
         scope: &Scope,

@@ -15,7 +15,7 @@ CREATE TABLE campaign_recipients (
     campaign_id TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL,
     number TEXT NOT NULL, text TEXT, vars TEXT NOT NULL, priority INTEGER NOT NULL,
     state TEXT NOT NULL, reason TEXT, import_id TEXT NOT NULL, message_id TEXT,
-    channel_id TEXT, gateway_id TEXT, updated_at TEXT NOT NULL,
+    channel_id TEXT, gateway_id TEXT, sent_at TEXT, updated_at TEXT NOT NULL,
     PRIMARY KEY (campaign_id, seq)) WITHOUT ROWID;
 CREATE INDEX campaign_recipients_waiting ON campaign_recipients(campaign_id, priority DESC, seq)
     WHERE state = 'to_process';
@@ -23,6 +23,8 @@ CREATE INDEX campaign_recipients_message ON campaign_recipients(message_id)
     WHERE message_id IS NOT NULL;
 CREATE INDEX campaign_recipients_queued ON campaign_recipients(campaign_id, channel_id)
     WHERE state = 'queued';
+CREATE INDEX campaign_recipients_sent ON campaign_recipients(campaign_id, sent_at)
+    WHERE sent_at IS NOT NULL;
 CREATE INDEX campaign_recipients_number ON campaign_recipients(number)
     WHERE message_id IS NOT NULL;
 CREATE TABLE campaign_counts (

@@ -230,6 +230,7 @@ impl CampaignWrite for W<'_> {
                    message_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:m, message_id) END,
                    channel_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:ch, channel_id) END,
                    gateway_id = CASE WHEN :st = 'to_process' THEN NULL ELSE COALESCE(:g, gateway_id) END,
+                   sent_at = CASE WHEN :st IN ('sent', 'delivered') THEN COALESCE(sent_at, :at) ELSE sent_at END,
                    updated_at = :at
                  WHERE campaign_id = :c AND seq = :s",
                 Args::default()
