@@ -1,13 +1,14 @@
 import { catalogueProblems } from '@smsgate/shared/i18n/testing';
 import { describe, expect, it } from 'vitest';
 import { shell } from '../app/messages';
+import { campaignsText } from './campaigns/messages';
 import { inboxText } from './inbox/messages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, campaignsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -4,8 +4,9 @@
  * `messages.ts` beside it) and add it here.
  */
 import type { ScreenModule } from '../app/modules';
+import { campaigns } from './campaigns';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
 import { monitor } from './monitor';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, campaigns];
