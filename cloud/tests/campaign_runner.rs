@@ -81,6 +81,7 @@ fn status(w: &World, message_id: Uuid, state: wire::SendState) {
                 message_id,
                 state,
                 reference: None,
+                evidence: None,
                 error: (state == wire::SendState::Failed)
                     .then(|| "CMS 38: network out of order".into()),
                 at: Utc::now(),

@@ -343,7 +343,11 @@ pub(crate) fn recipient_status(
         ),
         // Taken back before a port took it: to be handed over again.
         MessageState::Cancelled => (QUEUED, RecipientState::ToProcess, None),
-        MessageState::Received | MessageState::Queued | MessageState::Accepted => {
+        // `unknown`: it may have gone out; it stays held, never handed over again.
+        MessageState::Received
+        | MessageState::Queued
+        | MessageState::Accepted
+        | MessageState::Unknown => {
             return Ok(Some(IngestOutcome::Applied));
         }
     };

@@ -1,11 +1,11 @@
-//! Migration 5: campaigns (issue 12). Timestamps in the form of [`super::read::ts`].
+//! Migration 6: campaigns (issue 12). Timestamps in the form of [`super::read::ts`].
 //!
 //! `campaign_recipients` is keyed by (campaign, upload order) without a rowid, so a
 //! million-row upload appends to one b-tree; the waiting rows have a partial index in sending
 //! order; `campaign_counts` holds the count per state, written by the store in the same
 //! transaction as the rows.
 
-pub const V5: &str = r#"
+pub const V6: &str = r#"
 CREATE TABLE campaigns (
     id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), state TEXT NOT NULL,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);

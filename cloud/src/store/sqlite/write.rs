@@ -92,6 +92,10 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         self
     }
 
+    fn bulk_mut(&mut self) -> &mut dyn crate::store::bulk::BulkWrite {
+        self
+    }
+
     fn campaigns_mut(&mut self) -> &mut dyn crate::store::campaigns::CampaignWrite {
         self
     }
