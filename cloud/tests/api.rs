@@ -119,6 +119,23 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/reports"),
     ("get", "/api/v1/reports/export"),
     ("get", "/api/v1/audit"),
+    // Issue 12: campaigns and the do-not-contact list.
+    ("get", "/api/v1/campaigns"),
+    ("post", "/api/v1/campaigns"),
+    ("get", "/api/v1/campaigns/{id}"),
+    ("patch", "/api/v1/campaigns/{id}"),
+    ("delete", "/api/v1/campaigns/{id}"),
+    ("post", "/api/v1/campaigns/{id}/action"),
+    ("post", "/api/v1/campaigns/{id}/recipients/import"),
+    ("post", "/api/v1/campaigns/{id}/recipients/from-list"),
+    ("get", "/api/v1/campaigns/{id}/recipients"),
+    ("delete", "/api/v1/campaigns/{id}/recipients/unprocessed"),
+    ("get", "/api/v1/campaigns/{id}/preview"),
+    ("get", "/api/v1/campaigns/{id}/stats"),
+    ("get", "/api/v1/campaigns/{id}/export"),
+    ("get", "/api/v1/do-not-contact"),
+    ("post", "/api/v1/do-not-contact"),
+    ("post", "/api/v1/do-not-contact/remove"),
 ];
 
 struct Server {

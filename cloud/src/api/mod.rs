@@ -47,6 +47,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(notifications::routes())
         .merge(annotations::routes())
         .merge(reports::routes())
+        .merge(campaigns::routes())
         .route("/api/v1/openapi.json", axum::routing::get(openapi::serve))
         .with_state(hub)
 }

@@ -26,6 +26,11 @@ const table: Array<[Role, Capability, boolean]> = [
   ['user', 'supervise', false],
   ['manager', 'supervise', true],
   ['tenant_admin', 'supervise', true],
+  ['tenant_admin', 'manageCampaigns', true],
+  ['manager', 'viewCampaigns', true],
+  ['manager', 'manageCampaigns', false],
+  ['agent', 'viewCampaigns', false],
+  ['user', 'viewCampaigns', false],
 ];
 
 describe('capabilities mirror the hub authorization', () => {

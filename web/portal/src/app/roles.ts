@@ -26,7 +26,9 @@ export type Capability =
   | 'manageTenants'
   | 'manageResellers'
   | 'manageGateways'
-  | 'supervise';
+  | 'supervise'
+  | 'viewCampaigns'
+  | 'manageCampaigns';
 
 const ALL: readonly Capability[] = [
   'viewInbox',
@@ -50,6 +52,8 @@ const ALL: readonly Capability[] = [
   'manageResellers',
   'manageGateways',
   'supervise',
+  'viewCampaigns',
+  'manageCampaigns',
 ];
 
 const without = (...no: Capability[]) => ALL.filter((c) => !no.includes(c));
@@ -71,6 +75,7 @@ const BY_ROLE: Record<Role, readonly Capability[]> = {
     'manageOptOuts',
     'viewChannels',
     'supervise',
+    'viewCampaigns',
   ],
   agent: ['viewInbox', 'reply', 'transfer', 'changeInteraction', 'viewContacts', 'viewChannels'],
   user: ['viewInbox', 'startConversation', 'reply', 'changeInteraction', 'viewContacts', 'manageContacts', 'viewOptOuts', 'manageOptOuts', 'viewChannels'],

@@ -1,6 +1,7 @@
 import { catalogueProblems } from '@smsgate/shared/i18n/testing';
 import { describe, expect, it } from 'vitest';
 import { shell } from '../app/messages';
+import { campaignsText } from './campaigns/messages';
 import { inboxText } from './inbox/messages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
@@ -17,7 +18,7 @@ import { gatewaysText } from './gateways/messages';
 import { apiKeysText } from './apikeys/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, campaignsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { ScreenModule } from '../app/modules';
 import { bulk } from './bulk';
+import { campaigns } from './campaigns';
 import { contacts } from './contacts';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
@@ -17,4 +18,4 @@ import { tenantsScreen } from './tenants';
 import { gateways } from './gateways';
 import { apiKeys } from './apikeys';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, campaigns];
