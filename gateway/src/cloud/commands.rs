@@ -145,14 +145,23 @@ impl SpoolCommands {
                 if !ours {
                     return Ok(None);
                 }
-                db.cancel(id).map(Some)
+                db.cancel(id).map(|o| Some((id, o)))
             })
             .await;
         match result {
-            Ok(Some(CancelOutcome::Cancelled)) => {
+            Ok(Some((_, CancelOutcome::Cancelled))) => {
                 ack(c.id, AckOutcome::Applied, Some("cancelled".into()))
             }
-            Ok(Some(CancelOutcome::TooLate(state))) => {
+            // A Dinstar may still hold it in its queue: `stop_sms` (issue 18).
+            Ok(Some((id, CancelOutcome::TooLate(crate::spool::MessageState::Sending))))
+                if let Some(answer) = match &self.ports {
+                    Some(p) => p.dinstar().cancel(id).await,
+                    None => None,
+                } =>
+            {
+                crate::hub_cancel::answer(c.id, id, answer, version())
+            }
+            Ok(Some((_, CancelOutcome::TooLate(state)))) => {
                 rejected(c.id, format!("too late to cancel: the message is {state}"))
             }
             Ok(None) => rejected(
@@ -214,6 +223,7 @@ impl CommandSink for SpoolCommands {
             Down::Ussd(u) => self.ussd(u).await,
             Down::Cancel(c) => self.cancel(c).await,
             Down::Config(c) => self.config(&c),
+            Down::OptOuts(o) => crate::opt_out_sync::apply(&self.spool, o, version()).await,
             Down::Ack(a) => {
                 tracing::warn!(ack_of = %a.ack_of, outcome = ?a.outcome, detail = ?a.detail,
                     "the hub refused one of our messages");

@@ -60,7 +60,7 @@ pub const OUTBOX_POLL: Duration = Duration::from_millis(50);
 pub const INVENTORY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Prefix of the idempotency keys of messages the hub asked for.
-pub const HUB_KEY_PREFIX: &str = "hub:";
+pub use crate::spool::opt_outs::HUB_KEY_PREFIX;
 
 /// How the gateway reaches the hub's broker.
 #[derive(Debug, Clone, PartialEq)]

@@ -103,6 +103,7 @@ pub fn translate(
                     state,
                     reference,
                     error,
+                    evidence: None,
                     at: event.created_at,
                 }))
             };
@@ -137,14 +138,19 @@ pub fn translate(
                     Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
                     None,
                 ),
-                MessageState::Unknown => status(
-                    SendState::Failed,
-                    Some(format!(
+                MessageState::Unknown => Some(Up::Status(Status {
+                    id,
+                    v,
+                    message_id,
+                    state: SendState::Unknown,
+                    reference: message.parts.first().and_then(|part| part.reference),
+                    error: Some(format!(
                         "outcome unknown (may have been sent): {}",
                         error.as_deref().unwrap_or("send interrupted")
                     )),
-                    None,
-                ),
+                    evidence: Some(message.evidence_summary()),
+                    at: event.created_at,
+                })),
             })
         }
         _ => Ok(None),
