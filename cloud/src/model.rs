@@ -399,3 +399,56 @@ pub struct OutboxEntry {
     pub message_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
+
+/// What happened to one number of a bulk send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Queued {
+        message_id: Uuid,
+    },
+    /// The number appeared earlier in the same request ("Ignored").
+    Duplicate,
+    /// The number sent STOP (or was added by hand) to this tenant.
+    OptedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    /// The number in E.164.
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: BulkOutcome,
+}
+
+/// A bulk send as its history shows it (the recipients are listed separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkSend {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub channel_id: Uuid,
+    pub campaign: String,
+    pub text: String,
+    /// The user who sent it (none for an API key).
+    pub author_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// Numbers of the request, lists expanded, duplicates included.
+    pub recipients: u32,
+    pub queued: u32,
+    /// Numbers given more than once ("Ignored").
+    pub duplicates: u32,
+    pub opted_out: u32,
+}
+
+/// One recipient of a bulk send, with its message's current delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkRecipientView {
+    /// The number in E.164.
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: BulkOutcome,
+    /// The message's state (queued ones only).
+    pub state: Option<MessageState>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}

@@ -22,6 +22,8 @@
 //!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
 //! - [`opt_out_sync`]: the hub's `down/opt_outs` applied to the spool's per-tenant lists
 //!   ([`spool::opt_outs`]); [`hub_cancel`]: the hub's `cancel` reaching a Dinstar's `stop_sms`.
+//! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
+//!   the group override file, the support bundle (the app: `smsgate-web-box`, feature `ui`).
 //! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
 
 pub mod api;
@@ -36,5 +38,6 @@ pub mod ports;
 pub mod runtime;
 pub mod schedule;
 pub mod spool;
+pub mod ui;
 
 pub use runtime::{GatewayError, run};

@@ -18,6 +18,7 @@
 //! a backend with an async driver bridges each call with `tokio::runtime::Handle::block_on`
 //! on that blocking thread (or runs its own connection task); see ARCHITECTURE.md.
 
+pub mod bulk;
 pub mod floor;
 pub mod sqlite;
 
@@ -418,6 +419,9 @@ pub trait ReadTx {
     /// The floor domains' reads (routing, notifications, notes, labels, canned replies, audit,
     /// reports): [`floor::FloorRead`].
     fn floor(&mut self) -> &mut dyn floor::FloorRead;
+
+    /// Bulk-send history: [`bulk::BulkRead`].
+    fn bulk(&mut self) -> &mut dyn bulk::BulkRead;
 }
 
 /// Which live interactions.
@@ -434,6 +438,9 @@ pub trait WriteTx: ReadTx {
 
     /// The floor domains' writes: [`floor::FloorWrite`].
     fn floor_mut(&mut self) -> &mut dyn floor::FloorWrite;
+
+    /// Bulk-send history: [`bulk::BulkWrite`].
+    fn bulk_mut(&mut self) -> &mut dyn bulk::BulkWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

@@ -66,7 +66,7 @@ pub struct Job {
 }
 
 /// A USSD answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UssdAnswer {
     /// Decoded text.
     pub text: Option<String>,

@@ -85,7 +85,7 @@ pub struct SentPart {
 }
 
 /// A stored part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Part {
     /// 1-based part number.
     pub seq: u16,
@@ -102,7 +102,7 @@ pub struct Part {
 }
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Message {
     /// Id.
     pub id: i64,
@@ -187,7 +187,7 @@ impl Message {
 }
 
 /// The delivery report that settled an `unknown` message (see `spool::evidence`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// Stored report id.
     pub report_id: i64,
@@ -208,7 +208,7 @@ pub struct Evidence {
 }
 
 /// A report that fits several messages, listed on each of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AmbiguousReport {
     /// Stored report id.
     pub report_id: i64,
@@ -244,7 +244,7 @@ pub struct NewInbound {
 }
 
 /// Opt-out/opt-in keywords recognised in inbound texts (the cloud decides what they mean).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Keyword {
     /// STOP, UNSUBSCRIBE, … (the whole text, any case, surrounding spaces/punctuation ignored).
@@ -287,7 +287,7 @@ impl Keyword {
 }
 
 /// A stored inbound SMS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InboundMessage {
     /// Id (also the cursor).
     pub id: i64,

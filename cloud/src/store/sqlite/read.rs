@@ -739,6 +739,10 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         self
     }
 
+    fn bulk(&mut self) -> &mut dyn crate::store::bulk::BulkRead {
+        self
+    }
+
     fn pending_commands(
         &mut self,
         scope: &Scope,
