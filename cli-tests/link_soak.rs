@@ -126,17 +126,24 @@ async fn soak(broker: &str) {
     unthrottle(&d);
     let (mut sim, mut mosquitto, mut hub, mut gateway) = start_all(&d).await;
     let token = d.login("tenant_admin").await.unwrap();
-    // The gateway is linked once the hub has seen it (its first inventory marks it online).
+    // The link is up once a first message went through and came back delivered.
+    let warm = d
+        .hub_post(
+            "/api/v1/messages",
+            &json!({"to": CUSTOMER, "text": "warm-up"}),
+        )
+        .await
+        .unwrap();
+    let warm = warm["id"].as_str().unwrap().to_owned();
     wait_until(
-        "the gateway online at the hub",
-        Duration::from_secs(60),
+        "the warm-up message delivered",
+        Duration::from_secs(90),
         || async {
-            let list = d.hub_get_as(&token, "/api/v1/gateways").await.ok()?;
-            list["items"]
-                .as_array()?
-                .iter()
-                .any(|g| g["online"] == true)
-                .then_some(())
+            let m = d
+                .hub_get_as(&token, &format!("/api/v1/messages/{warm}"))
+                .await
+                .ok()?;
+            (m["state"] == "delivered").then_some(())
         },
     )
     .await
@@ -150,10 +157,10 @@ async fn soak(broker: &str) {
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / SENDS_PER_S));
     for i in 0..sends {
         tick.tick().await;
-        let d = d.clone();
+        let api = d.clone();
         tasks.push(tokio::spawn(async move {
             let text = format!("soak {i}");
-            let r = d
+            let r = api
                 .hub_post("/api/v1/messages", &json!({"to": CUSTOMER, "text": text}))
                 .await;
             (
@@ -163,11 +170,11 @@ async fn soak(broker: &str) {
         }));
         if i % (SENDS_PER_S / INBOUND_PER_S) == 0 {
             let n = i / (SENDS_PER_S / INBOUND_PER_S);
-            let d = d.clone();
+            let lab = d.clone();
             tasks.push(tokio::spawn(async move {
                 let text = format!("inbound {n}");
-                let to = d.sim_number(usize::try_from(n % 4).unwrap());
-                let r = d.inject(CALLER, &to, &text).await;
+                let to = lab.sim_number(usize::try_from(n % 4).unwrap());
+                let r = lab.inject(CALLER, &to, &text).await;
                 (text, r.map(|()| String::new()))
             }));
         }
@@ -176,7 +183,7 @@ async fn soak(broker: &str) {
     let mut injected = 0;
     for t in tasks {
         let (text, r) = t.await.unwrap();
-        let id = r.unwrap_or_else(|e| panic!("{text}: {e}"));
+        let id = r.unwrap_or_else(|e| panic!("{text}: {e:?}"));
         if text.starts_with("soak ") {
             accepted.push((text, id));
         } else {
@@ -185,6 +192,8 @@ async fn soak(broker: &str) {
     }
     let offered = started.elapsed();
     assert_eq!(accepted.len() as u64, sends, "every send was accepted");
+    // The warm-up message is checked with the others.
+    accepted.push(("warm-up".to_owned(), warm));
     assert_eq!(injected, inbound, "every inbound was injected");
     eprintln!(
         "{broker}: {sends} sends and {inbound} inbound offered in {:.1} s",

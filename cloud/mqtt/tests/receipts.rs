@@ -49,16 +49,21 @@ impl Outbox for WatchedOutbox {
     }
 
     async fn ack(&self, id: u64) -> Result<(), QueueError> {
-        let key = self
+        // Every event of the acked prefix must be stored at the hub already.
+        let prefix: Vec<(u64, Uuid)> = self
             .outbox
             .inner
             .lock()
             .unwrap()
             .pending
-            .get(&id)
-            .map(Up::id);
-        if !key.is_some_and(|k| self.stored.ids().contains(&k)) {
-            self.premature.lock().unwrap().push(id);
+            .range(..=id)
+            .map(|(n, up)| (*n, up.id()))
+            .collect();
+        let stored = self.stored.ids();
+        for (n, key) in prefix {
+            if !stored.contains(&key) {
+                self.premature.lock().unwrap().push(n);
+            }
         }
         self.outbox.ack(id).await
     }
