@@ -1424,6 +1424,15 @@ async fn failed_logins_turn_into_429_with_retry_after_and_health_and_metrics_ans
         .await
         .unwrap();
     assert!(text.contains("smsgate_hub_logins_total"), "{text}");
+    // Every request is counted by method and status.
+    assert!(
+        text.contains("smsgate_hub_http_requests_total{method=\"GET\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("smsgate_hub_http_requests_total{method=\"POST\",status=\"429\"}"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -64,7 +64,7 @@ const en = {
     failed: 'Not sent: {reason}',
     expired: 'Expired before delivery',
     cancelled: 'Cancelled',
-    unknown: 'Unknown: the gateway cannot tell whether it was sent (never resent)',
+    unknown: 'Outcome unknown: it may have been sent (never sent again)',
     unknownReason: 'no reason given',
   },
   actions: {
@@ -218,7 +218,7 @@ export const inboxText = defineMessages('inbox', {
       failed: 'Non envoyé : {reason}',
       expired: 'Expiré avant la livraison',
       cancelled: 'Annulé',
-      unknown: "Inconnu : la passerelle ne sait pas s'il est parti (jamais renvoyé)",
+      unknown: 'Issue inconnue : il a peut-être été envoyé (jamais renvoyé)',
       unknownReason: 'raison inconnue',
     },
     actions: {
