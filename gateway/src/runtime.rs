@@ -1,7 +1,8 @@
 //! `run`: the whole gateway in one call.
 //!
-//! Start order: validate the config (nothing starts on an error), open the spool (crash
-//! recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
+//! Start order: validate the config (nothing starts on an error), take the spool's lock (a
+//! second gateway on the same spool stops here, naming the PID that holds it, having changed
+//! nothing), open the spool (crash recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
 //! (modem ports and the ports of every `[[dinstar_http]]` gateway),
 //! one dispatcher per group, the expiry task and the API server.
 //!
@@ -40,6 +41,9 @@ pub enum GatewayError {
     /// The spool could not be opened.
     #[error("spool: {0}")]
     Spool(#[from] SpoolError),
+    /// Another gateway holds the spool (or its lock file cannot be written).
+    #[error("storage.path: {0}")]
+    SpoolLocked(#[from] crate::spool::lock::LockError),
     /// The API listener could not be bound.
     #[error("api.listen: cannot listen on {addr}: {source}")]
     Bind {
@@ -104,6 +108,8 @@ pub async fn run_with<O: Opener + 'static>(
     config.groups = crate::ui::overrides::start_groups(&config, &overrides_path)?;
     let dinstars = crate::dinstar_http::prepare(&config).await?;
 
+    // Before anything touches the spool: crash recovery would take a live gateway's sends.
+    let _lock = crate::spool::lock::SpoolLock::acquire(&config.storage.path)?;
     let spool = Spool::open_with_clock(&config.storage.path, deps.clock.clone())?;
     if !spool.recovered_at_open().is_empty() {
         tracing::warn!(
@@ -274,8 +280,9 @@ pub async fn run_with<O: Opener + 'static>(
     let cloud = crate::cloud::start(
         &config,
         spool.clone(),
-        PortsHandle::new(board.clone(), senders.clone()),
+        PortsHandle::new(board.clone(), senders.clone()).with_dinstar(dinstar.inflight.clone()),
         group_settings,
+        deps.metrics.clone(),
         shutdown.clone(),
         &front,
     )?;

@@ -1,7 +1,7 @@
 //! Local HTTP API (axum) over the spool.
 //!
-//! Routes (all but `/health` and `/metrics` need `Authorization: Bearer <token>`, compared in
-//! constant time):
+//! Routes (all but `/health` and `/metrics` need `Authorization: Bearer <token>`, the scheme in
+//! any case, the token compared in constant time):
 //! - `POST /api/v1/messages` → `202 {"id","state","duplicate"}`
 //! - `GET /api/v1/messages/{id}` → state, parts, timestamps, error
 //! - `POST /api/v1/messages/{id}/requeue` (unknown/failed only, else 409)
@@ -11,6 +11,8 @@
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
+//!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
 //!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
@@ -25,6 +27,7 @@
 //!
 //! Errors are turned into HTTP in one place: [`error::ApiError`].
 
+pub mod auth;
 pub mod box_auth;
 pub mod box_views;
 pub mod bulk;
@@ -36,7 +39,9 @@ pub mod validate;
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{
+    BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection,
+};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -50,8 +55,6 @@ use smsgate_config::GatewayConfig;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// Largest accepted bulk upload.
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Longest accepted `validity`, in seconds (the longest SMS validity period, 63 weeks).
 pub const MAX_VALIDITY_S: u64 = 63 * 7 * 24 * 3600;
 
@@ -73,6 +76,7 @@ pub struct ApiState {
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
+    bulk_limits: bulk::Limits,
     ui: Option<Arc<crate::ui::Ui>>,
     running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
 }
@@ -104,6 +108,10 @@ impl ApiState {
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
             dinstar: crate::dinstar_http::InFlight::default(),
+            bulk_limits: bulk::Limits {
+                max_lines: config.api.bulk_max_lines,
+                max_bytes: usize::try_from(config.api.bulk_max_bytes).unwrap_or(usize::MAX),
+            },
             ui: None,
             running_groups: config.groups.clone().into(),
         }
@@ -130,6 +138,9 @@ impl ApiState {
     /// The group a message goes to: `group` if given (must exist; `port`, if given, must be
     /// in it), else the first group containing `port`, else the first group.
     fn resolve_group(&self, group: Option<&str>, port: Option<u16>) -> Result<String, ApiError> {
+        // Bounded before it is looked up or echoed in an error.
+        let group = validate::label("group", group)?;
+        let group = group.as_deref();
         if let Some(p) = port
             && !self.ports.contains(&p)
         {
@@ -138,7 +149,7 @@ impl ApiState {
                 format!("port {p} is not configured"),
             ));
         }
-        let g = match group.map(str::trim).filter(|g| !g.is_empty()) {
+        let g = match group {
             Some(name) => self.groups.iter().find(|g| g.name == name).ok_or_else(|| {
                 ApiError::invalid("group", format!("group {name:?} is not configured"))
             })?,
@@ -199,8 +210,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
-        .route("/api/v1/bulk/messages", post(bulk_messages))
-        .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+        .route("/api/v1/opt-outs", get(hub_opt_outs))
         .route("/api/v1/auth/me", get(box_auth::me))
         .route("/api/v1/auth/logout", post(box_auth::logout))
         .route("/api/v1/auth/password", post(box_auth::password))
@@ -220,7 +230,13 @@ pub fn router(state: ApiState) -> Router {
             "/Integra/resources/SMS/SendSMS/{*params}",
             get(integra_send_in_path).post(integra_send_in_path),
         )
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
+        .merge(
+            Router::new()
+                .route("/api/v1/bulk/messages", post(bulk_messages))
+                .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+                .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     let app = Router::new()
         .route("/health", get(health))
@@ -241,8 +257,7 @@ async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Respo
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| auth::credentials(v, "Bearer"));
     let ok = presented
         .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
     if ok {
@@ -430,11 +445,7 @@ pub async fn inbound(
     if since < 0 {
         return Err(ApiError::invalid("since", "must not be negative"));
     }
-    let limit = match q.limit {
-        None => 100,
-        Some(n @ 1..=1000) => n,
-        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 1000")),
-    };
+    let limit = u32::try_from(page_limit(q.limit)?).unwrap_or(MAX_PAGE);
     let messages = st
         .spool
         .call(move |db| db.inbound_since(since, limit))
@@ -472,6 +483,22 @@ pub struct BlocklistImported {
     pub added: usize,
 }
 
+/// Page size of a list without `limit`.
+pub const DEFAULT_PAGE: u32 = 100;
+/// Largest `limit` of a list.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The page size of every list endpoint: `limit` (1 to [`MAX_PAGE`]) or [`DEFAULT_PAGE`].
+fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n as usize),
+        _ => Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )),
+    }
+}
+
 /// `POST /api/v1/bulk/messages` query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -480,60 +507,113 @@ pub struct BulkQuery {
     pub group: Option<String>,
 }
 
+/// The upload's bytes, or 413 naming `api.bulk_max_bytes` when the body is over it.
+fn upload_body(
+    st: &ApiState,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                field: "file".into(),
+                message: format!(
+                    "the file is larger than {} bytes (api.bulk_max_bytes)",
+                    st.bulk_limits.max_bytes
+                ),
+            }
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })
+}
+
+/// Runs a file parser on the blocking pool, so a large upload never holds a runtime worker
+/// (the API, `/health` and the dispatchers keep answering while it is read).
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("bulk parser stopped: {e}")))?
+}
+
 /// Uploads a dialer CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 202, body = BulkImported), (status = 422, description = "`lines`: every bad line")))]
+    responses((status = 202, body = BulkImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
 pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let body = upload_body(&st, body)?;
     let Query(q) = q?;
     let group = st.resolve_group(q.group.as_deref(), None)?;
-    let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
-    let msgs: Vec<NewMessage> = rows
-        .into_iter()
-        .map(|r| NewMessage {
-            to: r.to,
-            text: r.text,
-            group: group.clone(),
-            port: None,
-            priority: r.priority,
-            campaign: Some(r.campaign),
-            idempotency_key: None,
-            expires_at: None,
-        })
-        .collect();
+    let limits = st.bulk_limits;
+    let msgs = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NewMessage {
+                to: r.to,
+                text: r.text,
+                group: group.clone(),
+                port: None,
+                priority: r.priority,
+                campaign: Some(r.campaign),
+                idempotency_key: None,
+                expires_at: None,
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
     let subs = st.spool.call(move |db| db.submit_many(msgs)).await?;
     st.count(&subs);
-    let blocked = subs
-        .iter()
-        .filter(|s| s.state == MessageState::Blocked)
-        .count();
-    let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    // 200,000 ids are megabytes of JSON: written off the runtime too.
+    let body = off_runtime(move || {
+        let answer = BulkImported {
+            imported: subs.len(),
+            blocked: subs
+                .iter()
+                .filter(|s| s.state == MessageState::Blocked)
+                .count(),
+            ids: subs.iter().map(|s| s.id).collect(),
+        };
+        serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(BulkImported {
-            imported: ids.len(),
-            blocked,
-            ids,
-        }),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     ))
 }
 
 /// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = BlocklistImported), (status = 422, description = "`lines`: every bad line")))]
+    responses((status = 200, body = BlocklistImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
 pub async fn bulk_blocklist(
     State(st): State<ApiState>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let entries = bulk::parse_blocklist(&body).map_err(ApiError::BadFile)?;
+    let body = upload_body(&st, body)?;
+    let limits = st.bulk_limits;
+    let entries = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        bulk::parse_blocklist(&body).map_err(ApiError::BadFile)
+    })
+    .await?;
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
     Ok(Json(BlocklistImported { imported: n, added }))
+}
+
+/// The opt-out lists the hub pushed, per tenant (version held, ports, how many numbers).
+async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let lists = st.spool.call(|db| db.hub_opt_out_lists()).await?;
+    Ok(Json(json!({ "lists": lists })))
 }
 
 /// The seed's legacy web-service form.
@@ -579,8 +659,9 @@ async fn integra_send_in_path(
 }
 
 async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResponse>, ApiError> {
+    let agent = validate::label("agent", f.agent.as_deref())?;
     tracing::info!(
-        agent = f.agent.as_deref().unwrap_or(""),
+        agent = agent.as_deref().unwrap_or(""),
         "legacy SendSMS submission"
     );
     let req = SubmitRequest {
@@ -614,11 +695,10 @@ async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResp
 }
 
 async fn health(State(st): State<ApiState>) -> Response {
-    match st.spool.call(|db| db.queue_depth()).await {
-        Ok(depth) => {
-            let queued: u64 = depth.iter().map(|(_, n)| n).sum();
-            Json(json!({"status": "ok", "queued": queued})).into_response()
-        }
+    // O(1) whatever the spool holds (the queue depth is in /metrics): a liveness probe must
+    // not slow down as the queue grows.
+    match st.spool.read(|db| db.ping()).await {
+        Ok(_) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "error", "error": e.to_string()})),
@@ -630,7 +710,7 @@ async fn health(State(st): State<ApiState>) -> Response {
 async fn metrics(State(st): State<ApiState>) -> Result<Response, ApiError> {
     let (depth, states) = st
         .spool
-        .call(|db| Ok((db.queue_depth()?, db.state_counts()?)))
+        .read(|db| Ok((db.queue_depth()?, db.state_counts()?)))
         .await?;
     for g in st.groups.iter() {
         let n = depth

@@ -1,5 +1,7 @@
 //! Port endpoints:
-//! - `GET /api/v1/ports` → `{"ports":[{port,state,reason,signal_dbm,operator,sim,counters,benched,balance}]}`
+//! - `GET /api/v1/ports?after=<port id>&limit=<n>` → `{"ports":[{port,state,reason,signal_dbm,
+//!   operator,sim,counters,benched,balance}],"next":<port id>|null}` in port order, 100 a page
+//!   by default (`next` is the `after` of the next page; `null` on the last one)
 //! - `POST /api/v1/ports/{id}/reset` → `200 {"port","reset":true}` once the modem is re-initialised
 //! - `POST /api/v1/ports/{id}/ussd` JSON `{"code"?}` (default `[ussd] balance_code`) →
 //!   `200 {"port","code","text","status"}`
@@ -8,7 +10,8 @@ use super::ApiState;
 use super::error::ApiError;
 use crate::ports::PortCommandError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
@@ -26,21 +29,51 @@ impl From<PortCommandError> for ApiError {
     }
 }
 
+/// `GET /api/v1/ports` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PortsQuery {
+    /// Ports after this id (the `next` of the previous page).
+    pub after: Option<u16>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// Every port's state, a page at a time (by port id).
+#[utoipa::path(get, path = "/api/v1/ports", tag = "ports", params(PortsQuery), responses((status = 200, body = PortList)))]
+pub async fn list(
+    State(st): State<ApiState>,
+    q: Result<Query<PortsQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q?;
+    let limit = super::page_limit(q.limit)?;
+    let mut ports: Vec<_> = st
+        .port_control
+        .statuses()
+        .into_iter()
+        .filter(|p| q.after.is_none_or(|a| p.port > a))
+        .take(limit + 1)
+        .collect();
+    let next = if ports.len() > limit {
+        ports.truncate(limit);
+        ports.last().map(|p| p.port)
+    } else {
+        None
+    };
+    Ok(Json(PortList { ports, next }))
+}
+
 /// Every port's state.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PortList {
     /// By id.
     #[schema(value_type = Vec<crate::ports::supervision::SupervisorJson>)]
     pub ports: Vec<crate::ports::Supervisor>,
+    /// The `after` of the next page (none on the last page).
+    pub next: Option<u16>,
 }
 
-/// Every port's state.
-#[utoipa::path(get, path = "/api/v1/ports", tag = "ports", responses((status = 200, body = PortList)))]
-pub async fn list(State(st): State<ApiState>) -> impl IntoResponse {
-    Json(PortList {
-        ports: st.port_control.statuses(),
-    })
-}
 
 /// A USSD answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]

@@ -146,6 +146,46 @@ pub struct Message {
     pub ambiguous_reports: Vec<AmbiguousReport>,
 }
 
+impl Message {
+    /// What the gateway knows about this message's outcome, for the hub (`up/status`
+    /// `evidence` of an `unknown` send): the port and attempt, the parts recorded with their
+    /// TP-MR, the report that settled it, the reports that could be about it.
+    pub fn evidence_summary(&self) -> String {
+        let mut out = vec![format!(
+            "port {}, attempt {}",
+            self.port
+                .map_or_else(|| "none".to_owned(), |p| p.to_string()),
+            self.attempts
+        )];
+        if self.parts.is_empty() {
+            out.push("no part recorded as sent".into());
+        }
+        for p in &self.parts {
+            out.push(format!(
+                "part {} {} on port {}{}",
+                p.seq,
+                p.state,
+                p.port,
+                p.reference
+                    .map_or_else(String::new, |r| format!(" (TP-MR {r})"))
+            ));
+        }
+        if let Some(e) = &self.evidence {
+            out.push(format!(
+                "report {} {} on port {} (TP-MR {}) settled it",
+                e.report_id, e.status, e.port, e.reference
+            ));
+        }
+        for r in &self.ambiguous_reports {
+            out.push(format!(
+                "report {} {} on port {} (TP-MR {}) fits messages {:?}",
+                r.report_id, r.status, r.port, r.reference, r.candidates
+            ));
+        }
+        out.join("; ")
+    }
+}
+
 /// The delivery report that settled an `unknown` message (see `spool::evidence`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {

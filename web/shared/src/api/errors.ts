@@ -3,6 +3,13 @@
  * `{"error": "message", "field": "…"}` (hub v1) or `{"error": {"code", "message", "field"}}`.
  */
 
+/** One problem the server listed (`error.details`): a bad line of an uploaded file, or a field. */
+export interface LineProblem {
+  field?: string;
+  line?: number;
+  message: string;
+}
+
 export type ApiErrorKind = 'network' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'server' | 'other';
 
 export class ApiError extends Error {
@@ -13,9 +20,9 @@ export class ApiError extends Error {
   /** The offending input field, for validation errors. */
   readonly field: string | undefined;
   /** Every problem, when the server listed them (`details`: fields or lines; `lines`: file lines). */
-  readonly details: ReadonlyArray<{ field?: string; line?: number; message: string }>;
+  readonly details: readonly LineProblem[];
 
-  constructor(status: number, message: string, code?: string, field?: string, details: ReadonlyArray<{ field?: string; line?: number; message: string }> = []) {
+  constructor(status: number, message: string, code?: string, field?: string, details: readonly LineProblem[] = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
