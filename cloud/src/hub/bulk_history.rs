@@ -48,7 +48,8 @@ fn summary(send: BulkSend, states: &[(MessageState, u64)]) -> BulkSummary {
             MessageState::Sent => s.sent += n,
             MessageState::Delivered => s.delivered += n,
             MessageState::Failed | MessageState::Expired | MessageState::Cancelled => s.failed += n,
-            // Unknown: the gateway cannot tell whether it left; a later report settles it.
+            // `unknown` (may have gone out; an operator or the network's evidence settles it)
+            // is not final yet.
             MessageState::Queued
             | MessageState::Accepted
             | MessageState::Received

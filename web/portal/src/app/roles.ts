@@ -28,7 +28,12 @@ export type Capability =
   | 'manageGateways'
   | 'supervise'
   | 'viewCampaigns'
-  | 'manageCampaigns';
+  | 'manageCampaigns'
+  // issue 13: notifications, reports, canned replies, audit log
+  | 'manageNotifications'
+  | 'viewReports'
+  | 'manageCanned'
+  | 'viewAudit';
 
 const ALL: readonly Capability[] = [
   'viewInbox',
@@ -54,6 +59,10 @@ const ALL: readonly Capability[] = [
   'supervise',
   'viewCampaigns',
   'manageCampaigns',
+  'manageNotifications',
+  'viewReports',
+  'manageCanned',
+  'viewAudit',
 ];
 
 const without = (...no: Capability[]) => ALL.filter((c) => !no.includes(c));
@@ -76,6 +85,8 @@ const BY_ROLE: Record<Role, readonly Capability[]> = {
     'viewChannels',
     'supervise',
     'viewCampaigns',
+    'viewReports',
+    'manageCanned',
   ],
   agent: ['viewInbox', 'reply', 'transfer', 'changeInteraction', 'viewContacts', 'viewChannels'],
   user: ['viewInbox', 'startConversation', 'reply', 'changeInteraction', 'viewContacts', 'manageContacts', 'viewOptOuts', 'manageOptOuts', 'viewChannels'],

@@ -17,5 +17,9 @@ import { channelsScreen } from './channels';
 import { tenantsScreen } from './tenants';
 import { gateways } from './gateways';
 import { apiKeys } from './apikeys';
+import { reports } from './reports';
+import { notifications } from './notifications';
+import { canned } from './canned';
+import { audit } from './audit';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, campaigns];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, reports, notifications, canned, audit, campaigns];
