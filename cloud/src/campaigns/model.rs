@@ -168,6 +168,7 @@ impl RecipientState {
 
 /// One recipient row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = CampaignRecipient)]
 pub struct Recipient {
     /// Order within the campaign (upload order).
     pub seq: i64,
