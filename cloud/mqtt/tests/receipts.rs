@@ -103,7 +103,8 @@ async fn a_hub_dying_with_its_embedded_broker_under_traffic_loses_nothing() {
         highest_peeked: Arc::default(),
         premature: Arc::default(),
     };
-    let expected = outbox.outbox.push_heartbeats(500);
+    // Enough that the hub cannot store them all (it stores in batches) before it dies.
+    let expected = outbox.outbox.push_heartbeats(2000);
     let link = GatewayLink::spawn(
         gw("a"),
         link_options(addr, "a", &pass_of("a")),
@@ -172,7 +173,7 @@ async fn a_hub_dying_with_its_embedded_broker_under_traffic_loses_nothing() {
         expected,
         "first arrivals are in outbox order"
     );
-    assert_eq!(outbox.outbox.acked(), (1..=500).collect::<Vec<u64>>());
+    assert_eq!(outbox.outbox.acked(), (1..=2000).collect::<Vec<u64>>());
     assert!(
         outbox.premature.lock().unwrap().is_empty(),
         "events acked before the hub stored them: {:?}",
