@@ -117,7 +117,7 @@ impl Hub {
         };
         let fail = |e: String| invalid("format", format!("the export could not be written: {e}"));
         let mut after = 0;
-        let mut page = |after: i64| -> Result<Vec<Recipient>, HubError> {
+        let page = |after: i64| -> Result<Vec<Recipient>, HubError> {
             let mut tx = self.read()?;
             let (_, _, scope) = self.campaign_scoped(&mut *tx, actor, Action::ViewCampaign, id)?;
             Ok(tx.campaigns().recipients(&scope, id, None, after, 5000)?)
