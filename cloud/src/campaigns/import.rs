@@ -435,13 +435,13 @@ impl Classifier {
 mod tests {
     use super::*;
 
-    fn read(
-        text: impl AsRef<[u8]>,
-        format: Format,
-    ) -> (
+    /// The columns (or the header's problem) and every row read.
+    type Read = (
         Result<Vec<String>, LineProblem>,
         Vec<Result<SourceRow, LineProblem>>,
-    ) {
+    );
+
+    fn read(text: impl AsRef<[u8]>, format: Format) -> Read {
         let mut rows = Vec::new();
         let cols = read_csv(text.as_ref(), format, "number", &mut |r| {
             rows.push(r);
