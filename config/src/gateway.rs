@@ -38,6 +38,8 @@ pub struct GatewayConfig {
     pub groups: Vec<GroupConfig>,
     /// `[cloud]`
     pub cloud: CloudConfig,
+    /// `[legacy]`: the seed's `SendSMS` without the bearer header (off by default).
+    pub legacy: crate::legacy::LegacyConfig,
 }
 
 /// `[storage]`: where the SQLite spool lives.
@@ -678,17 +680,27 @@ impl GatewayConfig {
         self.groups.iter().find(|g| g.name == name)
     }
 
+    /// [`GatewayConfig::template`] with `api.token` set: the file a first install writes
+    /// (`smsgate-gateway config init`), so the local API is on with a secret nobody else knows.
+    pub fn template_with_api_token(token: &str) -> Result<String, TemplateError> {
+        let mut c = GatewayConfig::default();
+        c.api.token = Some(token.to_owned());
+        template::render(TEMPLATE_TITLE, &c, GATEWAY_DOCS, &template_examples()?)
+    }
+
     /// The commented template built from [`GatewayConfig::default`], with commented-out
     /// `[[ports]]`, `[[dinstar_http]]` and `[[groups]]` examples.
     pub fn template() -> Result<String, TemplateError> {
         template::render(
-            "smsgate gateway configuration (generated from the built-in defaults).\nLines starting with \"# \" are optional settings or examples; remove \"# \" to use them.",
+            TEMPLATE_TITLE,
             &GatewayConfig::default(),
             GATEWAY_DOCS,
             &template_examples()?,
         )
     }
 }
+
+const TEMPLATE_TITLE: &str = "smsgate gateway configuration (generated from the built-in defaults).\nLines starting with \"# \" are optional settings or examples; remove \"# \" to use them.";
 
 /// Example array entries printed (commented out) in the template.
 pub fn template_examples() -> Result<Vec<(&'static str, Vec<toml::Table>)>, TemplateError> {
@@ -996,6 +1008,20 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "cloud.heartbeat_s",
         "Seconds between heartbeats to the hub (they keep its last-seen fresh).",
     ),
+    doc(
+        "legacy",
+        "The seed's SendSMS web service (/Integra/resources/SMS/SendSMS) for clients that cannot send the API's bearer header. Both ways in are off until set; the bearer header always works.",
+    ),
+    doc_example(
+        "legacy.allow",
+        "Callers let in without any token: addresses or CIDR networks. Keep it to the dialer's own addresses.",
+        "[\"192.168.1.20\", \"10.0.0.0/24\"]",
+    ),
+    doc_example(
+        "legacy.token",
+        "Secret accepted as the form (or path) field token=..., at least 16 characters.",
+        "\"change-me-to-a-long-random-secret\"",
+    ),
 ];
 
 fn is_phone_number(s: &str) -> bool {
@@ -1066,6 +1092,7 @@ impl Validate for CloudConfig {
 impl Validate for GatewayConfig {
     fn validate(&self, v: &mut Violations) {
         self.cloud.validate(v);
+        self.legacy.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
         }

@@ -9,6 +9,7 @@
 //! - [`template`]: renders a commented TOML template from a config's `Default` + key docs.
 //! - [`gateway`]: [`GatewayConfig`] (`[storage]`, `[api]`, `[[ports]]`, `[[dinstar_http]]`,
 //!   `[[groups]]`, `[inbound]`, `[ussd]`, `[supervision]`).
+//! - [`legacy`]: `[legacy]`, the seed's `SendSMS` let in by address or form token.
 //! - [`hub`]: the cloud hub's `HubConfig` (owned by the hub engineer; same conventions).
 //!
 //! Conventions every section follows: structs are `#[serde(default, deny_unknown_fields)]` with
@@ -20,6 +21,7 @@
 pub mod error;
 pub mod gateway;
 pub mod hub;
+pub mod legacy;
 pub mod ports_spec;
 pub mod smtp;
 pub mod template;

@@ -25,13 +25,19 @@
 //! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
 //!   the group override file, the support bundle (the app: `smsgate-web-box`, feature `ui`).
 //! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
+//! - [`doctor`]: `smsgate-gateway doctor`: config, spool and device permissions, modems
+//!   answering `AT`, Dinstar and broker reachability, each problem with its fix.
+//! - [`install`]: `smsgate-gateway config init`: the first-install config (template + a fresh
+//!   API token, mode 0640, never overwriting), as the Debian package's postinst writes it.
 
 pub mod api;
 pub mod clock;
 pub mod cloud;
 pub mod dinstar_http;
 pub mod dispatch;
+pub mod doctor;
 pub mod hub_cancel;
+pub mod install;
 pub mod metrics;
 pub mod opt_out_sync;
 pub mod ports;

@@ -552,7 +552,8 @@ fn print_banner(i: &DemoInfo) {
          a customer writes to the first SIM:\n  \
          curl -s -H 'content-type: application/json' \\\n    \
          -d '{{\"from\":\"{to}\",\"to\":\"{sim0}\",\"text\":\"Hi, I need help\"}}' {sim}/api/inject\n  \
-         curl -s -H 'Authorization: Bearer {key}' {hub}/api/v1/interactions\n",
+         curl -s -H 'Authorization: Bearer {key}' {hub}/api/v1/interactions\n\n\
+         the same with the simulator's command line, and a fault:\n{ctl}",
         hub = i.hub_api,
         mqtt = i.mqtt_url,
         gw = i.gateway_api,
@@ -563,5 +564,93 @@ fn print_banner(i: &DemoInfo) {
         sims = i.sim_numbers.join(" "),
         queue = i.queue,
         sim0 = i.sim_numbers.first().map(String::as_str).unwrap_or(""),
+        ctl = sim_ctl_lines(i, to)
+            .iter()
+            .map(|words| format!("  smsgate {}\n", shell_line(words)))
+            .collect::<String>(),
     );
+}
+
+/// Ready `smsgate sim ctl` command lines (the words after `smsgate`) for this demo's ports.
+fn sim_ctl_lines(i: &DemoInfo, handset: &str) -> Vec<Vec<String>> {
+    let sim0 = i.sim_numbers.first().map(String::as_str).unwrap_or("#0");
+    let ctl = |rest: &[&str]| -> Vec<String> {
+        ["sim", "ctl", "--url", &i.sim_control]
+            .iter()
+            .chain(rest)
+            .map(|w| w.to_string())
+            .collect()
+    };
+    vec![
+        ctl(&["list"]),
+        ctl(&[
+            "inject",
+            "--from",
+            handset,
+            "--to",
+            sim0,
+            "--text",
+            "Hi, I need help",
+        ]),
+        ctl(&["handset", handset]),
+        ctl(&["fault", "0", "network", "searching"]),
+        ctl(&["fault", "0", "network", "home"]),
+    ]
+}
+
+/// Words as a POSIX shell line (single quotes around words with anything but safe characters).
+fn shell_line(words: &[String]) -> String {
+    let safe = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-_./:#@=,".contains(c))
+    };
+    words
+        .iter()
+        .map(|w| {
+            if safe(w) {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod sim_ctl_tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_prints_sim_ctl_lines_that_parse_and_name_its_own_simulator_port() {
+        let ports = Ports::new(Some(42100)).unwrap();
+        let info: DemoInfo = serde_json::from_value(serde_json::json!({
+            "broker": "embedded",
+            "hub_api": "http://127.0.0.1:42100",
+            "mqtt_url": "mqtt://127.0.0.1:42101",
+            "gateway_api": "http://127.0.0.1:42102",
+            "gateway_api_token": "t",
+            "sim_control": format!("http://127.0.0.1:{}", ports.sim),
+            "hub_config": "h", "gateway_config": "g", "sim_config": "s",
+            "platform_admin": {"login": "a", "password": "p"},
+            "reseller_admin": {"login": "a", "password": "p"},
+            "tenant_admin": {"login": "a", "password": "p"},
+            "manager": {"login": "a", "password": "p"},
+            "agent": {"login": "a", "password": "p"},
+            "api_key": "k", "gateway_id": "gw", "queue": "q",
+            "sim_numbers": ["+15550000001"],
+        }))
+        .unwrap();
+        let lines = sim_ctl_lines(&info, "+447700900123");
+        assert!(!lines.is_empty());
+        for words in &lines {
+            assert_eq!(&words[..2], ["sim", "ctl"]);
+            let rest: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+            let (url, cmd) = crate::cli::sim::tests::parse_ctl(&rest).unwrap();
+            assert_eq!(url, "http://127.0.0.1:42103", "{cmd}");
+        }
+        assert!(shell_line(&lines[1]).contains("--text 'Hi, I need help'"));
+        assert!(shell_line(&lines[1]).contains("--to +15550000001"));
+    }
 }

@@ -71,7 +71,20 @@ pub struct Args {
     /// Address of the HTTP control API (localhost only).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
     control: SocketAddr,
+    /// `sim ctl` only: base URL of the running lab's control API. Accepted anywhere on the
+    /// command line (`smsgate sim --url U ctl list`, `smsgate sim ctl list --url U`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SMSGATE_SIM_URL",
+        default_value = DEFAULT_CTL_URL
+    )]
+    url: String,
 }
+
+/// Where `sim ctl` looks for a lab without `--url`: the default `--control` address.
+pub const DEFAULT_CTL_URL: &str = "http://127.0.0.1:8765";
 
 #[derive(Debug, clap::Subcommand)]
 enum Sub {
@@ -81,9 +94,6 @@ enum Sub {
 
 #[derive(Debug, clap::Args)]
 struct CtlArgs {
-    /// Base URL of the lab's control API.
-    #[arg(long, default_value = "http://127.0.0.1:8765")]
-    url: String,
     #[command(subcommand)]
     cmd: Ctl,
 }
@@ -143,7 +153,7 @@ enum Ctl {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match args.ctl {
-        Some(Sub::Ctl(ctl)) => rt.block_on(ctl_run(ctl)),
+        Some(Sub::Ctl(ctl)) => rt.block_on(ctl_run(&args.url, ctl)),
         None => rt.block_on(serve(args)),
     }
 }
@@ -334,9 +344,9 @@ fn parse_fault(kind: &str, v: &[String]) -> anyhow::Result<Fault> {
     })
 }
 
-async fn ctl_run(a: CtlArgs) -> anyhow::Result<ExitCode> {
+async fn ctl_run(url: &str, a: CtlArgs) -> anyhow::Result<ExitCode> {
     let http = reqwest::Client::new();
-    let base = a.url.trim_end_matches('/');
+    let base = url.trim_end_matches('/');
     let resp = match a.cmd {
         Ctl::List => http.get(format!("{base}/api/modems")).send().await,
         Ctl::Submissions => http.get(format!("{base}/api/submissions")).send().await,
@@ -404,8 +414,43 @@ async fn ctl_run(a: CtlArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use clap::Parser;
+
+    /// `smsgate sim …` as the root parser sees it.
+    #[derive(Debug, Parser)]
+    struct Sim {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    /// Parses `words` as `smsgate sim <words>`; the ctl URL and the subcommand's name.
+    pub(crate) fn parse_ctl(words: &[&str]) -> Result<(String, String), clap::Error> {
+        let sim = Sim::try_parse_from(std::iter::once("sim").chain(words.iter().copied()))?;
+        let cmd = match sim.args.ctl {
+            Some(Sub::Ctl(c)) => format!("{:?}", c.cmd),
+            None => "serve".into(),
+        };
+        Ok((sim.args.url, cmd))
+    }
+
+    #[test]
+    fn sim_ctl_takes_url_before_ctl_before_the_command_and_after_it() {
+        let url = "http://127.0.0.1:9876";
+        for words in [
+            &["--url", url, "ctl", "list"][..],
+            &["ctl", "--url", url, "list"][..],
+            &["ctl", "list", "--url", url][..],
+            &["ctl", "fault", "--url", url, "0", "network", "searching"][..],
+        ] {
+            let (got, cmd) = parse_ctl(words).unwrap();
+            assert_eq!(got, url, "{words:?}");
+            assert_ne!(cmd, "serve", "{words:?}");
+        }
+        let (got, _) = parse_ctl(&["ctl", "list"]).unwrap();
+        assert_eq!(got, DEFAULT_CTL_URL);
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()

@@ -18,7 +18,7 @@ use crate::store::{Page, PageRequest, TextFilter};
 pub struct BulkSummary {
     #[serde(flatten)]
     pub send: BulkSend,
-    /// Messages not yet sent (queued at the hub or on the gateway).
+    /// Messages not settled yet (queued at the hub or on the gateway, or `unknown`).
     pub pending: u64,
     /// Sent, no delivery report yet.
     pub sent: u64,

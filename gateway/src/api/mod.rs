@@ -14,7 +14,11 @@
 //! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
 //!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
-//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
+//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`:
+//!   the bearer header, or (config `[legacy]`, off by default) a caller address in
+//!   `legacy.allow` or the field `token` equal to `legacy.token` (constant time). The caller's
+//!   address is the TCP peer's (serve with `into_make_service_with_connect_info::<SocketAddr>`);
+//!   a proxy's `X-Forwarded-For` is never believed.
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
@@ -39,9 +43,7 @@ pub mod validate;
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{
-    BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection,
-};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -79,6 +81,7 @@ pub struct ApiState {
     bulk_limits: bulk::Limits,
     ui: Option<Arc<crate::ui::Ui>>,
     running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
+    legacy: Arc<smsgate_config::legacy::LegacyConfig>,
 }
 
 impl ApiState {
@@ -114,6 +117,7 @@ impl ApiState {
             },
             ui: None,
             running_groups: config.groups.clone().into(),
+            legacy: Arc::new(config.legacy.clone()),
         }
     }
 
@@ -225,11 +229,6 @@ pub fn router(state: ApiState) -> Router {
             axum::routing::patch(box_views::patch_group),
         )
         .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
-        .route("/Integra/resources/SMS/SendSMS", post(integra_send))
-        .route(
-            "/Integra/resources/SMS/SendSMS/{*params}",
-            get(integra_send_in_path).post(integra_send_in_path),
-        )
         .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
         .merge(
             Router::new()
@@ -238,6 +237,14 @@ pub fn router(state: ApiState) -> Router {
                 .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    // The legacy service decides its own access (bearer, allowed address or form token).
+    let legacy = Router::new()
+        .route("/Integra/resources/SMS/SendSMS", post(integra_send))
+        .route(
+            "/Integra/resources/SMS/SendSMS/{*params}",
+            get(integra_send_in_path).post(integra_send_in_path),
+        )
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES));
     let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -245,6 +252,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/auth/state", get(box_auth::state))
         .route("/api/v1/auth/login", post(box_auth::login))
         .merge(protected)
+        .merge(legacy)
         .with_state(state);
     // The box UI at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
     #[cfg(feature = "ui")]
@@ -252,15 +260,17 @@ pub fn router(state: ApiState) -> Router {
     app
 }
 
-async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
+/// Whether the request carries the API token (`Bearer`, scheme in any case).
+fn bearer_ok(st: &ApiState, headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| auth::credentials(v, "Bearer"));
-    let ok = presented
-        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
-    if ok {
+        .and_then(|v| auth::credentials(v, "Bearer"))
+        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)))
+}
+
+async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
+    if bearer_ok(&st, req.headers()) {
         req.extensions_mut().insert(box_auth::Principal::Token);
         return next.run(req).await;
     }
@@ -278,6 +288,32 @@ async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Respo
         )
         .into_response(),
         None => ApiError::Unauthorized.into_response(),
+    }
+}
+
+/// Who may use the legacy `SendSMS`: the bearer header; else, as `[legacy]` allows, a caller
+/// address in `legacy.allow` or a `token` field equal to `legacy.token`.
+fn legacy_authorized(
+    st: &ApiState,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    token: Option<&str>,
+) -> Result<(), ApiError> {
+    if bearer_ok(st, headers) {
+        return Ok(());
+    }
+    if let Some(peer) = peer
+        && st.legacy.allows(peer.ip())
+    {
+        return Ok(());
+    }
+    match (token, st.legacy.token.as_deref()) {
+        (Some(given), Some(expected))
+            if !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -617,7 +653,7 @@ async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, A
 }
 
 /// The seed's legacy web-service form.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct IntegraForm {
     /// Recipient.
     pub destination: String,
@@ -627,16 +663,61 @@ pub struct IntegraForm {
     pub campaign: Option<String>,
     /// Agent who sent it (logged).
     pub agent: Option<String>,
+    /// `legacy.token`, for callers that cannot send the bearer header.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for IntegraForm {
+    // The token stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegraForm")
+            .field("destination", &self.destination)
+            .field("message", &self.message)
+            .field("campaign", &self.campaign)
+            .field("agent", &self.agent)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The TCP peer, when the server was started with connection info.
+fn peer_of(req: &Request) -> Option<std::net::SocketAddr> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0)
 }
 
 /// Answers with the same body as `POST /api/v1/messages` (`200`, since legacy clients only
 /// check for success) — the seed does not document the original response body.
 async fn integra_send(
     State(st): State<ApiState>,
-    form: Result<Form<IntegraForm>, FormRejection>,
+    req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Form(f) = form?;
+    // Access first (so a stranger learns nothing about the form), from the token field if any.
+    let peer = peer_of(&req);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, LEGACY_MAX_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::BadRequest(format!("the form is larger than {LEGACY_MAX_BODY} bytes"))
+        })?;
+    let token = token_field(&body);
+    legacy_authorized(&st, &parts.headers, peer, token.as_deref())?;
+    let req = Request::from_parts(parts, axum::body::Body::from(body));
+    let Form(f) = <Form<IntegraForm> as axum::extract::FromRequest<()>>::from_request(req, &())
+        .await
+        .map_err(ApiError::from)?;
     integra_submit(&st, f).await
+}
+
+/// Largest legacy `SendSMS` form.
+const LEGACY_MAX_BODY: usize = 64 * 1024;
+
+/// The `token` field of URL-encoded parameters.
+fn token_field(params: &[u8]) -> Option<String> {
+    form_urlencoded::parse(params)
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The seed's third-party form with the parameters in the path:
@@ -644,8 +725,10 @@ async fn integra_send(
 /// (`api` is ignored: the gateway decides the port).
 async fn integra_send_in_path(
     State(st): State<ApiState>,
-    uri: axum::http::Uri,
+    req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
+    let peer = peer_of(&req);
+    let (headers, uri) = (req.headers(), req.uri());
     let params = uri
         .path()
         .split_once("/SendSMS/")
@@ -654,6 +737,8 @@ async fn integra_send_in_path(
     let as_query: axum::http::Uri = format!("/?{params}")
         .parse()
         .map_err(|_| ApiError::BadRequest("the SendSMS parameters are not URL-encoded".into()))?;
+    let token = token_field(params.as_bytes());
+    legacy_authorized(&st, headers, peer, token.as_deref())?;
     let Query(f) = Query::<IntegraForm>::try_from_uri(&as_query)?;
     integra_submit(&st, f).await
 }

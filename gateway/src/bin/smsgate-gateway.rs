@@ -30,6 +30,24 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Check this box: config, spool and device permissions, modems answering AT, Dinstar and
+    /// broker reachability; prints what to fix and exits non-zero on any problem.
+    Doctor {
+        /// The gateway configuration file.
+        #[arg(
+            long,
+            short,
+            value_name = "FILE",
+            default_value = "/etc/smsgate/gateway.toml"
+        )]
+        config: PathBuf,
+        /// Seconds each modem has to answer AT.
+        #[arg(long, value_name = "S", default_value_t = 2.0)]
+        at_timeout: f64,
+        /// Seconds each TCP connection or TLS handshake may take.
+        #[arg(long, value_name = "S", default_value_t = 3.0)]
+        connect_timeout: f64,
+    },
     /// The box UI's local admin account.
     Admin {
         #[command(subcommand)]
@@ -60,6 +78,12 @@ enum ConfigAction {
         /// The file.
         file: PathBuf,
     },
+    /// Write the first-install configuration: the template with a fresh API token (mode 0640;
+    /// an existing file is never replaced).
+    Init {
+        /// The file to create.
+        file: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -86,6 +110,36 @@ fn real_main() -> anyhow::Result<()> {
         }) => {
             GatewayConfig::load(&file).with_context(|| format!("{}", file.display()))?;
             println!("{}: ok", file.display());
+            Ok(())
+        }
+        Some(Command::Config {
+            action: ConfigAction::Init { file },
+        }) => {
+            smsgate_gateway::install::init_config(&file)?;
+            println!("{}: written with a new API token", file.display());
+            Ok(())
+        }
+        Some(Command::Doctor {
+            config,
+            at_timeout,
+            connect_timeout,
+        }) => {
+            let secs = |s: f64, name: &str| {
+                std::time::Duration::try_from_secs_f64(s)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .with_context(|| format!("--{name}: {s} is not a positive number of seconds"))
+            };
+            let timeouts = smsgate_gateway::doctor::Timeouts {
+                at: secs(at_timeout, "at-timeout")?,
+                connect: secs(connect_timeout, "connect-timeout")?,
+            };
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let report = rt.block_on(smsgate_gateway::doctor::examine(&config, timeouts));
+            print!("{report}");
+            if report.problems().next().is_some() {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Some(Command::Admin {

@@ -27,6 +27,8 @@ export type Capability =
   | 'manageResellers'
   | 'manageGateways'
   | 'supervise'
+  | 'viewCampaigns'
+  | 'manageCampaigns'
   // issue 13: notifications, reports, canned replies, audit log
   | 'manageNotifications'
   | 'viewReports'
@@ -55,6 +57,8 @@ const ALL: readonly Capability[] = [
   'manageResellers',
   'manageGateways',
   'supervise',
+  'viewCampaigns',
+  'manageCampaigns',
   'manageNotifications',
   'viewReports',
   'manageCanned',
@@ -80,6 +84,7 @@ const BY_ROLE: Record<Role, readonly Capability[]> = {
     'manageOptOuts',
     'viewChannels',
     'supervise',
+    'viewCampaigns',
     'viewReports',
     'manageCanned',
   ],

@@ -5,6 +5,7 @@
  */
 import type { ScreenModule } from '../app/modules';
 import { bulk } from './bulk';
+import { campaigns } from './campaigns';
 import { contacts } from './contacts';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
@@ -21,4 +22,4 @@ import { notifications } from './notifications';
 import { canned } from './canned';
 import { audit } from './audit';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, reports, notifications, canned, audit];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, reports, notifications, canned, audit, campaigns];
