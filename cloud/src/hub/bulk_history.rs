@@ -48,9 +48,11 @@ fn summary(send: BulkSend, states: &[(MessageState, u64)]) -> BulkSummary {
             MessageState::Sent => s.sent += n,
             MessageState::Delivered => s.delivered += n,
             MessageState::Failed | MessageState::Expired | MessageState::Cancelled => s.failed += n,
-            MessageState::Queued | MessageState::Accepted | MessageState::Received => {
-                s.pending += n
-            }
+            // `unknown`: not settled yet (a later status or report says what happened).
+            MessageState::Queued
+            | MessageState::Accepted
+            | MessageState::Received
+            | MessageState::Unknown => s.pending += n,
         }
     }
     s

@@ -74,7 +74,6 @@ pub struct PortList {
     pub next: Option<u16>,
 }
 
-
 /// A USSD answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct UssdReply {
