@@ -83,3 +83,30 @@ fn demo_init_writes_a_valid_deployment_and_refuses_to_overwrite_it() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a demo"));
 }
+
+#[test]
+fn demo_init_creates_every_file_holding_secrets_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = smsgate(&[
+        "demo",
+        "init",
+        "--data",
+        data.to_str().unwrap(),
+        "--port-base",
+        "41100",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["demo.json", "gateway.toml", "hub.toml", "hub.sqlite"] {
+        let mode = std::fs::metadata(data.join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+}

@@ -98,6 +98,8 @@ impl GatewayIngest {
 
     /// Commands waiting for a gateway, oldest first (publish them; they stay until acked).
     pub fn pending_commands(&self, gw: &wire::GatewayId) -> Result<Vec<wire::Down>, HubError> {
+        // What the gateway lacks of its tenants' opt-out lists joins its outbox first.
+        crate::hub::edge_sync::sync_gateway(&self.inner, gw)?;
         let mut tx = self.inner.store.read()?;
         let (g, scope) = Self::gateway(&mut *tx, gw)?;
         tx.pending_commands(&scope, g.id)?
@@ -178,6 +180,14 @@ impl GatewayIngest {
         gw: &wire::GatewayId,
         ups: Vec<wire::Up>,
     ) -> Result<Vec<IngestOutcome>, HubError> {
+        // A STOP/START changes a tenant's list (push it to its gateways); a refused ack may be
+        // an opt-out command the gateway could not apply (it gets a snapshot).
+        let opt_change = ups
+            .iter()
+            .any(|u| matches!(u, wire::Up::Inbound(m) if routing::opt_keyword(&m.text).is_some()));
+        let refused_ack = ups
+            .iter()
+            .any(|u| matches!(u, wire::Up::Ack(a) if a.is_refusal()));
         let mut tx = self.inner.store.write()?;
         let now = self.now();
         let mut events = Vec::new();
@@ -188,6 +198,12 @@ impl GatewayIngest {
             outcomes.push(self.ingest_one(&mut *tx, &scope, gateway, up, now, &mut events)?);
         }
         tx.commit()?;
+        if opt_change {
+            crate::hub::edge_sync::notify_tenants_of_gateway(&self.inner, gw)?;
+        }
+        if refused_ack {
+            let _ = self.inner.outbox.send(gw.as_str().to_owned());
+        }
         // An automatic reply queued while ingesting goes out through this same gateway.
         if events.iter().any(|e| {
             matches!(&e.kind, crate::hub::EventKind::MessageCreated { message }
@@ -227,7 +243,7 @@ impl GatewayIngest {
                 &gateway,
                 s.message_id,
                 routing::from_send_state(s.state),
-                s.error,
+                (s.error, s.evidence),
                 now,
                 events,
             )?,
@@ -237,7 +253,7 @@ impl GatewayIngest {
                 &gateway,
                 d.message_id,
                 routing::from_delivery_state(d.state),
-                None,
+                (None, None),
                 now,
                 events,
             )?,
@@ -369,6 +385,7 @@ impl GatewayIngest {
             text: m.text,
             state: MessageState::Received,
             error: None,
+            evidence: None,
             author_id: None,
             campaign: None,
             created_at: m.received_at,
@@ -399,7 +416,7 @@ impl GatewayIngest {
         _gateway: &Gateway,
         message_id: Uuid,
         state: MessageState,
-        error: Option<String>,
+        (error, evidence): (Option<String>, Option<String>),
         now: DateTime<Utc>,
         events: &mut Vec<HubEvent>,
     ) -> Result<IngestOutcome, HubError> {
@@ -416,6 +433,9 @@ impl GatewayIngest {
             m.state = next;
             if error.is_some() {
                 m.error = error;
+            }
+            if evidence.is_some() {
+                m.evidence = evidence;
             }
             m.updated_at = now;
             tx.update_message(scope, &m)?;
@@ -497,7 +517,7 @@ impl GatewayIngest {
                         gateway,
                         message_id,
                         MessageState::Cancelled,
-                        None,
+                        (None, None),
                         now,
                         events,
                     )?;
@@ -509,7 +529,16 @@ impl GatewayIngest {
                 } else {
                     (MessageState::Accepted, None)
                 };
-                self.update_outbound(tx, scope, gateway, message_id, state, error, now, events)?;
+                self.update_outbound(
+                    tx,
+                    scope,
+                    gateway,
+                    message_id,
+                    state,
+                    (error, None),
+                    now,
+                    events,
+                )?;
             }
             None => {}
         }

@@ -5,7 +5,9 @@
 //!
 //! Series: `smsgate_hub_http_requests_total{method,status}`, `smsgate_hub_logins_total{result}`
 //! (`ok`, `failed`, `throttled`, `busy`), `smsgate_hub_ingested_total{outcome}`,
-//! `smsgate_hub_event_streams` (gauge).
+//! `smsgate_hub_event_streams` (gauge), `smsgate_hub_link_connection_drops_total` (the hub
+//! link's established broker connections that were lost; `run/link.rs`),
+//! `smsgate_hub_opt_out_commands_total` (`down/opt_outs` commands queued, `hub/edge_sync.rs`).
 
 use std::sync::Arc;
 
@@ -64,6 +66,12 @@ impl HubMetrics {
         self.with(|| {
             metrics::counter!("smsgate_hub_ingested_total", "outcome" => outcome).increment(1)
         });
+    }
+
+    /// `down/opt_outs` commands queued for gateways (`smsgate_hub_opt_out_commands_total`).
+    pub fn record_opt_out_sync(&self, commands: usize) {
+        let n = u64::try_from(commands).unwrap_or(u64::MAX);
+        self.with(|| metrics::counter!("smsgate_hub_opt_out_commands_total").increment(n));
     }
 
     /// Prometheus text exposition.

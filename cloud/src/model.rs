@@ -270,6 +270,10 @@ pub enum MessageState {
     Failed,
     Expired,
     Cancelled,
+    /// The gateway cannot tell whether it left (a send interrupted after the payload was
+    /// handed to the modem or device): never resent; `evidence` says what the gateway knows.
+    /// A later status or delivery report settles it.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -284,6 +288,10 @@ pub struct Message {
     pub text: String,
     pub state: MessageState,
     pub error: Option<String>,
+    /// What the gateway reported about an `unknown` outcome (the interrupted exchange, the
+    /// parts it recorded, reports it could not match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     /// The user who wrote it (outbound from the portal), if any.
     pub author_id: Option<Uuid>,
     pub campaign: Option<String>,
@@ -390,4 +398,57 @@ pub struct OutboxEntry {
     /// The outbound message this command is about (send/cancel), if any.
     pub message_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What happened to one number of a bulk send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Queued {
+        message_id: Uuid,
+    },
+    /// The number appeared earlier in the same request ("Ignored").
+    Duplicate,
+    /// The number sent STOP (or was added by hand) to this tenant.
+    OptedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    /// The number in E.164.
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: BulkOutcome,
+}
+
+/// A bulk send as its history shows it (the recipients are listed separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkSend {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub channel_id: Uuid,
+    pub campaign: String,
+    pub text: String,
+    /// The user who sent it (none for an API key).
+    pub author_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// Numbers of the request, lists expanded, duplicates included.
+    pub recipients: u32,
+    pub queued: u32,
+    /// Numbers given more than once ("Ignored").
+    pub duplicates: u32,
+    pub opted_out: u32,
+}
+
+/// One recipient of a bulk send, with its message's current delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkRecipientView {
+    /// The number in E.164.
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: BulkOutcome,
+    /// The message's state (queued ones only).
+    pub state: Option<MessageState>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
 }

@@ -71,11 +71,12 @@ fn rank(s: MessageState) -> u8 {
         MessageState::Received => 0,
         MessageState::Queued => 1,
         MessageState::Accepted => 2,
-        MessageState::Sent => 3,
+        MessageState::Unknown => 3,
+        MessageState::Sent => 4,
         MessageState::Delivered
         | MessageState::Failed
         | MessageState::Expired
-        | MessageState::Cancelled => 4,
+        | MessageState::Cancelled => 5,
     }
 }
 
@@ -92,6 +93,7 @@ pub fn from_send_state(s: SendState) -> MessageState {
         SendState::Sent => MessageState::Sent,
         SendState::Failed => MessageState::Failed,
         SendState::Cancelled => MessageState::Cancelled,
+        SendState::Unknown => MessageState::Unknown,
     }
 }
 

@@ -79,6 +79,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/interactions/{id}/transfer-targets"),
     ("post", "/api/v1/messages"),
     ("post", "/api/v1/bulk-messages"),
+    ("get", "/api/v1/bulk-messages"),
+    ("get", "/api/v1/bulk-messages/{id}"),
     ("get", "/api/v1/messages/{id}"),
     ("post", "/api/v1/messages/{id}/cancel"),
     ("get", "/api/v1/opt-outs"),
@@ -1110,6 +1112,107 @@ async fn a_bulk_send_skips_opted_out_numbers_and_ignores_duplicates() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_bulk_history_lists_each_send_with_every_recipients_result_newest_first() {
+    let s = serve().await;
+    let hub = s.w.f.hub.clone();
+    let gw = s.w.gw.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.gateway_ingest()
+            .ingest(&gw, inbound("usb0", "+33630000002", "STOP"))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let token = s.login("a-user").await;
+    for (campaign, to) in [
+        ("first", vec!["+33630000001"]),
+        (
+            "soldes",
+            vec!["+33630000001", "+33630000002", "0630000001", "+33630000003"],
+        ),
+    ] {
+        let (status, v) = s
+            .call(
+                Some(&token),
+                Method::POST,
+                "/api/v1/bulk-messages",
+                Some(json!({"to": to, "text": "Soldes -20%", "campaign": campaign})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let (status, v) = s
+        .call(Some(&token), Method::GET, "/api/v1/bulk-messages", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    let campaigns: Vec<&str> = items
+        .iter()
+        .map(|b| b["campaign"].as_str().unwrap())
+        .collect();
+    assert_eq!(campaigns, ["soldes", "first"]);
+    let b = &items[0];
+    assert_eq!(
+        (
+            &b["recipients"],
+            &b["queued"],
+            &b["duplicates"],
+            &b["opted_out"],
+            &b["pending"]
+        ),
+        (&json!(4), &json!(2), &json!(1), &json!(1), &json!(2)),
+        "{b}"
+    );
+    let id = b["id"].as_str().unwrap();
+    let (status, d) = s
+        .call(
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/bulk-messages/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let rows: Vec<(&str, &str, Option<&str>)> = d["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["to"].as_str().unwrap(),
+                r["result"].as_str().unwrap(),
+                r["state"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("+33630000001", "queued", Some("queued")),
+            ("+33630000002", "opted_out", None),
+            ("+33630000001", "duplicate", None),
+            ("+33630000003", "queued", Some("queued")),
+        ]
+    );
+    // Agents may not read it; another tenant's admin does not see it.
+    let agent = s.login("a-agent").await;
+    let (status, _) = s
+        .call(Some(&agent), Method::GET, "/api/v1/bulk-messages", None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let other = s.login("b-admin").await;
+    let (status, v) = s
+        .call(
+            Some(&other),
+            Method::GET,
+            &format!("/api/v1/bulk-messages/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
 }
 
 #[tokio::test]

@@ -494,6 +494,7 @@ async fn report_figures_match_a_seeded_history_and_export_as_xlsx_csv_and_pdf() 
         state: wire::SendState::Failed,
         reference: None,
         error: Some("CMS ERROR 38: network out of order".into()),
+        evidence: None,
         at: f.hub.now_public(),
     }));
     f.hub

@@ -213,12 +213,69 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         state: wire::SendState::Sent,
         reference: Some(7),
         error: None,
+        evidence: None,
         at: chrono::Utc::now(),
     });
     hub.gateway_ingest().ingest(&w.gw, sent).unwrap();
     assert_eq!(
         hub.message(&w.a.user, m.id).unwrap().state,
         MessageState::Delivered
+    );
+}
+
+#[test]
+fn an_unknown_send_is_shown_unknown_with_its_evidence_until_a_later_status_settles_it() {
+    let w = world();
+    let hub = &w.f.hub;
+    let m = hub
+        .send(&w.a.user, send_req("+33655555555", "Votre code"))
+        .unwrap();
+    let status = |state, error: Option<&str>, evidence: Option<&str>| {
+        wire::Up::Status(wire::Status {
+            id: Uuid::now_v7(),
+            v: 3,
+            message_id: m.id,
+            state,
+            reference: None,
+            error: error.map(str::to_owned),
+            evidence: evidence.map(str::to_owned),
+            at: chrono::Utc::now(),
+        })
+    };
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            status(
+                wire::SendState::Unknown,
+                Some("outcome unknown (may have been sent): no answer to AT+CMGS"),
+                Some("port 0, attempt 1; no part recorded as sent"),
+            ),
+        )
+        .unwrap();
+    let got = hub.message(&w.a.user, m.id).unwrap();
+    assert_eq!(got.state, MessageState::Unknown);
+    assert_eq!(
+        got.evidence.as_deref(),
+        Some("port 0, attempt 1; no part recorded as sent")
+    );
+    assert!(got.error.unwrap().contains("no answer to AT+CMGS"));
+    // The API shows it the same way.
+    let json = serde_json::to_value(hub.message(&w.a.user, m.id).unwrap()).unwrap();
+    assert_eq!(json["state"], "unknown");
+    assert_eq!(
+        json["evidence"],
+        "port 0, attempt 1; no part recorded as sent"
+    );
+    // A Dinstar's reconciliation says it went out.
+    hub.gateway_ingest()
+        .ingest(&w.gw, status(wire::SendState::Sent, None, None))
+        .unwrap();
+    let got = hub.message(&w.a.user, m.id).unwrap();
+    assert_eq!(got.state, MessageState::Sent);
+    assert_eq!(
+        got.evidence.as_deref(),
+        Some("port 0, attempt 1; no part recorded as sent"),
+        "the evidence stays with the message"
     );
 }
 

@@ -59,7 +59,7 @@ impl Default for StorageConfig {
 }
 
 /// `[api]`: the local HTTP API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ApiConfig {
     /// Address to listen on.
@@ -67,7 +67,27 @@ pub struct ApiConfig {
     /// Bearer token; without one the local API is not started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Most lines of one bulk upload (dialer or do-not-contact file).
+    pub bulk_max_lines: u64,
+    /// Most bytes of one bulk upload.
+    pub bulk_max_bytes: u64,
 }
+
+impl fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("bulk_max_lines", &self.bulk_max_lines)
+            .field("bulk_max_bytes", &self.bulk_max_bytes)
+            .finish()
+    }
+}
+
+/// Default `api.bulk_max_lines`.
+pub const DEFAULT_BULK_MAX_LINES: u64 = 500_000;
+/// Default `api.bulk_max_bytes` (64 MiB).
+pub const DEFAULT_BULK_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Shortest accepted API token.
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -77,6 +97,8 @@ impl Default for ApiConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: None,
+            bulk_max_lines: DEFAULT_BULK_MAX_LINES,
+            bulk_max_bytes: DEFAULT_BULK_MAX_BYTES,
         }
     }
 }
@@ -729,6 +751,14 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "Bearer token, at least 16 characters. Without a token the local API is not started.",
         "\"change-me-to-a-long-random-secret\"",
     ),
+    doc(
+        "api.bulk_max_lines",
+        "Most lines of one bulk upload (POST /api/v1/bulk/messages or /bulk/blocklist); a longer file is refused whole with 413.",
+    ),
+    doc(
+        "api.bulk_max_bytes",
+        "Most bytes of one bulk upload; a larger file is refused whole with 413.",
+    ),
     doc("inbound", "Receiving SMS."),
     doc(
         "inbound.sweep_interval_ms",
@@ -1074,6 +1104,15 @@ impl Validate for GatewayConfig {
                 format!(
                     "must be at least {MIN_TOKEN_LEN} characters (or left out to disable the API)"
                 ),
+            );
+        }
+        if self.api.bulk_max_lines == 0 {
+            v.push("api.bulk_max_lines", "must be greater than 0");
+        }
+        if self.api.bulk_max_bytes == 0 || self.api.bulk_max_bytes > 1 << 32 {
+            v.push(
+                "api.bulk_max_bytes",
+                "must be between 1 and 4294967296 (4 GiB)",
             );
         }
         if self.inbound.sweep_interval_ms == 0 {

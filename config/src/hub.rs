@@ -171,7 +171,9 @@ impl Default for MqttConfig {
     fn default() -> Self {
         Self {
             broker: BrokerMode::Embedded,
-            listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
+            // Loopback unless configured: a broker reachable from other machines should be
+            // a deliberate choice, with tls_cert/tls_key (the template shows both).
+            listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
             url: None,
             advertised_url: "mqtt://127.0.0.1:1883".into(),
             tls_cert: None,
@@ -411,7 +413,10 @@ pub const HUB_DOCS: &[KeyDoc] = &[
         "mqtt.broker",
         "\"embedded\": the hub runs its own broker on mqtt.listen; \"external\": it connects to mqtt.url.",
     ),
-    doc("mqtt.listen", "Listen address of the embedded broker."),
+    doc(
+        "mqtt.listen",
+        "Listen address of the embedded broker: loopback by default. For gateways on other machines listen on their network (\"0.0.0.0:8883\") with tls_cert and tls_key set, so passwords and messages never cross it in plain text.",
+    ),
     doc_example(
         "mqtt.url",
         "External broker URL (mqtt:// or mqtts://), required with broker = \"external\".",
@@ -572,6 +577,16 @@ mod tests {
         let c = HubConfig::from_toml_str(&external).unwrap();
         assert_eq!(c.mqtt.broker, BrokerMode::External);
         assert_eq!(c.mqtt.username.as_deref(), Some("smsgate-hub"));
+    }
+
+    #[test]
+    fn the_embedded_broker_listens_on_loopback_unless_configured_and_the_template_shows_tls() {
+        let c = HubConfig::from_toml_str("").unwrap();
+        assert!(c.mqtt.listen.ip().is_loopback(), "{}", c.mqtt.listen);
+        let t = HubConfig::template().unwrap();
+        assert!(t.contains("listen = \"127.0.0.1:1883\""), "{t}");
+        assert!(t.contains("# tls_cert = "), "{t}");
+        assert!(t.contains("# tls_key = "), "{t}");
     }
 
     #[test]

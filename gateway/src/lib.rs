@@ -20,6 +20,10 @@
 //!   port for each queued message; the port's worker claims it atomically.
 //! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
 //!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
+//! - [`opt_out_sync`]: the hub's `down/opt_outs` applied to the spool's per-tenant lists
+//!   ([`spool::opt_outs`]); [`hub_cancel`]: the hub's `cancel` reaching a Dinstar's `stop_sms`.
+//! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
+//!   the group override file, the support bundle (the app: `smsgate-web-box`, feature `ui`).
 //! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
 //! - [`doctor`]: `smsgate-gateway doctor`: config, spool and device permissions, modems
 //!   answering `AT`, Dinstar and broker reachability, each problem with its fix.
@@ -32,11 +36,14 @@ pub mod cloud;
 pub mod dinstar_http;
 pub mod dispatch;
 pub mod doctor;
+pub mod hub_cancel;
 pub mod install;
 pub mod metrics;
+pub mod opt_out_sync;
 pub mod ports;
 pub mod runtime;
 pub mod schedule;
 pub mod spool;
+pub mod ui;
 
 pub use runtime::{GatewayError, run};

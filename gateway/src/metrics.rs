@@ -4,7 +4,8 @@
 //! Series: `smsgate_queue_depth{group}` (gauge, refreshed at each scrape from the spool),
 //! `smsgate_messages{state}` (gauge, same), `smsgate_sends_total{port}`,
 //! `smsgate_send_failures_total{port,reason}`, `smsgate_signal_dbm{port}` (gauge),
-//! `smsgate_api_submissions_total{result}`.
+//! `smsgate_api_submissions_total{result}`, `smsgate_link_connection_drops_total` (the cloud
+//! link's established connections that were lost).
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 use std::sync::Arc;
@@ -75,6 +76,11 @@ impl GatewayMetrics {
         self.with(|| {
             metrics::counter!("smsgate_api_submissions_total", "result" => result).increment(n)
         });
+    }
+
+    /// The cloud link has lost `n` established connections since start.
+    pub fn set_link_drops(&self, n: u64) {
+        self.with(|| metrics::counter!("smsgate_link_connection_drops_total").absolute(n));
     }
 
     /// Prometheus text exposition.

@@ -1,7 +1,8 @@
 //! `run`: the whole gateway in one call.
 //!
-//! Start order: validate the config (nothing starts on an error), open the spool (crash
-//! recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
+//! Start order: validate the config (nothing starts on an error), take the spool's lock (a
+//! second gateway on the same spool stops here, naming the PID that holds it, having changed
+//! nothing), open the spool (crash recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
 //! (modem ports and the ports of every `[[dinstar_http]]` gateway),
 //! one dispatcher per group, the expiry task and the API server.
 //!
@@ -40,6 +41,9 @@ pub enum GatewayError {
     /// The spool could not be opened.
     #[error("spool: {0}")]
     Spool(#[from] SpoolError),
+    /// Another gateway holds the spool (or its lock file cannot be written).
+    #[error("storage.path: {0}")]
+    SpoolLocked(#[from] crate::spool::lock::LockError),
     /// The API listener could not be bound.
     #[error("api.listen: cannot listen on {addr}: {source}")]
     Bind {
@@ -51,6 +55,9 @@ pub enum GatewayError {
     /// A `[[dinstar_http]]` client or push listener could not be set up (names the key).
     #[error("{0}")]
     Dinstar(#[from] crate::dinstar_http::StartError),
+    /// The group override file (`overrides.json`) is unreadable or refused (names the key).
+    #[error("{0}")]
+    Overrides(#[from] crate::ui::overrides::OverrideError),
 }
 
 /// Everything `run` takes from outside (injected for tests and benches).
@@ -87,15 +94,22 @@ pub async fn run(config: GatewayConfig, shutdown: CancellationToken) -> Result<(
 
 /// [`run`] with injected transports, clock and power control.
 pub async fn run_with<O: Opener + 'static>(
-    config: GatewayConfig,
+    mut config: GatewayConfig,
     mut deps: RunDeps<O>,
     shutdown: CancellationToken,
 ) -> Result<(), GatewayError> {
     let mut v = Violations::default();
     config.validate(&mut v);
     v.into_result()?;
+    // The file's configuration, before the override file: the UI compares with it, the
+    // override file is written against it.
+    let file_config = config.clone();
+    let overrides_path = crate::ui::overrides::path_for(&config.storage.path);
+    config.groups = crate::ui::overrides::start_groups(&config, &overrides_path)?;
     let dinstars = crate::dinstar_http::prepare(&config).await?;
 
+    // Before anything touches the spool: crash recovery would take a live gateway's sends.
+    let _lock = crate::spool::lock::SpoolLock::acquire(&config.storage.path)?;
     let spool = Spool::open_with_clock(&config.storage.path, deps.clock.clone())?;
     if !spool.recovered_at_open().is_empty() {
         tracing::warn!(
@@ -165,6 +179,35 @@ pub async fn run_with<O: Opener + 'static>(
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
+    {
+        // Every change of the live group settings (box UI, hub `config` command) is kept in
+        // the override file, so it holds after a restart.
+        let mut changes = group_settings.subscribe();
+        let token = shutdown.clone();
+        let (path, file_groups) = (overrides_path.clone(), file_config.groups.clone());
+        front.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    r = changes.changed() => if r.is_err() { break },
+                }
+                let groups = changes.borrow_and_update().clone();
+                let (path, file_groups) = (path.clone(), file_groups.clone());
+                match tokio::task::spawn_blocking(move || {
+                    crate::ui::overrides::save(&path, &file_groups, &groups)
+                })
+                .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the group overrides"),
+                    Err(e) => tracing::error!(error = %e, "group override task failed"),
+                }
+            }
+        });
+    }
+    let ui = Arc::new(
+        crate::ui::Ui::new(file_config, deps.clock.now()).with_groups(group_settings.clone()),
+    );
     for g in &config.groups {
         let d = GroupDispatcher::new(
             g.clone(),
@@ -218,15 +261,14 @@ pub async fn run_with<O: Opener + 'static>(
             deps.clock.clone(),
         )
         .with_ports(PortsHandle::new(board.clone(), senders.clone()))
-        .with_dinstar(dinstar.inflight.clone());
+        .with_dinstar(dinstar.inflight.clone())
+        .with_ui(ui.clone());
         if let (Some(f), Ok(addr)) = (deps.on_listen.take(), listener.local_addr()) {
             f(addr);
         }
         let token = shutdown.clone();
         front.spawn(async move {
-            // The peer address lets `[legacy] allow` recognise the seed's SendSMS clients.
-            let app =
-                api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(token.cancelled_owned())
                 .await
@@ -235,14 +277,18 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
-    let _cloud = crate::cloud::start(
+    let cloud = crate::cloud::start(
         &config,
         spool.clone(),
-        PortsHandle::new(board.clone(), senders.clone()),
+        PortsHandle::new(board.clone(), senders.clone()).with_dinstar(dinstar.inflight.clone()),
         group_settings,
+        deps.metrics.clone(),
         shutdown.clone(),
         &front,
     )?;
+    if let Some(link) = &cloud {
+        let _ = ui.cloud.set(link.status());
+    }
     front.close();
     tracing::info!(
         ports = config.ports.len(),

@@ -696,3 +696,19 @@ fn blocklist_entries_from_before_the_tail_column_are_backfilled() {
     let (mut db, _) = open(&path);
     assert!(db.is_blocked("098344484", None).unwrap());
 }
+
+#[test]
+fn the_spool_file_and_its_wal_are_created_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spool.sqlite");
+    let mut db = SpoolDb::open(&path, Arc::new(ManualClock::new(t0()))).unwrap();
+    db.submit(msg("+447700900001")).unwrap();
+    for name in ["spool.sqlite", "spool.sqlite-wal"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+}

@@ -91,6 +91,12 @@ pub struct DemoInfo {
     pub mqtt_url: String,
     pub gateway_api: String,
     pub gateway_api_token: String,
+    /// The box UI (served by the gateway).
+    #[serde(default)]
+    pub box_ui: String,
+    /// The box UI's local admin (`tech`).
+    #[serde(default)]
+    pub box_admin: Option<Login>,
     pub sim_control: String,
     pub hub_config: PathBuf,
     pub gateway_config: PathBuf,
@@ -168,6 +174,27 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Writes a file holding secrets (passwords, tokens, API keys) readable by its owner only.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // A file that already existed keeps its mode through open: make it private too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("chmod 600 {}", path.display()))?;
+    }
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     dir.canonicalize()
@@ -226,7 +253,7 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
         }
     };
     let hub_config = dir.join("hub.toml");
-    write(&hub_config, &toml::to_string(&hub_cfg)?)?;
+    write_private(&hub_config, &toml::to_string(&hub_cfg)?)?;
     HubConfig::load(&hub_config).context("the generated hub.toml")?;
 
     let settings = HubSettings::from_config(&hub_cfg);
@@ -239,7 +266,7 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
     // The gateway.
     let gateway_api_token = smsgate_cloud::secrets::random_token("");
     let gateway_config = dir.join("gateway.toml");
-    write(
+    write_private(
         &gateway_config,
         &gateway_toml(
             &dir,
@@ -250,7 +277,14 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
             &seeded.gateway_password,
         ),
     )?;
-    GatewayConfig::load(&gateway_config).context("the generated gateway.toml")?;
+    let gw_cfg = GatewayConfig::load(&gateway_config).context("the generated gateway.toml")?;
+    // The box UI's local admin: `tech` with the demo password.
+    smsgate_gateway::ui::account::set(
+        &smsgate_gateway::ui::account::path_for(&gw_cfg.storage.path),
+        "tech",
+        DEMO_PASSWORD,
+    )
+    .context("seeding the box UI's admin")?;
 
     // mosquitto.
     let mosquitto_config = match &hub_mqtt_login {
@@ -272,6 +306,8 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
                 tls: None,
             };
             std::fs::create_dir_all(mdir.join("data"))?;
+            // Salted PBKDF2 hashes, not passwords; mosquitto started as root reads it after
+            // dropping to its own user, so it cannot be private to root.
             write(&conf.password_file, &auth.password_file())?;
             write(&conf.acl_file, &auth.acl_file())?;
             let path = mdir.join("mosquitto.conf");
@@ -290,6 +326,8 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
         mqtt_url,
         gateway_api: format!("http://127.0.0.1:{}", ports.gateway),
         gateway_api_token,
+        box_ui: format!("http://127.0.0.1:{}/", ports.gateway),
+        box_admin: Some(login("tech")),
         sim_control: format!("http://127.0.0.1:{}", ports.sim),
         hub_config,
         gateway_config,
@@ -306,7 +344,7 @@ async fn init(dir: &Path, ports: &Ports, broker: Broker) -> anyhow::Result<DemoI
         sim_numbers,
         queue: "Support".into(),
     };
-    write(
+    write_private(
         &dir.join("demo.json"),
         &serde_json::to_string_pretty(&info)?,
     )?;
@@ -501,6 +539,7 @@ fn print_banner(i: &DemoInfo) {
          hub API          {hub}/api/v1   (OpenAPI: {hub}/api/v1/openapi.json)\n\
          MQTT broker      {mqtt}\n\
          gateway API      {gw}   (token {gwt})\n\
+         box UI           {gw}/   (log in as tech, password {pw})\n\
          simulator        {sim}/api/modems\n\n\
          logins (password {pw}): admin (platform), reseller, tenant-admin, manager, agent\n\
          tenant API key   {key}\n\

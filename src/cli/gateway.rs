@@ -25,6 +25,25 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// The box UI's local admin account.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AdminAction {
+    /// Set (or replace) the local admin login and password; the password is read from the
+    /// first line of standard input. Stored as an argon2id hash in admin.json beside the spool.
+    Password {
+        /// The gateway configuration file.
+        #[arg(long, short, value_name = "FILE")]
+        config: PathBuf,
+        /// Login name.
+        #[arg(long, default_value = "tech")]
+        login: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -51,6 +70,19 @@ pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::Ex
         }) => {
             GatewayConfig::load(&file).with_context(|| file.display().to_string())?;
             println!("{}: ok", file.display());
+        }
+        Some(Command::Admin {
+            action: AdminAction::Password { config, login },
+        }) => {
+            let c = GatewayConfig::load(&config).with_context(|| config.display().to_string())?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let file = smsgate_gateway::ui::account::path_for(&c.storage.path);
+            smsgate_gateway::ui::account::set(&file, &login, password)?;
+            println!("{}: admin {login:?} set", file.display());
         }
         None => {
             let path = args

@@ -306,6 +306,29 @@ impl Deployment {
         Ok(body)
     }
 
+    /// Every item of a paged hub list (`{"items": [...], "next_cursor": ...}`), following the
+    /// cursor to the end, 500 rows a page.
+    pub async fn hub_get_all(&self, bearer: &str, path: &str) -> Result<Vec<Value>> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page_path = match &cursor {
+                Some(c) => format!("{path}{sep}limit=500&cursor={c}"),
+                None => format!("{path}{sep}limit=500"),
+            };
+            let page = self.hub_get_as(bearer, &page_path).await?;
+            let Some(rows) = page["items"].as_array() else {
+                return Err(format!("GET {path}: not a page: {page}").into());
+            };
+            items.extend(rows.iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) if !c.is_empty() => cursor = Some(c.to_owned()),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// Logs in as one of the demo logins (`tenant_admin`, `agent`, …) and returns the session
     /// token.
     pub async fn login(&self, who: &str) -> Result<String> {

@@ -37,6 +37,6 @@ pub use auth::{CredentialStore, HashCost, MemoryCredentials, Principal, StoreErr
 pub use broker::{AuthProxy, BrokerConfig, BrokerError, EmbeddedBroker, InnerBroker};
 pub use link::gateway::{CommandSink, GatewayLink, Outbox, OutboxEvent};
 pub use link::hub::{DownEvent, DownSource, HubLink, IngestError, Presence, UpSink};
-pub use link::{LinkStatus, QueueError};
+pub use link::{LinkCounters, LinkStatus, QueueError};
 pub use options::{Backoff, BrokerUrl, LinkOptions, OptionsError};
 pub use tls::{ClientTls, TlsError};

@@ -27,7 +27,7 @@ use super::handlers::*;
         lists::list_members, lists::add_members, lists::remove_member, lists::import_list,
         interactions::list_interactions, interactions::get_interaction, interactions::list_interaction_messages,
         interactions::reply, interactions::set_interaction_status, interactions::mark_read, interactions::transfer, interactions::transfer_targets,
-        messages::send_message, messages::send_bulk, messages::get_message, messages::cancel_message,
+        messages::send_message, messages::send_bulk, messages::list_bulk, messages::get_bulk, messages::get_message, messages::cancel_message,
         opt_outs::list_opt_outs, opt_outs::create_opt_out, opt_outs::delete_opt_out, opt_outs::opt_out_changes,
         api_keys::list_api_keys, api_keys::create_api_key, api_keys::revoke_api_key,
         events::events,

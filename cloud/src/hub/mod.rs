@@ -12,10 +12,12 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bulk_history;
 pub mod canned;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub(crate) mod edge_sync;
 pub mod error;
 pub mod events;
 pub mod floor;
@@ -46,12 +48,14 @@ use tokio::sync::{Semaphore, broadcast};
 use uuid::Uuid;
 
 pub use crate::ingest::IngestOutcome;
+pub use crate::model::{BulkOutcome, BulkResult};
+pub use bulk_history::{BulkDetail, BulkSummary};
 pub use contacts::ImportReport;
 pub use conversations::TransferTo;
 pub use error::HubError;
 pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
-pub use outbound::{BulkOutcome, BulkRequest, BulkResult, MAX_BULK, MAX_TEXT, SendRequest};
+pub use outbound::{BulkRequest, BulkSent, MAX_BULK, MAX_TEXT, SendRequest};
 pub use settings::{Clock, HubSettings, ManualClock, SystemClock};
 pub use team::{QueueRef, TeamMember, TransferTargets};
 pub use users::{NewUser, UserUpdate};

@@ -1,7 +1,8 @@
 //! Opt-outs of a tenant (STOP / START, and numbers added by hand): list, add, remove, and the
 //! per-tenant change log. Every change is logged with a per-tenant version in the same
 //! transaction, so pushing the list to gateways is replaying the log from the version a
-//! gateway last acknowledged (the wire part is a later task).
+//! gateway last acknowledged ([`super::edge_sync`]; every change wakes the gateways carrying
+//! the tenant's channels).
 
 use uuid::Uuid;
 
@@ -75,6 +76,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        super::edge_sync::notify_tenant(&self.inner, org.id)?;
         Ok(o)
     }
 
@@ -92,6 +94,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        super::edge_sync::notify_tenant(&self.inner, o.org_id)?;
         Ok(())
     }
 

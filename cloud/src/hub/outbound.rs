@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use smsgate_wire as wire;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -47,25 +47,14 @@ pub struct BulkRequest {
     pub campaign: String,
 }
 
-/// What happened to one number of a bulk send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum BulkOutcome {
-    Queued {
-        message_id: Uuid,
-    },
-    /// The number appeared earlier in the same request ("Ignored").
-    Duplicate,
-    /// The number sent STOP (or was added by hand) to this tenant.
-    OptedOut,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct BulkResult {
-    /// The number in E.164.
-    pub to: String,
-    #[serde(flatten)]
-    pub outcome: BulkOutcome,
+/// What [`Hub::send_bulk_idempotent`] did.
+#[derive(Debug, Clone)]
+pub struct BulkSent {
+    /// The bulk history entry (none for a replay).
+    pub id: Option<Uuid>,
+    pub results: Vec<BulkResult>,
+    /// The first request's result, returned again for its `Idempotency-Key`.
+    pub replay: bool,
 }
 
 /// Input of [`Hub::send`].
@@ -185,15 +174,18 @@ impl Hub {
     /// A bulk send (see the module documentation); the input is checked whole first (a bad
     /// number is refused naming its index), then everything is queued in one transaction.
     pub fn send_bulk(&self, actor: &Actor, req: BulkRequest) -> Result<Vec<BulkResult>, HubError> {
-        self.send_bulk_idempotent(actor, req, None).map(|(r, _)| r)
+        self.send_bulk_idempotent(actor, req, None)
+            .map(|b| b.results)
     }
 
+    /// [`Hub::send_bulk`] with an `Idempotency-Key`. The send is recorded in the bulk history
+    /// (`BulkSent::id`; none for a replay, which sends and records nothing).
     pub fn send_bulk_idempotent(
         &self,
         actor: &Actor,
         req: BulkRequest,
         key: Option<&str>,
-    ) -> Result<(Vec<BulkResult>, bool), HubError> {
+    ) -> Result<BulkSent, HubError> {
         let text = valid_text(&req.text)?;
         let key = idempotency_key(key)?;
         if req.to.is_empty() && req.lists.is_empty() {
@@ -216,7 +208,11 @@ impl Hub {
         {
             let results = serde_json::from_str(&first.response)
                 .map_err(|e| HubError::Conflict(format!("stored idempotent response: {e}")))?;
-            return Ok((results, true));
+            return Ok(BulkSent {
+                id: None,
+                results,
+                replay: true,
+            });
         }
         let ctx = context(&channel, &org);
         let mut numbers = Vec::with_capacity(req.to.len());
@@ -270,6 +266,23 @@ impl Hub {
             };
             results.push(BulkResult { to, outcome });
         }
+        let count = |f: fn(&BulkOutcome) -> bool| {
+            u32::try_from(results.iter().filter(|r| f(&r.outcome)).count()).unwrap_or(u32::MAX)
+        };
+        let record = BulkSend {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            channel_id: channel.id,
+            campaign: campaign.clone(),
+            text: text.clone(),
+            author_id: actor.user_id(),
+            created_at: self.now(),
+            recipients: u32::try_from(results.len()).unwrap_or(u32::MAX),
+            queued: count(|o| matches!(o, BulkOutcome::Queued { .. })),
+            duplicates: count(|o| *o == BulkOutcome::Duplicate),
+            opted_out: count(|o| *o == BulkOutcome::OptedOut),
+        };
+        tx.bulk_mut().insert_bulk_send(&scope, &record, &results)?;
         if let Some(k) = key {
             tx.insert_idempotency(
                 &scope,
@@ -287,7 +300,11 @@ impl Hub {
         if let Some(gw) = gateway {
             self.notify_outbox(gw);
         }
-        Ok((results, false))
+        Ok(BulkSent {
+            id: Some(record.id),
+            results,
+            replay: false,
+        })
     }
 
     /// Replies in a conversation.
@@ -425,6 +442,7 @@ impl Hub {
             text: text.clone(),
             state: MessageState::Queued,
             error: None,
+            evidence: None,
             author_id: actor.user_id(),
             campaign,
             created_at: now,

@@ -47,6 +47,7 @@ pub(crate) fn queue_system_message(
         text: text.to_owned(),
         state: MessageState::Queued,
         error: None,
+        evidence: None,
         author_id: None,
         campaign: None,
         created_at: now,

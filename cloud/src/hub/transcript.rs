@@ -24,6 +24,7 @@ fn state_word(m: &Message) -> &'static str {
         MessageState::Failed => "failed",
         MessageState::Expired => "expired",
         MessageState::Cancelled => "cancelled",
+        MessageState::Unknown => "outcome unknown",
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use smsgate_mqtt::{
-    CredentialStore, DownEvent, DownSource, IngestError, Principal, QueueError,
-    StoreError as CredentialError, UpSink,
+    CredentialStore, DownEvent, DownSource, IngestError, LinkCounters, LinkStatus, Principal,
+    QueueError, StoreError as CredentialError, UpSink,
 };
 use smsgate_wire::{Down, GatewayId, State, Up};
 use subtle::ConstantTimeEq;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::HUB_MQTT_USERNAME;
 use crate::hub::HubError;
 use crate::ingest::{GatewayIngest, IngestOutcome};
+use crate::metrics::HubMetrics;
 use crate::store::StoreError;
 
 // ------------------------------------------------------------------------ broker logins
@@ -57,6 +58,26 @@ impl CredentialStore for HubCredentials {
             .map_err(|e| CredentialError(e.to_string()))?
             .map_err(|e| CredentialError(e.to_string()))?;
         Ok(ok.then_some(Principal::Gateway(gateway)))
+    }
+}
+
+// ------------------------------------------------------------------------ metrics
+
+/// Keeps `smsgate_hub_link_connection_drops_total` at the hub link's count: read on every
+/// status change (a drop always changes it to `Disconnected`).
+pub(crate) async fn count_drops(
+    mut status: tokio::sync::watch::Receiver<LinkStatus>,
+    counters: Arc<LinkCounters>,
+    metrics: HubMetrics,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let n = counters.connection_drops();
+        metrics.with(|| metrics::counter!("smsgate_hub_link_connection_drops_total").absolute(n));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = status.changed() => if changed.is_err() { return },
+        }
     }
 }
 

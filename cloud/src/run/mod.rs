@@ -392,6 +392,13 @@ pub async fn start(
             }
         });
     }
+    // `smsgate_hub_link_connection_drops_total` follows the hub link's count.
+    tracker.spawn(link::count_drops(
+        link.status(),
+        link.counters(),
+        hub.metrics().clone(),
+        shutdown.clone(),
+    ));
     // The floor: queued conversations handed out as capacity frees up; notifications.
     tracker.spawn(hub.clone().run_dispatcher(shutdown.clone()));
     if mailer.is_none() {

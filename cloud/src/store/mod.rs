@@ -18,6 +18,7 @@
 //! a backend with an async driver bridges each call with `tokio::runtime::Handle::block_on`
 //! on that blocking thread (or runs its own connection task); see ARCHITECTURE.md.
 
+pub mod bulk;
 pub mod floor;
 pub mod sqlite;
 
@@ -168,6 +169,18 @@ pub struct InteractionFilter {
 pub struct TextFilter {
     pub org: Option<Uuid>,
     pub q: Option<String>,
+}
+
+/// What the hub last pushed of one tenant's opt-out list to one gateway (`down/opt_outs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutSyncMark {
+    pub tenant: Uuid,
+    pub to_version: i64,
+    /// It was the first command of a snapshot.
+    pub replace: bool,
+    /// The gateway's ack (`applied`, `duplicate`, `rejected`, `unsupported`); `None`: not
+    /// acked yet.
+    pub outcome: Option<String>,
 }
 
 /// One change of a tenant's opt-out list, in the order they happened (the log a gateway
@@ -377,6 +390,16 @@ pub trait ReadTx {
         limit: usize,
     ) -> Result<Vec<OptOutChange>, StoreError>;
 
+    /// The latest version of a tenant's opt-out change log (0: no change yet).
+    fn opt_out_version(&mut self, scope: &Scope, org_id: Uuid) -> Result<i64, StoreError>;
+    /// Per tenant, the latest `opt_outs` command queued for a gateway (gateway scope): what the
+    /// hub last pushed of that tenant's list and how the gateway answered.
+    fn opt_out_sync_marks(
+        &mut self,
+        scope: &Scope,
+        gateway_id: Uuid,
+    ) -> Result<Vec<OptOutSyncMark>, StoreError>;
+
     // --- idempotency
     fn idempotency(
         &mut self,
@@ -396,6 +419,9 @@ pub trait ReadTx {
     /// The floor domains' reads (routing, notifications, notes, labels, canned replies, audit,
     /// reports): [`floor::FloorRead`].
     fn floor(&mut self) -> &mut dyn floor::FloorRead;
+
+    /// Bulk-send history: [`bulk::BulkRead`].
+    fn bulk(&mut self) -> &mut dyn bulk::BulkRead;
 }
 
 /// Which live interactions.
@@ -412,6 +438,9 @@ pub trait WriteTx: ReadTx {
 
     /// The floor domains' writes: [`floor::FloorWrite`].
     fn floor_mut(&mut self) -> &mut dyn floor::FloorWrite;
+
+    /// Bulk-send history: [`bulk::BulkWrite`].
+    fn bulk_mut(&mut self) -> &mut dyn bulk::BulkWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

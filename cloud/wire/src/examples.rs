@@ -89,7 +89,24 @@ pub fn all() -> Vec<Example> {
                 state: SendState::Sent,
                 reference: Some(42),
                 error: None,
+                evidence: None,
                 at: at(10),
+            }),
+        ),
+        up(
+            "Send status: outcome unknown (version 3; never resent, settled by a later status or report)",
+            Up::Status(Status {
+                id: id(8),
+                v: 3,
+                message_id: id(101),
+                state: SendState::Unknown,
+                reference: None,
+                error: Some("no answer to AT+CMGS within 60 s after the PDU was written".into()),
+                evidence: Some(
+                    "AT+CMGS=23 → > → PDU sent, then no final result within 60000 ms; part 1/1"
+                        .into(),
+                ),
+                at: at(11),
             }),
         ),
         up(
@@ -184,6 +201,46 @@ pub fn all() -> Vec<Example> {
             }),
         ),
         down(
+            "A tenant's opt-outs, delta from version 41 to 43 (version 3)",
+            Down::OptOuts(OptOutSync {
+                id: id(207),
+                v: 3,
+                tenant: id(300),
+                replace: false,
+                from_version: 41,
+                to_version: 43,
+                ports: vec!["usb0".into()],
+                country: Some("FR".into()),
+                changes: vec![
+                    OptOutChange {
+                        number: "+33612345678".into(),
+                        added: true,
+                    },
+                    OptOutChange {
+                        number: "+33698765432".into(),
+                        added: false,
+                    },
+                ],
+            }),
+        ),
+        down(
+            "A tenant's opt-outs, snapshot (the list replaced; version 3)",
+            Down::OptOuts(OptOutSync {
+                id: id(208),
+                v: 3,
+                tenant: id(300),
+                replace: true,
+                from_version: 0,
+                to_version: 43,
+                ports: vec!["usb0".into()],
+                country: Some("FR".into()),
+                changes: vec![OptOutChange {
+                    number: "+33612345678".into(),
+                    added: true,
+                }],
+            }),
+        ),
+        down(
             "Hub receipt of an up message it stored (version 2; the gateway drops the event from its outbox)",
             Down::Ack(Ack {
                 id: id(206),
@@ -224,6 +281,7 @@ pub fn pretty_json(message: &Message) -> String {
         Message::Down(Down::Config(m)) => p(m),
         Message::Down(Down::Reset(m)) => p(m),
         Message::Down(Down::Ussd(m)) => p(m),
+        Message::Down(Down::OptOuts(m)) => p(m),
         Message::Down(Down::Ack(m)) => p(m),
     }
 }

@@ -7,9 +7,11 @@
 //! - [`topic`]: the topic tree `smsgate/v1/gw/{gateway_id}/…`, building and parsing topics,
 //!   subscription filters and the per-gateway access rule ([`topic::gateway_may`]).
 //! - [`msg`]: the JSON payloads. Gateway → hub messages are [`Up`] (inbound, status, dlr, ports,
-//!   heartbeat, ack); hub → gateway commands are [`Down`] (send, cancel, config, reset, ussd, ack);
+//!   heartbeat, ack); hub → gateway commands are [`Down`] (send, cancel, config, reset, ussd,
+//!   opt_outs, ack);
 //!   the retained presence message is [`State`]. Every payload carries a unique `id` (UUID v7)
 //!   and the contract version `v` it was written in.
+//! - [`number`]: the one number rule (E.164 via `phonenumber`) both sides compare numbers by.
 //! - [`version`]: the versions this build speaks and the negotiation rule.
 //! - [`examples`]: one example of every topic and payload; `docs/mqtt.md` shows exactly these
 //!   and a test checks that the document and the code agree.
@@ -23,12 +25,17 @@
 
 pub mod examples;
 pub mod msg;
+pub mod number;
 pub mod topic;
 pub mod version;
 
 pub use msg::{
     Ack, AckOutcome, Cancel, ConfigPatch, DecodeError, Delivery, DeliveryState, Down, Heartbeat,
-    Inbound, PortInfo, Ports, Reset, Send, SendState, State, Status, Up, Ussd,
+    Inbound, OptOutChange, OptOutSync, PortInfo, Ports, Reset, Send, SendState, State, Status, Up,
+    Ussd,
 };
 pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
-pub use version::{RECEIPTS_SINCE, SUPPORTED_VERSIONS, negotiate, wants_receipts};
+pub use version::{
+    OPT_OUTS_SINCE, RECEIPTS_SINCE, SUPPORTED_VERSIONS, UNKNOWN_STATE_SINCE, negotiate, speaks,
+    wants_receipts,
+};

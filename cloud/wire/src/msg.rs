@@ -78,6 +78,11 @@ pub enum SendState {
     Failed,
     /// Cancelled on request before it was sent.
     Cancelled,
+    /// The send was interrupted after the message may have left (a timeout or lost answer
+    /// after the payload was handed over): it is never resent automatically. `evidence` says
+    /// what the gateway knows. Contract version 3; a later `sent`/`failed` status or a
+    /// delivery report settles it.
+    Unknown,
 }
 
 /// Status of a message the hub asked the gateway to send.
@@ -93,6 +98,10 @@ pub struct Status {
     pub reference: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the gateway knows about an `unknown` send (version 3): the last exchange with the
+    /// modem or device, the parts it recorded, a report that could not be matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -252,6 +261,46 @@ pub struct Ussd {
     pub code: String,
 }
 
+/// One change of a tenant's opt-out list: `number` (E.164, or an alphanumeric / short code as
+/// the hub stores it) was added (`true`) or removed (`false`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutChange {
+    pub number: String,
+    pub added: bool,
+}
+
+/// Opt-outs of one tenant pushed to a gateway carrying its channels (contract version 3).
+///
+/// The hub keeps a versioned change log per tenant. A command moves the gateway's copy of
+/// that tenant's list from `from_version` to `to_version` by applying `changes` in order;
+/// with `replace` the gateway first empties the tenant's list (the first command of a
+/// snapshot; the rest of a large snapshot follows as commands with `from_version ==
+/// to_version`). The gateway acks `applied` when its copy is at `to_version` afterwards
+/// (also when it already was: `duplicate`), and `rejected` with `detail`
+/// `"gap: holding version N"` when it holds a version older than `from_version`; the hub then
+/// sends a snapshot. See `docs/mqtt.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOutSync {
+    pub id: Uuid,
+    pub v: u32,
+    /// The hub's id of the tenant the list belongs to.
+    pub tenant: Uuid,
+    #[serde(default)]
+    pub replace: bool,
+    pub from_version: i64,
+    pub to_version: i64,
+    /// The ports of this gateway carrying the tenant's channels: a message the hub sends on
+    /// one of them honours this list; a message submitted on the gateway itself honours
+    /// every tenant's list.
+    #[serde(default)]
+    pub ports: Vec<String>,
+    /// ISO 3166 alpha-2 country the gateway reads recipients written without an international
+    /// prefix in, when comparing them with this list (the tenant's channel or tenant country).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub changes: Vec<OptOutChange>,
+}
+
 /// Retained presence on `smsgate/v1/gw/{id}/state`. The gateway publishes `online: true` on
 /// connect and registers `online: false` as its last will.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -389,6 +438,7 @@ pub enum Down {
     Config(ConfigPatch),
     Reset(Reset),
     Ussd(Ussd),
+    OptOuts(OptOutSync),
     Ack(Ack),
 }
 
@@ -400,6 +450,7 @@ impl Down {
             Self::Config(_) => DownKind::Config,
             Self::Reset(_) => DownKind::Reset,
             Self::Ussd(_) => DownKind::Ussd,
+            Self::OptOuts(_) => DownKind::OptOuts,
             Self::Ack(_) => DownKind::Ack,
         }
     }
@@ -412,6 +463,7 @@ impl Down {
             Self::Config(m) => m.id,
             Self::Reset(m) => m.id,
             Self::Ussd(m) => m.id,
+            Self::OptOuts(m) => m.id,
             Self::Ack(m) => m.id,
         }
     }
@@ -427,6 +479,7 @@ impl Down {
             Self::Config(m) => encode_json(m),
             Self::Reset(m) => encode_json(m),
             Self::Ussd(m) => encode_json(m),
+            Self::OptOuts(m) => encode_json(m),
             Self::Ack(m) => encode_json(m),
         }
     }
@@ -439,6 +492,7 @@ impl Down {
             DownKind::Config => Self::Config(decode_json(k, payload)?),
             DownKind::Reset => Self::Reset(decode_json(k, payload)?),
             DownKind::Ussd => Self::Ussd(decode_json(k, payload)?),
+            DownKind::OptOuts => Self::OptOuts(decode_json(k, payload)?),
             DownKind::Ack => Self::Ack(decode_json(k, payload)?),
             DownKind::Unknown(kind) => {
                 return Err(DecodeError::UnsupportedKind {
@@ -523,6 +577,39 @@ mod tests {
             "{err}"
         );
         assert!(err.unsupported_ack(1).is_none());
+    }
+
+    #[test]
+    fn an_opt_out_sync_without_optional_fields_is_a_delta_for_every_port() {
+        let p = br#"{"id":"01936d3c-1c6a-7d4e-8f00-000000000007","v":3,
+            "tenant":"01936d3c-1c6a-7d4e-8f00-000000000008","from_version":1,"to_version":2,
+            "changes":[{"number":"+33612345678","added":true}]}"#;
+        let d = Down::decode(&DownKind::from_level("opt_outs"), p).unwrap();
+        let Down::OptOuts(o) = d else {
+            panic!("wrong kind")
+        };
+        assert!(!o.replace);
+        assert!(o.ports.is_empty());
+        assert_eq!(o.country, None);
+        assert_eq!(o.changes.len(), 1);
+    }
+
+    #[test]
+    fn a_version_two_status_has_no_evidence_and_unknown_is_a_state() {
+        let p = br#"{"id":"01936d3c-1c6a-7d4e-8f00-000000000009","v":2,
+            "message_id":"01936d3c-1c6a-7d4e-8f00-000000000006","state":"failed","at":"2026-11-21T14:00:00Z"}"#;
+        let Up::Status(s) = Up::decode(&UpKind::Status, p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.evidence, None);
+        let u = br#"{"id":"01936d3c-1c6a-7d4e-8f00-00000000000a","v":3,
+            "message_id":"01936d3c-1c6a-7d4e-8f00-000000000006","state":"unknown",
+            "evidence":"no answer","at":"2026-11-21T14:00:00Z"}"#;
+        let Up::Status(s) = Up::decode(&UpKind::Status, u).unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.state, SendState::Unknown);
+        assert_eq!(s.evidence.as_deref(), Some("no answer"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! smsgate/v1/gw/{gateway_id}/state                      retained online/offline (+ last will)
 //! smsgate/v1/gw/{gateway_id}/up/{inbound|status|dlr|ports|heartbeat|ack}    gateway → hub
-//! smsgate/v1/gw/{gateway_id}/down/{send|cancel|config|reset|ussd|ack}       hub → gateway
+//! smsgate/v1/gw/{gateway_id}/down/{send|cancel|config|reset|ussd|opt_outs|ack}  hub → gateway
 //! ```
 //!
 //! All topics are published with QoS 1. A gateway id is one topic level: never empty and never
@@ -89,6 +89,8 @@ pub enum DownKind {
     Config,
     Reset,
     Ussd,
+    /// A tenant's opt-outs (contract version 3).
+    OptOuts,
     Ack,
     /// A kind this build does not know (a newer hub); acknowledge it as unsupported.
     Unknown(String),
@@ -119,7 +121,7 @@ macro_rules! kind_names {
     };
 }
 kind_names!(UpKind { Inbound => "inbound", Status => "status", Dlr => "dlr", Ports => "ports", Heartbeat => "heartbeat", Ack => "ack" });
-kind_names!(DownKind { Send => "send", Cancel => "cancel", Config => "config", Reset => "reset", Ussd => "ussd", Ack => "ack" });
+kind_names!(DownKind { Send => "send", Cancel => "cancel", Config => "config", Reset => "reset", Ussd => "ussd", OptOuts => "opt_outs", Ack => "ack" });
 
 /// What a topic carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

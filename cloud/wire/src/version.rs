@@ -12,12 +12,28 @@
 //!   durably taken it (`applied`, also for a duplicate) or refused it; a version-2 gateway keeps
 //!   each outbox event until that receipt, not until the broker's PUBACK. Payload shapes are
 //!   unchanged, so version-1 and version-2 peers read each other's messages.
+//! - **3**: opt-outs reach the edge and `unknown` sends reach the hub. New down kind
+//!   `opt_outs` ([`OptOutSync`](crate::OptOutSync)): the hub sends it only to gateways
+//!   announcing version 3 ([`OPT_OUTS_SINCE`]). New send state `unknown` with `evidence` in
+//!   `up/status`: a version-3 gateway sends it (a version-2 hub refuses it as malformed, so
+//!   upgrade the hub first, as for version 2).
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3];
 
 /// The first contract version whose gateways wait for the hub's receipts.
 pub const RECEIPTS_SINCE: u32 = 2;
+
+/// The first contract version whose gateways take `down/opt_outs`.
+pub const OPT_OUTS_SINCE: u32 = 3;
+
+/// The first contract version with the `unknown` send state.
+pub const UNKNOWN_STATE_SINCE: u32 = 3;
+
+/// Whether a peer announcing `versions` speaks version `since` or later.
+pub fn speaks(versions: &[u32], since: u32) -> bool {
+    versions.iter().any(|&v| v >= since)
+}
 
 /// Whether a gateway announcing `versions` (in its retained `state`) waits for a receipt of
 /// every up message. An empty list means "not known yet": the hub then sends receipts, since a

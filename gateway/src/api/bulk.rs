@@ -28,55 +28,99 @@ pub struct DialerRow {
     pub priority: i32,
 }
 
+/// Reads the records of `data`, yielding each with its 1-based line number. One pass over the
+/// file: the line counter only moves forward, from the last record's offset to the next one's,
+/// so the whole read is linear in the file size.
 fn records(data: &[u8]) -> impl Iterator<Item = Result<(u64, Vec<String>), LineError>> + '_ {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut rdr = csv::ReaderBuilder::new()
+    let rdr = csv::ReaderBuilder::new()
         .delimiter(b';')
         .has_headers(false)
         .flexible(true)
         .from_reader(data);
-    let mut out = Vec::new();
-    for rec in rdr.byte_records() {
-        match rec {
-            Ok(r) => {
-                let line = line_of(data, r.position());
-                let fields: Result<Vec<String>, _> = r
-                    .iter()
-                    .map(|f| std::str::from_utf8(f).map(str::to_string))
-                    .collect();
-                match fields {
-                    Ok(f) if f.iter().all(|s| s.trim().is_empty()) => {}
-                    Ok(f) => out.push(Ok((line, f))),
-                    Err(_) => out.push(Err(LineError {
-                        line,
-                        message: "is not valid UTF-8 (save the file as UTF-8)".into(),
-                    })),
-                }
-            }
-            Err(e) => {
-                let line = line_of(data, e.position());
-                out.push(Err(LineError {
+    let mut lines = LineCounter::default();
+    rdr.into_byte_records().filter_map(move |rec| match rec {
+        Ok(r) => {
+            let line = lines.line_of(data, r.position());
+            let fields: Result<Vec<String>, _> = r
+                .iter()
+                .map(|f| std::str::from_utf8(f).map(str::to_string))
+                .collect();
+            match fields {
+                Ok(f) if f.iter().all(|s| s.trim().is_empty()) => None,
+                Ok(f) => Some(Ok((line, f))),
+                Err(_) => Some(Err(LineError {
                     line,
-                    message: format!("cannot be read as CSV: {e}"),
-                }));
+                    message: "is not valid UTF-8 (save the file as UTF-8)".into(),
+                })),
             }
         }
-    }
-    out.into_iter()
+        Err(e) => {
+            let line = lines.line_of(data, e.position());
+            Some(Err(LineError {
+                line,
+                message: format!("cannot be read as CSV: {e}"),
+            }))
+        }
+    })
 }
 
-/// 1-based line number of a record, counted from its byte offset (the csv crate's own line
-/// counter does not advance on CRLF line ends).
-fn line_of(data: &[u8], pos: Option<&csv::Position>) -> u64 {
-    let mut byte = pos
-        .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
-        .min(data.len());
-    // After a CRLF the reported offset can sit on the '\n'; a record never starts with one.
-    while data.get(byte).is_some_and(|b| *b == b'\n' || *b == b'\r') {
-        byte += 1;
+/// Line numbers of records from their byte offsets (the csv crate's own line counter does not
+/// advance on CRLF line ends), counting only the bytes since the previous record.
+#[derive(Debug, Default)]
+struct LineCounter {
+    /// Offset up to which newlines have been counted.
+    byte: usize,
+    /// Newlines before `byte`.
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// 1-based line of the record at `pos`. Offsets only grow while a file is read; an offset
+    /// behind the counter (never seen) answers the counter's line rather than recounting.
+    fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
+        let mut byte = pos
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .min(data.len());
+        // After a CRLF the reported offset can sit on the '\n'; a record never starts with one.
+        while data.get(byte).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            byte += 1;
+        }
+        if byte > self.byte {
+            self.newlines += data[self.byte..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.byte = byte;
+        }
+        1 + self.newlines
     }
-    let upto = &data[..byte];
-    1 + upto.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// Upper bounds of one uploaded file (`[api] bulk_max_lines`, `bulk_max_bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most lines (blank lines and the header count: they are lines of the file).
+    pub max_lines: u64,
+    /// Most bytes (enforced on the request body before it is read whole).
+    pub max_bytes: usize,
+}
+
+/// Refuses a file over `limits.max_lines` lines, naming the bound and its config key, before
+/// anything is parsed (counting newlines is one fast pass).
+pub fn check_lines(data: &[u8], limits: Limits) -> Result<(), ApiError> {
+    let newlines = data.iter().filter(|b| **b == b'\n').count() as u64;
+    let lines = newlines + u64::from(data.last().is_some_and(|b| *b != b'\n'));
+    if lines > limits.max_lines {
+        return Err(ApiError::TooLarge {
+            field: "file".into(),
+            message: format!(
+                "the file has {lines} lines; the most is {} (api.bulk_max_lines)",
+                limits.max_lines
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn field_error(line: u64, e: ApiError) -> LineError {

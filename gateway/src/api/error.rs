@@ -23,6 +23,9 @@ pub enum ApiError {
     /// Missing or wrong bearer token.
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// A refused login (box UI).
+    #[error("wrong login or password")]
+    BadCredentials,
     /// The body or query could not be read as the expected shape.
     #[error("{0}")]
     BadRequest(String),
@@ -37,6 +40,14 @@ pub enum ApiError {
     /// An uploaded file has bad lines; nothing was imported.
     #[error("the file has {} bad line(s); nothing was imported", .0.len())]
     BadFile(Vec<LineError>),
+    /// The body (an upload, a JSON request) is over a configured bound; nothing was read.
+    #[error("{message}")]
+    TooLarge {
+        /// What was too large (`file`, `body`).
+        field: String,
+        /// The bound and the config key that sets it.
+        message: String,
+    },
     /// No such resource.
     #[error("{0}")]
     NotFound(String),
@@ -59,10 +70,13 @@ impl ApiError {
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Unauthorized | ApiError::BadCredentials => {
+                (StatusCode::UNAUTHORIZED, "unauthorized")
+            }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
             ApiError::BadFile(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file"),
+            ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -93,7 +107,9 @@ impl IntoResponse for ApiError {
         }
         let message = self.to_string();
         let (field, lines) = match &self {
-            ApiError::Invalid { field, .. } => (Some(field.as_str()), None),
+            ApiError::Invalid { field, .. } | ApiError::TooLarge { field, .. } => {
+                (Some(field.as_str()), None)
+            }
             ApiError::BadFile(lines) => (None, Some(lines.as_slice())),
             _ => (None, None),
         };
@@ -132,14 +148,30 @@ impl From<SpoolError> for ApiError {
     }
 }
 
+/// Most bytes of a JSON (or form) request body.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+fn too_large_body() -> ApiError {
+    ApiError::TooLarge {
+        field: "body".into(),
+        message: format!("the request body is larger than {MAX_JSON_BYTES} bytes"),
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large_body();
+        }
         ApiError::BadRequest(r.body_text())
     }
 }
 
 impl From<FormRejection> for ApiError {
     fn from(r: FormRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large_body();
+        }
         ApiError::BadRequest(r.body_text())
     }
 }

@@ -1,7 +1,7 @@
 //! Local HTTP API (axum) over the spool.
 //!
-//! Routes (all but `/health` and `/metrics` need `Authorization: Bearer <token>`, compared in
-//! constant time):
+//! Routes (all but `/health` and `/metrics` need `Authorization: Bearer <token>`, the scheme in
+//! any case, the token compared in constant time):
 //! - `POST /api/v1/messages` → `202 {"id","state","duplicate"}`
 //! - `GET /api/v1/messages/{id}` → state, parts, timestamps, error
 //! - `POST /api/v1/messages/{id}/requeue` (unknown/failed only, else 409)
@@ -11,33 +11,43 @@
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
 //! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
 //! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
+//!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
-//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`:
-//!   the bearer header, or (config `[legacy]`, off by default) a caller address in
-//!   `legacy.allow` or the field `token` equal to `legacy.token` (constant time). The caller's
-//!   address is the TCP peer's (serve with `into_make_service_with_connect_info::<SocketAddr>`);
-//!   a proxy's `X-Forwarded-For` is never believed.
+//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
+//!   ([`legacy`]: the bearer header, or as `[legacy]` allows, an allowed address or a `token`)
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
+//! - the box UI's endpoints: `/api/v1/auth/*` ([`box_auth`]), `/api/v1/box/*` ([`box_views`]),
+//!   `GET /api/v1/openapi.json` ([`openapi`]), and (feature `ui`) the app itself at `/`.
+//!
+//! Authentication: the bearer token (machine clients) or a box UI session cookie
+//! ([`box_auth`]); the public routes are `/health`, `/metrics`, `/api/v1/openapi.json`,
+//! `/api/v1/auth/state`, `/api/v1/auth/login` and the UI's files.
 //!
 //! Errors are turned into HTTP in one place: [`error::ApiError`].
 
+pub mod auth;
+pub mod box_auth;
+pub mod box_views;
 pub mod bulk;
 pub mod error;
+pub mod legacy;
+pub mod openapi;
 pub mod ports;
 pub mod validate;
 
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -45,8 +55,6 @@ use smsgate_config::GatewayConfig;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// Largest accepted bulk upload.
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Longest accepted `validity`, in seconds (the longest SMS validity period, 63 weeks).
 pub const MAX_VALIDITY_S: u64 = 63 * 7 * 24 * 3600;
 
@@ -68,6 +76,9 @@ pub struct ApiState {
     port_control: crate::ports::PortsHandle,
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
+    bulk_limits: bulk::Limits,
+    ui: Option<Arc<crate::ui::Ui>>,
+    running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
     legacy: Arc<smsgate_config::legacy::LegacyConfig>,
 }
 
@@ -98,8 +109,20 @@ impl ApiState {
             port_control: crate::ports::PortsHandle::default(),
             balance_code: config.ussd.balance_code.as_deref().map(Arc::from),
             dinstar: crate::dinstar_http::InFlight::default(),
+            bulk_limits: bulk::Limits {
+                max_lines: config.api.bulk_max_lines,
+                max_bytes: usize::try_from(config.api.bulk_max_bytes).unwrap_or(usize::MAX),
+            },
+            ui: None,
+            running_groups: config.groups.clone().into(),
             legacy: Arc::new(config.legacy.clone()),
         }
+    }
+
+    /// Serves the box UI's endpoints (login, sessions, views) with this state.
+    pub fn with_ui(mut self, ui: Arc<crate::ui::Ui>) -> Self {
+        self.ui = Some(ui);
+        self
     }
 
     /// Gives the port endpoints access to the running port workers.
@@ -117,6 +140,9 @@ impl ApiState {
     /// The group a message goes to: `group` if given (must exist; `port`, if given, must be
     /// in it), else the first group containing `port`, else the first group.
     fn resolve_group(&self, group: Option<&str>, port: Option<u16>) -> Result<String, ApiError> {
+        // Bounded before it is looked up or echoed in an error.
+        let group = validate::label("group", group)?;
+        let group = group.as_deref();
         if let Some(p) = port
             && !self.ports.contains(&p)
         {
@@ -125,7 +151,7 @@ impl ApiState {
                 format!("port {p} is not configured"),
             ));
         }
-        let g = match group.map(str::trim).filter(|g| !g.is_empty()) {
+        let g = match group {
             Some(name) => self.groups.iter().find(|g| g.name == name).ok_or_else(|| {
                 ApiError::invalid("group", format!("group {name:?} is not configured"))
             })?,
@@ -186,70 +212,76 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
-        .route("/api/v1/bulk/messages", post(bulk_messages))
-        .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
-    // The legacy service decides its own access (bearer, allowed address or form token).
-    let legacy = Router::new()
-        .route("/Integra/resources/SMS/SendSMS", post(integra_send))
+        .route("/api/v1/opt-outs", get(hub_opt_outs))
+        .route("/api/v1/auth/me", get(box_auth::me))
+        .route("/api/v1/auth/logout", post(box_auth::logout))
+        .route("/api/v1/auth/password", post(box_auth::password))
+        .route("/api/v1/box/dashboard", get(box_views::dashboard))
+        .route("/api/v1/box/events", get(box_views::events))
+        .route("/api/v1/box/messages", get(box_views::messages))
+        .route("/api/v1/box/inbound/latest", get(box_views::inbound_latest))
+        .route("/api/v1/box/ports/settings", get(box_views::port_settings))
+        .route("/api/v1/box/groups", get(box_views::groups))
         .route(
-            "/Integra/resources/SMS/SendSMS/{*params}",
-            get(integra_send_in_path).post(integra_send_in_path),
-        );
-    Router::new()
+            "/api/v1/box/groups/{name}",
+            axum::routing::patch(box_views::patch_group),
+        )
+        .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
+        .merge(
+            Router::new()
+                .route("/api/v1/bulk/messages", post(bulk_messages))
+                .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
+                .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/auth/state", get(box_auth::state))
+        .route("/api/v1/auth/login", post(box_auth::login))
         .merge(protected)
-        .merge(legacy)
-        .with_state(state)
+        // The legacy service decides its own access (bearer, allowed address or form token).
+        .merge(legacy::routes())
+        .with_state(state);
+    // The box UI at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
+    #[cfg(feature = "ui")]
+    let app = app.merge(smsgate_web_box::router());
+    app
 }
 
-fn bearer_ok(st: &ApiState, headers: &axum::http::HeaderMap) -> bool {
-    headers
+async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)))
-}
-
-async fn auth(State(st): State<ApiState>, req: Request, next: Next) -> Response {
-    if bearer_ok(&st, req.headers()) {
-        next.run(req).await
-    } else {
-        ApiError::Unauthorized.into_response()
+        .and_then(|v| auth::credentials(v, "Bearer"));
+    let ok = presented
+        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
+    if ok {
+        req.extensions_mut().insert(box_auth::Principal::Token);
+        return next.run(req).await;
     }
-}
-
-/// Who may use the legacy `SendSMS`: the bearer header; else, as `[legacy]` allows, a caller
-/// address in `legacy.allow` or a `token` field equal to `legacy.token`.
-fn legacy_authorized(
-    st: &ApiState,
-    headers: &axum::http::HeaderMap,
-    peer: Option<std::net::SocketAddr>,
-    token: Option<&str>,
-) -> Result<(), ApiError> {
-    if bearer_ok(st, headers) {
-        return Ok(());
-    }
-    if let Some(peer) = peer
-        && st.legacy.allows(peer.ip())
-    {
-        return Ok(());
-    }
-    match (token, st.legacy.token.as_deref()) {
-        (Some(given), Some(expected))
-            if !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
-        {
-            Ok(())
+    let session = st
+        .ui
+        .as_deref()
+        .and_then(|ui| box_auth::session_of(ui, req.headers(), st.clock.now()));
+    match session {
+        Some(p) if box_auth::same_origin(req.method(), req.headers()) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
         }
-        _ => Err(ApiError::Unauthorized),
+        Some(_) => ApiError::BadRequest(
+            "cross-origin request refused: use the box UI from its own address".into(),
+        )
+        .into_response(),
+        None => ApiError::Unauthorized.into_response(),
     }
 }
 
 /// `POST /api/v1/messages` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// Recipient.
@@ -271,7 +303,7 @@ pub struct SubmitRequest {
 }
 
 /// `202` answer to a submission.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubmitResponse {
     /// Message id.
     pub id: i64,
@@ -310,7 +342,10 @@ fn to_new_message(st: &ApiState, r: SubmitRequest) -> Result<NewMessage, ApiErro
     })
 }
 
-async fn submit(
+/// Submits one message.
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", request_body = SubmitRequest,
+    responses((status = 202, body = SubmitResponse), (status = 422, description = "names the field")))]
+pub async fn submit(
     State(st): State<ApiState>,
     body: Result<Json<SubmitRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -329,7 +364,10 @@ async fn submit(
     ))
 }
 
-async fn get_message(
+/// One message with its parts and evidence.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::spool::Message), (status = 404)))]
+pub async fn get_message(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -342,7 +380,10 @@ async fn get_message(
     Ok(Json(m))
 }
 
-async fn cancel(
+/// Cancels a message no port has taken.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/cancel", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "too late: names the state")))]
+pub async fn cancel(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -369,7 +410,10 @@ async fn cancel(
     }
 }
 
-async fn requeue(
+/// Requeues an `unknown` (it may have been sent) or `failed` message.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/requeue", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, description = "names the state")))]
+pub async fn requeue(
     State(st): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -379,7 +423,8 @@ async fn requeue(
 }
 
 /// `GET /api/v1/inbound` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboundQuery {
     /// Return messages after this cursor (the `next` of the previous page; 0 = from the start).
     pub since: Option<i64>,
@@ -387,7 +432,10 @@ pub struct InboundQuery {
     pub limit: Option<u32>,
 }
 
-async fn inbound(
+/// Inbound messages after a cursor.
+#[utoipa::path(get, path = "/api/v1/inbound", tag = "messages", params(InboundQuery),
+    responses((status = 200, body = InboundPage)))]
+pub async fn inbound(
     State(st): State<ApiState>,
     q: Result<Query<InboundQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -396,202 +444,182 @@ async fn inbound(
     if since < 0 {
         return Err(ApiError::invalid("since", "must not be negative"));
     }
-    let limit = match q.limit {
-        None => 100,
-        Some(n @ 1..=1000) => n,
-        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 1000")),
-    };
+    let limit = u32::try_from(page_limit(q.limit)?).unwrap_or(MAX_PAGE);
     let messages = st
         .spool
         .call(move |db| db.inbound_since(since, limit))
         .await?;
     let next = messages.last().map_or(since, |m| m.id);
-    Ok(Json(json!({"messages": messages, "next": next})))
+    Ok(Json(InboundPage { messages, next }))
+}
+
+/// A page of inbound messages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InboundPage {
+    /// Oldest first.
+    pub messages: Vec<crate::spool::InboundMessage>,
+    /// The cursor of the next page.
+    pub next: i64,
+}
+
+/// `202` answer to a dialer upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkImported {
+    /// Lines imported.
+    pub imported: usize,
+    /// Of which on the do-not-contact list.
+    pub blocked: usize,
+    /// Message ids, in file order.
+    pub ids: Vec<i64>,
+}
+
+/// Answer to a do-not-contact upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BlocklistImported {
+    /// Lines read.
+    pub imported: usize,
+    /// Numbers that were new.
+    pub added: usize,
+}
+
+/// Page size of a list without `limit`.
+pub const DEFAULT_PAGE: u32 = 100;
+/// Largest `limit` of a list.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The page size of every list endpoint: `limit` (1 to [`MAX_PAGE`]) or [`DEFAULT_PAGE`].
+fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n as usize),
+        _ => Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )),
+    }
 }
 
 /// `POST /api/v1/bulk/messages` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BulkQuery {
     /// Group for every line (default: the first group).
     pub group: Option<String>,
 }
 
-async fn bulk_messages(
+/// The upload's bytes, or 413 naming `api.bulk_max_bytes` when the body is over it.
+fn upload_body(
+    st: &ApiState,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                field: "file".into(),
+                message: format!(
+                    "the file is larger than {} bytes (api.bulk_max_bytes)",
+                    st.bulk_limits.max_bytes
+                ),
+            }
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })
+}
+
+/// Runs a file parser on the blocking pool, so a large upload never holds a runtime worker
+/// (the API, `/health` and the dispatchers keep answering while it is read).
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("bulk parser stopped: {e}")))?
+}
+
+/// Uploads a dialer CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 202, body = BulkImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let body = upload_body(&st, body)?;
     let Query(q) = q?;
     let group = st.resolve_group(q.group.as_deref(), None)?;
-    let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
-    let msgs: Vec<NewMessage> = rows
-        .into_iter()
-        .map(|r| NewMessage {
-            to: r.to,
-            text: r.text,
-            group: group.clone(),
-            port: None,
-            priority: r.priority,
-            campaign: Some(r.campaign),
-            idempotency_key: None,
-            expires_at: None,
-        })
-        .collect();
+    let limits = st.bulk_limits;
+    let msgs = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NewMessage {
+                to: r.to,
+                text: r.text,
+                group: group.clone(),
+                port: None,
+                priority: r.priority,
+                campaign: Some(r.campaign),
+                idempotency_key: None,
+                expires_at: None,
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
     let subs = st.spool.call(move |db| db.submit_many(msgs)).await?;
     st.count(&subs);
-    let blocked = subs
-        .iter()
-        .filter(|s| s.state == MessageState::Blocked)
-        .count();
-    let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    // 200,000 ids are megabytes of JSON: written off the runtime too.
+    let body = off_runtime(move || {
+        let answer = BulkImported {
+            imported: subs.len(),
+            blocked: subs
+                .iter()
+                .filter(|s| s.state == MessageState::Blocked)
+                .count(),
+            ids: subs.iter().map(|s| s.id).collect(),
+        };
+        serde_json::to_vec(&answer).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"imported": ids.len(), "blocked": blocked, "ids": ids})),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     ))
 }
 
-async fn bulk_blocklist(
+/// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = BlocklistImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
+pub async fn bulk_blocklist(
     State(st): State<ApiState>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let entries = bulk::parse_blocklist(&body).map_err(ApiError::BadFile)?;
+    let body = upload_body(&st, body)?;
+    let limits = st.bulk_limits;
+    let entries = off_runtime(move || {
+        bulk::check_lines(&body, limits)?;
+        bulk::parse_blocklist(&body).map_err(ApiError::BadFile)
+    })
+    .await?;
     let n = entries.len();
     let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
-    Ok(Json(json!({"imported": n, "added": added})))
+    Ok(Json(BlocklistImported { imported: n, added }))
 }
 
-/// The seed's legacy web-service form.
-#[derive(Deserialize)]
-pub struct IntegraForm {
-    /// Recipient.
-    pub destination: String,
-    /// Text.
-    pub message: String,
-    /// Campaign.
-    pub campaign: Option<String>,
-    /// Agent who sent it (logged).
-    pub agent: Option<String>,
-    /// `legacy.token`, for callers that cannot send the bearer header.
-    pub token: Option<String>,
-}
-
-impl std::fmt::Debug for IntegraForm {
-    // The token stays out of logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntegraForm")
-            .field("destination", &self.destination)
-            .field("message", &self.message)
-            .field("campaign", &self.campaign)
-            .field("agent", &self.agent)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-/// The TCP peer, when the server was started with connection info.
-fn peer_of(req: &Request) -> Option<std::net::SocketAddr> {
-    req.extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0)
-}
-
-/// Answers with the same body as `POST /api/v1/messages` (`200`, since legacy clients only
-/// check for success) — the seed does not document the original response body.
-async fn integra_send(
-    State(st): State<ApiState>,
-    req: Request,
-) -> Result<impl IntoResponse, ApiError> {
-    // Access first (so a stranger learns nothing about the form), from the token field if any.
-    let peer = peer_of(&req);
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, LEGACY_MAX_BODY)
-        .await
-        .map_err(|_| {
-            ApiError::BadRequest(format!("the form is larger than {LEGACY_MAX_BODY} bytes"))
-        })?;
-    let token = token_field(&body);
-    legacy_authorized(&st, &parts.headers, peer, token.as_deref())?;
-    let req = Request::from_parts(parts, axum::body::Body::from(body));
-    let Form(f) = <Form<IntegraForm> as axum::extract::FromRequest<()>>::from_request(req, &())
-        .await
-        .map_err(ApiError::from)?;
-    integra_submit(&st, f).await
-}
-
-/// Largest legacy `SendSMS` form.
-const LEGACY_MAX_BODY: usize = 64 * 1024;
-
-/// The `token` field of URL-encoded parameters.
-fn token_field(params: &[u8]) -> Option<String> {
-    form_urlencoded::parse(params)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The seed's third-party form with the parameters in the path:
-/// `/Integra/resources/SMS/SendSMS/destination=099635199&message=Mensaje%20de%20prueba2&api=dongle`
-/// (`api` is ignored: the gateway decides the port).
-async fn integra_send_in_path(
-    State(st): State<ApiState>,
-    req: Request,
-) -> Result<impl IntoResponse, ApiError> {
-    let peer = peer_of(&req);
-    let (headers, uri) = (req.headers(), req.uri());
-    let params = uri
-        .path()
-        .split_once("/SendSMS/")
-        .map_or("", |(_, p)| p)
-        .to_string();
-    let as_query: axum::http::Uri = format!("/?{params}")
-        .parse()
-        .map_err(|_| ApiError::BadRequest("the SendSMS parameters are not URL-encoded".into()))?;
-    let token = token_field(params.as_bytes());
-    legacy_authorized(&st, headers, peer, token.as_deref())?;
-    let Query(f) = Query::<IntegraForm>::try_from_uri(&as_query)?;
-    integra_submit(&st, f).await
-}
-
-async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResponse>, ApiError> {
-    tracing::info!(
-        agent = f.agent.as_deref().unwrap_or(""),
-        "legacy SendSMS submission"
-    );
-    let req = SubmitRequest {
-        to: f.destination,
-        text: f.message,
-        group: None,
-        port: None,
-        priority: None,
-        idempotency_key: None,
-        campaign: f.campaign,
-        validity: None,
-    };
-    let m = to_new_message(st, req).map_err(|e| match e {
-        ApiError::Invalid { field, message } => ApiError::Invalid {
-            field: match field.as_str() {
-                "to" => "destination".into(),
-                "text" => "message".into(),
-                _ => field,
-            },
-            message,
-        },
-        other => other,
-    })?;
-    let s = st.spool.call(move |db| db.submit(m)).await?;
-    st.count(&[s]);
-    Ok(Json(SubmitResponse {
-        id: s.id,
-        state: s.state,
-        duplicate: s.duplicate,
-    }))
+/// The opt-out lists the hub pushed, per tenant (version held, ports, how many numbers).
+async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let lists = st.spool.call(|db| db.hub_opt_out_lists()).await?;
+    Ok(Json(json!({ "lists": lists })))
 }
 
 async fn health(State(st): State<ApiState>) -> Response {
-    match st.spool.call(|db| db.queue_depth()).await {
-        Ok(depth) => {
-            let queued: u64 = depth.iter().map(|(_, n)| n).sum();
-            Json(json!({"status": "ok", "queued": queued})).into_response()
-        }
+    // O(1) whatever the spool holds (the queue depth is in /metrics): a liveness probe must
+    // not slow down as the queue grows.
+    match st.spool.read(|db| db.ping()).await {
+        Ok(_) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "error", "error": e.to_string()})),
@@ -603,7 +631,7 @@ async fn health(State(st): State<ApiState>) -> Response {
 async fn metrics(State(st): State<ApiState>) -> Result<Response, ApiError> {
     let (depth, states) = st
         .spool
-        .call(|db| Ok((db.queue_depth()?, db.state_counts()?)))
+        .read(|db| Ok((db.queue_depth()?, db.state_counts()?)))
         .await?;
     for g in st.groups.iter() {
         let n = depth

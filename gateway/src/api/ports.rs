@@ -1,5 +1,7 @@
 //! Port endpoints:
-//! - `GET /api/v1/ports` → `{"ports":[{port,state,reason,signal_dbm,operator,sim,counters,benched,balance}]}`
+//! - `GET /api/v1/ports?after=<port id>&limit=<n>` → `{"ports":[{port,state,reason,signal_dbm,
+//!   operator,sim,counters,benched,balance}],"next":<port id>|null}` in port order, 100 a page
+//!   by default (`next` is the `after` of the next page; `null` on the last one)
 //! - `POST /api/v1/ports/{id}/reset` → `200 {"port","reset":true}` once the modem is re-initialised
 //! - `POST /api/v1/ports/{id}/ussd` JSON `{"code"?}` (default `[ussd] balance_code`) →
 //!   `200 {"port","code","text","status"}`
@@ -8,10 +10,10 @@ use super::ApiState;
 use super::error::ApiError;
 use crate::ports::PortCommandError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::json;
 
 /// Longest a USSD or reset request may take before the API gives up waiting.
 pub const PORT_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
@@ -27,12 +29,76 @@ impl From<PortCommandError> for ApiError {
     }
 }
 
-/// `GET /api/v1/ports`.
-pub async fn list(State(st): State<ApiState>) -> impl IntoResponse {
-    Json(json!({ "ports": st.port_control.statuses() }))
+/// `GET /api/v1/ports` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PortsQuery {
+    /// Ports after this id (the `next` of the previous page).
+    pub after: Option<u16>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<u32>,
 }
 
-/// `POST /api/v1/ports/{id}/reset`.
+/// Every port's state, a page at a time (by port id).
+#[utoipa::path(get, path = "/api/v1/ports", tag = "ports", params(PortsQuery), responses((status = 200, body = PortList)))]
+pub async fn list(
+    State(st): State<ApiState>,
+    q: Result<Query<PortsQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q?;
+    let limit = super::page_limit(q.limit)?;
+    let mut ports: Vec<_> = st
+        .port_control
+        .statuses()
+        .into_iter()
+        .filter(|p| q.after.is_none_or(|a| p.port > a))
+        .take(limit + 1)
+        .collect();
+    let next = if ports.len() > limit {
+        ports.truncate(limit);
+        ports.last().map(|p| p.port)
+    } else {
+        None
+    };
+    Ok(Json(PortList { ports, next }))
+}
+
+/// Every port's state.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PortList {
+    /// By id.
+    #[schema(value_type = Vec<crate::ports::supervision::SupervisorJson>)]
+    pub ports: Vec<crate::ports::Supervisor>,
+    /// The `after` of the next page (none on the last page).
+    pub next: Option<u16>,
+}
+
+/// A USSD answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UssdReply {
+    /// Port.
+    pub port: u16,
+    /// The code run.
+    pub code: String,
+    /// The network's text.
+    pub text: Option<String>,
+    /// `<m>` status as the modem gave it.
+    pub status: String,
+}
+
+/// A reset done.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ResetDone {
+    /// Port.
+    pub port: u16,
+    /// Always true.
+    pub reset: bool,
+}
+
+/// Resets a modem and waits until it is re-initialised.
+#[utoipa::path(post, path = "/api/v1/ports/{id}/reset", tag = "ports", params(("id" = u16, Path)),
+    responses((status = 200, body = ResetDone), (status = 404), (status = 409, description = "the modem failed or is stopping")))]
 pub async fn reset(
     State(st): State<ApiState>,
     Path(id): Path<u16>,
@@ -42,18 +108,24 @@ pub async fn reset(
         .map_err(|_| {
             ApiError::Conflict(format!("port {id}: the reset did not finish in time"))
         })??;
-    Ok(Json(json!({"port": id, "reset": true})))
+    Ok(Json(ResetDone {
+        port: id,
+        reset: true,
+    }))
 }
 
 /// `POST /api/v1/ports/{id}/ussd` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UssdRequest {
     /// USSD code; default: `[ussd] balance_code`.
     pub code: Option<String>,
 }
 
-/// `POST /api/v1/ports/{id}/ussd`.
+/// Runs a USSD code (default `[ussd] balance_code`) and answers with the network's text.
+#[utoipa::path(post, path = "/api/v1/ports/{id}/ussd", tag = "ports", params(("id" = u16, Path)),
+    request_body(content = Option<UssdRequest>),
+    responses((status = 200, body = UssdReply), (status = 422, description = "names `code`"), (status = 409)))]
 pub async fn ussd(
     State(st): State<ApiState>,
     Path(id): Path<u16>,
@@ -87,7 +159,10 @@ pub async fn ussd(
     let answer = tokio::time::timeout(PORT_COMMAND_TIMEOUT, st.port_control.ussd(id, &code))
         .await
         .map_err(|_| ApiError::Conflict(format!("port {id}: no USSD answer in time")))??;
-    Ok(Json(
-        json!({"port": id, "code": code, "text": answer.text, "status": answer.status}),
-    ))
+    Ok(Json(UssdReply {
+        port: id,
+        code,
+        text: answer.text,
+        status: answer.status,
+    }))
 }

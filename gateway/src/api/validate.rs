@@ -7,7 +7,10 @@ use super::error::ApiError;
 /// (The legacy 900-character cap is lifted; long texts are split into parts when sent.)
 pub const MAX_TEXT_UNITS: usize = 255 * 67;
 
-/// Longest idempotency key / campaign name.
+/// Longest input quoted back in an error message.
+const MAX_ECHO: usize = 40;
+
+/// Longest idempotency key / campaign / group / agent name.
 pub const MAX_KEY_LEN: usize = 128;
 
 /// Normalises a phone number: spaces, dashes, dots and parentheses are dropped; what remains
@@ -21,6 +24,15 @@ pub fn phone_number(field: &str, raw: &str) -> Result<String, ApiError> {
     let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
     if (3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(cleaned)
+    } else if raw.chars().count() > MAX_ECHO {
+        // Not echoed whole: an error message stays short whatever was sent.
+        Err(ApiError::invalid(
+            field,
+            format!(
+                "is not a phone number ({} characters; optional '+' then 3 to 20 digits)",
+                raw.chars().count()
+            ),
+        ))
     } else {
         Err(ApiError::invalid(
             field,
@@ -103,6 +115,15 @@ mod tests {
         ] {
             assert!(msg(phone_number("to", raw)).starts_with("to: "), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn a_huge_bad_phone_number_is_refused_without_being_quoted_back() {
+        let raw = "x".repeat(1_000_000);
+        assert_eq!(
+            msg(phone_number("to", &raw)),
+            "to: is not a phone number (1000000 characters; optional '+' then 3 to 20 digits)"
+        );
     }
 
     #[test]

@@ -48,6 +48,25 @@ enum Command {
         #[arg(long, value_name = "S", default_value_t = 3.0)]
         connect_timeout: f64,
     },
+    /// The box UI's local admin account.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminAction {
+    /// Set (or replace) the local admin login and password; the password is read from the
+    /// first line of standard input. Stored as an argon2id hash in admin.json beside the spool.
+    Password {
+        /// The gateway configuration file (its `[storage] path` says where the account lives).
+        #[arg(long, short, value_name = "FILE")]
+        config: PathBuf,
+        /// Login name.
+        #[arg(long, default_value = "tech")]
+        login: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +140,21 @@ fn real_main() -> anyhow::Result<()> {
             if report.problems().next().is_some() {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Some(Command::Admin {
+            action: AdminAction::Password { config, login },
+        }) => {
+            let c =
+                GatewayConfig::load(&config).with_context(|| format!("{}", config.display()))?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let file = smsgate_gateway::ui::account::path_for(&c.storage.path);
+            smsgate_gateway::ui::account::set(&file, &login, password)?;
+            println!("{}: admin {login:?} set", file.display());
             Ok(())
         }
         None => {

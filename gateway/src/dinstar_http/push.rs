@@ -76,13 +76,13 @@ impl Routes {
     }
 }
 
-/// The secret from `Authorization: Basic user:<token>` or `Bearer <token>`.
+/// The secret from `Authorization: Basic user:<token>` or `Bearer <token>` (schemes in any case).
 fn secret_from(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    if let Some(t) = v.strip_prefix("Bearer ") {
-        return Some(t.trim().to_owned());
+    if let Some(t) = crate::api::auth::credentials(v, "Bearer") {
+        return Some(t.to_owned());
     }
-    let b64 = v.strip_prefix("Basic ")?;
+    let b64 = crate::api::auth::credentials(v, "Basic")?;
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())

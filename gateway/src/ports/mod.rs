@@ -66,7 +66,7 @@ pub struct Job {
 }
 
 /// A USSD answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UssdAnswer {
     /// Decoded text.
     pub text: Option<String>,
@@ -224,6 +224,8 @@ impl Board {
 pub struct PortsHandle {
     board: Option<Board>,
     senders: Arc<BTreeMap<u16, mpsc::Sender<PortCommand>>>,
+    /// Sends the Dinstar HTTP ports hold (a cancel of a `sending` message reaches `stop_sms`).
+    dinstar: crate::dinstar_http::InFlight,
 }
 
 /// Errors of port commands.
@@ -251,7 +253,19 @@ impl PortsHandle {
         Self {
             board: Some(board),
             senders: Arc::new(senders),
+            dinstar: crate::dinstar_http::InFlight::default(),
         }
+    }
+
+    /// The sends the Dinstar HTTP ports hold, for cancels of `sending` messages.
+    pub fn with_dinstar(mut self, inflight: crate::dinstar_http::InFlight) -> Self {
+        self.dinstar = inflight;
+        self
+    }
+
+    /// See [`PortsHandle::with_dinstar`].
+    pub fn dinstar(&self) -> &crate::dinstar_http::InFlight {
+        &self.dinstar
     }
 
     /// Board changes (a bump when a port's availability or SIM changes); `None` without a

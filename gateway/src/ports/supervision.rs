@@ -26,7 +26,7 @@ use serde::Serialize;
 use smsgate_modem::commands::network::RegStatus;
 
 /// Supervision state of one port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PortState {
     /// The modem is not there (open failed, unplugged, engine closed).
@@ -114,7 +114,7 @@ pub enum Observation {
 }
 
 /// Counters of one port (since the gateway started).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PortCounters {
     /// Messages accepted by the network.
     pub sent: u64,
@@ -142,7 +142,7 @@ pub struct PortCounters {
 }
 
 /// SIM and device identity.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SimIdentity {
     /// ICCID (the SIM's identity; per-SIM caps count against it).
     pub iccid: Option<String>,
@@ -157,7 +157,7 @@ pub struct SimIdentity {
 }
 
 /// A bench as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BenchView {
     /// What failed.
     pub cause: BenchCause,
@@ -207,7 +207,7 @@ impl BenchView {
 }
 
 /// The message storage as the API shows it (the memory where new messages go).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StorageView {
     /// Memory (`SM`, `ME`…).
     pub memory: String,
@@ -258,10 +258,12 @@ pub struct Supervisor {
 }
 
 /// The API form of a [`Supervisor`]: what an operator should see first comes first.
-#[derive(Debug, Clone, Serialize)]
-struct SupervisorJson {
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Port)]
+pub struct SupervisorJson {
     port: u16,
     /// `benched` for a sendable port on the bench, else the supervision state.
+    #[schema(value_type = String)]
     state: &'static str,
     /// The supervision state (registration) whatever the bench.
     registration: PortState,

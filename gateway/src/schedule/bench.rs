@@ -38,7 +38,7 @@ pub enum Availability {
 }
 
 /// What made a port fail (see the module docs for the bench each one gets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BenchCause {
     /// The network refused for now.

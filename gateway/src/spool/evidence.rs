@@ -61,7 +61,7 @@ pub struct ReportKey<'a> {
 }
 
 /// How a report was matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchRule {
     /// Port, recipient, window and the recorded message reference.

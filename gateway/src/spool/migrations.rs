@@ -112,6 +112,23 @@ CREATE INDEX report_candidates_message ON report_candidates (message_id);
 CREATE INDEX messages_unknown_port ON messages (port) WHERE state = 'unknown';
 CREATE INDEX messages_sent_at ON messages (sent_at) WHERE state = 'sent';
 "#,
+    // 5: opt-outs pushed by the hub (`down/opt_outs`), per tenant, numbers in E.164; the
+    // version of each tenant's list held here, the ports carrying its channels and the country
+    // recipients are read in.
+    r#"
+CREATE TABLE hub_opt_out_lists (
+    tenant     TEXT    PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    ports      TEXT    NOT NULL,
+    country    TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE hub_opt_outs (
+    tenant TEXT NOT NULL,
+    number TEXT NOT NULL,
+    PRIMARY KEY (tenant, number)
+);
+"#,
 ];
 
 /// Applies pending migrations; returns the schema version now in force.

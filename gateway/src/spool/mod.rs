@@ -5,6 +5,8 @@
 //! - [`evidence`]: the pure rule matching a delivery report to a sent part (and settling an
 //!   `unknown` message only without ambiguity); [`reports`]: reports in the spool, the report
 //!   window (`no_report`).
+//! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
+//!   submission.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
 //! - [`types`]: rows in and out.
@@ -17,10 +19,17 @@
 //! over a channel. SQLite allows one writer at a time anyway; a single owner serialises the
 //! writes without lock contention or `SQLITE_BUSY` retries, keeps prepared statements cached
 //! on one connection, never blocks a tokio worker, and keeps the calls in submission order.
+//! Reads that must answer even while a long write runs (`/health`, `/metrics`) go to a second,
+//! `query_only` connection on its own thread ([`read`], [`Spool::read`]): WAL readers never
+//! wait for the writer.
 
+pub mod browse;
 pub mod evidence;
 pub mod lifecycle;
+pub mod lock;
 pub mod migrations;
+pub mod opt_outs;
+pub mod read;
 pub mod reports;
 pub mod store;
 pub mod types;
@@ -39,6 +48,14 @@ pub enum SpoolError {
     /// SQLite said no.
     #[error("spool database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The spool file could not be created.
+    #[error("cannot create the spool file {path}: {source}")]
+    Create {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
     /// The file was written by a newer build.
     #[error("spool schema version {found} is newer than this build knows ({known})")]
     SchemaTooNew {
@@ -71,11 +88,14 @@ pub enum SpoolError {
 }
 
 type Job = Box<dyn FnOnce(&mut SpoolDb) + Send>;
+type ReadJob = Box<dyn FnOnce(&read::ReadDb) + Send>;
 
-/// Async handle to the spool (cheap to clone); all calls run on the spool's own thread.
+/// Async handle to the spool (cheap to clone); all calls run on the spool's own thread, reads
+/// through [`Spool::read`] on the read thread.
 #[derive(Clone)]
 pub struct Spool {
     tx: std::sync::mpsc::Sender<Job>,
+    reads: std::sync::mpsc::Sender<ReadJob>,
     recovered: Arc<[i64]>,
 }
 
@@ -89,6 +109,7 @@ impl Spool {
     /// starts its thread; the thread ends when the last handle is dropped.
     pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Spool, SpoolError> {
         let mut db = SpoolDb::open(path, clock)?;
+        let reader = read::ReadDb::open(path)?;
         let recovered: Arc<[i64]> = db.recovered_at_open().into();
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -99,7 +120,36 @@ impl Spool {
                 }
             })
             .map_err(|e| SpoolError::Corrupt(format!("cannot start the spool thread: {e}")))?;
-        Ok(Spool { tx, recovered })
+        let (reads, read_rx) = std::sync::mpsc::channel::<ReadJob>();
+        std::thread::Builder::new()
+            .name("smsgate-spool-read".into())
+            .spawn(move || {
+                while let Ok(job) = read_rx.recv() {
+                    job(&reader);
+                }
+            })
+            .map_err(|e| SpoolError::Corrupt(format!("cannot start the spool read thread: {e}")))?;
+        Ok(Spool {
+            tx,
+            reads,
+            recovered,
+        })
+    }
+
+    /// Runs the read `f` on the read thread (its own `query_only` connection): it does not
+    /// wait for writes in progress and sees the last commit.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, SpoolError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&read::ReadDb) -> Result<R, SpoolError> + Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.reads
+            .send(Box::new(move |db| {
+                let _ = done.send(f(db));
+            }))
+            .map_err(|_| SpoolError::Closed)?;
+        result.await.map_err(|_| SpoolError::Closed)?
     }
 
     /// Ids turned from `sending` into `unknown` at open.

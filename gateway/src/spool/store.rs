@@ -44,10 +44,8 @@ pub(super) fn push_event(
     payload: serde_json::Value,
     now: i64,
 ) -> Result<(), SpoolError> {
-    tx.execute(
-        "INSERT INTO events (kind, payload, created_at) VALUES (?1, ?2, ?3)",
-        params![kind, payload.to_string(), now],
-    )?;
+    tx.prepare_cached("INSERT INTO events (kind, payload, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![kind, payload.to_string(), now])?;
     Ok(())
 }
 
@@ -72,6 +70,7 @@ impl SpoolDb {
     /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
     /// migrations applied, then crash recovery: every message still `sending` becomes `unknown`.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, SpoolError> {
+        create_private(path)?;
         let mut conn = Connection::open(path)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
@@ -149,22 +148,22 @@ impl SpoolDb {
 
     /// Stores submissions in ONE transaction (all or nothing). A message whose idempotency key
     /// is already stored is not stored again: its first id is returned with `duplicate = true`.
-    /// A recipient on the blocklist (globally or for the message's campaign) is stored as
-    /// `blocked`. Returns after the commit: an `Ok` means the messages are durable.
+    /// A recipient on the blocklist (globally or for the message's campaign), or opted out in
+    /// a list the hub pushed (`spool::opt_outs`), is stored as `blocked`. Returns after the commit: an `Ok` means the messages are durable.
     pub fn submit_many(&mut self, msgs: Vec<NewMessage>) -> Result<Vec<Submitted>, SpoolError> {
         let now = self.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(msgs.len());
+        // One look at the blocklist instead of one per message when it is empty (the usual case).
+        let any_blocked: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM blocklist)", [], |r| r.get(0))?;
         for m in msgs {
             if let Some(key) = &m.idempotency_key {
                 let existing = tx
-                    .query_row(
-                        "SELECT id, state FROM messages WHERE idempotency_key = ?1",
-                        [key],
-                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-                    )
+                    .prepare_cached("SELECT id, state FROM messages WHERE idempotency_key = ?1")?
+                    .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
                     .optional()?;
                 if let Some((id, state)) = existing {
                     out.push(Submitted {
@@ -175,12 +174,27 @@ impl SpoolDb {
                     continue;
                 }
             }
-            let blocked = is_blocked_tx(&tx, &m.to, m.campaign.as_deref())?;
+            let why = if any_blocked && is_blocked_tx(&tx, &m.to, m.campaign.as_deref())? {
+                Some("recipient is on the do-not-contact list")
+            } else if super::opt_outs::opted_out_tx(
+                &tx,
+                &m.to,
+                m.port,
+                m.idempotency_key.as_deref(),
+            )?
+            .is_some()
+            {
+                Some("recipient opted out (list pushed by the hub)")
+            } else {
+                None
+            };
+            let blocked = why.is_some();
             let state = MessageState::initial(blocked);
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-                params![
+            )?
+            .execute(params![
                     m.to,
                     m.text,
                     m.group,
@@ -189,7 +203,7 @@ impl SpoolDb {
                     m.campaign,
                     m.idempotency_key,
                     state.as_str(),
-                    blocked.then_some("recipient is on the do-not-contact list"),
+                    why,
                     now,
                     m.expires_at.map(ms),
                 ],
@@ -792,26 +806,29 @@ impl SpoolDb {
 
     /// Queued messages per group (for metrics).
     pub fn queue_depth(&mut self) -> Result<Vec<(String, u64)>, SpoolError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT grp, COUNT(*) FROM messages WHERE state = 'queued' GROUP BY grp ORDER BY grp",
-        )?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        super::read::queue_depth(&self.conn)
     }
 
     /// Messages per state (for metrics).
     pub fn state_counts(&mut self) -> Result<Vec<(MessageState, u64)>, SpoolError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT state, COUNT(*) FROM messages GROUP BY state ORDER BY state")?;
-        let rows: Vec<(String, u64)> = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(s, n)| Ok((state_of(&s)?, n)))
-            .collect()
+        super::read::state_counts(&self.conn)
+    }
+}
+
+/// Creates the spool file readable by its owner only (0600: it holds people's messages); the
+/// WAL and shared-memory files SQLite adds take the same mode. An existing file is left as is.
+fn create_private(path: &Path) -> Result<(), SpoolError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(SpoolError::Create {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -820,10 +837,13 @@ fn is_blocked_tx(
     number: &str,
     campaign: Option<&str>,
 ) -> Result<bool, SpoolError> {
-    let n: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM blocklist WHERE (number = ?1 OR tail = ?3) AND (campaign = '' OR campaign = ?2)",
-        params![number, campaign.unwrap_or(""), super::types::number_tail(number)],
-        |r| r.get(0),
-    )?;
+    let n: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM blocklist WHERE (number = ?1 OR tail = ?3) AND (campaign = '' OR campaign = ?2)",
+        )?
+        .query_row(
+            params![number, campaign.unwrap_or(""), super::types::number_tail(number)],
+            |r| r.get(0),
+        )?;
     Ok(n > 0)
 }

@@ -85,7 +85,7 @@ pub struct SentPart {
 }
 
 /// A stored part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Part {
     /// 1-based part number.
     pub seq: u16,
@@ -102,7 +102,7 @@ pub struct Part {
 }
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Message {
     /// Id.
     pub id: i64,
@@ -146,8 +146,48 @@ pub struct Message {
     pub ambiguous_reports: Vec<AmbiguousReport>,
 }
 
+impl Message {
+    /// What the gateway knows about this message's outcome, for the hub (`up/status`
+    /// `evidence` of an `unknown` send): the port and attempt, the parts recorded with their
+    /// TP-MR, the report that settled it, the reports that could be about it.
+    pub fn evidence_summary(&self) -> String {
+        let mut out = vec![format!(
+            "port {}, attempt {}",
+            self.port
+                .map_or_else(|| "none".to_owned(), |p| p.to_string()),
+            self.attempts
+        )];
+        if self.parts.is_empty() {
+            out.push("no part recorded as sent".into());
+        }
+        for p in &self.parts {
+            out.push(format!(
+                "part {} {} on port {}{}",
+                p.seq,
+                p.state,
+                p.port,
+                p.reference
+                    .map_or_else(String::new, |r| format!(" (TP-MR {r})"))
+            ));
+        }
+        if let Some(e) = &self.evidence {
+            out.push(format!(
+                "report {} {} on port {} (TP-MR {}) settled it",
+                e.report_id, e.status, e.port, e.reference
+            ));
+        }
+        for r in &self.ambiguous_reports {
+            out.push(format!(
+                "report {} {} on port {} (TP-MR {}) fits messages {:?}",
+                r.report_id, r.status, r.port, r.reference, r.candidates
+            ));
+        }
+        out.join("; ")
+    }
+}
+
 /// The delivery report that settled an `unknown` message (see `spool::evidence`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// Stored report id.
     pub report_id: i64,
@@ -168,7 +208,7 @@ pub struct Evidence {
 }
 
 /// A report that fits several messages, listed on each of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AmbiguousReport {
     /// Stored report id.
     pub report_id: i64,
@@ -204,7 +244,7 @@ pub struct NewInbound {
 }
 
 /// Opt-out/opt-in keywords recognised in inbound texts (the cloud decides what they mean).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Keyword {
     /// STOP, UNSUBSCRIBE, … (the whole text, any case, surrounding spaces/punctuation ignored).
@@ -247,7 +287,7 @@ impl Keyword {
 }
 
 /// A stored inbound SMS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InboundMessage {
     /// Id (also the cursor).
     pub id: i64,

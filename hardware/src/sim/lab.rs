@@ -453,7 +453,8 @@ impl Lab {
         let slot = self.slot(idx)?;
         let concat_ref = {
             let mut net = lock(&self.inner.net);
-            net.concat_ref = net.concat_ref.wrapping_add(1);
+            // An 8-bit reference, as most handsets and SMSCs send: it wraps after 255.
+            net.concat_ref = (net.concat_ref + 1) % 256;
             net.concat_ref
         };
         let opts = smsgate_pdu::DeliverOptions {
@@ -657,7 +658,7 @@ impl Inner {
                         smsc: Some(self.cfg.smsc.clone()),
                         timestamp: now,
                         concat_ref: key_ref,
-                        concat_16bit: false,
+                        concat_16bit: key_ref > 255,
                         encoding: Some(ud.encoding),
                         status_report_indication: false,
                         national_language: None,

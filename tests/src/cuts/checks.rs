@@ -68,15 +68,15 @@ impl World {
     /// Inbound texts the hub holds, with how many times each.
     async fn hub_inbound(&self) -> Result<BTreeMap<String, usize>> {
         let token = self.d.login("tenant_admin").await?;
-        let list = self.d.hub_get_as(&token, "/api/v1/interactions").await?;
+        let list = self.d.hub_get_all(&token, "/api/v1/interactions").await?;
         let mut out = BTreeMap::new();
-        for i in list.as_array().cloned().unwrap_or_default() {
+        for i in list {
             let id = i["id"].as_str().unwrap_or_default();
             let msgs = self
                 .d
-                .hub_get_as(&token, &format!("/api/v1/interactions/{id}/messages"))
+                .hub_get_all(&token, &format!("/api/v1/interactions/{id}/messages"))
                 .await?;
-            for m in msgs.as_array().cloned().unwrap_or_default() {
+            for m in msgs {
                 if m["direction"] == "inbound"
                     && let Some(t) = m["text"].as_str()
                 {

@@ -61,7 +61,7 @@ test('inbound SMS to the open inbox', async ({ page, stack }) => {
     await inject(stack, { from, to: stack.info.sim_numbers[i % 4] ?? '', text: `bench ${i}` });
     const apiSeen = (async () => {
       for (;;) {
-        const list = await admin.get<Array<{ contact_number: string }>>('/api/v1/interactions?status=waiting');
+        const list = await admin.list<{ contact_number: string }>('/api/v1/interactions?status=waiting');
         if (list.some((x) => x.contact_number === from)) return Date.now() - t0;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -131,7 +131,7 @@ test('the inbox with 10,000 conversations', async ({ page, stack }) => {
   await loginAs(page, stack.info, 'tenant_admin');
   const admin = await hub(stack, 'tenant_admin');
   const me = await admin.get<{ org: { id: string } }>('/api/v1/me');
-  const channels = await admin.get<Array<{ id: string }>>('/api/v1/channels');
+  const channels = await admin.list<{ id: string }>('/api/v1/channels');
   const big = await inboxWith(page, 10_000, me.org.id, channels[0]?.id ?? '');
   const small = await inboxWith(page, 100, me.org.id, channels[0]?.id ?? '');
   results.inbox10k = { tenThousand: big, baselineHundred: small };

@@ -54,6 +54,8 @@ export interface HubClient {
   get<T = unknown>(path: string): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
   put<T = unknown>(path: string, body?: unknown): Promise<T>;
+  /** The items of a list endpoint (its first page, at most 500). */
+  list<T = unknown>(path: string): Promise<T[]>;
 }
 
 /** An API client logged in as one of the demo users. */
@@ -69,7 +71,12 @@ export async function hub(stack: Stack, who: Who): Promise<HubClient> {
     if (!r.ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  return { get: (p) => req('GET', p), post: (p, b) => req('POST', p, b), put: (p, b) => req('PUT', p, b) };
+  return {
+    get: (p) => req('GET', p),
+    post: (p, b) => req('POST', p, b),
+    put: (p, b) => req('PUT', p, b),
+    list: async <T>(p: string) => (await req<{ items: T[] }>('GET', `${p}${p.includes('?') ? '&' : '?'}limit=500`)).items,
+  };
 }
 
 /** A handset sends an SMS to one of the simulated modems (as `smsgate sim ctl inject`). */

@@ -6,7 +6,7 @@
  * Used once per test run by `global-setup.ts` (the box UI's tests can call `startStack` too).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,9 @@ export interface DemoInfo {
   hub_api: string;
   gateway_api: string;
   gateway_api_token: string;
+  /** The box UI, served by the gateway (login `box_admin`). */
+  box_ui: string;
+  box_admin: Login;
   sim_control: string;
   hub_config: string;
   gateway_config: string;
@@ -122,7 +125,9 @@ export async function startStack(): Promise<Stack> {
     const token = await apiLogin(info.hub_api, info.platform_admin);
     await waitFor('the gateway online at the hub', 60_000, async () => {
       const r = await fetch(`${info.hub_api}/api/v1/gateways`, { headers: { authorization: `Bearer ${token}` } });
-      const list = (await r.json()) as Array<{ online: boolean }>;
+      // A page (`{items}`) since the hub pages its lists; a bare array before.
+      const body = (await r.json()) as Array<{ online: boolean }> | { items: Array<{ online: boolean }> };
+      const list = Array.isArray(body) ? body : body.items;
       return list.some((g) => g.online);
     });
   } catch (e) {
@@ -155,7 +160,63 @@ export async function stopStack(stack: Stack, keep = false): Promise<void> {
       }
     });
   }
+  // A gateway restarted by a test (restartGateway) runs under a pid written here.
+  const restarted = join(stack.dir, 'restarted-gateway.pid');
+  if (existsSync(restarted)) {
+    const pid = Number(readFileSync(restarted, 'utf8'));
+    await stopPid(pid);
+  }
   if (!keep) rmSync(stack.dir, { recursive: true, force: true });
+}
+
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await waitFor(`process ${pid} to stop`, 15_000, async () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }).catch(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+}
+
+/**
+ * Stops the gateway (SIGTERM, drained) and starts it again with the same config, as a box
+ * reboot would; resolves when its API answers and its modems are back. The new process is
+ * stopped by the teardown (its pid is kept in the stack's dir).
+ */
+export async function restartGateway(stack: Stack): Promise<void> {
+  const restarted = join(stack.dir, 'restarted-gateway.pid');
+  const current = existsSync(restarted) ? Number(readFileSync(restarted, 'utf8')) : stack.pids[stack.pids.length - 1];
+  if (current) await stopPid(current);
+  // Its output goes straight to a file: it outlives the test worker that started it.
+  const log = openSync(join(stack.dir, 'gateway-restarted.log'), 'a');
+  const child = spawn(smsgateBinary(), ['gateway', '--config', stack.info.gateway_config], {
+    stdio: ['ignore', log, log],
+    detached: true,
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+  });
+  child.unref();
+  closeSync(log);
+  writeFileSync(restarted, String(child.pid ?? 0));
+  const { info } = stack;
+  await waitFor('the restarted gateway', 30_000, () => ok(`${info.gateway_api}/health`));
+  await waitFor('the restarted gateway\'s modems', 60_000, async () => {
+    const r = await fetch(`${info.gateway_api}/api/v1/ports`, { headers: { authorization: `Bearer ${info.gateway_api_token}` } });
+    const body = (await r.json()) as { ports: Array<{ state: string }> };
+    return body.ports.length > 0 && body.ports.every((p) => p.state === 'registered');
+  });
 }
 
 export function saveStack(stack: Stack, file: string): void {

@@ -73,10 +73,10 @@ test.describe('the shared inbox', () => {
     const admin = await hub(stack, 'tenant_admin');
     await inject(stack, { from, to: stack.info.sim_numbers[1] ?? '', text: 'Need a manager' });
     const i = await expect
-      .poll(async () => (await admin.get<Array<{ id: string; contact_number: string }>>('/api/v1/interactions')).find((x) => x.contact_number === from), { timeout: 20_000 })
+      .poll(async () => (await admin.list<{ id: string; contact_number: string }>('/api/v1/interactions')).find((x) => x.contact_number === from), { timeout: 20_000 })
       .toBeTruthy()
-      .then(async () => (await admin.get<Array<{ id: string; contact_number: string }>>('/api/v1/interactions')).find((x) => x.contact_number === from));
-    const users = await admin.get<Array<{ id: string; login: string }>>('/api/v1/users');
+      .then(async () => (await admin.list<{ id: string; contact_number: string }>('/api/v1/interactions')).find((x) => x.contact_number === from));
+    const users = await admin.list<{ id: string; login: string }>('/api/v1/users');
     const manager = users.find((u) => u.login === stack.info.manager.login);
     await admin.post(`/api/v1/interactions/${i?.id}/transfer`, { user: manager?.id });
     await loginAs(page, stack.info, 'manager');
@@ -90,15 +90,15 @@ test.describe('the shared inbox', () => {
   test("an agent does not see another queue's conversations", async ({ page, stack }) => {
     const admin = await hub(stack, 'tenant_admin');
     const sim = stack.info.sim_numbers[3] ?? '';
-    const users = await admin.get<Array<{ id: string; login: string }>>('/api/v1/users');
+    const users = await admin.list<{ id: string; login: string }>('/api/v1/users');
     const manager = users.find((u) => u.login === stack.info.manager.login);
     const queue = await admin.post<{ id: string }>('/api/v1/queues', { name: `Sales ${Date.now()}`, members: [{ user_id: manager?.id, role: 'manager' }] });
-    const channels = await admin.get<Array<{ id: string; sim_number: string }>>('/api/v1/channels');
+    const channels = await admin.list<{ id: string; sim_number: string }>('/api/v1/channels');
     const channel = channels.find((c) => c.sim_number === sim);
     await admin.put(`/api/v1/channels/${channel?.id}/destination`, { type: 'queue', id: queue.id });
     const from = customer();
     await inject(stack, { from, to: sim, text: 'For sales only' });
-    await expect.poll(async () => (await admin.get<Array<{ contact_number: string }>>('/api/v1/interactions')).some((x) => x.contact_number === from), { timeout: 20_000 }).toBe(true);
+    await expect.poll(async () => (await admin.list<{ contact_number: string }>('/api/v1/interactions')).some((x) => x.contact_number === from), { timeout: 20_000 }).toBe(true);
 
     await loginAs(page, stack.info, 'tenant_admin');
     await expect(page.locator('.conv-row', { hasText: from })).toBeVisible();
@@ -110,7 +110,7 @@ test.describe('the shared inbox', () => {
     await expect(page.locator('.conv-row', { hasText: from })).toHaveCount(0);
     // Not even by address.
     const agent = await hub(stack, 'agent');
-    expect((await agent.get<Array<{ contact_number: string }>>('/api/v1/interactions')).some((x) => x.contact_number === from)).toBe(false);
+    expect((await agent.list<{ contact_number: string }>('/api/v1/interactions')).some((x) => x.contact_number === from)).toBe(false);
     await admin.put(`/api/v1/channels/${channel?.id}/destination`, { type: 'tenant' });
   });
 

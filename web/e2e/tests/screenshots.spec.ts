@@ -22,7 +22,7 @@ test('screenshots of the main screens, light and dark', async ({ page, stack }) 
   for (const [i, text] of texts.entries()) await inject(stack, { from: numbers[i] ?? '', to: sims[i % sims.length] ?? '', text });
   const admin = await hub(stack, 'tenant_admin');
   await admin.post('/api/v1/contacts', { number: numbers[0], name: 'Amelia Clarke', business: 'Clarke & Co' });
-  await expect.poll(async () => (await admin.get<unknown[]>('/api/v1/interactions')).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+  await expect.poll(async () => (await admin.list<unknown>('/api/v1/interactions')).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
 
   await loginAs(page, stack.info, 'agent');
   const row = page.locator('.conv-row', { hasText: 'Amelia Clarke' });
@@ -53,4 +53,37 @@ test('screenshots of the main screens, light and dark', async ({ page, stack }) 
   await page.locator('.conv-row', { hasText: 'Amelia Clarke' }).click();
   await expect(page.locator('.bubble-out').first()).toBeVisible();
   await page.screenshot({ path: out('conversation-phone') });
+});
+
+test('screenshots of the administration screens, light and dark', async ({ page, stack }) => {
+  const admin = await hub(stack, 'tenant_admin');
+  const people = [['Amelia Clarke', 'Clarke & Co'], ['Bruno Martin', 'Boulangerie Martin'], ['Chloé Durand', '']] as const;
+  const numbers = people.map(() => customer());
+  for (const [i, [name, business]] of people.entries()) await admin.post('/api/v1/contacts', { number: numbers[i], name, business, email: `${name.split(' ')[0]?.toLowerCase()}@example.com` });
+  const stopped = customer();
+  await admin.post('/api/v1/opt-outs', { number: stopped });
+  await page.setViewportSize({ width: 1280, height: 760 });
+  await loginAs(page, stack.info, 'tenant_admin');
+  await page.goto('/contacts');
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await page.screenshot({ path: out('contacts-light') });
+  await page.goto('/bulk');
+  await page.getByLabel('Campaign name').fill('Spring sale');
+  await page.getByLabel('Message', { exact: true }).fill('Spring sale: -20% on everything until Sunday! Reply STOP to opt out.');
+  await page.getByTestId('bulk-numbers').fill([...numbers, numbers[0], stopped].join('\n'));
+  await page.screenshot({ path: out('bulk-compose-light') });
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.locator('[data-result="delivered"]').first()).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('button', { name: /^Account menu for/ }).click();
+  await page.getByRole('menuitemradio', { name: 'Dark mode' }).click();
+  await page.screenshot({ path: out('bulk-results-dark') });
+  await page.goto('/users');
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await page.screenshot({ path: out('users-dark') });
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto('/contacts');
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await page.screenshot({ path: out('contacts-phone-dark') });
+  await page.getByRole('button', { name: /^Account menu for/ }).click();
+  await page.getByRole('menuitemradio', { name: 'Light mode' }).click();
 });

@@ -12,9 +12,10 @@
 //!   [`Confirm`] rule — by its PUBACK (hub → gateway commands) or by the far end's receipt
 //!   naming its message id (gateway → hub events) — and acked to the queue only in queue order
 //!   (the longest confirmed prefix). At most `window` items are published and unconfirmed.
-//!   Incoming messages go to a worker task (so slow handlers never stall keep-alives); the
-//!   incoming message is PUBACKed only after the handler finished and, when it has a reply,
-//!   after the reply's own PUBACK.
+//!   Incoming messages go to a worker task (so slow handlers never stall keep-alives); what is
+//!   owed for them — PUBACKs in arrival order, replies kept until their receipts — is decided
+//!   by the I/O-free [`Inbound`] state machine (`incoming.rs`): **a PUBACK never waits for
+//!   anything the link publishes**, only for the messages that arrived before it.
 //!
 //! Every connection is an *epoch*: bookkeeping from an older epoch is discarded, never applied
 //! to the new one; the unconfirmed window is published again from the oldest queue item. With
@@ -26,6 +27,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Outgoing as MqttOutgoing, Publish, QoS};
@@ -35,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
+use super::incoming::{Action, Inbound, Ticket};
 use crate::options::{Backoff, LinkOptions};
 
 /// Connection state of a link, as seen by its owner.
@@ -81,15 +84,23 @@ pub(crate) trait Queue: Send + Sync + 'static {
 pub(crate) enum Disposition {
     /// PUBACK it now.
     Ack,
-    /// Publish this reply first, PUBACK the incoming message after the reply's PUBACK.
-    Reply { topic: String, payload: Vec<u8> },
-    /// Request this publish, then PUBACK the incoming message at once (without waiting for the
-    /// publish's own PUBACK). For end-to-end receipts: a receipt lost on the way is made up
+    /// PUBACK the incoming message (in arrival order) and publish this reply, keeping it until
+    /// the far end's receipt names `key` (published again after every reconnection and on a
+    /// receipt timeout). The reply is tied to its message by that receipt, never by delaying
+    /// the PUBACK (which would send PUBACKs out of arrival order, MQTT 3.1.1 §4.6).
+    Reply {
+        key: Uuid,
+        topic: String,
+        payload: Vec<u8>,
+    },
+    /// Request this publish (not kept), then PUBACK the incoming message in arrival order. For
+    /// end-to-end receipts: a receipt lost on the way is made up
     /// for by the sender publishing again, so holding the incoming message hostage to it buys
     /// nothing — and would make the broker's deliveries to this client wait on its deliveries
     /// to the other side.
     Notify { topic: String, payload: Vec<u8> },
-    /// Do not PUBACK (the broker redelivers after reconnecting).
+    /// Do not PUBACK (the broker redelivers after reconnecting; nothing after it on this
+    /// connection is PUBACKed either).
     Leave,
     /// A receipt: the far end stored (or refused for good) the queue item with message id
     /// `key`. Confirm it, then PUBACK the receipt.
@@ -136,6 +147,26 @@ pub(crate) struct CoreParts<Q, H> {
 pub(crate) struct Running {
     pub notify: Arc<Notify>,
     pub status: watch::Receiver<LinkStatus>,
+    pub counters: Arc<LinkCounters>,
+}
+
+/// What a link counts while it runs (read by the owner's `/metrics`).
+#[derive(Debug, Default)]
+pub struct LinkCounters {
+    drops: AtomicU64,
+    refused_requests: AtomicU64,
+}
+
+impl LinkCounters {
+    /// Established connections that were lost (not failed attempts, not a clean shutdown).
+    pub fn connection_drops(&self) -> u64 {
+        self.drops.load(Ordering::Relaxed)
+    }
+
+    /// Publish or PUBACK requests the MQTT client refused (its request queue was full).
+    pub fn refused_requests(&self) -> u64 {
+        self.refused_requests.load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Debug)]
@@ -152,7 +183,6 @@ enum Ev {
 #[derive(Debug)]
 enum Tag {
     Queue(u64),
-    Reply(Publish),
     Plain,
     Farewell,
 }
@@ -174,13 +204,20 @@ pub(crate) fn spawn<Q: Queue, H: Handler>(
     tracker.spawn(run_eventloop(eventloop, ev_tx, go_rx, stop.clone()));
 
     let handler = Arc::new(parts.handler);
-    let (job_tx, job_rx) = mpsc::channel::<(u64, Publish)>(256);
-    let (done_tx, done_rx) = mpsc::channel::<(u64, Publish, Disposition)>(256);
+    // Unbounded, yet bounded in fact: the broker sends at most its in-flight window of
+    // messages without PUBACKs, and none is PUBACKed before it went through both channels.
+    // (Bounded channels here could deadlock the control task and the worker on each other,
+    // which would stall the event loop and its keep-alives.)
+    let (job_tx, job_rx) = mpsc::unbounded_channel::<(Ticket, Publish)>();
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<(Ticket, Disposition)>();
     tracker.spawn(run_worker(handler, job_rx, done_tx));
 
     let notify = Arc::new(Notify::new());
     let (status_tx, status_rx) = watch::channel(LinkStatus::Connecting);
+    let counters = Arc::new(LinkCounters::default());
     let control = Control {
+        inbound: Inbound::default(),
+        counters: counters.clone(),
         client,
         queue: parts.queue,
         window: parts.options.window.max(1),
@@ -218,6 +255,7 @@ pub(crate) fn spawn<Q: Queue, H: Handler>(
     Ok(Running {
         notify,
         status: status_rx,
+        counters,
     })
 }
 
@@ -266,12 +304,12 @@ async fn run_eventloop(
 
 async fn run_worker<H: Handler>(
     handler: Arc<H>,
-    mut jobs: mpsc::Receiver<(u64, Publish)>,
-    done: mpsc::Sender<(u64, Publish, Disposition)>,
+    mut jobs: mpsc::UnboundedReceiver<(Ticket, Publish)>,
+    done: mpsc::UnboundedSender<(Ticket, Disposition)>,
 ) {
-    while let Some((epoch, message)) = jobs.recv().await {
+    while let Some((ticket, message)) = jobs.recv().await {
         let disposition = handler.handle(&message).await;
-        if done.send((epoch, message, disposition)).await.is_err() {
+        if done.send((ticket, disposition)).is_err() {
             return;
         }
     }
@@ -279,6 +317,9 @@ async fn run_worker<H: Handler>(
 
 struct Control<Q> {
     client: AsyncClient,
+    /// PUBACKs owed and replies waiting for receipts (pure).
+    inbound: Inbound<Publish>,
+    counters: Arc<LinkCounters>,
     queue: Q,
     window: usize,
     poll_interval: Duration,
@@ -318,8 +359,8 @@ impl<Q: Queue> Control<Q> {
         mut self,
         mut events: mpsc::Receiver<Ev>,
         go: mpsc::Sender<()>,
-        jobs: mpsc::Sender<(u64, Publish)>,
-        mut done: mpsc::Receiver<(u64, Publish, Disposition)>,
+        jobs: mpsc::UnboundedSender<(Ticket, Publish)>,
+        mut done: mpsc::UnboundedReceiver<(Ticket, Disposition)>,
         notify: Arc<Notify>,
         mut live: Option<mpsc::Receiver<Announcement>>,
         cancel: CancellationToken,
@@ -343,7 +384,8 @@ impl<Q: Queue> Control<Q> {
                         Ev::PubAck(pkid) => self.on_puback(pkid).await,
                         Ev::SubAck(codes) => self.on_suback(&codes),
                         Ev::Message(p) => {
-                            if jobs.send((self.epoch, p)).await.is_err() {
+                            let ticket = self.inbound.arrive(p.clone());
+                            if jobs.send((ticket, p)).is_err() {
                                 break;
                             }
                         }
@@ -363,8 +405,9 @@ impl<Q: Queue> Control<Q> {
                     }
                 }
                 d = done.recv() => {
-                    let Some((epoch, message, disposition)) = d else { break };
-                    self.on_handled(epoch, message, disposition).await;
+                    let Some((ticket, disposition)) = d else { break };
+                    let actions = self.inbound.handled(ticket, disposition);
+                    self.execute(actions).await;
                 }
                 a = recv_live(&mut live) => match a {
                     Some(a) if self.connected && !self.draining => {
@@ -405,6 +448,8 @@ impl<Q: Queue> Control<Q> {
         for a in self.on_connect.clone() {
             self.publish(a.topic, a.payload, a.retain, Tag::Plain);
         }
+        let replies = self.inbound.connected();
+        self.execute(replies).await;
         self.refill().await;
     }
 
@@ -425,7 +470,9 @@ impl<Q: Queue> Control<Q> {
     }
 
     fn on_down(&mut self, why: String) {
+        self.inbound.disconnected();
         if self.connected {
+            self.counters.drops.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(reason = %why, "mqtt connection lost");
         } else {
             tracing::debug!(reason = %why, "mqtt connection attempt failed");
@@ -466,6 +513,15 @@ impl<Q: Queue> Control<Q> {
     /// end de-duplicates by message id), and wait longer next time.
     async fn on_receipt_timeout(&mut self) {
         self.receipt_wait = None;
+        if self.inbound.pending_replies() > 0 && self.connected {
+            tracing::warn!(
+                replies = self.inbound.pending_replies(),
+                "no receipt from the far end; publishing the unconfirmed replies again"
+            );
+            let again = self.inbound.republish();
+            self.execute(again).await;
+            self.arm_receipt_wait();
+        }
         if self.sent.is_empty() {
             return;
         }
@@ -493,8 +549,42 @@ impl<Q: Queue> Control<Q> {
                 true
             }
             Err(e) => {
+                self.counters
+                    .refused_requests
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, "publish request refused");
                 false
+            }
+        }
+    }
+
+    /// Starts waiting for a receipt unless a wait is already running.
+    fn arm_receipt_wait(&mut self) {
+        if self.receipt_wait.is_none() {
+            self.receipt_wait = self.receipt_timeout().map(|t| Instant::now() + t);
+        }
+    }
+
+    /// Carries out what [`Inbound`] decided, in order.
+    async fn execute(&mut self, actions: Vec<Action<Publish>>) {
+        for action in actions {
+            match action {
+                Action::PubAck(message) => {
+                    if let Err(e) = self.client.try_ack(&message) {
+                        // The broker gets no PUBACK for it (nor, in order, for anything after
+                        // it) and redelivers after the next connection.
+                        self.counters
+                            .refused_requests
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(error = %e, "puback request refused");
+                    }
+                }
+                Action::Publish { topic, payload } => {
+                    if self.connected && self.publish(topic, payload, false, Tag::Plain) {
+                        self.arm_receipt_wait();
+                    }
+                }
+                Action::Confirm(key) => self.on_receipt(key).await,
             }
         }
     }
@@ -557,8 +647,11 @@ impl<Q: Queue> Control<Q> {
 
     async fn on_receipt(&mut self, key: Uuid) {
         let Some(seq) = self.keys.remove(&key) else {
-            // Not in the window: already confirmed, or a receipt of a message that is not a
-            // queue item (e.g. an ack), or of an item not yet published again this round.
+            // Not in the window: already confirmed, or a receipt of a reply (settled by
+            // [`Inbound`]), or of an item not yet published again this round.
+            if self.sent.is_empty() && self.inbound.pending_replies() == 0 {
+                self.receipt_wait = None;
+            }
             return;
         };
         if let Confirm::OnReceipt { timeout } = &mut self.confirm {
@@ -566,7 +659,7 @@ impl<Q: Queue> Control<Q> {
         }
         self.receipt_wait = self.receipt_timeout().map(|t| Instant::now() + t);
         self.confirm(seq).await;
-        if self.sent.is_empty() {
+        if self.sent.is_empty() && self.inbound.pending_replies() == 0 {
             self.receipt_wait = None;
         }
     }
@@ -578,39 +671,7 @@ impl<Q: Queue> Control<Q> {
                     self.confirm(seq).await;
                 }
             }
-            Some(Tag::Reply(incoming)) => {
-                if let Err(e) = self.client.try_ack(&incoming) {
-                    tracing::warn!(error = %e, "puback request refused");
-                }
-            }
             Some(Tag::Plain) | Some(Tag::Farewell) | None => {}
-        }
-    }
-
-    async fn on_handled(&mut self, epoch: u64, message: Publish, disposition: Disposition) {
-        if let Disposition::Receipt { key } = &disposition {
-            self.on_receipt(*key).await;
-        }
-        // A message from an earlier connection is redelivered by the broker; ack that copy.
-        if epoch != self.epoch || !self.connected {
-            return;
-        }
-        match disposition {
-            Disposition::Ack | Disposition::Receipt { .. } => {
-                if let Err(e) = self.client.try_ack(&message) {
-                    tracing::warn!(error = %e, "puback request refused");
-                }
-            }
-            Disposition::Reply { topic, payload } => {
-                self.publish(topic, payload, false, Tag::Reply(message));
-            }
-            Disposition::Notify { topic, payload } => {
-                self.publish(topic, payload, false, Tag::Plain);
-                if let Err(e) = self.client.try_ack(&message) {
-                    tracing::warn!(error = %e, "puback request refused");
-                }
-            }
-            Disposition::Leave => {}
         }
     }
 

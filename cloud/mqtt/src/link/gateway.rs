@@ -12,7 +12,12 @@
 //!   receipts (contract version 1) therefore drains nothing: upgrade the hub first.
 //! - A command is applied once per id while the link runs (a bounded memory of recent ids
 //!   answers redeliveries with the ack given the first time, without calling the sink); the sink
-//!   de-duplicates across restarts. The command is PUBACKed only after its ack was PUBACKed.
+//!   de-duplicates across restarts. The command is PUBACKed as soon as the sink applied it, in
+//!   the order commands arrived (MQTT 3.1.1 §4.6), whatever their replies; its ack (`up/ack`)
+//!   is kept until the hub's receipt names the ack's id, and published again after every
+//!   reconnection and on the receipt timeout. A gateway that restarts before that receipt
+//!   loses only the ack: the hub republishes every command it has no ack for when the
+//!   gateway comes online, and the sink answers it `duplicate`.
 //! - On connect the gateway publishes a retained `state` `online: true` with the contract
 //!   versions it speaks; its last will (and a clean shutdown) publish `online: false`.
 //! - The link runs as its own tasks: local sending never waits for it.
@@ -39,8 +44,8 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::core::{
-    self, Announcement, Confirm, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError,
-    QueueItem,
+    self, Announcement, Confirm, CoreParts, Disposition, Handler, LinkCounters, LinkStatus, Queue,
+    QueueError, QueueItem,
 };
 use crate::options::{LinkOptions, OptionsError};
 
@@ -151,6 +156,7 @@ struct CommandHandler<S> {
 impl<S: CommandSink> CommandHandler<S> {
     fn reply(&self, ack: Ack) -> Disposition {
         Disposition::Reply {
+            key: ack.id,
             topic: Topic::up(&self.gateway, UpKind::Ack).to_string(),
             payload: Up::Ack(ack).encode(),
         }
@@ -314,6 +320,7 @@ async fn run_live(
 pub struct GatewayLink {
     notify: Arc<Notify>,
     status: watch::Receiver<LinkStatus>,
+    counters: Arc<LinkCounters>,
 }
 
 impl GatewayLink {
@@ -402,6 +409,7 @@ impl GatewayLink {
         Ok(Self {
             notify: running.notify,
             status: running.status,
+            counters: running.counters,
         })
     }
 
@@ -413,5 +421,10 @@ impl GatewayLink {
     /// Connection status updates.
     pub fn status(&self) -> watch::Receiver<LinkStatus> {
         self.status.clone()
+    }
+
+    /// Connection drops and refused requests so far.
+    pub fn counters(&self) -> Arc<LinkCounters> {
+        self.counters.clone()
     }
 }

@@ -28,7 +28,8 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::core::{
-    self, Confirm, CoreParts, Disposition, Handler, LinkStatus, Queue, QueueError, QueueItem,
+    self, Confirm, CoreParts, Disposition, Handler, LinkCounters, LinkStatus, Queue, QueueError,
+    QueueItem,
 };
 use crate::options::{Backoff, LinkOptions, OptionsError};
 
@@ -235,6 +236,7 @@ impl<U: UpSink> Handler for UpHandler<U> {
 /// A running hub link.
 pub struct HubLink {
     notify: Arc<Notify>,
+    counters: Arc<LinkCounters>,
     status: watch::Receiver<LinkStatus>,
     presence: watch::Receiver<Presence>,
 }
@@ -267,6 +269,7 @@ impl HubLink {
         let running = core::spawn(parts, cancel, tracker)?;
         Ok(Self {
             notify: running.notify,
+            counters: running.counters,
             status: running.status,
             presence: presence_rx,
         })
@@ -280,6 +283,11 @@ impl HubLink {
     /// Connection status updates.
     pub fn status(&self) -> watch::Receiver<LinkStatus> {
         self.status.clone()
+    }
+
+    /// Connection drops and refused requests so far.
+    pub fn counters(&self) -> Arc<LinkCounters> {
+        self.counters.clone()
     }
 
     /// The last retained state of every gateway.

@@ -4,5 +4,6 @@
 pub(crate) mod core;
 pub mod gateway;
 pub mod hub;
+pub(crate) mod incoming;
 
-pub use self::core::{LinkStatus, QueueError};
+pub use self::core::{LinkCounters, LinkStatus, QueueError};

@@ -1,5 +1,5 @@
 //! Messages: `POST /messages` (JSON or the SendSMS form shape), `POST /bulk-messages`,
-//! `GET /messages/{id}`, `POST /messages/{id}/cancel`. Sends take an `Idempotency-Key`
+//! `GET /bulk-messages` (history), `GET /bulk-messages/{id}`, `GET /messages/{id}`, `POST /messages/{id}/cancel`. Sends take an `Idempotency-Key`
 //! header: a retry with the same key returns the first result (200, `Idempotent-Replayed:
 //! true`) and sends nothing again.
 
@@ -14,14 +14,17 @@ use uuid::Uuid;
 
 use super::ApiResult;
 use crate::api::extract::IdempotencyKey;
+use crate::api::extract::{PageOf, Paging, Query};
 use crate::api::{ApiError, Authed, Body, ErrorBody, Id, blocking};
-use crate::hub::{BulkRequest, BulkResult, Hub, SendRequest};
+use crate::hub::{BulkDetail, BulkRequest, BulkResult, BulkSummary, Hub, SendRequest};
 use crate::model::*;
+use crate::store::TextFilter;
 
 pub fn routes() -> Router<Hub> {
     Router::new()
         .route("/api/v1/messages", post(send_message))
-        .route("/api/v1/bulk-messages", post(send_bulk))
+        .route("/api/v1/bulk-messages", post(send_bulk).get(list_bulk))
+        .route("/api/v1/bulk-messages/{id}", get(get_bulk))
         .route("/api/v1/messages/{id}", get(get_message))
         .route("/api/v1/messages/{id}/cancel", post(cancel_message))
 }
@@ -107,10 +110,11 @@ pub async fn send_message(
 
 /// Sends one text to many numbers and contact lists (a campaign): duplicates are ignored,
 /// opted-out numbers skipped; the result lists what happened to each number. Takes an
-/// `Idempotency-Key` like `POST /messages`.
+/// `Idempotency-Key` like `POST /messages`. `Location` names the history entry
+/// (`GET /bulk-messages/{id}`; not on a replay).
 #[utoipa::path(post, path = "/api/v1/bulk-messages", tag = "messages", request_body = BulkRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "At most 128 characters; a retry with the same key returns the first result")),
-    responses((status = 200, body = [BulkResult]), (status = 403, body = ErrorBody),
+    responses((status = 200, body = [BulkResult], headers(("Location" = String, description = "The bulk send's history entry"))), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn send_bulk(
@@ -119,9 +123,57 @@ pub async fn send_bulk(
     IdempotencyKey(key): IdempotencyKey,
     Body(req): Body<BulkRequest>,
 ) -> ApiResult<Response> {
-    let (r, replay) =
-        blocking(move || hub.send_bulk_idempotent(&actor, req, key.as_deref())).await?;
-    Ok(replayed(Json(r).into_response(), replay))
+    let sent = blocking(move || hub.send_bulk_idempotent(&actor, req, key.as_deref())).await?;
+    let mut response = Json(sent.results).into_response();
+    if let Some(id) = sent.id
+        && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/bulk-messages/{id}"))
+    {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(replayed(response, sent.replay))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BulkOrgParam {
+    /// Only this tenant's bulk sends.
+    pub org: Option<Uuid>,
+}
+
+/// Bulk sends, newest first, with their delivery counts now (`q` searches the campaign and
+/// the text). A `user` sees the ones they sent.
+#[utoipa::path(get, path = "/api/v1/bulk-messages", tag = "messages", params(Paging, BulkOrgParam),
+    responses((status = 200, body = PageOf<BulkSummary>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_bulk(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(p): Query<Paging>,
+    Query(o): Query<BulkOrgParam>,
+) -> ApiResult<Json<PageOf<BulkSummary>>> {
+    let page = p.request()?;
+    let filter = TextFilter {
+        org: o.org,
+        q: p.q(),
+    };
+    Ok(Json(
+        blocking(move || hub.list_bulk_sends(&actor, &filter, &page))
+            .await?
+            .into(),
+    ))
+}
+
+/// One bulk send with every recipient in request order: queued numbers with their message's
+/// state now (sent, delivered, failed with its reason), `duplicate` ("Ignored"), `opted_out`.
+#[utoipa::path(get, path = "/api/v1/bulk-messages/{id}", tag = "messages", params(("id" = Uuid, Path)),
+    responses((status = 200, body = BulkDetail), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_bulk(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<BulkDetail>> {
+    Ok(Json(
+        blocking(move || hub.bulk_send_detail(&actor, id)).await?,
+    ))
 }
 
 /// One message (with its delivery state).

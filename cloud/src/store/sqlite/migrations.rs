@@ -19,10 +19,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (2, Step::Sql(V2)),
     (3, Step::Code(crate::store::sqlite::docs::normalise_numbers)),
     (4, Step::Sql(super::floor_schema::V4)),
+    (5, Step::Sql(super::bulk::V5)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 4;
+pub const LATEST_VERSION: u32 = 5;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

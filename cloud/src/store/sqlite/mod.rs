@@ -10,6 +10,7 @@
 //! filters by the [`Scope`] ([`scope_sql`]). The file is created `0600` (it holds password and
 //! key hashes); migrations are append-only and a database newer than the code is refused.
 
+mod bulk;
 mod docs;
 mod floor_read;
 mod floor_reports;
@@ -295,6 +296,8 @@ pub(crate) enum Order {
     Created,
     /// `t.updated_at`, then `t.id`, descending (most recent first).
     UpdatedDesc,
+    /// `t.created_at`, then `t.id`, descending (newest first).
+    CreatedDesc,
 }
 
 impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
@@ -366,6 +369,7 @@ impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
         let (col, cmp, dir) = match order {
             Order::Created => ("t.created_at", ">", "ASC"),
             Order::UpdatedDesc => ("t.updated_at", "<", "DESC"),
+            Order::CreatedDesc => ("t.created_at", "<", "DESC"),
         };
         let mut sql =
             select_where.replacen("SELECT t.doc", &format!("SELECT t.doc, {col}, t.id"), 1);

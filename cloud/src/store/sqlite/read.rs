@@ -657,6 +657,54 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         Ok(out)
     }
 
+    fn opt_out_version(&mut self, scope: &Scope, org_id: Uuid) -> Result<i64, StoreError> {
+        Ok(self
+            .scalar::<i64>(
+                &format!(
+                    "SELECT COALESCE(MAX(t.version), 0) FROM opt_out_changes t {ORG_DATA} AND t.org_id = :org"
+                ),
+                scope_args(scope).with("org", s(org_id)),
+            )?
+            .unwrap_or(0))
+    }
+
+    fn opt_out_sync_marks(
+        &mut self,
+        scope: &Scope,
+        gateway_id: Uuid,
+    ) -> Result<Vec<OptOutSyncMark>, StoreError> {
+        // The payload is the command's JSON (`wire::OptOutSync`); the newest per tenant wins.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT tenant, to_version, replace, outcome FROM (
+                    SELECT json_extract(CAST(payload AS TEXT), '$.tenant') AS tenant,
+                           json_extract(CAST(payload AS TEXT), '$.to_version') AS to_version,
+                           COALESCE(json_extract(CAST(payload AS TEXT), '$.replace'), 0) AS replace,
+                           outcome,
+                           ROW_NUMBER() OVER (PARTITION BY json_extract(CAST(payload AS TEXT), '$.tenant')
+                                              ORDER BY seq DESC) AS n
+                    FROM outbox
+                    WHERE (:root = 1 OR gateway_id = :gw) AND gateway_id = :g AND kind = 'opt_outs')
+                 WHERE n = 1",
+            )
+            .map_err(backend)?;
+        let args = scope_args(scope).with("g", s(gateway_id));
+        super::bind(&mut stmt, &args)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(backend)? {
+            let tenant: String = r.get(0).map_err(backend)?;
+            out.push(OptOutSyncMark {
+                tenant: parse_uuid("outbox", &tenant)?,
+                to_version: r.get(1).map_err(backend)?,
+                replace: r.get::<_, i64>(2).map_err(backend)? != 0,
+                outcome: r.get(3).map_err(backend)?,
+            });
+        }
+        Ok(out)
+    }
+
     fn idempotency(
         &mut self,
         scope: &Scope,
@@ -688,6 +736,10 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn floor(&mut self) -> &mut dyn crate::store::floor::FloorRead {
+        self
+    }
+
+    fn bulk(&mut self) -> &mut dyn crate::store::bulk::BulkRead {
         self
     }
 

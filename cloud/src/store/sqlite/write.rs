@@ -92,6 +92,10 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         self
     }
 
+    fn bulk_mut(&mut self) -> &mut dyn crate::store::bulk::BulkWrite {
+        self
+    }
+
     fn mark_processed(
         &mut self,
         event_id: Uuid,

@@ -5,9 +5,19 @@ import { inboxText } from './inbox/messages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
+import { contactsText } from './contacts/messages';
+import { kitText } from './kit/messages';
+import { bulkText } from './bulk/messages';
+import { optOutText } from './optouts/messages';
+import { queuesText } from './queues/messages';
+import { usersText } from './users/messages';
+import { channelsText } from './channels/messages';
+import { tenantsText } from './tenants/messages';
+import { gatewaysText } from './gateways/messages';
+import { apiKeysText } from './apikeys/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -4,8 +4,17 @@
  * `messages.ts` beside it) and add it here.
  */
 import type { ScreenModule } from '../app/modules';
+import { bulk } from './bulk';
+import { contacts } from './contacts';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
 import { monitor } from './monitor';
+import { optOuts } from './optouts';
+import { queues } from './queues';
+import { users } from './users';
+import { channelsScreen } from './channels';
+import { tenantsScreen } from './tenants';
+import { gateways } from './gateways';
+import { apiKeys } from './apikeys';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys];

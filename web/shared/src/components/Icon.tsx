@@ -33,6 +33,20 @@ const PATHS = {
   filter: 'M3 5h18l-7 8v6l-4 2v-8z',
   eye: 'M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12zm10 3a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
   dot: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8z',
+  trash: 'M4 7h16M10 11v6m4-6v6M6 7l1 13h10l1-13M9 7V4h6v3',
+  edit: 'M4 20h4L19 9l-4-4L4 16v4zm9-13l4 4',
+  upload: 'M12 16V4m0 0L7 9m5-5l5 5M4 16v4h16v-4',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  users: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 9a7 7 0 0 1 14 0m1-9a3 3 0 1 0 0-6m2 15h3a6 6 0 0 0-4-5.7',
+  contacts: 'M5 3h13a1 1 0 0 1 1 1v16a1 1 0 0 1-1 1H5zm7 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-4 5a4 4 0 0 1 8 0M3 7h2m-2 5h2m-2 5h2',
+  megaphone: 'M3 10v4h4l6 5V5L7 10H3zm14-2a5 5 0 0 1 0 8',
+  block: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM5.6 5.6l12.8 12.8',
+  queue: 'M4 6h16M4 12h10M4 18h6',
+  channel: 'M7 2h10v20H7zm4 16h2',
+  building: 'M4 21V4h10v17M14 9h6v12M8 8h2m-2 4h2m-2 4h2M2 21h20',
+  server: 'M4 4h16v6H4zm0 10h16v6H4zm3-7v.01M7 17v.01',
+  refresh: 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4m-4 5a8 8 0 0 0 14.9 3M20 20v-4h-4',
+  login: 'M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4M10 17l5-5-5-5m5 5H3',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -23,13 +23,13 @@ export function recipientNumber(input: string): string | undefined {
   return NUMBER.test(candidate) ? candidate : undefined;
 }
 
-export function NewMessageDialog({ onClose }: { onClose: () => void }): JSX.Element {
+export function NewMessageDialog({ onClose, initialTo = '' }: { onClose: () => void; initialTo?: string }): JSX.Element {
   const tenantIds = new Set(tenants.value.map((x) => x.id));
   const usable = channels.value.filter((c) => tenantIds.has(c.holder_id) && (tenant.value === null || c.holder_id === tenant.value));
   const [picked, setChannel] = useState('');
   // The channels may still be loading when the dialog opens: default to the first usable one.
   const channel = usable.some((c) => c.id === picked) ? picked : (usable[0]?.id ?? '');
-  const [to, setTo] = useState('');
+  const [to, setTo] = useState(initialTo);
   const [text, setText] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);

@@ -1,0 +1,233 @@
+//! The gateway's side of the cloud link: the spool seen through smsgate-mqtt's traits, and
+//! [`spawn`] which starts a [`GatewayLink`] on them.
+//!
+//! - [`SpoolOutbox`] implements [`Outbox`] over the spool's events table
+//!   ([`SpoolDb::peek_events`] / [`SpoolDb::ack_events`]): each spool event becomes the wire
+//!   message the hub understands ([`translate`]), with an id derived from the event itself
+//!   ([`event_uuid`]) so a republished event carries the same id and the hub applies it once.
+//!   Events the hub has no use for (messages submitted locally, `sending`, requeues, raw delivery
+//!   reports — the message state that follows them is sent instead) are skipped; they leave
+//!   the outbox with the next acknowledged event.
+//! - [`SpoolCommands`] implements [`CommandSink`]: a `send` becomes a spooled message pinned to
+//!   the named port, with the idempotency key `hub:{command id}:{message id}` — the command id
+//!   makes a redelivered command (even after a restart) return the first message, and the
+//!   message id lets the status events of that message name the hub's message. `reset` and
+//!   `ussd` go to the port workers when the runtime gave a [`PortsHandle`]; `cancel` cancels
+//!   the spooled message if no port has taken it (else it is refused with the message's state);
+//!   `config` patches the live group settings (pacing, caps, sending hours) whole or not at
+//!   all when the runtime gave a [`GroupSettings`], else it is refused.
+//! - With a [`PortsHandle`], the link also publishes the port inventory ([`port_info`] of every
+//!   port, sent when it changes — sampled on every board change and every
+//!   [`INVENTORY_INTERVAL`], at most once per interval — and after every reconnect) and a
+//!   heartbeat every `[cloud] heartbeat_s` (smsgate-mqtt's `LiveState`: latest wins, not
+//!   outboxed).
+//!
+//! Port names on the wire are the gateway's numeric port ids (`"0"`, `"1"`, …).
+
+mod commands;
+mod inventory;
+mod outbox;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use smsgate_config::{ConfigError, GatewayConfig, Violations};
+use smsgate_mqtt::{
+    BrokerUrl, ClientTls, GatewayLink, LinkCounters, LinkOptions, LinkStatus, OptionsError,
+    link::gateway::LiveState,
+};
+use smsgate_wire::{GatewayId, TopicError};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use self::commands::SpoolCommands;
+pub use self::inventory::port_info;
+use self::inventory::{inventory, run_inventory};
+pub use self::outbox::{SpoolOutbox, event_uuid, hub_message_id, translate};
+use crate::dispatch::live::GroupSettings;
+use crate::metrics::GatewayMetrics;
+use crate::ports::PortsHandle;
+use crate::spool::Spool;
+
+/// How often the link looks for new spool events.
+pub const OUTBOX_POLL: Duration = Duration::from_millis(50);
+
+/// Least time between two port inventory publishes, and how often the inventory is sampled
+/// for changes the board does not signal (signal strength, operator).
+pub const INVENTORY_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Prefix of the idempotency keys of messages the hub asked for.
+pub use crate::spool::opt_outs::HUB_KEY_PREFIX;
+
+/// How the gateway reaches the hub's broker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSettings {
+    /// `mqtt://host:port` or `mqtts://host:port`.
+    pub url: String,
+    /// The gateway id (topic level and MQTT client id).
+    pub gateway_id: String,
+    /// MQTT username (the hub's provisioning gives the gateway id).
+    pub username: String,
+    /// MQTT password.
+    pub password: String,
+    /// CA certificate(s) that signed the broker's certificate (`mqtts://`).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate and key for brokers requiring mutual TLS.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// MQTT keep-alive.
+    pub keep_alive: Duration,
+    /// Time between heartbeats (`[cloud] heartbeat_s`).
+    pub heartbeat: Duration,
+}
+
+/// Why the link could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    /// The gateway id is not one topic level.
+    #[error("cloud.gateway_id: {0}")]
+    GatewayId(#[from] TopicError),
+    /// Bad URL or TLS material.
+    #[error("cloud: {0}")]
+    Options(#[from] OptionsError),
+}
+
+/// Starts the link on `tracker`; it stops when `cancel` fires. `ports` enables `reset`/`ussd`
+/// and the port inventory; `groups` enables `config`.
+pub fn spawn(
+    settings: &LinkSettings,
+    config: &GatewayConfig,
+    spool: Spool,
+    ports: Option<PortsHandle>,
+    groups: Option<GroupSettings>,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<GatewayLink, CloudError> {
+    let gateway = GatewayId::new(settings.gateway_id.clone())?;
+    let mut options = LinkOptions::new(
+        BrokerUrl::parse(&settings.url)?,
+        &settings.gateway_id,
+        &settings.username,
+        &settings.password,
+    );
+    options.tls = ClientTls {
+        ca_file: settings.ca_file.clone(),
+        client_cert: settings.client_cert.clone(),
+    };
+    options.keep_alive = settings.keep_alive;
+    // Nothing notifies the link when a port worker writes an event: poll the outbox often
+    // (one indexed read of a near-empty table on the spool thread; the link also reads it on
+    // every broker PUBACK and hub receipt, so under traffic it does not wait for the poll).
+    options.poll_interval = OUTBOX_POLL;
+    let outbox = SpoolOutbox::new(spool.clone(), &gateway);
+    let live = ports.as_ref().and_then(|p| {
+        let changes = p.subscribe()?;
+        let (tx, rx) = watch::channel(inventory(p));
+        tracker.spawn(run_inventory(
+            p.clone(),
+            changes,
+            tx,
+            INVENTORY_INTERVAL,
+            cancel.clone(),
+        ));
+        Some(LiveState {
+            ports: rx,
+            ports_interval: INVENTORY_INTERVAL,
+            heartbeat: settings.heartbeat,
+        })
+    });
+    let mut sink = SpoolCommands::new(spool, config, ports);
+    if let Some(groups) = groups {
+        sink = sink.with_group_settings(config.clone(), groups);
+    }
+    Ok(GatewayLink::spawn_live(
+        gateway,
+        options,
+        Some(format!("smsgate-gateway {}", env!("CARGO_PKG_VERSION"))),
+        outbox,
+        sink,
+        live,
+        cancel,
+        tracker,
+    )?)
+}
+
+/// The link settings of `[cloud]`, or `None` when the section has no `url` (no link).
+pub fn settings(config: &GatewayConfig) -> Option<LinkSettings> {
+    let c = &config.cloud;
+    let url = c.url.clone()?;
+    let gateway_id = c.gateway_id.clone().unwrap_or_default();
+    Some(LinkSettings {
+        url,
+        username: c.username.clone().unwrap_or_else(|| gateway_id.clone()),
+        gateway_id,
+        password: c.password.clone().unwrap_or_default(),
+        ca_file: c.ca_file.clone(),
+        client_cert: c.client_cert.clone().zip(c.client_key.clone()),
+        keep_alive: Duration::from_secs(c.keepalive_s),
+        heartbeat: Duration::from_secs(c.heartbeat_s),
+    })
+}
+
+/// Starts the link when `[cloud]` is configured (the runtime's one call): `Ok(None)` without
+/// `cloud.url`. A setting the link cannot use (URL, unreadable TLS files) is a configuration
+/// error naming the `cloud` key, so the gateway does not start half-configured.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    config: &GatewayConfig,
+    spool: Spool,
+    ports: PortsHandle,
+    groups: GroupSettings,
+    metrics: GatewayMetrics,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<Option<GatewayLink>, ConfigError> {
+    let Some(s) = settings(config) else {
+        return Ok(None);
+    };
+    tracing::info!(url = %s.url, gateway = %s.gateway_id, "cloud link starting");
+    spawn(
+        &s,
+        config,
+        spool,
+        Some(ports),
+        Some(groups),
+        cancel.clone(),
+        tracker,
+    )
+    .map(|link| {
+        tracker.spawn(count_drops(link.status(), link.counters(), metrics, cancel));
+        Some(link)
+    })
+    .map_err(|e| {
+        let mut v = Violations::default();
+        match e {
+            CloudError::GatewayId(e) => v.push("cloud.gateway_id", e.to_string()),
+            CloudError::Options(e) => v.push("cloud", e.to_string()),
+        }
+        match v.into_result() {
+            Err(e) => e,
+            // Invariant: one violation was pushed just above.
+            Ok(()) => ConfigError::Invalid(Vec::new()),
+        }
+    })
+}
+
+/// Keeps `smsgate_link_connection_drops_total` at the link's count: read on every status
+/// change (a drop always changes it to `Disconnected`).
+async fn count_drops(
+    mut status: watch::Receiver<LinkStatus>,
+    counters: std::sync::Arc<LinkCounters>,
+    metrics: GatewayMetrics,
+    cancel: CancellationToken,
+) {
+    loop {
+        metrics.set_link_drops(counters.connection_drops());
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = status.changed() => if changed.is_err() { return },
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The spool's events outbox as the link's [`Outbox`]: spool events → wire messages.
+
+use chrono::{DateTime, Utc};
+use smsgate_mqtt::{Outbox, OutboxEvent as LinkEvent, QueueError};
+use smsgate_wire::{
+    Delivery, DeliveryState, GatewayId, Inbound, SUPPORTED_VERSIONS, SendState, Status, Up,
+};
+use uuid::Uuid;
+
+use super::HUB_KEY_PREFIX;
+use crate::spool::{MessageState, OutboxEvent, Spool, SpoolDb, SpoolError};
+
+pub(super) fn version() -> u32 {
+    SUPPORTED_VERSIONS.iter().copied().max().unwrap_or(1)
+}
+
+fn queue_error(e: SpoolError) -> QueueError {
+    QueueError(e.to_string())
+}
+
+/// The wire id of spool event `event_id` written at `created_at` on `gateway`: a UUID v7 whose
+/// time is the event's and whose other bits are the event id and a hash of the gateway id. The
+/// same event always gets the same id; events of another spool file (other times) or another
+/// gateway get other ids.
+pub fn event_uuid(gateway: &GatewayId, event_id: i64, created_at: DateTime<Utc>) -> Uuid {
+    let mut bytes = [0u8; 10];
+    bytes[..8].copy_from_slice(&event_id.to_be_bytes());
+    let h = gateway
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    bytes[8..].copy_from_slice(&h.to_be_bytes()[..2]);
+    let ms = u64::try_from(created_at.timestamp_millis()).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid()
+}
+
+/// The hub message id of a spooled message, from its idempotency key.
+pub fn hub_message_id(idempotency_key: Option<&str>) -> Option<Uuid> {
+    let rest = idempotency_key?.strip_prefix(HUB_KEY_PREFIX)?;
+    let (_command, message) = rest.split_once(':')?;
+    Uuid::parse_str(message).ok()
+}
+
+pub(super) fn hub_key(command: Uuid, message: Uuid) -> String {
+    format!("{HUB_KEY_PREFIX}{command}:{message}")
+}
+
+/// The wire message for one spool event, or `None` when the hub has no use for it. `db` is
+/// read to find which hub message a spooled message is (and its TP-MR).
+pub fn translate(
+    db: &mut SpoolDb,
+    gateway: &GatewayId,
+    event: &OutboxEvent,
+) -> Result<Option<Up>, SpoolError> {
+    let id = event_uuid(gateway, event.id, event.created_at);
+    let p = &event.payload;
+    let v = version();
+    match event.kind.as_str() {
+        "inbound.received" => {
+            let (Some(from), Some(text), Some(port)) =
+                (p["from"].as_str(), p["text"].as_str(), p["port"].as_u64())
+            else {
+                return Err(SpoolError::Corrupt(format!(
+                    "event {}: inbound without from/text/port",
+                    event.id
+                )));
+            };
+            let received_at = p["received_at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map_or(event.created_at, |t| t.with_timezone(&Utc));
+            Ok(Some(Up::Inbound(Inbound {
+                id,
+                v,
+                port: port.to_string(),
+                sim_number: None,
+                from: from.to_owned(),
+                text: text.to_owned(),
+                received_at,
+            })))
+        }
+        "message.accepted" | "message.state" => {
+            let Some(msg_id) = p["id"].as_i64() else {
+                return Ok(None);
+            };
+            let Some(state) = p["state"].as_str().and_then(MessageState::parse) else {
+                return Ok(None);
+            };
+            let Some(message) = db.get(msg_id)? else {
+                return Ok(None);
+            };
+            let Some(message_id) = hub_message_id(message.idempotency_key.as_deref()) else {
+                return Ok(None);
+            };
+            let error = p["error"].as_str().map(str::to_owned);
+            let status = |state: SendState, error: Option<String>, reference: Option<u8>| {
+                Some(Up::Status(Status {
+                    id,
+                    v,
+                    message_id,
+                    state,
+                    reference,
+                    error,
+                    evidence: None,
+                    at: event.created_at,
+                }))
+            };
+            let dlr = |state: DeliveryState| {
+                Some(Up::Dlr(Delivery {
+                    id,
+                    v,
+                    message_id,
+                    state,
+                    at: event.created_at,
+                }))
+            };
+            Ok(match state {
+                MessageState::Queued if event.kind == "message.accepted" => {
+                    status(SendState::Queued, None, None)
+                }
+                // The hub already has `sent`; "no report yet" changes nothing it shows.
+                MessageState::Queued | MessageState::Sending | MessageState::NoReport => None,
+                MessageState::Sent => status(
+                    SendState::Sent,
+                    None,
+                    message.parts.first().and_then(|part| part.reference),
+                ),
+                MessageState::Delivered => dlr(DeliveryState::Delivered),
+                MessageState::Failed if message.sent_at.is_some() => dlr(DeliveryState::Failed),
+                MessageState::Failed | MessageState::Blocked => {
+                    status(SendState::Failed, error, None)
+                }
+                MessageState::Cancelled => status(SendState::Cancelled, None, None),
+                MessageState::Expired => status(
+                    SendState::Failed,
+                    Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
+                    None,
+                ),
+                MessageState::Unknown => Some(Up::Status(Status {
+                    id,
+                    v,
+                    message_id,
+                    state: SendState::Unknown,
+                    reference: message.parts.first().and_then(|part| part.reference),
+                    error: Some(format!(
+                        "outcome unknown (may have been sent): {}",
+                        error.as_deref().unwrap_or("send interrupted")
+                    )),
+                    evidence: Some(message.evidence_summary()),
+                    at: event.created_at,
+                })),
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// [`Outbox`] over the spool's events (see the module docs).
+#[derive(Clone)]
+pub struct SpoolOutbox {
+    spool: Spool,
+    gateway: GatewayId,
+}
+
+impl SpoolOutbox {
+    pub fn new(spool: Spool, gateway: &GatewayId) -> Self {
+        Self {
+            spool,
+            gateway: gateway.clone(),
+        }
+    }
+}
+
+/// Reads pending events after `after` and translates up to `limit` of them. From the oldest
+/// (`after = None`: nothing of this link connection is in flight) a prefix of events that
+/// translate to nothing is acknowledged at once, so it is not read again on every poll.
+fn peek_translated(
+    db: &mut SpoolDb,
+    gateway: &GatewayId,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<Vec<LinkEvent>, SpoolError> {
+    let after = after.map_or(i64::MIN, |a| i64::try_from(a).unwrap_or(i64::MAX));
+    let mut window: u32 = u32::try_from(limit).unwrap_or(u32::MAX).saturating_add(128);
+    loop {
+        let events = db.peek_events(window)?;
+        let exhausted = events.len() < window as usize;
+        let mut out = Vec::new();
+        let mut skipped_prefix = None;
+        let mut last_seen = None;
+        for e in events.iter().filter(|e| e.id > after) {
+            last_seen = Some(e.id);
+            match translate(db, gateway, e)? {
+                Some(message) => {
+                    out.push(LinkEvent {
+                        id: u64::try_from(e.id).unwrap_or(0),
+                        message,
+                    });
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+                None if out.is_empty() => skipped_prefix = Some(e.id),
+                None => {}
+            }
+        }
+        if out.len() >= limit || exhausted || last_seen.is_none() {
+            if after == i64::MIN
+                && let Some(up_to) = skipped_prefix
+            {
+                db.ack_events(up_to)?;
+            }
+            return Ok(out);
+        }
+        window = window.saturating_mul(2);
+    }
+}
+
+impl Outbox for SpoolOutbox {
+    async fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<LinkEvent>, QueueError> {
+        let gateway = self.gateway.clone();
+        self.spool
+            .call(move |db| peek_translated(db, &gateway, after, limit))
+            .await
+            .map_err(queue_error)
+    }
+
+    async fn ack(&self, id: u64) -> Result<(), QueueError> {
+        let up_to = i64::try_from(id).map_err(|e| QueueError(e.to_string()))?;
+        self.spool
+            .call(move |db| db.ack_events(up_to))
+            .await
+            .map(|_| ())
+            .map_err(queue_error)
+    }
+}

@@ -1,0 +1,109 @@
+//! The box's local web UI, server side: the admin account, browser sessions, login
+//! throttling, the group override file, and [`Ui`], the state the UI's endpoints share
+//! (handlers in `api::box_auth` and `api::box_views`; the app itself is `smsgate-web-box`).
+//!
+//! - [`account`]: one local admin (login + argon2id hash) in `admin.json` beside the spool.
+//! - [`session`]: HttpOnly SameSite=Strict cookie sessions that expire (idle and absolute).
+//! - [`throttle`]: failures per account and per address, checked before any hashing.
+//! - [`overrides`]: live group changes kept in `overrides.json` beside the spool.
+//! - [`fsutil`]: atomic small-file writes.
+//! - [`bundle`]: the support bundle, secrets masked.
+
+pub mod account;
+pub mod bundle;
+pub mod fsutil;
+pub mod overrides;
+pub mod session;
+pub mod throttle;
+
+use crate::dispatch::live::GroupSettings;
+use chrono::{DateTime, Utc};
+use smsgate_config::GatewayConfig;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+
+/// Longest a login waits for the hashing permit before it is told to retry.
+pub const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// What the UI endpoints share (one per running gateway).
+pub struct Ui {
+    /// `admin.json`.
+    pub account_path: PathBuf,
+    /// `overrides.json`.
+    pub overrides_path: PathBuf,
+    /// Browser sessions.
+    pub sessions: session::Sessions,
+    /// Login failures.
+    pub throttle: Mutex<throttle::Throttle>,
+    /// One argon2 hash at a time (memory: one 7 MiB working set).
+    pub hashing: Semaphore,
+    dummy: OnceLock<String>,
+    /// When the gateway started.
+    pub started_at: DateTime<Utc>,
+    started: Instant,
+    /// The configuration as loaded from the file (groups before the overrides).
+    pub file_config: Arc<GatewayConfig>,
+    /// The running groups' settings, as the next start will have them.
+    pub groups: Option<GroupSettings>,
+    /// The cloud link's state, once it runs.
+    pub cloud: OnceLock<watch::Receiver<smsgate_mqtt::LinkStatus>>,
+    /// The spool file.
+    pub spool_path: PathBuf,
+}
+
+impl std::fmt::Debug for Ui {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ui")
+            .field("account_path", &self.account_path)
+            .field("overrides_path", &self.overrides_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ui {
+    /// The UI state of a gateway started with `file_config` (as read from its file).
+    pub fn new(file_config: GatewayConfig, started_at: DateTime<Utc>) -> Self {
+        let spool_path = file_config.storage.path.clone();
+        Self {
+            account_path: account::path_for(&spool_path),
+            overrides_path: overrides::path_for(&spool_path),
+            sessions: session::Sessions::default(),
+            throttle: Mutex::new(throttle::Throttle::default()),
+            hashing: Semaphore::new(1),
+            dummy: OnceLock::new(),
+            started_at,
+            started: Instant::now(),
+            file_config: Arc::new(file_config),
+            groups: None,
+            cloud: OnceLock::new(),
+            spool_path,
+        }
+    }
+
+    /// Lets the UI change the running groups' settings.
+    pub fn with_groups(mut self, groups: GroupSettings) -> Self {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// A hash to verify unknown logins against, so they cost the same as known ones.
+    pub fn dummy_hash(&self) -> &str {
+        self.dummy.get_or_init(|| {
+            account::hash_password("not the password of anyone").unwrap_or_default()
+        })
+    }
+
+    /// The throttle, locked.
+    pub fn throttle(&self) -> std::sync::MutexGuard<'_, throttle::Throttle> {
+        self.throttle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
