@@ -91,14 +91,18 @@ async fn all_pages(d: &Deployment, token: &str, path: &str) -> Option<Vec<Value>
     }
 }
 
-/// The messages of the conversation with `contact`.
+/// The messages of every conversation with `contact` (one per channel it used).
 async fn conversation(d: &Deployment, token: &str, contact: &str) -> Option<Vec<Value>> {
     let interactions = all_pages(d, token, "/api/v1/interactions").await?;
-    let i = interactions
+    let mut messages = Vec::new();
+    for i in interactions
         .iter()
-        .find(|i| i["contact_number"] == contact)?;
-    let id = i["id"].as_str()?;
-    all_pages(d, token, &format!("/api/v1/interactions/{id}/messages")).await
+        .filter(|i| i["contact_number"] == contact)
+    {
+        let id = i["id"].as_str()?;
+        messages.extend(all_pages(d, token, &format!("/api/v1/interactions/{id}/messages")).await?);
+    }
+    (!messages.is_empty()).then_some(messages)
 }
 
 /// How many messages are in each state.
@@ -126,17 +130,24 @@ async fn soak(broker: &str) {
     unthrottle(&d);
     let (mut sim, mut mosquitto, mut hub, mut gateway) = start_all(&d).await;
     let token = d.login("tenant_admin").await.unwrap();
-    // The gateway is linked once the hub has seen it (its first inventory marks it online).
+    // The link is up once a first message went through and came back delivered.
+    let warm = d
+        .hub_post(
+            "/api/v1/messages",
+            &json!({"to": CUSTOMER, "text": "warm-up"}),
+        )
+        .await
+        .unwrap();
+    let warm = warm["id"].as_str().unwrap().to_owned();
     wait_until(
-        "the gateway online at the hub",
-        Duration::from_secs(60),
+        "the warm-up message delivered",
+        Duration::from_secs(90),
         || async {
-            let list = d.hub_get_as(&token, "/api/v1/gateways").await.ok()?;
-            list["items"]
-                .as_array()?
-                .iter()
-                .any(|g| g["online"] == true)
-                .then_some(())
+            let m = d
+                .hub_get_as(&token, &format!("/api/v1/messages/{warm}"))
+                .await
+                .ok()?;
+            (m["state"] == "delivered").then_some(())
         },
     )
     .await
@@ -145,46 +156,65 @@ async fn soak(broker: &str) {
     // Traffic: each request on its own task so a slow answer never slows the rate.
     let sends = secs * SENDS_PER_S;
     let inbound = secs * INBOUND_PER_S;
+    // The hub answers a send only once it is stored: under this load that can take seconds,
+    // so this client waits up to two minutes (the harness's waits ten seconds).
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let url = format!("{}/api/v1/messages", d.get("hub_api"));
+    let key = d.get("api_key");
     let started = Instant::now();
     let mut tasks = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / SENDS_PER_S));
     for i in 0..sends {
         tick.tick().await;
-        let d = d.clone();
+        let (http, url, key) = (http.clone(), url.clone(), key.clone());
         tasks.push(tokio::spawn(async move {
             let text = format!("soak {i}");
-            let r = d
-                .hub_post("/api/v1/messages", &json!({"to": CUSTOMER, "text": text}))
-                .await;
-            (
-                text,
-                r.map(|m| m["id"].as_str().unwrap_or_default().to_owned()),
-            )
+            let t0 = Instant::now();
+            let r = post(&http, &url, &key, &json!({"to": CUSTOMER, "text": text})).await;
+            (text, r.map(|id| (id, t0.elapsed())))
         }));
         if i % (SENDS_PER_S / INBOUND_PER_S) == 0 {
             let n = i / (SENDS_PER_S / INBOUND_PER_S);
-            let d = d.clone();
+            let lab = d.clone();
             tasks.push(tokio::spawn(async move {
                 let text = format!("inbound {n}");
-                let to = d.sim_number(usize::try_from(n % 4).unwrap());
-                let r = d.inject(CALLER, &to, &text).await;
-                (text, r.map(|()| String::new()))
+                let to = lab.sim_number(usize::try_from(n % 4).unwrap());
+                let r = lab.inject(CALLER, &to, &text).await;
+                (
+                    text,
+                    r.map(|()| (String::new(), Duration::ZERO))
+                        .map_err(|e| e.to_string()),
+                )
             }));
         }
     }
     let mut accepted = Vec::new();
+    let mut answer_times = Vec::new();
     let mut injected = 0;
     for t in tasks {
         let (text, r) = t.await.unwrap();
-        let id = r.unwrap_or_else(|e| panic!("{text}: {e}"));
+        let (id, took) = r.unwrap_or_else(|e| panic!("{text}: {e}"));
         if text.starts_with("soak ") {
             accepted.push((text, id));
+            answer_times.push(took);
         } else {
             injected += 1;
         }
     }
+    answer_times.sort();
+    eprintln!(
+        "{broker}: hub API answer to a send: p50 {:?}, p99 {:?}, max {:?}",
+        answer_times[answer_times.len() / 2],
+        answer_times[answer_times.len() * 99 / 100],
+        answer_times[answer_times.len() - 1]
+    );
     let offered = started.elapsed();
     assert_eq!(accepted.len() as u64, sends, "every send was accepted");
+    // The warm-up message is checked with the others.
+    accepted.push(("warm-up".to_owned(), warm));
     assert_eq!(injected, inbound, "every inbound was injected");
     eprintln!(
         "{broker}: {sends} sends and {inbound} inbound offered in {:.1} s",
@@ -320,6 +350,28 @@ async fn soak(broker: &str) {
             );
         }
     }
+}
+
+/// POSTs a send with the API key; the new message's id.
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &Value,
+) -> Result<String, String> {
+    let r = http
+        .post(url)
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let status = r.status();
+    let answer: Value = r.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status} {answer}"));
+    }
+    Ok(answer["id"].as_str().unwrap_or_default().to_owned())
 }
 
 fn tail(log: &str, n: usize) -> String {

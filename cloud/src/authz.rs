@@ -127,6 +127,11 @@ pub enum Action {
     ManageCanned,
     /// The audit log of administrative actions.
     ViewAudit,
+    /// Campaigns: see them, their dashboards and recipients (issue 12).
+    ViewCampaign,
+    /// Campaigns: create, edit, import recipients, start/pause/resume/stop, delete; the
+    /// do-not-contact list.
+    ManageCampaign,
 }
 
 /// What the action is about: the organisation owning it, and for conversations whether it is
@@ -233,6 +238,7 @@ fn role_allows(actor: &Actor, action: Action) -> bool {
                 | Supervise
                 | ViewReports
                 | ManageCanned
+                | ViewCampaign
         ),
         Role::Agent => matches!(
             action,

@@ -420,6 +420,19 @@ impl GatewayIngest {
         now: DateTime<Utc>,
         events: &mut Vec<HubEvent>,
     ) -> Result<IngestOutcome, HubError> {
+        // A campaign's message has a recipient, not a conversation (issue 12).
+        if tx.message(scope, message_id)?.is_none()
+            && let Some(outcome) = crate::campaigns::runner::recipient_status(
+                tx,
+                scope,
+                message_id,
+                state,
+                error.clone(),
+                now,
+            )?
+        {
+            return Ok(outcome);
+        }
         // The gateway scope only finds messages sent through its own channels.
         let Some(mut m) = tx
             .message(scope, message_id)?

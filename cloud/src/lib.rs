@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod campaigns;
 pub mod csv_import;
 pub mod floor;
 pub mod hub;

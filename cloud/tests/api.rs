@@ -119,6 +119,23 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/reports"),
     ("get", "/api/v1/reports/export"),
     ("get", "/api/v1/audit"),
+    // Issue 12: campaigns and the do-not-contact list.
+    ("get", "/api/v1/campaigns"),
+    ("post", "/api/v1/campaigns"),
+    ("get", "/api/v1/campaigns/{id}"),
+    ("patch", "/api/v1/campaigns/{id}"),
+    ("delete", "/api/v1/campaigns/{id}"),
+    ("post", "/api/v1/campaigns/{id}/action"),
+    ("post", "/api/v1/campaigns/{id}/recipients/import"),
+    ("post", "/api/v1/campaigns/{id}/recipients/from-list"),
+    ("get", "/api/v1/campaigns/{id}/recipients"),
+    ("delete", "/api/v1/campaigns/{id}/recipients/unprocessed"),
+    ("get", "/api/v1/campaigns/{id}/preview"),
+    ("get", "/api/v1/campaigns/{id}/stats"),
+    ("get", "/api/v1/campaigns/{id}/export"),
+    ("get", "/api/v1/do-not-contact"),
+    ("post", "/api/v1/do-not-contact"),
+    ("post", "/api/v1/do-not-contact/remove"),
 ];
 
 struct Server {
@@ -1407,6 +1424,15 @@ async fn failed_logins_turn_into_429_with_retry_after_and_health_and_metrics_ans
         .await
         .unwrap();
     assert!(text.contains("smsgate_hub_logins_total"), "{text}");
+    // Every request is counted by method and status.
+    assert!(
+        text.contains("smsgate_hub_http_requests_total{method=\"GET\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("smsgate_hub_http_requests_total{method=\"POST\",status=\"429\"}"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

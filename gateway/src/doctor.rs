@@ -326,7 +326,8 @@ fn device_node(port: u16, dev: &Path, groups: &[u32]) -> Finding {
             "add {user} to the group {group}: usermod -aG {group} {user} (then log in again; the packaged unit runs as smsgate with SupplementaryGroups=dialout)"
         )
     } else {
-        "the device is not group read-write: the package's udev rules (60-smsgate-modems.rules) make modems root:dialout 0660; run udevadm trigger --subsystem-match=tty".to_string()
+        "the device is not group read-write: the package's udev rules (60-smsgate-modems.rules) make modems root:dialout 0660; run udevadm trigger --subsystem-match=tty"
+            .to_owned()
     };
     Finding::problem(check, format!("{shown}: {user} may not open it"), fix)
 }

@@ -53,7 +53,7 @@ impl Outbox for BenchOutbox {
             .collect())
     }
     async fn ack(&self, id: u64) -> Result<(), QueueError> {
-        self.0.lock().unwrap().0.remove(&id);
+        self.0.lock().unwrap().0.retain(|k, _| *k > id);
         Ok(())
     }
 }

@@ -49,16 +49,21 @@ impl Outbox for WatchedOutbox {
     }
 
     async fn ack(&self, id: u64) -> Result<(), QueueError> {
-        let key = self
+        // Every event of the acked prefix must be stored at the hub already.
+        let prefix: Vec<(u64, Uuid)> = self
             .outbox
             .inner
             .lock()
             .unwrap()
             .pending
-            .get(&id)
-            .map(Up::id);
-        if !key.is_some_and(|k| self.stored.ids().contains(&k)) {
-            self.premature.lock().unwrap().push(id);
+            .range(..=id)
+            .map(|(n, up)| (*n, up.id()))
+            .collect();
+        let stored = self.stored.ids();
+        for (n, key) in prefix {
+            if !stored.contains(&key) {
+                self.premature.lock().unwrap().push(n);
+            }
         }
         self.outbox.ack(id).await
     }
@@ -98,7 +103,8 @@ async fn a_hub_dying_with_its_embedded_broker_under_traffic_loses_nothing() {
         highest_peeked: Arc::default(),
         premature: Arc::default(),
     };
-    let expected = outbox.outbox.push_heartbeats(500);
+    // Enough that the hub cannot store them all (it stores in batches) before it dies.
+    let expected = outbox.outbox.push_heartbeats(2000);
     let link = GatewayLink::spawn(
         gw("a"),
         link_options(addr, "a", &pass_of("a")),
@@ -167,7 +173,7 @@ async fn a_hub_dying_with_its_embedded_broker_under_traffic_loses_nothing() {
         expected,
         "first arrivals are in outbox order"
     );
-    assert_eq!(outbox.outbox.acked(), (1..=500).collect::<Vec<u64>>());
+    assert_eq!(outbox.outbox.acked(), (1..=2000).collect::<Vec<u64>>());
     assert!(
         outbox.premature.lock().unwrap().is_empty(),
         "events acked before the hub stored them: {:?}",

@@ -47,8 +47,26 @@ pub fn router(hub: Hub) -> Router {
         .merge(notifications::routes())
         .merge(annotations::routes())
         .merge(reports::routes())
+        .merge(campaigns::routes())
         .route("/api/v1/openapi.json", axum::routing::get(openapi::serve))
+        .layer(axum::middleware::from_fn_with_state(
+            hub.clone(),
+            count_requests,
+        ))
         .with_state(hub)
+}
+
+/// Counts every API request by method and answer status
+/// (`smsgate_hub_http_requests_total{method,status}` on `/metrics`).
+async fn count_requests(
+    axum::extract::State(hub): axum::extract::State<Hub>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = req.method().as_str().to_owned();
+    let res = next.run(req).await;
+    hub.metrics().record_request(&method, res.status().as_u16());
+    res
 }
 
 /// [`router`] with a fallback for everything else (e.g. the portal's embedded assets). Unknown

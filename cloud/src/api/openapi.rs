@@ -37,8 +37,13 @@ use super::handlers::*;
         annotations::list_notes, annotations::add_note, annotations::get_labels, annotations::put_labels, annotations::labels,
         annotations::transcript, annotations::list_canned, annotations::create_canned, annotations::update_canned, annotations::delete_canned,
         reports::report, reports::export_report, reports::audit,
+        campaigns::list_campaigns, campaigns::create_campaign, campaigns::get_campaign, campaigns::edit_campaign,
+        campaigns::delete_campaign, campaigns::campaign_action, campaigns::import_recipients, campaigns::recipients_from_list,
+        campaigns::list_recipients, campaigns::delete_unprocessed, campaigns::preview, campaigns::stats, campaigns::export,
+        campaigns::list_dnc, campaigns::add_dnc, campaigns::remove_dnc,
     ),
-    components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table)),
+    components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table,
+        crate::campaigns::import::Format, crate::campaigns::RecipientState)),
     modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;

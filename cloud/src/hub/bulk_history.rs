@@ -18,7 +18,7 @@ use crate::store::{Page, PageRequest, TextFilter};
 pub struct BulkSummary {
     #[serde(flatten)]
     pub send: BulkSend,
-    /// Messages not yet sent (queued at the hub or on the gateway).
+    /// Messages not settled yet (queued at the hub or on the gateway, or `unknown`).
     pub pending: u64,
     /// Sent, no delivery report yet.
     pub sent: u64,
@@ -48,9 +48,12 @@ fn summary(send: BulkSend, states: &[(MessageState, u64)]) -> BulkSummary {
             MessageState::Sent => s.sent += n,
             MessageState::Delivered => s.delivered += n,
             MessageState::Failed | MessageState::Expired | MessageState::Cancelled => s.failed += n,
-            MessageState::Queued | MessageState::Accepted | MessageState::Received => {
-                s.pending += n
-            }
+            // `unknown` (may have gone out; an operator or the network's evidence settles it)
+            // is not final yet.
+            MessageState::Queued
+            | MessageState::Accepted
+            | MessageState::Received
+            | MessageState::Unknown => s.pending += n,
         }
     }
     s

@@ -128,6 +128,33 @@ impl UpSink for HubSink {
         }
     }
 
+    /// One transaction (one disk sync) for the whole batch ([`GatewayIngest::ingest_batch`]).
+    async fn ingest_batch(
+        &self,
+        gateway: &GatewayId,
+        messages: Vec<Up>,
+    ) -> Result<Vec<Result<(), IngestError>>, IngestError> {
+        let hub = self.hub.clone();
+        let gw = gateway.clone();
+        self.ingested
+            .fetch_add(messages.len() as u64, Ordering::SeqCst);
+        let outcomes = tokio::task::spawn_blocking(move || hub.ingest_batch(&gw, messages))
+            .await
+            .map_err(|e| IngestError::Unavailable(e.to_string()))?
+            .map_err(ingest_error)?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| match o {
+                IngestOutcome::Applied | IngestOutcome::Duplicate => Ok(()),
+                IngestOutcome::Unrouted(why) => {
+                    tracing::info!(%gateway, reason = %why, "up message recorded but not routed");
+                    Ok(())
+                }
+                IngestOutcome::Rejected(why) => Err(IngestError::Rejected(why)),
+            })
+            .collect())
+    }
+
     async fn presence(&self, gateway: &GatewayId, state: State) -> Result<(), IngestError> {
         self.ingested.fetch_add(1, Ordering::SeqCst);
         let online = state.online;

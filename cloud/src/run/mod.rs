@@ -405,6 +405,16 @@ pub async fn start(
         tracing::info!("e-mail notifications are off (no smtp.host in hub.toml)");
     }
     tracker.spawn(hub.clone().run_notifications(mailer, shutdown.clone()));
+    // Campaigns (issue 12): uploads a crash interrupted are removed, then the runner starts.
+    match hub.recover_campaign_imports() {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            campaigns = n,
+            "removed the rows of campaign uploads a restart interrupted"
+        ),
+        Err(e) => tracing::error!(error = %e, "campaigns: could not clean interrupted uploads"),
+    }
+    tracker.spawn(hub.clone().run_campaigns(shutdown.clone()));
     tracing::info!(api = %api_addr, broker = ?broker_addr, "hub running");
     Ok(Started {
         hub,

@@ -19,6 +19,7 @@
 //! on that blocking thread (or runs its own connection task); see ARCHITECTURE.md.
 
 pub mod bulk;
+pub mod campaigns;
 pub mod floor;
 pub mod sqlite;
 
@@ -422,6 +423,9 @@ pub trait ReadTx {
 
     /// Bulk-send history: [`bulk::BulkRead`].
     fn bulk(&mut self) -> &mut dyn bulk::BulkRead;
+
+    /// Campaigns and their recipients (issue 12): [`campaigns::CampaignRead`].
+    fn campaigns(&mut self) -> &mut dyn campaigns::CampaignRead;
 }
 
 /// Which live interactions.
@@ -441,6 +445,9 @@ pub trait WriteTx: ReadTx {
 
     /// Bulk-send history: [`bulk::BulkWrite`].
     fn bulk_mut(&mut self) -> &mut dyn bulk::BulkWrite;
+
+    /// Campaigns' writes: [`campaigns::CampaignWrite`].
+    fn campaigns_mut(&mut self) -> &mut dyn campaigns::CampaignWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

@@ -314,6 +314,50 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_stay_right_across_quoted_newlines_crlf_and_blank_lines_counted_in_one_pass() {
+        let file =
+            "c;099000001;\"two\nlines\";1\r\n\r\nc;09900000x;bad;1\nc;099000003;ok;1\nc;x;bad;1\n";
+        assert_eq!(
+            errs(parse_dialer(file.as_bytes())),
+            [
+                "4: destiny: \"09900000x\" is not a phone number (optional '+' then 3 to 20 digits)",
+                "6: destiny: \"x\" is not a phone number (optional '+' then 3 to 20 digits)",
+            ]
+        );
+        // The counter never goes back: every byte is looked at once.
+        let mut counter = LineCounter::default();
+        let data = b"a\nb\nc\n";
+        assert_eq!(counter.line_of(data, None), 1);
+        let at = |b: u64| {
+            let mut p = csv::Position::new();
+            p.set_byte(b);
+            p
+        };
+        assert_eq!(counter.line_of(data, Some(&at(4))), 3);
+        assert_eq!(counter.byte, 4);
+        assert_eq!(
+            counter.line_of(data, Some(&at(2))),
+            3,
+            "no recount backwards"
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_line_bound_is_refused_before_it_is_parsed() {
+        let limits = Limits {
+            max_lines: 2,
+            max_bytes: 1 << 20,
+        };
+        assert!(check_lines(b"a\nb\n", limits).is_ok());
+        assert!(check_lines(b"a\nb", limits).is_ok());
+        let err = check_lines(b"a\nb\nc", limits).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "the file has 3 lines; the most is 2 (api.bulk_max_lines)"
+        );
+    }
+
+    #[test]
     fn a_line_that_is_not_utf8_is_reported() {
         assert_eq!(
             errs(parse_dialer(b"c;099000001;ok;1\nc;099000002;caf\xE9;1\n")),

@@ -12,7 +12,6 @@
 use super::error::ApiError;
 use super::{ApiState, SubmitRequest, SubmitResponse, to_new_message, validate};
 use axum::extract::{Query, Request, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -68,11 +67,7 @@ fn authorized(
     peer: Option<std::net::SocketAddr>,
     token: Option<&str>,
 ) -> Result<(), ApiError> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| super::auth::credentials(v, "Bearer"));
-    if bearer.is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token))) {
+    if super::bearer_ok(st, headers) {
         return Ok(());
     }
     if let Some(peer) = peer

@@ -251,15 +251,17 @@ pub fn router(state: ApiState) -> Router {
     app
 }
 
-async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
+/// Whether the request carries the API token (`Bearer`, scheme in any case).
+fn bearer_ok(st: &ApiState, headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| auth::credentials(v, "Bearer"));
-    let ok = presented
-        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)));
-    if ok {
+        .and_then(|v| auth::credentials(v, "Bearer"))
+        .is_some_and(|t| !st.token.is_empty() && bool::from(t.as_bytes().ct_eq(&st.token)))
+}
+
+async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
+    if bearer_ok(&st, req.headers()) {
         req.extensions_mut().insert(box_auth::Principal::Token);
         return next.run(req).await;
     }

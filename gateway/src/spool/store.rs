@@ -156,9 +156,6 @@ impl SpoolDb {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(msgs.len());
-        // One look at the blocklist instead of one per message when it is empty (the usual case).
-        let any_blocked: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM blocklist)", [], |r| r.get(0))?;
         for m in msgs {
             if let Some(key) = &m.idempotency_key {
                 let existing = tx
@@ -174,7 +171,7 @@ impl SpoolDb {
                     continue;
                 }
             }
-            let why = if any_blocked && is_blocked_tx(&tx, &m.to, m.campaign.as_deref())? {
+            let why = if is_blocked_tx(&tx, &m.to, m.campaign.as_deref())? {
                 Some("recipient is on the do-not-contact list")
             } else if super::opt_outs::opted_out_tx(
                 &tx,

@@ -3,6 +3,8 @@ import { checkScreen, openFromMenu } from './support.ts';
 
 test.describe('bulk messages', () => {
   test('a bulk send with a duplicate and an opted-out number shows "Ignored" and "opted out", and the others delivered', async ({ page, stack }) => {
+    // Two delivery reports from the simulated network and four full-page checks (languages, themes, phone).
+    test.setTimeout(120_000);
     const admin = await hub(stack, 'tenant_admin');
     const [a, b, stopped] = [customer(), customer(), customer()];
     await admin.post('/api/v1/opt-outs', { number: stopped });

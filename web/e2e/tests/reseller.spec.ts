@@ -9,6 +9,7 @@ interface Channel {
 
 test.describe('a reseller', () => {
   test('creates a tenant, enters it, switches tenants and distributes a channel to it (with force) and back', async ({ page, stack }) => {
+    test.setTimeout(120_000);
     const name = `Second Tenant ${Date.now()}`;
     const sim = stack.info.sim_numbers[3] ?? '';
     const reseller = await hub(stack, 'reseller_admin');

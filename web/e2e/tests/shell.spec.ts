@@ -2,11 +2,11 @@ import { expect, expectAccessible, loginAs, test, type Who } from '../harness/fi
 
 const ROLES: Array<[Who, string, string[], string[]]> = [
   // who, role label, menu entries it has, menu entries it must not have
-  ['agent', 'Agent', ['Messages', 'Interactions'], []],
-  ['manager', 'Manager', ['Messages', 'Interactions'], []],
-  ['tenant_admin', 'Tenant admin', ['Messages', 'Interactions'], []],
-  ['reseller_admin', 'Reseller admin', ['Messages', 'Interactions'], []],
-  ['platform_admin', 'Platform admin', ['Messages', 'Interactions'], []],
+  ['agent', 'Agent', ['Messages', 'Interactions', 'Contacts'], ['Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys']],
+  ['manager', 'Manager', ['Messages', 'Interactions', 'Contacts', 'Opt-out', 'Users', 'Queues'], ['Bulk messages', 'Channels', 'API keys', 'Tenants']],
+  ['tenant_admin', 'Tenant admin', ['Messages', 'Interactions', 'Contacts', 'Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys'], ['Tenants', 'Gateways']],
+  ['reseller_admin', 'Reseller admin', ['Messages', 'Interactions', 'Channels', 'Tenants'], ['Gateways']],
+  ['platform_admin', 'Platform admin', ['Messages', 'Interactions', 'Channels', 'Tenants', 'Gateways'], []],
 ];
 
 test.describe('the portal shell', () => {
@@ -20,12 +20,13 @@ test.describe('the portal shell', () => {
     await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
   });
 
-  for (const [who, role, has] of ROLES) {
+  for (const [who, role, has, hasNot] of ROLES) {
     test(`${who} logs in and sees their name, role and menu`, async ({ page, stack }) => {
       await loginAs(page, stack.info, who);
       await expect(page.locator('.who-role')).toHaveText(role);
       const nav = page.getByRole('navigation', { name: 'Main menu' });
-      for (const entry of has) await expect(nav.getByRole('link', { name: entry })).toBeVisible();
+      for (const entry of has) await expect(nav.getByRole('link', { name: entry, exact: true })).toBeVisible();
+      for (const entry of hasNot) await expect(nav.getByRole('link', { name: entry, exact: true })).toHaveCount(0);
       await expect(page).toHaveURL(/\/inbox$/);
       await expectAccessible(page, `inbox as ${who}`);
     });

@@ -119,7 +119,23 @@ pub(crate) enum Confirm {
 
 pub(crate) trait Handler: Send + Sync + 'static {
     fn handle(&self, message: &Publish) -> impl Future<Output = Disposition> + Send;
+
+    /// Handles messages that were waiting together, in arrival order: exactly one
+    /// disposition per message, in the same order. By default one at a time; a handler whose
+    /// storage commits cost a disk sync each stores a batch in one transaction.
+    fn handle_batch(&self, messages: &[Publish]) -> impl Future<Output = Vec<Disposition>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(messages.len());
+            for m in messages {
+                out.push(self.handle(m).await);
+            }
+            out
+        }
+    }
 }
+
+/// Most waiting messages handed to [`Handler::handle_batch`] at once.
+const MAX_BATCH: usize = 128;
 
 /// A retained message published on every connection (e.g. "online").
 #[derive(Debug, Clone)]
@@ -307,10 +323,29 @@ async fn run_worker<H: Handler>(
     mut jobs: mpsc::UnboundedReceiver<(Ticket, Publish)>,
     done: mpsc::UnboundedSender<(Ticket, Disposition)>,
 ) {
-    while let Some((ticket, message)) = jobs.recv().await {
-        let disposition = handler.handle(&message).await;
-        if done.send((ticket, disposition)).is_err() {
-            return;
+    while let Some(first) = jobs.recv().await {
+        let mut tickets = vec![first.0];
+        let mut messages = vec![first.1];
+        while messages.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok((t, m)) => {
+                    tickets.push(t);
+                    messages.push(m);
+                }
+                Err(_) => break,
+            }
+        }
+        let mut dispositions = handler.handle_batch(&messages).await.into_iter();
+        for ticket in tickets {
+            // A handler that answered too few leaves the rest unacknowledged (redelivered
+            // after the next connection) rather than acknowledging what it never handled.
+            let d = dispositions.next().unwrap_or_else(|| {
+                tracing::error!("handler gave too few dispositions; message left unacked");
+                Disposition::Leave
+            });
+            if done.send((ticket, d)).is_err() {
+                return;
+            }
         }
     }
 }
@@ -632,11 +667,22 @@ impl<Q: Queue> Control<Q> {
             return;
         }
         self.acked.insert(seq);
+        let mut prefix = Vec::new();
         while let Some(&front) = self.sent.front() {
             if !self.acked.remove(&front) {
                 break;
             }
             self.sent.pop_front();
+            prefix.push(front);
+        }
+        // With receipts the queue is the gateway's outbox, where acking `n` removes every
+        // event up to `n`: one write for the whole confirmed prefix. The hub's command queue
+        // is told of each command.
+        let acks = match (self.confirm, prefix.last()) {
+            (Confirm::OnReceipt { .. }, Some(&last)) => vec![last],
+            _ => prefix,
+        };
+        for front in acks {
             if let Err(e) = self.queue.ack(front).await {
                 // It stays in the queue and goes out again after the next reconnect.
                 tracing::warn!(error = %e, seq = front, "cannot ack the outbox");

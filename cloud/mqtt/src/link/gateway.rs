@@ -67,9 +67,8 @@ pub trait Outbox: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<OutboxEvent>, QueueError>> + Send;
 
-    /// Removes event `id`. Called in increasing id order, each only after the hub's receipt
-    /// for it and after every earlier event was acked (so "ack up to `id`" is an equivalent
-    /// reading).
+    /// Removes every event up to and including `id`: the hub has receipted all of them (one
+    /// call for a whole confirmed prefix). Called with increasing ids.
     fn ack(&self, id: u64) -> impl Future<Output = Result<(), QueueError>> + Send;
 }
 

@@ -52,6 +52,30 @@ pub trait UpSink: Send + Sync + 'static {
         message: Up,
     ) -> impl Future<Output = Result<(), IngestError>> + Send;
 
+    /// Ingests several up messages of one gateway that arrived together, in order, in one
+    /// transaction where the store allows it: one result per message. `Err(Unavailable)`:
+    /// nothing may be taken as stored (the link retries the whole batch; ingestion is
+    /// idempotent by message id); `Err(Rejected)`: the batch as a whole was refused (the link
+    /// then ingests its messages one by one to find which). By default one at a time.
+    fn ingest_batch(
+        &self,
+        gateway: &GatewayId,
+        messages: Vec<Up>,
+    ) -> impl Future<Output = Result<Vec<Result<(), IngestError>>, IngestError>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(messages.len());
+            for m in messages {
+                match self.ingest(gateway, m).await {
+                    Err(IngestError::Unavailable(why)) => {
+                        return Err(IngestError::Unavailable(why));
+                    }
+                    other => out.push(other),
+                }
+            }
+            Ok(out)
+        }
+    }
+
     /// A gateway's retained presence changed.
     fn presence(
         &self,
@@ -162,7 +186,122 @@ impl<U: UpSink> UpHandler<U> {
     }
 }
 
+impl<U: UpSink> UpHandler<U> {
+    /// The disposition of an up message `id` once the sink answered.
+    fn after_ingest(
+        &self,
+        gateway: &GatewayId,
+        id: Uuid,
+        result: Result<(), String>,
+    ) -> Disposition {
+        match result {
+            Ok(()) if self.wants_receipts(gateway) => down_ack(
+                gateway,
+                Ack::new(id, our_version(), AckOutcome::Applied, None),
+            ),
+            Ok(()) => Disposition::Ack,
+            Err(why) => down_ack(
+                gateway,
+                Ack {
+                    id: Uuid::now_v7(),
+                    v: our_version(),
+                    ack_of: id,
+                    outcome: AckOutcome::Rejected,
+                    detail: Some(why),
+                },
+            ),
+        }
+    }
+
+    /// The longest prefix of `messages` that are well-formed up messages of one gateway.
+    fn up_run(messages: &[Publish]) -> Option<(GatewayId, Vec<Up>)> {
+        let mut gateway: Option<GatewayId> = None;
+        let mut ups = Vec::new();
+        for m in messages {
+            let Ok(Topic {
+                gateway: g,
+                kind: TopicKind::Up(kind),
+            }) = Topic::parse(&m.topic)
+            else {
+                break;
+            };
+            if gateway.as_ref().is_some_and(|first| *first != g) {
+                break;
+            }
+            let Ok(up) = Up::decode(&kind, &m.payload) else {
+                break;
+            };
+            gateway = Some(g);
+            ups.push(up);
+        }
+        gateway.map(|g| (g, ups))
+    }
+
+    /// Stores a run of up messages of `gateway` with one [`UpSink::ingest_batch`], retrying
+    /// while the store is unavailable; `None` when the batch as a whole was refused.
+    async fn ingest_run(&self, gateway: &GatewayId, ups: Vec<Up>) -> Option<Vec<Disposition>> {
+        let ids: Vec<Uuid> = ups.iter().map(Up::id).collect();
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+        loop {
+            match self.sink.ingest_batch(gateway, ups.clone()).await {
+                Ok(results) if results.len() == ids.len() => {
+                    return Some(
+                        ids.iter()
+                            .zip(results)
+                            .map(|(id, r)| match r {
+                                Ok(()) => self.after_ingest(gateway, *id, Ok(())),
+                                Err(IngestError::Rejected(why)) => {
+                                    self.after_ingest(gateway, *id, Err(why))
+                                }
+                                Err(IngestError::Unavailable(_)) => Disposition::Leave,
+                            })
+                            .collect(),
+                    );
+                }
+                Ok(_) | Err(IngestError::Rejected(_)) => return None,
+                Err(IngestError::Unavailable(why)) => {
+                    let delay = backoff.next_delay(rand::random_range(0.5..=1.0));
+                    tracing::warn!(reason = %why, ?delay, "hub storage unavailable; retrying");
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => {
+                            return Some(ids.iter().map(|_| Disposition::Leave).collect());
+                        }
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<U: UpSink> Handler for UpHandler<U> {
+    /// Runs of up messages of one gateway are stored with one [`UpSink::ingest_batch`] (one
+    /// transaction, one disk sync); everything else one at a time. Dispositions stay in
+    /// arrival order, so PUBACKs do too.
+    async fn handle_batch(&self, messages: &[Publish]) -> Vec<Disposition> {
+        let mut out = Vec::with_capacity(messages.len());
+        let mut i = 0;
+        while i < messages.len() {
+            let rest = &messages[i..];
+            if let Some((gateway, ups)) = Self::up_run(rest).filter(|(_, ups)| ups.len() > 1) {
+                let n = ups.len();
+                match self.ingest_run(&gateway, ups).await {
+                    Some(dispositions) => out.extend(dispositions),
+                    None => {
+                        for m in &rest[..n] {
+                            out.push(self.handle(m).await);
+                        }
+                    }
+                }
+                i += n;
+            } else {
+                out.push(self.handle(&rest[0]).await);
+                i += 1;
+            }
+        }
+        out
+    }
+
     async fn handle(&self, message: &Publish) -> Disposition {
         let topic = match Topic::parse(&message.topic) {
             Ok(t) => t,
@@ -203,21 +342,7 @@ impl<U: UpSink> Handler for UpHandler<U> {
                         .await
                     {
                         None => Disposition::Leave,
-                        Some(Ok(())) if self.wants_receipts(&gateway) => down_ack(
-                            &gateway,
-                            Ack::new(id, our_version(), AckOutcome::Applied, None),
-                        ),
-                        Some(Ok(())) => Disposition::Ack,
-                        Some(Err(why)) => down_ack(
-                            &gateway,
-                            Ack {
-                                id: Uuid::now_v7(),
-                                v: our_version(),
-                                ack_of: id,
-                                outcome: AckOutcome::Rejected,
-                                detail: Some(why),
-                            },
-                        ),
+                        Some(result) => self.after_ingest(&gateway, id, result),
                     }
                 }
                 Err(e) => match e.unsupported_ack(our_version()) {

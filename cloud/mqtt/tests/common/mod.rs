@@ -228,10 +228,14 @@ impl Outbox for MemOutbox {
             })
             .collect())
     }
+    /// Removes every event up to `id`, recording each.
     async fn ack(&self, id: u64) -> Result<(), QueueError> {
         let mut s = self.inner.lock().unwrap();
-        s.pending.remove(&id);
-        s.acked.push(id);
+        let done: Vec<u64> = s.pending.range(..=id).map(|(k, _)| *k).collect();
+        for k in done {
+            s.pending.remove(&k);
+            s.acked.push(k);
+        }
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 pub mod annotations;
 pub mod api_keys;
 pub mod auth;
+pub mod campaigns;
 pub mod channels;
 pub mod contacts;
 pub mod events;

@@ -20,10 +20,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (3, Step::Code(crate::store::sqlite::docs::normalise_numbers)),
     (4, Step::Sql(super::floor_schema::V4)),
     (5, Step::Sql(super::bulk::V5)),
+    (6, Step::Sql(super::campaigns_schema::V6)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 5;
+pub const LATEST_VERSION: u32 = 6;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

@@ -11,6 +11,9 @@
 //! key hashes); migrations are append-only and a database newer than the code is refused.
 
 mod bulk;
+mod campaigns_read;
+mod campaigns_schema;
+mod campaigns_write;
 mod docs;
 mod floor_read;
 mod floor_reports;

@@ -743,6 +743,10 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         self
     }
 
+    fn campaigns(&mut self) -> &mut dyn crate::store::campaigns::CampaignRead {
+        self
+    }
+
     fn pending_commands(
         &mut self,
         scope: &Scope,

@@ -96,6 +96,10 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         self
     }
 
+    fn campaigns_mut(&mut self) -> &mut dyn crate::store::campaigns::CampaignWrite {
+        self
+    }
+
     fn mark_processed(
         &mut self,
         event_id: Uuid,

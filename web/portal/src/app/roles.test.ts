@@ -26,6 +26,24 @@ const table: Array<[Role, Capability, boolean]> = [
   ['user', 'supervise', false],
   ['manager', 'supervise', true],
   ['tenant_admin', 'supervise', true],
+  ['tenant_admin', 'manageCampaigns', true],
+  ['manager', 'viewCampaigns', true],
+  ['manager', 'manageCampaigns', false],
+  ['agent', 'viewCampaigns', false],
+  ['user', 'viewCampaigns', false],
+  // issue 13 (authz.rs `the_floor_actions_table_per_role`)
+  ['tenant_admin', 'manageNotifications', true],
+  ['tenant_admin', 'viewReports', true],
+  ['tenant_admin', 'manageCanned', true],
+  ['tenant_admin', 'viewAudit', true],
+  ['manager', 'manageNotifications', false],
+  ['manager', 'viewReports', true],
+  ['manager', 'manageCanned', true],
+  ['manager', 'viewAudit', false],
+  ['agent', 'viewReports', false],
+  ['agent', 'manageCanned', false],
+  ['user', 'viewAudit', false],
+  ['reseller_admin', 'viewAudit', true],
 ];
 
 describe('capabilities mirror the hub authorization', () => {

@@ -26,7 +26,14 @@ export type Capability =
   | 'manageTenants'
   | 'manageResellers'
   | 'manageGateways'
-  | 'supervise';
+  | 'supervise'
+  | 'viewCampaigns'
+  | 'manageCampaigns'
+  // issue 13: notifications, reports, canned replies, audit log
+  | 'manageNotifications'
+  | 'viewReports'
+  | 'manageCanned'
+  | 'viewAudit';
 
 const ALL: readonly Capability[] = [
   'viewInbox',
@@ -50,6 +57,12 @@ const ALL: readonly Capability[] = [
   'manageResellers',
   'manageGateways',
   'supervise',
+  'viewCampaigns',
+  'manageCampaigns',
+  'manageNotifications',
+  'viewReports',
+  'manageCanned',
+  'viewAudit',
 ];
 
 const without = (...no: Capability[]) => ALL.filter((c) => !no.includes(c));
@@ -71,6 +84,9 @@ const BY_ROLE: Record<Role, readonly Capability[]> = {
     'manageOptOuts',
     'viewChannels',
     'supervise',
+    'viewCampaigns',
+    'viewReports',
+    'manageCanned',
   ],
   agent: ['viewInbox', 'reply', 'transfer', 'changeInteraction', 'viewContacts', 'viewChannels'],
   user: ['viewInbox', 'startConversation', 'reply', 'changeInteraction', 'viewContacts', 'manageContacts', 'viewOptOuts', 'manageOptOuts', 'viewChannels'],

@@ -1,6 +1,8 @@
 import { catalogueProblems } from '@smsgate/shared/i18n/testing';
 import { describe, expect, it } from 'vitest';
 import { shell } from '../app/messages';
+import { campaignsText } from './campaigns/messages';
+import { inboxFloorText } from './inbox/floorMessages';
 import { inboxText } from './inbox/messages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
@@ -15,9 +17,13 @@ import { channelsText } from './channels/messages';
 import { tenantsText } from './tenants/messages';
 import { gatewaysText } from './gateways/messages';
 import { apiKeysText } from './apikeys/messages';
+import { reportsText } from './reports/messages';
+import { notificationsText } from './notifications/messages';
+import { cannedText } from './canned/messages';
+import { auditText } from './audit/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

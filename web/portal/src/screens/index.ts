@@ -5,6 +5,7 @@
  */
 import type { ScreenModule } from '../app/modules';
 import { bulk } from './bulk';
+import { campaigns } from './campaigns';
 import { contacts } from './contacts';
 import { inbox } from './inbox';
 import { interactions } from './interactions';
@@ -16,5 +17,9 @@ import { channelsScreen } from './channels';
 import { tenantsScreen } from './tenants';
 import { gateways } from './gateways';
 import { apiKeys } from './apikeys';
+import { reports } from './reports';
+import { notifications } from './notifications';
+import { canned } from './canned';
+import { audit } from './audit';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, reports, notifications, canned, audit, campaigns];

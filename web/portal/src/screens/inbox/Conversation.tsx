@@ -1,12 +1,8 @@
 /** The right pane: one conversation, its messages, its actions and the reply box. */
-import { Button, IconButton } from '@smsgate/shared/components/Button';
 import { Icon } from '@smsgate/shared/components/Icon';
 import { Menu, type MenuEntry } from '@smsgate/shared/components/Menu';
-import { HUB_MAX_CHARS, SmsCounter } from '@smsgate/shared/components/SmsCounter';
 import { toast } from '@smsgate/shared/components/Toasts';
-import { common } from '@smsgate/shared/i18n/common';
 import { formatDateTime } from '@smsgate/shared/i18n/core';
-import { charCount } from '@smsgate/shared/sms/segments';
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
@@ -16,20 +12,18 @@ import { can } from '../../app/session';
 import { AddContactDialog } from './AddContactDialog';
 import { assigneeLabel } from './ConversationList';
 import { DetailsDialog } from './DetailsDialog';
-import { EmojiPicker } from './EmojiPicker';
+import { download } from './download';
+import { errorText } from './errorText';
+import { inboxFloorText as f } from './floorMessages';
+import { loadNotes, notes, type Note, wireFloorLive } from './floorStore';
+import { Labels } from './Labels';
+import { timeline } from './timeline';
 import { inboxText as t } from './messages';
-import { addSent, conversations, fetchConversation, loadThread, threads, upsertConversation } from './store';
+import { ReplyBox } from './ReplyBox';
+import { conversations, fetchConversation, loadThread, threads, upsertConversation } from './store';
 import { Ticks } from './Ticks';
 import { TransferDialog } from './TransferDialog';
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.kind === 'network') return common.t('errors.network');
-    if (e.kind === 'forbidden') return common.t('errors.forbidden');
-    return e.field ? common.t('errors.field', { field: e.field, message: e.message }) : e.message;
-  }
-  return String(e);
-}
 
 function Bubble({ m }: { m: Message }): JSX.Element {
   const out = m.direction === 'outbound';
@@ -44,9 +38,23 @@ function Bubble({ m }: { m: Message }): JSX.Element {
   );
 }
 
-function Thread({ list, who }: { list: readonly Message[]; who: string }): JSX.Element {
+function NoteBubble({ n }: { n: Note }): JSX.Element {
+  return (
+    <li class="bubble bubble-note" data-note={n.id} data-testid="note">
+      <span class="note-badge"><Icon name="lock" />{f.t('note.badge', { author: n.author_name })}</span>
+      <p class="bubble-text">{n.text}</p>
+      <span class="bubble-meta">
+        <time dateTime={n.created_at}>{formatDateTime(n.created_at, { dateStyle: 'short', timeStyle: 'short' })}</time>
+      </span>
+    </li>
+  );
+}
+
+function Thread({ list, notes: ns, who }: { list: readonly Message[]; notes: readonly Note[]; who: string }): JSX.Element {
   const ref = useRef<HTMLOListElement>(null);
-  const last = list[list.length - 1]?.id;
+  const items = timeline(list, ns);
+  const lastItem = items[items.length - 1];
+  const last = lastItem ? (lastItem.m?.id ?? lastItem.n?.id) : undefined;
   useLayoutEffect(() => {
     const el = ref.current?.parentElement;
     if (el) el.scrollTop = el.scrollHeight;
@@ -55,89 +63,9 @@ function Thread({ list, who }: { list: readonly Message[]; who: string }): JSX.E
     <div class="thread" tabIndex={0} aria-label={t.t('conversation.messagesLabel', { who })}>
       {list.length === 0 ? <p class="empty">{t.t('conversation.noMessages')}</p> : null}
       <ol ref={ref} class="bubbles" aria-live="polite" aria-relevant="additions">
-        {list.map((m) => (
-          <Bubble key={m.id} m={m} />
-        ))}
+        {items.map((x) => (x.m ? <Bubble key={x.m.id} m={x.m} /> : x.n ? <NoteBubble key={x.n.id} n={x.n} /> : null))}
       </ol>
     </div>
-  );
-}
-
-function ReplyBox({ conversation }: { conversation: Interaction }): JSX.Element {
-  const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [emoji, setEmoji] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const area = useRef<HTMLTextAreaElement>(null);
-  const over = charCount(text) > HUB_MAX_CHARS;
-  const send = async (e?: Event) => {
-    e?.preventDefault();
-    if (!text.trim() || over || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const m = await call(api.POST('/api/v1/interactions/{id}/messages', { params: { path: { id: conversation.id } }, body: { text } }));
-      addSent(m);
-      setText('');
-      void fetchConversation(conversation.id).catch(() => {});
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-      area.current?.focus();
-    }
-  };
-  const insert = (s: string) => {
-    const el = area.current;
-    if (!el) {
-      setText(text + s);
-      return;
-    }
-    const start = el.selectionStart ?? text.length;
-    const end = el.selectionEnd ?? text.length;
-    const next = text.slice(0, start) + s + text.slice(end);
-    setText(next);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.selectionStart = el.selectionEnd = start + s.length;
-    });
-  };
-  return (
-    <form class="reply" onSubmit={send}>
-      {error ? <p class="form-error" role="alert">{error}</p> : null}
-      <label for="reply-text" class="visually-hidden">{t.t('reply.label')}</label>
-      <textarea
-        id="reply-text"
-        ref={area}
-        class="input reply-text"
-        rows={3}
-        placeholder={t.t('reply.placeholder')}
-        value={text}
-        aria-describedby="reply-counter"
-        aria-invalid={over ? 'true' : undefined}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send(e);
-        }}
-        data-testid="reply-text"
-      />
-      <div class="reply-bar">
-        <div class="reply-tools">
-          <IconButton icon="smile" label={t.t('reply.emoji')} pressed={emoji} onClick={() => setEmoji(!emoji)} aria-expanded={emoji ? 'true' : 'false'} />
-          {emoji ? (
-            <EmojiPicker
-              onPick={(s) => insert(s)}
-              onClose={() => {
-                setEmoji(false);
-                area.current?.focus();
-              }}
-            />
-          ) : null}
-        </div>
-        <SmsCounter text={text} id="reply-counter" />
-        <Button type="submit" variant="primary" icon="send" busy={busy} disabled={!text.trim() || over}>{t.t('reply.send')}</Button>
-      </div>
-    </form>
   );
 }
 
@@ -149,7 +77,9 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     setMissing(false);
+    wireFloorLive();
     let alive = true;
+    void loadNotes(id).catch(() => {});
     loadThread(id).catch((e) => alive && e instanceof ApiError && e.kind === 'not_found' && setMissing(true));
     if (!conversations.value.has(id)) fetchConversation(id).catch((e) => alive && e instanceof ApiError && e.kind === 'not_found' && setMissing(true));
     return () => {
@@ -192,8 +122,18 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
     change(() => call(api.POST('/api/v1/interactions/{id}/read', { params: { path: { id } }, body: { read } })), read ? t.t('conversation.read') : t.t('conversation.markUnread'));
   const mayChange = can('changeInteraction');
   const closed = conversation.status === 'closed';
+  const transcript = async () => {
+    try {
+      const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const name = await download(`/api/v1/interactions/${encodeURIComponent(id)}/transcript.pdf?tz=${encodeURIComponent(tz)}`, `transcript-${id}.pdf`);
+      toast(f.t('transcript.done', { name }), 'success');
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
   const items: MenuEntry[] = [
     { id: 'details', label: t.t('actions.details'), icon: 'info', onSelect: () => setDialog('details') },
+    { id: 'transcript', label: f.t('transcript.download'), icon: 'archive', onSelect: () => void transcript() },
     ...(can('manageContacts') && !name ? [{ id: 'contact', label: t.t('actions.addContact'), icon: 'userPlus' as const, onSelect: () => setDialog('contact') }] : []),
     ...(can('transfer') && !closed ? [{ id: 'transfer', label: t.t('actions.transfer'), icon: 'transfer' as const, onSelect: () => setDialog('transfer') }] : []),
     ...(mayChange && !closed
@@ -253,9 +193,10 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
         ) : null}
         <Menu label={t.t('actions.menu')} items={items} />
       </header>
+      <Labels id={id} editable={mayChange} />
       {closed ? <p class="notice conv-notice">{t.t('conversation.closedNotice')}</p> : null}
-      {thread ? <Thread list={thread} who={who} /> : <div class="thread"><span class="spinner" aria-hidden="true" /></div>}
-      {can('reply') && !closed ? <ReplyBox conversation={conversation} /> : null}
+      {thread ? <Thread list={thread} notes={notes.value.get(id) ?? []} who={who} /> : <div class="thread"><span class="spinner" aria-hidden="true" /></div>}
+      {can('reply') && !closed ? <ReplyBox key={id} conversation={conversation} /> : null}
       {dialog === 'details' ? <DetailsDialog conversation={conversation} messages={thread?.length ?? 0} onClose={() => setDialog(null)} /> : null}
       {dialog === 'contact' ? <AddContactDialog orgId={conversation.org_id} number={conversation.contact_number} onClose={() => setDialog(null)} /> : null}
       {dialog === 'transfer' ? <TransferDialog conversation={conversation} onClose={() => setDialog(null)} /> : null}

@@ -3,12 +3,14 @@ import { Icon } from '@smsgate/shared/components/Icon';
 import { useVirtual } from '@smsgate/shared/components/useVirtual';
 import { formatListTime } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import type { Interaction } from '../../api/hub';
 import { channelById, contactName, queueById, userName } from '../../app/directory';
 import { me, tenant } from '../../app/session';
 import { applyFilter, awaitsAssignee, type ConversationFilter, type StatusFilter } from './filter';
+import { inboxFloorText } from './floorMessages';
+import { filterByLabel, labelFilter, loadTenantLabels, tenantLabels } from './floorStore';
 import { inboxText as t } from './messages';
 import { conversations, lastMessage, loadState } from './store';
 
@@ -67,6 +69,36 @@ function Row({ i, active }: { i: Interaction; active: boolean }): JSX.Element {
   );
 }
 
+/** The conversations carrying the filter's label, as the hub last said. */
+export function labelledIds(filter: ConversationFilter): ReadonlySet<string> | undefined {
+  const f = labelFilter.value;
+  return filter.label && f?.label === filter.label ? f.ids : undefined;
+}
+
+function LabelSelect({ filter, onChange }: { filter: ConversationFilter; onChange: (f: ConversationFilter) => void }): JSX.Element | null {
+  const ctx = tenant.value;
+  useEffect(() => {
+    void loadTenantLabels(ctx).catch(() => {});
+  }, [ctx]);
+  useEffect(() => {
+    if ((labelFilter.value?.label ?? undefined) !== filter.label) void filterByLabel(filter.label ?? null).catch(() => {});
+  }, [filter.label]);
+  const list = tenantLabels.value;
+  if (list.length === 0 && !filter.label) return null;
+  return (
+    <label class="compact-field">
+      <span class="visually-hidden">{inboxFloorText.t('labels.filter')}</span>
+      <select class="input" value={filter.label ?? ''} onChange={(e) => onChange({ ...filter, label: e.currentTarget.value || undefined })} data-testid="conv-label">
+        <option value="">{inboxFloorText.t('labels.any')}</option>
+        {filter.label && !list.some((l) => l.label === filter.label) ? <option value={filter.label}>{filter.label}</option> : null}
+        {list.map((l) => (
+          <option key={l.label} value={l.label}>{`${l.label} (${l.conversations})`}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function Filters({ filter, onChange, statuses }: { filter: ConversationFilter; onChange: (f: ConversationFilter) => void; statuses: StatusFilter[] }): JSX.Element {
   return (
     <div class="conv-filters">
@@ -84,6 +116,7 @@ export function Filters({ filter, onChange, statuses }: { filter: ConversationFi
             ))}
           </select>
         </label>
+        <LabelSelect filter={filter} onChange={onChange} />
         <label class="check">
           <input type="checkbox" checked={filter.unreadOnly} onChange={(e) => onChange({ ...filter, unreadOnly: e.currentTarget.checked })} />
           <span>{t.t('filter.unreadOnly')}</span>
@@ -101,7 +134,8 @@ export function ConversationList({ filter, onFilter, activeId }: { filter: Conve
   const all = conversations.value;
   const ctx = tenant.value;
   // Recomputed when the data, the filter, the tenant context or the contact names change.
-  const rows = useMemo(() => applyFilter(all.values(), { ...filter, tenant: ctx }, nameOf), [all, filter, ctx, contactName]);
+  const labelled = labelledIds(filter);
+  const rows = useMemo(() => applyFilter(all.values(), { ...filter, tenant: ctx }, nameOf, labelled), [all, filter, ctx, contactName, labelled]);
   const v = useVirtual(rows.length, () => ROW, (i) => rows[i]?.id ?? String(i));
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
@@ -124,7 +158,7 @@ export function ConversationList({ filter, onFilter, activeId }: { filter: Conve
         }} onKeyDown={onKey} data-testid="conv-scroll">
         {loadState.value === 'loading' ? <div class="screen-loading"><span class="spinner" aria-hidden="true" /></div> : null}
         {loadState.value === 'ready' && rows.length === 0 ? (
-          <p class="empty">{filter.search || filter.unreadOnly || filter.assignee || filter.status !== 'live' ? t.t('list.empty') : t.t('list.emptyInbox')}</p>
+          <p class="empty">{filter.search || filter.unreadOnly || filter.assignee || filter.label || filter.status !== 'live' ? t.t('list.empty') : t.t('list.emptyInbox')}</p>
         ) : null}
         <div role="list" class="virtual-body" ref={(el) => {
             if (el) el.style.height = `${v.totalSize}px`;

@@ -22,6 +22,8 @@ export function tickLabel(m: Message): string {
       return t.t('ticks.expired');
     case 'cancelled':
       return t.t('ticks.cancelled');
+    case 'unknown':
+      return t.t('ticks.unknown');
   }
 }
 
@@ -30,7 +32,7 @@ export function Ticks({ message }: { message: Message }): JSX.Element | null {
   const label = tickLabel(message);
   const s = message.state;
   const icon = s === 'delivered' ? 'checks' : s === 'sent' ? 'check' : s === 'queued' || s === 'accepted' ? 'clock' : 'alert';
-  const failed = s === 'failed' || s === 'expired' || s === 'cancelled';
+  const failed = s === 'failed' || s === 'expired' || s === 'cancelled' || s === 'unknown';
   return (
     <span class={`ticks ticks-${s}`} data-state={s}>
       <Icon name={icon} size={16} label={label} />

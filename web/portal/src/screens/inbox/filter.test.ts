@@ -67,4 +67,11 @@ describe('conversation filters', () => {
     expect(applyFilter(many, f(), () => undefined)).toHaveLength(7_500);
     expect(applyFilter(many, f({ unreadOnly: true, search: '77009' }), () => undefined).length).toBeGreaterThan(4_000);
   });
+  it('keeps only the conversations the hub says carry the filtered label, none while unknown', () => {
+    const a = conv();
+    const b = conv();
+    expect(applyFilter([a, b], f({ label: 'vip' }), names, new Set([b.id]))).toEqual([b]);
+    expect(applyFilter([a, b], f({ label: 'vip' }), names, undefined)).toEqual([]);
+    expect(applyFilter([a, b], f(), names, new Set([b.id]))).toHaveLength(2);
+  });
 });

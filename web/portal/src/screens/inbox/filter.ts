@@ -19,6 +19,8 @@ export interface ConversationFilter {
   /** Inclusive bounds on the last activity (ISO dates, `YYYY-MM-DD`). */
   from?: string | undefined;
   to?: string | undefined;
+  /** Only conversations carrying this label (the hub says which: see `applyFilter`). */
+  label?: string | undefined;
 }
 
 export const DEFAULT_FILTER: ConversationFilter = { status: 'live', search: '', unreadOnly: false, tenant: null };
@@ -65,10 +67,14 @@ export function byRecent(a: Interaction, b: Interaction): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function applyFilter(list: Iterable<Interaction>, f: ConversationFilter, nameOf: (i: Interaction) => string | undefined): Interaction[] {
+/**
+ * The rows a filter keeps, most recent first. With a label, `labelled` is the set of
+ * conversations the hub says carry it (none while it is not known yet).
+ */
+export function applyFilter(list: Iterable<Interaction>, f: ConversationFilter, nameOf: (i: Interaction) => string | undefined, labelled?: ReadonlySet<string>): Interaction[] {
   const keep = matcher(f, nameOf);
   const out: Interaction[] = [];
-  for (const i of list) if (keep(i)) out.push(i);
+  for (const i of list) if (keep(i) && (!f.label || !!labelled?.has(i.id))) out.push(i);
   return out.sort(byRecent);
 }
 

@@ -64,6 +64,7 @@ const en = {
     failed: 'Not sent: {reason}',
     expired: 'Expired before delivery',
     cancelled: 'Cancelled',
+    unknown: 'Outcome unknown: it may have been sent (never sent again)',
     unknownReason: 'no reason given',
   },
   actions: {
@@ -217,6 +218,7 @@ export const inboxText = defineMessages('inbox', {
       failed: 'Non envoyé : {reason}',
       expired: 'Expiré avant la livraison',
       cancelled: 'Annulé',
+      unknown: 'Issue inconnue : il a peut-être été envoyé (jamais renvoyé)',
       unknownReason: 'raison inconnue',
     },
     actions: {

@@ -8,7 +8,7 @@ import { channelById, channels, loadDirectory } from '../../app/directory';
 import type { ScreenProps } from '../../app/modules';
 import { tenant } from '../../app/session';
 import { Conversation } from '../inbox/Conversation';
-import { assigneeLabel, Filters, nameOf } from '../inbox/ConversationList';
+import { assigneeLabel, Filters, labelledIds, nameOf } from '../inbox/ConversationList';
 import { applyFilter, DEFAULT_FILTER, type ConversationFilter } from '../inbox/filter';
 import { inboxText } from '../inbox/messages';
 import { conversations, loadConversations, loadState, wireLive } from '../inbox/store';
@@ -30,7 +30,8 @@ export function Interactions({ params }: ScreenProps): JSX.Element {
   };
   const all = conversations.value;
   const ctx = tenant.value;
-  const rows = useMemo(() => applyFilter(all.values(), { ...filter, tenant: ctx }, nameOf), [all, filter, ctx]);
+  const labelled = labelledIds(filter);
+  const rows = useMemo(() => applyFilter(all.values(), { ...filter, tenant: ctx }, nameOf, labelled), [all, filter, ctx, labelled]);
   const v = useVirtual(rows.length, () => ROW, (i) => rows[i]?.id ?? String(i));
   if (params.id) {
     return (

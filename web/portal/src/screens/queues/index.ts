@@ -1,10 +1,11 @@
 import type { ScreenModule } from '../../app/modules';
-import { queuesText } from './messages';
+// The menu label comes from the shell's catalogue, so this screen's strings load with the screen.
+import { shell } from '../../app/messages';
 
 export const queues: ScreenModule = {
   id: 'queues',
   routes: ['/queues'],
-  nav: { icon: 'queue', label: () => queuesText.t('nav'), section: 'admin' },
+  nav: { icon: 'queue', label: () => shell.t('nav.queues'), section: 'admin' },
   requires: 'viewQueues',
   load: () => import('./Queues').then((m) => m.Queues),
 };

@@ -1,10 +1,11 @@
 import type { ScreenModule } from '../../app/modules';
-import { tenantsText } from './messages';
+// The menu label comes from the shell's catalogue, so this screen's strings load with the screen.
+import { shell } from '../../app/messages';
 
 export const tenantsScreen: ScreenModule = {
   id: 'tenants',
   routes: ['/tenants', '/tenants/resellers'],
-  nav: { icon: 'building', label: () => tenantsText.t('nav'), section: 'admin' },
+  nav: { icon: 'building', label: () => shell.t('nav.tenants'), section: 'admin' },
   requires: 'manageTenants',
   load: () => import('./Tenants').then((m) => m.Tenants),
 };

@@ -1,0 +1,368 @@
+//! Execution: the hub hands recipients to the gateways of a campaign's channels and follows
+//! what becomes of them.
+//!
+//! - [`Hub::run_campaigns`] ticks every [`TICK_MS`] ms (and when woken): for each scheduled or
+//!   running campaign it applies the schedule (window open → `running`, closed → `scheduled`,
+//!   end date or validity passed → the waiting recipients `expired` and the campaign
+//!   `completed`), then, inside the window, hands each channel the next recipients (priority,
+//!   then upload order) as `send` commands in the gateway's command outbox — **in the same
+//!   transaction as the recipients' move to `queued`**, so each recipient is handed over once;
+//!   the outbox republishes until the gateway acknowledges, and the gateway spools each
+//!   command once (its idempotency key), so a hub or link outage loses and doubles nothing.
+//! - Pacing: with an interval, one recipient per channel per interval; at interval 0, up to
+//!   [`WINDOW_FAST`] in flight per channel (the gateway's own pacing, caps and sending hours
+//!   then apply on the port).
+//! - **An opt-out is checked again as each recipient is handed over**, so a STOP that arrives
+//!   mid-campaign stops that number before the next batch.
+//! - Pause and stop take back what the gateways hold and have not sent (`cancel` commands:
+//!   a cancelled recipient is `to_process` again); what a port already took is reported as
+//!   it ends.
+//! - [`recipient_status`]: a gateway's status, delivery report or refusal of a campaign
+//!   message moves its recipient (`queued → sent → delivered`, or `failed` with the reason).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use smsgate_wire as wire;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::machine::{self, Command};
+use super::model::*;
+use super::template;
+use crate::authz::{self, Scope};
+use crate::hub::gateways::{enqueue, version_for};
+use crate::hub::{Hub, HubError};
+use crate::ingest::IngestOutcome;
+use crate::model::MessageState;
+use crate::store::WriteTx;
+use crate::store::campaigns::RecipientChange;
+
+/// How often the runner looks at the campaigns.
+pub const TICK_MS: u64 = 200;
+/// Recipients in flight per channel at interval 0.
+pub const WINDOW_FAST: u64 = 32;
+
+const WAITING: &[RecipientState] = &[RecipientState::ToProcess];
+const QUEUED: &[RecipientState] = &[RecipientState::Queued];
+const HELD: &[RecipientState] = &[RecipientState::Queued, RecipientState::Sent];
+
+/// When each (campaign, channel) may be given its next recipient.
+pub type Pacing = HashMap<(Uuid, Uuid), DateTime<Utc>>;
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tick {
+    pub handed: u64,
+    pub state_changes: u64,
+}
+
+impl Hub {
+    /// The runner task (see the module rule).
+    pub async fn run_campaigns(self, shutdown: CancellationToken) {
+        let mut pacing = Pacing::new();
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(TICK_MS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            let hub = self.clone();
+            let mut p = std::mem::take(&mut pacing);
+            let res = tokio::task::spawn_blocking(move || {
+                let r = hub.campaign_tick(&mut p);
+                (p, r)
+            })
+            .await;
+            match res {
+                Ok((p, Ok(_))) => pacing = p,
+                Ok((p, Err(e))) => {
+                    pacing = p;
+                    tracing::warn!(error = %e, "campaigns: a tick failed; retrying");
+                }
+                Err(e) => tracing::error!(error = %e, "campaigns: the tick panicked"),
+            }
+        }
+    }
+
+    /// One pass over every scheduled and running campaign.
+    pub fn campaign_tick(&self, pacing: &mut Pacing) -> Result<Tick, HubError> {
+        let all = authz::authenticating();
+        let active = self
+            .read()?
+            .campaigns()
+            .campaigns_in(&all, &[CampaignState::Scheduled, CampaignState::Running])?;
+        let mut out = Tick::default();
+        let mut gateways = HashSet::new();
+        for c in active {
+            let org = match self.read()?.org(&all, c.org_id)? {
+                Some(o) => o,
+                None => continue,
+            };
+            let scope = authz::tenant_system(&org);
+            let (handed, changed) = self.campaign_step(&scope, c.id, pacing, &mut gateways)?;
+            out.handed += handed;
+            out.state_changes += u64::from(changed);
+        }
+        for g in gateways {
+            self.notify_outbox(g);
+        }
+        Ok(out)
+    }
+
+    fn campaign_step(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        pacing: &mut Pacing,
+        gateways: &mut HashSet<String>,
+    ) -> Result<(u64, bool), HubError> {
+        let now = self.now();
+        let mut tx = self.write()?;
+        let Some(mut c) = tx.campaigns().campaign(scope, id)? else {
+            return Ok((0, false));
+        };
+        if !matches!(c.state, CampaignState::Scheduled | CampaignState::Running) {
+            return Ok((0, false));
+        }
+        let before = c.state;
+        let expired_by_validity = c
+            .options
+            .validity_minutes
+            .zip(c.started_at)
+            .is_some_and(|(m, s)| now >= s + Duration::minutes(i64::from(m)));
+        if c.schedule.is_over(now) || expired_by_validity {
+            let why = if expired_by_validity {
+                "not sent within the campaign's validity"
+            } else {
+                "not sent before the schedule's end date"
+            };
+            tx.campaigns_mut().expire_waiting(scope, id, why, now)?;
+        }
+        let open = c.schedule.is_open(now);
+        let facts = self.campaign_facts(&mut *tx, scope, &c)?;
+        c.state = machine::apply(c.state, Command::Window(open), facts).unwrap_or(c.state);
+        let mut handed = 0;
+        if c.state == CampaignState::Running {
+            handed = self.hand_over(&mut *tx, scope, &c, now, pacing, gateways)?;
+        }
+        let counters = tx.campaigns().campaign_counters(scope, id)?;
+        if counters.unprocessed() == 0 {
+            c.state = machine::apply(c.state, Command::Finished, facts).unwrap_or(c.state);
+            c.finished_at = Some(now);
+        }
+        let changed = c.state != before;
+        if changed {
+            c.updated_at = now;
+            tx.campaigns_mut().update_campaign(scope, &c)?;
+        }
+        tx.commit()?;
+        Ok((handed, changed))
+    }
+
+    fn hand_over(
+        &self,
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        c: &Campaign,
+        now: DateTime<Utc>,
+        pacing: &mut Pacing,
+        gateways: &mut HashSet<String>,
+    ) -> Result<u64, HubError> {
+        let window = if c.interval_ms == 0 { WINDOW_FAST } else { 1 };
+        let mut handed = 0;
+        for ch_id in &c.channels {
+            if pacing.get(&(c.id, *ch_id)).is_some_and(|t| *t > now) {
+                continue;
+            }
+            let Some(channel) = tx.channel(scope, *ch_id)? else {
+                continue;
+            };
+            let in_flight = tx.campaigns().queued_on(scope, c.id, channel.id)?;
+            if in_flight >= window {
+                continue;
+            }
+            let gw_scope = authz::channel_gateway(&channel);
+            let Some(gateway) = tx.gateway(&gw_scope, channel.gateway_id)? else {
+                continue;
+            };
+            let v = version_for(&gateway)?;
+            let next =
+                tx.campaigns()
+                    .next_recipients(scope, c.id, (window - in_flight) as usize)?;
+            if next.is_empty() {
+                break;
+            }
+            let mut changes = Vec::with_capacity(next.len());
+            for r in next {
+                if c.options.opt_out_check
+                    && tx
+                        .campaigns()
+                        .number_opted_out(scope, c.org_id, &r.number)?
+                {
+                    changes.push(RecipientChange {
+                        seq: r.seq,
+                        from: WAITING,
+                        to: RecipientState::OptedOut,
+                        reason: Some("the number opted out during the campaign".into()),
+                        message_id: None,
+                        channel: None,
+                    });
+                    continue;
+                }
+                let text = match r.text.clone() {
+                    Some(t) => t,
+                    None => match template::render(&c.template, &r.vars) {
+                        Ok(t) => t,
+                        Err(p) => {
+                            changes.push(RecipientChange {
+                                seq: r.seq,
+                                from: WAITING,
+                                to: RecipientState::Failed,
+                                reason: Some(format!("no value for {{{{{p}}}}}")),
+                                message_id: None,
+                                channel: None,
+                            });
+                            continue;
+                        }
+                    },
+                };
+                let message_id = Uuid::now_v7();
+                let down = wire::Down::Send(wire::Send {
+                    id: Uuid::now_v7(),
+                    v,
+                    message_id,
+                    port: channel.port.clone(),
+                    to: r.number.clone(),
+                    text,
+                    request_dlr: true,
+                });
+                enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
+                changes.push(RecipientChange {
+                    seq: r.seq,
+                    from: WAITING,
+                    to: RecipientState::Queued,
+                    reason: None,
+                    message_id: Some(message_id),
+                    channel: Some((channel.id, gateway.id)),
+                });
+                handed += 1;
+            }
+            tx.campaigns_mut()
+                .set_recipients(scope, c.id, &changes, now)?;
+            gateways.insert(gateway.mqtt_username.clone());
+            pacing.insert(
+                (c.id, channel.id),
+                now + Duration::milliseconds(c.interval_ms as i64),
+            );
+        }
+        Ok(handed)
+    }
+
+    /// Asks the gateways to give back what they hold of campaign `c` and have not sent.
+    pub(crate) fn take_back(
+        &self,
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        c: &Campaign,
+    ) -> Result<usize, HubError> {
+        let now = self.now();
+        let mut after = 0;
+        let mut asked = 0;
+        let mut gateways = HashSet::new();
+        loop {
+            let queued = tx.campaigns().recipients(
+                scope,
+                c.id,
+                Some(RecipientState::Queued),
+                after,
+                1000,
+            )?;
+            let Some(last) = queued.last() else { break };
+            after = last.seq;
+            for r in queued {
+                let (Some(message_id), Some(ch)) = (r.message_id, r.channel_id) else {
+                    continue;
+                };
+                let Some(channel) = tx.channel(scope, ch)? else {
+                    continue;
+                };
+                let gw_scope = authz::channel_gateway(&channel);
+                let Some(gateway) = tx.gateway(&gw_scope, channel.gateway_id)? else {
+                    continue;
+                };
+                let down = wire::Down::Cancel(wire::Cancel {
+                    id: Uuid::now_v7(),
+                    v: version_for(&gateway)?,
+                    message_id,
+                });
+                enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
+                gateways.insert(gateway.mqtt_username);
+                asked += 1;
+            }
+        }
+        for g in gateways {
+            self.notify_outbox(g);
+        }
+        Ok(asked)
+    }
+}
+
+/// Moves the recipient of campaign message `message_id` (reported by the gateway of `scope`)
+/// to what the gateway says; `None` when the message is no campaign's.
+pub(crate) fn recipient_status(
+    tx: &mut dyn WriteTx,
+    gateway_scope: &Scope,
+    message_id: Uuid,
+    state: MessageState,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<IngestOutcome>, HubError> {
+    let Some((campaign_id, seq)) = tx
+        .campaigns()
+        .recipient_by_message(gateway_scope, message_id)?
+    else {
+        return Ok(None);
+    };
+    let all = authz::authenticating();
+    let Some(c) = tx.campaigns().campaign(&all, campaign_id)? else {
+        return Ok(None);
+    };
+    let Some(org) = tx.org(&all, c.org_id)? else {
+        return Ok(None);
+    };
+    let scope = authz::tenant_system(&org);
+    let (from, to, reason) = match state {
+        MessageState::Sent => (QUEUED, RecipientState::Sent, None),
+        MessageState::Delivered => (HELD, RecipientState::Delivered, None),
+        MessageState::Failed | MessageState::Expired => (
+            HELD,
+            RecipientState::Failed,
+            Some(error.unwrap_or_else(|| "the gateway could not send it".into())),
+        ),
+        // Taken back before a port took it: to be handed over again.
+        MessageState::Cancelled => (QUEUED, RecipientState::ToProcess, None),
+        // `unknown`: it may have gone out; it stays held, never handed over again.
+        MessageState::Received
+        | MessageState::Queued
+        | MessageState::Accepted
+        | MessageState::Unknown => {
+            return Ok(Some(IngestOutcome::Applied));
+        }
+    };
+    tx.campaigns_mut().set_recipients(
+        &scope,
+        campaign_id,
+        &[RecipientChange {
+            seq,
+            from,
+            to,
+            reason,
+            message_id: None,
+            channel: None,
+        }],
+        now,
+    )?;
+    Ok(Some(IngestOutcome::Applied))
+}

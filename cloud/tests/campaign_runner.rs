@@ -1,0 +1,373 @@
+//! The campaign runner against a real SQLite hub and its gateway ingest (the MQTT link's
+//! entry points): recipients handed over as `send` commands exactly once, paced, inside the
+//! schedule only; statuses, reports and refusals move each recipient; a STOP mid-campaign
+//! stops that number before the next hand-over; pause takes back what the gateway holds.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use smsgate_cloud::campaigns::import::Format;
+use smsgate_cloud::campaigns::ops::{CampaignAction, CampaignInput};
+use smsgate_cloud::campaigns::runner::Pacing;
+use smsgate_cloud::campaigns::schedule::Schedule;
+use smsgate_cloud::campaigns::upload::{FileKind, UploadSpec};
+use smsgate_cloud::campaigns::{CampaignOptions, CampaignState, RecipientState};
+use smsgate_wire as wire;
+use uuid::Uuid;
+
+fn upload(w: &World, id: Uuid, csv: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.csv");
+    std::fs::write(&path, csv).unwrap();
+    let spec = UploadSpec {
+        kind: FileKind::Csv,
+        format: Format::Auto,
+        number_column: "number".into(),
+    };
+    w.f.hub
+        .import_campaign_file(&w.a.admin, id, &path, &spec)
+        .unwrap();
+}
+
+fn campaign(w: &World, interval_ms: u64, schedule: Schedule) -> Uuid {
+    w.f.hub
+        .create_campaign(
+            &w.a.admin,
+            CampaignInput {
+                org: None,
+                name: "Promo".into(),
+                channels: vec![w.a.channel.id],
+                template: "Hi {{name}}".into(),
+                schedule,
+                interval_ms,
+                priority: 0,
+                options: CampaignOptions::default(),
+            },
+        )
+        .unwrap()
+        .campaign
+        .id
+}
+
+/// The `send` commands waiting for the gateway, acknowledged as the gateway would.
+fn take_sends(w: &World) -> Vec<wire::Send> {
+    let ingest = w.f.hub.gateway_ingest();
+    let mut out = Vec::new();
+    for d in ingest.pending_commands(&w.gw).unwrap() {
+        let id = d.id();
+        if let wire::Down::Send(s) = d {
+            out.push(s);
+        }
+        ingest
+            .ingest(
+                &w.gw,
+                wire::Up::Ack(wire::Ack::new(id, 2, wire::AckOutcome::Applied, None)),
+            )
+            .unwrap();
+    }
+    out
+}
+
+fn status(w: &World, message_id: Uuid, state: wire::SendState) {
+    w.f.hub
+        .gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Status(wire::Status {
+                id: Uuid::now_v7(),
+                v: 2,
+                message_id,
+                state,
+                reference: None,
+                evidence: None,
+                error: (state == wire::SendState::Failed)
+                    .then(|| "CMS 38: network out of order".into()),
+                at: Utc::now(),
+            }),
+        )
+        .unwrap();
+}
+
+fn states(w: &World, id: Uuid) -> Vec<(String, RecipientState)> {
+    w.f.hub
+        .campaign_recipients(&w.a.admin, id, None, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.number, r.state))
+        .collect()
+}
+
+#[test]
+fn each_recipient_is_handed_over_once_with_its_text_and_its_reports_move_it() {
+    let w = world();
+    let id = campaign(&w, 0, Schedule::default());
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,Zoé\n0600000002,Luc\n0600000003,Ana\n0600000001,Dup\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    let tick = w.f.hub.campaign_tick(&mut pacing).unwrap();
+    assert_eq!(tick.handed, 3);
+    let sends = take_sends(&w);
+    let got: Vec<(&str, &str, &str)> = sends
+        .iter()
+        .map(|s| (s.to.as_str(), s.text.as_str(), s.port.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("+33600000001", "Hi Zoé", "usb0"),
+            ("+33600000002", "Hi Luc", "usb0"),
+            ("+33600000003", "Hi Ana", "usb0")
+        ]
+    );
+    // Another tick hands nothing again.
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    assert!(take_sends(&w).is_empty());
+    status(&w, sends[0].message_id, wire::SendState::Sent);
+    w.f.hub
+        .gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Dlr(wire::Delivery {
+                id: Uuid::now_v7(),
+                v: 2,
+                message_id: sends[0].message_id,
+                state: wire::DeliveryState::Delivered,
+                at: Utc::now(),
+            }),
+        )
+        .unwrap();
+    status(&w, sends[1].message_id, wire::SendState::Sent);
+    status(&w, sends[2].message_id, wire::SendState::Failed);
+    // A late "sent" never reopens a failed recipient.
+    status(&w, sends[2].message_id, wire::SendState::Sent);
+    assert_eq!(
+        states(&w, id)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>(),
+        vec![
+            RecipientState::Delivered,
+            RecipientState::Sent,
+            RecipientState::Failed,
+            RecipientState::Duplicate
+        ]
+    );
+    let failed =
+        w.f.hub
+            .campaign_recipients(&w.a.admin, id, Some(RecipientState::Failed), 0, 10)
+            .unwrap();
+    assert_eq!(
+        failed[0].reason.as_deref(),
+        Some("CMS 38: network out of order")
+    );
+    w.f.hub.campaign_tick(&mut pacing).unwrap();
+    let v = w.f.hub.campaign_get(&w.a.admin, id).unwrap();
+    assert_eq!(v.campaign.state, CampaignState::Completed);
+    assert_eq!(
+        (v.counters.delivered, v.counters.sent, v.counters.failed),
+        (1, 1, 1)
+    );
+}
+
+#[test]
+fn a_stop_reply_mid_campaign_stops_that_number_before_the_next_hand_over() {
+    let w = world();
+    let id = campaign(&w, 1000, Schedule::default());
+    upload(&w, id, "number,name\n0600000001,A\n0600000002,B\n");
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        1,
+        "one per interval"
+    );
+    let first = take_sends(&w);
+    status(&w, first[0].message_id, wire::SendState::Sent);
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        0,
+        "the interval has not passed"
+    );
+    w.f.hub
+        .gateway_ingest()
+        .ingest(&w.gw, inbound("usb0", "+33600000002", "STOP"))
+        .unwrap();
+    w.f.clock.advance(Duration::milliseconds(1000));
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    assert!(take_sends(&w).is_empty());
+    assert_eq!(states(&w, id)[1].1, RecipientState::OptedOut);
+}
+
+#[test]
+fn nothing_is_handed_over_outside_the_schedule_window() {
+    let w = world();
+    // The clock reads Saturday 2026-11-21 14:00 UTC; the window is weekdays 09:00–18:00 Paris.
+    let s = Schedule {
+        timezone: "Europe/Paris".into(),
+        days: vec![
+            smsgate_cloud::floor::hours::Day::Mon,
+            smsgate_cloud::floor::hours::Day::Tue,
+        ],
+        from: "09:00".into(),
+        to: "18:00".into(),
+        ..Schedule::default()
+    };
+    let id = campaign(&w, 0, s);
+    upload(&w, id, "number,name\n0600000001,A\n");
+    let v =
+        w.f.hub
+            .campaign_command(&w.a.admin, id, CampaignAction::Start)
+            .unwrap();
+    assert_eq!(v.campaign.state, CampaignState::Scheduled);
+    let mut pacing = Pacing::new();
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    // Monday 08:59 Paris: still closed; 09:00: open.
+    let monday = Utc.with_ymd_and_hms(2026, 11, 23, 7, 59, 0).unwrap();
+    w.f.clock.advance(monday - w.f.hub.now_public());
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    w.f.clock.advance(Duration::minutes(1));
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 1);
+    assert_eq!(
+        w.f.hub.campaign_get(&w.a.admin, id).unwrap().campaign.state,
+        CampaignState::Running
+    );
+    // Tuesday 18:00 Paris the window closes: running → scheduled until Monday next.
+    w.f.clock.advance(Duration::hours(33));
+    w.f.hub.campaign_tick(&mut pacing).unwrap();
+    assert_eq!(
+        w.f.hub.campaign_get(&w.a.admin, id).unwrap().campaign.state,
+        CampaignState::Scheduled
+    );
+}
+
+#[test]
+fn pause_takes_back_what_the_gateway_holds_and_resume_hands_it_over_again() {
+    let w = world();
+    let id = campaign(&w, 0, Schedule::default());
+    upload(&w, id, "number,name\n0600000001,A\n0600000002,B\n");
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    w.f.hub.campaign_tick(&mut pacing).unwrap();
+    let sends = take_sends(&w);
+    status(&w, sends[0].message_id, wire::SendState::Sent);
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Pause)
+        .unwrap();
+    let ingest = w.f.hub.gateway_ingest();
+    let cancels: Vec<wire::Cancel> = ingest
+        .pending_commands(&w.gw)
+        .unwrap()
+        .into_iter()
+        .filter_map(|d| match d {
+            wire::Down::Cancel(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancels.len(), 1, "only the unsent one is taken back");
+    assert_eq!(cancels[0].message_id, sends[1].message_id);
+    ingest
+        .ingest(
+            &w.gw,
+            wire::Up::Ack(wire::Ack::new(
+                cancels[0].id,
+                2,
+                wire::AckOutcome::Applied,
+                Some("cancelled".into()),
+            )),
+        )
+        .unwrap();
+    assert_eq!(states(&w, id)[1].1, RecipientState::ToProcess);
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        0,
+        "paused"
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Resume)
+        .unwrap();
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 1);
+    let again = take_sends(&w);
+    assert_eq!(again[0].to, "+33600000002");
+    assert_ne!(again[0].message_id, sends[1].message_id);
+}
+
+#[test]
+fn the_dashboard_counts_sends_per_minute_and_the_export_lists_every_recipient() {
+    let w = world();
+    let id = campaign(&w, 0, Schedule::default());
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,Zoé\n0600000002,Luc\nabc,X\n0600000004,Ana\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    w.f.hub.campaign_tick(&mut Pacing::new()).unwrap();
+    let sends = take_sends(&w);
+    status(&w, sends[0].message_id, wire::SendState::Sent);
+    w.f.clock.advance(Duration::minutes(1));
+    status(&w, sends[1].message_id, wire::SendState::Sent);
+    let st = w.f.hub.campaign_stats(&w.a.admin, id).unwrap();
+    let last: Vec<u64> = st.per_minute.iter().rev().take(2).map(|m| m.sent).collect();
+    assert_eq!(last, vec![1, 1]);
+    assert_eq!(st.per_minute.len(), 60);
+    assert!(
+        (st.rate_per_minute - 0.4).abs() < 1e-9,
+        "{}",
+        st.rate_per_minute
+    );
+    // One left at 0.4 a minute: 150 s.
+    assert_eq!(st.eta, Some(w.f.hub.now_public() + Duration::seconds(150)));
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("e.csv");
+    let name =
+        w.f.hub
+            .export_campaign(
+                &w.a.admin,
+                id,
+                smsgate_cloud::campaigns::export::ExportFormat::Csv,
+                &csv_path,
+            )
+            .unwrap();
+    assert_eq!(name, "campaign-Promo.csv");
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "line,number,state,reason,text,message_id,updated_at"
+    );
+    assert!(
+        lines[1].starts_with("2,+33600000001,sent,,Hi Zoé,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[3].starts_with("4,abc,invalid,"), "{}", lines[3]);
+    let xlsx_path = dir.path().join("e.xlsx");
+    w.f.hub
+        .export_campaign(
+            &w.a.admin,
+            id,
+            smsgate_cloud::campaigns::export::ExportFormat::Xlsx,
+            &xlsx_path,
+        )
+        .unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&xlsx_path).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(range.height(), 5);
+    assert_eq!(range.get_value((2, 1)).unwrap().to_string(), "+33600000002");
+    assert_eq!(range.get_value((2, 4)).unwrap().to_string(), "Hi Luc");
+}
