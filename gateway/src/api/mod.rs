@@ -14,11 +14,8 @@
 //! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
 //!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
-//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`:
-//!   the bearer header, or (config `[legacy]`, off by default) a caller address in
-//!   `legacy.allow` or the field `token` equal to `legacy.token` (constant time). The caller's
-//!   address is the TCP peer's (serve with `into_make_service_with_connect_info::<SocketAddr>`);
-//!   a proxy's `X-Forwarded-For` is never believed.
+//!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
+//!   ([`legacy`]: the bearer header, or as `[legacy]` allows, an allowed address or a `token`)
 //! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
 //!   ([`ports`])
 //! - `GET /health`, `GET /metrics`
@@ -36,6 +33,7 @@ pub mod box_auth;
 pub mod box_views;
 pub mod bulk;
 pub mod error;
+pub mod legacy;
 pub mod openapi;
 pub mod ports;
 pub mod validate;
@@ -49,7 +47,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -237,14 +235,6 @@ pub fn router(state: ApiState) -> Router {
                 .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
-    // The legacy service decides its own access (bearer, allowed address or form token).
-    let legacy = Router::new()
-        .route("/Integra/resources/SMS/SendSMS", post(integra_send))
-        .route(
-            "/Integra/resources/SMS/SendSMS/{*params}",
-            get(integra_send_in_path).post(integra_send_in_path),
-        )
-        .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES));
     let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -252,7 +242,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/auth/state", get(box_auth::state))
         .route("/api/v1/auth/login", post(box_auth::login))
         .merge(protected)
-        .merge(legacy)
+        // The legacy service decides its own access (bearer, allowed address or form token).
+        .merge(legacy::routes())
         .with_state(state);
     // The box UI at `/` (its fallback never hides an API route; unknown /api/… stays JSON).
     #[cfg(feature = "ui")]
@@ -288,32 +279,6 @@ async fn auth(State(st): State<ApiState>, mut req: Request, next: Next) -> Respo
         )
         .into_response(),
         None => ApiError::Unauthorized.into_response(),
-    }
-}
-
-/// Who may use the legacy `SendSMS`: the bearer header; else, as `[legacy]` allows, a caller
-/// address in `legacy.allow` or a `token` field equal to `legacy.token`.
-fn legacy_authorized(
-    st: &ApiState,
-    headers: &axum::http::HeaderMap,
-    peer: Option<std::net::SocketAddr>,
-    token: Option<&str>,
-) -> Result<(), ApiError> {
-    if bearer_ok(st, headers) {
-        return Ok(());
-    }
-    if let Some(peer) = peer
-        && st.legacy.allows(peer.ip())
-    {
-        return Ok(());
-    }
-    match (token, st.legacy.token.as_deref()) {
-        (Some(given), Some(expected))
-            if !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
-        {
-            Ok(())
-        }
-        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -650,133 +615,6 @@ pub async fn bulk_blocklist(
 async fn hub_opt_outs(State(st): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
     let lists = st.spool.call(|db| db.hub_opt_out_lists()).await?;
     Ok(Json(json!({ "lists": lists })))
-}
-
-/// The seed's legacy web-service form.
-#[derive(Deserialize)]
-pub struct IntegraForm {
-    /// Recipient.
-    pub destination: String,
-    /// Text.
-    pub message: String,
-    /// Campaign.
-    pub campaign: Option<String>,
-    /// Agent who sent it (logged).
-    pub agent: Option<String>,
-    /// `legacy.token`, for callers that cannot send the bearer header.
-    pub token: Option<String>,
-}
-
-impl std::fmt::Debug for IntegraForm {
-    // The token stays out of logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntegraForm")
-            .field("destination", &self.destination)
-            .field("message", &self.message)
-            .field("campaign", &self.campaign)
-            .field("agent", &self.agent)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-/// The TCP peer, when the server was started with connection info.
-fn peer_of(req: &Request) -> Option<std::net::SocketAddr> {
-    req.extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0)
-}
-
-/// Answers with the same body as `POST /api/v1/messages` (`200`, since legacy clients only
-/// check for success) — the seed does not document the original response body.
-async fn integra_send(
-    State(st): State<ApiState>,
-    req: Request,
-) -> Result<impl IntoResponse, ApiError> {
-    // Access first (so a stranger learns nothing about the form), from the token field if any.
-    let peer = peer_of(&req);
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, LEGACY_MAX_BODY)
-        .await
-        .map_err(|_| {
-            ApiError::BadRequest(format!("the form is larger than {LEGACY_MAX_BODY} bytes"))
-        })?;
-    let token = token_field(&body);
-    legacy_authorized(&st, &parts.headers, peer, token.as_deref())?;
-    let req = Request::from_parts(parts, axum::body::Body::from(body));
-    let Form(f) = <Form<IntegraForm> as axum::extract::FromRequest<()>>::from_request(req, &())
-        .await
-        .map_err(ApiError::from)?;
-    integra_submit(&st, f).await
-}
-
-/// Largest legacy `SendSMS` form.
-const LEGACY_MAX_BODY: usize = 64 * 1024;
-
-/// The `token` field of URL-encoded parameters.
-fn token_field(params: &[u8]) -> Option<String> {
-    form_urlencoded::parse(params)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The seed's third-party form with the parameters in the path:
-/// `/Integra/resources/SMS/SendSMS/destination=099635199&message=Mensaje%20de%20prueba2&api=dongle`
-/// (`api` is ignored: the gateway decides the port).
-async fn integra_send_in_path(
-    State(st): State<ApiState>,
-    req: Request,
-) -> Result<impl IntoResponse, ApiError> {
-    let peer = peer_of(&req);
-    let (headers, uri) = (req.headers(), req.uri());
-    let params = uri
-        .path()
-        .split_once("/SendSMS/")
-        .map_or("", |(_, p)| p)
-        .to_string();
-    let as_query: axum::http::Uri = format!("/?{params}")
-        .parse()
-        .map_err(|_| ApiError::BadRequest("the SendSMS parameters are not URL-encoded".into()))?;
-    let token = token_field(params.as_bytes());
-    legacy_authorized(&st, headers, peer, token.as_deref())?;
-    let Query(f) = Query::<IntegraForm>::try_from_uri(&as_query)?;
-    integra_submit(&st, f).await
-}
-
-async fn integra_submit(st: &ApiState, f: IntegraForm) -> Result<Json<SubmitResponse>, ApiError> {
-    let agent = validate::label("agent", f.agent.as_deref())?;
-    tracing::info!(
-        agent = agent.as_deref().unwrap_or(""),
-        "legacy SendSMS submission"
-    );
-    let req = SubmitRequest {
-        to: f.destination,
-        text: f.message,
-        group: None,
-        port: None,
-        priority: None,
-        idempotency_key: None,
-        campaign: f.campaign,
-        validity: None,
-    };
-    let m = to_new_message(st, req).map_err(|e| match e {
-        ApiError::Invalid { field, message } => ApiError::Invalid {
-            field: match field.as_str() {
-                "to" => "destination".into(),
-                "text" => "message".into(),
-                _ => field,
-            },
-            message,
-        },
-        other => other,
-    })?;
-    let s = st.spool.call(move |db| db.submit(m)).await?;
-    st.count(&[s]);
-    Ok(Json(SubmitResponse {
-        id: s.id,
-        state: s.state,
-        duplicate: s.duplicate,
-    }))
 }
 
 async fn health(State(st): State<ApiState>) -> Response {
