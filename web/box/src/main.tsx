@@ -1,4 +1,5 @@
 import '@smsgate/shared/styles/base.css';
+import '@smsgate/shared/styles/frame.css';
 import './styles/box.css';
 import '@smsgate/shared/theme';
 import { render } from 'preact';

@@ -1,9 +1,8 @@
 /** The logged-in frame: header, side menu, the current screen. */
 import { Icon, type IconName } from '@smsgate/shared/components/Icon';
 import { LiveIndicator } from '@smsgate/shared/components/LiveIndicator';
-import { signal } from '@preact/signals';
+import { AppFrame, closeMenuOnPhone, menuOpen } from '@smsgate/shared/components/AppFrame';
 import type { JSX } from 'preact';
-import { useEffect } from 'preact/hooks';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter-preact';
 import { Cloud } from '../screens/cloud/Cloud';
 import { Dashboard } from '../screens/dashboard/Dashboard';
@@ -18,11 +17,6 @@ import { app } from './messages';
 import { logout, me } from './session';
 import { Tools } from './Tools';
 
-const NARROW = '(max-width: 900px)';
-const narrow = typeof matchMedia === 'function' ? matchMedia(NARROW) : undefined;
-
-/** Side menu open? Closed by default on phones, open on desktops. */
-export const menuOpen = signal(!(narrow?.matches ?? false));
 
 type NavKey = 'dashboard' | 'ports' | 'groups' | 'spool' | 'inbound' | 'cloud' | 'diagnostics';
 const NAV: Array<{ key: NavKey; href: string; icon: IconName }> = [
@@ -37,9 +31,7 @@ const NAV: Array<{ key: NavKey; href: string; icon: IconName }> = [
 
 function Sidebar(): JSX.Element {
   const [location] = useLocation();
-  const close = () => {
-    if (narrow?.matches) menuOpen.value = false;
-  };
+  const close = closeMenuOnPhone;
   return (
     <nav id="side-menu" class="sidebar" aria-label={app.t('nav.label')} data-open={menuOpen.value ? 'true' : 'false'}>
       <ul class="nav-list">
@@ -87,41 +79,22 @@ function NotFound(): JSX.Element {
 }
 
 export function Shell(): JSX.Element {
-  useEffect(() => {
-    live.start();
-    const onChange = (e: MediaQueryListEvent) => {
-      menuOpen.value = !e.matches;
-    };
-    narrow?.addEventListener('change', onChange);
-    return () => {
-      live.stop();
-      narrow?.removeEventListener('change', onChange);
-    };
-  }, []);
   return (
-    <div class={`shell${menuOpen.value ? ' menu-open' : ''}`}>
-      <a class="skip-link" href="#main">{app.t('skipToContent')}</a>
-      <Header />
-      <div class="shell-body">
-        <Sidebar />
-        {menuOpen.value ? <button type="button" class="scrim" tabIndex={-1} aria-hidden="true" onClick={() => (menuOpen.value = false)} /> : null}
-        <main id="main" class="content" tabIndex={-1}>
-          <Switch>
-            <Route path="/">{() => <Redirect to="/dashboard" replace />}</Route>
-            <Route path="/dashboard" component={Dashboard} />
-            <Route path="/ports" component={Ports} />
-            <Route path="/ports/:id">{(p: { id: string }) => <PortDetail id={Number(p.id)} />}</Route>
-            <Route path="/groups" component={Groups} />
-            <Route path="/spool" component={Spool} />
-            <Route path="/inbound" component={Inbound} />
-            <Route path="/cloud" component={Cloud} />
-            <Route path="/diagnostics" component={Diagnostics} />
-            <Route>
-              <NotFound />
-            </Route>
-          </Switch>
-        </main>
-      </div>
-    </div>
+    <AppFrame skipLabel={app.t('skipToContent')} live={live} header={<Header />} sidebar={<Sidebar />}>
+      <Switch>
+        <Route path="/">{() => <Redirect to="/dashboard" replace />}</Route>
+        <Route path="/dashboard" component={Dashboard} />
+        <Route path="/ports" component={Ports} />
+        <Route path="/ports/:id">{(p: { id: string }) => <PortDetail id={Number(p.id)} />}</Route>
+        <Route path="/groups" component={Groups} />
+        <Route path="/spool" component={Spool} />
+        <Route path="/inbound" component={Inbound} />
+        <Route path="/cloud" component={Cloud} />
+        <Route path="/diagnostics" component={Diagnostics} />
+        <Route>
+          <NotFound />
+        </Route>
+      </Switch>
+    </AppFrame>
   );
 }

@@ -11,7 +11,7 @@ import { loginNotice } from '../screens/login/Login';
 import { ProfileDialog } from '../screens/profile/ProfileDialog';
 import { shell } from './messages';
 import { logout, me, selectTenant, showsTenantPicker, tenant, tenants } from './session';
-import { menuOpen } from './Shell';
+import { menuOpen } from '@smsgate/shared/components/AppFrame';
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);

@@ -2,7 +2,7 @@
 import { LiveIndicator } from '@smsgate/shared/components/LiveIndicator';
 import { NoAccess } from '@smsgate/shared/components/NoAccess';
 import { common } from '@smsgate/shared/i18n/common';
-import { signal } from '@preact/signals';
+import { AppFrame, closeMenuOnPhone, menuOpen } from '@smsgate/shared/components/AppFrame';
 import type { ComponentType, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter-preact';
@@ -14,11 +14,6 @@ import type { ScreenModule, ScreenProps } from './modules';
 import { can } from './session';
 import { Icon } from '@smsgate/shared/components/Icon';
 
-const NARROW = '(max-width: 900px)';
-const narrow = typeof matchMedia === 'function' ? matchMedia(NARROW) : undefined;
-
-/** Side menu open? Closed by default on phones, open on desktops. */
-export const menuOpen = signal(!(narrow?.matches ?? false));
 
 const loaded = new Map<string, ComponentType<ScreenProps>>();
 
@@ -46,9 +41,7 @@ function LazyScreen({ mod, params }: { mod: ScreenModule; params: ScreenProps['p
 
 function Sidebar(): JSX.Element {
   const [location] = useLocation();
-  const close = () => {
-    if (narrow?.matches) menuOpen.value = false;
-  };
+  const close = closeMenuOnPhone;
   const section = (s: 'main' | 'admin') =>
     SCREENS.filter((m) => m.nav.section === s && can(m.requires)).map((m) => {
       const href = m.routes[0] ?? '/';
@@ -92,40 +85,21 @@ function home(): string {
 }
 
 export function Shell(): JSX.Element {
-  useEffect(() => {
-    live.start();
-    const onChange = (e: MediaQueryListEvent) => {
-      menuOpen.value = !e.matches;
-    };
-    narrow?.addEventListener('change', onChange);
-    return () => {
-      live.stop();
-      narrow?.removeEventListener('change', onChange);
-    };
-  }, []);
   return (
-    <div class={`shell${menuOpen.value ? ' menu-open' : ''}`}>
-      <a class="skip-link" href="#main">{shell.t('skipToContent')}</a>
-      <Header />
-      <div class="shell-body">
-        <Sidebar />
-        {menuOpen.value ? <button type="button" class="scrim" tabIndex={-1} aria-hidden="true" onClick={() => (menuOpen.value = false)} /> : null}
-        <main id="main" class="content" tabIndex={-1}>
-          <Switch>
-            <Route path="/">{() => <Redirect to={home()} replace />}</Route>
-            {SCREENS.flatMap((m) =>
-              m.routes.map((r) => (
-                <Route key={`${m.id}:${r}`} path={r}>
-                  {(params: ScreenProps['params']) => (can(m.requires) ? <LazyScreen mod={m} params={params} /> : <NoAccess />)}
-                </Route>
-              )),
-            )}
-            <Route>
-              <NotFound />
+    <AppFrame skipLabel={shell.t('skipToContent')} live={live} header={<Header />} sidebar={<Sidebar />}>
+      <Switch>
+        <Route path="/">{() => <Redirect to={home()} replace />}</Route>
+        {SCREENS.flatMap((m) =>
+          m.routes.map((r) => (
+            <Route key={`${m.id}:${r}`} path={r}>
+              {(params: ScreenProps['params']) => (can(m.requires) ? <LazyScreen mod={m} params={params} /> : <NoAccess />)}
             </Route>
-          </Switch>
-        </main>
-      </div>
-    </div>
+          )),
+        )}
+        <Route>
+          <NotFound />
+        </Route>
+      </Switch>
+    </AppFrame>
   );
 }

@@ -8,7 +8,6 @@ const en = {
   search: 'Search actor, action, target and detail',
   since: 'From',
   until: 'Until',
-  more: 'Load more',
   none: 'No entry.',
   col: { at: 'When', actor: 'Who', action: 'Action', target: 'What', detail: 'Detail' },
 } as const;
@@ -22,7 +21,6 @@ export const auditText = defineMessages('audit', {
     search: "Rechercher l'auteur, l'action, la cible et le détail",
     since: 'Du',
     until: "Jusqu'au",
-    more: 'Afficher plus',
     none: 'Aucune entrée.',
     col: { at: 'Quand', actor: 'Qui', action: 'Action', target: 'Quoi', detail: 'Détail' },
   },

@@ -131,11 +131,11 @@ export function PageHeader({ title, intro, children }: { title: string; intro?: 
 }
 
 /** A search box that reports its text (the caller debounces nothing: lists are small pages). */
-export function SearchBox({ value, onInput, label }: { value: string; onInput: (q: string) => void; label: string }): JSX.Element {
+export function SearchBox({ value, onInput, label, testId }: { value: string; onInput: (q: string) => void; label: string; testId?: string }): JSX.Element {
   return (
     <div class="search-box admin-search">
       <Icon name="search" />
-      <input class="input" type="search" aria-label={label} placeholder={label} value={value} onInput={(e) => onInput(e.currentTarget.value)} />
+      <input class="input" type="search" aria-label={label} placeholder={label} value={value} onInput={(e) => onInput(e.currentTarget.value)} data-testid={testId} />
     </div>
   );
 }
@@ -147,23 +147,40 @@ export interface Column<T> {
   wide?: boolean;
 }
 
+function dataAttributes(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [`data-${k}`, v]));
+}
+
+/** `value`, once it has stopped changing for `ms` (a search box's text, for the server). */
+export function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
 /**
  * A table that scrolls sideways on a phone rather than squeezing; rows carry `data-id`. The
  * list's state (loading, error, empty, "show more") is shown under it.
  */
-export function DataTable<T>({ label, columns, rows, rowId, actions, list, empty }: {
+export function DataTable<T>({ label, columns, rows, rowId, rowData, actions, list, empty, testId }: {
   label: string;
   columns: Column<T>[];
   rows: T[];
   rowId: (r: T) => string;
+  /** Extra `data-*` attributes of a row (keys without the `data-` prefix). */
+  rowData?: (r: T) => Record<string, string>;
   actions?: (r: T) => ComponentChildren;
   list?: Pick<PagedList<T>, 'loading' | 'error' | 'more' | 'loadMore'>;
   empty?: string;
+  testId?: string;
 }): JSX.Element {
   return (
     <div class="table-block">
       <div class="table-wrap">
-        <table class="data-table" aria-label={label}>
+        <table class="data-table" aria-label={label} data-testid={testId}>
           <thead>
             <tr>
               {columns.map((c) => (
@@ -174,7 +191,7 @@ export function DataTable<T>({ label, columns, rows, rowId, actions, list, empty
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={rowId(r)} data-id={rowId(r)}>
+              <tr key={rowId(r)} data-id={rowId(r)} {...dataAttributes(rowData?.(r))}>
                 {columns.map((c) => (
                   <td key={c.label} class={c.wide ? 'col-wide' : undefined}>{c.cell(r)}</td>
                 ))}
