@@ -75,13 +75,11 @@ pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::Ex
             action: AdminAction::Password { config, login },
         }) => {
             let c = GatewayConfig::load(&config).with_context(|| config.display().to_string())?;
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password from standard input")?;
-            let password = line.trim_end_matches(['\r', '\n']);
-            let file = smsgate_gateway::ui::account::path_for(&c.storage.path);
-            smsgate_gateway::ui::account::set(&file, &login, password)?;
+            let file = smsgate_gateway::ui::account::set_from_line(
+                &c.storage.path,
+                &login,
+                std::io::stdin().lock(),
+            )?;
             println!("{}: admin {login:?} set", file.display());
         }
         None => {

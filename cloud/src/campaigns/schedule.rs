@@ -8,14 +8,12 @@
 //! Times are read on the wall clock of the instant, so daylight-saving changes need no
 //! special case.
 
-use chrono::{
-    DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::floor::hours::{Day, zone};
+use crate::floor::hours::{Day, clock_minutes as minutes, zone};
 
 /// When a campaign may send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -62,27 +60,6 @@ fn err(field: &str, reason: impl Into<String>) -> ScheduleError {
     ScheduleError {
         field: field.to_owned(),
         reason: reason.into(),
-    }
-}
-
-fn minutes(s: &str, end_of_day: bool) -> Option<u32> {
-    if end_of_day && s == "24:00" {
-        return Some(24 * 60);
-    }
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .ok()
-        .map(|t| t.hour() * 60 + t.minute())
-}
-
-fn day_of(w: Weekday) -> Day {
-    match w {
-        Weekday::Mon => Day::Mon,
-        Weekday::Tue => Day::Tue,
-        Weekday::Wed => Day::Wed,
-        Weekday::Thu => Day::Thu,
-        Weekday::Fri => Day::Fri,
-        Weekday::Sat => Day::Sat,
-        Weekday::Sun => Day::Sun,
     }
 }
 
@@ -134,7 +111,7 @@ impl Schedule {
     fn day_allowed(&self, d: NaiveDate) -> bool {
         self.start_date.is_none_or(|s| d >= s)
             && self.end_date.is_none_or(|e| d <= e)
-            && (self.days.is_empty() || self.days.contains(&day_of(d.weekday())))
+            && (self.days.is_empty() || self.days.contains(&Day::of(d.weekday())))
     }
 
     /// Whether the campaign may send at `at` (an invalid schedule is never open).

@@ -24,7 +24,7 @@ pub enum Day {
 }
 
 impl Day {
-    fn of(w: Weekday) -> Day {
+    pub(crate) fn of(w: Weekday) -> Day {
         match w {
             Weekday::Mon => Day::Mon,
             Weekday::Tue => Day::Tue,
@@ -83,19 +83,24 @@ fn err(field: impl Into<String>, reason: impl Into<String>) -> HoursError {
     }
 }
 
-/// Minutes since midnight of `HH:MM` (`24:00` = 1440 when `end_of_day`).
-fn minutes(field: &str, s: &str, end_of_day: bool) -> Result<u32, HoursError> {
+/// Minutes since midnight of `HH:MM` (`24:00` = 1440 when `end_of_day`); `None` if not a time.
+pub(crate) fn clock_minutes(s: &str, end_of_day: bool) -> Option<u32> {
     if end_of_day && s == "24:00" {
-        return Ok(24 * 60);
+        return Some(24 * 60);
     }
     NaiveTime::parse_from_str(s, "%H:%M")
+        .ok()
         .map(|t| t.hour() * 60 + t.minute())
-        .map_err(|_| {
-            err(
-                field,
-                format!("{s:?} is not a time (HH:MM, 00:00 to 23:59)"),
-            )
-        })
+}
+
+/// [`clock_minutes`], or the error naming `field`.
+fn minutes(field: &str, s: &str, end_of_day: bool) -> Result<u32, HoursError> {
+    clock_minutes(s, end_of_day).ok_or_else(|| {
+        err(
+            field,
+            format!("{s:?} is not a time (HH:MM, 00:00 to 23:59)"),
+        )
+    })
 }
 
 /// The zone, or an error naming `field`.

@@ -147,13 +147,11 @@ fn real_main() -> anyhow::Result<()> {
         }) => {
             let c =
                 GatewayConfig::load(&config).with_context(|| format!("{}", config.display()))?;
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password from standard input")?;
-            let password = line.trim_end_matches(['\r', '\n']);
-            let file = smsgate_gateway::ui::account::path_for(&c.storage.path);
-            smsgate_gateway::ui::account::set(&file, &login, password)?;
+            let file = smsgate_gateway::ui::account::set_from_line(
+                &c.storage.path,
+                &login,
+                std::io::stdin().lock(),
+            )?;
             println!("{}: admin {login:?} set", file.display());
             Ok(())
         }

@@ -181,6 +181,26 @@ pub fn set(path: &Path, login: &str, password: &str) -> Result<Account, AccountE
     Ok(a)
 }
 
+/// `smsgate[-gateway] admin password`: sets the account of the gateway whose spool is at
+/// `spool_path` to `login` and the first line of `input` (without its line ending); returns the
+/// account file written.
+pub fn set_from_line(
+    spool_path: &Path,
+    login: &str,
+    mut input: impl std::io::BufRead,
+) -> Result<PathBuf, AccountError> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|source| AccountError::Io {
+            path: PathBuf::from("<standard input>"),
+            source,
+        })?;
+    let file = path_for(spool_path);
+    set(&file, login, line.trim_end_matches(['\r', '\n']))?;
+    Ok(file)
+}
+
 /// Writes `a` atomically (0600).
 pub fn store(path: &Path, a: &Account) -> Result<(), AccountError> {
     let json = serde_json::to_vec_pretty(a).map_err(|e| AccountError::Hash(e.to_string()))?;
