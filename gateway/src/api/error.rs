@@ -151,7 +151,7 @@ impl From<SpoolError> for ApiError {
 /// Most bytes of a JSON (or form) request body.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
-fn too_large_body() -> ApiError {
+pub(crate) fn too_large_body() -> ApiError {
     ApiError::TooLarge {
         field: "body".into(),
         message: format!("the request body is larger than {MAX_JSON_BYTES} bytes"),

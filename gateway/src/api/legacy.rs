@@ -18,9 +18,6 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-/// Largest legacy `SendSMS` form.
-const MAX_FORM_BYTES: usize = 64 * 1024;
-
 /// The legacy routes (not behind the API's bearer middleware: they decide their own access).
 pub fn routes() -> Router<ApiState> {
     Router::new()
@@ -104,11 +101,10 @@ fn token_field(params: &[u8]) -> Option<String> {
 async fn send(State(st): State<ApiState>, req: Request) -> Result<impl IntoResponse, ApiError> {
     let peer = peer_of(&req);
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+    // The same bound as every request body of the API (413 naming it).
+    let body = axum::body::to_bytes(body, super::error::MAX_JSON_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::BadRequest(format!("the form is larger than {MAX_FORM_BYTES} bytes"))
-        })?;
+        .map_err(|_| super::error::too_large_body())?;
     authorized(&st, &parts.headers, peer, token_field(&body).as_deref())?;
     let req = Request::from_parts(parts, axum::body::Body::from(body));
     let Form(f) = <Form<IntegraForm> as axum::extract::FromRequest<()>>::from_request(req, &())
