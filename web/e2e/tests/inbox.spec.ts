@@ -189,7 +189,11 @@ test('the inbox works with the keyboard alone', async ({ page, stack }) => {
   await page.keyboard.press('Enter');
   await expect(page.getByRole('menuitem', { name: 'Details' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
-  await expect(page.getByRole('menuitem', { name: 'Transfer' })).toBeFocused();
+  await expect(page.getByRole('menuitem', { name: 'Download the transcript (PDF)' })).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(page.getByRole('menuitem', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Details' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(menu).toBeFocused();
   await expect(page.getByRole('menu')).toHaveCount(0);

@@ -7,3 +7,4 @@ export { SmsCounter, counterState, HUB_MAX_CHARS } from './SmsCounter';
 export { Toasts, toast } from './Toasts';
 export { LiveIndicator } from './LiveIndicator';
 export { NoAccess } from './NoAccess';
+export { TableScroll } from './TableScroll';

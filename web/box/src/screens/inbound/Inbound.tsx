@@ -1,3 +1,4 @@
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 import { common } from '@smsgate/shared/i18n/common';
 import { defineMessages, formatDateTime } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
@@ -45,7 +46,7 @@ export function Inbound(): JSX.Element {
       ) : rows.length === 0 ? (
         <p>{inboundMsg.t('empty')}</p>
       ) : (
-        <div class="table-wrap">
+        <TableScroll label={inboundMsg.t('title')}>
           <table class="grid" aria-label={inboundMsg.t('title')}>
             <thead>
               <tr>
@@ -68,7 +69,7 @@ export function Inbound(): JSX.Element {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

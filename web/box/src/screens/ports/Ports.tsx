@@ -1,3 +1,4 @@
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 import { common } from '@smsgate/shared/i18n/common';
 import type { JSX } from 'preact';
 import { Link } from 'wouter-preact';
@@ -19,7 +20,7 @@ export function Ports(): JSX.Element {
       ) : list.length === 0 ? (
         <p>{portsMsg.t('empty')}</p>
       ) : (
-        <div class="table-wrap">
+        <TableScroll label={portsMsg.t('title')}>
           <table class="grid" aria-label={portsMsg.t('title')}>
             <thead>
               <tr>
@@ -48,7 +49,7 @@ export function Ports(): JSX.Element {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

@@ -1,3 +1,4 @@
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 import { Button } from '@smsgate/shared/components/Button';
 import { Dialog } from '@smsgate/shared/components/Dialog';
 import { SelectField, TextField } from '@smsgate/shared/components/Field';
@@ -76,7 +77,7 @@ export function Spool(): JSX.Element {
       ) : rows.length === 0 ? (
         <p>{spoolMsg.t('empty')}</p>
       ) : (
-        <div class="table-wrap">
+        <TableScroll label={spoolMsg.t('title')}>
           <table class="grid" aria-label={spoolMsg.t('title')}>
             <thead>
               <tr>
@@ -106,7 +107,7 @@ export function Spool(): JSX.Element {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {next ? <div class="actions"><Button onClick={() => void load(next)}>{spoolMsg.t('more')}</Button></div> : null}
       <Upload onDone={() => void load()} />

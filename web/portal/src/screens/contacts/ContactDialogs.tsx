@@ -1,3 +1,4 @@
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 /** Add/edit a contact, add one to a list, import a CSV file (into the tenant or a list). */
 import { Button } from '@smsgate/shared/components/Button';
 import { Dialog } from '@smsgate/shared/components/Dialog';
@@ -172,7 +173,7 @@ export function ImportDialog({ list, onDone, onClose }: { list?: ContactList; on
           </div>
         ) : null}
         {problems.length ? (
-          <div class="table-wrap">
+          <TableScroll label={t.t('import.problems')}>
             <table class="data-table" aria-label={t.t('import.problems')}>
               <thead>
                 <tr>
@@ -191,7 +192,7 @@ export function ImportDialog({ list, onDone, onClose }: { list?: ContactList; on
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         ) : null}
       </form>
     </Dialog>

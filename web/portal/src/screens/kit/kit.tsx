@@ -1,3 +1,4 @@
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 /**
  * Building blocks of the administration screens: a paged list loader that follows the tenant
  * context, a responsive table, a confirmation dialog, the tenant choice for new records, and
@@ -179,7 +180,7 @@ export function DataTable<T>({ label, columns, rows, rowId, rowData, actions, li
 }): JSX.Element {
   return (
     <div class="table-block">
-      <div class="table-wrap">
+      <TableScroll label={label}>
         <table class="data-table" aria-label={label} data-testid={testId}>
           <thead>
             <tr>
@@ -200,7 +201,7 @@ export function DataTable<T>({ label, columns, rows, rowId, rowData, actions, li
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {list?.error ? <p class="form-error" role="alert">{list.error}</p> : null}
       {list?.loading ? (
         <div class="screen-loading"><span class="spinner" aria-hidden="true" /><span class="visually-hidden">{common.t('state.loading')}</span></div>
