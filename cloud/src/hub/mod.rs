@@ -157,6 +157,12 @@ impl Hub {
         &self.inner.metrics
     }
 
+    /// `/metrics`: the registry with the store's write counters brought up to date.
+    pub fn render_metrics(&self) -> String {
+        self.inner.metrics.record_store(self.inner.store.counters());
+        self.inner.metrics.render()
+    }
+
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
