@@ -355,7 +355,10 @@ mod tests {
                         break;
                     }
                 }
-                assert!(followers.is_empty(), "limit {limit} plan {plan}: {followers:?}");
+                assert!(
+                    followers.is_empty(),
+                    "limit {limit} plan {plan}: {followers:?}"
+                );
                 assert_eq!(answered_by_commit, released, "limit {limit} plan {plan}");
                 assert_eq!(g.open(), None, "limit {limit} plan {plan}");
             }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use super::{SqliteTx, backend};
-use crate::store::{StoreCounters, StoreError};
 use crate::store::group::{After, GroupCommit, GroupId, Start};
+use crate::store::{StoreCounters, StoreError};
 
 /// Members per commit unless configured: large enough that one fsync serves a burst of
 /// link events and API writes, small enough that one commit stays short.
@@ -193,10 +193,7 @@ pub(crate) fn commit(mut tx: Box<SqliteTx<MutexGuard<'_, Connection>>>) -> Resul
             drop(tx);
             member.shared.wait(id)
         }
-        other => member
-            .shared
-            .settle(&mut tx.conn, other)
-            .unwrap_or(Ok(())),
+        other => member.shared.settle(&mut tx.conn, other).unwrap_or(Ok(())),
     }
 }
 
@@ -229,8 +226,7 @@ mod tests {
 
     fn store_with_platform(limit: usize) -> (tempfile::TempDir, SqliteStore, Org) {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            SqliteStore::open_with_group_limit(&dir.path().join("hub.db"), limit).unwrap();
+        let store = SqliteStore::open_with_group_limit(&dir.path().join("hub.db"), limit).unwrap();
         let p = org(None, "platform");
         let mut tx = store.write().unwrap();
         tx.insert_org(&authenticating(), &p).unwrap();
@@ -304,7 +300,11 @@ mod tests {
         assert!(r.org(&authenticating(), undone.id).unwrap().is_none());
         let after = store.counters();
         assert_eq!(after.transactions - before.transactions, 2);
-        assert_eq!(after.commits - before.commits, 1, "one commit for the group");
+        assert_eq!(
+            after.commits - before.commits,
+            1,
+            "one commit for the group"
+        );
     }
 
     #[test]
