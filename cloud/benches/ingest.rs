@@ -162,7 +162,8 @@ fn concurrent(b: &Bench, writers: usize, events: u64, base: u64) -> (Duration, u
 /// The raw baseline: the same rows per event with plain SQL, `per_commit` events per
 /// transaction, same pragmas.
 fn raw(events: u64, per_commit: u64) -> Result<Duration, rusqlite::Error> {
-    let dir = tempfile::tempdir().map_err(|e| rusqlite::Error::InvalidPath(e.to_string().into()))?;
+    let dir =
+        tempfile::tempdir().map_err(|e| rusqlite::Error::InvalidPath(e.to_string().into()))?;
     let conn = rusqlite::Connection::open(dir.path().join("raw.db"))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -180,7 +181,10 @@ fn raw(events: u64, per_commit: u64) -> Result<Duration, rusqlite::Error> {
         )?;
     }
     // A message document of the size the hub stores.
-    let doc = format!("{{\"text\":\"Bonjour, je voudrais un rendez-vous\",\"pad\":\"{}\"}}", "x".repeat(420));
+    let doc = format!(
+        "{{\"text\":\"Bonjour, je voudrais un rendez-vous\",\"pad\":\"{}\"}}",
+        "x".repeat(420)
+    );
     let start = Instant::now();
     let mut n = 0u64;
     while n < events {

@@ -225,10 +225,7 @@ pub(crate) fn redact_url(url: &str) -> String {
     match rest[..authority_end].rsplit_once('@') {
         Some((user, _)) if user.contains(':') => {
             let name = user.split(':').next().unwrap_or_default();
-            format!(
-                "{scheme}://{name}:<redacted>@{}",
-                &rest[user.len() + 1..]
-            )
+            format!("{scheme}://{name}:<redacted>@{}", &rest[user.len() + 1..])
         }
         _ => url.to_owned(),
     }
@@ -604,7 +601,12 @@ from = "hub@example.com"
         )
         .unwrap();
         let shown = format!("{c:?} {c:#?}");
-        for secret in ["url-secret-1", "mqtt-secret-2", "admin-secret-3", "smtp-secret-4"] {
+        for secret in [
+            "url-secret-1",
+            "mqtt-secret-2",
+            "admin-secret-3",
+            "smtp-secret-4",
+        ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         assert!(shown.contains("<redacted>"));

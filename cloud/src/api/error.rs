@@ -231,7 +231,9 @@ mod tests {
         })
         .into_response();
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let e = &v["error"];
         assert_eq!(e["details"].as_array().unwrap().len(), MAX_LINE_DETAILS);

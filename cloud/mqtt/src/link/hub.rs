@@ -499,7 +499,10 @@ mod lane_tests {
 
     #[test]
     fn one_gateway_is_one_lane() {
-        assert_eq!(lanes([Some("a"), Some("a"), Some("a")]), vec![vec![0, 1, 2]]);
+        assert_eq!(
+            lanes([Some("a"), Some("a"), Some("a")]),
+            vec![vec![0, 1, 2]]
+        );
     }
 
     #[test]
