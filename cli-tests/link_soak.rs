@@ -7,9 +7,11 @@
 //! `/metrics` count zero drops).
 //!
 //! The lab's modems answer at once (`latency_ms = 0`, `interval_ms = 0`) so the link, not the
-//! modems, is what is loaded. The suite runs `SOAK_SECS` seconds of traffic (default 10, i.e.
-//! 500 messages and 100 inbound per broker); `scripts/soak` runs the full 60 s (3,000 messages,
-//! 600 inbound) with `SMSGATE_SOAK_SECS=60`.
+//! modems, is what is loaded. In the suite the embedded broker gets issue 8's full 60 s (3,000
+//! messages, 600 inbound) and mosquitto 10 s (500 messages, 100 inbound), which keeps the two
+//! within the suite's time budget; `SMSGATE_SOAK_SECS` sets both (`scripts/soak` runs 60 s on
+//! each). The hub API's answer times (p50/p99) and the store's write transactions and durable
+//! commits (group commit) are printed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -33,11 +35,11 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_smsgate"))
 }
 
-fn soak_secs() -> u64 {
+fn soak_secs(broker: &str) -> u64 {
     std::env::var("SMSGATE_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10)
+        .unwrap_or(if broker == "embedded" { 60 } else { 10 })
 }
 
 /// Zero-latency modems and no pacing: rewrites the demo's sim and gateway configs.
@@ -125,7 +127,7 @@ fn metric(text: &str, name: &str) -> f64 {
 
 async fn soak(broker: &str) {
     let _one = ONE_AT_A_TIME.lock().await;
-    let secs = soak_secs();
+    let secs = soak_secs(broker);
     let d = Arc::new(Deployment::init(bin(), broker).unwrap());
     unthrottle(&d);
     let (mut sim, mut mosquitto, mut hub, mut gateway) = start_all(&d).await;
@@ -317,6 +319,15 @@ async fn soak(broker: &str) {
         metric(&hub_metrics, "smsgate_hub_link_connection_drops_total"),
         0.0
     );
+    let (transactions, commits) = (
+        metric(&hub_metrics, "smsgate_hub_store_write_transactions_total"),
+        metric(&hub_metrics, "smsgate_hub_store_commits_total"),
+    );
+    eprintln!(
+        "{broker}: hub store: {transactions} write transactions in {commits} durable commits ({:.1} per message sent)",
+        transactions / accepted.len() as f64
+    );
+    assert!(commits > 0.0 && commits <= transactions, "{hub_metrics}");
     let gw_metrics = d
         .http
         .get(format!("{}/metrics", d.get("gateway_api")))

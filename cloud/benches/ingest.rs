@@ -3,9 +3,19 @@
 //! `ingest` returns); the same in batches of 50 (`ingest_batch`, one commit per batch); and
 //! the cost of a duplicate (already processed) event.
 //!
-//! `cargo bench -p smsgate-cloud --bench ingest`
+//! Then issue 16's group commit, side by side in one run: `SMSGATE_BENCH_WRITERS` (64)
+//! threads each ingest one event at a time and wait for its durable commit (as concurrent
+//! link lanes and API requests do), on a store with group commit and on one with a group
+//! limit of 1 (every event its own commit); and the raw baseline: the rows one inbound event
+//! writes (processed id, message, interaction update), inserted with plain SQL on a file with
+//! the same pragmas (WAL, `synchronous=FULL`), committed in transactions as large as the
+//! group commit run's average group.
+//!
+//! `cargo bench -p smsgate-cloud --no-default-features --bench ingest`
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -24,8 +34,12 @@ struct Bench {
 }
 
 fn setup() -> Result<Bench, Box<dyn std::error::Error>> {
+    setup_with(smsgate_cloud::store::sqlite::DEFAULT_GROUP_LIMIT)
+}
+
+fn setup_with(group_limit: usize) -> Result<Bench, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(&dir.path().join("hub.db"))?;
+    let store = SqliteStore::open_with_group_limit(&dir.path().join("hub.db"), group_limit)?;
     let settings = HubSettings {
         password_cost: PasswordCost {
             memory_kib: 64,
@@ -70,6 +84,10 @@ fn inbound(n: u64) -> wire::Up {
 }
 
 fn ingest(c: &mut Criterion) {
+    // `SMSGATE_BENCH_GROUP_ONLY=1`: only the group commit table.
+    if std::env::var_os("SMSGATE_BENCH_GROUP_ONLY").is_some() {
+        return;
+    }
     let b = match setup() {
         Ok(b) => b,
         Err(e) => panic!("bench setup failed: {e}"),
@@ -109,9 +127,127 @@ fn ingest(c: &mut Criterion) {
     g.finish();
 }
 
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `events` inbound events ingested by `writers` threads, one at a time each; the time taken
+/// and the commits it cost.
+fn concurrent(b: &Bench, writers: usize, events: u64, base: u64) -> (Duration, u64) {
+    let next = AtomicU64::new(0);
+    let before = b.hub.store_counters();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..writers {
+            s.spawn(|| {
+                let ingest = b.hub.gateway_ingest();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= events {
+                        return;
+                    }
+                    let out = ingest.ingest(&b.gw, inbound(base + n));
+                    assert!(matches!(out, Ok(smsgate_cloud::IngestOutcome::Applied)));
+                }
+            });
+        }
+    });
+    let took = start.elapsed();
+    (took, b.hub.store_counters().commits - before.commits)
+}
+
+/// The raw baseline: the same rows per event with plain SQL, `per_commit` events per
+/// transaction, same pragmas.
+fn raw(events: u64, per_commit: u64) -> Result<Duration, rusqlite::Error> {
+    let dir =
+        tempfile::tempdir().map_err(|e| rusqlite::Error::InvalidPath(e.to_string().into()))?;
+    let conn = rusqlite::Connection::open(dir.path().join("raw.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE processed_events (event_id TEXT PRIMARY KEY, gateway_id TEXT NOT NULL, processed_at TEXT NOT NULL);
+         CREATE TABLE interactions (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+         CREATE TABLE messages (id TEXT PRIMARY KEY, interaction_id TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+         CREATE INDEX messages_interaction ON messages(interaction_id, created_at);",
+    )?;
+    let interactions: Vec<String> = (0..500).map(|_| Uuid::now_v7().to_string()).collect();
+    for i in &interactions {
+        conn.execute(
+            "INSERT INTO interactions VALUES (?1, ?2, ?3)",
+            rusqlite::params![i, Utc::now().to_rfc3339(), "{}"],
+        )?;
+    }
+    // A message document of the size the hub stores.
+    let doc = format!(
+        "{{\"text\":\"Bonjour, je voudrais un rendez-vous\",\"pad\":\"{}\"}}",
+        "x".repeat(420)
+    );
+    let start = Instant::now();
+    let mut n = 0u64;
+    while n < events {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        for _ in 0..per_commit.min(events - n) {
+            let i = &interactions[(n % 500) as usize];
+            let now = Utc::now().to_rfc3339();
+            conn.prepare_cached("INSERT INTO processed_events VALUES (?1, ?2, ?3)")?
+                .execute(rusqlite::params![Uuid::now_v7().to_string(), "gw", now])?;
+            conn.prepare_cached("INSERT INTO messages VALUES (?1, ?2, ?3, ?4)")?
+                .execute(rusqlite::params![Uuid::now_v7().to_string(), i, now, doc])?;
+            conn.prepare_cached("UPDATE interactions SET updated_at = ?2, doc = ?3 WHERE id = ?1")?
+                .execute(rusqlite::params![i, now, doc])?;
+            n += 1;
+        }
+        conn.execute_batch("COMMIT")?;
+    }
+    Ok(start.elapsed())
+}
+
+/// Group commit vs one by one vs raw, printed side by side (one table per run).
+fn group_commit(_c: &mut Criterion) {
+    let writers = env("SMSGATE_BENCH_WRITERS", 64);
+    let events = env("SMSGATE_BENCH_EVENTS", 5_000) as u64;
+    let rate = |d: Duration, n: u64| n as f64 / d.as_secs_f64();
+    let grouped = match setup() {
+        Ok(b) => b,
+        Err(e) => panic!("bench setup failed: {e}"),
+    };
+    let (g_time, g_commits) = concurrent(&grouped, writers, events, 1_000_000);
+    let alone = match setup_with(1) {
+        Ok(b) => b,
+        Err(e) => panic!("bench setup failed: {e}"),
+    };
+    // One by one is slow: a tenth of the events gives its rate.
+    let few = (events / 10).max(100);
+    let (a_time, a_commits) = concurrent(&alone, writers, few, 2_000_000);
+    let per_commit = (events / g_commits.max(1)).max(1);
+    let r_time = match raw(events, per_commit) {
+        Ok(t) => t,
+        Err(e) => panic!("raw baseline failed: {e}"),
+    };
+    println!(
+        "\ngroup commit, {writers} writers, durable inbound events (WAL, synchronous=FULL):\n\
+         | case | events | commits | events/s |\n|---|---:|---:|---:|\n\
+         | hub ingest, group commit | {events} | {g_commits} | {:.0} |\n\
+         | hub ingest, one commit each (group limit 1) | {few} | {a_commits} | {:.0} |\n\
+         | raw SQL, same rows, {per_commit} events per commit | {events} | {} | {:.0} |\n",
+        rate(g_time, events),
+        rate(a_time, few),
+        events.div_ceil(per_commit),
+        rate(r_time, events),
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
     targets = ingest
 }
-criterion_main!(benches);
+criterion_group! {
+    name = grouped;
+    config = Criterion::default();
+    targets = group_commit
+}
+criterion_main!(benches, grouped);

@@ -7,7 +7,10 @@
 //! (`ok`, `failed`, `throttled`, `busy`), `smsgate_hub_ingested_total{outcome}`,
 //! `smsgate_hub_event_streams` (gauge), `smsgate_hub_link_connection_drops_total` (the hub
 //! link's established broker connections that were lost; `run/link.rs`),
-//! `smsgate_hub_opt_out_commands_total` (`down/opt_outs` commands queued, `hub/edge_sync.rs`).
+//! `smsgate_hub_opt_out_commands_total` (`down/opt_outs` commands queued, `hub/edge_sync.rs`),
+//! and the store's writes: `smsgate_hub_store_write_transactions_total`,
+//! `smsgate_hub_store_commits_total` (durable commits; with group commit one serves many
+//! transactions), read from the store when `/metrics` is rendered.
 
 use std::sync::Arc;
 
@@ -72,6 +75,15 @@ impl HubMetrics {
     pub fn record_opt_out_sync(&self, commands: usize) {
         let n = u64::try_from(commands).unwrap_or(u64::MAX);
         self.with(|| metrics::counter!("smsgate_hub_opt_out_commands_total").increment(n));
+    }
+
+    /// The store's write counters (absolute values).
+    pub fn record_store(&self, c: crate::store::StoreCounters) {
+        self.with(|| {
+            metrics::counter!("smsgate_hub_store_write_transactions_total")
+                .absolute(c.transactions);
+            metrics::counter!("smsgate_hub_store_commits_total").absolute(c.commits);
+        });
     }
 
     /// Prometheus text exposition.

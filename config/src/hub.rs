@@ -108,7 +108,7 @@ pub enum BrokerMode {
 }
 
 /// `[mqtt]`: the link with the gateways.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MqttConfig {
     /// `embedded` or `external`.
@@ -189,7 +189,7 @@ impl Default for MqttConfig {
 }
 
 /// `[bootstrap]`: created on the first start only (an existing database is left as is).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BootstrapConfig {
     /// Name of the platform operator organisation.
@@ -200,6 +200,55 @@ pub struct BootstrapConfig {
     /// hub generates one on first start and prints it once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_password: Option<String>,
+}
+
+/// Secrets never in Debug (logs): the password is shown as `<redacted>`.
+impl std::fmt::Debug for BootstrapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapConfig")
+            .field("platform_name", &self.platform_name)
+            .field("admin_login", &self.admin_login)
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// A URL with the password of its user part replaced by `<redacted>`.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((user, _)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:<redacted>@{}", &rest[user.len() + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Secrets never in Debug (logs): the password (and one written into the URL) redacted.
+impl std::fmt::Debug for MqttConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttConfig")
+            .field("broker", &self.broker)
+            .field("listen", &self.listen)
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("advertised_url", &redact_url(&self.advertised_url))
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .finish()
+    }
 }
 
 impl Default for BootstrapConfig {
@@ -530,6 +579,39 @@ mod tests {
             Err(e) => vec![e.to_string()],
             Ok(_) => vec![],
         }
+    }
+
+    #[test]
+    fn secrets_of_the_hub_config_never_show_in_debug() {
+        let c = HubConfig::from_toml_str(
+            r#"
+[mqtt]
+broker = "external"
+url = "mqtts://hub:url-secret-1@broker.example:8883"
+username = "hub"
+password = "mqtt-secret-2"
+[bootstrap]
+admin_password = "admin-secret-3"
+[smtp]
+host = "smtp.example"
+username = "mail"
+password = "smtp-secret-4"
+from = "hub@example.com"
+"#,
+        )
+        .unwrap();
+        let shown = format!("{c:?} {c:#?}");
+        for secret in [
+            "url-secret-1",
+            "mqtt-secret-2",
+            "admin-secret-3",
+            "smtp-secret-4",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("<redacted>"));
+        assert!(shown.contains("broker.example:8883"), "{shown}");
+        assert_eq!(redact_url("mqtt://broker:1883"), "mqtt://broker:1883");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub enum SmtpSecurity {
 
 /// `[smtp]`: the server e-mail notifications go through. Without `host`, e-mail is off (SMS
 /// notifications still work) and e-mail notifications are logged as failed, naming this key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,5 +108,22 @@ impl SmtpConfig {
         if self.timeout_s == 0 {
             v.push("smtp.timeout_s", "must be at least 1");
         }
+    }
+}
+
+/// Secrets never in Debug (logs): the password is shown as `<redacted>`.
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
+            .field("from", &self.from)
+            .field("ca_file", &self.ca_file)
+            .field("timeout_s", &self.timeout_s)
+            .finish()
     }
 }

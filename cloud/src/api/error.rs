@@ -60,6 +60,9 @@ pub struct ErrorDetail {
     pub details: Vec<LineProblem>,
 }
 
+/// Most bad lines listed in `details` (the message gives the total).
+pub const MAX_LINE_DETAILS: usize = 100;
+
 /// A failed request.
 #[derive(Debug)]
 pub enum ApiError {
@@ -126,7 +129,7 @@ impl IntoResponse for ApiError {
                     ref problems,
                 } => {
                     let mut d = detail(codes::INVALID, e.to_string(), Some(field.clone()));
-                    d.details = problems.clone();
+                    d.details = problems.iter().take(MAX_LINE_DETAILS).cloned().collect();
                     (StatusCode::UNPROCESSABLE_ENTITY, d)
                 }
                 HubError::Conflict(_) => (
@@ -212,6 +215,33 @@ pub fn humane(serde_message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_file_with_many_bad_lines_lists_the_first_hundred_and_counts_all() {
+        let problems = (1..=250)
+            .map(|line| LineProblem {
+                line,
+                field: "SMS_NUMBER".into(),
+                message: "not a phone number".into(),
+            })
+            .collect();
+        let resp = ApiError::Hub(HubError::InvalidFile {
+            field: "file".into(),
+            problems,
+        })
+        .into_response();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let e = &v["error"];
+        assert_eq!(e["details"].as_array().unwrap().len(), MAX_LINE_DETAILS);
+        assert_eq!(e["details"][0]["line"], 1);
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains("250 bad lines in all"), "{message}");
+        assert!(message.len() < 300, "{message}");
+    }
 
     #[test]
     fn serde_messages_lose_rust_type_names() {

@@ -26,7 +26,8 @@ pub enum HubError {
     /// A field as the client sent it (`to`, `members[2].user_id`), and why.
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
-    /// A file refused whole, with every bad line (at most a few dozen).
+    /// A file refused whole, with every bad line (the API answers the first
+    /// [`crate::api::error::MAX_LINE_DETAILS`] and the total in the message).
     #[error("{field}: nothing imported: {}", describe(problems))]
     InvalidFile {
         field: String,
@@ -65,10 +66,23 @@ pub(crate) fn found<T>(x: Option<T>) -> Result<T, HubError> {
     x.ok_or(HubError::NotFound)
 }
 
+/// Problems named in the message; the API's `details` list holds up to
+/// [`crate::api::error::MAX_LINE_DETAILS`].
+const IN_MESSAGE: usize = 3;
+
 fn describe(problems: &[LineProblem]) -> String {
-    problems
+    let mut text = problems
         .iter()
+        .take(IN_MESSAGE)
         .map(|p| format!("line {} ({}): {}", p.line, p.field, p.message))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if problems.len() > IN_MESSAGE {
+        text.push_str(&format!(
+            "; and {} more ({} bad lines in all)",
+            problems.len() - IN_MESSAGE,
+            problems.len()
+        ));
+    }
+    text
 }

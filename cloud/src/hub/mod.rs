@@ -157,6 +157,17 @@ impl Hub {
         &self.inner.metrics
     }
 
+    /// The store's write counters (transactions, durable commits) since it was opened.
+    pub fn store_counters(&self) -> crate::store::StoreCounters {
+        self.inner.store.counters()
+    }
+
+    /// `/metrics`: the registry with the store's write counters brought up to date.
+    pub fn render_metrics(&self) -> String {
+        self.inner.metrics.record_store(self.inner.store.counters());
+        self.inner.metrics.render()
+    }
+
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }

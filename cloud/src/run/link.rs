@@ -424,6 +424,60 @@ mod tests {
         assert!(downs.peek(None, 10).await.unwrap().is_empty());
     }
 
+    /// Issue 8/16's accounting: what one message sent through the hub costs its store.
+    #[tokio::test]
+    async fn one_sent_message_is_five_write_transactions_the_send_and_four_gateway_events() {
+        let w = world();
+        let downs = HubDowns::new(w.hub.gateway_ingest());
+        let sink = HubSink::new(w.hub.gateway_ingest(), downs.clone());
+        let before = w.hub.inner.store.counters();
+        (w.send)();
+        downs.mark_dirty_username(w.gw.as_str());
+        let command = downs.peek(None, 10).await.unwrap().remove(0);
+        downs.published(command.id).await.unwrap();
+        let message_id = match &command.command {
+            smsgate_wire::Down::Send(s) => s.message_id,
+            other => panic!("{other:?}"),
+        };
+        let now = chrono::Utc::now();
+        let status = |state| {
+            Up::Status(smsgate_wire::Status {
+                id: Uuid::now_v7(),
+                v: 1,
+                message_id,
+                state,
+                reference: None,
+                error: None,
+                evidence: None,
+                at: now,
+            })
+        };
+        // What a gateway publishes for one message: the command's ack, queued, sent, delivered.
+        for up in [
+            Up::Ack(smsgate_wire::Ack::new(
+                command.command.id(),
+                1,
+                smsgate_wire::AckOutcome::Applied,
+                None,
+            )),
+            status(smsgate_wire::SendState::Queued),
+            status(smsgate_wire::SendState::Sent),
+            Up::Dlr(smsgate_wire::Delivery {
+                id: Uuid::now_v7(),
+                v: 1,
+                message_id,
+                state: smsgate_wire::DeliveryState::Delivered,
+                at: now,
+            }),
+        ] {
+            sink.ingest(&w.gw, up).await.unwrap();
+        }
+        let after = w.hub.inner.store.counters();
+        assert_eq!(after.transactions - before.transactions, 5);
+        // One at a time, nothing to share: each is its own durable commit.
+        assert_eq!(after.commits - before.commits, 5);
+    }
+
     #[tokio::test]
     async fn a_report_on_an_unknown_message_is_rejected_not_retried() {
         let w = world();

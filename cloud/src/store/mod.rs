@@ -21,6 +21,7 @@
 pub mod bulk;
 pub mod campaigns;
 pub mod floor;
+pub mod group;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -209,12 +210,30 @@ pub struct IdempotencyRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// Write counters of a store since it was opened (`/metrics`: `smsgate_hub_store_*_total`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounters {
+    /// Write transactions begun.
+    pub transactions: u64,
+    /// Write transactions that called [`WriteTx::commit`] (their work applied).
+    pub applied: u64,
+    /// Durable commits (with group commit, one serves every transaction of its group).
+    pub commits: u64,
+}
+
 /// A storage backend.
 pub trait Store: Send + Sync + 'static {
     /// A read-only snapshot; never waits for writers.
     fn read(&self) -> Result<Box<dyn ReadTx + '_>, StoreError>;
-    /// The read-write transaction (one at a time).
+    /// A read-write transaction. Transactions run one at a time; concurrent ones may share
+    /// one durable commit (group commit, [`group`]): [`WriteTx::commit`] returns once the
+    /// commit holding this transaction's work is durable, and dropping the transaction undoes
+    /// its own work only.
     fn write(&self) -> Result<Box<dyn WriteTx + '_>, StoreError>;
+    /// Write counters since the store was opened.
+    fn counters(&self) -> StoreCounters {
+        StoreCounters::default()
+    }
 }
 
 /// Reads. Every method sees one consistent snapshot (and, in a [`WriteTx`], its own writes).

@@ -8,6 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// Most bad lines listed in an answer (`lines`).
+pub const MAX_LINES: usize = 100;
+
 /// A problem in one line of an uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineError {
@@ -37,8 +40,9 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
-    /// An uploaded file has bad lines; nothing was imported.
-    #[error("the file has {} bad line(s); nothing was imported", .0.len())]
+    /// An uploaded file has bad lines; nothing was imported. The answer lists the first
+    /// [`MAX_LINES`]; the message gives the total.
+    #[error("the file has {} bad line(s); nothing was imported{}", .0.len(), if .0.len() > MAX_LINES { format!(" (the first {MAX_LINES} are listed)") } else { String::new() })]
     BadFile(Vec<LineError>),
     /// The body (an upload, a JSON request) is over a configured bound; nothing was read.
     #[error("{message}")]
@@ -110,7 +114,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { field, .. } | ApiError::TooLarge { field, .. } => {
                 (Some(field.as_str()), None)
             }
-            ApiError::BadFile(lines) => (None, Some(lines.as_slice())),
+            ApiError::BadFile(lines) => (None, Some(&lines[..lines.len().min(MAX_LINES)])),
             _ => (None, None),
         };
         let mut resp = (
@@ -185,5 +189,30 @@ impl From<QueryRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         ApiError::BadRequest(r.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_with_many_bad_lines_lists_the_first_hundred_and_counts_all() {
+        let lines = (1..=250)
+            .map(|line| LineError {
+                line,
+                message: "not a phone number".into(),
+            })
+            .collect();
+        let resp = ApiError::BadFile(lines).into_response();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["lines"].as_array().unwrap().len(), MAX_LINES);
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains("250 bad line(s)"), "{message}");
+        assert!(message.contains("first 100"), "{message}");
     }
 }

@@ -274,11 +274,66 @@ impl<U: UpSink> UpHandler<U> {
     }
 }
 
+/// The messages of a batch split into lanes, one per gateway (by topic), each in arrival
+/// order; a message whose topic names no gateway gets a lane of its own. Indexes into the
+/// batch.
+fn lanes<'a>(gateways: impl IntoIterator<Item = Option<&'a str>>) -> Vec<Vec<usize>> {
+    let mut by: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (i, g) in gateways.into_iter().enumerate() {
+        match by.iter_mut().find(|(k, _)| g.is_some() && *k == g) {
+            Some((_, lane)) => lane.push(i),
+            None => by.push((g, vec![i])),
+        }
+    }
+    by.into_iter().map(|(_, lane)| lane).collect()
+}
+
+/// The gateway a topic names (`smsgate/v1/gw/<gateway>/…`), without validating the rest.
+fn topic_gateway(topic: &str) -> Option<&str> {
+    topic
+        .strip_prefix(smsgate_wire::topic::PREFIX)?
+        .strip_prefix('/')?
+        .split('/')
+        .next()
+        .filter(|g| !g.is_empty())
+}
+
 impl<U: UpSink> Handler for UpHandler<U> {
+    /// The batch is split into one lane per gateway ([`lanes`]); lanes are handled
+    /// concurrently, so their store writes share durable commits (the hub store's group
+    /// commit), while each gateway's messages stay in their order.
+    async fn handle_batch(&self, messages: &[Publish]) -> Vec<Disposition> {
+        let lanes = lanes(messages.iter().map(|m| topic_gateway(&m.topic)));
+        if lanes.len() == 1 {
+            return self.handle_lane(messages).await;
+        }
+        let handled = futures::future::join_all(lanes.iter().map(|lane| async move {
+            let own: Vec<Publish> = lane.iter().map(|&i| messages[i].clone()).collect();
+            self.handle_lane(&own).await
+        }))
+        .await;
+        let mut out: Vec<Option<Disposition>> = (0..messages.len()).map(|_| None).collect();
+        for (lane, dispositions) in lanes.iter().zip(handled) {
+            for (&i, d) in lane.iter().zip(dispositions) {
+                out[i] = Some(d);
+            }
+        }
+        // Dispositions in arrival order (so PUBACKs are too); one never given is left unacked.
+        out.into_iter()
+            .map(|d| d.unwrap_or(Disposition::Leave))
+            .collect()
+    }
+
+    async fn handle(&self, message: &Publish) -> Disposition {
+        self.handle_one(message).await
+    }
+}
+
+impl<U: UpSink> UpHandler<U> {
     /// Runs of up messages of one gateway are stored with one [`UpSink::ingest_batch`] (one
     /// transaction, one disk sync); everything else one at a time. Dispositions stay in
-    /// arrival order, so PUBACKs do too.
-    async fn handle_batch(&self, messages: &[Publish]) -> Vec<Disposition> {
+    /// arrival order.
+    async fn handle_lane(&self, messages: &[Publish]) -> Vec<Disposition> {
         let mut out = Vec::with_capacity(messages.len());
         let mut i = 0;
         while i < messages.len() {
@@ -289,20 +344,20 @@ impl<U: UpSink> Handler for UpHandler<U> {
                     Some(dispositions) => out.extend(dispositions),
                     None => {
                         for m in &rest[..n] {
-                            out.push(self.handle(m).await);
+                            out.push(self.handle_one(m).await);
                         }
                     }
                 }
                 i += n;
             } else {
-                out.push(self.handle(&rest[0]).await);
+                out.push(self.handle_one(&rest[0]).await);
                 i += 1;
             }
         }
         out
     }
 
-    async fn handle(&self, message: &Publish) -> Disposition {
+    async fn handle_one(&self, message: &Publish) -> Disposition {
         let topic = match Topic::parse(&message.topic) {
             Ok(t) => t,
             Err(e) => {
@@ -418,5 +473,43 @@ impl HubLink {
     /// The last retained state of every gateway.
     pub fn presence(&self) -> watch::Receiver<Presence> {
         self.presence.clone()
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+
+    #[test]
+    fn each_gateway_gets_one_lane_in_arrival_order() {
+        let topics = [
+            Some("a"),
+            Some("b"),
+            Some("a"),
+            None,
+            Some("b"),
+            None,
+            Some("c"),
+        ];
+        assert_eq!(
+            lanes(topics),
+            vec![vec![0, 2], vec![1, 4], vec![3], vec![5], vec![6]]
+        );
+    }
+
+    #[test]
+    fn one_gateway_is_one_lane() {
+        assert_eq!(
+            lanes([Some("a"), Some("a"), Some("a")]),
+            vec![vec![0, 1, 2]]
+        );
+    }
+
+    #[test]
+    fn the_gateway_is_read_from_the_topic() {
+        assert_eq!(topic_gateway("smsgate/v1/gw/gw-1/up/inbound"), Some("gw-1"));
+        assert_eq!(topic_gateway("smsgate/v1/gw/gw-2/state"), Some("gw-2"));
+        assert_eq!(topic_gateway("other/x"), None);
+        assert_eq!(topic_gateway("smsgate/v1/gw/"), None);
     }
 }

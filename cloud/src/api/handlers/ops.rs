@@ -42,6 +42,6 @@ pub async fn health(State(hub): State<Hub>) -> impl IntoResponse {
 pub async fn metrics(State(hub): State<Hub>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        hub.metrics().render(),
+        hub.render_metrics(),
     )
 }

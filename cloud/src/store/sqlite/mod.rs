@@ -22,20 +22,22 @@ mod floor_write;
 mod migrations;
 mod read;
 mod write;
+mod writer;
 
 use std::ops::DerefMut;
 use std::path::Path;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Cursor, Page, PageRequest, ReadTx, Store, StoreError, WriteTx};
+use super::{Cursor, Page, PageRequest, ReadTx, Store, StoreCounters, StoreError, WriteTx};
 use crate::authz::Scope;
 
 pub use migrations::LATEST_VERSION;
+pub use writer::DEFAULT_GROUP_LIMIT;
 
 /// Reader connections in the pool.
 const READERS: usize = 4;
@@ -92,6 +94,7 @@ pub(crate) fn parse<T: DeserializeOwned>(what: &'static str, doc: &str) -> Resul
 /// The default store.
 pub struct SqliteStore {
     writer: Mutex<Connection>,
+    group: Arc<writer::Shared>,
     readers: Mutex<Vec<Connection>>,
     returned: Condvar,
 }
@@ -111,7 +114,14 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 impl SqliteStore {
     /// Opens (or creates, mode 0600) the database file, enables WAL, applies pending
     /// migrations (refusing a database from a newer build) and opens the reader pool.
+    /// Concurrent writes share commits in groups of up to [`DEFAULT_GROUP_LIMIT`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_group_limit(path, DEFAULT_GROUP_LIMIT)
+    }
+
+    /// [`SqliteStore::open`] with at most `limit` write transactions per commit (1: each
+    /// commits alone, no group commit).
+    pub fn open_with_group_limit(path: &Path, limit: usize) -> Result<Self, StoreError> {
         create_private(path)?;
         let mut writer = Connection::open(path).map_err(backend)?;
         configure(&writer)?;
@@ -125,6 +135,7 @@ impl SqliteStore {
         }
         Ok(Self {
             writer: Mutex::new(writer),
+            group: writer::Shared::new(limit),
             readers: Mutex::new(readers),
             returned: Condvar::new(),
         })
@@ -226,32 +237,44 @@ impl Store for SqliteStore {
             conn.execute_batch("ROLLBACK").map_err(backend)?;
         }
         conn.execute_batch("BEGIN").map_err(backend)?;
-        Ok(Box::new(SqliteTx { conn, done: false }))
+        Ok(Box::new(SqliteTx {
+            conn,
+            done: false,
+            member: None,
+        }))
     }
 
     fn write(&self) -> Result<Box<dyn WriteTx + '_>, StoreError> {
-        let conn = self.lock_writer();
-        if !conn.is_autocommit() {
-            // Left over from a panicked transaction.
-            conn.execute_batch("ROLLBACK").map_err(backend)?;
-        }
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
-        Ok(Box::new(SqliteTx { conn, done: false }))
+        Ok(Box::new(self.group.begin(&self.writer)?))
+    }
+
+    fn counters(&self) -> StoreCounters {
+        self.group.counters()
     }
 }
 
-/// One transaction over a connection (the writer's guard or a pooled reader).
+/// One transaction over a connection: a pooled reader's snapshot, or a member of the
+/// writer's current group ([`writer`]).
 pub(crate) struct SqliteTx<C: DerefMut<Target = Connection>> {
     pub(crate) conn: C,
     pub(crate) done: bool,
+    /// The write transaction's group (`None`: a read).
+    pub(crate) member: Option<writer::Member>,
 }
 
 impl<C: DerefMut<Target = Connection>> Drop for SqliteTx<C> {
     fn drop(&mut self) {
-        if !self.done {
-            // Ends a read snapshot, or rolls back an uncommitted write. A failure leaves the
-            // transaction open, and the next `read`/`write` rolls it back before starting.
-            let _ = self.conn.execute_batch("ROLLBACK");
+        if self.done {
+            return;
+        }
+        match self.member.take() {
+            // Undoes this write's savepoint only (the group's others stay).
+            Some(member) => member.abandon(&mut self.conn),
+            // Ends a read snapshot. A failure leaves the transaction open, and the next
+            // `read` rolls it back before starting.
+            None => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
         }
     }
 }

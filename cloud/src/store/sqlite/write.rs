@@ -82,10 +82,8 @@ impl SqliteTx<MutexGuard<'_, Connection>> {
 }
 
 impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
-    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
-        self.conn.execute_batch("COMMIT").map_err(backend)?;
-        self.done = true;
-        Ok(())
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        super::writer::commit(self)
     }
 
     fn floor_mut(&mut self) -> &mut dyn crate::store::floor::FloorWrite {
