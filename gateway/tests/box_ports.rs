@@ -156,7 +156,11 @@ async fn a_port_setting_changed_from_the_box_restarts_that_port_with_it_and_hold
             .any(|l| l["kind"] == "command" && l["text"] == "AT+CMGF=1"),
         "text mode was set at init: {log:#}"
     );
-    assert!(lines.iter().any(|l| l["kind"] == "answer" && l["text"] == "OK"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "answer" && l["text"] == "OK")
+    );
     let last = lines.last().unwrap()["seq"].as_u64().unwrap();
     let newer = gw
         .api
@@ -215,7 +219,10 @@ async fn a_power_cycle_asked_by_the_api_goes_through_the_power_control_and_the_p
     })
     .await;
     assert_eq!(p["counters"]["hangs"], 0, "{p:#}");
-    let id = gw.api.submit("+447940000002", "after the power cycle").await;
+    let id = gw
+        .api
+        .submit("+447940000002", "after the power cycle")
+        .await;
     let got = tokio::time::timeout(WAIT, t.lab.wait_handset("+447940000002", 1))
         .await
         .unwrap();

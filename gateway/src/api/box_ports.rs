@@ -59,7 +59,12 @@ pub struct PortSettingsList {
     pub ports: Vec<PortSettings>,
 }
 
-fn view(st: &ApiState, file: &[PortConfig], running: &[PortConfig], p: &PortConfig) -> PortSettings {
+fn view(
+    st: &ApiState,
+    file: &[PortConfig],
+    running: &[PortConfig],
+    p: &PortConfig,
+) -> PortSettings {
     PortSettings {
         id: p.id,
         kind: match p.device {
@@ -234,7 +239,11 @@ pub async fn patch_port(
         .keys()
         .filter_map(|k| k.rsplit_once('.').map(|(_, f)| f))
         .collect();
-    tracing::info!(port = id, ?fields, "box UI: port settings changed; the port restarts");
+    tracing::info!(
+        port = id,
+        ?fields,
+        "box UI: port settings changed; the port restarts"
+    );
     let p = next
         .iter()
         .find(|p| p.id == id)
@@ -301,8 +310,8 @@ pub async fn at_log_events(
                 let lines = log.since(last);
                 if first || !lines.is_empty() {
                     let last = lines.last().map(|l| l.seq).or(last);
-                    let data = serde_json::to_string(&AtLogPage { port: id, lines })
-                        .unwrap_or_default();
+                    let data =
+                        serde_json::to_string(&AtLogPage { port: id, lines }).unwrap_or_default();
                     let ev = Event::default().event("lines").data(data);
                     return Some((
                         Ok::<_, std::convert::Infallible>(ev),

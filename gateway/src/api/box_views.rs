@@ -298,6 +298,14 @@ pub async fn inbound_latest(State(st): State<ApiState>) -> Result<Json<LatestInb
     Ok(Json(LatestInbound { messages }))
 }
 
+/// A serialised enum's text (`"round-robin"`).
+pub(super) fn text_of<T: Serialize>(v: &T) -> Option<String> {
+    match serde_json::to_value(v).ok()? {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
 /// A group's settings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupView {

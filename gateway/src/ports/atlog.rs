@@ -58,7 +58,12 @@ pub struct AtLine {
 fn is_final(line: &str) -> bool {
     matches!(
         line,
-        "OK" | "ERROR" | "NO CARRIER" | "BUSY" | "NO ANSWER" | "NO DIALTONE" | "COMMAND NOT SUPPORT"
+        "OK" | "ERROR"
+            | "NO CARRIER"
+            | "BUSY"
+            | "NO ANSWER"
+            | "NO DIALTONE"
+            | "COMMAND NOT SUPPORT"
     ) || line.starts_with("+CMS ERROR")
         || line.starts_with("+CME ERROR")
 }
@@ -361,7 +366,10 @@ mod tests {
     }
 
     fn texts(tr: &Transcript) -> Vec<(LineKind, String)> {
-        tr.since(None).into_iter().map(|l| (l.kind, l.text)).collect()
+        tr.since(None)
+            .into_iter()
+            .map(|l| (l.kind, l.text))
+            .collect()
     }
 
     #[test]
@@ -373,7 +381,10 @@ mod tests {
         tr.received(b"\r\n+CMTI: \"SM\",3\r\n", t(2));
         tr.sent(b"AT+CMGS=23\r", t(3));
         tr.received(b"\r\n> ", t(3));
-        tr.sent(b"0011000B914477009006F00000AA0BE8329BFD4697D9EC37\x1a", t(4));
+        tr.sent(
+            b"0011000B914477009006F00000AA0BE8329BFD4697D9EC37\x1a",
+            t(4),
+        );
         tr.received(b"\r\n+CMGS: 7\r\n\r\nOK\r\n", t(5));
         use LineKind::*;
         assert_eq!(
@@ -419,11 +430,17 @@ mod tests {
             ("AT+CPIN=\"12345678\",\"4321\"", "AT+CPIN=********"),
             ("at+cpin=1234", "at+cpin=********"),
             ("AT+CPIN2=\"9999\"", "AT+CPIN2=********"),
-            ("AT+CPWD=\"SC\",\"1234\",\"5678\"", "AT+CPWD=\"SC\",********"),
+            (
+                "AT+CPWD=\"SC\",\"1234\",\"5678\"",
+                "AT+CPWD=\"SC\",********",
+            ),
             ("AT+CLCK=\"SC\",0,\"1234\"", "AT+CLCK=\"SC\",0,********"),
             ("AT+CLCK=\"SC\",2", "AT+CLCK=\"SC\",2"),
             ("Password:s3cret", "Password:********"),
-            ("AT+XAUTH=1,password=hunter2", "AT+XAUTH=1,password=********"),
+            (
+                "AT+XAUTH=1,password=hunter2",
+                "AT+XAUTH=1,password=********",
+            ),
             ("AT+CPIN?", "AT+CPIN?"),
             ("+CPIN: SIM PIN", "+CPIN: SIM PIN"),
             ("Password:", "Password:"),

@@ -15,11 +15,11 @@
 //! The rest of the worker is in [`super::send`] (sending, bookkeeping), [`super::receive`]
 //! (inbound, reports, sweeps, full storage) and [`super::recover`] (probes, checks, resets).
 
+use super::atlog::AtLog;
 use super::inbound::InboundTracker;
 use super::storage::StorageWatch;
 use super::supervision::{Observation, Reaction, SimIdentity, Supervisor, reaction};
 use super::watchdog::{Seen, Watchdog};
-use super::atlog::AtLog;
 use super::{Board, PortCommand, PowerCycle, UssdAnswer};
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;

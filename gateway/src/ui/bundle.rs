@@ -77,7 +77,14 @@ mod tests {
             "overrides": {"ports.3.pin": "8642", "ports.3.baud": 9600},
         });
         let m = mask(&v).to_string();
-        for secret in ["tok-123456789012345", "1234\"", "dpw", "ptok", "mqttpw", "8642"] {
+        for secret in [
+            "tok-123456789012345",
+            "1234\"",
+            "dpw",
+            "ptok",
+            "mqttpw",
+            "8642",
+        ] {
             assert!(!m.contains(secret), "{secret} in {m}");
         }
         for kept in [

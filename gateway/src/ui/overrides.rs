@@ -389,7 +389,10 @@ mod tests {
         save(&p, &c, &groups, &ports).unwrap();
         assert_eq!(start_groups(&c, &p).unwrap()[0].interval_ms, 250);
         let started = start_ports(&c, &p).unwrap();
-        assert_eq!((started[1].baud, started[1].pin.as_deref()), (9600, Some("4321")));
+        assert_eq!(
+            (started[1].baud, started[1].pin.as_deref()),
+            (9600, Some("4321"))
+        );
         assert_eq!(started[0], c.ports[0]);
         #[cfg(unix)]
         {
@@ -400,7 +403,8 @@ mod tests {
         std::fs::write(&p, "{\"ports.1.baud\": 12345}").unwrap();
         let e = start_ports(&c, &p).unwrap_err().to_string();
         assert!(
-            e.contains("overrides.json") && e.contains("ports.1.baud: 12345 is not a standard serial speed"),
+            e.contains("overrides.json")
+                && e.contains("ports.1.baud: 12345 is not a standard serial speed"),
             "{e}"
         );
     }
