@@ -106,6 +106,7 @@ pub async fn run_with<O: Opener + 'static>(
     let file_config = config.clone();
     let overrides_path = crate::ui::overrides::path_for(&config.storage.path);
     config.groups = crate::ui::overrides::start_groups(&config, &overrides_path)?;
+    config.ports = crate::ui::overrides::start_ports(&config, &overrides_path)?;
     let dinstars = crate::dinstar_http::prepare(&config).await?;
 
     // Before anything touches the spool: crash recovery would take a live gateway's sends.
@@ -137,6 +138,9 @@ pub async fn run_with<O: Opener + 'static>(
     let ports_token = CancellationToken::new();
     let ports_tracker = TaskTracker::new();
     let mut senders = BTreeMap::new();
+    // The AT ports' settings: the box UI changes them, each worker restarts on its own.
+    let (live_ports, _) = tokio::sync::watch::channel(config.ports.clone());
+    let at_logs = crate::ports::atlog::AtLogs::new(config.ports.iter().map(|p| p.id));
     for (i, port) in config.ports.iter().enumerate() {
         let seed = u64::from(port.id) ^ (i as u64).rotate_left(17);
         let (worker, tx) = PortWorker::new(
@@ -159,6 +163,9 @@ pub async fn run_with<O: Opener + 'static>(
                 shutdown: ports_token.clone(),
             },
         );
+        let worker = worker
+            .with_settings_feed(live_ports.subscribe())
+            .with_at_log(at_logs.get(port.id));
         senders.insert(port.id, tx);
         ports_tracker.spawn(worker.run());
     }
@@ -180,33 +187,38 @@ pub async fn run_with<O: Opener + 'static>(
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
     {
-        // Every change of the live group settings (box UI, hub `config` command) is kept in
-        // the override file, so it holds after a restart.
+        // Every change of the live group settings (box UI, hub `config` command) and of the
+        // port settings (box UI) is kept in the override file, so it holds after a restart.
         let mut changes = group_settings.subscribe();
+        let mut port_changes = live_ports.subscribe();
         let token = shutdown.clone();
-        let (path, file_groups) = (overrides_path.clone(), file_config.groups.clone());
+        let (path, file) = (overrides_path.clone(), Arc::new(file_config.clone()));
         front.spawn(async move {
             loop {
                 tokio::select! {
                     _ = token.cancelled() => break,
                     r = changes.changed() => if r.is_err() { break },
+                    r = port_changes.changed() => if r.is_err() { break },
                 }
                 let groups = changes.borrow_and_update().clone();
-                let (path, file_groups) = (path.clone(), file_groups.clone());
+                let ports = port_changes.borrow_and_update().clone();
+                let (path, file) = (path.clone(), file.clone());
                 match tokio::task::spawn_blocking(move || {
-                    crate::ui::overrides::save(&path, &file_groups, &groups)
+                    crate::ui::overrides::save(&path, &file, &groups, &ports)
                 })
                 .await
                 {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the group overrides"),
-                    Err(e) => tracing::error!(error = %e, "group override task failed"),
+                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the overrides"),
+                    Err(e) => tracing::error!(error = %e, "override task failed"),
                 }
             }
         });
     }
     let ui = Arc::new(
-        crate::ui::Ui::new(file_config, deps.clock.now()).with_groups(group_settings.clone()),
+        crate::ui::Ui::new(file_config, deps.clock.now())
+            .with_groups(group_settings.clone())
+            .with_ports(live_ports.clone()),
     );
     for g in &config.groups {
         let d = GroupDispatcher::new(
@@ -260,7 +272,7 @@ pub async fn run_with<O: Opener + 'static>(
             deps.metrics.clone(),
             deps.clock.clone(),
         )
-        .with_ports(PortsHandle::new(board.clone(), senders.clone()))
+        .with_ports(PortsHandle::new(board.clone(), senders.clone()).with_at_logs(at_logs.clone()))
         .with_dinstar(dinstar.inflight.clone())
         .with_ui(ui.clone());
         if let (Some(f), Ok(addr)) = (deps.on_listen.take(), listener.local_addr()) {

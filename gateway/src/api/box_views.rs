@@ -4,7 +4,7 @@
 //!   every change (looked at each second and on every board change), keep-alive every 15 s.
 //! - `GET /api/v1/box/messages?state=a,b&q=&before=&limit=`: spool search, newest first.
 //! - `GET /api/v1/box/inbound/latest`: the latest received SMS of each port.
-//! - `GET /api/v1/box/ports/settings`: the ports' configured settings (PIN shown only as set).
+//! - the ports' settings and AT logs: [`super::box_ports`].
 //! - `GET /api/v1/box/groups`, `PATCH /api/v1/box/groups/{name}`: group settings; a change is
 //!   validated with the config file's rules (the words of `config check`), written to the
 //!   override file, then applied live — whole or not at all.
@@ -23,7 +23,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use smsgate_config::gateway::{Device, GroupConfig};
+use smsgate_config::gateway::GroupConfig;
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -31,7 +31,7 @@ use utoipa::ToSchema;
 /// The gateway's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn ui(st: &ApiState) -> Result<&Arc<Ui>, ApiError> {
+pub(super) fn ui(st: &ApiState) -> Result<&Arc<Ui>, ApiError> {
     st.ui
         .as_ref()
         .ok_or_else(|| ApiError::NotFound("the box UI is not enabled on this gateway".into()))
@@ -298,95 +298,12 @@ pub async fn inbound_latest(State(st): State<ApiState>) -> Result<Json<LatestInb
     Ok(Json(LatestInbound { messages }))
 }
 
-/// A port's configured settings.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PortSettings {
-    /// Port id.
-    pub id: u16,
-    /// `serial`, `tcp` (ser2net / Dinstar AT mode) or `dinstar_http`.
-    pub kind: String,
-    /// Device path or URL (passwords masked).
-    pub device: String,
-    /// Serial speed.
-    pub baud: Option<u32>,
-    /// Flow control.
-    pub flow_control: Option<String>,
-    /// Vendor profile.
-    pub profile: Option<String>,
-    /// A SIM PIN is configured (never shown).
-    pub pin_set: bool,
-    /// SMS centre override.
-    pub smsc: Option<String>,
-    /// Text mode.
-    pub text_mode: bool,
-    /// Groups the port is in.
-    pub groups: Vec<String>,
-}
-
-/// Every port's configured settings.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PortSettingsList {
-    /// By id.
-    pub ports: Vec<PortSettings>,
-}
-
-fn text_of<T: Serialize>(v: &T) -> Option<String> {
+/// A serialised enum's text (`"round-robin"`).
+pub(super) fn text_of<T: Serialize>(v: &T) -> Option<String> {
     match serde_json::to_value(v).ok()? {
         Value::String(s) => Some(s),
         _ => None,
     }
-}
-
-/// The ports' configured settings.
-#[utoipa::path(get, path = "/api/v1/box/ports/settings", tag = "box", responses((status = 200, body = PortSettingsList)))]
-pub async fn port_settings(State(st): State<ApiState>) -> Result<Json<PortSettingsList>, ApiError> {
-    let ui = ui(&st)?;
-    let c = &ui.file_config;
-    let groups = st.groups.clone();
-    let groups_of = |id: u16| -> Vec<String> {
-        groups
-            .iter()
-            .filter(|g| g.ports.contains(&id))
-            .map(|g| g.name.clone())
-            .collect()
-    };
-    let mut ports: Vec<PortSettings> = c
-        .ports
-        .iter()
-        .map(|p| PortSettings {
-            id: p.id,
-            kind: match p.device {
-                Device::Serial(_) => "serial".into(),
-                _ => "tcp".into(),
-            },
-            device: bundle::mask_url_password(&String::from(p.device.clone())),
-            baud: Some(p.baud),
-            flow_control: text_of(&p.flow_control),
-            profile: text_of(&p.profile),
-            pin_set: p.pin.is_some(),
-            smsc: p.smsc.clone(),
-            text_mode: p.text_mode,
-            groups: groups_of(p.id),
-        })
-        .collect();
-    for d in &c.dinstar_http {
-        for (id, _) in d.gateway_ids() {
-            ports.push(PortSettings {
-                id,
-                kind: "dinstar_http".into(),
-                device: bundle::mask_url_password(&d.url),
-                baud: None,
-                flow_control: None,
-                profile: None,
-                pin_set: false,
-                smsc: None,
-                text_mode: false,
-                groups: groups_of(id),
-            });
-        }
-    }
-    ports.sort_by_key(|p| p.id);
-    Ok(Json(PortSettingsList { ports }))
 }
 
 /// A group's settings.
@@ -514,7 +431,7 @@ fn field_of(key: &str) -> String {
     key.rsplit_once('.').map_or(key, |(_, f)| f).to_owned()
 }
 
-fn refused(problems: Vec<FieldProblem>) -> Response {
+pub(super) fn refused(problems: Vec<FieldProblem>) -> Response {
     let first = problems.first().map(|p| p.field.clone());
     let message = problems
         .iter()
@@ -544,6 +461,7 @@ pub async fn patch_group(
             "group settings cannot change on this gateway".into(),
         ));
     };
+    let _edit = ui.edits.lock().await;
     let current = settings.borrow().clone();
     if !current.iter().any(|g| g.name == name) {
         return Err(ApiError::NotFound(format!("no group named {name:?}")));
@@ -588,12 +506,13 @@ pub async fn patch_group(
             ));
         }
     };
-    let (path, file_groups, to_save) = (
+    let (path, file, to_save, ports) = (
         ui.overrides_path.clone(),
-        ui.file_config.groups.clone(),
+        ui.file_config.clone(),
         next.clone(),
+        ui.current_ports(),
     );
-    tokio::task::spawn_blocking(move || overrides::save(&path, &file_groups, &to_save))
+    tokio::task::spawn_blocking(move || overrides::save(&path, &file, &to_save, &ports))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("{}: {e}", ui.overrides_path.display())))?;

@@ -16,10 +16,11 @@
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
 //!   and the seed's path form `GET|POST /Integra/resources/SMS/SendSMS/destination=…&message=…`
 //!   ([`legacy`]: the bearer header, or as `[legacy]` allows, an allowed address or a `token`)
-//! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/ussd`
-//!   ([`ports`])
+//! - `GET /api/v1/ports`, `POST /api/v1/ports/{id}/reset`, `POST /api/v1/ports/{id}/power-cycle`,
+//!   `POST /api/v1/ports/{id}/ussd` ([`ports`])
 //! - `GET /health`, `GET /metrics`
-//! - the box UI's endpoints: `/api/v1/auth/*` ([`box_auth`]), `/api/v1/box/*` ([`box_views`]),
+//! - the box UI's endpoints: `/api/v1/auth/*` ([`box_auth`]), `/api/v1/box/*` ([`box_views`],
+//!   the ports' settings and AT logs in [`box_ports`]),
 //!   `GET /api/v1/openapi.json` ([`openapi`]), and (feature `ui`) the app itself at `/`.
 //!
 //! Authentication: the bearer token (machine clients) or a box UI session cookie
@@ -30,6 +31,7 @@
 
 pub mod auth;
 pub mod box_auth;
+pub mod box_ports;
 pub mod box_views;
 pub mod bulk;
 pub mod error;
@@ -211,6 +213,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/inbound", get(inbound))
         .route("/api/v1/ports", get(ports::list))
         .route("/api/v1/ports/{id}/reset", post(ports::reset))
+        .route("/api/v1/ports/{id}/power-cycle", post(ports::power_cycle))
         .route("/api/v1/ports/{id}/ussd", post(ports::ussd))
         .route("/api/v1/opt-outs", get(hub_opt_outs))
         .route("/api/v1/auth/me", get(box_auth::me))
@@ -220,7 +223,16 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/box/events", get(box_views::events))
         .route("/api/v1/box/messages", get(box_views::messages))
         .route("/api/v1/box/inbound/latest", get(box_views::inbound_latest))
-        .route("/api/v1/box/ports/settings", get(box_views::port_settings))
+        .route("/api/v1/box/ports/settings", get(box_ports::port_settings))
+        .route(
+            "/api/v1/box/ports/{id}/settings",
+            axum::routing::patch(box_ports::patch_port),
+        )
+        .route("/api/v1/box/ports/{id}/at-log", get(box_ports::at_log))
+        .route(
+            "/api/v1/box/ports/{id}/at-log/events",
+            get(box_ports::at_log_events),
+        )
         .route("/api/v1/box/groups", get(box_views::groups))
         .route(
             "/api/v1/box/groups/{name}",

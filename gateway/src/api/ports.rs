@@ -3,6 +3,9 @@
 //!   operator,sim,counters,benched,balance}],"next":<port id>|null}` in port order, 100 a page
 //!   by default (`next` is the `after` of the next page; `null` on the last one)
 //! - `POST /api/v1/ports/{id}/reset` → `200 {"port","reset":true}` once the modem is re-initialised
+//! - `POST /api/v1/ports/{id}/power-cycle` → `200 {"port","power_cycled":true}` once the modem's
+//!   power was cut and restored (its power control); the port then opens it again (its state
+//!   shows it coming back); 409 when no power control is wired for the port
 //! - `POST /api/v1/ports/{id}/ussd` JSON `{"code"?}` (default `[ussd] balance_code`) →
 //!   `200 {"port","code","text","status"}`
 
@@ -111,6 +114,33 @@ pub async fn reset(
     Ok(Json(ResetDone {
         port: id,
         reset: true,
+    }))
+}
+
+/// A power cycle done.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PowerCycleDone {
+    /// Port.
+    pub port: u16,
+    /// Always true.
+    pub power_cycled: bool,
+}
+
+/// Turns the modem off and on through its power control; the port then opens it again.
+#[utoipa::path(post, path = "/api/v1/ports/{id}/power-cycle", tag = "ports", params(("id" = u16, Path)),
+    responses((status = 200, body = PowerCycleDone), (status = 404), (status = 409, description = "no power control is wired for the port, or it failed")))]
+pub async fn power_cycle(
+    State(st): State<ApiState>,
+    Path(id): Path<u16>,
+) -> Result<impl IntoResponse, ApiError> {
+    tokio::time::timeout(PORT_COMMAND_TIMEOUT, st.port_control.power_cycle(id))
+        .await
+        .map_err(|_| {
+            ApiError::Conflict(format!("port {id}: the power cycle did not finish in time"))
+        })??;
+    Ok(Json(PowerCycleDone {
+        port: id,
+        power_cycled: true,
     }))
 }
 

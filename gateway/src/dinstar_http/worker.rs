@@ -291,6 +291,11 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
                     "a Dinstar HTTP-API port cannot be reset through the API".into(),
                 ));
             }
+            PortCommand::PowerCycle(reply) => {
+                let _ = reply.send(Err(
+                    "a Dinstar HTTP-API port has no power control here (power-cycle the Dinstar itself)".into(),
+                ));
+            }
             #[allow(unreachable_patterns)]
             _ => {}
         }

@@ -11,8 +11,10 @@
 //! - [`worker`]: the async worker ([`worker::PortWorker`]); its sending is in [`send`], its
 //!   receiving and storage sweeps in [`receive`], its health checks and recovery in [`recover`].
 //! - here: the [`Board`] the workers publish to and the dispatchers read (who is idle, who may
-//!   send, which SIM), and [`PortsHandle`] (API access: status, reset, USSD).
+//!   send, which SIM), and [`PortsHandle`] (API access: status, reset, power cycle, USSD, AT log).
+//! - [`atlog`]: each AT port's recent traffic in a bounded ring, secrets masked.
 
+pub mod atlog;
 pub mod inbound;
 pub mod outcome;
 pub mod receive;
@@ -41,6 +43,9 @@ pub enum PortCommand {
     Send(Job),
     /// Soft-reset the modem (`AT+CFUN`) and re-initialise.
     Reset(oneshot::Sender<Result<(), String>>),
+    /// Turn the modem off and on through its power control ([`PowerCycle`]) and open it
+    /// again; answered once the power cycle is done (an error when no power control is wired).
+    PowerCycle(oneshot::Sender<Result<(), String>>),
     /// Run a USSD code and answer with the network's text.
     Ussd {
         /// The code (`*100#`).
@@ -226,6 +231,8 @@ pub struct PortsHandle {
     senders: Arc<BTreeMap<u16, mpsc::Sender<PortCommand>>>,
     /// Sends the Dinstar HTTP ports hold (a cancel of a `sending` message reaches `stop_sms`).
     dinstar: crate::dinstar_http::InFlight,
+    /// The AT ports' traffic logs.
+    at_logs: atlog::AtLogs,
 }
 
 /// Errors of port commands.
@@ -254,7 +261,19 @@ impl PortsHandle {
             board: Some(board),
             senders: Arc::new(senders),
             dinstar: crate::dinstar_http::InFlight::default(),
+            at_logs: atlog::AtLogs::default(),
         }
+    }
+
+    /// Gives the API the AT ports' traffic logs.
+    pub fn with_at_logs(mut self, logs: atlog::AtLogs) -> Self {
+        self.at_logs = logs;
+        self
+    }
+
+    /// The AT traffic log of `port` (`None`: not an AT port).
+    pub fn at_log(&self, port: u16) -> Option<atlog::AtLog> {
+        self.at_logs.get(port)
     }
 
     /// The sends the Dinstar HTTP ports hold, for cancels of `sending` messages.
@@ -303,6 +322,11 @@ impl PortsHandle {
     /// Resets the modem of `port` and waits until it is re-initialised.
     pub async fn reset(&self, port: u16) -> Result<(), PortCommandError> {
         self.ask(port, PortCommand::Reset).await
+    }
+
+    /// Power-cycles the modem of `port` (its power control) and waits until the power is back.
+    pub async fn power_cycle(&self, port: u16) -> Result<(), PortCommandError> {
+        self.ask(port, PortCommand::PowerCycle).await
     }
 
     /// Runs a USSD code on `port`.

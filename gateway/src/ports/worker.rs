@@ -15,6 +15,7 @@
 //! The rest of the worker is in [`super::send`] (sending, bookkeeping), [`super::receive`]
 //! (inbound, reports, sweeps, full storage) and [`super::recover`] (probes, checks, resets).
 
+use super::atlog::AtLog;
 use super::inbound::InboundTracker;
 use super::storage::StorageWatch;
 use super::supervision::{Observation, Reaction, SimIdentity, Supervisor, reaction};
@@ -40,7 +41,7 @@ use smsgate_pdu::{Part, Pdu};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
@@ -99,6 +100,10 @@ pub(super) enum Exit {
     Closed,
     Failed,
     Hung,
+    /// The port's settings changed: open it again with them at once.
+    Reconfigured,
+    /// The API asked for a power cycle (its answer waits in `power_reply`).
+    PowerCycle,
 }
 
 enum Step {
@@ -111,6 +116,7 @@ enum Step {
     Check,
     Ussd,
     Wake,
+    Reconfigure(PortConfig),
 }
 
 /// Repeated warnings, one [`Throttle`] per kind.
@@ -157,6 +163,34 @@ pub struct PortWorker<O> {
     pub(super) throttles: Throttles,
     /// A registration notice asked for a poll now.
     pub(super) poll_now: bool,
+    /// The live port settings (the box UI): a change for this port restarts it with them.
+    feed: Option<watch::Receiver<Vec<PortConfig>>>,
+    /// Where this port's AT traffic is recorded.
+    at_log: Option<AtLog>,
+    /// The API's power-cycle request being served.
+    power_reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// Waits until the live settings of port `id` differ from `current`, and returns them
+/// (never, without a feed or once its sender is gone).
+async fn settings_change(
+    feed: &mut Option<watch::Receiver<Vec<PortConfig>>>,
+    id: u16,
+    current: &PortConfig,
+) -> PortConfig {
+    let Some(rx) = feed.as_mut() else {
+        return std::future::pending().await;
+    };
+    loop {
+        if rx.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+        if let Some(p) = rx.borrow_and_update().iter().find(|p| p.id == id)
+            && p != current
+        {
+            return p.clone();
+        }
+    }
 }
 
 /// The AT endpoint of a configured port.
@@ -245,8 +279,36 @@ impl<O: Opener + 'static> PortWorker<O> {
             storage: StorageWatch::default(),
             throttles: Throttles::new(),
             poll_now: false,
+            feed: None,
+            at_log: None,
+            power_reply: None,
         };
         (worker, tx)
+    }
+
+    /// Follows the live port settings: when this port's change, a send in progress finishes,
+    /// the modem is closed and opened again with them.
+    pub fn with_settings_feed(mut self, feed: watch::Receiver<Vec<PortConfig>>) -> Self {
+        self.feed = Some(feed);
+        self
+    }
+
+    /// Records the port's AT traffic (secrets masked) in `log`.
+    pub fn with_at_log(mut self, log: Option<AtLog>) -> Self {
+        self.at_log = log;
+        self
+    }
+
+    /// Takes new settings: the next open uses them; a PIN refused before may be tried again.
+    fn reconfigure(&mut self, port: PortConfig) {
+        tracing::info!(
+            port = self.id,
+            device = %port.device,
+            "port settings changed: restarting the port with them"
+        );
+        self.endpoint = endpoint_of(&port);
+        self.settings.port = port;
+        self.pin_refused = false;
     }
 
     /// The end of the bench time while benched (`None`: available).
@@ -287,6 +349,11 @@ impl<O: Opener + 'static> PortWorker<O> {
             self.publish(false);
             let opened = tokio::select! {
                 _ = self.deps.shutdown.cancelled() => break,
+                p = settings_change(&mut self.feed, self.id, &self.settings.port) => {
+                    self.reconfigure(p);
+                    backoff = REOPEN_MIN;
+                    continue;
+                }
                 r = self.deps.opener.open(&self.endpoint) => r,
             };
             let exit = match opened {
@@ -295,6 +362,10 @@ impl<O: Opener + 'static> PortWorker<O> {
                     Exit::Closed
                 }
                 Ok(stream) => {
+                    let stream: smsgate_at::BoxedStream = match &self.at_log {
+                        Some(log) => Box::new(log.tap(stream, self.deps.clock.clone())),
+                        None => stream,
+                    };
                     let cancel = self.deps.shutdown.child_token();
                     let probe = ms(self.settings.supervision.probe_timeout_ms);
                     let (at, urcs) = Engine::spawn(
@@ -337,11 +408,38 @@ impl<O: Opener + 'static> PortWorker<O> {
                     }
                 }
                 Exit::Failed => {}
-                Exit::Hung => self.power_cycle().await,
+                Exit::Hung => {
+                    let _ = self.power_cycle().await;
+                }
+                Exit::Reconfigured => {
+                    backoff = REOPEN_MIN;
+                    continue;
+                }
+                Exit::PowerCycle => {
+                    let r = self.power_cycle().await;
+                    if let Some(reply) = self.power_reply.take() {
+                        let _ = reply.send(r);
+                    }
+                    backoff = REOPEN_MIN;
+                    continue;
+                }
             }
             self.publish(false);
             tokio::select! {
                 _ = self.deps.shutdown.cancelled() => break,
+                p = settings_change(&mut self.feed, self.id, &self.settings.port) => {
+                    self.reconfigure(p);
+                    backoff = REOPEN_MIN;
+                    continue;
+                }
+                c = self.rx.recv() => match c {
+                    None => break,
+                    // Served now, then the port is opened again at once.
+                    Some(c) => {
+                        self.offline_command(c).await;
+                        continue;
+                    }
+                },
                 _ = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(REOPEN_MAX);
@@ -351,13 +449,36 @@ impl<O: Opener + 'static> PortWorker<O> {
         tracing::info!(port = self.id, "port worker stopped");
     }
 
-    async fn power_cycle(&mut self) {
+    /// A command that came while the modem is not open: a power cycle is done (that is when
+    /// it helps most); a send is declined (the message stays queued); the rest are refused.
+    async fn offline_command(&mut self, c: PortCommand) {
+        let not_open = || format!("port {} is not open ({:?})", self.id, self.sup.state);
+        match c {
+            PortCommand::Send(_) => {}
+            PortCommand::PowerCycle(reply) => {
+                let r = self.power_cycle().await;
+                let _ = reply.send(r);
+            }
+            PortCommand::Reset(reply) => {
+                let _ = reply.send(Err(not_open()));
+            }
+            PortCommand::Ussd { reply, .. } => {
+                let _ = reply.send(Err(not_open()));
+            }
+        }
+    }
+
+    /// Power-cycles the modem (hung, or asked by the API); `Err` says why it could not.
+    async fn power_cycle(&mut self) -> Result<(), String> {
         let Some(mut power) = self.deps.power.take() else {
             tracing::warn!(
                 port = self.id,
-                "modem hung and no power control is configured for this port: power cycle skipped"
+                "no power control is configured for this port: power cycle skipped"
             );
-            return;
+            return Err(format!(
+                "port {}: no power control is wired for this port",
+                self.id
+            ));
         };
         self.sup.counters.power_cycles += 1;
         let done = tokio::task::spawn_blocking(move || {
@@ -367,14 +488,22 @@ impl<O: Opener + 'static> PortWorker<O> {
         .await;
         match done {
             Ok((power, r)) => {
-                if let Err(e) = r {
-                    tracing::error!(port = self.id, error = %e, "power cycle failed");
-                } else {
-                    tracing::warn!(port = self.id, "modem power-cycled");
-                }
                 self.deps.power = Some(power);
+                match r {
+                    Err(e) => {
+                        tracing::error!(port = self.id, error = %e, "power cycle failed");
+                        Err(format!("port {}: power cycle failed: {e}", self.id))
+                    }
+                    Ok(()) => {
+                        tracing::warn!(port = self.id, "modem power-cycled");
+                        Ok(())
+                    }
+                }
             }
-            Err(e) => tracing::error!(port = self.id, error = %e, "power cycle task failed"),
+            Err(e) => {
+                tracing::error!(port = self.id, error = %e, "power cycle task failed");
+                Err(format!("port {}: power cycle task failed: {e}", self.id))
+            }
         }
     }
 
@@ -533,6 +662,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 _ = sleep_opt(next_check) => Step::Check,
                 _ = sleep_opt(next_ussd) => Step::Ussd,
                 _ = sleep_opt(wake) => Step::Wake,
+                p = settings_change(&mut self.feed, self.id, &self.settings.port) => Step::Reconfigure(p),
             };
             let result = match step {
                 Step::Shutdown => return Exit::Shutdown,
@@ -547,6 +677,22 @@ impl<O: Opener + 'static> PortWorker<O> {
                         return exit;
                     }
                     Ok(())
+                }
+                Step::Reconfigure(p) => {
+                    self.reconfigure(p);
+                    return Exit::Reconfigured;
+                }
+                Step::Command(PortCommand::PowerCycle(reply)) => {
+                    if self.deps.power.is_none() {
+                        let _ = reply.send(Err(format!(
+                            "port {}: no power control is wired for this port",
+                            self.id
+                        )));
+                        Ok(())
+                    } else {
+                        self.power_reply = Some(reply);
+                        return Exit::PowerCycle;
+                    }
                 }
                 Step::Command(PortCommand::Ussd { code, reply }) => {
                     let r = self.ussd(&mut modem, &code).await;

@@ -9,7 +9,8 @@ pub const MASK: &str = "********";
 
 /// Whether a configuration key holds a secret.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
+    // An override key names its field last (`ports.3.pin`).
+    let k = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
     k == "pin" || k.contains("password") || k.contains("token") || k.contains("secret")
 }
 
@@ -73,9 +74,17 @@ mod tests {
             "dinstar_http": [{"password": "dpw", "push_token": "ptok", "url": "http://admin:dpw@10.0.0.5/"}],
             "cloud": {"password": "mqttpw", "url": "mqtts://hub.example:8883"},
             "ussd": {"balance_code": "*100#"},
+            "overrides": {"ports.3.pin": "8642", "ports.3.baud": 9600},
         });
         let m = mask(&v).to_string();
-        for secret in ["tok-123456789012345", "1234\"", "dpw", "ptok", "mqttpw"] {
+        for secret in [
+            "tok-123456789012345",
+            "1234\"",
+            "dpw",
+            "ptok",
+            "mqttpw",
+            "8642",
+        ] {
             assert!(!m.contains(secret), "{secret} in {m}");
         }
         for kept in [

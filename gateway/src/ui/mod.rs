@@ -6,6 +6,7 @@
 //! - [`session`]: HttpOnly SameSite=Strict cookie sessions that expire (idle and absolute).
 //! - [`throttle`]: failures per account and per address, checked before any hashing.
 //! - [`overrides`]: live group changes kept in `overrides.json` beside the spool.
+//! - [`port_overrides`]: live port settings (device, baud, PIN…), kept in the same file.
 //! - [`fsutil`]: atomic small-file writes.
 //! - [`bundle`]: the support bundle, secrets masked.
 
@@ -13,6 +14,7 @@ pub mod account;
 pub mod bundle;
 pub mod fsutil;
 pub mod overrides;
+pub mod port_overrides;
 pub mod session;
 pub mod throttle;
 
@@ -47,6 +49,11 @@ pub struct Ui {
     pub file_config: Arc<GatewayConfig>,
     /// The running groups' settings, as the next start will have them.
     pub groups: Option<GroupSettings>,
+    /// The running AT ports' settings (a change restarts that port's worker).
+    pub ports: Option<port_overrides::LivePorts>,
+    /// Held while a UI change is validated, saved and applied (one at a time, so two changes
+    /// never write the override file from stale halves).
+    pub edits: tokio::sync::Mutex<()>,
     /// The cloud link's state, once it runs.
     pub cloud: OnceLock<watch::Receiver<smsgate_mqtt::LinkStatus>>,
     /// The spool file.
@@ -77,6 +84,8 @@ impl Ui {
             started: Instant::now(),
             file_config: Arc::new(file_config),
             groups: None,
+            ports: None,
+            edits: tokio::sync::Mutex::new(()),
             cloud: OnceLock::new(),
             spool_path,
         }
@@ -86,6 +95,20 @@ impl Ui {
     pub fn with_groups(mut self, groups: GroupSettings) -> Self {
         self.groups = Some(groups);
         self
+    }
+
+    /// Lets the UI change the running ports' settings.
+    pub fn with_ports(mut self, ports: port_overrides::LivePorts) -> Self {
+        self.ports = Some(ports);
+        self
+    }
+
+    /// The AT ports' settings as they run now (the file's when the UI cannot change them).
+    pub fn current_ports(&self) -> Vec<smsgate_config::gateway::PortConfig> {
+        match &self.ports {
+            Some(p) => p.borrow().clone(),
+            None => self.file_config.ports.clone(),
+        }
     }
 
     /// Seconds since start.

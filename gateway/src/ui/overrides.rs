@@ -1,5 +1,6 @@
 //! Group settings changed while the gateway runs (the box UI, the hub's `config` command),
-//! kept across restarts in a reviewed override file beside the spool: `overrides.json`.
+//! and port settings changed from the box UI ([`super::port_overrides`], `ports.{id}.{field}`
+//! keys), kept across restarts in a reviewed override file beside the spool: `overrides.json`.
 //!
 //! Why an override file rather than writing `gateway.toml` back: the config file is the
 //! operator's (comments, layout, maybe managed by provisioning); rewriting it from a program
@@ -16,9 +17,10 @@
 //! next start (a dispatcher's ports and strategy are fixed while it runs).
 
 use super::fsutil::write_atomic;
+use super::port_overrides;
 use crate::dispatch::live::{LIVE_FIELDS, PatchError, patch_groups};
 use serde_json::{Map, Value};
-use smsgate_config::gateway::{GroupConfig, Strategy};
+use smsgate_config::gateway::{GroupConfig, PortConfig, Strategy};
 use smsgate_config::ports_spec::PortSpec;
 use smsgate_config::{GatewayConfig, Validate, Violations};
 use std::path::{Path, PathBuf};
@@ -214,7 +216,8 @@ pub fn start_groups(
     config: &GatewayConfig,
     path: &Path,
 ) -> Result<Vec<GroupConfig>, OverrideError> {
-    let patch = load(path)?;
+    let mut patch = load(path)?;
+    patch.retain(|k, _| !port_overrides::is_port_key(k));
     if patch.is_empty() {
         return Ok(config.groups.clone());
     }
@@ -230,14 +233,35 @@ pub fn start_groups(
     Ok(next)
 }
 
-/// Writes the override file for `groups` (the settings the next start should have) against the
-/// config file's groups; removes it when nothing differs.
+/// The ports as the gateway starts with them: the file's `[[ports]]` with the override file's
+/// `ports.{id}.{field}` keys applied (validated; an invalid key stops the start, named).
+pub fn start_ports(config: &GatewayConfig, path: &Path) -> Result<Vec<PortConfig>, OverrideError> {
+    let mut patch = load(path)?;
+    patch.retain(|k, _| port_overrides::is_port_key(k));
+    if patch.is_empty() {
+        return Ok(config.ports.clone());
+    }
+    port_overrides::apply(config, &config.ports, &patch).map_err(|errors| OverrideError::Invalid {
+        path: path.to_owned(),
+        problems: errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
+}
+
+/// Writes the override file for `groups` and `ports` (the settings the next start should have)
+/// against the config file's; removes it when nothing differs. The file may hold a SIM PIN:
+/// it is written readable by its owner only.
 pub fn save(
     path: &Path,
-    file_groups: &[GroupConfig],
+    file: &GatewayConfig,
     groups: &[GroupConfig],
+    ports: &[PortConfig],
 ) -> std::io::Result<()> {
-    let d = diff(file_groups, groups);
+    let mut d = diff(&file.groups, groups);
+    d.extend(port_overrides::diff(&file.ports, ports));
     if d.is_empty() {
         return match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -248,13 +272,13 @@ pub fn save(
     m.insert(
         "_comment".into(),
         Value::String(
-            "Group settings changed on the running gateway; they override gateway.toml. Remove a key to go back to gateway.toml's value.".into(),
+            "Group and port settings changed on the running gateway; they override gateway.toml. Remove a key to go back to gateway.toml's value.".into(),
         ),
     );
     m.extend(d);
     let mut text = serde_json::to_vec_pretty(&Value::Object(m)).map_err(std::io::Error::other)?;
     text.push(b'\n');
-    write_atomic(path, &text, false)
+    write_atomic(path, &text, true)
 }
 
 #[cfg(test)]
@@ -297,7 +321,7 @@ mod tests {
             "ports change at the next start"
         );
         assert_eq!(next[0].ports.ports(), &[0]);
-        save(&p, &c.groups, &next).unwrap();
+        save(&p, &c, &next, &c.ports).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(
             text.contains("\"groups.default.interval_ms\": 250"),
@@ -306,7 +330,7 @@ mod tests {
         let started = start_groups(&c, &p).unwrap();
         assert_eq!(started[0].interval_ms, 250);
         assert_eq!(started[0].ports.ports(), &[0]);
-        save(&p, &c.groups, &c.groups).unwrap();
+        save(&p, &c, &c.groups, &c.ports).unwrap();
         assert!(!p.exists());
         assert_eq!(start_groups(&c, &p).unwrap()[0].interval_ms, 1000);
     }
@@ -339,6 +363,49 @@ mod tests {
                 .to_string()
                 .starts_with("groups[0].ports: port 2 is not defined"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn port_and_group_keys_share_the_file_each_start_reads_its_own_and_the_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        let c = config();
+        let (_, groups) = apply(
+            &c,
+            &c.groups,
+            &patch(&[("groups.default.interval_ms", Value::from(250))]),
+        )
+        .unwrap();
+        let ports = port_overrides::apply(
+            &c,
+            &c.ports,
+            &patch(&[
+                ("ports.1.baud", Value::from(9600)),
+                ("ports.1.pin", Value::from("4321")),
+            ]),
+        )
+        .unwrap();
+        save(&p, &c, &groups, &ports).unwrap();
+        assert_eq!(start_groups(&c, &p).unwrap()[0].interval_ms, 250);
+        let started = start_ports(&c, &p).unwrap();
+        assert_eq!(
+            (started[1].baud, started[1].pin.as_deref()),
+            (9600, Some("4321"))
+        );
+        assert_eq!(started[0], c.ports[0]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the file may hold a PIN");
+        }
+        std::fs::write(&p, "{\"ports.1.baud\": 12345}").unwrap();
+        let e = start_ports(&c, &p).unwrap_err().to_string();
+        assert!(
+            e.contains("overrides.json")
+                && e.contains("ports.1.baud: 12345 is not a standard serial speed"),
+            "{e}"
         );
     }
 
