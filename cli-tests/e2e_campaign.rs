@@ -25,7 +25,13 @@ fn number(i: usize) -> String {
     format!("+4477009{:05}", 10_000 + i)
 }
 
-async fn call(d: &Deployment, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+async fn call(
+    d: &Deployment,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let mut r = d
         .http
         .request(method, format!("{}{path}", d.get("hub_api")))
@@ -55,7 +61,8 @@ async fn handsets(d: &Deployment) -> Vec<Vec<String>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_recipient_gets_one_message() {
+async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_recipient_gets_one_message()
+ {
     let d = Deployment::init(bin(), "embedded").unwrap();
     let mut sim = d.start_sim().unwrap();
     d.wait_http(&format!("{}/api/modems", d.get("sim_control")))
@@ -121,14 +128,19 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     .await;
 
     // The gateway holds the whole campaign and has begun sending.
-    wait_until("the campaign to be handed over and begin", LIMIT, || async {
-        let v = d
-            .hub_get_as(&token, &format!("/api/v1/campaigns/{id}"))
-            .await
-            .ok()?;
-        let c = &v["counters"];
-        (c["to_process"] == 0 && c["sent"].as_u64()? + c["delivered"].as_u64()? >= 20).then_some(())
-    })
+    wait_until(
+        "the campaign to be handed over and begin",
+        LIMIT,
+        || async {
+            let v = d
+                .hub_get_as(&token, &format!("/api/v1/campaigns/{id}"))
+                .await
+                .ok()?;
+            let c = &v["counters"];
+            (c["to_process"] == 0 && c["sent"].as_u64()? + c["delivered"].as_u64()? >= 20)
+                .then_some(())
+        },
+    )
     .await
     .unwrap();
     // The link goes: the hub is stopped mid-campaign.
@@ -139,10 +151,14 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
         "the cut fell mid-campaign ({at_cut} of {RECIPIENTS} sent)"
     );
     // The gateway keeps going on its own.
-    wait_until("every handset to get its message without the hub", LIMIT, || async {
-        let all = handsets(&d).await;
-        all.iter().all(|h| !h.is_empty()).then_some(())
-    })
+    wait_until(
+        "every handset to get its message without the hub",
+        LIMIT,
+        || async {
+            let all = handsets(&d).await;
+            all.iter().all(|h| !h.is_empty()).then_some(())
+        },
+    )
     .await
     .unwrap();
 

@@ -441,7 +441,10 @@ fn a_version_four_gateway_gets_the_slice_as_one_batch_with_its_windows_pace_and_
     let b = batches(&take_commands(&w));
     assert_eq!(b.len(), 1, "one batch, no single sends");
     let b = &b[0];
-    assert_eq!((b.campaign, b.port.as_str(), b.name.as_str()), (id, "usb0", "Promo"));
+    assert_eq!(
+        (b.campaign, b.port.as_str(), b.name.as_str()),
+        (id, "usb0", "Promo")
+    );
     assert_eq!(b.interval_ms, 1500);
     let texts: Vec<(&str, &str)> = b
         .items
@@ -459,7 +462,10 @@ fn a_version_four_gateway_gets_the_slice_as_one_batch_with_its_windows_pace_and_
     // Monday and Tuesday 09:00–18:00 Paris (UTC+1), in UTC; the end date bounds validity.
     let w0 = b.windows[0];
     assert_eq!(w0.from, monday);
-    assert_eq!(w0.until, Utc.with_ymd_and_hms(2026, 11, 23, 17, 0, 0).unwrap());
+    assert_eq!(
+        w0.until,
+        Utc.with_ymd_and_hms(2026, 11, 23, 17, 0, 0).unwrap()
+    );
     assert_eq!(b.windows.len(), 2);
     assert_eq!(
         b.expires_at,
@@ -478,7 +484,11 @@ fn pause_sends_one_halt_and_the_withdrawn_recipients_come_back_to_be_handed_agai
     let w = world();
     speaks_campaigns(&w);
     let id = campaign(&w, 0, Schedule::default());
-    upload(&w, id, "number,name\n0600000001,A\n0600000002,B\n0600000003,C\n");
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,A\n0600000002,B\n0600000003,C\n",
+    );
     w.f.hub
         .campaign_command(&w.a.admin, id, CampaignAction::Start)
         .unwrap();
@@ -498,7 +508,10 @@ fn pause_sends_one_halt_and_the_withdrawn_recipients_come_back_to_be_handed_agai
         })
         .collect();
     assert_eq!(halts.len(), 1, "{downs:?}");
-    assert_eq!((halts[0].campaign, halts[0].reason), (id, wire::HaltReason::Paused));
+    assert_eq!(
+        (halts[0].campaign, halts[0].reason),
+        (id, wire::HaltReason::Paused)
+    );
     assert!(
         !downs.iter().any(|d| matches!(d, wire::Down::Cancel(_))),
         "no per-message cancels"
@@ -523,7 +536,12 @@ fn pause_sends_one_halt_and_the_withdrawn_recipients_come_back_to_be_handed_agai
     let again = batches(&take_commands(&w)).remove(0);
     let to: Vec<&str> = again.items.iter().map(|i| i.to.as_str()).collect();
     assert_eq!(to, vec!["+33600000002", "+33600000003"]);
-    assert!(again.items.iter().all(|i| b.items.iter().all(|o| o.message_id != i.message_id)));
+    assert!(
+        again
+            .items
+            .iter()
+            .all(|i| b.items.iter().all(|o| o.message_id != i.message_id))
+    );
 }
 
 #[test]

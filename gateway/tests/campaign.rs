@@ -220,10 +220,9 @@ fn campaign_messages_queue_behind_live_traffic_on_the_port() {
     let c = Uuid::now_v7();
     b.db.campaign_take(&batch(c, 0, 2), 0, "g").unwrap();
     step(&mut b);
-    let live = b
-        .db
-        .submit(NewMessage::new("+33699999999", "live reply", "g"))
-        .unwrap();
+    let live =
+        b.db.submit(NewMessage::new("+33699999999", "live reply", "g"))
+            .unwrap();
     let first = b.db.claim_next("g", 0).unwrap().unwrap();
     assert_eq!(first.id, live.id, "the live reply goes first");
 }

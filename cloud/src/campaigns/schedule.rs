@@ -209,7 +209,11 @@ impl Schedule {
     /// gateway that applies the schedule without knowing time zones (`down/campaign`). A
     /// stretch still open at the horizon ends there; one open longer than two days is given
     /// as adjacent stretches.
-    pub fn windows(&self, at: DateTime<Utc>, horizon: Duration) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    pub fn windows(
+        &self,
+        at: DateTime<Utc>,
+        horizon: Duration,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let end = at + horizon;
         let mut out = Vec::new();
         let mut t = at;
@@ -494,8 +498,14 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                (at("2026-12-04T12:00:00+01:00"), at("2026-12-04T18:00:00+01:00")),
-                (at("2026-12-07T09:00:00+01:00"), at("2026-12-07T18:00:00+01:00")),
+                (
+                    at("2026-12-04T12:00:00+01:00"),
+                    at("2026-12-04T18:00:00+01:00")
+                ),
+                (
+                    at("2026-12-07T09:00:00+01:00"),
+                    at("2026-12-07T18:00:00+01:00")
+                ),
             ]
         );
         for (from, until) in &w {
@@ -508,12 +518,18 @@ mod tests {
         let w = night().windows(at("2026-12-04T12:00:00+01:00"), Duration::days(7));
         assert_eq!(
             w,
-            vec![(at("2026-12-04T22:00:00+01:00"), at("2026-12-05T06:00:00+01:00"))]
+            vec![(
+                at("2026-12-04T22:00:00+01:00"),
+                at("2026-12-05T06:00:00+01:00")
+            )]
         );
         let ended = office().windows(at("2026-12-11T17:00:00+01:00"), Duration::days(7));
         assert_eq!(
             ended,
-            vec![(at("2026-12-11T17:00:00+01:00"), at("2026-12-11T18:00:00+01:00"))]
+            vec![(
+                at("2026-12-11T17:00:00+01:00"),
+                at("2026-12-11T18:00:00+01:00")
+            )]
         );
     }
 

@@ -58,7 +58,13 @@ pub fn next(pace: &Pace, progress: Progress, now: DateTime<Utc>) -> Step {
         return Step::Expire;
     }
     if !pace.windows.iter().any(|w| w.contains(now)) {
-        return match pace.windows.iter().map(|w| w.from).filter(|f| *f > now).min() {
+        return match pace
+            .windows
+            .iter()
+            .map(|w| w.from)
+            .filter(|f| *f > now)
+            .min()
+        {
             Some(t) => Step::WaitUntil(t),
             None => Step::Idle,
         };

@@ -156,7 +156,9 @@ pub fn translate(
         // A campaign recipient the gateway held and never spooled: withdrawn by a halt
         // (`cancelled`: the hub hands it over again) or past the campaign's validity.
         "campaign.item" => {
-            let Some(message_id) = p["message_id"].as_str().and_then(|s| Uuid::parse_str(s).ok())
+            let Some(message_id) = p["message_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
             else {
                 return Ok(None);
             };

@@ -355,4 +355,3 @@ impl SpoolDb {
         Ok(rows)
     }
 }
-

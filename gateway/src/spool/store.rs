@@ -57,36 +57,31 @@ pub(super) fn insert_message_tx(
     m: &NewMessage,
     now: i64,
 ) -> Result<Submitted, SpoolError> {
-        if let Some(key) = &m.idempotency_key {
-            let existing = tx
-                .prepare_cached("SELECT id, state FROM messages WHERE idempotency_key = ?1")?
-                .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                .optional()?;
-            if let Some((id, state)) = existing {
-                return Ok(Submitted {
-                    id,
-                    state: state_of(&state)?,
-                    duplicate: true,
-                });
-            }
+    if let Some(key) = &m.idempotency_key {
+        let existing = tx
+            .prepare_cached("SELECT id, state FROM messages WHERE idempotency_key = ?1")?
+            .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .optional()?;
+        if let Some((id, state)) = existing {
+            return Ok(Submitted {
+                id,
+                state: state_of(&state)?,
+                duplicate: true,
+            });
         }
-        let why = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
-            Some("recipient is on the do-not-contact list")
-        } else if super::opt_outs::opted_out_tx(
-            tx,
-            &m.to,
-            m.port,
-            m.idempotency_key.as_deref(),
-        )?
+    }
+    let why = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
+        Some("recipient is on the do-not-contact list")
+    } else if super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?
         .is_some()
-        {
-            Some("recipient opted out (list pushed by the hub)")
-        } else {
-            None
-        };
-        let blocked = why.is_some();
-        let state = MessageState::initial(blocked);
-        tx.prepare_cached(
+    {
+        Some("recipient opted out (list pushed by the hub)")
+    } else {
+        None
+    };
+    let blocked = why.is_some();
+    let state = MessageState::initial(blocked);
+    tx.prepare_cached(
             "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         )?
@@ -104,18 +99,18 @@ pub(super) fn insert_message_tx(
                 m.expires_at.map(ms),
             ],
         )?;
-        let id = tx.last_insert_rowid();
-        push_event(
-            tx,
-            "message.accepted",
-            json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why}),
-            now,
-        )?;
-        Ok(Submitted {
-            id,
-            state,
-            duplicate: false,
-        })
+    let id = tx.last_insert_rowid();
+    push_event(
+        tx,
+        "message.accepted",
+        json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why}),
+        now,
+    )?;
+    Ok(Submitted {
+        id,
+        state,
+        duplicate: false,
+    })
 }
 
 /// Records the parts the network accepted as `sent` (port, message reference), so their
