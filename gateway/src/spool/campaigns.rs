@@ -70,6 +70,9 @@ pub type ItemCounts = Vec<(String, u64)>;
 
 const HELD_LOOKAHEAD: i64 = 1024;
 
+/// `(campaign, port, name, interval_ms, windows, expires_at, last_release)` as stored.
+type SliceRow = (String, u16, String, i64, String, Option<i64>, Option<i64>);
+
 fn corrupt(what: impl std::fmt::Display) -> SpoolError {
     SpoolError::Corrupt(what.to_string())
 }
@@ -149,7 +152,7 @@ impl SpoolDb {
              AND (SELECT m.state FROM messages m WHERE m.id = spool_id) NOT IN ('queued', 'sending')",
             [now],
         )?;
-        let rows: Vec<(String, u16, String, i64, String, Option<i64>, Option<i64>)> = {
+        let rows: Vec<SliceRow> = {
             let mut st = tx.prepare_cached(
                 "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release
                  FROM campaign_slices WHERE halted = 0 ORDER BY campaign, port",
