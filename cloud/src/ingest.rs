@@ -553,6 +553,9 @@ impl GatewayIngest {
                     events,
                 )?;
             }
+            None if refused && entry.kind == wire::DownKind::Campaign.as_str() => {
+                crate::campaigns::runner::batch_refused(tx, scope, &entry.payload, &why, now)?;
+            }
             None => {}
         }
         Ok(IngestOutcome::Applied)

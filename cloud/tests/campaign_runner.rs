@@ -371,3 +371,218 @@ fn the_dashboard_counts_sends_per_minute_and_the_export_lists_every_recipient() 
     assert_eq!(range.get_value((2, 1)).unwrap().to_string(), "+33600000002");
     assert_eq!(range.get_value((2, 4)).unwrap().to_string(), "Hi Luc");
 }
+
+/// The gateway announces contract version 4: campaigns go to it as batches.
+fn speaks_campaigns(w: &World) {
+    w.f.hub
+        .gateway_ingest()
+        .gateway_state(&w.gw, &wire::State::online(Some("test".into())))
+        .unwrap();
+}
+
+/// The commands waiting for the gateway, acknowledged `applied` as the gateway would.
+fn take_commands(w: &World) -> Vec<wire::Down> {
+    let ingest = w.f.hub.gateway_ingest();
+    let out = ingest.pending_commands(&w.gw).unwrap();
+    for d in &out {
+        ingest
+            .ingest(
+                &w.gw,
+                wire::Up::Ack(wire::Ack::new(d.id(), 4, wire::AckOutcome::Applied, None)),
+            )
+            .unwrap();
+    }
+    out
+}
+
+fn batches(downs: &[wire::Down]) -> Vec<wire::CampaignBatch> {
+    downs
+        .iter()
+        .filter_map(|d| match d {
+            wire::Down::Campaign(b) => Some(b.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_four_gateway_gets_the_slice_as_one_batch_with_its_windows_pace_and_validity() {
+    let w = world();
+    speaks_campaigns(&w);
+    // Weekdays 09:00–18:00 Paris; the clock reads Saturday 2026-11-21 14:00 UTC.
+    let s = Schedule {
+        timezone: "Europe/Paris".into(),
+        end_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 27),
+        days: vec![
+            smsgate_cloud::floor::hours::Day::Mon,
+            smsgate_cloud::floor::hours::Day::Tue,
+        ],
+        from: "09:00".into(),
+        to: "18:00".into(),
+        ..Schedule::default()
+    };
+    let id = campaign(&w, 1500, s);
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,Zoé\n0600000002,Luc\n0600000003,Ana\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let monday = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    w.f.clock.advance(monday - w.f.hub.now_public());
+    let mut pacing = Pacing::new();
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        3,
+        "the whole slice at once: the gateway paces it"
+    );
+    let b = batches(&take_commands(&w));
+    assert_eq!(b.len(), 1, "one batch, no single sends");
+    let b = &b[0];
+    assert_eq!(
+        (b.campaign, b.port.as_str(), b.name.as_str()),
+        (id, "usb0", "Promo")
+    );
+    assert_eq!(b.interval_ms, 1500);
+    let texts: Vec<(&str, &str)> = b
+        .items
+        .iter()
+        .map(|i| (i.to.as_str(), i.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            ("+33600000001", "Hi Zoé"),
+            ("+33600000002", "Hi Luc"),
+            ("+33600000003", "Hi Ana")
+        ]
+    );
+    // Monday and Tuesday 09:00–18:00 Paris (UTC+1), in UTC; the end date bounds validity.
+    let w0 = b.windows[0];
+    assert_eq!(w0.from, monday);
+    assert_eq!(
+        w0.until,
+        Utc.with_ymd_and_hms(2026, 11, 23, 17, 0, 0).unwrap()
+    );
+    assert_eq!(b.windows.len(), 2);
+    assert_eq!(
+        b.expires_at,
+        Some(Utc.with_ymd_and_hms(2026, 11, 27, 17, 0, 0).unwrap())
+    );
+    // Nothing is handed twice; the gateway's reports move the recipients as for sends.
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    assert!(batches(&take_commands(&w)).is_empty());
+    status(&w, b.items[0].message_id, wire::SendState::Sent);
+    assert_eq!(states(&w, id)[0].1, RecipientState::Sent);
+    assert_eq!(states(&w, id)[1].1, RecipientState::Queued);
+}
+
+#[test]
+fn pause_sends_one_halt_and_the_withdrawn_recipients_come_back_to_be_handed_again() {
+    let w = world();
+    speaks_campaigns(&w);
+    let id = campaign(&w, 0, Schedule::default());
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,A\n0600000002,B\n0600000003,C\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    w.f.hub.campaign_tick(&mut pacing).unwrap();
+    let b = batches(&take_commands(&w)).remove(0);
+    status(&w, b.items[0].message_id, wire::SendState::Sent);
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Pause)
+        .unwrap();
+    let downs = take_commands(&w);
+    let halts: Vec<&wire::CampaignHalt> = downs
+        .iter()
+        .filter_map(|d| match d {
+            wire::Down::CampaignHalt(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(halts.len(), 1, "{downs:?}");
+    assert_eq!(
+        (halts[0].campaign, halts[0].reason),
+        (id, wire::HaltReason::Paused)
+    );
+    assert!(
+        !downs.iter().any(|d| matches!(d, wire::Down::Cancel(_))),
+        "no per-message cancels"
+    );
+    // The gateway reports what it withdrew as cancelled.
+    for item in &b.items[1..] {
+        status(&w, item.message_id, wire::SendState::Cancelled);
+    }
+    let st: Vec<RecipientState> = states(&w, id).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        st,
+        vec![
+            RecipientState::Sent,
+            RecipientState::ToProcess,
+            RecipientState::ToProcess
+        ]
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Resume)
+        .unwrap();
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 2);
+    let again = batches(&take_commands(&w)).remove(0);
+    let to: Vec<&str> = again.items.iter().map(|i| i.to.as_str()).collect();
+    assert_eq!(to, vec!["+33600000002", "+33600000003"]);
+    assert!(
+        again
+            .items
+            .iter()
+            .all(|i| b.items.iter().all(|o| o.message_id != i.message_id))
+    );
+}
+
+#[test]
+fn a_batch_the_gateway_refuses_fails_its_recipients_with_the_gateways_words() {
+    let w = world();
+    speaks_campaigns(&w);
+    let id = campaign(&w, 0, Schedule::default());
+    upload(&w, id, "number,name\n0600000001,A\n");
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    w.f.hub.campaign_tick(&mut Pacing::new()).unwrap();
+    let ingest = w.f.hub.gateway_ingest();
+    let pending = ingest.pending_commands(&w.gw).unwrap();
+    let batch = pending
+        .iter()
+        .find(|d| matches!(d, wire::Down::Campaign(_)))
+        .unwrap();
+    ingest
+        .ingest(
+            &w.gw,
+            wire::Up::Ack(wire::Ack::new(
+                batch.id(),
+                4,
+                wire::AckOutcome::Rejected,
+                Some("port \"usb0\" is not configured on this gateway".into()),
+            )),
+        )
+        .unwrap();
+    let failed =
+        w.f.hub
+            .campaign_recipients(&w.a.admin, id, Some(RecipientState::Failed), 0, 10)
+            .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not configured"),
+        "{:?}",
+        failed[0].reason
+    );
+}

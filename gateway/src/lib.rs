@@ -20,6 +20,8 @@
 //!   port for each queued message; the port's worker claims it atomically.
 //! - [`cloud`]: the link to the hub: the spool as smsgate-mqtt's `Outbox` (events → wire
 //!   messages) and `CommandSink` (hub commands → spooled messages, port resets, USSD).
+//! - [`campaign`]: campaign slices the hub handed over (`down/campaign`), released into the
+//!   port queues inside their windows at their pace, also while the link is down.
 //! - [`opt_out_sync`]: the hub's `down/opt_outs` applied to the spool's per-tenant lists
 //!   ([`spool::opt_outs`]); [`hub_cancel`]: the hub's `cancel` reaching a Dinstar's `stop_sms`.
 //! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
@@ -31,6 +33,7 @@
 //!   API token, mode 0640, never overwriting), as the Debian package's postinst writes it.
 
 pub mod api;
+pub mod campaign;
 pub mod clock;
 pub mod cloud;
 pub mod dinstar_http;

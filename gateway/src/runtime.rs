@@ -4,7 +4,7 @@
 //! second gateway on the same spool stops here, naming the PID that holds it, having changed
 //! nothing), open the spool (crash recovery turns `sending` into `unknown`), bind the API listener, start one worker per port
 //! (modem ports and the ports of every `[[dinstar_http]]` gateway),
-//! one dispatcher per group, the expiry task and the API server.
+//! one dispatcher per group, the expiry task, the campaign runner and the API server.
 //!
 //! Stop order (one cancellation token): the API, dispatchers and expiry task stop first; the
 //! port workers are told to stop last (a send in progress finishes and is recorded), each
@@ -264,6 +264,11 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
+    front.spawn(crate::campaign::run(
+        spool.clone(),
+        deps.clock.clone(),
+        shutdown.clone(),
+    ));
     if let (Some(listener), Some(token)) = (listener, config.api.token.as_deref()) {
         let state = ApiState::new(
             spool.clone(),

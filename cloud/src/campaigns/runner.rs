@@ -42,6 +42,15 @@ use crate::store::campaigns::RecipientChange;
 pub const TICK_MS: u64 = 200;
 /// Recipients in flight per channel at interval 0.
 pub const WINDOW_FAST: u64 = 32;
+/// Recipients a version-4 gateway holds per channel ahead of sending (what it keeps sending
+/// through a hub outage).
+pub const AHEAD: u64 = 2000;
+/// Most recipients in one `down/campaign` batch.
+pub const BATCH_MAX: usize = 500;
+/// Payload budget of one batch (the broker's packet limit is 256 KiB).
+pub const BATCH_BYTES: usize = 160 * 1024;
+/// How far ahead a batch carries the schedule's windows.
+pub const WINDOW_HORIZON_DAYS: i64 = 7;
 
 const WAITING: &[RecipientState] = &[RecipientState::ToProcess];
 const QUEUED: &[RecipientState] = &[RecipientState::Queued];
@@ -180,7 +189,7 @@ impl Hub {
                 continue;
             };
             let in_flight = tx.campaigns().queued_on(scope, c.id, channel.id)?;
-            if in_flight >= window {
+            if in_flight >= window.max(AHEAD) {
                 continue;
             }
             let gw_scope = authz::channel_gateway(&channel);
@@ -188,6 +197,17 @@ impl Hub {
                 continue;
             };
             let v = version_for(&gateway)?;
+            if v >= wire::CAMPAIGNS_SINCE {
+                let n = self.hand_batch(tx, scope, c, &channel, &gateway, v, in_flight, now)?;
+                if n > 0 {
+                    gateways.insert(gateway.mqtt_username.clone());
+                }
+                handed += n;
+                continue;
+            }
+            if in_flight >= window {
+                continue;
+            }
             let next =
                 tx.campaigns()
                     .next_recipients(scope, c.id, (window - in_flight) as usize)?;
@@ -196,37 +216,12 @@ impl Hub {
             }
             let mut changes = Vec::with_capacity(next.len());
             for r in next {
-                if c.options.opt_out_check
-                    && tx
-                        .campaigns()
-                        .number_opted_out(scope, c.org_id, &r.number)?
-                {
-                    changes.push(RecipientChange {
-                        seq: r.seq,
-                        from: WAITING,
-                        to: RecipientState::OptedOut,
-                        reason: Some("the number opted out during the campaign".into()),
-                        message_id: None,
-                        channel: None,
-                    });
-                    continue;
-                }
-                let text = match r.text.clone() {
-                    Some(t) => t,
-                    None => match template::render(&c.template, &r.vars) {
-                        Ok(t) => t,
-                        Err(p) => {
-                            changes.push(RecipientChange {
-                                seq: r.seq,
-                                from: WAITING,
-                                to: RecipientState::Failed,
-                                reason: Some(format!("no value for {{{{{p}}}}}")),
-                                message_id: None,
-                                channel: None,
-                            });
-                            continue;
-                        }
-                    },
+                let text = match prepare(tx, scope, c, &r)? {
+                    Ok(text) => text,
+                    Err(refused) => {
+                        changes.push(refused);
+                        continue;
+                    }
                 };
                 let message_id = Uuid::now_v7();
                 let down = wire::Down::Send(wire::Send {
@@ -260,6 +255,95 @@ impl Hub {
         Ok(handed)
     }
 
+    /// Hands a version-4 gateway the next slice of `c` for `channel` as one `down/campaign`
+    /// batch (its windows, pace and validity with it), in the same transaction as the
+    /// recipients' move to `queued`. The gateway then paces and schedules them itself, also
+    /// through a hub outage. A batch goes when there is room for one (the gateway holds at
+    /// most [`AHEAD`] of the channel) or when what is left fits.
+    #[allow(clippy::too_many_arguments)]
+    fn hand_batch(
+        &self,
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        c: &Campaign,
+        channel: &crate::model::Channel,
+        gateway: &crate::model::Gateway,
+        v: u32,
+        in_flight: u64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, HubError> {
+        let room = usize::try_from(AHEAD.saturating_sub(in_flight))
+            .unwrap_or(BATCH_MAX)
+            .min(BATCH_MAX);
+        if room == 0 {
+            return Ok(0);
+        }
+        let next = tx.campaigns().next_recipients(scope, c.id, room)?;
+        if next.is_empty() {
+            return Ok(0);
+        }
+        if next.len() == room && room < BATCH_MAX && in_flight > 0 {
+            // A small top-up while the gateway holds plenty: wait for room for a full batch
+            // (fewer, larger commands). What is left and fits goes at once.
+            return Ok(0);
+        }
+        let gw_scope = authz::channel_gateway(channel);
+        let mut changes = Vec::with_capacity(next.len());
+        let mut items = Vec::with_capacity(next.len());
+        let mut bytes = 0;
+        for r in next {
+            if bytes >= BATCH_BYTES {
+                break;
+            }
+            let text = match prepare(tx, scope, c, &r)? {
+                Ok(text) => text,
+                Err(refused) => {
+                    changes.push(refused);
+                    continue;
+                }
+            };
+            let message_id = Uuid::now_v7();
+            bytes += 96 + r.number.len() + 2 * text.len();
+            items.push(wire::CampaignItem {
+                message_id,
+                to: r.number.clone(),
+                text,
+            });
+            changes.push(RecipientChange {
+                seq: r.seq,
+                from: WAITING,
+                to: RecipientState::Queued,
+                reason: None,
+                message_id: Some(message_id),
+                channel: Some((channel.id, gateway.id)),
+            });
+        }
+        let handed = items.len() as u64;
+        if !items.is_empty() {
+            let down = wire::Down::Campaign(wire::CampaignBatch {
+                id: Uuid::now_v7(),
+                v,
+                campaign: c.id,
+                name: c.name.clone(),
+                port: channel.port.clone(),
+                interval_ms: c.interval_ms,
+                priority: c.priority,
+                windows: c
+                    .schedule
+                    .windows(now, Duration::days(WINDOW_HORIZON_DAYS))
+                    .into_iter()
+                    .map(|(from, until)| wire::Window { from, until })
+                    .collect(),
+                expires_at: expires_at(c),
+                items,
+            });
+            enqueue(tx, &gw_scope, gateway, &down, None, now)?;
+        }
+        tx.campaigns_mut()
+            .set_recipients(scope, c.id, &changes, now)?;
+        Ok(handed)
+    }
+
     /// Asks the gateways to give back what they hold of campaign `c` and have not sent.
     pub(crate) fn take_back(
         &self,
@@ -271,6 +355,12 @@ impl Hub {
         let mut after = 0;
         let mut asked = 0;
         let mut gateways = HashSet::new();
+        let mut halted = HashSet::new();
+        let reason = if c.state == CampaignState::Stopped {
+            wire::HaltReason::Stopped
+        } else {
+            wire::HaltReason::Paused
+        };
         loop {
             let queued = tx.campaigns().recipients(
                 scope,
@@ -292,9 +382,25 @@ impl Hub {
                 let Some(gateway) = tx.gateway(&gw_scope, channel.gateway_id)? else {
                     continue;
                 };
+                let v = version_for(&gateway)?;
+                if v >= wire::CAMPAIGNS_SINCE {
+                    // One halt per gateway withdraws everything it holds of the campaign.
+                    if halted.insert(gateway.id) {
+                        let down = wire::Down::CampaignHalt(wire::CampaignHalt {
+                            id: Uuid::now_v7(),
+                            v,
+                            campaign: c.id,
+                            reason,
+                        });
+                        enqueue(tx, &gw_scope, &gateway, &down, None, now)?;
+                        gateways.insert(gateway.mqtt_username);
+                    }
+                    asked += 1;
+                    continue;
+                }
                 let down = wire::Down::Cancel(wire::Cancel {
                     id: Uuid::now_v7(),
-                    v: version_for(&gateway)?,
+                    v,
                     message_id,
                 });
                 enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
@@ -307,6 +413,54 @@ impl Hub {
         }
         Ok(asked)
     }
+}
+
+/// When a recipient of `c` not sent is dropped: the schedule's end, or the validity after the
+/// start, whichever comes first.
+fn expires_at(c: &Campaign) -> Option<DateTime<Utc>> {
+    let by_validity = c
+        .options
+        .validity_minutes
+        .zip(c.started_at)
+        .map(|(m, s)| s + Duration::minutes(i64::from(m)));
+    let by_end = c.schedule.windows_end();
+    match (by_validity, by_end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The text of recipient `r`, or the change that refuses it: opted out since the import (when
+/// the campaign checks), or a placeholder without a value.
+fn prepare(
+    tx: &mut dyn WriteTx,
+    scope: &Scope,
+    c: &Campaign,
+    r: &Recipient,
+) -> Result<Result<String, RecipientChange>, HubError> {
+    let refuse = |to, reason: String| RecipientChange {
+        seq: r.seq,
+        from: WAITING,
+        to,
+        reason: Some(reason),
+        message_id: None,
+        channel: None,
+    };
+    if c.options.opt_out_check
+        && tx
+            .campaigns()
+            .number_opted_out(scope, c.org_id, &r.number)?
+    {
+        return Ok(Err(refuse(
+            RecipientState::OptedOut,
+            "the number opted out during the campaign".into(),
+        )));
+    }
+    Ok(match r.text.clone() {
+        Some(t) => Ok(t),
+        None => template::render(&c.template, &r.vars)
+            .map_err(|p| refuse(RecipientState::Failed, format!("no value for {{{{{p}}}}}"))),
+    })
 }
 
 /// Moves the recipient of campaign message `message_id` (reported by the gateway of `scope`)
@@ -365,4 +519,29 @@ pub(crate) fn recipient_status(
         now,
     )?;
     Ok(Some(IngestOutcome::Applied))
+}
+
+/// A gateway refused batch `payload` (a port it does not have, a full disk): every recipient
+/// in it fails with the gateway's words (they were never sent).
+pub(crate) fn batch_refused(
+    tx: &mut dyn WriteTx,
+    gateway_scope: &Scope,
+    payload: &[u8],
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), HubError> {
+    let Ok(wire::Down::Campaign(b)) = wire::Down::decode(&wire::DownKind::Campaign, payload) else {
+        return Ok(());
+    };
+    for item in b.items {
+        recipient_status(
+            tx,
+            gateway_scope,
+            item.message_id,
+            MessageState::Failed,
+            Some(format!("the gateway refused the batch: {why}")),
+            now,
+        )?;
+    }
+    Ok(())
 }

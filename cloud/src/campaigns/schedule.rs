@@ -190,6 +190,52 @@ impl Schedule {
         }
         None
     }
+
+    /// The instant the last window closes (`None` without an end date): from then on
+    /// [`Schedule::is_over`] holds.
+    pub fn windows_end(&self) -> Option<DateTime<Utc>> {
+        let r = self.rule()?;
+        let end = self.end_date?;
+        let last = if r.from < r.to { end } else { end.succ_opt()? };
+        let to = if r.to >= 24 * 60 {
+            last.succ_opt()?.and_time(NaiveTime::MIN)
+        } else {
+            last.and_time(NaiveTime::from_hms_opt(r.to / 60, r.to % 60, 0)?)
+        };
+        local_instant(r.tz, to)
+    }
+
+    /// The open stretches `[from, until)` between `at` and `at + horizon`, in order, for a
+    /// gateway that applies the schedule without knowing time zones (`down/campaign`). A
+    /// stretch still open at the horizon ends there; one open longer than two days is given
+    /// as adjacent stretches.
+    pub fn windows(
+        &self,
+        at: DateTime<Utc>,
+        horizon: Duration,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let end = at + horizon;
+        let mut out = Vec::new();
+        let mut t = at;
+        while t < end {
+            let Some(open) = self.next_open(t) else {
+                break;
+            };
+            if open >= end {
+                break;
+            }
+            let close = self
+                .closes_after(open)
+                .unwrap_or(open + Duration::days(2))
+                .min(end);
+            if close <= open {
+                break;
+            }
+            out.push((open, close));
+            t = close;
+        }
+        out
+    }
 }
 
 /// The instant of a local wall-clock time (a time in a DST gap: the hour after; an overlap:
@@ -434,5 +480,70 @@ mod tests {
             assert_eq!(s.validate("schedule").unwrap_err().field, field);
         }
         office().validate("schedule").unwrap();
+    }
+
+    #[test]
+    fn the_last_window_closes_when_the_schedule_is_over() {
+        let end = office().windows_end().unwrap();
+        assert_eq!(end, at("2026-12-11T18:00:00+01:00"));
+        assert!(office().is_over(end));
+        assert!(!office().is_over(end - Duration::seconds(1)));
+        assert_eq!(Schedule::default().windows_end(), None);
+    }
+
+    #[test]
+    fn the_windows_a_gateway_gets_are_the_open_stretches_in_utc_up_to_the_horizon() {
+        // Friday 2026-12-04 at noon in Paris: open until 18:00, then the weekend; the horizon
+        // (Tuesday noon) ends the last stretch.
+        let w = office().windows(at("2026-12-04T12:00:00+01:00"), Duration::days(4));
+        assert_eq!(
+            w,
+            vec![
+                (
+                    at("2026-12-04T12:00:00+01:00"),
+                    at("2026-12-04T18:00:00+01:00")
+                ),
+                (
+                    at("2026-12-07T09:00:00+01:00"),
+                    at("2026-12-07T18:00:00+01:00")
+                ),
+                (
+                    at("2026-12-08T09:00:00+01:00"),
+                    at("2026-12-08T12:00:00+01:00")
+                ),
+            ]
+        );
+        for (from, until) in &w[..2] {
+            assert!(office().is_open(*from) && !office().is_open(*until));
+        }
+    }
+
+    #[test]
+    fn a_window_over_midnight_is_one_stretch_and_the_end_date_stops_the_list() {
+        let w = night().windows(at("2026-12-04T12:00:00+01:00"), Duration::days(7));
+        assert_eq!(
+            w,
+            vec![(
+                at("2026-12-04T22:00:00+01:00"),
+                at("2026-12-05T06:00:00+01:00")
+            )]
+        );
+        let ended = office().windows(at("2026-12-11T17:00:00+01:00"), Duration::days(7));
+        assert_eq!(
+            ended,
+            vec![(
+                at("2026-12-11T17:00:00+01:00"),
+                at("2026-12-11T18:00:00+01:00")
+            )]
+        );
+    }
+
+    #[test]
+    fn an_always_open_schedule_is_covered_to_the_horizon_without_a_gap() {
+        let start = at("2026-12-04T12:00:00Z");
+        let w = Schedule::default().windows(start, Duration::days(5));
+        assert_eq!(w.first().map(|x| x.0), Some(start));
+        assert_eq!(w.last().map(|x| x.1), Some(start + Duration::days(5)));
+        assert!(w.windows(2).all(|p| p[0].1 == p[1].0));
     }
 }

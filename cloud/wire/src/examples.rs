@@ -241,6 +241,37 @@ pub fn all() -> Vec<Example> {
             }),
         ),
         down(
+            "A campaign's recipients for one port, sent inside its windows (version 4)",
+            Down::Campaign(crate::campaign::CampaignBatch {
+                id: id(209),
+                v: 4,
+                campaign: id(310),
+                name: "Spring offer".into(),
+                port: "usb0".into(),
+                interval_ms: 2000,
+                priority: 0,
+                windows: vec![crate::campaign::Window {
+                    from: at(0),
+                    until: at(0) + chrono::Duration::hours(8),
+                }],
+                expires_at: Some(at(0) + chrono::Duration::days(7)),
+                items: vec![crate::campaign::CampaignItem {
+                    message_id: id(311),
+                    to: "+33612345678".into(),
+                    text: "Hi Ana, -20% this week".into(),
+                }],
+            }),
+        ),
+        down(
+            "Withdraw a campaign's unsent recipients (version 4)",
+            Down::CampaignHalt(crate::campaign::CampaignHalt {
+                id: id(210),
+                v: 4,
+                campaign: id(310),
+                reason: crate::campaign::HaltReason::Paused,
+            }),
+        ),
+        down(
             "Hub receipt of an up message it stored (version 2; the gateway drops the event from its outbox)",
             Down::Ack(Ack {
                 id: id(206),
@@ -282,6 +313,8 @@ pub fn pretty_json(message: &Message) -> String {
         Message::Down(Down::Reset(m)) => p(m),
         Message::Down(Down::Ussd(m)) => p(m),
         Message::Down(Down::OptOuts(m)) => p(m),
+        Message::Down(Down::Campaign(m)) => p(m),
+        Message::Down(Down::CampaignHalt(m)) => p(m),
         Message::Down(Down::Ack(m)) => p(m),
     }
 }

@@ -8,7 +8,8 @@
 //!   subscription filters and the per-gateway access rule ([`topic::gateway_may`]).
 //! - [`msg`]: the JSON payloads. Gateway → hub messages are [`Up`] (inbound, status, dlr, ports,
 //!   heartbeat, ack); hub → gateway commands are [`Down`] (send, cancel, config, reset, ussd,
-//!   opt_outs, ack);
+//!   opt_outs, campaign, campaign_halt, ack);
+//! - [`campaign`]: campaign slices a gateway executes on its own (contract version 4).
 //!   the retained presence message is [`State`]. Every payload carries a unique `id` (UUID v7)
 //!   and the contract version `v` it was written in.
 //! - [`number`]: the one number rule (E.164 via `phonenumber`) both sides compare numbers by.
@@ -23,12 +24,14 @@
 //! Compatibility rules: unknown JSON fields are ignored, new fields are always optional, a
 //! message kind one side does not know is acknowledged with [`AckOutcome::Unsupported`].
 
+pub mod campaign;
 pub mod examples;
 pub mod msg;
 pub mod number;
 pub mod topic;
 pub mod version;
 
+pub use campaign::{CampaignBatch, CampaignHalt, CampaignItem, HaltReason, Window};
 pub use msg::{
     Ack, AckOutcome, Cancel, ConfigPatch, DecodeError, Delivery, DeliveryState, Down, Heartbeat,
     Inbound, OptOutChange, OptOutSync, PortInfo, Ports, Reset, Send, SendState, State, Status, Up,
@@ -36,6 +39,6 @@ pub use msg::{
 };
 pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
 pub use version::{
-    OPT_OUTS_SINCE, RECEIPTS_SINCE, SUPPORTED_VERSIONS, UNKNOWN_STATE_SINCE, negotiate, speaks,
-    wants_receipts,
+    CAMPAIGNS_SINCE, OPT_OUTS_SINCE, RECEIPTS_SINCE, SUPPORTED_VERSIONS, UNKNOWN_STATE_SINCE,
+    negotiate, speaks, wants_receipts,
 };

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::campaign::{CampaignBatch, CampaignHalt};
 use crate::topic::{DownKind, GatewayId, Topic, UpKind};
 
 /// Errors decoding a payload.
@@ -439,6 +440,10 @@ pub enum Down {
     Reset(Reset),
     Ussd(Ussd),
     OptOuts(OptOutSync),
+    /// A slice of a campaign for one port (contract version 4).
+    Campaign(CampaignBatch),
+    /// Withdraw a campaign's unsent recipients (contract version 4).
+    CampaignHalt(CampaignHalt),
     Ack(Ack),
 }
 
@@ -451,6 +456,8 @@ impl Down {
             Self::Reset(_) => DownKind::Reset,
             Self::Ussd(_) => DownKind::Ussd,
             Self::OptOuts(_) => DownKind::OptOuts,
+            Self::Campaign(_) => DownKind::Campaign,
+            Self::CampaignHalt(_) => DownKind::CampaignHalt,
             Self::Ack(_) => DownKind::Ack,
         }
     }
@@ -464,6 +471,8 @@ impl Down {
             Self::Reset(m) => m.id,
             Self::Ussd(m) => m.id,
             Self::OptOuts(m) => m.id,
+            Self::Campaign(m) => m.id,
+            Self::CampaignHalt(m) => m.id,
             Self::Ack(m) => m.id,
         }
     }
@@ -480,6 +489,8 @@ impl Down {
             Self::Reset(m) => encode_json(m),
             Self::Ussd(m) => encode_json(m),
             Self::OptOuts(m) => encode_json(m),
+            Self::Campaign(m) => encode_json(m),
+            Self::CampaignHalt(m) => encode_json(m),
             Self::Ack(m) => encode_json(m),
         }
     }
@@ -493,6 +504,8 @@ impl Down {
             DownKind::Reset => Self::Reset(decode_json(k, payload)?),
             DownKind::Ussd => Self::Ussd(decode_json(k, payload)?),
             DownKind::OptOuts => Self::OptOuts(decode_json(k, payload)?),
+            DownKind::Campaign => Self::Campaign(decode_json(k, payload)?),
+            DownKind::CampaignHalt => Self::CampaignHalt(decode_json(k, payload)?),
             DownKind::Ack => Self::Ack(decode_json(k, payload)?),
             DownKind::Unknown(kind) => {
                 return Err(DecodeError::UnsupportedKind {

@@ -91,6 +91,10 @@ pub enum DownKind {
     Ussd,
     /// A tenant's opt-outs (contract version 3).
     OptOuts,
+    /// A slice of a campaign's recipients (contract version 4).
+    Campaign,
+    /// Withdraw a campaign's unsent recipients (contract version 4).
+    CampaignHalt,
     Ack,
     /// A kind this build does not know (a newer hub); acknowledge it as unsupported.
     Unknown(String),
@@ -121,7 +125,7 @@ macro_rules! kind_names {
     };
 }
 kind_names!(UpKind { Inbound => "inbound", Status => "status", Dlr => "dlr", Ports => "ports", Heartbeat => "heartbeat", Ack => "ack" });
-kind_names!(DownKind { Send => "send", Cancel => "cancel", Config => "config", Reset => "reset", Ussd => "ussd", OptOuts => "opt_outs", Ack => "ack" });
+kind_names!(DownKind { Send => "send", Cancel => "cancel", Config => "config", Reset => "reset", Ussd => "ussd", OptOuts => "opt_outs", Campaign => "campaign", CampaignHalt => "campaign_halt", Ack => "ack" });
 
 /// What a topic carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -17,9 +17,15 @@
 //!   announcing version 3 ([`OPT_OUTS_SINCE`]). New send state `unknown` with `evidence` in
 //!   `up/status`: a version-3 gateway sends it (a version-2 hub refuses it as malformed, so
 //!   upgrade the hub first, as for version 2).
+//! - **4**: campaigns run on the gateway. New down kinds `campaign`
+//!   ([`CampaignBatch`](crate::CampaignBatch): a slice of a campaign's recipients for one port,
+//!   its windows, pace and validity) and `campaign_halt` ([`CampaignHalt`](crate::CampaignHalt)):
+//!   the hub sends them only to gateways announcing version 4 ([`CAMPAIGNS_SINCE`]) and hands
+//!   older gateways one `send` per recipient as before. Reports use the existing `up/status`
+//!   and `up/dlr` of each recipient's message id.
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4];
 
 /// The first contract version whose gateways wait for the hub's receipts.
 pub const RECEIPTS_SINCE: u32 = 2;
@@ -29,6 +35,9 @@ pub const OPT_OUTS_SINCE: u32 = 3;
 
 /// The first contract version with the `unknown` send state.
 pub const UNKNOWN_STATE_SINCE: u32 = 3;
+
+/// The first contract version whose gateways take `down/campaign` and `down/campaign_halt`.
+pub const CAMPAIGNS_SINCE: u32 = 4;
 
 /// Whether a peer announcing `versions` speaks version `since` or later.
 pub fn speaks(versions: &[u32], since: u32) -> bool {

@@ -172,6 +172,51 @@ impl SpoolCommands {
         }
     }
 
+    /// Holds a campaign slice for one of our ports (see [`crate::campaign`]): `applied` with
+    /// how many recipients were new, `duplicate` when every one was known already.
+    async fn campaign(&self, b: smsgate_wire::CampaignBatch) -> Ack {
+        let port = match self.port(&b.port) {
+            Ok(p) => p,
+            Err(why) => return rejected(b.id, why),
+        };
+        let Some(Some(group)) = self.port_groups.get(&port).cloned() else {
+            return rejected(
+                b.id,
+                format!("port {port} belongs to no [[groups]] entry: nothing would send it"),
+            );
+        };
+        let id = b.id;
+        match self
+            .spool
+            .call(move |db| db.campaign_take(&b, port, &group))
+            .await
+        {
+            Ok(t) if t.added == 0 && t.known > 0 => ack(id, AckOutcome::Duplicate, None),
+            Ok(t) => ack(
+                id,
+                AckOutcome::Applied,
+                Some(format!("{} recipients held", t.added)),
+            ),
+            Err(e) => rejected(id, format!("spool: {e}")),
+        }
+    }
+
+    /// Withdraws what this gateway holds of a campaign and no port has taken.
+    async fn campaign_halt(&self, h: smsgate_wire::CampaignHalt) -> Ack {
+        let campaign = h.campaign;
+        match self.spool.call(move |db| db.campaign_halt(campaign)).await {
+            Ok(done) => ack(
+                h.id,
+                AckOutcome::Applied,
+                Some(format!(
+                    "{} withdrawn, {} cancelled",
+                    done.withdrawn, done.cancelled
+                )),
+            ),
+            Err(e) => rejected(h.id, format!("spool: {e}")),
+        }
+    }
+
     async fn reset(&self, r: smsgate_wire::Reset) -> Ack {
         let Some(ports) = &self.ports else {
             return rejected(r.id, "port control is not available on this gateway");
@@ -223,6 +268,8 @@ impl CommandSink for SpoolCommands {
             Down::Ussd(u) => self.ussd(u).await,
             Down::Cancel(c) => self.cancel(c).await,
             Down::Config(c) => self.config(&c),
+            Down::Campaign(b) => self.campaign(b).await,
+            Down::CampaignHalt(h) => self.campaign_halt(h).await,
             Down::OptOuts(o) => crate::opt_out_sync::apply(&self.spool, o, version()).await,
             Down::Ack(a) => {
                 tracing::warn!(ack_of = %a.ack_of, outcome = ?a.outcome, detail = ?a.detail,

@@ -153,6 +153,30 @@ pub fn translate(
                 })),
             })
         }
+        // A campaign recipient the gateway held and never spooled: withdrawn by a halt
+        // (`cancelled`: the hub hands it over again) or past the campaign's validity.
+        "campaign.item" => {
+            let Some(message_id) = p["message_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+            else {
+                return Ok(None);
+            };
+            let state = match p["state"].as_str() {
+                Some("cancelled") => SendState::Cancelled,
+                _ => SendState::Failed,
+            };
+            Ok(Some(Up::Status(Status {
+                id,
+                v,
+                message_id,
+                state,
+                reference: None,
+                error: p["error"].as_str().map(str::to_owned),
+                evidence: None,
+                at: event.created_at,
+            })))
+        }
         _ => Ok(None),
     }
 }

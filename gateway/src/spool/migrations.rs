@@ -129,6 +129,39 @@ CREATE TABLE hub_opt_outs (
     PRIMARY KEY (tenant, number)
 );
 "#,
+    // 6: campaign slices the hub handed over (`down/campaign`, contract version 4), sent by
+    // the gateway on its own inside their windows: one row per (campaign, port) with its pace,
+    // and one per recipient keyed by the hub's message id (held → released → done, or
+    // withdrawn / expired), in arrival order (rowid).
+    r#"
+CREATE TABLE campaign_slices (
+    campaign     TEXT    NOT NULL,
+    port         INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    grp          TEXT    NOT NULL,
+    interval_ms  INTEGER NOT NULL,
+    priority     INTEGER NOT NULL,
+    windows      TEXT    NOT NULL,
+    expires_at   INTEGER,
+    halted       INTEGER NOT NULL DEFAULT 0,
+    last_release INTEGER,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (campaign, port)
+);
+CREATE TABLE campaign_items (
+    message_id TEXT    PRIMARY KEY,
+    campaign   TEXT    NOT NULL,
+    port       INTEGER NOT NULL,
+    command    TEXT    NOT NULL,
+    recipient  TEXT    NOT NULL,
+    text       TEXT    NOT NULL,
+    state      TEXT    NOT NULL,
+    spool_id   INTEGER,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX campaign_items_held ON campaign_items (campaign, port) WHERE state = 'held';
+CREATE INDEX campaign_items_released ON campaign_items (campaign, port) WHERE state = 'released';
+"#,
 ];
 
 /// Applies pending migrations; returns the schema version now in force.

@@ -7,6 +7,7 @@
 //!   window (`no_report`).
 //! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
 //!   submission.
+//! - [`campaigns`]: campaign slices the hub handed over, held and released at their pace.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
 //! - [`types`]: rows in and out.
@@ -24,6 +25,7 @@
 //! wait for the writer.
 
 pub mod browse;
+pub mod campaigns;
 pub mod evidence;
 pub mod lifecycle;
 pub mod lock;

@@ -49,6 +49,70 @@ pub(super) fn push_event(
     Ok(())
 }
 
+/// Stores one submission inside `tx` (the rules of [`SpoolDb::submit_many`]): an idempotency
+/// key already stored returns its first id with `duplicate`; a blocked or opted-out recipient
+/// is stored `blocked`.
+pub(super) fn insert_message_tx(
+    tx: &rusqlite::Transaction<'_>,
+    m: &NewMessage,
+    now: i64,
+) -> Result<Submitted, SpoolError> {
+    if let Some(key) = &m.idempotency_key {
+        let existing = tx
+            .prepare_cached("SELECT id, state FROM messages WHERE idempotency_key = ?1")?
+            .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .optional()?;
+        if let Some((id, state)) = existing {
+            return Ok(Submitted {
+                id,
+                state: state_of(&state)?,
+                duplicate: true,
+            });
+        }
+    }
+    let why = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
+        Some("recipient is on the do-not-contact list")
+    } else if super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?
+        .is_some()
+    {
+        Some("recipient opted out (list pushed by the hub)")
+    } else {
+        None
+    };
+    let blocked = why.is_some();
+    let state = MessageState::initial(blocked);
+    tx.prepare_cached(
+            "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        )?
+        .execute(params![
+                m.to,
+                m.text,
+                m.group,
+                m.port,
+                m.priority,
+                m.campaign,
+                m.idempotency_key,
+                state.as_str(),
+                why,
+                now,
+                m.expires_at.map(ms),
+            ],
+        )?;
+    let id = tx.last_insert_rowid();
+    push_event(
+        tx,
+        "message.accepted",
+        json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why}),
+        now,
+    )?;
+    Ok(Submitted {
+        id,
+        state,
+        duplicate: false,
+    })
+}
+
 /// Records the parts the network accepted as `sent` (port, message reference), so their
 /// delivery reports match. One prepared statement serves every part.
 fn record_sent_parts(
@@ -157,66 +221,7 @@ impl SpoolDb {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(msgs.len());
         for m in msgs {
-            if let Some(key) = &m.idempotency_key {
-                let existing = tx
-                    .prepare_cached("SELECT id, state FROM messages WHERE idempotency_key = ?1")?
-                    .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                    .optional()?;
-                if let Some((id, state)) = existing {
-                    out.push(Submitted {
-                        id,
-                        state: state_of(&state)?,
-                        duplicate: true,
-                    });
-                    continue;
-                }
-            }
-            let why = if is_blocked_tx(&tx, &m.to, m.campaign.as_deref())? {
-                Some("recipient is on the do-not-contact list")
-            } else if super::opt_outs::opted_out_tx(
-                &tx,
-                &m.to,
-                m.port,
-                m.idempotency_key.as_deref(),
-            )?
-            .is_some()
-            {
-                Some("recipient opted out (list pushed by the hub)")
-            } else {
-                None
-            };
-            let blocked = why.is_some();
-            let state = MessageState::initial(blocked);
-            tx.prepare_cached(
-                "INSERT INTO messages (recipient, text, grp, pinned_port, priority, campaign, idempotency_key, state, error, created_at, updated_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-            )?
-            .execute(params![
-                    m.to,
-                    m.text,
-                    m.group,
-                    m.port,
-                    m.priority,
-                    m.campaign,
-                    m.idempotency_key,
-                    state.as_str(),
-                    why,
-                    now,
-                    m.expires_at.map(ms),
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            push_event(
-                &tx,
-                "message.accepted",
-                json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state}),
-                now,
-            )?;
-            out.push(Submitted {
-                id,
-                state,
-                duplicate: false,
-            });
+            out.push(insert_message_tx(&tx, &m, now)?);
         }
         tx.commit()?;
         Ok(out)

@@ -1,0 +1,228 @@
+//! Campaign slices on a real spool file (`down/campaign`, contract version 4): held, released
+//! into the port queue inside their windows at their pace with no link at all, each recipient
+//! spooled once even when the batch is replayed, withdrawn by a halt, expired after their
+//! validity, and reported up as the hub's message ids.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use smsgate_gateway::campaign;
+use smsgate_gateway::clock::{Clock, ManualClock};
+use smsgate_gateway::cloud::translate;
+use smsgate_gateway::spool::*;
+use smsgate_wire as wire;
+use std::sync::Arc;
+use uuid::Uuid;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap()
+}
+
+struct Gw {
+    db: SpoolDb,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+fn open() -> Gw {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let db = SpoolDb::open(&dir.path().join("spool.sqlite"), clock.clone()).unwrap();
+    Gw {
+        db,
+        clock,
+        _dir: dir,
+    }
+}
+
+fn batch(campaign: Uuid, interval_ms: u64, n: usize) -> wire::CampaignBatch {
+    wire::CampaignBatch {
+        id: Uuid::now_v7(),
+        v: 4,
+        campaign,
+        name: "Spring".into(),
+        port: "0".into(),
+        interval_ms,
+        priority: 0,
+        windows: vec![wire::Window {
+            from: t0(),
+            until: t0() + Duration::hours(1),
+        }],
+        expires_at: Some(t0() + Duration::hours(5)),
+        items: (0..n)
+            .map(|i| wire::CampaignItem {
+                message_id: Uuid::now_v7(),
+                to: format!("+3361234{i:04}"),
+                text: format!("Hi {i}"),
+            })
+            .collect(),
+    }
+}
+
+/// Sends everything queued on port 0 as a port worker would, returning the recipients.
+fn send_queued(b: &mut Gw) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(c) = b.db.claim_next("g", 0).unwrap() {
+        b.db.mark_sent(
+            c.id,
+            &[SentPart {
+                seq: 1,
+                port: 0,
+                reference: 1,
+            }],
+        )
+        .unwrap();
+        out.push(c.to);
+    }
+    out
+}
+
+fn step(b: &mut Gw) -> campaign::Pass {
+    let now = b.clock.now();
+    campaign::step(&mut b.db, now).unwrap()
+}
+
+/// The statuses the outbox would send up: (hub message id, state).
+fn reports(b: &mut Gw) -> Vec<(Uuid, wire::SendState)> {
+    let gw = wire::GatewayId::new("gw").unwrap();
+    let events = b.db.peek_events(100_000).unwrap();
+    let mut out = Vec::new();
+    for e in &events {
+        if let Some(wire::Up::Status(s)) = translate(&mut b.db, &gw, e).unwrap() {
+            out.push((s.message_id, s.state));
+        }
+    }
+    if let Some(last) = events.last() {
+        b.db.ack_events(last.id).unwrap();
+    }
+    out
+}
+
+#[test]
+fn at_interval_zero_the_slice_is_released_in_queue_sized_steps_and_each_recipient_sent_once() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 40);
+    let taken = b.db.campaign_take(&bt, 0, "g").unwrap();
+    assert_eq!((taken.added, taken.known), (40, 0));
+    assert_eq!(step(&mut b).released, 32, "the fast window");
+    assert_eq!(step(&mut b).released, 0, "the queue is full");
+    let first = send_queued(&mut b);
+    assert_eq!(first.len(), 32);
+    assert_eq!(step(&mut b).released, 8);
+    let second = send_queued(&mut b);
+    let mut all: Vec<String> = first.into_iter().chain(second).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 40, "every recipient exactly once");
+    assert_eq!(step(&mut b).released, 0);
+    // Their reports carry the hub's message ids.
+    let sent: Vec<Uuid> = reports(&mut b)
+        .into_iter()
+        .filter(|(_, s)| *s == wire::SendState::Sent)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(sent.len(), 40);
+    assert!(bt.items.iter().all(|i| sent.contains(&i.message_id)));
+}
+
+#[test]
+fn a_replayed_batch_adds_nothing_and_nothing_is_sent_twice() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 5);
+    b.db.campaign_take(&bt, 0, "g").unwrap();
+    step(&mut b);
+    assert_eq!(send_queued(&mut b).len(), 5);
+    let again = b.db.campaign_take(&bt, 0, "g").unwrap();
+    assert_eq!((again.added, again.known), (0, 5));
+    assert_eq!(step(&mut b).released, 0);
+    assert!(send_queued(&mut b).is_empty());
+}
+
+#[test]
+fn with_an_interval_the_next_recipient_waits_for_the_previous_send_and_the_interval() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    b.db.campaign_take(&batch(c, 2000, 3), 0, "g").unwrap();
+    assert_eq!(step(&mut b).released, 1);
+    assert_eq!(step(&mut b).released, 0, "the first is still queued");
+    assert_eq!(send_queued(&mut b).len(), 1);
+    let pass = step(&mut b);
+    assert_eq!(pass.released, 0, "the interval has not passed");
+    assert_eq!(pass.next_due, Some(t0() + Duration::milliseconds(2000)));
+    b.clock.advance(Duration::milliseconds(2000));
+    assert_eq!(step(&mut b).released, 1);
+}
+
+#[test]
+fn nothing_is_released_outside_the_windows() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    b.db.campaign_take(&batch(c, 0, 3), 0, "g").unwrap();
+    b.clock.advance(Duration::hours(1));
+    let pass = step(&mut b);
+    assert_eq!(pass.released, 0, "the window ended");
+    assert_eq!(pass.next_due, None);
+    assert!(send_queued(&mut b).is_empty());
+}
+
+#[test]
+fn a_halt_withdraws_what_is_held_and_cancels_what_no_port_took_reporting_each_cancelled() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 40);
+    b.db.campaign_take(&bt, 0, "g").unwrap();
+    step(&mut b);
+    // One port takes one message and is sending it.
+    let sending = b.db.claim_next("g", 0).unwrap().unwrap();
+    reports(&mut b);
+    let halted = b.db.campaign_halt(c).unwrap();
+    assert_eq!((halted.withdrawn, halted.cancelled), (8, 31));
+    assert_eq!(step(&mut b).released, 0, "halted");
+    let r = reports(&mut b);
+    assert_eq!(r.len(), 39);
+    assert!(r.iter().all(|(_, s)| *s == wire::SendState::Cancelled));
+    // The one being sent finishes normally.
+    b.db.mark_sent(
+        sending.id,
+        &[SentPart {
+            seq: 1,
+            port: 0,
+            reference: 2,
+        }],
+    )
+    .unwrap();
+    assert_eq!(reports(&mut b).len(), 1);
+    // A new batch after a resume lifts the halt.
+    b.db.campaign_take(&batch(c, 0, 2), 0, "g").unwrap();
+    assert_eq!(step(&mut b).released, 2);
+}
+
+#[test]
+fn what_is_held_past_the_validity_is_reported_failed_and_never_sent() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    let mut bt = batch(c, 0, 3);
+    bt.windows[0].until = t0() + Duration::hours(10);
+    b.db.campaign_take(&bt, 0, "g").unwrap();
+    b.clock.advance(Duration::hours(5));
+    assert_eq!(step(&mut b).expired, 3);
+    let r = reports(&mut b);
+    assert_eq!(r.len(), 3);
+    assert!(r.iter().all(|(_, s)| *s == wire::SendState::Failed));
+    assert!(send_queued(&mut b).is_empty());
+}
+
+#[test]
+fn campaign_messages_queue_behind_live_traffic_on_the_port() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    b.db.campaign_take(&batch(c, 0, 2), 0, "g").unwrap();
+    step(&mut b);
+    let live =
+        b.db.submit(NewMessage::new("+33699999999", "live reply", "g"))
+            .unwrap();
+    let first = b.db.claim_next("g", 0).unwrap().unwrap();
+    assert_eq!(first.id, live.id, "the live reply goes first");
+}
