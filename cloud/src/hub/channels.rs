@@ -297,6 +297,9 @@ mod tests {
             .declare_channel(&w.root, g, "3", "+447700900001", Some("gb"))
             .unwrap();
         assert_eq!(c.country.as_deref(), Some("GB"));
-        assert_eq!(w.hub.channel(&w.root, c.id).unwrap().country.as_deref(), Some("GB"));
+        assert_eq!(
+            w.hub.channel(&w.root, c.id).unwrap().country.as_deref(),
+            Some("GB")
+        );
     }
 }
