@@ -20,6 +20,19 @@ impl Hub {
         port: &str,
         sim_number: &str,
     ) -> Result<Channel, HubError> {
+        self.declare_channel(actor, gateway_id, port, sim_number, None)
+    }
+
+    /// [`Hub::create_channel`] with the country national numbers are read in (ISO 3166
+    /// alpha-2; `None` or `""`: the SIM number's), checked before anything is written.
+    pub fn declare_channel(
+        &self,
+        actor: &Actor,
+        gateway_id: Uuid,
+        port: &str,
+        sim_number: &str,
+        country: Option<&str>,
+    ) -> Result<Channel, HubError> {
         if actor.org().kind != OrgKind::Platform {
             return Err(HubError::NotFound);
         }
@@ -38,6 +51,7 @@ impl Hub {
             Err(e) => return Err(invalid("sim_number", e.to_string())),
         };
         let port = non_empty("port", port)?;
+        let country = optional_country("country", country)?;
         let mut tx = self.write()?;
         if tx.gateway(&scope, gateway_id)?.is_none() {
             return Err(invalid("gateway", "no such gateway"));
@@ -52,7 +66,7 @@ impl Hub {
             sim_number,
             holder_id: platform.id,
             destination: Destination::Tenant,
-            country: None,
+            country,
             created_at: self.now(),
         };
         tx.insert_channel(&scope, &channel)?;
@@ -256,5 +270,36 @@ mod tests {
         );
         let c = w.hub.set_channel_country(&w.root, c.id, "fr").unwrap();
         assert_eq!(c.country.as_deref(), Some("FR"));
+    }
+
+    #[test]
+    fn a_channel_declared_with_a_country_keeps_it_and_a_bad_country_declares_nothing() {
+        let w = world();
+        let g = w.channel.gateway_id;
+        let err = w
+            .hub
+            .declare_channel(&w.root, g, "3", "+447700900001", Some("ZZ"))
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Invalid { ref field, .. } if field == "country"),
+            "{err:?}"
+        );
+        assert!(
+            w.hub
+                .channels(&w.root)
+                .unwrap()
+                .iter()
+                .all(|c| c.sim_number != "+447700900001"),
+            "a refused declaration wrote a channel"
+        );
+        let c = w
+            .hub
+            .declare_channel(&w.root, g, "3", "+447700900001", Some("gb"))
+            .unwrap();
+        assert_eq!(c.country.as_deref(), Some("GB"));
+        assert_eq!(
+            w.hub.channel(&w.root, c.id).unwrap().country.as_deref(),
+            Some("GB")
+        );
     }
 }

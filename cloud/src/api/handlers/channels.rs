@@ -33,6 +33,9 @@ pub struct NewChannelRequest {
     pub port: String,
     /// The SIM's number, international (`+33 7 00 00 00 01` is fine).
     pub sim_number: String,
+    /// ISO 3166 alpha-2 country for numbers written without a prefix (absent or `""`: the SIM number's); a bad one refuses the declaration.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,8 +92,16 @@ pub async fn create_channel(
     Authed(actor): Authed,
     Body(req): Body<NewChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
-    let c = blocking(move || hub.create_channel(&actor, req.gateway, &req.port, &req.sim_number))
-        .await?;
+    let c = blocking(move || {
+        hub.declare_channel(
+            &actor,
+            req.gateway,
+            &req.port,
+            &req.sim_number,
+            req.country.as_deref(),
+        )
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 

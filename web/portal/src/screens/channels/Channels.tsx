@@ -1,6 +1,6 @@
-/** Channels held by my organisation, and the ones distributed below it: distribute (with force), destination. */
-import { IconButton } from '@smsgate/shared/components/Button';
-import { SelectField } from '@smsgate/shared/components/Field';
+/** Channels held by my organisation, and the ones distributed below it: declare (platform operator), distribute (with force), destination. */
+import { Button, IconButton } from '@smsgate/shared/components/Button';
+import { SelectField, TextField } from '@smsgate/shared/components/Field';
 import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import type { JSX } from 'preact';
@@ -10,10 +10,75 @@ import { api, call, type Channel, type Org, type Queue, type Schemas } from '../
 import { loadChannels } from '../../app/directory';
 import { can, me, tenant, tenants } from '../../app/session';
 import { DataTable, FormDialog, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
+import { kitText } from '../kit/messages';
 import { channelsText as t } from './messages';
 
 type UserView = Schemas['UserView'];
 type Destination = Schemas['Destination'];
+type Gateway = Schemas['Gateway'];
+
+/** Declares a channel: a SIM on a gateway port (the port's reported number prefills the SIM number). */
+function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () => void }): JSX.Element {
+  const [gateways, setGateways] = useState<Gateway[]>([]);
+  const [gateway, setGateway] = useState('');
+  const [port, setPort] = useState('');
+  const [number, setNumber] = useState('');
+  const [country, setCountry] = useState('');
+  const s = useSubmit(['gateway', 'port', 'sim_number', 'country']);
+  useEffect(() => {
+    call(api.GET('/api/v1/gateways', { params: { query: { limit: 500 } } }))
+      .then((p) => {
+        setGateways(p.items);
+        setGateway((g) => g || (p.items[0]?.id ?? ''));
+      })
+      .catch(() => setGateways([]));
+  }, []);
+  const ports = gateways.find((g) => g.id === gateway)?.ports ?? [];
+  const pickPort = (name: string) => {
+    setPort(name);
+    const sim = ports.find((p) => p.port === name)?.sim_number;
+    if (sim && !number) setNumber(sim);
+  };
+  const submit = async () => {
+    const missing: Record<string, string> = {};
+    if (!gateway) missing.gateway = kitText.t('required');
+    if (!port.trim()) missing.port = kitText.t('required');
+    if (!number.trim()) missing.sim_number = kitText.t('required');
+    if (country.trim() && !/^[A-Za-z]{2}$/.test(country.trim())) missing.country = t.t('countryHint');
+    if (Object.keys(missing).length > 0) return s.setErrors(missing);
+    const ok = await s.run(async () => {
+      await call(api.POST('/api/v1/channels', { body: { gateway, port: port.trim(), sim_number: number, country: country.trim() || undefined } }));
+    });
+    if (ok) {
+      toast(t.t('declared', { number }), 'success');
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <FormDialog id="declare-form" title={t.t('declareTitle')} submit={t.t('declare')} busy={s.busy} error={s.errors.form} onSubmit={() => void submit()} onClose={onClose}>
+      {gateways.length === 0 ? <p class="notice">{t.t('noGateways')}</p> : null}
+      <SelectField label={t.t('gateway')} value={gateway} error={s.errors.gateway} onChange={(e) => { setGateway(e.currentTarget.value); setPort(''); }}>
+        {gateways.map((g) => (
+          <option key={g.id} value={g.id}>{g.name}</option>
+        ))}
+      </SelectField>
+      {ports.length > 0 ? (
+        <SelectField label={t.t('port')} value={port} error={s.errors.port} onChange={(e) => pickPort(e.currentTarget.value)}>
+          <option value="">{t.t('choosePort')}</option>
+          {ports.map((p) => (
+            <option key={p.port} value={p.port}>{p.sim_number ? `${p.port} (${p.sim_number})` : p.port}</option>
+          ))}
+        </SelectField>
+      ) : (
+        <TextField label={t.t('port')} value={port} error={s.errors.port} onInput={(e) => setPort(e.currentTarget.value)} autoComplete="off" />
+      )}
+      <TextField label={t.t('number')} value={number} error={s.errors.sim_number} onInput={(e) => setNumber(e.currentTarget.value)} autoComplete="off" inputMode="tel" />
+      <TextField label={t.t('country')} value={country} error={s.errors.country} onInput={(e) => setCountry(e.currentTarget.value)} autoComplete="off" maxLength={2} />
+      <p class="field-hint">{t.t('countryHint')}</p>
+    </FormDialog>
+  );
+}
 
 /** Every organisation I can see: mine, resellers below me, tenants. */
 function useOrgs(): Org[] {
@@ -114,7 +179,7 @@ export function Channels(): JSX.Element {
   const [location] = useLocation();
   const shared = location.startsWith('/channels/distributed');
   const [q, setQ] = useState('');
-  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination'; channel: Channel } | undefined>(undefined);
+  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
   const orgs = useOrgs();
   const myOrg = me.value?.org.id ?? '';
   const ctx = tenant.value;
@@ -162,6 +227,7 @@ export function Channels(): JSX.Element {
       ) : null}
       <div class="toolbar">
         <SearchBox value={q} onInput={setQ} label={t.t('search')} />
+        {can('manageGateways') && !shared ? <Button variant="primary" icon="plus" onClick={() => setOpen({ kind: 'declare' })}>{t.t('declare')}</Button> : null}
       </div>
       <DataTable
         label={t.t('label')}
@@ -177,6 +243,7 @@ export function Channels(): JSX.Element {
           </>
         )}
       />
+      {open?.kind === 'declare' ? <DeclareDialog onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'distribute' ? <DistributeDialog channel={open.channel} orgs={orgs} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'destination' ? <DestinationDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
     </div>

@@ -35,6 +35,13 @@ const en = {
   destinationSaved: 'Destination saved.',
   notATenant: 'Only a channel held by a tenant has a destination: distribute it to a tenant first.',
   empty: 'No channel here.',
+  declare: 'Declare a channel',
+  declareTitle: 'Declare a channel on a gateway port',
+  gateway: 'Gateway',
+  choosePort: 'Choose a port',
+  noGateways: 'Register a gateway first.',
+  countryHint: 'Two-letter country (FR, GB…) for numbers written without a prefix; leave empty for the SIM number’s.',
+  declared: '{number} is declared. Distribute it to a tenant to choose its destination.',
 } as const;
 
 export const channelsText = defineMessages('channels', {
@@ -73,5 +80,12 @@ export const channelsText = defineMessages('channels', {
     destinationSaved: 'Destination enregistrée.',
     notATenant: "Seul un canal détenu par une société a une destination : distribuez-le d'abord à une société.",
     empty: 'Aucun canal ici.',
+    declare: 'Déclarer un canal',
+    declareTitle: 'Déclarer un canal sur un port de passerelle',
+    gateway: 'Passerelle',
+    choosePort: 'Choisir un port',
+    noGateways: "Enregistrez d'abord une passerelle.",
+    countryHint: 'Pays en deux lettres (FR, GB…) des numéros écrits sans préfixe ; laissez vide pour celui du numéro SIM.',
+    declared: '{number} est déclaré. Distribuez-le à une société pour choisir sa destination.',
   },
 });
