@@ -148,7 +148,7 @@ pub fn time_in_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Duration, TimeZone};
+    use chrono::TimeZone;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0).unwrap()
@@ -228,6 +228,5 @@ mod tests {
             Some(30 * 60)
         );
         assert!(time_in_status(&[], t(9, 0), t(10, 0), t(12, 0)).is_empty());
-        let _ = Duration::zero();
     }
 }
