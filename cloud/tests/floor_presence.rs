@@ -217,6 +217,9 @@ async fn presence_changes_are_audited_and_the_report_adds_up_the_time_away_by_re
     )
     .unwrap();
     let text = String::from_utf8(csv).unwrap();
-    assert!(text.lines().next().unwrap().contains("away_lunch_s"), "{text}");
+    assert!(
+        text.lines().next().unwrap().contains("away_lunch_s"),
+        "{text}"
+    );
     let _ = InteractionStatus::Open;
 }

@@ -279,7 +279,10 @@ async fn a_report_in_sr_the_spool_could_not_record_stays_on_the_modem_until_it_i
     let c = config(&t, &spool, "0", 0); // sweeps every second
     let gw = start(c, Arc::new(SystemClock)).await;
     gw.api.wait_registered(1).await;
-    let id = gw.api.submit("+447700900004", "report the spool refuses").await;
+    let id = gw
+        .api
+        .submit("+447700900004", "report the spool refuses")
+        .await;
     wait_state(&gw.api, id, "sent").await;
     t.lab.fault(0, Fault::Unplug).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2000)).await;
@@ -288,7 +291,10 @@ async fn a_report_in_sr_the_spool_could_not_record_stays_on_the_modem_until_it_i
     t.lab.fault(0, Fault::Plug).await.unwrap();
     // The report lands in SR on the replug; every sweep reads it and fails to record it, so
     // it must stay on the modem (deleting it would lose the delivery for good).
-    wait_port(&gw.api, 0, "registered again", |p| p["state"] == "registered").await;
+    wait_port(&gw.api, 0, "registered again", |p| {
+        p["state"] == "registered"
+    })
+    .await;
     let start_wait = Instant::now();
     while t.lab.modems().await.unwrap()[0].state.stored[2] == 0 {
         assert!(start_wait.elapsed() < WAIT, "the report never reached SR");
@@ -309,7 +315,10 @@ async fn a_report_in_sr_the_spool_could_not_record_stays_on_the_modem_until_it_i
     wait_state(&gw.api, id, "delivered").await;
     let start_wait = Instant::now();
     while t.lab.modems().await.unwrap()[0].state.stored[2] != 0 {
-        assert!(start_wait.elapsed() < WAIT, "SR never emptied after the record");
+        assert!(
+            start_wait.elapsed() < WAIT,
+            "SR never emptied after the record"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     gw.stop().await;

@@ -370,7 +370,10 @@ mod tests {
             t0 + Duration::minutes(5),
         );
         let v = b.view(agent, t0, t0);
-        assert_eq!((v.state, v.reason), (AgentState::Away, Some(AwayReason::Break)));
+        assert_eq!(
+            (v.state, v.reason),
+            (AgentState::Away, Some(AwayReason::Break))
+        );
         // From a break to lunch: still away, the time in state restarts with the reason.
         assert_eq!(
             b.observe(
@@ -414,7 +417,10 @@ mod tests {
         let agent = Uuid::from_u128(8);
         let mut b = Book::load(
             t0,
-            [("/p/".to_owned(), conv(3, Some(agent), InteractionStatus::Open))],
+            [(
+                "/p/".to_owned(),
+                conv(3, Some(agent), InteractionStatus::Open),
+            )],
             [],
             [],
         );

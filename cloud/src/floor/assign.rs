@@ -148,7 +148,10 @@ mod tests {
     fn an_away_agent_is_skipped() {
         // Round robin: the away agent is next in turn, the one after gets it.
         let a = slots(&[(1, true, A, 0), (2, true, W, 0), (3, true, A, 0)]);
-        assert_eq!(choose(Strategy::RoundRobin, &a, None, Some(id(1))), Some(id(3)));
+        assert_eq!(
+            choose(Strategy::RoundRobin, &a, None, Some(id(1))),
+            Some(id(3))
+        );
         // Least busy: the away agent is the idlest, the busier available one gets it.
         let a = slots(&[(1, true, W, 0), (2, true, A, 5)]);
         assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)));

@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::assign::ChosenStatus;
 
 /// Why an agent is away (shown on the monitor and counted in the report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AwayReason {
     Break,
@@ -154,7 +156,12 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0).unwrap()
     }
 
-    fn entry(user: u128, status: ChosenStatus, reason: Option<AwayReason>, at: DateTime<Utc>) -> StatusLogEntry {
+    fn entry(
+        user: u128,
+        status: ChosenStatus,
+        reason: Option<AwayReason>,
+        at: DateTime<Utc>,
+    ) -> StatusLogEntry {
         StatusLogEntry {
             user_id: Uuid::from_u128(user),
             chosen: Chosen { status, reason },
@@ -169,17 +176,28 @@ mod tests {
         assert!(Chosen::new(ChosenStatus::Available, Some(AwayReason::Break)).is_err());
         assert!(Chosen::new(ChosenStatus::Offline, Some(AwayReason::Training)).is_err());
         assert_eq!(
-            Chosen::new(ChosenStatus::Away, Some(AwayReason::Lunch)).unwrap().describe(),
+            Chosen::new(ChosenStatus::Away, Some(AwayReason::Lunch))
+                .unwrap()
+                .describe(),
             "away (lunch)"
         );
     }
 
     #[test]
     fn stored_words_read_back_as_the_same_status_and_reason() {
-        for s in [ChosenStatus::Available, ChosenStatus::Away, ChosenStatus::Offline] {
+        for s in [
+            ChosenStatus::Available,
+            ChosenStatus::Away,
+            ChosenStatus::Offline,
+        ] {
             assert_eq!(ChosenStatus::parse(s.as_str()), s);
         }
-        for r in [AwayReason::Break, AwayReason::Lunch, AwayReason::Training, AwayReason::Meeting] {
+        for r in [
+            AwayReason::Break,
+            AwayReason::Lunch,
+            AwayReason::Training,
+            AwayReason::Meeting,
+        ] {
             assert_eq!(AwayReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(AwayReason::parse("nap"), None);
@@ -202,7 +220,11 @@ mod tests {
         assert_eq!(a.away_s, 75 * 60);
         assert_eq!(a.away_by_reason[&Some(Break)], 15 * 60);
         assert_eq!(a.away_by_reason[&Some(Lunch)], 60 * 60);
-        assert_eq!(a.offline_s, 60 * 60, "offline from 17:00 to the end of the range");
+        assert_eq!(
+            a.offline_s,
+            60 * 60,
+            "offline from 17:00 to the end of the range"
+        );
     }
 
     #[test]

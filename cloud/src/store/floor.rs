@@ -20,9 +20,9 @@ use uuid::Uuid;
 
 use super::{Page, PageRequest, StoreError};
 use crate::authz::Scope;
-use crate::floor::presence::{Chosen, StatusLogEntry};
 use crate::floor::hours::OpeningHours;
 use crate::floor::plan::Episode;
+use crate::floor::presence::{Chosen, StatusLogEntry};
 use crate::floor::records::*;
 use crate::model::{Interaction, MessageDirection, MessageState, Org};
 
