@@ -73,7 +73,9 @@ async fn round_robin_hands_out_to_online_agents_up_to_their_limit_and_the_rest_w
         Some(a1)
     );
     // Bob takes a break: nothing more for him even when free.
-    f.hub.set_my_status(&f.agent2, ChosenStatus::Away).unwrap();
+    f.hub
+        .set_my_status(&f.agent2, ChosenStatus::Away, None)
+        .unwrap();
     f.hub
         .set_interaction_status(&f.agent2, c2.id, InteractionStatus::Closed)
         .unwrap();

@@ -2,7 +2,8 @@
 //! (health check every 5 s, 2 s probes, 5 s prompt timeout, 2–16 s transient benches, 60 s
 //! sweep): a silent reboot is noticed and repaired, transient errors fail over without ever
 //! retrying the failing port, a report left in `SR` during an unplug is read after the replug,
-//! a full storage is shown and handled, a hung modem is declared within ~12 s, a SIM put back
+//! a report the spool could not record stays in `SR` until it is recorded, a full storage is
+//! shown and handled, a hung modem is declared within ~12 s, a SIM put back
 //! comes back on its registration notice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -252,6 +253,74 @@ async fn a_report_left_in_sr_during_an_unplug_is_read_after_the_replug() {
         0,
         "SR emptied"
     );
+    gw.stop().await;
+}
+
+/// Makes the spool refuse (or accept again) delivery reports, from a second connection to the
+/// same file: a trigger the gateway's own connection obeys, as it would a full or failing disk.
+fn refuse_reports(spool: &std::path::Path, refuse: bool) {
+    let db = rusqlite::Connection::open(spool).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    if refuse {
+        db.execute_batch(
+            "CREATE TRIGGER refuse_reports BEFORE INSERT ON delivery_reports
+             BEGIN SELECT RAISE(ABORT, 'disk I/O refused by the test'); END;",
+        )
+        .unwrap();
+    } else {
+        db.execute_batch("DROP TRIGGER refuse_reports;").unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_in_sr_the_spool_could_not_record_stays_on_the_modem_until_it_is_recorded() {
+    let t = lab(1, |c| c.delivery_report_delay_ms = 1500);
+    let spool = t.dir.path().join("spool.sqlite");
+    let c = config(&t, &spool, "0", 0); // sweeps every second
+    let gw = start(c, Arc::new(SystemClock)).await;
+    gw.api.wait_registered(1).await;
+    let id = gw
+        .api
+        .submit("+447700900004", "report the spool refuses")
+        .await;
+    wait_state(&gw.api, id, "sent").await;
+    t.lab.fault(0, Fault::Unplug).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(t.lab.modems().await.unwrap()[0].state.pending_reports, 1);
+    refuse_reports(&spool, true);
+    t.lab.fault(0, Fault::Plug).await.unwrap();
+    // The report lands in SR on the replug; every sweep reads it and fails to record it, so
+    // it must stay on the modem (deleting it would lose the delivery for good).
+    wait_port(&gw.api, 0, "registered again", |p| {
+        p["state"] == "registered"
+    })
+    .await;
+    let start_wait = Instant::now();
+    while t.lab.modems().await.unwrap()[0].state.stored[2] == 0 {
+        assert!(start_wait.elapsed() < WAIT, "the report never reached SR");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..40 {
+        // 4 s: several sweeps.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            t.lab.modems().await.unwrap()[0].state.stored[2],
+            1,
+            "a report the spool refused was deleted from SR"
+        );
+    }
+    assert_eq!(gw.api.state(id).await, "sent");
+    // The spool takes writes again: the next sweep records it, then deletes it.
+    refuse_reports(&spool, false);
+    wait_state(&gw.api, id, "delivered").await;
+    let start_wait = Instant::now();
+    while t.lab.modems().await.unwrap()[0].state.stored[2] != 0 {
+        assert!(
+            start_wait.elapsed() < WAIT,
+            "SR never emptied after the record"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     gw.stop().await;
 }
 

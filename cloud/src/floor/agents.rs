@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::assign::ChosenStatus;
+use super::presence::{AwayReason, Chosen};
 use crate::model::{Interaction, InteractionStatus};
 
 /// What the monitor shows for an agent.
@@ -27,7 +28,7 @@ pub enum AgentState {
     Available,
     /// Open, ready, handling at least one interaction.
     Busy,
-    /// On a break (chosen status `away`).
+    /// On a break, at lunch, in training… (chosen status `away`).
     Away,
 }
 
@@ -35,6 +36,7 @@ pub enum AgentState {
 pub fn state_of(online: bool, chosen: ChosenStatus, active: usize) -> AgentState {
     match (online, chosen, active) {
         (false, _, _) => AgentState::Offline,
+        (true, ChosenStatus::Offline, _) => AgentState::Offline,
         (true, ChosenStatus::Away, _) => AgentState::Away,
         (true, ChosenStatus::Available, 0) => AgentState::Available,
         (true, ChosenStatus::Available, _) => AgentState::Busy,
@@ -59,6 +61,9 @@ pub struct AgentFloor {
     pub active: usize,
     pub completed_today: usize,
     pub status: ChosenStatus,
+    /// Why away, when the agent said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<AwayReason>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +71,7 @@ struct Entry {
     org_path: String,
     online: bool,
     chosen: ChosenStatus,
+    reason: Option<AwayReason>,
     active: HashSet<Uuid>,
     completed: Vec<DateTime<Utc>>,
     state: AgentState,
@@ -87,7 +93,7 @@ pub enum Observation<'a> {
     Status {
         org_path: &'a str,
         user: Uuid,
-        status: ChosenStatus,
+        chosen: Chosen,
     },
 }
 
@@ -106,11 +112,13 @@ impl Book {
         now: DateTime<Utc>,
         active: impl IntoIterator<Item = (String, Interaction)>,
         completed: impl IntoIterator<Item = (String, Uuid, DateTime<Utc>)>,
-        statuses: impl IntoIterator<Item = (String, Uuid, ChosenStatus)>,
+        statuses: impl IntoIterator<Item = (String, Uuid, Chosen)>,
     ) -> Self {
         let mut b = Book::default();
-        for (path, user, status) in statuses {
-            b.entry(&path, user, now).chosen = status;
+        for (path, user, c) in statuses {
+            let e = b.entry(&path, user, now);
+            e.chosen = c.status;
+            e.reason = c.reason;
         }
         for (path, i) in active {
             if let Some(u) = i
@@ -135,6 +143,7 @@ impl Book {
             org_path: org_path.to_owned(),
             online: false,
             chosen: ChosenStatus::Available,
+            reason: None,
             active: HashSet::new(),
             completed: Vec::new(),
             state: AgentState::Offline,
@@ -183,9 +192,19 @@ impl Book {
             Observation::Status {
                 org_path,
                 user,
-                status,
+                chosen,
             } => {
-                self.entry(org_path, user, now).chosen = status;
+                let e = self.entry(org_path, user, now);
+                // A new reason while away restarts the time in state too.
+                let reason_changed = e.state == AgentState::Away
+                    && chosen.status == ChosenStatus::Away
+                    && e.reason != chosen.reason;
+                e.chosen = chosen.status;
+                e.reason = chosen.reason;
+                if reason_changed {
+                    e.since = now;
+                    return vec![user];
+                }
                 touched.push(user);
             }
         }
@@ -219,6 +238,7 @@ impl Book {
                 active: e.active.len(),
                 completed_today: e.completed.iter().filter(|t| **t >= today).count(),
                 status: e.chosen,
+                reason: e.reason,
             },
             None => AgentFloor {
                 user_id: user,
@@ -227,6 +247,7 @@ impl Book {
                 active: 0,
                 completed_today: 0,
                 status: ChosenStatus::Available,
+                reason: None,
             },
         }
     }
@@ -261,10 +282,12 @@ mod tests {
     #[test]
     fn the_state_table_follows_presence_status_and_work() {
         use AgentState::*;
-        use ChosenStatus::{Available as A, Away as W};
+        use ChosenStatus::{Available as A, Away as W, Offline as O};
         for (online, chosen, active, expected) in [
             (false, A, 0, Offline),
             (false, W, 3, Offline),
+            (true, O, 0, Offline),
+            (true, O, 2, Offline),
             (true, W, 0, Away),
             (true, W, 2, Away),
             (true, A, 0, Available),
@@ -339,11 +362,42 @@ mod tests {
             Observation::Status {
                 org_path: p,
                 user: agent,
-                status: ChosenStatus::Away,
+                chosen: Chosen {
+                    status: ChosenStatus::Away,
+                    reason: Some(AwayReason::Break),
+                },
             },
             t0 + Duration::minutes(5),
         );
-        assert_eq!(b.view(agent, t0, t0).state, AgentState::Away);
+        let v = b.view(agent, t0, t0);
+        assert_eq!(
+            (v.state, v.reason),
+            (AgentState::Away, Some(AwayReason::Break))
+        );
+        // From a break to lunch: still away, the time in state restarts with the reason.
+        assert_eq!(
+            b.observe(
+                Observation::Status {
+                    org_path: p,
+                    user: agent,
+                    chosen: Chosen {
+                        status: ChosenStatus::Away,
+                        reason: Some(AwayReason::Lunch),
+                    },
+                },
+                t0 + Duration::minutes(5) + Duration::seconds(30),
+            ),
+            vec![agent]
+        );
+        let v = b.view(agent, t0, t0);
+        assert_eq!(
+            (v.state, v.reason, v.since),
+            (
+                AgentState::Away,
+                Some(AwayReason::Lunch),
+                t0 + Duration::minutes(5) + Duration::seconds(30)
+            )
+        );
         b.observe(
             Observation::Presence {
                 org_path: p,
@@ -355,6 +409,43 @@ mod tests {
         assert_eq!(b.view(agent, t0, t0).state, AgentState::Offline);
         // Completed yesterday does not count today.
         assert_eq!(b.view(agent, t0 + Duration::days(1), t0).completed_today, 0);
+    }
+
+    #[test]
+    fn an_agent_who_signs_off_shows_offline_with_the_portal_open_and_keeps_their_work() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let agent = Uuid::from_u128(8);
+        let mut b = Book::load(
+            t0,
+            [(
+                "/p/".to_owned(),
+                conv(3, Some(agent), InteractionStatus::Open),
+            )],
+            [],
+            [],
+        );
+        b.observe(
+            Observation::Presence {
+                org_path: "/p/",
+                user: agent,
+                online: true,
+            },
+            t0,
+        );
+        assert_eq!(b.view(agent, t0, t0).state, AgentState::Busy);
+        b.observe(
+            Observation::Status {
+                org_path: "/p/",
+                user: agent,
+                chosen: Chosen {
+                    status: ChosenStatus::Offline,
+                    reason: None,
+                },
+            },
+            t0 + Duration::minutes(1),
+        );
+        let v = b.view(agent, t0, t0);
+        assert_eq!((v.state, v.active), (AgentState::Offline, 1));
     }
 
     #[test]

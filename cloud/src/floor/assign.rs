@@ -30,14 +30,16 @@ pub enum Strategy {
     LeastBusy,
 }
 
-/// An agent's own choice (the header's status menu).
+/// An agent's own choice (the header's presence menu).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChosenStatus {
     #[default]
     Available,
-    /// On a break: gets nothing new.
+    /// Away (a break, lunch, training…): gets nothing new, keeps what is open.
     Away,
+    /// Signed off (the portal may still be open): gets nothing new, keeps what is open.
+    Offline,
 }
 
 /// One agent of the queue as the strategy sees it.
@@ -140,7 +142,46 @@ mod tests {
             .collect()
     }
 
-    use ChosenStatus::{Available as A, Away as W};
+    use ChosenStatus::{Available as A, Away as W, Offline as O};
+
+    #[test]
+    fn an_away_agent_is_skipped() {
+        // Round robin: the away agent is next in turn, the one after gets it.
+        let a = slots(&[(1, true, A, 0), (2, true, W, 0), (3, true, A, 0)]);
+        assert_eq!(
+            choose(Strategy::RoundRobin, &a, None, Some(id(1))),
+            Some(id(3))
+        );
+        // Least busy: the away agent is the idlest, the busier available one gets it.
+        let a = slots(&[(1, true, W, 0), (2, true, A, 5)]);
+        assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)));
+    }
+
+    #[test]
+    fn an_agent_signed_offline_is_skipped_even_with_the_portal_open() {
+        let a = slots(&[(1, true, O, 0), (2, true, A, 3)]);
+        assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)));
+        assert_eq!(choose(Strategy::RoundRobin, &a, None, None), Some(id(2)));
+    }
+
+    #[test]
+    fn when_every_agent_is_away_the_conversations_wait_in_the_queue() {
+        let mut a = slots(&[(1, true, W, 0), (2, true, O, 0)]);
+        let conv = [id(10), id(11)];
+        for strategy in [Strategy::RoundRobin, Strategy::LeastBusy] {
+            let (given, last) = dispatch(strategy, &mut a, None, None, &conv);
+            assert!(given.is_empty(), "{strategy:?} assigned to an away agent");
+            assert_eq!(last, None);
+        }
+    }
+
+    #[test]
+    fn an_agent_back_from_a_break_gets_the_next_conversation() {
+        let mut a = slots(&[(1, true, W, 0), (2, true, A, 1)]);
+        assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(2)));
+        a[0].status = A;
+        assert_eq!(choose(Strategy::LeastBusy, &a, None, None), Some(id(1)));
+    }
 
     #[test]
     fn the_strategy_table_picks_the_expected_agent() {
@@ -346,11 +387,12 @@ mod tests {
 
     #[test]
     fn every_combination_of_agent_states_and_limits_obeys_the_eligibility_rule() {
-        // Exhaustive over 3 agents × (online, status, active 0..=2) × limit {None, 1, 2}.
+        // Exhaustive over 3 agents × (online, status incl. away and offline, active 0..=2) ×
+        // limit {None, 1, 2}.
         let states: Vec<(bool, ChosenStatus, u32)> = [true, false]
             .iter()
             .flat_map(|&o| {
-                [A, W]
+                [A, W, O]
                     .into_iter()
                     .flat_map(move |s| (0..=2).map(move |n| (o, s, n)))
             })

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::assign::{ChosenStatus, Strategy};
 use super::hours::{OpeningHours, QuietHours};
+use super::presence::AwayReason;
 
 /// How a queue hands out conversations (`GET/PUT /queues/{id}/routing`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
@@ -26,6 +27,8 @@ pub struct AgentStatusRecord {
     pub user_id: Uuid,
     pub org_id: Uuid,
     pub status: ChosenStatus,
+    /// Why away (only with `away`).
+    pub reason: Option<AwayReason>,
     pub since: DateTime<Utc>,
 }
 

@@ -20,6 +20,7 @@ use super::{EventKind, Hub, HubEvent, Inner, Revocation, audit};
 use crate::authz::{self, Action, Actor};
 use crate::floor::agents::{AgentFloor, Book, Observation};
 use crate::floor::assign::ChosenStatus;
+use crate::floor::presence::{AwayReason, Chosen};
 use crate::floor::records::AgentStatusRecord;
 use crate::model::*;
 use crate::store::{PageRequest, Store, UserFilter};
@@ -150,15 +151,19 @@ pub(crate) fn observe(inner: &Inner, events: &[HubEvent]) -> Vec<HubEvent> {
 }
 
 impl Hub {
-    /// Sets the caller's own status (available / away).
+    /// Sets the caller's own presence: available, away (with an optional reason) or offline.
+    /// Away and offline get no new conversation; open ones stay theirs. The change is logged
+    /// (status log, for the report) and audited in the same transaction.
     pub fn set_my_status(
         &self,
         actor: &Actor,
         status: ChosenStatus,
+        reason: Option<AwayReason>,
     ) -> Result<AgentFloor, HubError> {
         let user = actor
             .user_id()
             .ok_or(HubError::Forbidden("only people have a status"))?;
+        let chosen = Chosen::new(status, reason).map_err(|m| invalid("reason", m))?;
         let scope = authz::scope(actor, Action::WatchEvents)?;
         let now = self.now();
         let mut tx = self.write()?;
@@ -168,8 +173,17 @@ impl Hub {
                 user_id: user,
                 org_id: actor.org().id,
                 status,
+                reason,
                 since: now,
             },
+        )?;
+        audit::record(
+            &mut *tx,
+            actor,
+            audit::Audit::new(actor.org().id, "changed", "presence")
+                .id(user)
+                .detail(chosen.describe()),
+            now,
         )?;
         tx.commit()?;
         let path = actor.org().path.clone();
@@ -179,7 +193,7 @@ impl Hub {
                 Observation::Status {
                     org_path: &path,
                     user,
-                    status,
+                    chosen,
                 },
                 now,
             );

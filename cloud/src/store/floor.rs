@@ -10,7 +10,8 @@
 //! 4; a PostgreSQL backend declares the same triggers): `unseen_episodes` (a row opens when a
 //! live conversation becomes `waiting` and unread, and closes when it stops being so) and
 //! `interaction_status_log` (every status change, with the assignee at that moment). No hub
-//! code path can forget to maintain them.
+//! code path can forget to maintain them. Likewise `agent_status_log` (migration 7): every
+//! chosen status an agent sets, from `agent_status`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,9 +20,9 @@ use uuid::Uuid;
 
 use super::{Page, PageRequest, StoreError};
 use crate::authz::Scope;
-use crate::floor::assign::ChosenStatus;
 use crate::floor::hours::OpeningHours;
 use crate::floor::plan::Episode;
+use crate::floor::presence::{Chosen, StatusLogEntry};
 use crate::floor::records::*;
 use crate::model::{Interaction, MessageDirection, MessageState, Org};
 
@@ -83,6 +84,9 @@ pub struct ReportRows {
     /// Unseen stretches that started in the range.
     pub episodes: Vec<EpisodeSpan>,
     pub opt_outs: Vec<OptOutEvent>,
+    /// The agents' status log: the last entry before the range per agent and every entry in
+    /// it (the `agent_status_log` table, kept by the database from `agent_status`).
+    pub statuses: Vec<StatusLogEntry>,
 }
 
 /// Audit log filters.
@@ -141,7 +145,7 @@ pub trait FloorRead {
     fn all_agent_statuses(
         &mut self,
         scope: &Scope,
-    ) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError>;
+    ) -> Result<Vec<(String, Uuid, Chosen)>, StoreError>;
 
     // --- notifications
     fn notification_settings(

@@ -59,8 +59,11 @@ impl<O: Opener + 'static> PortWorker<O> {
                         .await
                 }
                 Pdu::StatusReport(r) => {
-                    self.report(&r).await;
-                    self.delete(modem, &storage, m.index).await
+                    if self.report(&r).await {
+                        self.delete(modem, &storage, m.index).await
+                    } else {
+                        Ok(())
+                    }
                 }
                 Pdu::Submit(_) => Ok(()),
             },
@@ -76,8 +79,11 @@ impl<O: Opener + 'static> PortWorker<O> {
             StoredContent::Text {
                 entry: TextEntry::StatusReport(r),
             } => {
-                self.text_report(&r).await;
-                self.delete(modem, &storage, m.index).await
+                if self.text_report(&r).await {
+                    self.delete(modem, &storage, m.index).await
+                } else {
+                    Ok(())
+                }
             }
             StoredContent::Undecodable { reason, .. } => {
                 if let Some(n) = self.throttles.hit("undecodable stored") {
@@ -338,23 +344,29 @@ impl<O: Opener + 'static> PortWorker<O> {
     }
 
     /// A text-mode status report.
-    pub(super) async fn text_report(&mut self, r: &TextStatusReport) {
+    /// Records a text-mode report; `true` once it is in the spool (only then may a stored
+    /// copy be deleted).
+    pub(super) async fn text_report(&mut self, r: &TextStatusReport) -> bool {
         let recipient = text_field(&r.recipient, self.text_ucs2);
         self.record_report(r.message_ref, recipient, StatusClass::from_status(r.status))
-            .await;
+            .await
     }
 
-    pub(super) async fn report(&mut self, r: &StatusReport) {
+    /// Records a PDU report; `true` once it is in the spool (only then may a stored copy be
+    /// deleted).
+    pub(super) async fn report(&mut self, r: &StatusReport) -> bool {
         self.record_report(r.message_ref, r.recipient.display(), r.status_class())
-            .await;
+            .await
     }
 
+    /// Matches and records a report in the spool; `false` when the spool refused it (the
+    /// report is then left where it is stored, so the next sweep reads it again).
     pub(super) async fn record_report(
         &mut self,
         reference: u8,
         recipient: String,
         class: StatusClass,
-    ) {
+    ) -> bool {
         let status = match class {
             StatusClass::Delivered => DeliveryStatus::Delivered,
             StatusClass::TemporaryFailure => DeliveryStatus::Pending,
@@ -369,15 +381,21 @@ impl<O: Opener + 'static> PortWorker<O> {
             status,
             received_at: self.deps.clock.now(),
         };
-        self.sup.counters.reports += 1;
         let window = chrono::Duration::hours(REPORT_WINDOW_H);
-        if let Err(e) = self
+        match self
             .deps
             .spool
             .call(move |db| db.record_delivery_report(&report, window))
             .await
         {
-            tracing::error!(port = self.id, error = %e, "recording a delivery report failed");
+            Ok(_) => {
+                self.sup.counters.reports += 1;
+                true
+            }
+            Err(e) => {
+                tracing::error!(port = self.id, error = %e, "recording a delivery report failed; a stored copy stays on the modem");
+                false
+            }
         }
     }
 }

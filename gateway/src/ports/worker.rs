@@ -802,23 +802,29 @@ impl<O: Opener + 'static> PortWorker<O> {
             ModemEvent::Message(d) => {
                 self.part(modem, Part::from(*d), None).await?;
             }
-            ModemEvent::StatusReport(r) => self.report(&r).await,
+            ModemEvent::StatusReport(r) => {
+                // Routed (+CDS): nothing is stored, so nothing to delete; a refused record is
+                // logged by `report`.
+                self.report(&r).await;
+            }
             ModemEvent::StoredStatusReport { storage, index } => {
                 let restore = self.enter_text_charset(modem).await;
                 let read = modem.read_from(&storage, index).await;
                 self.leave_text_charset(modem, restore).await;
-                match read?.map(|m| m.content) {
-                    Some(StoredContent::Pdu { pdu }) => {
-                        if let Pdu::StatusReport(r) = *pdu {
-                            self.report(&r).await;
-                        }
-                    }
+                // Deleted only once recorded; anything else stays for the sweep.
+                let recorded = match read?.map(|m| m.content) {
+                    Some(StoredContent::Pdu { pdu }) => match *pdu {
+                        Pdu::StatusReport(r) => self.report(&r).await,
+                        _ => false,
+                    },
                     Some(StoredContent::Text {
                         entry: TextEntry::StatusReport(r),
                     }) => self.text_report(&r).await,
-                    _ => {}
+                    _ => false,
+                };
+                if recorded {
+                    modem.delete_message_in(&storage, index).await?;
                 }
-                modem.delete_message_in(&storage, index).await?;
             }
             ModemEvent::Registration(r) => self.observe(Observation::Registration(r.status)),
             ModemEvent::Signal(s) => self.sup.signal_dbm = s.dbm(),

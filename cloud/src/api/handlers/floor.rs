@@ -17,6 +17,7 @@ use crate::api::{Authed, Body, ErrorBody, Id, blocking};
 use crate::floor::agents::AgentFloor;
 use crate::floor::assign::ChosenStatus;
 use crate::floor::hours::OpeningHours;
+use crate::floor::presence::AwayReason;
 use crate::floor::records::QueueRouting;
 use crate::hub::Hub;
 use crate::hub::floor::FloorView;
@@ -131,18 +132,22 @@ pub async fn my_floor(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusBody {
     pub status: ChosenStatus,
+    /// Why away (`break`, `lunch`, `training`, `meeting`); only with `away`.
+    #[serde(default)]
+    pub reason: Option<AwayReason>,
 }
 
-/// Sets the caller's status: `available` or `away` (a break: nothing new is assigned).
+/// Sets the caller's presence: `available`, `away` (optionally with a `reason`) or `offline`.
+/// Away and offline agents get no new conversation; their open ones stay theirs. Audited.
 #[utoipa::path(put, path = "/api/v1/floor/me", tag = "floor", request_body = StatusBody,
-    responses((status = 200, body = AgentFloor)), security(("bearer" = [])))]
+    responses((status = 200, body = AgentFloor), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn set_my_status(
     State(hub): State<Hub>,
     Authed(actor): Authed,
     Body(b): Body<StatusBody>,
 ) -> ApiResult<Json<AgentFloor>> {
     Ok(Json(
-        blocking(move || hub.set_my_status(&actor, b.status)).await?,
+        blocking(move || hub.set_my_status(&actor, b.status, b.reason)).await?,
     ))
 }
 

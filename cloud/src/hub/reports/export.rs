@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{DurationStat, Report};
+use crate::floor::presence::AwayReason;
 use crate::hub::error::{HubError, invalid};
 
 /// The tables of a report.
@@ -148,12 +149,41 @@ pub fn rows(r: &Report, table: Table) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
                 "first_responses",
                 "first_response_median_s",
                 "first_response_p90_s",
+                "away_s",
+                "away_break_s",
+                "away_lunch_s",
+                "away_training_s",
+                "away_meeting_s",
+                "away_no_reason_s",
+                "offline_s",
             ],
             r.agents
                 .iter()
                 .map(|a| {
                     let [c, m, p] = stat_cells(&a.first_response);
-                    vec![t(a.name.clone()), n(a.sent), n(a.closed), c, m, p]
+                    let away = |k: Option<AwayReason>| {
+                        secs(Some(
+                            a.away_by_reason
+                                .iter()
+                                .find(|x| x.reason == k)
+                                .map_or(0, |x| x.seconds),
+                        ))
+                    };
+                    vec![
+                        t(a.name.clone()),
+                        n(a.sent),
+                        n(a.closed),
+                        c,
+                        m,
+                        p,
+                        secs(Some(a.away_s)),
+                        away(Some(AwayReason::Break)),
+                        away(Some(AwayReason::Lunch)),
+                        away(Some(AwayReason::Training)),
+                        away(Some(AwayReason::Meeting)),
+                        away(None),
+                        secs(Some(a.offline_s)),
+                    ]
                 })
                 .collect(),
         ),

@@ -14,7 +14,11 @@
 //!   per agent, attributed to that message's author;
 //! - *resolution*: from the conversation's creation to its first close;
 //! - *waited too long*: unseen stretches that started in the range and lasted (or last) more
-//!   than the tenant's notification delay.
+//!   than the tenant's notification delay;
+//! - *time away* per agent: the time their chosen presence was `away` (in total and by
+//!   reason) within the range, up to now — from the status log, so a status set before the
+//!   range counts from its start; *time signed off*: likewise for a chosen `offline`
+//!   (`floor::presence::time_in_status`).
 
 pub mod export;
 
@@ -29,6 +33,7 @@ use uuid::Uuid;
 use super::Hub;
 use super::error::{HubError, invalid};
 use crate::authz::{self, Action, Actor};
+use crate::floor::presence::{AwayReason, time_in_status};
 use crate::floor::stats::{median, percentile};
 use crate::model::*;
 use crate::store::floor::ReportRows;
@@ -146,6 +151,19 @@ pub struct AgentReportRow {
     pub sent: usize,
     pub closed: usize,
     pub first_response: DurationStat,
+    /// Seconds with the chosen presence `away` in the range.
+    pub away_s: i64,
+    /// The same by reason (`reason` null: none given), largest first.
+    pub away_by_reason: Vec<AwayTime>,
+    /// Seconds signed `offline` (by choice) in the range.
+    pub offline_s: i64,
+}
+
+/// Time away for one reason.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AwayTime {
+    pub reason: Option<AwayReason>,
+    pub seconds: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -323,26 +341,49 @@ pub fn compute(
         .count();
     t.opt_outs = rows.opt_outs.iter().filter(|o| o.added).count();
     t.opt_ins = rows.opt_outs.iter().filter(|o| !o.added).count();
+    let presence = time_in_status(&rows.statuses, from, to, now);
     let mut agent_ids: Vec<Uuid> = agent_sent
         .keys()
         .chain(closed_by.keys())
         .chain(frt_by.keys())
+        .chain(
+            presence
+                .iter()
+                .filter(|(_, p)| p.away_s > 0 || p.offline_s > 0)
+                .map(|(id, _)| id),
+        )
         .copied()
         .collect();
     agent_ids.sort();
     agent_ids.dedup();
     let mut agents: Vec<AgentReportRow> = agent_ids
         .into_iter()
-        .map(|id| AgentReportRow {
-            id,
-            name: names
-                .users
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| id.to_string()),
-            sent: agent_sent.get(&id).copied().unwrap_or(0),
-            closed: closed_by.get(&id).copied().unwrap_or(0),
-            first_response: stat(frt_by.get(&id).map_or(&[][..], Vec::as_slice)),
+        .map(|id| {
+            let p = presence.get(&id).cloned().unwrap_or_default();
+            let mut away_by_reason: Vec<AwayTime> = p
+                .away_by_reason
+                .iter()
+                .filter(|(_, s)| **s > 0)
+                .map(|(reason, seconds)| AwayTime {
+                    reason: *reason,
+                    seconds: *seconds,
+                })
+                .collect();
+            away_by_reason.sort_by(|a, b| b.seconds.cmp(&a.seconds).then(a.reason.cmp(&b.reason)));
+            AgentReportRow {
+                id,
+                name: names
+                    .users
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| id.to_string()),
+                sent: agent_sent.get(&id).copied().unwrap_or(0),
+                closed: closed_by.get(&id).copied().unwrap_or(0),
+                first_response: stat(frt_by.get(&id).map_or(&[][..], Vec::as_slice)),
+                away_s: p.away_s,
+                away_by_reason,
+                offline_s: p.offline_s,
+            }
         })
         .collect();
     agents.sort_by_key(|a| a.name.to_lowercase());

@@ -15,6 +15,7 @@ use crate::authz::Scope;
 use crate::floor::assign::ChosenStatus;
 use crate::floor::hours::OpeningHours;
 use crate::floor::plan::Episode;
+use crate::floor::presence::{AwayReason, Chosen};
 use crate::floor::records::*;
 use crate::model::{Interaction, Message, MessageState, Org};
 use crate::store::floor::*;
@@ -28,11 +29,11 @@ fn s(id: Uuid) -> String {
 }
 
 pub(crate) fn chosen(s: &str) -> ChosenStatus {
-    if s == "away" {
-        ChosenStatus::Away
-    } else {
-        ChosenStatus::Available
-    }
+    ChosenStatus::parse(s)
+}
+
+pub(crate) fn reason(s: Option<String>) -> Option<AwayReason> {
+    s.as_deref().and_then(AwayReason::parse)
 }
 
 pub(crate) fn parse_ts(what: &'static str, s: &str) -> Result<DateTime<Utc>, StoreError> {
@@ -152,13 +153,14 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
         org_id: Uuid,
     ) -> Result<Vec<AgentStatusRecord>, StoreError> {
         self.rows(
-            &format!("SELECT t.user_id, t.status, t.since FROM agent_status t {ORG_DATA} AND t.org_id = :org"),
+            &format!("SELECT t.user_id, t.status, t.since, t.reason FROM agent_status t {ORG_DATA} AND t.org_id = :org"),
             scope_args(scope).with("org", s(org_id)),
             |r| {
                 Ok(AgentStatusRecord {
                     user_id: parse_uuid("agent status", &r.get::<_, String>(0).map_err(backend)?)?,
                     org_id,
                     status: chosen(&r.get::<_, String>(1).map_err(backend)?),
+                    reason: reason(r.get(3).map_err(backend)?),
                     since: parse_ts("agent status", &r.get::<_, String>(2).map_err(backend)?)?,
                 })
             },
@@ -251,15 +253,18 @@ impl<C: DerefMut<Target = Connection>> FloorRead for SqliteTx<C> {
     fn all_agent_statuses(
         &mut self,
         scope: &Scope,
-    ) -> Result<Vec<(String, Uuid, ChosenStatus)>, StoreError> {
+    ) -> Result<Vec<(String, Uuid, Chosen)>, StoreError> {
         self.rows(
-            &format!("SELECT o.path, t.user_id, t.status FROM agent_status t {ORG_DATA}"),
+            &format!("SELECT o.path, t.user_id, t.status, t.reason FROM agent_status t {ORG_DATA}"),
             scope_args(scope),
             |r| {
                 Ok((
                     r.get(0).map_err(backend)?,
                     parse_uuid("agent status", &r.get::<_, String>(1).map_err(backend)?)?,
-                    chosen(&r.get::<_, String>(2).map_err(backend)?),
+                    Chosen {
+                        status: chosen(&r.get::<_, String>(2).map_err(backend)?),
+                        reason: reason(r.get(3).map_err(backend)?),
+                    },
                 ))
             },
         )

@@ -12,6 +12,8 @@ use super::read::ts;
 use super::scope_sql::CONVERSATION;
 use super::{SqliteTx, backend, parse, parse_uuid, scope_args};
 use crate::authz::Scope;
+use crate::floor::assign::ChosenStatus;
+use crate::floor::presence::{AwayReason, Chosen, StatusLogEntry};
 use crate::model::{Interaction, Message};
 use crate::store::StoreError;
 use crate::store::floor::*;
@@ -149,6 +151,34 @@ pub(crate) fn report_rows<C: DerefMut<Target = Connection>>(
             })
         },
     )?;
+    // The status in force when the range starts (each agent's last entry before it) and
+    // every entry inside it.
+    let statuses = tx.rows(
+        &format!(
+            "SELECT t.user_id, t.status, t.reason, t.at FROM agent_status_log t {ORG_DATA}
+             AND t.org_id = :org AND t.at < :to
+             AND (t.at >= :from OR t.seq IN (SELECT MAX(l.seq) FROM agent_status_log l
+                  WHERE l.org_id = :org AND l.at < :from GROUP BY l.user_id))"
+        ),
+        scope_args(scope)
+            .with("org", org_id.to_string())
+            .with("from", ts(from))
+            .with("to", ts(to)),
+        |r| {
+            Ok(StatusLogEntry {
+                user_id: parse_uuid("status log", &r.get::<_, String>(0).map_err(backend)?)?,
+                chosen: Chosen {
+                    status: ChosenStatus::parse(&r.get::<_, String>(1).map_err(backend)?),
+                    reason: r
+                        .get::<_, Option<String>>(2)
+                        .map_err(backend)?
+                        .as_deref()
+                        .and_then(AwayReason::parse),
+                },
+                at: parse_ts("status log", &r.get::<_, String>(3).map_err(backend)?)?,
+            })
+        },
+    )?;
     Ok(ReportRows {
         messages,
         threads,
@@ -156,5 +186,6 @@ pub(crate) fn report_rows<C: DerefMut<Target = Connection>>(
         changes,
         episodes,
         opt_outs,
+        statuses,
     })
 }

@@ -100,3 +100,29 @@ CREATE TRIGGER queues_floor_delete AFTER DELETE ON queues BEGIN
     DELETE FROM canned_replies WHERE queue_id = OLD.id;
 END;
 "#;
+
+/// Migration 7: an agent's presence has an optional away reason, and every chosen status is
+/// logged (`agent_status_log`, kept by triggers on `agent_status`, so no code path can forget
+/// it) for the time-away figures of the agent report. The statuses already set are logged
+/// as of their `since`.
+pub const V7: &str = r#"
+ALTER TABLE agent_status ADD COLUMN reason TEXT;
+CREATE TABLE agent_status_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, org_id TEXT NOT NULL,
+    status TEXT NOT NULL, reason TEXT, at TEXT NOT NULL);
+CREATE INDEX agent_status_log_org ON agent_status_log(org_id, at);
+CREATE INDEX agent_status_log_user ON agent_status_log(user_id, at);
+INSERT INTO agent_status_log (user_id, org_id, status, reason, at)
+    SELECT user_id, org_id, status, NULL, since FROM agent_status;
+CREATE TRIGGER agent_status_logged_insert AFTER INSERT ON agent_status BEGIN
+    INSERT INTO agent_status_log (user_id, org_id, status, reason, at)
+        VALUES (NEW.user_id, NEW.org_id, NEW.status, NEW.reason, NEW.since);
+END;
+CREATE TRIGGER agent_status_logged_update AFTER UPDATE ON agent_status BEGIN
+    INSERT INTO agent_status_log (user_id, org_id, status, reason, at)
+        VALUES (NEW.user_id, NEW.org_id, NEW.status, NEW.reason, NEW.since);
+END;
+CREATE TRIGGER orgs_agent_status_log_delete AFTER DELETE ON orgs BEGIN
+    DELETE FROM agent_status_log WHERE org_id = OLD.id;
+END;
+"#;

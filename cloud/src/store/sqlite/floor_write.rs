@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::read::ts;
 use super::{Args, SqliteTx, scope_args, to_doc};
 use crate::authz::Scope;
-use crate::floor::assign::ChosenStatus;
 use crate::floor::hours::OpeningHours;
 use crate::floor::records::*;
 use crate::store::StoreError;
@@ -104,17 +103,16 @@ impl FloorWrite for W<'_> {
 
     fn put_agent_status(&mut self, scope: &Scope, a: &AgentStatusRecord) -> Result<(), StoreError> {
         self.check_org(scope, a.org_id)?;
-        let status = match a.status {
-            ChosenStatus::Available => "available",
-            ChosenStatus::Away => "away",
-        };
+        // The trigger of migration 7 logs every row written here in `agent_status_log`.
         self.exec(
-            "INSERT INTO agent_status (user_id, org_id, status, since) VALUES (:u, :o, :s, :at)
-             ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, since = excluded.since",
+            "INSERT INTO agent_status (user_id, org_id, status, reason, since) VALUES (:u, :o, :s, :r, :at)
+             ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+             since = excluded.since",
             Args::default()
                 .with("u", s(a.user_id))
                 .with("o", s(a.org_id))
-                .with("s", status.to_owned())
+                .with("s", a.status.as_str().to_owned())
+                .opt("r", a.reason.map(|r| r.as_str().to_owned()))
                 .with("at", ts(a.since)),
         )?;
         Ok(())

@@ -21,10 +21,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (4, Step::Sql(super::floor_schema::V4)),
     (5, Step::Sql(super::bulk::V5)),
     (6, Step::Sql(super::campaigns_schema::V6)),
+    (7, Step::Sql(super::floor_schema::V7)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 6;
+pub const LATEST_VERSION: u32 = 7;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

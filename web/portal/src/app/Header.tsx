@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import { loginNotice } from '../screens/login/Login';
 import { ProfileDialog } from '../screens/profile/ProfileDialog';
 import { shell } from './messages';
+import { PresenceMenu } from './Presence';
 import { logout, me, selectTenant, showsTenantPicker, tenant, tenants } from './session';
 import { menuOpen } from '@smsgate/shared/components/AppFrame';
 
@@ -76,6 +77,7 @@ export function Header(): JSX.Element {
       </a>
       <div class="header-tenant"><TenantPicker /></div>
       <div class="header-user">
+        <PresenceMenu />
         <div class="who">
           <span class="who-name">{name}</span>
           <span class="who-role">{role}</span>

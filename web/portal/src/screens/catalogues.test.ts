@@ -1,9 +1,11 @@
 import { catalogueProblems } from '@smsgate/shared/i18n/testing';
 import { describe, expect, it } from 'vitest';
 import { shell } from '../app/messages';
+import { presenceText } from '../app/presenceMessages';
 import { campaignsText } from './campaigns/messages';
 import { inboxFloorText } from './inbox/floorMessages';
 import { inboxText } from './inbox/messages';
+import { messageText } from './inbox/messageMessages';
 import { recipientNumber } from './inbox/NewMessageDialog';
 import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
@@ -23,7 +25,7 @@ import { cannedText } from './canned/messages';
 import { auditText } from './audit/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText, messageText, presenceText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

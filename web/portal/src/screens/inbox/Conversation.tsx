@@ -12,6 +12,8 @@ import { can } from '../../app/session';
 import { AddContactDialog } from './AddContactDialog';
 import { assigneeLabel } from './ConversationList';
 import { DetailsDialog } from './DetailsDialog';
+import { MessageDetailsDialog } from './MessageDetailsDialog';
+import { messageText as mt } from './messageMessages';
 import { download } from './download';
 import { errorText } from './errorText';
 import { inboxFloorText as f } from './floorMessages';
@@ -27,13 +29,21 @@ import { TransferDialog } from './TransferDialog';
 
 function Bubble({ m }: { m: Message }): JSX.Element {
   const out = m.direction === 'outbound';
+  const [details, setDetails] = useState(false);
+  const unknown = out && m.state === 'unknown';
   return (
-    <li class={`bubble ${out ? 'bubble-out' : 'bubble-in'}${m.state === 'failed' ? ' bubble-failed' : ''}`} data-message={m.id} data-state={m.state}>
+    <li class={`bubble ${out ? 'bubble-out' : 'bubble-in'}${m.state === 'failed' ? ' bubble-failed' : ''}${unknown ? ' bubble-unknown' : ''}`} data-message={m.id} data-state={m.state}>
       <p class="bubble-text">{m.text}</p>
       <span class="bubble-meta">
         <time dateTime={m.created_at}>{formatDateTime(m.created_at, { dateStyle: 'short', timeStyle: 'short' })}</time>
         <Ticks message={m} />
+        {out ? (
+          <button type="button" class={unknown ? 'link-btn bubble-why' : 'icon-btn bubble-info'} aria-label={unknown ? undefined : mt.t('open')} title={unknown ? undefined : mt.t('open')} onClick={() => setDetails(true)} data-testid="message-details-open">
+            {unknown ? mt.t('whatWeKnow') : <Icon name="info" size={16} />}
+          </button>
+        ) : null}
       </span>
+      {details ? <MessageDetailsDialog message={m} onClose={() => setDetails(false)} /> : null}
     </li>
   );
 }

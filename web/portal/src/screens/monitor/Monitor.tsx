@@ -125,7 +125,13 @@ export function Monitor({ params }: ScreenProps): JSX.Element {
           {(view?.agents ?? []).map((a) => (
             <tr key={a.user_id} data-agent={a.login} data-state={a.state}>
               <td>{a.name}</td>
-              <td><span class={`status agent-${a.state}`}>{t.t(`state.${a.state}`)}</span></td>
+              <td>
+                <span class={`status agent-${a.state}`} data-reason={a.reason ?? undefined}>
+                  {t.t(`state.${a.state}`)}
+                  {a.state === 'away' && a.reason ? <span class="agent-reason"> · {t.t(`reason.${a.reason}`)}</span> : null}
+                  {a.state === 'offline' && a.status === 'offline' ? <span class="agent-reason"> · {t.t('signedOff')}</span> : null}
+                </span>
+              </td>
               <td><time dateTime={a.since}>{duration((now - Date.parse(a.since)) / 1000)}</time></td>
               <td>{a.active}</td>
               <td>{a.completed_today}</td>

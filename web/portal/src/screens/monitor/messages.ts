@@ -23,6 +23,13 @@ const en = {
     busy: 'Busy',
     away: 'Away',
   },
+  reason: {
+    break: 'break',
+    lunch: 'lunch',
+    training: 'training',
+    meeting: 'meeting',
+  },
+  signedOff: 'signed off',
   waiting: {
     label: 'Customers waiting',
     number: 'Customer',
@@ -65,6 +72,13 @@ export const monitorText = defineMessages('monitor', {
       busy: 'Occupé',
       away: 'Absent',
     },
+    reason: {
+      break: 'pause',
+      lunch: 'déjeuner',
+      training: 'formation',
+      meeting: 'réunion',
+    },
+    signedOff: 'déconnecté par choix',
     waiting: {
       label: 'Clients en attente',
       number: 'Client',

@@ -247,6 +247,8 @@ export function Reports(_props: ScreenProps): JSX.Element {
                     <th scope="col">{t.t('col.closed')}</th>
                     <th scope="col">{t.t('col.firstMedian')}</th>
                     <th scope="col">{t.t('col.firstP90')}</th>
+                    <th scope="col">{t.t('col.away')}</th>
+                    <th scope="col">{t.t('col.offline')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -257,6 +259,15 @@ export function Reports(_props: ScreenProps): JSX.Element {
                       <td>{formatNumber(a.closed)}</td>
                       <td>{formatSeconds(a.first_response.median_s)}</td>
                       <td>{formatSeconds(a.first_response.p90_s)}</td>
+                      <td data-testid="agent-away">
+                        {formatSeconds(a.away_s)}
+                        {a.away_by_reason.length > 0 ? (
+                          <span class="muted">
+                            {' '}({a.away_by_reason.map((x) => `${x.reason ? t.t(`awayReason.${x.reason}`) : t.t('awayReason.none')} ${formatSeconds(x.seconds)}`).join(', ')})
+                          </span>
+                        ) : null}
+                      </td>
+                      <td>{formatSeconds(a.offline_s)}</td>
                     </tr>
                   ))}
                 </tbody>
