@@ -57,33 +57,4 @@ test.describe('gateways and API keys', () => {
     await expect(page.locator('tr', { hasText: name }).locator('[data-state]')).toHaveAttribute('data-state', 'revoked');
     expect(await me()).toBe(401);
   });
-
-  test('the platform admin declares a channel on a gateway port with its country, a bad country is named and declares nothing, and the list shows the new channel', async ({ page, stack }) => {
-    const stamp = Date.now();
-    const gateway = `Declare ${stamp}`;
-    const number = `+447700${String(stamp).slice(-6)}`;
-    await loginAs(page, stack.info, 'platform_admin');
-    await openFromMenu(page, 'Gateways');
-    await page.getByRole('button', { name: 'Register gateway' }).click();
-    await page.getByRole('dialog', { name: 'Register a gateway' }).getByLabel('Name').fill(gateway);
-    await page.getByRole('dialog', { name: 'Register a gateway' }).getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('dialog', { name: `Gateway ${gateway} registered` }).getByRole('button', { name: 'Close', exact: true }).click();
-
-    await openFromMenu(page, 'Channels');
-    await page.getByRole('button', { name: 'Declare a channel' }).click();
-    const form = page.getByRole('dialog', { name: 'Declare a channel on a gateway port' });
-    await form.getByLabel('Gateway').selectOption({ label: gateway });
-    await form.getByLabel('Port').fill('usb7');
-    await form.getByLabel('SIM number').fill(`${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`);
-    await form.getByLabel('Country').fill('ZZ');
-    await form.getByRole('button', { name: 'Declare a channel' }).click();
-    await expect(form.getByText(/not an ISO 3166 country code/)).toBeVisible();
-    await expectAccessible(page, 'declare channel');
-    await form.getByLabel('Country').fill('gb');
-    await form.getByRole('button', { name: 'Declare a channel' }).click();
-    await expect(form).toHaveCount(0);
-    const row = page.locator('tr', { hasText: number });
-    await expect(row).toHaveCount(1);
-    await expect(row).toContainText('usb7');
-  });
 });
