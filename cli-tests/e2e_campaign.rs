@@ -64,18 +64,9 @@ async fn handsets(d: &Deployment) -> Vec<Vec<String>> {
 async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_recipient_gets_one_message()
  {
     let d = Deployment::init(bin(), "embedded").unwrap();
-    let mut sim = d.start_sim().unwrap();
-    d.wait_http(&format!("{}/api/modems", d.get("sim_control")))
-        .await
-        .unwrap();
-    let mut hub = d.start_hub().unwrap();
-    d.wait_http(&format!("{}/api/v1/openapi.json", d.get("hub_api")))
-        .await
-        .unwrap();
-    let mut gw = d.start_gateway().unwrap();
-    d.wait_http(&format!("{}/health", d.get("gateway_api")))
-        .await
-        .unwrap();
+    let mut sim = d.sim_ready().await.unwrap();
+    let mut hub = d.hub_ready().await.unwrap();
+    let mut gw = d.gateway_ready().await.unwrap();
 
     let token = d.login("tenant_admin").await.unwrap();
     let list = call(&d, &token, reqwest::Method::GET, "/api/v1/channels", None).await;
@@ -163,10 +154,7 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     .unwrap();
 
     // The hub is back: the progress made meanwhile reaches it, each report once.
-    let mut hub = d.start_hub().unwrap();
-    d.wait_http(&format!("{}/api/v1/openapi.json", d.get("hub_api")))
-        .await
-        .unwrap();
+    let mut hub = d.hub_ready().await.unwrap();
     let token = d.login("tenant_admin").await.unwrap();
     let done = wait_until("the hub to see every recipient sent", LIMIT, || async {
         let v = d

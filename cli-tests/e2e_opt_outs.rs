@@ -38,18 +38,9 @@ async fn gateway(d: &Deployment, method: reqwest::Method, path: &str, body: &str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_on_the_hub_blocks_a_gateway_csv_campaign_to_that_number_while_the_hub_is_down() {
     let d = Deployment::init(bin(), "embedded").unwrap();
-    let mut sim = d.start_sim().unwrap();
-    d.wait_http(&format!("{}/api/modems", d.get("sim_control")))
-        .await
-        .unwrap();
-    let mut hub = d.start_hub().unwrap();
-    d.wait_http(&format!("{}/api/v1/openapi.json", d.get("hub_api")))
-        .await
-        .unwrap();
-    let mut gw = d.start_gateway().unwrap();
-    d.wait_http(&format!("{}/health", d.get("gateway_api")))
-        .await
-        .unwrap();
+    let mut sim = d.sim_ready().await.unwrap();
+    let mut hub = d.hub_ready().await.unwrap();
+    let mut gw = d.gateway_ready().await.unwrap();
 
     // The customer opts out from their handset.
     d.inject(CUSTOMER, &d.sim_number(0), "STOP").await.unwrap();

@@ -61,15 +61,9 @@ fn unthrottle(d: &Deployment) {
 }
 
 async fn start_all(d: &Deployment) -> (Proc, Option<Proc>, Proc, Proc) {
-    let sim = d.start_sim().unwrap();
-    d.wait_http(&format!("{}/api/modems", d.get("sim_control")))
-        .await
-        .unwrap();
+    let sim = d.sim_ready().await.unwrap();
     let mosquitto = (d.get("broker") == "mosquitto").then(|| d.start_mosquitto().unwrap());
-    let hub = d.start_hub().unwrap();
-    d.wait_http(&format!("{}/api/v1/openapi.json", d.get("hub_api")))
-        .await
-        .unwrap();
+    let hub = d.hub_ready().await.unwrap();
     let gateway = d.start_gateway().unwrap();
     (sim, mosquitto, hub, gateway)
 }

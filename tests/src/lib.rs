@@ -279,6 +279,30 @@ impl Deployment {
         )
     }
 
+    /// [`Self::start_sim`], then waits until its control API answers.
+    pub async fn sim_ready(&self) -> Result<Proc> {
+        let p = self.start_sim()?;
+        self.wait_http(&format!("{}/api/modems", self.get("sim_control")))
+            .await?;
+        Ok(p)
+    }
+
+    /// [`Self::start_hub`], then waits until its API answers.
+    pub async fn hub_ready(&self) -> Result<Proc> {
+        let p = self.start_hub()?;
+        self.wait_http(&format!("{}/api/v1/openapi.json", self.get("hub_api")))
+            .await?;
+        Ok(p)
+    }
+
+    /// [`Self::start_gateway`], then waits until its API answers.
+    pub async fn gateway_ready(&self) -> Result<Proc> {
+        let p = self.start_gateway()?;
+        self.wait_http(&format!("{}/health", self.get("gateway_api")))
+            .await?;
+        Ok(p)
+    }
+
     /// Waits until an HTTP endpoint answers at all.
     pub async fn wait_http(&self, url: &str) -> Result<()> {
         let http = self.http.clone();
