@@ -46,28 +46,33 @@ async fn call(
     v
 }
 
-/// How many messages each recipient's handset holds, and whether each is its own text.
+/// The texts each recipient's handset holds, in recipient order (one request to the simulator).
 async fn handsets(d: &Deployment) -> Vec<Vec<String>> {
-    let mut out = Vec::with_capacity(RECIPIENTS);
-    for i in 0..RECIPIENTS {
-        let got = d.handset(&number(i)).await.unwrap_or_default();
-        out.push(
-            got.iter()
-                .filter_map(|m| m["text"].as_str().map(str::to_owned))
-                .collect(),
-        );
-    }
-    out
+    let all = d.handsets().await.unwrap_or_default();
+    (0..RECIPIENTS)
+        .map(|i| {
+            all.get(&number(i))
+                .map(|got| {
+                    got.iter()
+                        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_recipient_gets_one_message()
  {
+    let t0 = std::time::Instant::now();
+    let phase = |what: &str| eprintln!("[{:>6.1} s] {what}", t0.elapsed().as_secs_f64());
     let d = Deployment::init(bin(), "embedded").unwrap();
     let mut sim = d.sim_ready().await.unwrap();
     let mut hub = d.hub_ready().await.unwrap();
     let mut gw = d.gateway_ready().await.unwrap();
 
+    phase("deployment up");
     let token = d.login("tenant_admin").await.unwrap();
     let list = call(&d, &token, reqwest::Method::GET, "/api/v1/channels", None).await;
     let channels: Vec<Value> = list["items"]
@@ -118,6 +123,7 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     )
     .await;
 
+    phase("campaign started");
     // The gateway holds the whole campaign and has begun sending.
     wait_until(
         "the campaign to be handed over and begin",
@@ -135,7 +141,9 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     .await
     .unwrap();
     // The link goes: the hub is stopped mid-campaign.
+    phase("handed over, sending");
     hub.stop(Duration::from_secs(15));
+    phase("hub stopped");
     let at_cut: usize = handsets(&d).await.iter().map(Vec::len).sum();
     assert!(
         at_cut < RECIPIENTS,
@@ -153,6 +161,7 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     .await
     .unwrap();
 
+    phase("every handset served");
     // The hub is back: the progress made meanwhile reaches it, each report once.
     let mut hub = d.hub_ready().await.unwrap();
     let token = d.login("tenant_admin").await.unwrap();
@@ -167,6 +176,7 @@ async fn a_campaign_keeps_sending_on_the_gateway_while_the_hub_is_down_and_each_
     })
     .await
     .unwrap();
+    phase("the hub saw every recipient sent");
     assert_eq!(done["counters"]["failed"], 0, "{done}");
     assert_eq!(done["counters"]["queued"], 0, "{done}");
 

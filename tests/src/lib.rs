@@ -15,6 +15,7 @@
 
 pub mod cuts;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -395,6 +396,13 @@ impl Deployment {
         let url = format!("{}/api/handsets/{number}", self.get("sim_control"));
         let v: Value = self.http.get(&url).send().await?.json().await?;
         Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    /// What every external handset received, by number, in one request (a wait over hundreds
+    /// of handsets polls this rather than asking for each one).
+    pub async fn handsets(&self) -> Result<BTreeMap<String, Vec<Value>>> {
+        let url = format!("{}/api/handsets", self.get("sim_control"));
+        Ok(self.http.get(&url).send().await?.json().await?)
     }
 
     /// A customer sends `text` from `from` to the SIM `to`.
