@@ -21,21 +21,28 @@
 //! - [`tls`]: rustls client configuration (custom CA, optional client certificate) and the
 //!   broker's server configuration.
 //!
+//! The hub's side ([`auth`], [`mosquitto`], [`link::hub`], [`tls::server_config`]) is behind
+//! the `hub` feature and the broker behind `broker`; the gateway enables neither.
+//!
 //! Every task is spawned on a caller-provided `TaskTracker` and stops on a
 //! `CancellationToken`.
 
+#[cfg(feature = "hub")]
 pub mod auth;
 #[cfg(feature = "broker")]
 pub mod broker;
 pub mod link;
+#[cfg(feature = "hub")]
 pub mod mosquitto;
 pub mod options;
 pub mod tls;
 
+#[cfg(feature = "hub")]
 pub use auth::{CredentialStore, HashCost, MemoryCredentials, Principal, StoreError};
 #[cfg(feature = "broker")]
 pub use broker::{AuthProxy, BrokerConfig, BrokerError, EmbeddedBroker, InnerBroker};
 pub use link::gateway::{CommandSink, GatewayLink, Outbox, OutboxEvent};
+#[cfg(feature = "hub")]
 pub use link::hub::{DownEvent, DownSource, HubLink, IngestError, Presence, UpSink};
 pub use link::{LinkCounters, LinkStatus, QueueError};
 pub use options::{Backoff, BrokerUrl, LinkOptions, OptionsError};

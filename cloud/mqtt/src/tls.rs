@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, RootCertStore};
 
 /// Errors loading TLS material; each names the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -83,10 +83,11 @@ impl ClientTls {
     }
 }
 
+#[cfg(feature = "hub")]
 /// Server-side TLS for the embedded broker's public listener, from a PEM certificate chain
 /// and its PEM private key.
-pub fn server_config(cert_chain: &Path, key: &Path) -> Result<ServerConfig, TlsError> {
-    ServerConfig::builder_with_provider(provider())
+pub fn server_config(cert_chain: &Path, key: &Path) -> Result<rustls::ServerConfig, TlsError> {
+    rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Config(e.to_string()))?
         .with_no_client_auth()

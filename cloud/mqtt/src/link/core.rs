@@ -97,7 +97,8 @@ pub(crate) enum Disposition {
     /// end-to-end receipts: a receipt lost on the way is made up
     /// for by the sender publishing again, so holding the incoming message hostage to it buys
     /// nothing — and would make the broker's deliveries to this client wait on its deliveries
-    /// to the other side.
+    /// to the other side. (Only the hub's side answers this way.)
+    #[cfg_attr(not(feature = "hub"), allow(dead_code))]
     Notify { topic: String, payload: Vec<u8> },
     /// Do not PUBACK (the broker redelivers after reconnecting; nothing after it on this
     /// connection is PUBACKed either).

@@ -3,6 +3,7 @@
 
 pub(crate) mod core;
 pub mod gateway;
+#[cfg(feature = "hub")]
 pub mod hub;
 pub(crate) mod incoming;
 
