@@ -465,19 +465,32 @@ fn outbox_events_have_increasing_ids_and_acked_ids_are_never_reused() {
     db.claim_next("bulk", 0).unwrap();
     let events = db.peek_events(10).unwrap();
     assert_eq!(
-        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        events.iter().map(|e| e.event.kind()).collect::<Vec<_>>(),
         ["message.accepted", "message.state"]
     );
     assert!(events[0].id < events[1].id);
-    assert_eq!(events[1].payload["id"], id);
-    assert_eq!(events[1].payload["state"], "sending");
+    assert!(
+        matches!(events[1].event, SpoolEvent::MessageState { id: i, state: MessageState::Sending, port: Some(0), .. } if i == id),
+        "{:?}",
+        events[1].event
+    );
     assert_eq!(db.ack_events(events[1].id).unwrap(), 2);
     drop(db);
     let (mut db, _) = open(&path);
     let after = db.peek_events(10).unwrap();
     assert_eq!(after.len(), 1, "crash recovery wrote one event");
     assert!(after[0].id > events[1].id);
-    assert_eq!(after[0].payload["state"], "unknown");
+    assert!(
+        matches!(
+            after[0].event,
+            SpoolEvent::MessageState {
+                state: MessageState::Unknown,
+                ..
+            }
+        ),
+        "{:?}",
+        after[0].event
+    );
 }
 
 #[test]
@@ -598,7 +611,7 @@ fn an_inbound_sms_read_again_after_a_crash_is_not_stored_twice() {
     assert_eq!(
         kinds
             .iter()
-            .filter(|e| e.kind == "inbound.received")
+            .filter(|e| matches!(e.event, SpoolEvent::InboundReceived { .. }))
             .count(),
         4
     );
@@ -711,4 +724,37 @@ fn the_spool_file_and_its_wal_are_created_readable_by_their_owner_only() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
     }
+}
+
+#[tokio::test]
+async fn a_call_that_commits_an_event_wakes_the_outbox_waiter_and_one_that_does_not_stays_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(&dir.path().join("s.sqlite")).unwrap();
+    let woken = spool.events_added();
+    let quiet = std::time::Duration::from_millis(300);
+    // A read writes no event: no wake.
+    spool.call(|db| db.peek_events(10)).await.unwrap();
+    assert!(
+        tokio::time::timeout(quiet, woken.notified()).await.is_err(),
+        "a call without events woke the link"
+    );
+    // A submission commits `message.accepted`: the waiter wakes (the permit is stored, so the
+    // wake is not lost when nobody waits yet).
+    spool.call(|db| db.submit(msg("1"))).await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), woken.notified())
+        .await
+        .expect("a committed event did not wake the link");
+    // Acknowledging every event (the table empties) is no news either.
+    spool
+        .call(|db| {
+            let last = db.peek_events(10)?.last().map_or(0, |e| e.id);
+            db.ack_events(last)
+        })
+        .await
+        .unwrap();
+    assert!(tokio::time::timeout(quiet, woken.notified()).await.is_err());
+    spool.call(|db| db.submit(msg("2"))).await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), woken.notified())
+        .await
+        .expect("an event after an empty outbox did not wake the link");
 }

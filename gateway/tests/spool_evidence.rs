@@ -105,10 +105,15 @@ fn a_message_left_unknown_by_a_crash_is_delivered_by_the_only_matching_report_wi
     let last = events
         .iter()
         .rev()
-        .find(|e| e.kind == "message.state")
+        .find_map(|e| match &e.event {
+            SpoolEvent::MessageState {
+                state, evidence, ..
+            } => Some((*state, evidence.clone())),
+            _ => None,
+        })
         .unwrap();
-    assert_eq!(last.payload["state"], "delivered");
-    assert_eq!(last.payload["evidence"]["reference"], 41);
+    assert_eq!(last.0, MessageState::Delivered);
+    assert_eq!(last.1.map(|e| e.reference), Some(41));
 }
 
 #[test]

@@ -105,8 +105,9 @@ pub struct LinkOptions {
     /// published again (`initial`), doubling on each consecutive round without a receipt up to
     /// `max`; a receipt resets it. Default 30 s up to 5 min.
     pub receipt_timeout: Backoff,
-    /// How often the outbox is polled when nobody calls `notify`.
-    pub poll_interval: Duration,
+    /// How often the queue is read when nobody calls `notify`; `None`: only when notified
+    /// (and on every connection, PUBACK and receipt), for a queue that notifies every write.
+    pub poll_interval: Option<Duration>,
 }
 
 impl LinkOptions {
@@ -121,7 +122,7 @@ impl LinkOptions {
             backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(30)),
             window: 100,
             receipt_timeout: Backoff::new(Duration::from_secs(30), Duration::from_secs(300)),
-            poll_interval: Duration::from_secs(1),
+            poll_interval: Some(Duration::from_secs(1)),
         }
     }
 

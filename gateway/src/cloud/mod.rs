@@ -39,7 +39,8 @@ use smsgate_mqtt::{
     link::gateway::LiveState,
 };
 use smsgate_wire::{GatewayId, TopicError};
-use tokio::sync::watch;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -51,9 +52,6 @@ use crate::dispatch::live::GroupSettings;
 use crate::metrics::GatewayMetrics;
 use crate::ports::PortsHandle;
 use crate::spool::Spool;
-
-/// How often the link looks for new spool events.
-pub const OUTBOX_POLL: Duration = Duration::from_millis(50);
 
 /// Least time between two port inventory publishes, and how often the inventory is sampled
 /// for changes the board does not signal (signal strength, operator).
@@ -117,10 +115,10 @@ pub fn spawn(
         client_cert: settings.client_cert.clone(),
     };
     options.keep_alive = settings.keep_alive;
-    // Nothing notifies the link when a port worker writes an event: poll the outbox often
-    // (one indexed read of a near-empty table on the spool thread; the link also reads it on
-    // every broker PUBACK and hub receipt, so under traffic it does not wait for the poll).
-    options.poll_interval = OUTBOX_POLL;
+    // The spool wakes the link after every call that committed an event (and the link reads
+    // the outbox on every connection, PUBACK and receipt): no polling.
+    options.poll_interval = None;
+    let events_added = spool.events_added();
     let outbox = SpoolOutbox::new(spool.clone(), &gateway);
     let live = ports.as_ref().and_then(|p| {
         let changes = p.subscribe()?;
@@ -142,16 +140,28 @@ pub fn spawn(
     if let Some(groups) = groups {
         sink = sink.with_group_settings(config.clone(), groups);
     }
-    Ok(GatewayLink::spawn_live(
+    let link = GatewayLink::spawn_live(
         gateway,
         options,
         Some(format!("smsgate-gateway {}", env!("CARGO_PKG_VERSION"))),
         outbox,
         sink,
         live,
-        cancel,
+        cancel.clone(),
         tracker,
-    )?)
+    )?;
+    tracker.spawn(forward_wakes(events_added, link.waker(), cancel));
+    Ok(link)
+}
+
+/// Wakes the link each time the spool committed outbox events, until `cancel`.
+async fn forward_wakes(events_added: Arc<Notify>, link: Arc<Notify>, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = events_added.notified() => link.notify_one(),
+        }
+    }
 }
 
 /// The link settings of `[cloud]`, or `None` when the section has no `url` (no link).

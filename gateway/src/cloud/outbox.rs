@@ -8,7 +8,9 @@ use smsgate_wire::{
 use uuid::Uuid;
 
 use super::HUB_KEY_PREFIX;
-use crate::spool::{MessageState, OutboxEvent, Spool, SpoolDb, SpoolError};
+use crate::spool::{
+    CampaignItemState, MessageState, OutboxEvent, Spool, SpoolDb, SpoolError, SpoolEvent,
+};
 
 pub(super) fn version() -> u32 {
     SUPPORTED_VERSIONS.iter().copied().max().unwrap_or(1)
@@ -55,130 +57,135 @@ pub fn translate(
     event: &OutboxEvent,
 ) -> Result<Option<Up>, SpoolError> {
     let id = event_uuid(gateway, event.id, event.created_at);
-    let p = &event.payload;
     let v = version();
-    match event.kind.as_str() {
-        "inbound.received" => {
-            let (Some(from), Some(text), Some(port)) =
-                (p["from"].as_str(), p["text"].as_str(), p["port"].as_u64())
-            else {
-                return Err(SpoolError::Corrupt(format!(
-                    "event {}: inbound without from/text/port",
-                    event.id
-                )));
-            };
-            let received_at = p["received_at"]
-                .as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map_or(event.created_at, |t| t.with_timezone(&Utc));
-            Ok(Some(Up::Inbound(Inbound {
-                id,
-                v,
-                port: port.to_string(),
-                sim_number: None,
-                from: from.to_owned(),
-                text: text.to_owned(),
-                received_at,
-            })))
-        }
-        "message.accepted" | "message.state" => {
-            let Some(msg_id) = p["id"].as_i64() else {
-                return Ok(None);
-            };
-            let Some(state) = p["state"].as_str().and_then(MessageState::parse) else {
-                return Ok(None);
-            };
-            let Some(message) = db.get(msg_id)? else {
-                return Ok(None);
-            };
-            let Some(message_id) = hub_message_id(message.idempotency_key.as_deref()) else {
-                return Ok(None);
-            };
-            let error = p["error"].as_str().map(str::to_owned);
-            let status = |state: SendState, error: Option<String>, reference: Option<u8>| {
-                Some(Up::Status(Status {
-                    id,
-                    v,
-                    message_id,
-                    state,
-                    reference,
-                    error,
-                    evidence: None,
-                    at: event.created_at,
-                }))
-            };
-            let dlr = |state: DeliveryState| {
-                Some(Up::Dlr(Delivery {
-                    id,
-                    v,
-                    message_id,
-                    state,
-                    at: event.created_at,
-                }))
-            };
-            Ok(match state {
-                MessageState::Queued if event.kind == "message.accepted" => {
-                    status(SendState::Queued, None, None)
-                }
-                // The hub already has `sent`; "no report yet" changes nothing it shows.
-                MessageState::Queued | MessageState::Sending | MessageState::NoReport => None,
-                MessageState::Sent => status(
-                    SendState::Sent,
-                    None,
-                    message.parts.first().and_then(|part| part.reference),
-                ),
-                MessageState::Delivered => dlr(DeliveryState::Delivered),
-                MessageState::Failed if message.sent_at.is_some() => dlr(DeliveryState::Failed),
-                MessageState::Failed | MessageState::Blocked => {
-                    status(SendState::Failed, error, None)
-                }
-                MessageState::Cancelled => status(SendState::Cancelled, None, None),
-                MessageState::Expired => status(
-                    SendState::Failed,
-                    Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
-                    None,
-                ),
-                MessageState::Unknown => Some(Up::Status(Status {
-                    id,
-                    v,
-                    message_id,
-                    state: SendState::Unknown,
-                    reference: message.parts.first().and_then(|part| part.reference),
-                    error: Some(format!(
-                        "outcome unknown (may have been sent): {}",
-                        error.as_deref().unwrap_or("send interrupted")
-                    )),
-                    evidence: Some(message.evidence_summary()),
-                    at: event.created_at,
-                })),
-            })
-        }
+    match &event.event {
+        SpoolEvent::InboundReceived {
+            from,
+            text,
+            port,
+            received_at,
+            ..
+        } => Ok(Some(Up::Inbound(Inbound {
+            id,
+            v,
+            port: port.to_string(),
+            sim_number: None,
+            from: from.clone(),
+            text: text.clone(),
+            received_at: *received_at,
+        }))),
+        SpoolEvent::MessageAccepted {
+            id: msg_id,
+            state,
+            error,
+            ..
+        } => message_status(db, id, event, *msg_id, *state, error.clone(), true),
+        SpoolEvent::MessageState {
+            id: msg_id,
+            state,
+            error,
+            ..
+        } => message_status(db, id, event, *msg_id, *state, error.clone(), false),
         // A campaign recipient the gateway held and never spooled: withdrawn by a halt
         // (`cancelled`: the hub hands it over again) or past the campaign's validity.
-        "campaign.item" => {
-            let Some(message_id) = p["message_id"]
-                .as_str()
-                .and_then(|s| Uuid::parse_str(s).ok())
-            else {
+        SpoolEvent::CampaignItem {
+            message_id,
+            state,
+            error,
+        } => {
+            let Ok(message_id) = Uuid::parse_str(message_id) else {
                 return Ok(None);
-            };
-            let state = match p["state"].as_str() {
-                Some("cancelled") => SendState::Cancelled,
-                _ => SendState::Failed,
             };
             Ok(Some(Up::Status(Status {
                 id,
                 v,
                 message_id,
-                state,
+                state: match state {
+                    CampaignItemState::Cancelled => SendState::Cancelled,
+                    CampaignItemState::Failed => SendState::Failed,
+                },
                 reference: None,
-                error: p["error"].as_str().map(str::to_owned),
+                error: error.clone(),
                 evidence: None,
                 at: event.created_at,
             })))
         }
-        _ => Ok(None),
+        SpoolEvent::DeliveryReport { .. } => Ok(None),
     }
+}
+
+/// The status or delivery report a hub message gets for its spooled message's state change
+/// (`accepted`: the first event of the message), or `None` when it is not a hub message or the
+/// change means nothing to the hub.
+fn message_status(
+    db: &mut SpoolDb,
+    id: Uuid,
+    event: &OutboxEvent,
+    msg_id: i64,
+    state: MessageState,
+    error: Option<String>,
+    accepted: bool,
+) -> Result<Option<Up>, SpoolError> {
+    let v = version();
+    let Some(message) = db.get(msg_id)? else {
+        return Ok(None);
+    };
+    let Some(message_id) = hub_message_id(message.idempotency_key.as_deref()) else {
+        return Ok(None);
+    };
+    let status = |state: SendState, error: Option<String>, reference: Option<u8>| {
+        Some(Up::Status(Status {
+            id,
+            v,
+            message_id,
+            state,
+            reference,
+            error,
+            evidence: None,
+            at: event.created_at,
+        }))
+    };
+    let dlr = |state: DeliveryState| {
+        Some(Up::Dlr(Delivery {
+            id,
+            v,
+            message_id,
+            state,
+            at: event.created_at,
+        }))
+    };
+    Ok(match state {
+        MessageState::Queued if accepted => status(SendState::Queued, None, None),
+        // The hub already has `sent`; "no report yet" changes nothing it shows.
+        MessageState::Queued | MessageState::Sending | MessageState::NoReport => None,
+        MessageState::Sent => status(
+            SendState::Sent,
+            None,
+            message.parts.first().and_then(|part| part.reference),
+        ),
+        MessageState::Delivered => dlr(DeliveryState::Delivered),
+        MessageState::Failed if message.sent_at.is_some() => dlr(DeliveryState::Failed),
+        MessageState::Failed | MessageState::Blocked => status(SendState::Failed, error, None),
+        MessageState::Cancelled => status(SendState::Cancelled, None, None),
+        MessageState::Expired => status(
+            SendState::Failed,
+            Some(error.unwrap_or_else(|| "validity period ran out before sending".into())),
+            None,
+        ),
+        MessageState::Unknown => Some(Up::Status(Status {
+            id,
+            v,
+            message_id,
+            state: SendState::Unknown,
+            reference: message.parts.first().and_then(|part| part.reference),
+            error: Some(format!(
+                "outcome unknown (may have been sent): {}",
+                error.as_deref().unwrap_or("send interrupted")
+            )),
+            evidence: Some(message.evidence_summary()),
+            at: event.created_at,
+        })),
+    })
 }
 
 /// [`Outbox`] over the spool's events (see the module docs).

@@ -15,12 +15,11 @@
 //!   `failed`.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use serde_json::json;
 use smsgate_wire::{CampaignBatch, Window};
 use uuid::Uuid;
 
 use super::store::{from_ms, insert_message_tx, ms, push_event};
-use super::{CancelOutcome, NewMessage, SpoolDb, SpoolError};
+use super::{CampaignItemState, CancelOutcome, NewMessage, SpoolDb, SpoolError, SpoolEvent};
 use crate::campaign::plan::{Pace, Progress};
 use crate::spool::opt_outs::HUB_KEY_PREFIX;
 
@@ -274,7 +273,8 @@ impl SpoolDb {
             &key.campaign.to_string(),
             Some(key.port),
             "expired",
-            json!({"state": "failed", "error": "not sent within the campaign's validity"}),
+            CampaignItemState::Failed,
+            Some("not sent within the campaign's validity"),
         )
     }
 
@@ -287,7 +287,7 @@ impl SpoolDb {
             params![id, now],
         )?;
         let withdrawn =
-            self.campaign_drop_held(&id, None, "withdrawn", json!({"state": "cancelled"}))?;
+            self.campaign_drop_held(&id, None, "withdrawn", CampaignItemState::Cancelled, None)?;
         let released: Vec<(String, i64)> = {
             let mut st = self.conn.prepare(
                 "SELECT message_id, spool_id FROM campaign_items WHERE campaign = ?1 AND state = 'released'",
@@ -317,7 +317,8 @@ impl SpoolDb {
         campaign: &str,
         port: Option<u16>,
         to: &str,
-        report: serde_json::Value,
+        state: CampaignItemState,
+        error: Option<&str>,
     ) -> Result<usize, SpoolError> {
         let now = self.now();
         let tx = self
@@ -336,9 +337,12 @@ impl SpoolDb {
                 "UPDATE campaign_items SET state = ?2, updated_at = ?3 WHERE message_id = ?1",
             )?
             .execute(params![id, to, now])?;
-            let mut payload = report.clone();
-            payload["message_id"] = json!(id);
-            push_event(&tx, "campaign.item", payload, now)?;
+            let event = SpoolEvent::CampaignItem {
+                message_id: id.clone(),
+                state,
+                error: error.map(str::to_owned),
+            };
+            push_event(&tx, &event, now)?;
         }
         tx.commit()?;
         Ok(ids.len())

@@ -7,6 +7,7 @@
 //!   window (`no_report`).
 //! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
 //!   submission.
+//! - [`events`]: the events outbox's rows as one typed enum, written and read in one place.
 //! - [`campaigns`]: campaign slices the hub handed over, held and released at their pace.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
@@ -26,6 +27,7 @@
 
 pub mod browse;
 pub mod campaigns;
+pub mod events;
 pub mod evidence;
 pub mod lifecycle;
 pub mod lock;
@@ -36,6 +38,7 @@ pub mod reports;
 pub mod store;
 pub mod types;
 
+pub use events::{CampaignItemState, SpoolEvent};
 pub use lifecycle::{InvalidTransition, MessageEvent, MessageState};
 pub use store::SpoolDb;
 pub use types::*;
@@ -99,6 +102,7 @@ pub struct Spool {
     tx: std::sync::mpsc::Sender<Job>,
     reads: std::sync::mpsc::Sender<ReadJob>,
     recovered: Arc<[i64]>,
+    events_added: Arc<tokio::sync::Notify>,
 }
 
 impl Spool {
@@ -114,11 +118,27 @@ impl Spool {
         let reader = read::ReadDb::open(path)?;
         let recovered: Arc<[i64]> = db.recovered_at_open().into();
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let events_added = Arc::new(tokio::sync::Notify::new());
+        let wake = events_added.clone();
         std::thread::Builder::new()
             .name("smsgate-spool".into())
             .spawn(move || {
+                // The newest event id after the last job; a job that commits an event moves it.
+                let mut newest = db.newest_event_id().ok().flatten();
                 while let Ok(job) = rx.recv() {
                     job(&mut db);
+                    match db.newest_event_id() {
+                        Ok(now) if now != newest => {
+                            if now.is_some() {
+                                wake.notify_one();
+                            }
+                            newest = now;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot read the newest outbox event id")
+                        }
+                    }
                 }
             })
             .map_err(|e| SpoolError::Corrupt(format!("cannot start the spool thread: {e}")))?;
@@ -135,6 +155,7 @@ impl Spool {
             tx,
             reads,
             recovered,
+            events_added,
         })
     }
 
@@ -152,6 +173,13 @@ impl Spool {
             }))
             .map_err(|_| SpoolError::Closed)?;
         result.await.map_err(|_| SpoolError::Closed)?
+    }
+
+    /// Fires (one stored permit, [`tokio::sync::Notify::notify_one`]) after a call that
+    /// committed at least one outbox event: the cloud link waits on it instead of polling.
+    /// Several events in a row may wake it once; a waiter reads every pending event when woken.
+    pub fn events_added(&self) -> Arc<tokio::sync::Notify> {
+        self.events_added.clone()
     }
 
     /// Ids turned from `sending` into `unknown` at open.

@@ -3,12 +3,12 @@
 //! report window after which a `sent` message with no report becomes `no_report`.
 
 use super::SpoolError;
+use super::events::SpoolEvent;
 use super::evidence::{Candidate, MatchRule, Matched, ReportKey, match_report};
 use super::lifecycle::{MessageEvent, MessageState, apply};
 use super::store::{SpoolDb, from_ms, ms, push_event, state_of};
 use super::types::{AmbiguousReport, DeliveryReport, DeliveryStatus, Evidence};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use serde_json::json;
 
 /// How many SMS parts `text` is sent as (the same split the modem driver makes).
 pub fn part_count(text: &str) -> u16 {
@@ -150,10 +150,14 @@ impl SpoolDb {
         }
         push_event(
             &tx,
-            "delivery.report",
-            json!({"port": report.port, "reference": report.reference, "recipient": report.recipient,
-                   "status": report.status.as_str(), "message_id": result.map(|r| r.0),
-                   "candidates": candidate_ids}),
+            &SpoolEvent::DeliveryReport {
+                port: report.port,
+                reference: report.reference,
+                recipient: report.recipient.clone(),
+                status: report.status,
+                message_id: result.map(|r| r.0),
+                candidates: candidate_ids,
+            },
             now,
         )?;
         tx.commit()?;
@@ -180,8 +184,11 @@ impl SpoolDb {
         for id in &ids {
             push_event(
                 &tx,
-                "message.state",
-                json!({"id": id, "state": next, "error": "no delivery report within the report window"}),
+                &SpoolEvent::state_because(
+                    *id,
+                    next,
+                    Some("no delivery report within the report window".into()),
+                ),
                 now,
             )?;
         }
@@ -328,8 +335,14 @@ fn settle(
     }
     push_event(
         tx,
-        "message.state",
-        json!({"id": id, "state": next, "error": error, "evidence": evidence}),
+        &SpoolEvent::MessageState {
+            id,
+            state: next,
+            error,
+            port: None,
+            parts: None,
+            evidence,
+        },
         now,
     )?;
     Ok(next)

@@ -1,13 +1,13 @@
 //! The synchronous spool: one rusqlite connection and every operation as one transaction.
 
 use super::SpoolError;
+use super::events::SpoolEvent;
 use super::lifecycle::{MessageEvent, MessageState, apply};
 use super::migrations::migrate;
 use super::types::*;
 use crate::clock::Clock;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,16 +38,7 @@ pub(super) fn state_of(s: &str) -> Result<MessageState, SpoolError> {
         .ok_or_else(|| SpoolError::Corrupt(format!("unknown message state {s:?}")))
 }
 
-pub(super) fn push_event(
-    tx: &rusqlite::Transaction<'_>,
-    kind: &str,
-    payload: serde_json::Value,
-    now: i64,
-) -> Result<(), SpoolError> {
-    tx.prepare_cached("INSERT INTO events (kind, payload, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![kind, payload.to_string(), now])?;
-    Ok(())
-}
+pub(super) use super::events::push as push_event;
 
 /// Stores one submission inside `tx` (the rules of [`SpoolDb::submit_many`]): an idempotency
 /// key already stored returns its first id with `duplicate`; a blocked or opted-out recipient
@@ -102,8 +93,14 @@ pub(super) fn insert_message_tx(
     let id = tx.last_insert_rowid();
     push_event(
         tx,
-        "message.accepted",
-        json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why}),
+        &SpoolEvent::MessageAccepted {
+            id,
+            to: m.to.clone(),
+            group: m.group.clone(),
+            campaign: m.campaign.clone(),
+            state,
+            error: why.map(|w| w.to_string()),
+        },
         now,
     )?;
     Ok(Submitted {
@@ -194,8 +191,7 @@ impl SpoolDb {
             )?;
             push_event(
                 &tx,
-                "message.state",
-                json!({"id": id, "state": next, "error": "gateway stopped while sending"}),
+                &SpoolEvent::state_because(*id, next, Some("gateway stopped while sending".into())),
                 now,
             )?;
         }
@@ -286,8 +282,14 @@ impl SpoolDb {
         if let Some(c) = &claimed {
             push_event(
                 &tx,
-                "message.state",
-                json!({"id": c.id, "state": next, "port": port}),
+                &SpoolEvent::MessageState {
+                    id: c.id,
+                    state: next,
+                    error: None,
+                    port: Some(port),
+                    parts: None,
+                    evidence: None,
+                },
                 now,
             )?;
         }
@@ -350,8 +352,14 @@ impl SpoolDb {
         )?;
         push_event(
             &tx,
-            "message.state",
-            json!({"id": id, "state": next, "parts": parts.len()}),
+            &SpoolEvent::MessageState {
+                id,
+                state: next,
+                error: None,
+                port: None,
+                parts: Some(parts.len()),
+                evidence: None,
+            },
             now,
         )?;
         tx.commit()?;
@@ -380,8 +388,14 @@ impl SpoolDb {
         )?;
         push_event(
             &tx,
-            "message.state",
-            json!({"id": id, "state": next, "error": reason, "parts": parts.len()}),
+            &SpoolEvent::MessageState {
+                id,
+                state: next,
+                error: Some(reason.to_string()),
+                port: None,
+                parts: Some(parts.len()),
+                evidence: None,
+            },
             now,
         )?;
         tx.commit()?;
@@ -431,12 +445,7 @@ impl SpoolDb {
              done_at = ?3 WHERE id = ?1",
             params![id, next.as_str(), now],
         )?;
-        push_event(
-            &tx,
-            "message.state",
-            json!({"id": id, "state": next, "error": null}),
-            now,
-        )?;
+        push_event(&tx, &SpoolEvent::state(id, next), now)?;
         tx.commit()?;
         Ok(CancelOutcome::Cancelled)
     }
@@ -483,8 +492,7 @@ impl SpoolDb {
         )?;
         push_event(
             &tx,
-            "message.state",
-            json!({"id": id, "state": next, "error": error}),
+            &SpoolEvent::state_because(id, next, error.map(str::to_owned)),
             now,
         )?;
         tx.commit()?;
@@ -507,7 +515,7 @@ impl SpoolDb {
                 .collect::<Result<_, _>>()?
         };
         for id in &ids {
-            push_event(&tx, "message.state", json!({"id": id, "state": next}), now)?;
+            push_event(&tx, &SpoolEvent::state(*id, next), now)?;
         }
         tx.commit()?;
         Ok(ids.len())
@@ -628,9 +636,15 @@ impl SpoolDb {
         let id = tx.last_insert_rowid();
         push_event(
             &tx,
-            "inbound.received",
-            json!({"id": id, "from": m.from, "port": m.port, "sim": m.sim, "text": m.text,
-                   "keyword": keyword.map(Keyword::as_str), "received_at": m.received_at}),
+            &SpoolEvent::InboundReceived {
+                id,
+                from: m.from.clone(),
+                port: m.port,
+                sim: m.sim.clone(),
+                text: m.text.clone(),
+                keyword,
+                received_at: m.received_at,
+            },
             now,
         )?;
         tx.commit()?;
@@ -745,6 +759,15 @@ impl SpoolDb {
         self.sim_counts(sim, windows)
     }
 
+    /// The id of the newest outbox event not yet acknowledged, if any (one read of the rowid
+    /// index's last entry).
+    pub fn newest_event_id(&self) -> Result<Option<i64>, SpoolError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT max(id) FROM events")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// The oldest `limit` unacknowledged outbox events.
     pub fn peek_events(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, SpoolError> {
         let mut st = self.conn.prepare_cached(
@@ -764,9 +787,7 @@ impl SpoolDb {
             .map(|(id, kind, payload, at)| {
                 Ok(OutboxEvent {
                     id,
-                    kind,
-                    payload: serde_json::from_str(&payload)
-                        .map_err(|e| SpoolError::Corrupt(format!("event {id} payload: {e}")))?,
+                    event: super::events::decode(id, &kind, &payload)?,
                     created_at: from_ms(at),
                 })
             })

@@ -308,7 +308,8 @@ pub struct InboundMessage {
 }
 
 /// Delivery outcome in a status report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Delivered to the handset.
     Delivered,
@@ -380,10 +381,8 @@ pub struct WindowCounts {
 pub struct OutboxEvent {
     /// Monotonically increasing id.
     pub id: i64,
-    /// `message.accepted`, `message.state`, `inbound.received`, `delivery.report`.
-    pub kind: String,
-    /// Event body.
-    pub payload: serde_json::Value,
+    /// What happened.
+    pub event: super::events::SpoolEvent,
     /// When it was written.
     pub created_at: DateTime<Utc>,
 }

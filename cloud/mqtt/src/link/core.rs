@@ -358,7 +358,7 @@ struct Control<Q> {
     counters: Arc<LinkCounters>,
     queue: Q,
     window: usize,
-    poll_interval: Duration,
+    poll_interval: Option<Duration>,
     backoff: Backoff,
     subscriptions: Vec<String>,
     on_connect: Vec<Announcement>,
@@ -402,8 +402,11 @@ impl<Q: Queue> Control<Q> {
         cancel: CancellationToken,
         stop: CancellationToken,
     ) {
-        let mut tick = tokio::time::interval(self.poll_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = self.poll_interval.map(|every| {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick
+        });
         loop {
             let receipt_wait = self.receipt_wait;
             tokio::select! {
@@ -453,7 +456,7 @@ impl<Q: Queue> Control<Q> {
                     None => live = None,
                 },
                 _ = notify.notified() => self.refill().await,
-                _ = tick.tick() => self.refill().await,
+                _ = tick_some(&mut tick), if tick.is_some() => self.refill().await,
                 _ = sleep_until_some(receipt_wait), if receipt_wait.is_some() => {
                     self.on_receipt_timeout().await;
                 }
@@ -766,6 +769,15 @@ impl<Q: Queue> Control<Q> {
 async fn recv_live(live: &mut Option<mpsc::Receiver<Announcement>>) -> Option<Announcement> {
     match live {
         Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn tick_some(tick: &mut Option<tokio::time::Interval>) {
+    match tick {
+        Some(tick) => {
+            tick.tick().await;
+        }
         None => std::future::pending().await,
     }
 }

@@ -412,9 +412,16 @@ impl GatewayLink {
         })
     }
 
-    /// Tells the link that the outbox has new events (it also polls on its own).
+    /// Tells the link that the outbox has new events (it also polls on its own when
+    /// `LinkOptions::poll_interval` is set).
     pub fn notify_outbox(&self) {
         self.notify.notify_one();
+    }
+
+    /// The notification [`GatewayLink::notify_outbox`] fires, for a task that forwards an
+    /// outbox's own notifications to the link.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.notify.clone()
     }
 
     /// Connection status updates.

@@ -68,7 +68,7 @@ pub fn link_options(addr: SocketAddr, user: &str, pass: &str) -> LinkOptions {
         pass,
     );
     o.backoff = smsgate_mqtt::Backoff::new(Duration::from_millis(50), Duration::from_millis(400));
-    o.poll_interval = Duration::from_millis(100);
+    o.poll_interval = Some(Duration::from_millis(100));
     o
 }
 
