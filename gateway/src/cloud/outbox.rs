@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use smsgate_mqtt::{Outbox, OutboxEvent as LinkEvent, QueueError};
 use smsgate_wire::{
-    Delivery, DeliveryState, GatewayId, Inbound, SUPPORTED_VERSIONS, SendState, Status, Up,
+    Delivery, DeliveryState, GatewayId, Inbound, Refusal, SUPPORTED_VERSIONS, SendState, Status, Up,
 };
 use uuid::Uuid;
 
@@ -95,6 +95,10 @@ pub fn translate(
                 return Ok(None);
             };
             let error = p["error"].as_str().map(str::to_owned);
+            // Which list refused a blocked message (absent in events written before it was kept).
+            let refused = p["refused"]
+                .as_str()
+                .and_then(|r| serde_json::from_value::<Refusal>(r.into()).ok());
             let status = |state: SendState, error: Option<String>, reference: Option<u8>| {
                 Some(Up::Status(Status {
                     id,
@@ -104,6 +108,7 @@ pub fn translate(
                     reference,
                     error,
                     evidence: None,
+                    refused: refused.filter(|_| state == SendState::Failed),
                     at: event.created_at,
                 }))
             };
@@ -149,6 +154,7 @@ pub fn translate(
                         error.as_deref().unwrap_or("send interrupted")
                     )),
                     evidence: Some(message.evidence_summary()),
+                    refused: None,
                     at: event.created_at,
                 })),
             })
@@ -174,6 +180,7 @@ pub fn translate(
                 reference: None,
                 error: p["error"].as_str().map(str::to_owned),
                 evidence: None,
+                refused: None,
                 at: event.created_at,
             })))
         }

@@ -70,14 +70,21 @@ pub(super) fn insert_message_tx(
             });
         }
     }
-    let why = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
-        Some("recipient is on the do-not-contact list")
+    // `refused` names the list for the hub (contract version 5, `Status::refused`).
+    let (why, refused) = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
+        (
+            Some("recipient is on the do-not-contact list"),
+            Some("do_not_contact"),
+        )
     } else if super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?
         .is_some()
     {
-        Some("recipient opted out (list pushed by the hub)")
+        (
+            Some("recipient opted out (list pushed by the hub)"),
+            Some("opted_out"),
+        )
     } else {
-        None
+        (None, None)
     };
     let blocked = why.is_some();
     let state = MessageState::initial(blocked);
@@ -103,7 +110,7 @@ pub(super) fn insert_message_tx(
     push_event(
         tx,
         "message.accepted",
-        json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why}),
+        json!({"id": id, "to": m.to, "group": m.group, "campaign": m.campaign, "state": state, "error": why, "refused": refused}),
         now,
     )?;
     Ok(Submitted {
