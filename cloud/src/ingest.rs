@@ -243,7 +243,7 @@ impl GatewayIngest {
                 &gateway,
                 s.message_id,
                 routing::from_send_state(s.state),
-                (s.error, s.evidence),
+                (s.error, s.evidence, s.refused),
                 now,
                 events,
             )?,
@@ -253,7 +253,7 @@ impl GatewayIngest {
                 &gateway,
                 d.message_id,
                 routing::from_delivery_state(d.state),
-                (None, None),
+                (None, None, None),
                 now,
                 events,
             )?,
@@ -416,7 +416,7 @@ impl GatewayIngest {
         _gateway: &Gateway,
         message_id: Uuid,
         state: MessageState,
-        (error, evidence): (Option<String>, Option<String>),
+        (error, evidence, refused): (Option<String>, Option<String>, Option<wire::Refusal>),
         now: DateTime<Utc>,
         events: &mut Vec<HubEvent>,
     ) -> Result<IngestOutcome, HubError> {
@@ -427,7 +427,7 @@ impl GatewayIngest {
                 scope,
                 message_id,
                 state,
-                error.clone(),
+                (error.clone(), refused),
                 now,
             )?
         {
@@ -530,7 +530,7 @@ impl GatewayIngest {
                         gateway,
                         message_id,
                         MessageState::Cancelled,
-                        (None, None),
+                        (None, None, None),
                         now,
                         events,
                     )?;
@@ -548,7 +548,7 @@ impl GatewayIngest {
                     gateway,
                     message_id,
                     state,
-                    (error, None),
+                    (error, None, None),
                     now,
                     events,
                 )?;

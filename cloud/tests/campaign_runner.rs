@@ -82,6 +82,7 @@ fn status(w: &World, message_id: Uuid, state: wire::SendState) {
                 state,
                 reference: None,
                 evidence: None,
+                refused: None,
                 error: (state == wire::SendState::Failed)
                     .then(|| "CMS 38: network out of order".into()),
                 at: Utc::now(),
@@ -584,5 +585,81 @@ fn a_batch_the_gateway_refuses_fails_its_recipients_with_the_gateways_words() {
             .contains("not configured"),
         "{:?}",
         failed[0].reason
+    );
+}
+
+fn refused(w: &World, message_id: Uuid, why: wire::Refusal, error: &str) {
+    w.f.hub
+        .gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Status(wire::Status {
+                id: Uuid::now_v7(),
+                v: 5,
+                message_id,
+                state: wire::SendState::Failed,
+                reference: None,
+                error: Some(error.into()),
+                evidence: None,
+                refused: Some(why),
+                at: Utc::now(),
+            }),
+        )
+        .unwrap();
+}
+
+#[test]
+fn recipients_the_gateway_refuses_at_release_are_counted_opted_out_and_blocked_not_failed() {
+    let w = world();
+    speaks_campaigns(&w);
+    let id = campaign(&w, 0, Schedule::default());
+    upload(
+        &w,
+        id,
+        "number,name\n0600000001,A\n0600000002,B\n0600000003,C\n",
+    );
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    w.f.hub.campaign_tick(&mut Pacing::new()).unwrap();
+    let b = batches(&take_commands(&w)).remove(0);
+    refused(
+        &w,
+        b.items[0].message_id,
+        wire::Refusal::OptedOut,
+        "recipient opted out (list pushed by the hub)",
+    );
+    refused(
+        &w,
+        b.items[1].message_id,
+        wire::Refusal::DoNotContact,
+        "recipient is on the do-not-contact list",
+    );
+    // A version-4 gateway's plain failure stays a failure.
+    status(&w, b.items[2].message_id, wire::SendState::Failed);
+    assert_eq!(
+        states(&w, id)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>(),
+        vec![
+            RecipientState::OptedOut,
+            RecipientState::Blocked,
+            RecipientState::Failed
+        ]
+    );
+    let c = w.f.hub.campaign_get(&w.a.admin, id).unwrap().counters;
+    assert_eq!(
+        (c.opted_out, c.blocked, c.failed, c.queued),
+        (1, 1, 1, 0),
+        "the dashboard counts them where they belong"
+    );
+    let r =
+        w.f.hub
+            .campaign_recipients(&w.a.admin, id, Some(RecipientState::Blocked), 0, 10)
+            .unwrap();
+    assert_eq!(
+        r[0].reason.as_deref(),
+        Some("recipient is on the do-not-contact list")
     );
 }

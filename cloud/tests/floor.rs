@@ -497,6 +497,7 @@ async fn report_figures_match_a_seeded_history_and_export_as_xlsx_csv_and_pdf() 
         reference: None,
         error: Some("CMS ERROR 38: network out of order".into()),
         evidence: None,
+        refused: None,
         at: f.hub.now_public(),
     }));
     f.hub

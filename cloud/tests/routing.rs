@@ -214,6 +214,7 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         reference: Some(7),
         error: None,
         evidence: None,
+        refused: None,
         at: chrono::Utc::now(),
     });
     hub.gateway_ingest().ingest(&w.gw, sent).unwrap();
@@ -239,6 +240,7 @@ fn an_unknown_send_is_shown_unknown_with_its_evidence_until_a_later_status_settl
             reference: None,
             error: error.map(str::to_owned),
             evidence: evidence.map(str::to_owned),
+            refused: None,
             at: chrono::Utc::now(),
         })
     };

@@ -226,3 +226,74 @@ fn campaign_messages_queue_behind_live_traffic_on_the_port() {
     let first = b.db.claim_next("g", 0).unwrap().unwrap();
     assert_eq!(first.id, live.id, "the live reply goes first");
 }
+
+/// The statuses the outbox would send up with their refusal: (hub message id, state, refused).
+fn refusals(b: &mut Gw) -> Vec<(Uuid, wire::SendState, Option<wire::Refusal>)> {
+    let gw = wire::GatewayId::new("gw").unwrap();
+    let events = b.db.peek_events(100_000).unwrap();
+    let mut out = Vec::new();
+    for e in &events {
+        if let Some(wire::Up::Status(s)) = translate(&mut b.db, &gw, e).unwrap() {
+            out.push((s.message_id, s.state, s.refused));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_recipient_refused_at_release_is_reported_failed_with_the_list_that_refused_it() {
+    let mut b = open();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 3);
+    // Recipient 0 on the gateway's do-not-contact list, recipient 1 opted out at the hub.
+    b.db.block_numbers(&[BlockEntry {
+        number: bt.items[0].to.clone(),
+        campaign: None,
+    }])
+    .unwrap();
+    b.db.apply_opt_out_sync(&wire::OptOutSync {
+        id: Uuid::now_v7(),
+        v: 3,
+        tenant: Uuid::now_v7(),
+        replace: true,
+        from_version: 0,
+        to_version: 1,
+        ports: vec!["0".into()],
+        country: Some("FR".into()),
+        changes: vec![wire::OptOutChange {
+            number: bt.items[1].to.clone(),
+            added: true,
+        }],
+    })
+    .unwrap();
+    b.db.campaign_take(&bt, 0, "g").unwrap();
+    assert_eq!(step(&mut b).released, 3);
+    assert_eq!(
+        send_queued(&mut b),
+        vec![bt.items[2].to.clone()],
+        "only the third is sent"
+    );
+    let r = refusals(&mut b);
+    let of = |i: usize| {
+        r.iter()
+            .filter(|(id, ..)| *id == bt.items[i].message_id)
+            .map(|(_, s, why)| (*s, *why))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of(0),
+        vec![(wire::SendState::Failed, Some(wire::Refusal::DoNotContact))]
+    );
+    assert_eq!(
+        of(1),
+        vec![(wire::SendState::Failed, Some(wire::Refusal::OptedOut))]
+    );
+    assert_eq!(
+        of(2),
+        vec![
+            (wire::SendState::Queued, None),
+            (wire::SendState::Sent, None)
+        ],
+        "a recipient sent is never reported refused"
+    );
+}

@@ -464,13 +464,14 @@ fn prepare(
 }
 
 /// Moves the recipient of campaign message `message_id` (reported by the gateway of `scope`)
-/// to what the gateway says; `None` when the message is no campaign's.
+/// to what the gateway says; `None` when the message is no campaign's. A failure the gateway
+/// refused itself (contract version 5) books the recipient as the list says.
 pub(crate) fn recipient_status(
     tx: &mut dyn WriteTx,
     gateway_scope: &Scope,
     message_id: Uuid,
     state: MessageState,
-    error: Option<String>,
+    (error, refused): (Option<String>, Option<wire::Refusal>),
     now: DateTime<Utc>,
 ) -> Result<Option<IngestOutcome>, HubError> {
     let Some((campaign_id, seq)) = tx
@@ -490,6 +491,11 @@ pub(crate) fn recipient_status(
     let (from, to, reason) = match state {
         MessageState::Sent => (QUEUED, RecipientState::Sent, None),
         MessageState::Delivered => (HELD, RecipientState::Delivered, None),
+        MessageState::Failed if refused.is_some() => (
+            QUEUED,
+            refused_state(refused),
+            Some(error.unwrap_or_else(|| "refused by the gateway".into())),
+        ),
         MessageState::Failed | MessageState::Expired => (
             HELD,
             RecipientState::Failed,
@@ -521,6 +527,15 @@ pub(crate) fn recipient_status(
     Ok(Some(IngestOutcome::Applied))
 }
 
+/// The recipient state of a recipient the gateway refused at submission.
+fn refused_state(refused: Option<wire::Refusal>) -> RecipientState {
+    match refused {
+        Some(wire::Refusal::OptedOut) => RecipientState::OptedOut,
+        Some(wire::Refusal::DoNotContact) => RecipientState::Blocked,
+        None => RecipientState::Failed,
+    }
+}
+
 /// A gateway refused batch `payload` (a port it does not have, a full disk): every recipient
 /// in it fails with the gateway's words (they were never sent).
 pub(crate) fn batch_refused(
@@ -539,9 +554,27 @@ pub(crate) fn batch_refused(
             gateway_scope,
             item.message_id,
             MessageState::Failed,
-            Some(format!("the gateway refused the batch: {why}")),
+            (Some(format!("the gateway refused the batch: {why}")), None),
             now,
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gateway_refusal_books_the_recipient_as_the_list_that_refused_it() {
+        assert_eq!(
+            refused_state(Some(wire::Refusal::OptedOut)),
+            RecipientState::OptedOut
+        );
+        assert_eq!(
+            refused_state(Some(wire::Refusal::DoNotContact)),
+            RecipientState::Blocked
+        );
+        assert_eq!(refused_state(None), RecipientState::Failed);
+    }
 }

@@ -449,6 +449,7 @@ mod tests {
                 reference: None,
                 error: None,
                 evidence: None,
+                refused: None,
                 at: now,
             })
         };

@@ -90,6 +90,7 @@ pub fn all() -> Vec<Example> {
                 reference: Some(42),
                 error: None,
                 evidence: None,
+                refused: None,
                 at: at(10),
             }),
         ),
@@ -106,7 +107,22 @@ pub fn all() -> Vec<Example> {
                     "AT+CMGS=23 → > → PDU sent, then no final result within 60000 ms; part 1/1"
                         .into(),
                 ),
+                refused: None,
                 at: at(11),
+            }),
+        ),
+        up(
+            "Send status: refused by the gateway, the recipient opted out (version 5; `do_not_contact` for its own list)",
+            Up::Status(Status {
+                id: id(10),
+                v: 5,
+                message_id: id(311),
+                state: SendState::Failed,
+                reference: None,
+                error: Some("recipient opted out (list pushed by the hub)".into()),
+                evidence: None,
+                refused: Some(Refusal::OptedOut),
+                at: at(12),
             }),
         ),
         up(

@@ -34,11 +34,11 @@ pub mod version;
 pub use campaign::{CampaignBatch, CampaignHalt, CampaignItem, HaltReason, Window};
 pub use msg::{
     Ack, AckOutcome, Cancel, ConfigPatch, DecodeError, Delivery, DeliveryState, Down, Heartbeat,
-    Inbound, OptOutChange, OptOutSync, PortInfo, Ports, Reset, Send, SendState, State, Status, Up,
-    Ussd,
+    Inbound, OptOutChange, OptOutSync, PortInfo, Ports, Refusal, Reset, Send, SendState, State,
+    Status, Up, Ussd,
 };
 pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
 pub use version::{
-    CAMPAIGNS_SINCE, OPT_OUTS_SINCE, RECEIPTS_SINCE, SUPPORTED_VERSIONS, UNKNOWN_STATE_SINCE,
-    negotiate, speaks, wants_receipts,
+    CAMPAIGNS_SINCE, OPT_OUTS_SINCE, RECEIPTS_SINCE, REFUSALS_SINCE, SUPPORTED_VERSIONS,
+    UNKNOWN_STATE_SINCE, negotiate, speaks, wants_receipts,
 };

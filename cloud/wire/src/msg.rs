@@ -103,7 +103,21 @@ pub struct Status {
     /// modem or device, the parts it recorded, a report that could not be matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// With state `failed`: the gateway refused the recipient itself, nothing was sent
+    /// (version 5). A hub before version 5 ignores the field and sees a plain failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
     pub at: DateTime<Utc>,
+}
+
+/// Why a gateway refused to send to a recipient (contract version 5, in [`Status::refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The recipient opted out (a list the hub pushed with `down/opt_outs`).
+    OptedOut,
+    /// The recipient is on the gateway's do-not-contact list.
+    DoNotContact,
 }
 
 /// Final outcome from a delivery report (SMS-STATUS-REPORT).
@@ -623,6 +637,30 @@ mod tests {
         };
         assert_eq!(s.state, SendState::Unknown);
         assert_eq!(s.evidence.as_deref(), Some("no answer"));
+    }
+
+    #[test]
+    fn a_refused_status_says_why_and_one_without_the_field_is_a_plain_failure() {
+        let p = br#"{"id":"01936d3c-1c6a-7d4e-8f00-00000000000b","v":5,
+            "message_id":"01936d3c-1c6a-7d4e-8f00-000000000006","state":"failed",
+            "refused":"do_not_contact","at":"2026-11-21T14:00:00Z"}"#;
+        let Up::Status(s) = Up::decode(&UpKind::Status, p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (s.state, s.refused),
+            (SendState::Failed, Some(Refusal::DoNotContact))
+        );
+        let plain = Status { refused: None, ..s };
+        let json = String::from_utf8(Up::Status(plain.clone()).encode()).unwrap();
+        assert!(
+            !json.contains("refused"),
+            "a status without a refusal is written as in version 4: {json}"
+        );
+        let Up::Status(back) = Up::decode(&UpKind::Status, json.as_bytes()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(back.refused, None);
     }
 
     #[test]

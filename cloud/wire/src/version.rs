@@ -23,9 +23,15 @@
 //!   the hub sends them only to gateways announcing version 4 ([`CAMPAIGNS_SINCE`]) and hands
 //!   older gateways one `send` per recipient as before. Reports use the existing `up/status`
 //!   and `up/dlr` of each recipient's message id.
+//! - **5**: refusals say why. A `failed` `up/status` may carry `refused`
+//!   ([`Refusal`](crate::Refusal): `opted_out`, `do_not_contact`) when the gateway refused the
+//!   recipient itself at submission (a campaign recipient released onto a number the pushed
+//!   opt-outs or the gateway's do-not-contact list hold), so the hub books it as opted out or
+//!   blocked instead of failed. The field is optional: a version-4 hub ignores it (a plain
+//!   failure, as before) and a version-4 gateway never sends it.
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4, 5];
 
 /// The first contract version whose gateways wait for the hub's receipts.
 pub const RECEIPTS_SINCE: u32 = 2;
@@ -38,6 +44,10 @@ pub const UNKNOWN_STATE_SINCE: u32 = 3;
 
 /// The first contract version whose gateways take `down/campaign` and `down/campaign_halt`.
 pub const CAMPAIGNS_SINCE: u32 = 4;
+
+/// The first contract version whose gateways say why they refused a recipient
+/// ([`Status::refused`](crate::Status::refused)).
+pub const REFUSALS_SINCE: u32 = 5;
 
 /// Whether a peer announcing `versions` speaks version `since` or later.
 pub fn speaks(versions: &[u32], since: u32) -> bool {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use smsgate_mqtt::{Outbox, OutboxEvent as LinkEvent, QueueError};
 use smsgate_wire::{
-    Delivery, DeliveryState, GatewayId, Inbound, SUPPORTED_VERSIONS, SendState, Status, Up,
+    Delivery, DeliveryState, GatewayId, Inbound, Refusal, SUPPORTED_VERSIONS, SendState, Status, Up,
 };
 use uuid::Uuid;
 
@@ -78,14 +78,23 @@ pub fn translate(
             id: msg_id,
             state,
             error,
+            refused,
             ..
-        } => message_status(db, id, event, *msg_id, *state, error.clone(), true),
+        } => message_status(
+            db,
+            id,
+            event,
+            *msg_id,
+            *state,
+            error.clone(),
+            Accepted::Yes(*refused),
+        ),
         SpoolEvent::MessageState {
             id: msg_id,
             state,
             error,
             ..
-        } => message_status(db, id, event, *msg_id, *state, error.clone(), false),
+        } => message_status(db, id, event, *msg_id, *state, error.clone(), Accepted::No),
         // A campaign recipient the gateway held and never spooled: withdrawn by a halt
         // (`cancelled`: the hub hands it over again) or past the campaign's validity.
         SpoolEvent::CampaignItem {
@@ -107,6 +116,7 @@ pub fn translate(
                 reference: None,
                 error: error.clone(),
                 evidence: None,
+                refused: None,
                 at: event.created_at,
             })))
         }
@@ -114,9 +124,17 @@ pub fn translate(
     }
 }
 
-/// The status or delivery report a hub message gets for its spooled message's state change
-/// (`accepted`: the first event of the message), or `None` when it is not a hub message or the
-/// change means nothing to the hub.
+/// Which of a message's events is being translated.
+#[derive(Debug, Clone, Copy)]
+enum Accepted {
+    /// Its first (`message.accepted`), with the list that refused it when it was blocked.
+    Yes(Option<Refusal>),
+    /// A later state change (`message.state`).
+    No,
+}
+
+/// The status or delivery report a hub message gets for its spooled message's state change,
+/// or `None` when it is not a hub message or the change means nothing to the hub.
 fn message_status(
     db: &mut SpoolDb,
     id: Uuid,
@@ -124,9 +142,13 @@ fn message_status(
     msg_id: i64,
     state: MessageState,
     error: Option<String>,
-    accepted: bool,
+    accepted: Accepted,
 ) -> Result<Option<Up>, SpoolError> {
     let v = version();
+    let refused = match accepted {
+        Accepted::Yes(refused) => refused,
+        Accepted::No => None,
+    };
     let Some(message) = db.get(msg_id)? else {
         return Ok(None);
     };
@@ -142,6 +164,7 @@ fn message_status(
             reference,
             error,
             evidence: None,
+            refused: refused.filter(|_| state == SendState::Failed),
             at: event.created_at,
         }))
     };
@@ -155,7 +178,9 @@ fn message_status(
         }))
     };
     Ok(match state {
-        MessageState::Queued if accepted => status(SendState::Queued, None, None),
+        MessageState::Queued if matches!(accepted, Accepted::Yes(_)) => {
+            status(SendState::Queued, None, None)
+        }
         // The hub already has `sent`; "no report yet" changes nothing it shows.
         MessageState::Queued | MessageState::Sending | MessageState::NoReport => None,
         MessageState::Sent => status(
@@ -183,6 +208,7 @@ fn message_status(
                 error.as_deref().unwrap_or("send interrupted")
             )),
             evidence: Some(message.evidence_summary()),
+            refused: None,
             at: event.created_at,
         })),
     })

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::SpoolError;
 use super::lifecycle::MessageState;
 use super::types::{DeliveryStatus, Evidence, Keyword};
+use smsgate_wire::Refusal;
 
 /// One outbox event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,10 @@ pub enum SpoolEvent {
         /// Why it was blocked.
         #[serde(default)]
         error: Option<String>,
+        /// Which list refused it, when blocked (contract version 5, `Status::refused`; absent in
+        /// events written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refused: Option<Refusal>,
     },
     /// A message changed state.
     #[serde(rename = "message.state")]
@@ -206,6 +211,7 @@ mod tests {
             campaign: None,
             state: MessageState::Blocked,
             error: Some("opted out".into()),
+            refused: Some(Refusal::OptedOut),
         });
         round_trip(SpoolEvent::state(2, MessageState::Sent));
         round_trip(SpoolEvent::MessageState {

@@ -8,6 +8,7 @@ use super::types::*;
 use crate::clock::Clock;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use smsgate_wire::Refusal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -61,14 +62,21 @@ pub(super) fn insert_message_tx(
             });
         }
     }
-    let why = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
-        Some("recipient is on the do-not-contact list")
+    // `refused` names the list for the hub (contract version 5, `Status::refused`).
+    let (why, refused) = if is_blocked_tx(tx, &m.to, m.campaign.as_deref())? {
+        (
+            Some("recipient is on the do-not-contact list"),
+            Some(Refusal::DoNotContact),
+        )
     } else if super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?
         .is_some()
     {
-        Some("recipient opted out (list pushed by the hub)")
+        (
+            Some("recipient opted out (list pushed by the hub)"),
+            Some(Refusal::OptedOut),
+        )
     } else {
-        None
+        (None, None)
     };
     let blocked = why.is_some();
     let state = MessageState::initial(blocked);
@@ -100,6 +108,7 @@ pub(super) fn insert_message_tx(
             campaign: m.campaign.clone(),
             state,
             error: why.map(|w| w.to_string()),
+            refused,
         },
         now,
     )?;
