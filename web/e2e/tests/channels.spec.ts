@@ -40,5 +40,14 @@ test.describe('channels', () => {
     await expect(row).toHaveCount(1);
     await expect(row).toContainText('usb7');
     await expect(row).toContainText(name);
+
+    // Deleting retires it: it leaves the list, and its SIM can be declared again.
+    await row.getByRole('button', { name: `Delete ${number}` }).click();
+    const del = page.getByRole('dialog', { name: `Delete channel ${number}` });
+    await expect(del).toContainText('stay in the history');
+    await expectAccessible(page, 'delete channel');
+    await del.getByRole('button', { name: 'Delete' }).click();
+    await expect(del).toHaveCount(0);
+    await expect(page.locator('tr', { hasText: number })).toHaveCount(0);
   });
 });

@@ -88,6 +88,34 @@ function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () =>
   );
 }
 
+/**
+ * Deletes a channel (platform operator). The hub retires it (kept for its history); with live
+ * conversations it refuses and says so, unless "force" ends them.
+ */
+function DeleteDialog({ channel, onDone, onClose }: { channel: Channel; onDone: () => void; onClose: () => void }): JSX.Element {
+  const [force, setForce] = useState(false);
+  const s = useSubmit(['force']);
+  const submit = async () => {
+    const ok = await s.run(async () => {
+      await call(api.DELETE('/api/v1/channels/{id}', { params: { path: { id: channel.id }, query: { force } } }));
+    });
+    if (ok) {
+      toast(t.t('deleted', { number: channel.sim_number }), 'success');
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <FormDialog id="delete-channel-form" title={t.t('deleteTitle', { number: channel.sim_number })} submit={kitText.t('delete')} busy={s.busy} error={s.errors.form} onSubmit={() => void submit()} onClose={onClose}>
+      <p>{t.t('deleteConfirm')}</p>
+      <label class="check">
+        <input type="checkbox" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />
+        <span>{t.t('deleteForce')}</span>
+      </label>
+    </FormDialog>
+  );
+}
+
 /** Every organisation I can see: mine, resellers below me, tenants. */
 function useOrgs(): Org[] {
   const [resellers, setResellers] = useState<Org[]>([]);
@@ -187,7 +215,7 @@ export function Channels(): JSX.Element {
   const [location] = useLocation();
   const shared = location.startsWith('/channels/distributed');
   const [q, setQ] = useState('');
-  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
+  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination' | 'delete'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
   const orgs = useOrgs();
   const myOrg = me.value?.org.id ?? '';
   const ctx = tenant.value;
@@ -249,11 +277,13 @@ export function Channels(): JSX.Element {
           <>
             {can('distributeChannels') ? <IconButton icon="transfer" label={t.t('distributeOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'distribute', channel: c })} /> : null}
             {isTenant(c.holder_id) ? <IconButton icon="inbox" label={t.t('destinationOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'destination', channel: c })} /> : null}
+            {can('manageGateways') ? <IconButton icon="trash" label={t.t('deleteOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'delete', channel: c })} /> : null}
           </>
         )}
       />
       {open?.kind === 'declare' ? <DeclareDialog onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'distribute' ? <DistributeDialog channel={open.channel} orgs={orgs} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
+      {open?.kind === 'delete' ? <DeleteDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'destination' ? <DestinationDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
     </div>
   );

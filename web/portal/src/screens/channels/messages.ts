@@ -44,6 +44,11 @@ const en = {
   noGateways: 'Register a gateway first.',
   countryHint: 'Two-letter country (FR, GB…) for numbers written without a prefix; leave empty for the SIM number’s.',
   declared: '{number} is declared. Distribute it to a tenant to choose its destination.',
+  deleteOne: 'Delete {number}',
+  deleteTitle: 'Delete channel {number}',
+  deleteConfirm: 'The channel stops sending and receiving and leaves the lists; its conversations and messages stay in the history and reports. Its SIM can be declared again.',
+  deleteForce: 'Force: end its live conversations if any',
+  deleted: '{number} is deleted (kept in the history).',
 } as const;
 
 export const channelsText = defineMessages('channels', {
@@ -91,5 +96,10 @@ export const channelsText = defineMessages('channels', {
     noGateways: "Enregistrez d'abord une passerelle.",
     countryHint: 'Pays en deux lettres (FR, GB…) des numéros écrits sans préfixe ; laissez vide pour celui du numéro SIM.',
     declared: '{number} est déclaré. Distribuez-le à une société pour choisir sa destination.',
+    deleteOne: 'Supprimer {number}',
+    deleteTitle: 'Supprimer le canal {number}',
+    deleteConfirm: "Le canal cesse d'envoyer et de recevoir et quitte les listes ; ses conversations et messages restent dans l'historique et les rapports. Sa carte SIM pourra être déclarée à nouveau.",
+    deleteForce: "Forcer : terminer ses conversations en cours s'il y en a",
+    deleted: "{number} est supprimé (conservé dans l'historique).",
   },
 });
