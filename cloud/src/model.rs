@@ -172,6 +172,9 @@ pub struct Channel {
     pub gateway_id: Uuid,
     pub port: String,
     pub sim_number: String,
+    /// What people call it ("Support line"); absent: shown by its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The organisation that currently holds it (platform, a reseller or a tenant).
     pub holder_id: Uuid,
     pub destination: Destination,
@@ -179,7 +182,24 @@ pub struct Channel {
     /// (default: the country of the SIM number itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// `retired`: deleted but kept for its history (no sends, no routing, out of the lists).
+    #[serde(default)]
+    pub state: ChannelState,
+    /// When it was retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Whether a channel is in service. A deleted channel is `retired`, never removed: its
+/// interactions and messages keep pointing at it (history, reports), while it sends nothing,
+/// routes no inbound message, leaves the lists and pickers, and frees its port and number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelState {
+    #[default]
+    Active,
+    Retired,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

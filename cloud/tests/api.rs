@@ -46,6 +46,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/channels"),
     ("get", "/api/v1/channels/{id}"),
     ("patch", "/api/v1/channels/{id}"),
+    ("delete", "/api/v1/channels/{id}"),
     ("post", "/api/v1/channels/{id}/distribute"),
     ("put", "/api/v1/channels/{id}/destination"),
     ("get", "/api/v1/queues"),
@@ -436,6 +437,11 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             Method::PATCH,
             p("/api/v1/channels/{id}", v.channel),
             Some(json!({"country": "GB"})),
+        ),
+        (
+            Method::DELETE,
+            p("/api/v1/channels/{id}?force=true", v.channel),
+            None,
         ),
         (
             Method::PATCH,

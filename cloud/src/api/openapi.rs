@@ -20,7 +20,7 @@ use super::handlers::*;
         users::list_users, users::create_user, users::get_user, users::update_user, users::disconnect_user, users::set_user_state,
         gateways::list_gateways, gateways::create_gateway, gateways::get_gateway, gateways::update_gateway, gateways::delete_gateway,
         channels::list_channels, channels::create_channel, channels::get_channel, channels::update_channel,
-        channels::distribute_channel, channels::set_destination,
+        channels::delete_channel, channels::distribute_channel, channels::set_destination,
         queues::list_queues, queues::create_queue, queues::get_queue, queues::update_queue, queues::delete_queue, queues::set_queue_members,
         contacts::list_contacts, contacts::create_contact, contacts::import_contacts, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
         lists::list_lists, lists::create_list, lists::get_list, lists::update_list, lists::delete_list,

@@ -4,12 +4,48 @@
 use uuid::Uuid;
 
 use super::error::{HubError, found, invalid};
-use super::validate::{non_empty, optional_country};
+use super::validate::{MAX_NAME, bounded, non_empty, optional_country};
 use super::{Hub, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::phone;
 use crate::store::{ChannelFilter, LiveBy, Page, PageRequest};
+
+/// What a platform operator declares: a SIM on a gateway port, and its options.
+#[derive(Debug, Clone, Copy)]
+pub struct ChannelDeclaration<'a> {
+    pub gateway_id: Uuid,
+    pub port: &'a str,
+    /// International (`+33 7 00 00 00 01`); national numbers are refused (no country to read them in).
+    pub sim_number: &'a str,
+    /// ISO 3166 alpha-2 country national numbers are read in (`None` or `""`: the SIM number's).
+    pub country: Option<&'a str>,
+    /// What people call the channel (`None` or `""`: shown by its number).
+    pub name: Option<&'a str>,
+}
+
+impl<'a> ChannelDeclaration<'a> {
+    pub fn new(gateway_id: Uuid, port: &'a str, sim_number: &'a str) -> Self {
+        Self {
+            gateway_id,
+            port,
+            sim_number,
+            country: None,
+            name: None,
+        }
+    }
+}
+
+/// Refuses a retired channel for anything but history (sends, replies, moves, destinations).
+pub(crate) fn in_service(channel: &Channel) -> Result<(), HubError> {
+    match channel.state {
+        ChannelState::Active => Ok(()),
+        ChannelState::Retired => Err(HubError::Conflict(format!(
+            "channel {} is retired (deleted): it sends and routes nothing",
+            channel.sim_number
+        ))),
+    }
+}
 
 impl Hub {
     /// Declares a channel (a SIM number on a gateway port), held by the platform.
@@ -20,19 +56,22 @@ impl Hub {
         port: &str,
         sim_number: &str,
     ) -> Result<Channel, HubError> {
-        self.declare_channel(actor, gateway_id, port, sim_number, None)
+        self.declare_channel(actor, ChannelDeclaration::new(gateway_id, port, sim_number))
     }
 
-    /// [`Hub::create_channel`] with the country national numbers are read in (ISO 3166
-    /// alpha-2; `None` or `""`: the SIM number's), checked before anything is written.
+    /// Declares a channel with its options; every field is checked before anything is written.
     pub fn declare_channel(
         &self,
         actor: &Actor,
-        gateway_id: Uuid,
-        port: &str,
-        sim_number: &str,
-        country: Option<&str>,
+        d: ChannelDeclaration<'_>,
     ) -> Result<Channel, HubError> {
+        let ChannelDeclaration {
+            gateway_id,
+            port,
+            sim_number,
+            country,
+            name,
+        } = d;
         if actor.org().kind != OrgKind::Platform {
             return Err(HubError::NotFound);
         }
@@ -52,6 +91,10 @@ impl Hub {
         };
         let port = non_empty("port", port)?;
         let country = optional_country("country", country)?;
+        let name = match name.map(|n| bounded("name", n, MAX_NAME)).transpose()? {
+            Some(n) if !n.is_empty() => Some(n),
+            _ => None,
+        };
         let mut tx = self.write()?;
         if tx.gateway(&scope, gateway_id)?.is_none() {
             return Err(invalid("gateway", "no such gateway"));
@@ -64,9 +107,12 @@ impl Hub {
             gateway_id,
             port,
             sim_number,
+            name,
             holder_id: platform.id,
             destination: Destination::Tenant,
             country,
+            state: ChannelState::Active,
+            retired_at: None,
             created_at: self.now(),
         };
         tx.insert_channel(&scope, &channel)?;
@@ -103,6 +149,77 @@ impl Hub {
         Ok(self.read()?.channels(&scope, filter, page)?)
     }
 
+    /// Deletes a channel (platform operator) by retiring it: the record stays for the
+    /// interactions and messages that point at it, but it sends nothing, routes no inbound
+    /// message, leaves the lists and frees its port and SIM number. Refused while it has live
+    /// interactions unless `force`, which closes them (the seed's "Force Operation"); streams of
+    /// the holder's people end (they lost the channel).
+    pub fn retire_channel(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        force: bool,
+    ) -> Result<Channel, HubError> {
+        if actor.org().kind != OrgKind::Platform {
+            return Err(HubError::NotFound);
+        }
+        let scope = authz::scope(actor, Action::CreateChannel)?;
+        if !scope.covers_platform() {
+            return Err(HubError::NotFound);
+        }
+        let mut tx = self.write()?;
+        let mut channel = found(tx.channel(&scope, id)?)?;
+        if channel.state == ChannelState::Retired {
+            return Err(HubError::NotFound);
+        }
+        let holder = found(tx.org(&scope, channel.holder_id)?)?;
+        let live = tx.live_interactions(&scope, LiveBy::Channel(id))?;
+        let now = self.now();
+        let mut events = Vec::new();
+        if !live.is_empty() {
+            if !force {
+                return Err(HubError::Conflict(format!(
+                    "channel {} has {} live interaction(s) in {}; end them first or delete with force",
+                    channel.sim_number,
+                    live.len(),
+                    holder.name
+                )));
+            }
+            for mut i in live {
+                i.status = InteractionStatus::Closed;
+                i.updated_at = now;
+                tx.update_interaction(&scope, &i)?;
+                events.push(Hub::interaction_event(&holder, &i));
+            }
+        }
+        let old_user = match channel.destination {
+            Destination::User(u) => Some(u),
+            _ => None,
+        };
+        channel.state = ChannelState::Retired;
+        channel.retired_at = Some(now);
+        tx.retire_channel(&scope, &channel)?;
+        super::audit::record(
+            &mut *tx,
+            actor,
+            super::audit::Audit::new(holder.id, "retired", "channel")
+                .id(channel.id)
+                .detail(channel.sim_number.clone()),
+            now,
+        )?;
+        tx.commit()?;
+        self.publish(events);
+        if holder.kind != OrgKind::Platform {
+            self.revoke(Revocation::Channel {
+                org_path: holder.path,
+                // A path nobody's starts with: every stream of the holder's subtree ends.
+                new_path: "\u{0}".into(),
+                user: old_user,
+            });
+        }
+        Ok(channel)
+    }
+
     /// Sets (or clears, with `""`) the country numbers without a prefix are read in.
     pub fn set_channel_country(
         &self,
@@ -134,6 +251,7 @@ impl Hub {
         let scope = authz::scope(actor, Action::DistributeChannel)?;
         let mut tx = self.write()?;
         let mut channel = found(tx.channel(&scope, id)?)?;
+        in_service(&channel)?;
         let holder = found(tx.org(&scope, channel.holder_id)?)?;
         let to = found(tx.org(&scope, to_org)?)?;
         authz::authorize(actor, Action::DistributeChannel, Target::Org(&to))?;
@@ -191,6 +309,7 @@ impl Hub {
         let scope = authz::scope(actor, Action::ConfigureChannel)?;
         let mut tx = self.write()?;
         let mut channel = found(tx.channel(&scope, id)?)?;
+        in_service(&channel)?;
         let holder = found(tx.org(&scope, channel.holder_id)?)?;
         if holder.kind != OrgKind::Tenant {
             return Err(invalid(
@@ -278,7 +397,13 @@ mod tests {
         let g = w.channel.gateway_id;
         let err = w
             .hub
-            .declare_channel(&w.root, g, "3", "+447700900001", Some("ZZ"))
+            .declare_channel(
+                &w.root,
+                ChannelDeclaration {
+                    country: Some("ZZ"),
+                    ..ChannelDeclaration::new(g, "3", "+447700900001")
+                },
+            )
             .unwrap_err();
         assert!(
             matches!(err, HubError::Invalid { ref field, .. } if field == "country"),
@@ -294,12 +419,190 @@ mod tests {
         );
         let c = w
             .hub
-            .declare_channel(&w.root, g, "3", "+447700900001", Some("gb"))
+            .declare_channel(
+                &w.root,
+                ChannelDeclaration {
+                    country: Some("gb"),
+                    ..ChannelDeclaration::new(g, "3", "+447700900001")
+                },
+            )
             .unwrap();
         assert_eq!(c.country.as_deref(), Some("GB"));
         assert_eq!(
             w.hub.channel(&w.root, c.id).unwrap().country.as_deref(),
             Some("GB")
+        );
+    }
+
+    #[test]
+    fn a_channel_declared_with_a_name_keeps_it_trimmed_and_a_blank_name_is_no_name() {
+        let w = world();
+        let g = w.channel.gateway_id;
+        let named = w
+            .hub
+            .declare_channel(
+                &w.root,
+                ChannelDeclaration {
+                    name: Some("  Support line "),
+                    ..ChannelDeclaration::new(g, "4", "+447700900004")
+                },
+            )
+            .unwrap();
+        assert_eq!(named.name.as_deref(), Some("Support line"));
+        assert_eq!(
+            w.hub.channel(&w.root, named.id).unwrap().name.as_deref(),
+            Some("Support line")
+        );
+        let blank = w
+            .hub
+            .declare_channel(
+                &w.root,
+                ChannelDeclaration {
+                    name: Some("   "),
+                    ..ChannelDeclaration::new(g, "5", "+447700900005")
+                },
+            )
+            .unwrap();
+        assert_eq!(blank.name, None);
+    }
+
+    #[test]
+    fn a_channel_name_too_long_is_named_and_declares_nothing() {
+        let w = world();
+        let g = w.channel.gateway_id;
+        let long = "x".repeat(MAX_NAME + 1);
+        let err = w
+            .hub
+            .declare_channel(
+                &w.root,
+                ChannelDeclaration {
+                    name: Some(&long),
+                    ..ChannelDeclaration::new(g, "6", "+447700900006")
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Invalid { ref field, .. } if field == "name"),
+            "{err:?}"
+        );
+        assert!(
+            w.hub
+                .channels(&w.root)
+                .unwrap()
+                .iter()
+                .all(|c| c.sim_number != "+447700900006")
+        );
+    }
+
+    #[test]
+    fn a_channel_with_a_live_conversation_is_not_deleted_without_force_and_the_refusal_names_it() {
+        let w = world();
+        w.inbound("+33611111111", "hello");
+        let err = w
+            .hub
+            .retire_channel(&w.root, w.channel.id, false)
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Conflict(ref m) if m.contains("1 live interaction") && m.contains("+33700000001") && m.contains("force")),
+            "{err:?}"
+        );
+        let c = w.hub.channel(&w.root, w.channel.id).unwrap();
+        assert_eq!(c.state, ChannelState::Active);
+        assert_eq!(
+            w.hub.interactions(&w.admin, None).unwrap()[0]
+                .status
+                .is_live(),
+            true
+        );
+    }
+
+    #[test]
+    fn a_forced_delete_closes_the_live_conversations_and_retires_the_channel_kept_for_history() {
+        let w = world();
+        w.inbound("+33611111111", "hello");
+        let c = w.hub.retire_channel(&w.root, w.channel.id, true).unwrap();
+        assert_eq!(c.state, ChannelState::Retired);
+        assert!(c.retired_at.is_some());
+        let interactions = w.hub.interactions(&w.admin, None).unwrap();
+        assert_eq!(interactions.len(), 1, "the history stays");
+        assert_eq!(interactions[0].status, InteractionStatus::Closed);
+        assert_eq!(interactions[0].channel_id, c.id);
+        // Kept for history: found by id, out of the lists unless asked for.
+        assert_eq!(
+            w.hub.channel(&w.admin, c.id).unwrap().state,
+            ChannelState::Retired
+        );
+        assert!(w.hub.channels(&w.admin).unwrap().is_empty());
+        let all = w
+            .hub
+            .list_channels(
+                &w.admin,
+                &ChannelFilter {
+                    include_retired: true,
+                    ..ChannelFilter::default()
+                },
+                &PageRequest::all(),
+            )
+            .unwrap()
+            .items;
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].sim_number, "+33700000001", "the real number is kept");
+        assert_eq!(all[0].port, "0");
+        // Deleting it again finds nothing to delete.
+        assert!(matches!(
+            w.hub.retire_channel(&w.root, c.id, true),
+            Err(HubError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn a_retired_channel_sends_nothing_routes_nothing_and_frees_its_port_and_number() {
+        let w = world();
+        w.hub.retire_channel(&w.root, w.channel.id, false).unwrap();
+        let err = w
+            .hub
+            .send(
+                &w.admin,
+                crate::hub::SendRequest {
+                    channel: Some(w.channel.id),
+                    to: "+33622222222".into(),
+                    text: "hi".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Conflict(ref m) if m.contains("retired")),
+            "{err:?}"
+        );
+        assert!(matches!(
+            w.hub
+                .set_destination(&w.admin, w.channel.id, Destination::Tenant),
+            Err(HubError::Conflict(_))
+        ));
+        w.inbound("+33611111111", "anyone there?");
+        assert!(
+            w.hub.interactions(&w.admin, None).unwrap().is_empty(),
+            "inbound on a retired channel is not routed to the tenant"
+        );
+        let again = w
+            .hub
+            .create_channel(&w.root, w.channel.gateway_id, "0", "+33700000001")
+            .unwrap();
+        assert_eq!(again.state, ChannelState::Active);
+        assert_ne!(again.id, w.channel.id);
+    }
+
+    #[test]
+    fn only_the_platform_operator_deletes_a_channel() {
+        let w = world();
+        assert!(matches!(
+            w.hub.retire_channel(&w.admin, w.channel.id, true),
+            Err(HubError::NotFound)
+        ));
+        assert_eq!(
+            w.hub.channel(&w.admin, w.channel.id).unwrap().state,
+            ChannelState::Active
         );
     }
 }

@@ -50,6 +50,7 @@ use uuid::Uuid;
 pub use crate::ingest::IngestOutcome;
 pub use crate::model::{BulkOutcome, BulkResult};
 pub use bulk_history::{BulkDetail, BulkSummary};
+pub use channels::ChannelDeclaration;
 pub use contacts::ImportReport;
 pub use conversations::TransferTo;
 pub use error::HubError;

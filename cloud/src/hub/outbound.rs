@@ -328,6 +328,7 @@ impl Hub {
             .ok_or_else(|| {
                 HubError::Conflict("the channel no longer belongs to this tenant".into())
             })?;
+        super::channels::in_service(&channel)?;
         let to = i.contact_number.clone();
         let q = self.queue_outbound(
             &mut *tx,
@@ -375,6 +376,7 @@ impl Hub {
                     .ok_or_else(|| invalid("channel", "the tenant has no channel"))?
             }
         };
+        super::channels::in_service(&channel)?;
         let org = found(tx.org(view, channel.holder_id)?)?;
         if org.kind != OrgKind::Tenant {
             return Err(invalid(

@@ -135,8 +135,10 @@ pub struct UserFilter {
 pub struct ChannelFilter {
     pub holder: Option<Uuid>,
     pub gateway: Option<Uuid>,
-    /// Substring of the SIM number or port.
+    /// Substring of the SIM number, port or name.
     pub q: Option<String>,
+    /// Also list retired (deleted) channels (history and report pickers).
+    pub include_retired: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -501,6 +503,9 @@ pub trait WriteTx: ReadTx {
 
     fn insert_channel(&mut self, scope: &Scope, channel: &Channel) -> Result<(), StoreError>;
     fn update_channel(&mut self, scope: &Scope, channel: &Channel) -> Result<(), StoreError>;
+    /// Stores a channel as retired: its record stays (history points at it) but its port and
+    /// SIM number are freed for a new declaration and no longer find it.
+    fn retire_channel(&mut self, scope: &Scope, channel: &Channel) -> Result<(), StoreError>;
 
     fn insert_queue(&mut self, scope: &Scope, queue: &Queue) -> Result<(), StoreError>;
     fn update_queue(&mut self, scope: &Scope, queue: &Queue) -> Result<(), StoreError>;

@@ -1,4 +1,4 @@
-//! Channels: `GET/POST /channels`, `GET/PATCH /channels/{id}`, `POST /channels/{id}/distribute`,
+//! Channels: `GET/POST /channels`, `GET/PATCH/DELETE /channels/{id}`, `POST /channels/{id}/distribute`,
 //! `PUT /channels/{id}/destination`.
 
 use axum::extract::State;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ApiResult;
 use crate::api::extract::{PageOf, Paging, Query};
 use crate::api::{Authed, Body, ErrorBody, Id, blocking};
-use crate::hub::Hub;
+use crate::hub::{ChannelDeclaration, Hub};
 use crate::model::*;
 use crate::store::ChannelFilter;
 
@@ -21,7 +21,9 @@ pub fn routes() -> Router<Hub> {
         .route("/api/v1/channels", get(list_channels).post(create_channel))
         .route(
             "/api/v1/channels/{id}",
-            get(get_channel).patch(update_channel),
+            get(get_channel)
+                .patch(update_channel)
+                .delete(delete_channel),
         )
         .route("/api/v1/channels/{id}/distribute", post(distribute_channel))
         .route("/api/v1/channels/{id}/destination", put(set_destination))
@@ -36,6 +38,9 @@ pub struct NewChannelRequest {
     /// ISO 3166 alpha-2 country for numbers written without a prefix (absent or `""`: the SIM number's); a bad one refuses the declaration.
     #[serde(default)]
     pub country: Option<String>,
+    /// What people call the channel ("Support line"; absent or `""`: shown by its number).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,9 +65,20 @@ pub struct ChannelListParams {
     /// Only channels held by this organisation.
     pub holder: Option<Uuid>,
     pub gateway: Option<Uuid>,
+    /// Also list retired (deleted) channels, kept for history and reports.
+    #[serde(default)]
+    pub retired: bool,
 }
 
-/// Channels held in the caller's subtree. `q` searches the SIM number and port.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteChannelParams {
+    /// End the channel's live conversations (otherwise deleting is refused while they exist).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Channels held in the caller's subtree. `q` searches the SIM number, port and name.
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels", params(Paging, ChannelListParams),
     responses((status = 200, body = PageOf<Channel>)), security(("bearer" = [])))]
 pub async fn list_channels(
@@ -76,6 +92,7 @@ pub async fn list_channels(
         holder: f.holder,
         gateway: f.gateway,
         q: p.q(),
+        include_retired: f.retired,
     };
     Ok(Json(
         blocking(move || hub.list_channels(&actor, &filter, &page))
@@ -95,10 +112,11 @@ pub async fn create_channel(
     let c = blocking(move || {
         hub.declare_channel(
             &actor,
-            req.gateway,
-            &req.port,
-            &req.sim_number,
-            req.country.as_deref(),
+            ChannelDeclaration {
+                country: req.country.as_deref(),
+                name: req.name.as_deref(),
+                ..ChannelDeclaration::new(req.gateway, &req.port, &req.sim_number)
+            },
         )
     })
     .await?;
@@ -131,6 +149,21 @@ pub async fn update_channel(
             None => hub.channel(&actor, id),
         })
         .await?,
+    ))
+}
+
+/// Deletes a channel (platform operator): it is retired, kept for its history. Refused (409,
+/// naming the live conversations) while it has live conversations, unless `force` ends them.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = Uuid, Path), DeleteChannelParams),
+    responses((status = 200, body = Channel), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn delete_channel(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    Query(p): Query<DeleteChannelParams>,
+) -> ApiResult<Json<Channel>> {
+    Ok(Json(
+        blocking(move || hub.retire_channel(&actor, id, p.force)).await?,
     ))
 }
 

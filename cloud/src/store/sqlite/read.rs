@@ -345,12 +345,15 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
             "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
              AND (:gw IS NULL OR t.gateway_id = :gw)
              AND (:holder IS NULL OR t.holder_id = :holder) AND (:g IS NULL OR t.gateway_id = :g)
-             AND (:q IS NULL OR t.sim_number LIKE :q ESCAPE '\\' OR t.port LIKE :q ESCAPE '\\')"
+             AND (:retired = 1 OR json_extract(t.doc, '$.state') IS NOT 'retired')
+             AND (:q IS NULL OR t.sim_number LIKE :q ESCAPE '\\' OR t.port LIKE :q ESCAPE '\\'
+                  OR json_extract(t.doc, '$.name') LIKE :q ESCAPE '\\')"
         );
         let args = scope_args(scope)
             .opt("holder", filter.holder.map(s))
             .opt("g", filter.gateway.map(s))
-            .opt("q", q(&filter.q));
+            .opt("q", q(&filter.q))
+            .with("retired", i64::from(filter.include_retired));
         self.page("channel", &sql, args, Order::Created, page)
     }
 

@@ -301,6 +301,22 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         Ok(())
     }
 
+    fn retire_channel(&mut self, scope: &Scope, c: &Channel) -> Result<(), StoreError> {
+        // The unique port and number columns get the id appended (the doc keeps the real ones),
+        // so the SIM can be declared again and lookups by port or number no longer find it.
+        self.exec(
+            "UPDATE channels SET doc = :doc, port = port || '#retired:' || id,
+                    sim_number = sim_number || '#retired:' || id
+             WHERE id = :id AND instr(port, '#retired:') = 0
+             AND holder_id IN (SELECT id FROM orgs WHERE substr(path, 1, length(:path)) = :path)
+             AND (:gw IS NULL OR gateway_id = :gw)",
+            scope_args(scope)
+                .with("id", s(c.id))
+                .with("doc", to_doc("channel", c)?),
+        )?;
+        Ok(())
+    }
+
     fn insert_queue(&mut self, scope: &Scope, q: &Queue) -> Result<(), StoreError> {
         self.org_in_scope(scope, q.org_id)?;
         self.conn

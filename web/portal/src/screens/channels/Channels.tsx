@@ -24,7 +24,8 @@ function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () =>
   const [port, setPort] = useState('');
   const [number, setNumber] = useState('');
   const [country, setCountry] = useState('');
-  const s = useSubmit(['gateway', 'port', 'sim_number', 'country']);
+  const [name, setName] = useState('');
+  const s = useSubmit(['gateway', 'port', 'sim_number', 'country', 'name']);
   useEffect(() => {
     call(api.GET('/api/v1/gateways', { params: { query: { limit: 500 } } }))
       .then((p) => {
@@ -47,7 +48,7 @@ function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () =>
     if (country.trim() && !/^[A-Za-z]{2}$/.test(country.trim())) missing.country = t.t('countryHint');
     if (Object.keys(missing).length > 0) return s.setErrors(missing);
     const ok = await s.run(async () => {
-      await call(api.POST('/api/v1/channels', { body: { gateway, port: port.trim(), sim_number: number, country: country.trim() || undefined } }));
+      await call(api.POST('/api/v1/channels', { body: { gateway, port: port.trim(), sim_number: number, country: country.trim() || undefined, name: name.trim() || undefined } }));
     });
     if (ok) {
       toast(t.t('declared', { number }), 'success');
@@ -57,25 +58,60 @@ function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () =>
   };
   return (
     <FormDialog id="declare-form" title={t.t('declareTitle')} submit={t.t('declare')} busy={s.busy} error={s.errors.form} onSubmit={() => void submit()} onClose={onClose}>
-      {gateways.length === 0 ? <p class="notice">{t.t('noGateways')}</p> : null}
-      <SelectField label={t.t('gateway')} value={gateway} error={s.errors.gateway} onChange={(e) => { setGateway(e.currentTarget.value); setPort(''); }}>
+      {gateways.length === 0 ? <p key="none" class="notice">{t.t('noGateways')}</p> : null}
+      {/*
+        Every field has a key: the Port field changes element (select when the gateway reports ports,
+        text otherwise), and without keys Preact would reuse the next inputs one place over, the
+        Country input (maxLength 2) becoming the SIM number with maxlength 0 — a field that takes
+        no characters (the declare bug).
+      */}
+      <SelectField key="gateway" label={t.t('gateway')} value={gateway} error={s.errors.gateway} onChange={(e) => { setGateway(e.currentTarget.value); setPort(''); }}>
         {gateways.map((g) => (
           <option key={g.id} value={g.id}>{g.name}</option>
         ))}
       </SelectField>
       {ports.length > 0 ? (
-        <SelectField label={t.t('port')} value={port} error={s.errors.port} onChange={(e) => pickPort(e.currentTarget.value)}>
+        <SelectField key="port-pick" label={t.t('port')} value={port} error={s.errors.port} onChange={(e) => pickPort(e.currentTarget.value)}>
           <option value="">{t.t('choosePort')}</option>
           {ports.map((p) => (
             <option key={p.port} value={p.port}>{p.sim_number ? `${p.port} (${p.sim_number})` : p.port}</option>
           ))}
         </SelectField>
       ) : (
-        <TextField label={t.t('port')} value={port} error={s.errors.port} onInput={(e) => setPort(e.currentTarget.value)} autoComplete="off" />
+        <TextField key="port-text" label={t.t('port')} value={port} error={s.errors.port} onInput={(e) => setPort(e.currentTarget.value)} autoComplete="off" />
       )}
-      <TextField label={t.t('number')} value={number} error={s.errors.sim_number} onInput={(e) => setNumber(e.currentTarget.value)} autoComplete="off" inputMode="tel" />
-      <TextField label={t.t('country')} value={country} error={s.errors.country} onInput={(e) => setCountry(e.currentTarget.value)} autoComplete="off" maxLength={2} />
-      <p class="field-hint">{t.t('countryHint')}</p>
+      <TextField key="number" label={t.t('number')} value={number} error={s.errors.sim_number} onInput={(e) => setNumber(e.currentTarget.value)} autoComplete="off" inputMode="tel" />
+      <TextField key="name" label={t.t('name')} value={name} error={s.errors.name} onInput={(e) => setName(e.currentTarget.value)} autoComplete="off" maxLength={200} hint={t.t('nameHint')} />
+      <TextField key="country" label={t.t('country')} value={country} error={s.errors.country} onInput={(e) => setCountry(e.currentTarget.value)} autoComplete="off" maxLength={2} />
+      <p key="country-hint" class="field-hint">{t.t('countryHint')}</p>
+    </FormDialog>
+  );
+}
+
+/**
+ * Deletes a channel (platform operator). The hub retires it (kept for its history); with live
+ * conversations it refuses and says so, unless "force" ends them.
+ */
+function DeleteDialog({ channel, onDone, onClose }: { channel: Channel; onDone: () => void; onClose: () => void }): JSX.Element {
+  const [force, setForce] = useState(false);
+  const s = useSubmit(['force']);
+  const submit = async () => {
+    const ok = await s.run(async () => {
+      await call(api.DELETE('/api/v1/channels/{id}', { params: { path: { id: channel.id }, query: { force } } }));
+    });
+    if (ok) {
+      toast(t.t('deleted', { number: channel.sim_number }), 'success');
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <FormDialog id="delete-channel-form" title={t.t('deleteTitle', { number: channel.sim_number })} submit={kitText.t('delete')} busy={s.busy} error={s.errors.form} onSubmit={() => void submit()} onClose={onClose}>
+      <p>{t.t('deleteConfirm')}</p>
+      <label class="check">
+        <input type="checkbox" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />
+        <span>{t.t('deleteForce')}</span>
+      </label>
     </FormDialog>
   );
 }
@@ -179,7 +215,7 @@ export function Channels(): JSX.Element {
   const [location] = useLocation();
   const shared = location.startsWith('/channels/distributed');
   const [q, setQ] = useState('');
-  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
+  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination' | 'delete'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
   const orgs = useOrgs();
   const myOrg = me.value?.org.id ?? '';
   const ctx = tenant.value;
@@ -212,6 +248,7 @@ export function Channels(): JSX.Element {
   };
   const columns: Column<Channel>[] = [
     { label: t.t('number'), cell: (c) => <span class="mono">{c.sim_number}</span> },
+    { label: t.t('name'), cell: (c) => c.name ?? '' },
     { label: t.t('port'), cell: (c) => c.port, wide: true },
     { label: t.t('holder'), cell: (c) => orgName(c.holder_id) },
     { label: t.t('destination'), cell: (c) => (isTenant(c.holder_id) ? destination(c) : '—'), wide: true },
@@ -240,11 +277,13 @@ export function Channels(): JSX.Element {
           <>
             {can('distributeChannels') ? <IconButton icon="transfer" label={t.t('distributeOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'distribute', channel: c })} /> : null}
             {isTenant(c.holder_id) ? <IconButton icon="inbox" label={t.t('destinationOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'destination', channel: c })} /> : null}
+            {can('manageGateways') ? <IconButton icon="trash" label={t.t('deleteOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'delete', channel: c })} /> : null}
           </>
         )}
       />
       {open?.kind === 'declare' ? <DeclareDialog onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'distribute' ? <DistributeDialog channel={open.channel} orgs={orgs} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
+      {open?.kind === 'delete' ? <DeleteDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'destination' ? <DestinationDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
     </div>
   );
