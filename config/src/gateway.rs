@@ -203,8 +203,8 @@ pub enum Vendor {
     Dinstar,
 }
 
-/// `[[ports]]`: one modem.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `[[ports]]`: one modem. Its `Debug` leaves out the PIN and the Dinstar password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortConfig {
     /// 0-based port number, unique across `[[ports]]` and `[[dinstar_http]]`.
@@ -235,6 +235,24 @@ pub struct PortConfig {
     /// Use SMS text mode (`AT+CMGF=1`) even when the modem offers PDU mode.
     #[serde(default)]
     pub text_mode: bool,
+}
+
+impl fmt::Debug for PortConfig {
+    // The SIM PIN and the Dinstar AT password stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortConfig")
+            .field("id", &self.id)
+            .field("device", &self.device)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("module", &self.module)
+            .field("baud", &self.baud)
+            .field("flow_control", &self.flow_control)
+            .field("profile", &self.profile)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .field("smsc", &self.smsc)
+            .field("text_mode", &self.text_mode)
+            .finish()
+    }
 }
 
 fn default_baud() -> u32 {
@@ -594,8 +612,9 @@ impl Default for SupervisionConfig {
     }
 }
 
-/// `[cloud]`: the MQTT link to the hub (off while `url` is absent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `[cloud]`: the MQTT link to the hub (off while `url` is absent). Its `Debug` leaves out the
+/// password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CloudConfig {
     /// Hub broker URL (`mqtt://host:1883` or `mqtts://host:8883`); without it there is no link.
@@ -623,6 +642,23 @@ pub struct CloudConfig {
     pub keepalive_s: u64,
     /// Seconds between `up/heartbeat` messages to the hub.
     pub heartbeat_s: u64,
+}
+
+impl fmt::Debug for CloudConfig {
+    // The MQTT password stays out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudConfig")
+            .field("url", &self.url)
+            .field("gateway_id", &self.gateway_id)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("keepalive_s", &self.keepalive_s)
+            .field("heartbeat_s", &self.heartbeat_s)
+            .finish()
+    }
 }
 
 impl Default for CloudConfig {
@@ -1380,6 +1416,44 @@ impl GatewayConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_debug_output_names_its_pin_and_password_as_redacted_without_their_values() {
+        let mut p = PortConfig::new(
+            3,
+            Device::Tcp {
+                host: "10.0.0.9".into(),
+                port: 23,
+            },
+        );
+        p.pin = Some("8642".into());
+        p.password = Some("dinstar-secret".into());
+        let shown = format!("{p:?} {p:#?}");
+        assert!(!shown.contains("8642"), "{shown}");
+        assert!(!shown.contains("dinstar-secret"), "{shown}");
+        assert!(shown.contains("pin: Some(\"<redacted>\")"), "{shown}");
+        assert!(
+            shown.contains("10.0.0.9"),
+            "the rest is still shown: {shown}"
+        );
+    }
+
+    #[test]
+    fn a_port_without_a_pin_shows_none_in_debug() {
+        let p = PortConfig::new(0, Device::Serial("/dev/ttyUSB0".into()));
+        assert!(format!("{p:?}").contains("pin: None"));
+    }
+
+    #[test]
+    fn the_cloud_section_debug_output_lacks_the_mqtt_password() {
+        let c = CloudConfig {
+            password: Some("hub-given-secret".into()),
+            ..CloudConfig::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hub-given-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
 
     fn problems(text: &str) -> Vec<String> {
         match GatewayConfig::from_toml_str(text) {
