@@ -40,6 +40,35 @@ pub struct GatewayConfig {
     pub cloud: CloudConfig,
     /// `[legacy]`: the seed's `SendSMS` without the bearer header (off by default).
     pub legacy: crate::legacy::LegacyConfig,
+    /// `[power]`: modem power control (off by default).
+    pub power: PowerConfig,
+}
+
+/// `[power]`: how the gateway cuts and restores a modem's power (a hung modem, or a power cycle
+/// asked from the box UI or the API). Off by default: a port then answers that it has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerConfig {
+    /// The control API of `smsgate sim` (`http://127.0.0.1:PORT`): it cuts and restores the
+    /// simulated modems' power, port `N` being its modem `N` (test benches and the demo only).
+    /// Absent: no power control.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulator_control: Option<String>,
+}
+
+impl Validate for PowerConfig {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(url) = &self.simulator_control
+            && !url
+                .strip_prefix("http://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+        {
+            v.push(
+                "power.simulator_control",
+                format!("{url:?} is not an http:// URL (like http://127.0.0.1:8900)"),
+            );
+        }
+    }
 }
 
 /// `[storage]`: where the SQLite spool lives.
@@ -1058,6 +1087,15 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "Secret accepted as the form (or path) field token=..., at least 16 characters.",
         "\"change-me-to-a-long-random-secret\"",
     ),
+    doc(
+        "power",
+        "Modem power control, for a hung modem and for power cycles asked from the box UI or the API. Off by default.",
+    ),
+    doc_example(
+        "power.simulator_control",
+        "The control API of smsgate sim: it cuts and restores the simulated modems' power, port N being its modem N (test benches and the demo only). Absent: no power control.",
+        "\"http://127.0.0.1:8900\"",
+    ),
 ];
 
 fn is_phone_number(s: &str) -> bool {
@@ -1129,6 +1167,7 @@ impl Validate for GatewayConfig {
     fn validate(&self, v: &mut Violations) {
         self.cloud.validate(v);
         self.legacy.validate(v);
+        self.power.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
         }
@@ -1435,6 +1474,27 @@ mod tests {
         assert!(
             shown.contains("10.0.0.9"),
             "the rest is still shown: {shown}"
+        );
+    }
+
+    #[test]
+    fn power_control_is_off_by_default_and_the_simulator_control_must_be_an_http_url() {
+        let base = "[storage]\npath = \"/tmp/x.sqlite\"\n";
+        assert_eq!(
+            GatewayConfig::from_toml_str(base).unwrap().power,
+            PowerConfig::default()
+        );
+        assert_eq!(
+            problems(&format!("{base}[power]\nsimulator_control = \"ftp://x\"\n")),
+            vec!["power.simulator_control: \"ftp://x\" is not an http:// URL (like http://127.0.0.1:8900)".to_owned()]
+        );
+        let ok = GatewayConfig::from_toml_str(&format!(
+            "{base}[power]\nsimulator_control = \"http://127.0.0.1:8900\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            ok.power.simulator_control.as_deref(),
+            Some("http://127.0.0.1:8900")
         );
     }
 
