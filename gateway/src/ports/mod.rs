@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod receive;
 mod recover;
 pub mod send;
+pub mod sim_power;
 pub mod storage;
 pub mod supervision;
 pub mod watchdog;

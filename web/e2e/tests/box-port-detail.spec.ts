@@ -61,10 +61,13 @@ test.describe('the box UI one-port screen', () => {
     }
   });
 
-  test('a power cycle asks for confirmation, and a port with no power control says so in plain words', async ({ page, stack }) => {
+  test('a power cycle asks for confirmation, really powers the simulated modem off and on, and the port comes back', async ({ page, stack }) => {
+    test.setTimeout(120_000);
     await boxLogin(page, stack);
     await page.goto(boxUrl(stack, '/ports/1'));
     await expect(page.getByTestId('port-state')).toHaveText('Registered');
+    const cycles = async () => (await gateway<{ ports: Array<{ port: number; counters: { power_cycles: number } }> }>(stack, 'GET', '/api/v1/ports')).ports.find((p) => p.port === 1)?.counters.power_cycles ?? -1;
+    const before = await cycles();
     await page.getByRole('button', { name: 'Power-cycle the modem' }).click();
     const dialog = page.getByRole('dialog', { name: 'Power-cycle port 1?' });
     await expect(dialog).toBeVisible();
@@ -74,10 +77,18 @@ test.describe('the box UI one-port screen', () => {
     await expect(dialog).toBeHidden();
     await page.getByRole('button', { name: 'Power-cycle the modem' }).click();
     await dialog.getByRole('button', { name: 'Power-cycle the modem' }).click();
-    await expect(page.getByTestId('power-problem')).toHaveText(
-      'Port 1 has no power control wired, so it cannot be power-cycled from here. Unplug the modem and plug it back, or wire its power control in gateway.toml.',
-    );
-    await expect(page.getByTestId('port-state')).toHaveText('Registered');
+    // The simulator's modem 1 really loses its power (its pty goes) …
+    await waitFor('simulated modem 1 powered off', 20_000, async () => {
+      const r = await fetch(`${stack.info.sim_control}/api/modems`);
+      const modems = (await r.json()) as Array<{ powered: boolean }>;
+      return modems[1]?.powered === false;
+    });
+    // … and gets it back; the port opens it again.
+    await expect(page.getByTestId('power-done')).toHaveText('Port 1 was power-cycled; it is opened again.', { timeout: 60_000 });
+    await expect(page.getByTestId('port-state')).toHaveText('Registered', { timeout: 60_000 });
+    expect(await cycles()).toBe(before + 1);
+    const r = await fetch(`${stack.info.sim_control}/api/modems`);
+    expect(((await r.json()) as Array<{ powered: boolean }>)[1]?.powered).toBe(true);
   });
 
   test('the one-port screen works on a 375 px phone, in French and dark', async ({ page, stack }) => {

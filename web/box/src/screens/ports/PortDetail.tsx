@@ -159,7 +159,7 @@ export function PortDetail({ id }: { id: number }): JSX.Element {
               <dt>{portsMsg.t('detail.received')}</dt><dd>{p.counters.received}</dd>
               <dt>{portsMsg.t('detail.reports')}</dt><dd>{p.counters.reports}</dd>
               <dt>{portsMsg.t('detail.resets')}</dt><dd>{p.counters.resets}</dd>
-              <dt>{portsMsg.t('detail.powerCycles')}</dt><dd>{p.counters.power_cycles}</dd>
+              <dt>{portsMsg.t('detail.powerCycles')}</dt><dd data-testid="power-cycles">{p.counters.power_cycles}</dd>
               <dt>{portsMsg.t('detail.hangs')}</dt><dd>{p.counters.hangs}</dd>
             </dl>
           </section>
