@@ -40,6 +40,35 @@ pub struct GatewayConfig {
     pub cloud: CloudConfig,
     /// `[legacy]`: the seed's `SendSMS` without the bearer header (off by default).
     pub legacy: crate::legacy::LegacyConfig,
+    /// `[power]`: modem power control (off by default).
+    pub power: PowerConfig,
+}
+
+/// `[power]`: how the gateway cuts and restores a modem's power (a hung modem, or a power cycle
+/// asked from the box UI or the API). Off by default: a port then answers that it has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerConfig {
+    /// The control API of `smsgate sim` (`http://127.0.0.1:PORT`): it cuts and restores the
+    /// simulated modems' power, port `N` being its modem `N` (test benches and the demo only).
+    /// Absent: no power control.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulator_control: Option<String>,
+}
+
+impl Validate for PowerConfig {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(url) = &self.simulator_control
+            && !url
+                .strip_prefix("http://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+        {
+            v.push(
+                "power.simulator_control",
+                format!("{url:?} is not an http:// URL (like http://127.0.0.1:8900)"),
+            );
+        }
+    }
 }
 
 /// `[storage]`: where the SQLite spool lives.
@@ -203,8 +232,8 @@ pub enum Vendor {
     Dinstar,
 }
 
-/// `[[ports]]`: one modem.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `[[ports]]`: one modem. Its `Debug` leaves out the PIN and the Dinstar password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortConfig {
     /// 0-based port number, unique across `[[ports]]` and `[[dinstar_http]]`.
@@ -235,6 +264,24 @@ pub struct PortConfig {
     /// Use SMS text mode (`AT+CMGF=1`) even when the modem offers PDU mode.
     #[serde(default)]
     pub text_mode: bool,
+}
+
+impl fmt::Debug for PortConfig {
+    // The SIM PIN and the Dinstar AT password stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortConfig")
+            .field("id", &self.id)
+            .field("device", &self.device)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("module", &self.module)
+            .field("baud", &self.baud)
+            .field("flow_control", &self.flow_control)
+            .field("profile", &self.profile)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .field("smsc", &self.smsc)
+            .field("text_mode", &self.text_mode)
+            .finish()
+    }
 }
 
 fn default_baud() -> u32 {
@@ -594,8 +641,9 @@ impl Default for SupervisionConfig {
     }
 }
 
-/// `[cloud]`: the MQTT link to the hub (off while `url` is absent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `[cloud]`: the MQTT link to the hub (off while `url` is absent). Its `Debug` leaves out the
+/// password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CloudConfig {
     /// Hub broker URL (`mqtt://host:1883` or `mqtts://host:8883`); without it there is no link.
@@ -623,6 +671,23 @@ pub struct CloudConfig {
     pub keepalive_s: u64,
     /// Seconds between `up/heartbeat` messages to the hub.
     pub heartbeat_s: u64,
+}
+
+impl fmt::Debug for CloudConfig {
+    // The MQTT password stays out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudConfig")
+            .field("url", &self.url)
+            .field("gateway_id", &self.gateway_id)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("keepalive_s", &self.keepalive_s)
+            .field("heartbeat_s", &self.heartbeat_s)
+            .finish()
+    }
 }
 
 impl Default for CloudConfig {
@@ -1022,6 +1087,15 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "Secret accepted as the form (or path) field token=..., at least 16 characters.",
         "\"change-me-to-a-long-random-secret\"",
     ),
+    doc(
+        "power",
+        "Modem power control, for a hung modem and for power cycles asked from the box UI or the API. Off by default.",
+    ),
+    doc_example(
+        "power.simulator_control",
+        "The control API of smsgate sim: it cuts and restores the simulated modems' power, port N being its modem N (test benches and the demo only). Absent: no power control.",
+        "\"http://127.0.0.1:8900\"",
+    ),
 ];
 
 fn is_phone_number(s: &str) -> bool {
@@ -1093,6 +1167,7 @@ impl Validate for GatewayConfig {
     fn validate(&self, v: &mut Violations) {
         self.cloud.validate(v);
         self.legacy.validate(v);
+        self.power.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
         }
@@ -1380,6 +1455,65 @@ impl GatewayConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_debug_output_names_its_pin_and_password_as_redacted_without_their_values() {
+        let mut p = PortConfig::new(
+            3,
+            Device::Tcp {
+                host: "10.0.0.9".into(),
+                port: 23,
+            },
+        );
+        p.pin = Some("8642".into());
+        p.password = Some("dinstar-secret".into());
+        let shown = format!("{p:?} {p:#?}");
+        assert!(!shown.contains("8642"), "{shown}");
+        assert!(!shown.contains("dinstar-secret"), "{shown}");
+        assert!(shown.contains("pin: Some(\"<redacted>\")"), "{shown}");
+        assert!(
+            shown.contains("10.0.0.9"),
+            "the rest is still shown: {shown}"
+        );
+    }
+
+    #[test]
+    fn power_control_is_off_by_default_and_the_simulator_control_must_be_an_http_url() {
+        let base = "[storage]\npath = \"/tmp/x.sqlite\"\n";
+        assert_eq!(
+            GatewayConfig::from_toml_str(base).unwrap().power,
+            PowerConfig::default()
+        );
+        assert_eq!(
+            problems(&format!("{base}[power]\nsimulator_control = \"ftp://x\"\n")),
+            vec!["power.simulator_control: \"ftp://x\" is not an http:// URL (like http://127.0.0.1:8900)".to_owned()]
+        );
+        let ok = GatewayConfig::from_toml_str(&format!(
+            "{base}[power]\nsimulator_control = \"http://127.0.0.1:8900\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            ok.power.simulator_control.as_deref(),
+            Some("http://127.0.0.1:8900")
+        );
+    }
+
+    #[test]
+    fn a_port_without_a_pin_shows_none_in_debug() {
+        let p = PortConfig::new(0, Device::Serial("/dev/ttyUSB0".into()));
+        assert!(format!("{p:?}").contains("pin: None"));
+    }
+
+    #[test]
+    fn the_cloud_section_debug_output_lacks_the_mqtt_password() {
+        let c = CloudConfig {
+            password: Some("hub-given-secret".into()),
+            ..CloudConfig::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hub-given-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
 
     fn problems(text: &str) -> Vec<String> {
         match GatewayConfig::from_toml_str(text) {

@@ -88,8 +88,12 @@ impl RunDeps<SystemOpener> {
 }
 
 /// Runs the gateway until `shutdown` is cancelled.
+///
+/// Power control comes from `[power]` (none by default).
 pub async fn run(config: GatewayConfig, shutdown: CancellationToken) -> Result<(), GatewayError> {
-    run_with(config, RunDeps::system(), shutdown).await
+    let mut deps = RunDeps::system();
+    deps.power = crate::ports::sim_power::from_config(&config, &tokio::runtime::Handle::current());
+    run_with(config, deps, shutdown).await
 }
 
 /// [`run`] with injected transports, clock and power control.

@@ -200,6 +200,7 @@ async fn a_power_cycle_asked_by_the_api_goes_through_the_power_control_and_the_p
         .post("/api/v1/ports/1/power-cycle", Value::Null)
         .await;
     assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "no_power_control", "{body}");
     assert!(
         body["error"]["message"]
             .as_str()

@@ -363,9 +363,12 @@ fn gateway_toml(
         "# smsgate demo gateway: 4 simulated modems, one group, linked to the demo hub.\n\
          [storage]\npath = {spool:?}\n\n[api]\nlisten = \"127.0.0.1:{gw}\"\ntoken = {token:?}\n\n\
          [cloud]\nurl = {mqtt_url:?}\ngateway_id = {gateway_id:?}\nusername = {gateway_id:?}\npassword = {password:?}\n\n\
-         [supervision]\npoll_interval_ms = 5000\n\n",
+         [supervision]\npoll_interval_ms = 5000\n\n\
+         # The simulator's modems are powered off and on through its control API (power cycle).\n\
+         [power]\nsimulator_control = \"http://127.0.0.1:{sim}\"\n\n",
         spool = dir.join("spool.sqlite").display().to_string(),
         gw = ports.gateway,
+        sim = ports.sim,
     );
     for i in 0..4 {
         let dev = dir.join("lab").join(format!("ttyUSB{i}"));

@@ -58,6 +58,9 @@ pub enum ApiError {
     /// The request conflicts with the resource's state.
     #[error("{0}")]
     Conflict(String),
+    /// A power cycle was asked of a port with no power control (409, code `no_power_control`).
+    #[error("{0}")]
+    NoPowerControl(String),
     /// Anything else (details are logged, not returned).
     #[error("internal error")]
     Internal(String),
@@ -83,6 +86,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::NoPowerControl(_) => (StatusCode::CONFLICT, "no_power_control"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

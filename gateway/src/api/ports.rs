@@ -25,6 +25,7 @@ impl From<PortCommandError> for ApiError {
     fn from(e: PortCommandError) -> Self {
         match e {
             PortCommandError::NoPort(_) => ApiError::NotFound(e.to_string()),
+            PortCommandError::NoPowerControl { .. } => ApiError::NoPowerControl(e.to_string()),
             PortCommandError::Stopped(_) | PortCommandError::Failed { .. } => {
                 ApiError::Conflict(e.to_string())
             }
@@ -128,7 +129,7 @@ pub struct PowerCycleDone {
 
 /// Turns the modem off and on through its power control; the port then opens it again.
 #[utoipa::path(post, path = "/api/v1/ports/{id}/power-cycle", tag = "ports", params(("id" = u16, Path)),
-    responses((status = 200, body = PowerCycleDone), (status = 404), (status = 409, description = "no power control is wired for the port, or it failed")))]
+    responses((status = 200, body = PowerCycleDone), (status = 404), (status = 409, description = "code `no_power_control`: none is wired for the port; code `conflict`: it failed or did not finish in time")))]
 pub async fn power_cycle(
     State(st): State<ApiState>,
     Path(id): Path<u16>,

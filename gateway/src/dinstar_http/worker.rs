@@ -292,9 +292,9 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
                 ));
             }
             PortCommand::PowerCycle(reply) => {
-                let _ = reply.send(Err(
-                    "a Dinstar HTTP-API port has no power control here (power-cycle the Dinstar itself)".into(),
-                ));
+                let _ = reply.send(Err(crate::ports::PowerCycleError::NotWired(Some(
+                    "a Dinstar HTTP-API port: power-cycle the Dinstar itself".into(),
+                ))));
             }
             #[allow(unreachable_patterns)]
             _ => {}

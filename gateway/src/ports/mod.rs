@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod receive;
 mod recover;
 pub mod send;
+pub mod sim_power;
 pub mod storage;
 pub mod supervision;
 pub mod watchdog;
@@ -45,7 +46,7 @@ pub enum PortCommand {
     Reset(oneshot::Sender<Result<(), String>>),
     /// Turn the modem off and on through its power control ([`PowerCycle`]) and open it
     /// again; answered once the power cycle is done (an error when no power control is wired).
-    PowerCycle(oneshot::Sender<Result<(), String>>),
+    PowerCycle(oneshot::Sender<Result<(), PowerCycleError>>),
     /// Run a USSD code and answer with the network's text.
     Ussd {
         /// The code (`*100#`).
@@ -235,6 +236,17 @@ pub struct PortsHandle {
     at_logs: atlog::AtLogs,
 }
 
+/// Why a power cycle was not done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PowerCycleError {
+    /// The port has no power control (none configured, or a kind of port that has none).
+    #[error("no power control is wired for this port{}", .0.as_deref().map(|w| format!(" ({w})")).unwrap_or_default())]
+    NotWired(Option<String>),
+    /// The power control failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Errors of port commands.
 #[derive(Debug, thiserror::Error)]
 pub enum PortCommandError {
@@ -244,6 +256,14 @@ pub enum PortCommandError {
     /// The worker has stopped.
     #[error("port {0} is shutting down")]
     Stopped(u16),
+    /// The port has no power control to cycle.
+    #[error("port {port}: {reason}")]
+    NoPowerControl {
+        /// Port.
+        port: u16,
+        /// The worker's words.
+        reason: PowerCycleError,
+    },
     /// The modem refused or failed.
     #[error("port {port}: {message}")]
     Failed {
@@ -326,7 +346,23 @@ impl PortsHandle {
 
     /// Power-cycles the modem of `port` (its power control) and waits until the power is back.
     pub async fn power_cycle(&self, port: u16) -> Result<(), PortCommandError> {
-        self.ask(port, PortCommand::PowerCycle).await
+        let tx = self
+            .senders
+            .get(&port)
+            .ok_or(PortCommandError::NoPort(port))?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(PortCommand::PowerCycle(reply))
+            .await
+            .map_err(|_| PortCommandError::Stopped(port))?;
+        match rx.await.map_err(|_| PortCommandError::Stopped(port))? {
+            Ok(()) => Ok(()),
+            Err(reason @ PowerCycleError::NotWired(_)) => {
+                Err(PortCommandError::NoPowerControl { port, reason })
+            }
+            Err(PowerCycleError::Failed(message)) => {
+                Err(PortCommandError::Failed { port, message })
+            }
+        }
     }
 
     /// Runs a USSD code on `port`.

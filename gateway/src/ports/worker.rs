@@ -20,7 +20,7 @@ use super::inbound::InboundTracker;
 use super::storage::StorageWatch;
 use super::supervision::{Observation, Reaction, SimIdentity, Supervisor, reaction};
 use super::watchdog::{Seen, Watchdog};
-use super::{Board, PortCommand, PowerCycle, UssdAnswer};
+use super::{Board, PortCommand, PowerCycle, PowerCycleError, UssdAnswer};
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::schedule::bench::{Availability, BenchStatus, PortHealth};
@@ -168,7 +168,7 @@ pub struct PortWorker<O> {
     /// Where this port's AT traffic is recorded.
     at_log: Option<AtLog>,
     /// The API's power-cycle request being served.
-    power_reply: Option<oneshot::Sender<Result<(), String>>>,
+    power_reply: Option<oneshot::Sender<Result<(), PowerCycleError>>>,
 }
 
 /// Waits until the live settings of port `id` differ from `current`, and returns them
@@ -469,16 +469,13 @@ impl<O: Opener + 'static> PortWorker<O> {
     }
 
     /// Power-cycles the modem (hung, or asked by the API); `Err` says why it could not.
-    async fn power_cycle(&mut self) -> Result<(), String> {
+    async fn power_cycle(&mut self) -> Result<(), PowerCycleError> {
         let Some(mut power) = self.deps.power.take() else {
             tracing::warn!(
                 port = self.id,
                 "no power control is configured for this port: power cycle skipped"
             );
-            return Err(format!(
-                "port {}: no power control is wired for this port",
-                self.id
-            ));
+            return Err(PowerCycleError::NotWired(None));
         };
         self.sup.counters.power_cycles += 1;
         let done = tokio::task::spawn_blocking(move || {
@@ -492,7 +489,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 match r {
                     Err(e) => {
                         tracing::error!(port = self.id, error = %e, "power cycle failed");
-                        Err(format!("port {}: power cycle failed: {e}", self.id))
+                        Err(PowerCycleError::Failed(format!("power cycle failed: {e}")))
                     }
                     Ok(()) => {
                         tracing::warn!(port = self.id, "modem power-cycled");
@@ -502,7 +499,9 @@ impl<O: Opener + 'static> PortWorker<O> {
             }
             Err(e) => {
                 tracing::error!(port = self.id, error = %e, "power cycle task failed");
-                Err(format!("port {}: power cycle task failed: {e}", self.id))
+                Err(PowerCycleError::Failed(format!(
+                    "power cycle task failed: {e}"
+                )))
             }
         }
     }
@@ -684,10 +683,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 }
                 Step::Command(PortCommand::PowerCycle(reply)) => {
                     if self.deps.power.is_none() {
-                        let _ = reply.send(Err(format!(
-                            "port {}: no power control is wired for this port",
-                            self.id
-                        )));
+                        let _ = reply.send(Err(PowerCycleError::NotWired(None)));
                         Ok(())
                     } else {
                         self.power_reply = Some(reply);

@@ -1,7 +1,5 @@
 import { Button } from '@smsgate/shared/components/Button';
-import { Dialog } from '@smsgate/shared/components/Dialog';
 import { TextField } from '@smsgate/shared/components/Field';
-import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -9,7 +7,10 @@ import { Link } from 'wouter-preact';
 import { ApiError, api, call, type PortSettings } from '../../api/box';
 import { ports } from '../../app/live';
 import { app, msgStateWords, stateWords } from '../../app/messages';
+import { AtLogPanel } from './AtLogPanel';
 import { Signal, StateBadge } from './Bits';
+import { Maintenance } from './Maintenance';
+import { SettingsForm } from './SettingsForm';
 import { portsMsg } from './messages';
 
 const FINAL = new Set(['delivered', 'failed', 'expired', 'blocked', 'cancelled', 'unknown', 'no_report']);
@@ -111,42 +112,6 @@ function Ussd({ port }: { port: number }): JSX.Element {
   );
 }
 
-function Maintenance({ port }: { port: number }): JSX.Element {
-  const [confirm, setConfirm] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const reset = async () => {
-    setBusy(true);
-    try {
-      await call(api.POST('/api/v1/ports/{id}/reset', { params: { path: { id: port } } }));
-      toast(portsMsg.t('detail.resetDone', { port }), 'success');
-    } catch (err) {
-      toast(errorText(err), 'error');
-    } finally {
-      setBusy(false);
-      setConfirm(false);
-    }
-  };
-  return (
-    <section class="panel" aria-labelledby="maint-title">
-      <h2 id="maint-title">{portsMsg.t('detail.maintenance')}</h2>
-      <Button variant="danger" onClick={() => setConfirm(true)}>{portsMsg.t('detail.reset')}</Button>
-      <Dialog
-        open={confirm}
-        title={portsMsg.t('detail.resetConfirmTitle', { port })}
-        onClose={() => setConfirm(false)}
-        footer={
-          <>
-            <Button onClick={() => setConfirm(false)}>{common.t('actions.cancel')}</Button>
-            <Button variant="danger" busy={busy} onClick={() => void reset()}>{portsMsg.t('detail.reset')}</Button>
-          </>
-        }
-      >
-        <p>{portsMsg.t('detail.resetConfirm')}</p>
-      </Dialog>
-    </section>
-  );
-}
-
 export function PortDetail({ id }: { id: number }): JSX.Element {
   const p = ports.value?.find((x) => x.port === id);
   const [settings, setSettings] = useState<PortSettings | undefined>();
@@ -156,7 +121,6 @@ export function PortDetail({ id }: { id: number }): JSX.Element {
       .catch(() => setSettings(undefined));
   }, [id]);
   const none = app.t('none');
-  const yesNo = (b: boolean) => (b ? portsMsg.t('detail.yes') : portsMsg.t('detail.no'));
   return (
     <div class="page">
       <p><Link href="/ports">{portsMsg.t('detail.back')}</Link></p>
@@ -195,29 +159,15 @@ export function PortDetail({ id }: { id: number }): JSX.Element {
               <dt>{portsMsg.t('detail.received')}</dt><dd>{p.counters.received}</dd>
               <dt>{portsMsg.t('detail.reports')}</dt><dd>{p.counters.reports}</dd>
               <dt>{portsMsg.t('detail.resets')}</dt><dd>{p.counters.resets}</dd>
-              <dt>{portsMsg.t('detail.powerCycles')}</dt><dd>{p.counters.power_cycles}</dd>
+              <dt>{portsMsg.t('detail.powerCycles')}</dt><dd data-testid="power-cycles">{p.counters.power_cycles}</dd>
               <dt>{portsMsg.t('detail.hangs')}</dt><dd>{p.counters.hangs}</dd>
             </dl>
           </section>
-          {settings ? (
-            <section class="panel" aria-labelledby="set-title">
-              <h2 id="set-title">{portsMsg.t('detail.settings')}</h2>
-              <dl class="facts">
-                <dt>{portsMsg.t('detail.kind')}</dt><dd>{settings.kind}</dd>
-                <dt>{portsMsg.t('detail.device')}</dt><dd class="mono wrap-any">{settings.device}</dd>
-                {settings.baud ? (<><dt>{portsMsg.t('detail.baud')}</dt><dd>{settings.baud}</dd></>) : null}
-                {settings.flow_control ? (<><dt>{portsMsg.t('detail.flow')}</dt><dd>{settings.flow_control}</dd></>) : null}
-                {settings.profile ? (<><dt>{portsMsg.t('detail.profile')}</dt><dd>{settings.profile}</dd></>) : null}
-                <dt>{portsMsg.t('detail.pin')}</dt><dd>{settings.pin_set ? portsMsg.t('detail.pinSet') : portsMsg.t('detail.pinNone')}</dd>
-                <dt>{portsMsg.t('detail.smsc')}</dt><dd>{settings.smsc ?? none}</dd>
-                <dt>{portsMsg.t('detail.textMode')}</dt><dd>{yesNo(settings.text_mode)}</dd>
-                <dt>{portsMsg.t('detail.groups')}</dt><dd>{settings.groups.join(', ') || none}</dd>
-              </dl>
-            </section>
-          ) : null}
+          {settings ? <SettingsForm settings={settings} onSaved={setSettings} /> : null}
           <TestSms port={id} />
           <Ussd port={id} />
           <Maintenance port={id} />
+          {settings?.kind !== 'dinstar_http' ? <AtLogPanel port={id} /> : null}
         </>
       )}
     </div>
