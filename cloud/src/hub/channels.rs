@@ -508,11 +508,10 @@ mod tests {
         );
         let c = w.hub.channel(&w.root, w.channel.id).unwrap();
         assert_eq!(c.state, ChannelState::Active);
-        assert_eq!(
+        assert!(
             w.hub.interactions(&w.admin, None).unwrap()[0]
                 .status
-                .is_live(),
-            true
+                .is_live()
         );
     }
 
