@@ -23,7 +23,7 @@ test.describe('channels', () => {
     await form.getByLabel('Name').fill(name);
     await form.getByLabel('Country').fill('ZZ');
     const dup = await page.evaluate(() => {
-      const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+      const ids = Array.from(document.querySelectorAll('[id]'), (e) => e.id);
       return ids.filter((id, i) => ids.indexOf(id) !== i);
     });
     // The Port field turned from a select (the first gateway's ports) into a text field: the
