@@ -328,7 +328,6 @@ impl Hub {
             .ok_or_else(|| {
                 HubError::Conflict("the channel no longer belongs to this tenant".into())
             })?;
-        super::channels::in_service(&channel)?;
         let to = i.contact_number.clone();
         let q = self.queue_outbound(
             &mut *tx,
@@ -402,6 +401,9 @@ impl Hub {
         campaign: Option<String>,
         assignee: Option<Uuid>,
     ) -> Result<Queued, HubError> {
+        // Every outbound message is made here, so a retired channel is refused here (the
+        // senders also check early, before their own validation).
+        super::channels::in_service(channel)?;
         let gw_scope = authz::channel_gateway(channel);
         let gateway = found(tx.gateway(&gw_scope, channel.gateway_id)?)?;
         let v = version_for(&gateway)?;
