@@ -24,10 +24,16 @@ pub struct SimulatorPower {
 }
 
 impl SimulatorPower {
-    /// Modem `modem` of the simulator at `control`; the calls run on `runtime`.
-    pub fn new(control: &str, modem: u16, runtime: tokio::runtime::Handle) -> Self {
+    /// Modem `modem` of the simulator at `control`, called with `client` (one shared by every
+    /// port); the calls run on `runtime`.
+    pub fn new(
+        client: reqwest::Client,
+        control: &str,
+        modem: u16,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
         Self {
-            client: reqwest::Client::new(),
+            client,
             control: control.trim_end_matches('/').to_owned(),
             modem,
             runtime,
@@ -75,12 +81,17 @@ pub fn from_config(
     let Some(control) = &config.power.simulator_control else {
         return BTreeMap::new();
     };
+    let client = reqwest::Client::new();
     config
         .ports
         .iter()
         .map(|p| {
-            let power: Box<dyn PowerCycle> =
-                Box::new(SimulatorPower::new(control, p.id, runtime.clone()));
+            let power: Box<dyn PowerCycle> = Box::new(SimulatorPower::new(
+                client.clone(),
+                control,
+                p.id,
+                runtime.clone(),
+            ));
             (p.id, power)
         })
         .collect()

@@ -1,9 +1,10 @@
 /**
- * Screenshots of the screens issues 10 and 13 added in session 20 (docs/screenshots/, linked from
- * the README): `npm run screenshots -w e2e` (skipped in the normal run).
+ * Screenshots of the screens issues 10, 11 and 13 added in sessions 20 and 21 (docs/screenshots/,
+ * linked from the README): `npm run screenshots -w e2e` (skipped in the normal run).
  */
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { boxLogin, boxUrl } from '../harness/box.ts';
 import { REPO } from '../harness/stack.ts';
 import { expect, loginAs, test } from '../harness/fixtures.ts';
 
@@ -55,6 +56,27 @@ for (const [locale, theme] of [['en', 'light'], ['fr', 'dark']] as const) {
     await page.getByRole('button', { name: locale === 'en' ? 'Declare a channel' : 'Déclarer un canal' }).click();
     await expect(page.getByRole('dialog')).toBeVisible();
     await page.screenshot({ path: out(`channel-declare-${locale}-${theme}`) });
+  });
+
+  test(`the box's one-port screen, ${locale}, ${theme}`, async ({ page, stack }) => {
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await boxLogin(page, stack);
+    await page.evaluate(([l, t]) => {
+      localStorage.setItem('smsgate.locale', l ?? 'en');
+      localStorage.setItem('smsgate.theme', t ?? 'light');
+    }, [locale, theme]);
+    try {
+      await page.goto(boxUrl(stack, '/ports/0'));
+      await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+      await expect(page.getByRole('region', { name: locale === 'en' ? 'AT log of port 0' : 'Journal AT du port 0' })
+        .locator('tr[data-seq]').first()).toBeVisible();
+      await page.screenshot({ path: out(`box-port-${locale}-${theme}`), fullPage: true });
+    } finally {
+      await page.evaluate(() => {
+        localStorage.setItem('smsgate.locale', 'en');
+        localStorage.setItem('smsgate.theme', 'system');
+      });
+    }
   });
 }
 
