@@ -253,7 +253,7 @@ impl GatewayIngest {
                 &gateway,
                 d.message_id,
                 routing::from_delivery_state(d.state),
-                (None, None, None),
+                (None, d.evidence, None),
                 now,
                 events,
             )?,
@@ -446,6 +446,9 @@ impl GatewayIngest {
             m.state = next;
             if error.is_some() {
                 m.error = error;
+            } else if next == MessageState::Delivered {
+                // Delivered settles every doubt (an `unknown` outcome's "may have been sent").
+                m.error = None;
             }
             if evidence.is_some() {
                 m.evidence = evidence;

@@ -142,6 +142,7 @@ fn each_recipient_is_handed_over_once_with_its_text_and_its_reports_move_it() {
                 message_id: sends[0].message_id,
                 state: wire::DeliveryState::Delivered,
                 at: Utc::now(),
+                evidence: None,
             }),
         )
         .unwrap();

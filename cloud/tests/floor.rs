@@ -471,6 +471,7 @@ async fn report_figures_match_a_seeded_history_and_export_as_xlsx_csv_and_pdf() 
         message_id: r1.id,
         state: wire::DeliveryState::Delivered,
         at: f.hub.now_public(),
+        evidence: None,
     }));
     at(20);
     f.hub

@@ -203,6 +203,7 @@ fn acks_status_and_delivery_reports_move_the_message_to_delivered() {
         message_id: m.id,
         state: wire::DeliveryState::Delivered,
         at: chrono::Utc::now(),
+        evidence: None,
     });
     hub.gateway_ingest().ingest(&w.gw, dlr).unwrap();
     // A late "sent" status does not undo the delivery.
@@ -282,6 +283,49 @@ fn an_unknown_send_is_shown_unknown_with_its_evidence_until_a_later_status_settl
 }
 
 #[test]
+fn a_report_that_settles_an_unknown_send_replaces_its_record_and_clears_the_doubt() {
+    let w = world();
+    let hub = &w.f.hub;
+    let m = hub
+        .send(&w.a.user, send_req("+33655555556", "Votre colis"))
+        .unwrap();
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Status(wire::Status {
+                id: Uuid::now_v7(),
+                v: 3,
+                message_id: m.id,
+                state: wire::SendState::Unknown,
+                reference: None,
+                error: Some("outcome unknown (may have been sent): no answer to AT+CMGS".into()),
+                evidence: Some("port 0, attempt 1; no part recorded as sent".into()),
+                refused: None,
+                at: chrono::Utc::now(),
+            }),
+        )
+        .unwrap();
+    let settled = "port 0, attempt 1; part 1 delivered on port 0; report 4 delivered on port 0 (TP-MR 9) settled it";
+    hub.gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Dlr(wire::Delivery {
+                id: Uuid::now_v7(),
+                v: 6,
+                message_id: m.id,
+                state: wire::DeliveryState::Delivered,
+                at: chrono::Utc::now(),
+                evidence: Some(settled.into()),
+            }),
+        )
+        .unwrap();
+    let got = hub.message(&w.a.user, m.id).unwrap();
+    assert_eq!(got.state, MessageState::Delivered);
+    assert_eq!(got.evidence.as_deref(), Some(settled));
+    assert_eq!(got.error, None, "delivered: no more \"may have been sent\"");
+}
+
+#[test]
 fn a_rejected_send_command_marks_the_message_failed_with_the_reason() {
     let w = world();
     let hub = &w.f.hub;
@@ -321,6 +365,7 @@ fn a_gateway_cannot_report_on_another_gateways_message() {
                 message_id: m.id,
                 state: wire::DeliveryState::Failed,
                 at: chrono::Utc::now(),
+                evidence: None,
             }),
         )
         .unwrap();
@@ -652,6 +697,7 @@ async fn a_delivery_report_is_announced_as_a_message_update() {
                 message_id: m.id,
                 state: wire::DeliveryState::Delivered,
                 at: chrono::Utc::now(),
+                evidence: None,
             }),
         )
         .unwrap();

@@ -265,3 +265,74 @@ fn pruning_old_reports_also_forgets_their_candidates() {
     assert!(s.get(a).ambiguous_reports.is_empty());
     assert!(s.get(b).ambiguous_reports.is_empty());
 }
+
+#[test]
+fn the_hub_hears_a_settled_outcome_as_a_delivery_report_with_the_record_naming_the_report() {
+    let mut s = spool();
+    let hub_message = uuid::Uuid::now_v7();
+    let mut m = NewMessage::new("+447700900124", "hello", "g");
+    m.idempotency_key = Some(format!("hub:{}:{hub_message}", uuid::Uuid::now_v7()));
+    let id = s.db.submit(m).unwrap().id;
+    s.db.claim(id, 1).unwrap().unwrap();
+    s.crash();
+    s.report(1, 12, "+447700900124", DeliveryStatus::Delivered);
+    let gw = smsgate_wire::GatewayId::new("gw-test").unwrap();
+    let events = s.db.peek_events(100).unwrap();
+    let ups: Vec<smsgate_wire::Up> = events
+        .iter()
+        .filter_map(|e| smsgate_gateway::cloud::translate(&mut s.db, &gw, e).unwrap())
+        .collect();
+    let dlr = ups
+        .iter()
+        .find_map(|u| match u {
+            smsgate_wire::Up::Dlr(d) => Some(d.clone()),
+            _ => None,
+        })
+        .expect("a delivery report for the hub");
+    assert_eq!(dlr.message_id, hub_message);
+    assert_eq!(dlr.state, smsgate_wire::DeliveryState::Delivered);
+    let evidence = dlr.evidence.expect("the record travels with the report");
+    assert!(
+        evidence.contains("on port 1 (TP-MR 12) settled it"),
+        "{evidence}"
+    );
+    // The unknown status before it carried the record of the cut send.
+    let unknown = ups.iter().find_map(|u| match u {
+        smsgate_wire::Up::Status(st) if st.state == smsgate_wire::SendState::Unknown => {
+            st.evidence.clone()
+        }
+        _ => None,
+    });
+    assert!(unknown.is_some_and(|e| e.starts_with("port 1, attempt 1")));
+}
+
+#[test]
+fn an_ordinary_delivery_report_carries_no_evidence() {
+    let mut s = spool();
+    let hub_message = uuid::Uuid::now_v7();
+    let mut m = NewMessage::new("+447700900125", "hello", "g");
+    m.idempotency_key = Some(format!("hub:{}:{hub_message}", uuid::Uuid::now_v7()));
+    let id = s.db.submit(m).unwrap().id;
+    s.db.claim(id, 0).unwrap().unwrap();
+    s.db.mark_sent(
+        id,
+        &[SentPart {
+            seq: 1,
+            port: 0,
+            reference: 5,
+        }],
+    )
+    .unwrap();
+    s.report(0, 5, "+447700900125", DeliveryStatus::Delivered);
+    let gw = smsgate_wire::GatewayId::new("gw-test").unwrap();
+    let events = s.db.peek_events(100).unwrap();
+    let dlr = events
+        .iter()
+        .filter_map(|e| smsgate_gateway::cloud::translate(&mut s.db, &gw, e).unwrap())
+        .find_map(|u| match u {
+            smsgate_wire::Up::Dlr(d) => Some(d),
+            _ => None,
+        })
+        .expect("a delivery report");
+    assert_eq!(dlr.evidence, None);
+}

@@ -461,6 +461,62 @@ async fn cms_error_fault_fails_the_next_sends_only() {
 }
 
 #[tokio::test]
+async fn an_answer_lost_fault_delivers_the_sms_says_nothing_and_reports_it_late() {
+    // The lab's own reports come at once; the lost one after its own delay.
+    let t = start(1, |_| {});
+    let mut c = AtClient::open(t.lab.modem_path(0).unwrap());
+    c.cmd("ATE0").await;
+    c.cmd("AT+CNMI=2,1,0,1,0").await;
+    t.lab
+        .fault(
+            0,
+            Fault::AnswerLost {
+                sends: 1,
+                report_delay_ms: Some(400),
+            },
+        )
+        .await
+        .unwrap();
+    let p = &smsgate_pdu::encode_submit(
+        "+447700900009",
+        "lost answer",
+        &SubmitOptions {
+            status_report: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()[0];
+    assert!(
+        c.cmd(&format!("AT+CMGS={}", p.tpdu_len))
+            .await
+            .ends_with("> ")
+    );
+    c.write(format!("{}\x1a", p.hex()).as_bytes()).await;
+    let silent = c.drain(200).await;
+    assert!(
+        !silent.contains("+CMGS") && !silent.contains("OK"),
+        "{silent:?}"
+    );
+    // The modem answers the next command; the handset has the text.
+    assert_eq!(c.cmd("AT").await, "\r\nOK\r\n");
+    let got = t.lab.handsets();
+    assert_eq!(got["+447700900009"][0].text, "lost answer");
+    let urc = c
+        .read_until(|s| s.contains("+CDS: ") && s.matches("\r\n").count() >= 3)
+        .await;
+    let Pdu::StatusReport(r) = &pdus_in(&urc)[0] else {
+        panic!("{urc}")
+    };
+    assert_eq!((r.message_ref, r.status), (0, 0));
+    // Only the next send lost its answer.
+    assert!(
+        send_pdu(&mut c, "+447700900009", "answered", false)
+            .await
+            .contains("+CMGS: 1")
+    );
+}
+
+#[tokio::test]
 async fn sim_removed_and_pin_locked_look_like_a_real_sim_slot() {
     let t = start(1, |_| {});
     let mut c = AtClient::open(t.lab.modem_path(0).unwrap());

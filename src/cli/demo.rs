@@ -363,7 +363,9 @@ fn gateway_toml(
         "# smsgate demo gateway: 4 simulated modems, one group, linked to the demo hub.\n\
          [storage]\npath = {spool:?}\n\n[api]\nlisten = \"127.0.0.1:{gw}\"\ntoken = {token:?}\n\n\
          [cloud]\nurl = {mqtt_url:?}\ngateway_id = {gateway_id:?}\nusername = {gateway_id:?}\npassword = {password:?}\n\n\
-         [supervision]\npoll_interval_ms = 5000\n\n\
+         # The simulated network answers a send in 200 ms: one unanswered for 15 s is given up as\n\
+         # `unknown` (60 s, the default, suits real networks).\n\
+         [supervision]\npoll_interval_ms = 5000\nsend_timeout_ms = 15000\n\n\
          # The simulator's modems are powered off and on through its control API (power cycle).\n\
          [power]\nsimulator_control = \"http://127.0.0.1:{sim}\"\n\n",
         spool = dir.join("spool.sqlite").display().to_string(),

@@ -469,6 +469,7 @@ mod tests {
                 message_id,
                 state: smsgate_wire::DeliveryState::Delivered,
                 at: now,
+                evidence: None,
             }),
         ] {
             sink.ingest(&w.gw, up).await.unwrap();
@@ -492,6 +493,7 @@ mod tests {
             message_id: Uuid::now_v7(),
             state: smsgate_wire::DeliveryState::Delivered,
             at: chrono::Utc::now(),
+            evidence: None,
         });
         assert!(matches!(
             sink.ingest(&w.gw, dlr).await,

@@ -133,6 +133,21 @@ pub fn all() -> Vec<Example> {
                 message_id: id(100),
                 state: DeliveryState::Delivered,
                 at: at(12),
+                evidence: None,
+            }),
+        ),
+        up(
+            "Delivery report that settled an `unknown` outcome (version 6), with the gateway's record",
+            Up::Dlr(Delivery {
+                id: id(13),
+                v: 6,
+                message_id: id(101),
+                state: DeliveryState::Delivered,
+                at: at(13),
+                evidence: Some(
+                    "port 0, attempt 1; part 1 delivered on port 0 (TP-MR 7); report 3 delivered on port 0 (TP-MR 7) settled it"
+                        .into(),
+                ),
             }),
         ),
         up(

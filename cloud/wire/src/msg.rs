@@ -138,6 +138,11 @@ pub struct Delivery {
     pub state: DeliveryState,
     /// Discharge time from the report (SMSC clock).
     pub at: DateTime<Utc>,
+    /// Contract version 6: when this report settled a message whose outcome was `unknown`, what
+    /// the gateway recorded (the same line as [`Status::evidence`], now naming the report that
+    /// settled it). Optional: older hubs ignore it, older gateways never send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// One port of a gateway as the gateway sees it now.

@@ -29,9 +29,13 @@
 //!   opt-outs or the gateway's do-not-contact list hold), so the hub books it as opted out or
 //!   blocked instead of failed. The field is optional: a version-4 hub ignores it (a plain
 //!   failure, as before) and a version-4 gateway never sends it.
+//! - **6**: evidence stays with a settled outcome. An `up/dlr` may carry `evidence` when the
+//!   report settled a message whose outcome was `unknown` (the gateway's record, naming the
+//!   report), so the hub shows how the outcome became known instead of the stale "unknown"
+//!   record. Optional: a version-5 hub ignores it.
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4, 5];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4, 5, 6];
 
 /// The first contract version whose gateways wait for the hub's receipts.
 pub const RECEIPTS_SINCE: u32 = 2;

@@ -168,6 +168,11 @@ fn message_status(
             at: event.created_at,
         }))
     };
+    // A report that settled an `unknown` outcome carries the record that shows how (version 6).
+    let settled = message
+        .evidence
+        .is_some()
+        .then(|| message.evidence_summary());
     let dlr = |state: DeliveryState| {
         Some(Up::Dlr(Delivery {
             id,
@@ -175,6 +180,7 @@ fn message_status(
             message_id,
             state,
             at: event.created_at,
+            evidence: settled.clone(),
         }))
     };
     Ok(match state {

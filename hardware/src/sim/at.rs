@@ -1599,20 +1599,31 @@ impl ModemCore {
 
     /// The network's answer to [`Event::Submit`]: `Ok` or a CMS error code.
     pub fn submit_done(&mut self, mr: u8, result: Result<(), u16>) -> Output {
+        self.end_submit(Some((mr, result)))
+    }
+
+    /// The network accepted the outstanding send but its answer never reaches the line
+    /// (`Fault::AnswerLost`): the modem is ready for the next command as if it had answered.
+    pub fn submit_answer_lost(&mut self) -> Output {
+        self.end_submit(None)
+    }
+
+    fn end_submit(&mut self, answer: Option<(u8, Result<(), u16>)>) -> Output {
         let mut out = Output::default();
         let Input::Busy(prefix) = self.input else {
             return out;
         };
         self.input = Input::Line(Vec::new());
-        match result {
-            Ok(()) => {
+        match answer {
+            Some((mr, Ok(()))) => {
                 out.line(&format!("{prefix}: {mr}"));
                 out.line("OK");
             }
-            Err(code) => {
+            Some((_, Err(code))) => {
                 let s = self.fail_bytes(&Fail::Cms(code));
                 out.line(&s);
             }
+            None => {}
         }
         self.flush_deferred(&mut out);
         let queued = std::mem::take(&mut self.queued_input);
@@ -2082,6 +2093,19 @@ mod tests {
         m.feed(format!("{}\x1aAT+CSQ\r", p.hex()).as_bytes());
         let out = String::from_utf8(m.submit_done(0, Err(42)).bytes).unwrap();
         assert_eq!(out, "\r\n+CMS ERROR: 42\r\n\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+    }
+
+    #[test]
+    fn a_lost_answer_says_nothing_of_the_send_and_leaves_the_modem_answering() {
+        let mut m = modem();
+        let p = smsgate_pdu::encode_submit("+447700900302", "hi", &Default::default())
+            .unwrap()
+            .remove(0);
+        say(&mut m, &format!("AT+CMGS={}\r", p.tpdu_len));
+        m.feed(format!("{}\x1aAT+CSQ\r", p.hex()).as_bytes());
+        let out = String::from_utf8(m.submit_answer_lost().bytes).unwrap();
+        assert_eq!(out, "\r\n+CSQ: 20,99\r\n\r\nOK\r\n", "no +CMGS, no OK");
+        assert_eq!(say(&mut m, "AT\r"), "\r\nOK\r\n");
     }
 
     #[test]

@@ -70,6 +70,19 @@ pub enum Fault {
         /// How many sends.
         sends: u32,
     },
+    /// The network accepts the next `sends` submissions from this modem (the handset receives them
+    /// and their status reports follow), but the modem's answer (`+CMGS: <mr>`, `OK`) is lost on the
+    /// line, as on a serial glitch or a firmware stall: the sender cannot know the SMS went out.
+    /// The modem answers later commands normally. Each report follows after `report_delay_ms`
+    /// (default: the lab's `delivery_report_delay_ms`), so a test can make it arrive after the
+    /// sender gave up on the answer.
+    AnswerLost {
+        /// How many sends.
+        sends: u32,
+        /// Delay of these sends' status reports, in ms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report_delay_ms: Option<u64>,
+    },
     /// Pull the SIM out.
     SimRemoved,
     /// Put the SIM back.
@@ -220,7 +233,7 @@ pub struct ModemStatus {
 enum Cmd {
     Deliver(Vec<u8>),
     StatusReport(Vec<u8>),
-    SubmitDone(u8, Result<(), u16>),
+    SubmitDone(u8, Result<Answer, u16>),
     Ussd(u8, String),
     Boot,
     Fault(Fault, oneshot::Sender<()>),
@@ -251,6 +264,9 @@ struct Net {
     concat_ref: u16,
     /// Per modem: refuse the next n submissions with this cause (`Fault::CmsError`).
     refusals: HashMap<usize, (u16, u32)>,
+    /// Per modem: lose the answer to the next n submissions, their reports after this delay
+    /// (`Fault::AnswerLost`).
+    lost_answers: HashMap<usize, (u32, Option<u64>)>,
     submissions: VecDeque<Submission>,
 }
 
@@ -581,15 +597,26 @@ impl Inner {
         from: usize,
         mr: u8,
         tpdu: &[u8],
-    ) -> Result<(), u16> {
+    ) -> Result<Answer, u16> {
         let submit = match smsgate_pdu::decode_tpdu(tpdu) {
             Ok(smsgate_pdu::Pdu::Submit(s)) => s,
             // RP cause 96/invalid mandatory information would come back from a real SMSC; modems show 500.
             _ => return Err(500),
         };
         let now = self.clock.now();
+        let mut answer = Answer::Sent;
+        let mut report_delay_ms = self.cfg.delivery_report_delay_ms;
         {
             let mut net = lock(&self.net);
+            if let Some((n, delay)) = net.lost_answers.get(&from).copied() {
+                if n > 1 {
+                    net.lost_answers.insert(from, (n - 1, delay));
+                } else {
+                    net.lost_answers.remove(&from);
+                }
+                answer = Answer::Lost;
+                report_delay_ms = delay.unwrap_or(report_delay_ms);
+            }
             if let Some((code, n)) = net.refusals.get(&from).copied() {
                 if n > 1 {
                     net.refusals.insert(from, (code, n - 1));
@@ -702,7 +729,7 @@ impl Inner {
                 status: if failed { 0x41 } else { 0x00 },
             };
             let inner = self.clone();
-            let delay = Duration::from_millis(self.cfg.delivery_report_delay_ms);
+            let delay = Duration::from_millis(report_delay_ms);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 let mut opts = opts;
@@ -712,8 +739,17 @@ impl Inner {
                 }
             });
         }
-        Ok(())
+        Ok(answer)
     }
+}
+
+/// Whether the modem's answer to an accepted submission reaches the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// `+CMGS: <mr>` and `OK`.
+    Sent,
+    /// Lost (`Fault::AnswerLost`).
+    Lost,
 }
 
 struct ModemTask {
@@ -933,7 +969,11 @@ impl ModemTask {
                 self.emit(out).await;
             }
             Cmd::SubmitDone(mr, r) => {
-                let out = self.core.submit_done(mr, r);
+                let out = match r {
+                    Ok(Answer::Lost) => self.core.submit_answer_lost(),
+                    Ok(Answer::Sent) => self.core.submit_done(mr, Ok(())),
+                    Err(code) => self.core.submit_done(mr, Err(code)),
+                };
                 self.emit(out).await;
             }
             Cmd::Ussd(m, text) => {
@@ -993,6 +1033,19 @@ impl ModemTask {
                     net.refusals.remove(&self.index());
                 } else {
                     net.refusals.insert(self.index(), (code, sends));
+                }
+                Output::default()
+            }
+            Fault::AnswerLost {
+                sends,
+                report_delay_ms,
+            } => {
+                let mut net = lock(&self.inner.net);
+                if sends == 0 {
+                    net.lost_answers.remove(&self.index());
+                } else {
+                    net.lost_answers
+                        .insert(self.index(), (sends, report_delay_ms));
                 }
                 Output::default()
             }

@@ -56,4 +56,16 @@ describe('the details of a message whose outcome is unknown', () => {
     expect(root.querySelector('[data-testid="unknown-evidence"]')).toBeNull();
     expect(root.querySelector('[data-testid="message-details"]')?.textContent).toContain('Delivered');
   });
+
+  it('keeps the evidence in view once a delivery report settled the outcome', () => {
+    const evidence = 'port 0, attempt 1; part 1 delivered on port 0; report 9 delivered on port 0 (TP-MR 3) settled it';
+    const root = shown({ ...cutByPower, state: 'delivered', error: null, evidence });
+    expect(root.querySelector('[data-testid="unknown-evidence"]')).toBeNull();
+    const ev = root.querySelector('[data-testid="settled-evidence"]');
+    expect(ev?.querySelector('h3')?.textContent).toBe('How the outcome is known');
+    const facts = [...(ev?.querySelectorAll('.evidence-facts li') ?? [])].map((li) => li.getAttribute('data-fact'));
+    expect(facts).toContain('settled');
+    expect(ev?.textContent).toContain('A delivery report (delivered) on port 0 with reference 3 settled it.');
+    expect(ev?.querySelector('code')?.textContent).toBe(evidence);
+  });
 });

@@ -46,7 +46,6 @@ export function factText(f: Fact): string {
 
 /** The explanation of an unknown outcome with the gateway's evidence (also used in the bubble's dialog). */
 export function UnknownEvidence({ message: m }: { message: Message }): JSX.Element {
-  const facts = readEvidence(m.evidence);
   const cause = unknownCause(m.error);
   return (
     <section class="evidence" aria-labelledby={`ev-${m.id}`} data-testid="unknown-evidence">
@@ -55,6 +54,15 @@ export function UnknownEvidence({ message: m }: { message: Message }): JSX.Eleme
       <p><strong>{t.t('unknown.advice')}</strong></p>
       {cause ? <p>{t.t('unknown.cause', { cause })}</p> : null}
       <h4>{t.t('unknown.evidence')}</h4>
+      <Facts evidence={m.evidence} />
+    </section>
+  );
+}
+
+function Facts({ evidence }: { evidence: string | null | undefined }): JSX.Element {
+  const facts = readEvidence(evidence);
+  return (
+    <>
       {facts.length === 0 ? (
         <p>{t.t('unknown.noEvidence')}</p>
       ) : (
@@ -64,12 +72,24 @@ export function UnknownEvidence({ message: m }: { message: Message }): JSX.Eleme
           ))}
         </ul>
       )}
-      {m.evidence ? (
+      {evidence ? (
         <p class="evidence-raw">
           <span class="muted">{t.t('unknown.raw')}: </span>
-          <code>{m.evidence}</code>
+          <code>{evidence}</code>
         </p>
       ) : null}
+    </>
+  );
+}
+
+/** A message whose unknown outcome a later delivery report settled: the evidence stays in view. */
+export function SettledEvidence({ message: m }: { message: Message }): JSX.Element {
+  return (
+    <section class="evidence" aria-labelledby={`ev-${m.id}`} data-testid="settled-evidence">
+      <h3 id={`ev-${m.id}`}>{t.t('settledBy.heading')}</h3>
+      <p>{t.t('settledBy.explain')}</p>
+      <h4>{t.t('unknown.evidence')}</h4>
+      <Facts evidence={m.evidence} />
     </section>
   );
 }
@@ -99,7 +119,7 @@ export function MessageDetailsDialog({ message: m, onClose }: { message: Message
           </>
         ) : null}
       </dl>
-      {m.state === 'unknown' ? <UnknownEvidence message={m} /> : null}
+      {m.state === 'unknown' ? <UnknownEvidence message={m} /> : m.evidence ? <SettledEvidence message={m} /> : null}
     </Dialog>
   );
 }

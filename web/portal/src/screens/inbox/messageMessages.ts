@@ -25,6 +25,11 @@ const en = {
     noEvidence: 'The gateway recorded nothing more.',
     raw: 'As the gateway wrote it',
   },
+  settledBy: {
+    heading: 'How the outcome is known',
+    explain:
+      'The gateway had lost the modem’s answer to this message, so for a while its outcome was unknown. A delivery report from the network matched it afterwards and settled it.',
+  },
   fact: {
     attempt: 'Attempt {attempt} on port {port}.',
     attemptNoPort: 'Attempt {attempt}, no port had taken it.',
@@ -74,6 +79,11 @@ export const messageText = defineMessages('inboxMessage', {
       evidence: 'Ce que la passerelle a enregistré',
       noEvidence: "La passerelle n'a rien enregistré de plus.",
       raw: 'Tel que la passerelle l’a écrit',
+    },
+    settledBy: {
+      heading: 'Comment l’issue est connue',
+      explain:
+        'La passerelle avait perdu la réponse du modem à ce message : son issue est restée inconnue un moment. Un accusé de réception du réseau lui a ensuite correspondu et l’a réglée.',
     },
     fact: {
       attempt: 'Tentative {attempt} sur le port {port}.',
