@@ -1,4 +1,4 @@
-import { fault } from '../harness/box.ts';
+import { boxLogin, boxUrl, fault } from '../harness/box.ts';
 import { customer, expect, expectAccessible, handset, inject, loginAs, test } from '../harness/fixtures.ts';
 
 // Issue 17: a reply whose modem answer was lost is `unknown` (it may have gone out, it is never
@@ -48,6 +48,20 @@ test.describe('an outcome the modem never confirmed', () => {
       await expect(settled).toContainText('How the outcome is known');
       await expect(settled.locator('li[data-fact="settled"]')).toContainText(`A delivery report (delivered) on port ${modem}`);
       await expectAccessible(page, 'the details of an outcome settled by evidence');
+
+      // The technician at the box sees the same message with the report that settled it.
+      await boxLogin(page, stack);
+      await page.goto(boxUrl(stack, '/spool'));
+      await page.getByLabel('State').selectOption({ label: 'Every state' });
+      await page.getByLabel('Search (number, text, campaign, #id)').fill(from);
+      const row = page.locator('tr[data-message]', { hasText: 'It left this morning.' });
+      await expect(row).toHaveCount(1);
+      await expect(row).toContainText('Delivered');
+      await row.getByRole('button', { name: 'Details' }).click();
+      const box = page.getByRole('dialog').getByTestId('spool-evidence');
+      await expect(box).toContainText(`on port ${modem}`);
+      await expect(box).toContainText('the only message that could fit');
+      await expectAccessible(page, 'the box spool details of a settled message');
     } finally {
       await fault(stack, modem, { kind: 'answer-lost', sends: 0 });
     }

@@ -8,10 +8,11 @@ import { patchOf } from './groups/Groups';
 import { groupsMsg } from './groups/messages';
 import { inboundMsg } from './inbound/Inbound';
 import { portsMsg } from './ports/messages';
+import { detailMsg } from './spool/details';
 import { spoolMsg } from './spool/messages';
 
 describe('every box string is translated', () => {
-  it.each([app, dashboard, portsMsg, groupsMsg, spoolMsg, inboundMsg, cloudMsg, diagMsg].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([app, dashboard, portsMsg, groupsMsg, spoolMsg, detailMsg, inboundMsg, cloudMsg, diagMsg].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, call, type MessageRow } from '../../api/box';
 import { app, msgStateWords } from '../../app/messages';
 import { spoolMsg } from './messages';
+import { Details } from './Details';
+import { detailMsg } from './details';
 import { Upload } from './Upload';
 
 const STATES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown', 'cancelled', 'no_report'];
@@ -25,6 +27,7 @@ export function Spool(): JSX.Element {
   const [error, setError] = useState<string | undefined>();
   const [pending, setPending] = useState<Pending | undefined>();
   const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState<number | undefined>();
   const load = async (before?: number) => {
     try {
       const query = { limit: 100, ...(state ? { state } : {}), ...(q.trim() ? { q: q.trim() } : {}), ...(before ? { before } : {}) };
@@ -99,7 +102,8 @@ export function Spool(): JSX.Element {
                   <td><span class={`state state-${m.state}`}>{msgStateWords(m.state)}</span></td>
                   <td>{m.port ?? app.t('none')}</td>
                   <td>{formatDateTime(m.updated_at)}</td>
-                  <td>
+                  <td class="actions-cell">
+                    <Button onClick={() => setShown(m.id)} aria-label={`${detailMsg.t('open')} #${m.id}`}>{detailMsg.t('open')}</Button>
                     {m.state === 'unknown' || m.state === 'failed' ? <Button onClick={() => setPending({ kind: 'requeue', m })}>{spoolMsg.t('requeue')}</Button> : null}
                     {m.state === 'queued' ? <Button variant="danger" onClick={() => setPending({ kind: 'cancel', m })}>{spoolMsg.t('cancel')}</Button> : null}
                   </td>
@@ -110,6 +114,7 @@ export function Spool(): JSX.Element {
         </TableScroll>
       )}
       {next ? <div class="actions"><Button onClick={() => void load(next)}>{spoolMsg.t('more')}</Button></div> : null}
+      {shown !== undefined ? <Details id={shown} onClose={() => setShown(undefined)} /> : null}
       <Upload onDone={() => void load()} />
       <Dialog
         open={!!pending}
