@@ -12,6 +12,9 @@
 //!   accept → SMSC, and accept → the hub's `message_updated` event with state `sent` (the
 //!   gateway's status event came back over the link and was stored).
 //!
+//! `SMSGATE_BENCH_PIN=1` pins each baseline message to a port, as the hub's channels pin theirs
+//! (without it the group's round robin picks the port).
+//!
 //! Run: `cargo bench -p smsgate-e2e --bench link_throughput`
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly on setup errors
@@ -335,7 +338,11 @@ fn main() {
                 (
                     format!("{}/api/v1/messages", local_apis[i % GATEWAYS]),
                     TOKEN.to_owned(),
-                    json!({"to": CUSTOMER, "text": text, "group": "main"}),
+                    if std::env::var_os("SMSGATE_BENCH_PIN").is_some() {
+                        json!({"to": CUSTOMER, "text": text, "group": "main", "port": (i / GATEWAYS) % PORTS})
+                    } else {
+                        json!({"to": CUSTOMER, "text": text, "group": "main"})
+                    },
                     text,
                 )
             })
