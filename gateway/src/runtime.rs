@@ -111,6 +111,7 @@ pub async fn run_with<O: Opener + 'static>(
     let overrides_path = crate::ui::overrides::path_for(&config.storage.path);
     config.groups = crate::ui::overrides::start_groups(&config, &overrides_path)?;
     config.ports = crate::ui::overrides::start_ports(&config, &overrides_path)?;
+    config.cloud = crate::ui::overrides::start_cloud(&config, &overrides_path)?;
     let dinstars = crate::dinstar_http::prepare(&config).await?;
 
     // Before anything touches the spool: crash recovery would take a live gateway's sends.
@@ -190,35 +191,6 @@ pub async fn run_with<O: Opener + 'static>(
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
-    {
-        // Every change of the live group settings (box UI, hub `config` command) and of the
-        // port settings (box UI) is kept in the override file, so it holds after a restart.
-        let mut changes = group_settings.subscribe();
-        let mut port_changes = live_ports.subscribe();
-        let token = shutdown.clone();
-        let (path, file) = (overrides_path.clone(), Arc::new(file_config.clone()));
-        front.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    r = changes.changed() => if r.is_err() { break },
-                    r = port_changes.changed() => if r.is_err() { break },
-                }
-                let groups = changes.borrow_and_update().clone();
-                let ports = port_changes.borrow_and_update().clone();
-                let (path, file) = (path.clone(), file.clone());
-                match tokio::task::spawn_blocking(move || {
-                    crate::ui::overrides::save(&path, &file, &groups, &ports)
-                })
-                .await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the overrides"),
-                    Err(e) => tracing::error!(error = %e, "override task failed"),
-                }
-            }
-        });
-    }
     let ui = Arc::new(
         crate::ui::Ui::new(file_config, deps.clock.now())
             .with_groups(group_settings.clone())
@@ -298,17 +270,56 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
-    let cloud = crate::cloud::start(
-        &config,
-        spool.clone(),
-        PortsHandle::new(board.clone(), senders.clone()).with_dinstar(dinstar.inflight.clone()),
-        group_settings,
-        deps.metrics.clone(),
-        shutdown.clone(),
-        &front,
-    )?;
-    if let Some(link) = &cloud {
-        let _ = ui.cloud.set(link.status());
+    let cloud = crate::cloud::CloudControl::start(crate::cloud::CloudDeps {
+        config: config.clone(),
+        spool: spool.clone(),
+        ports: PortsHandle::new(board.clone(), senders.clone())
+            .with_dinstar(dinstar.inflight.clone()),
+        groups: group_settings.clone(),
+        metrics: deps.metrics.clone(),
+        clock: deps.clock.clone(),
+        shutdown: shutdown.clone(),
+    })
+    .await?;
+    let _ = ui.cloud.set(cloud.clone());
+    {
+        let (cloud, token) = (cloud.clone(), shutdown.clone());
+        front.spawn(async move {
+            token.cancelled().await;
+            cloud.stop().await;
+        });
+    }
+    {
+        // Every change of the live group settings (box UI, hub `config` command), of the
+        // port settings and of the cloud section (box UI) is kept in the override file, so it holds after a restart.
+        let mut changes = group_settings.subscribe();
+        let mut port_changes = live_ports.subscribe();
+        let mut cloud_changes = cloud.subscribe_cloud();
+        let token = shutdown.clone();
+        let (path, file) = (overrides_path.clone(), ui.file_config.clone());
+        front.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    r = changes.changed() => if r.is_err() { break },
+                    r = port_changes.changed() => if r.is_err() { break },
+                    r = cloud_changes.changed() => if r.is_err() { break },
+                }
+                let next = crate::ui::NextSettings {
+                    groups: changes.borrow_and_update().clone(),
+                    ports: port_changes.borrow_and_update().clone(),
+                    cloud: cloud_changes.borrow_and_update().clone(),
+                };
+                let (path, file) = (path.clone(), file.clone());
+                match tokio::task::spawn_blocking(move || next.save(&path, &file))
+                .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the overrides"),
+                    Err(e) => tracing::error!(error = %e, "override task failed"),
+                }
+            }
+        });
     }
     front.close();
     tracing::info!(

@@ -414,3 +414,34 @@ async fn the_password_change_asks_the_current_one_and_ends_every_other_session()
     let (s, _, _) = login(&f.app, "tech", "another long one").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_dashboard_gives_the_spool_disks_free_and_total_space_and_the_gateways_memory() {
+    let f = fixture();
+    let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/dashboard", cookie.as_deref(), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let d: Value = serde_json::from_slice(&b).unwrap();
+    let free = d["disk_free_bytes"].as_u64().expect("free space is known");
+    let total = d["disk_total_bytes"]
+        .as_u64()
+        .expect("total space is known");
+    // The same numbers the operating system gives for the spool's directory.
+    let fs = nix::sys::statvfs::statvfs(f.dir.path()).unwrap();
+    #[allow(clippy::useless_conversion)]
+    let want_total = u64::from(fs.blocks()) * u64::from(fs.fragment_size());
+    assert_eq!(total, want_total);
+    assert!(free > 0 && free <= total, "{free} of {total}");
+    let rss = d["rss_bytes"].as_u64().expect("Linux gives the RSS");
+    assert!(rss > 1024 * 1024 && rss < 4 * 1024 * 1024 * 1024, "{rss}");
+    assert!(
+        d["spool_bytes"].as_u64().unwrap() > 0,
+        "the spool file exists"
+    );
+    assert_eq!(d["cloud"]["last_receipt_at"], Value::Null, "no hub yet");
+    assert_eq!(d["cloud"]["outbox_backlog"], 0);
+}
