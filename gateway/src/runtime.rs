@@ -72,6 +72,8 @@ pub struct RunDeps<O> {
     pub metrics: GatewayMetrics,
     /// Called with the bound API address once it listens (tests use port 0).
     pub on_listen: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// The recent log lines the box UI shows (fed by the binary's tracing subscriber).
+    pub logs: Option<crate::logs::LogRing>,
 }
 
 impl RunDeps<SystemOpener> {
@@ -83,6 +85,7 @@ impl RunDeps<SystemOpener> {
             power: BTreeMap::new(),
             metrics: GatewayMetrics::new(),
             on_listen: None,
+            logs: None,
         }
     }
 }
@@ -91,8 +94,18 @@ impl RunDeps<SystemOpener> {
 ///
 /// Power control comes from `[power]` (none by default).
 pub async fn run(config: GatewayConfig, shutdown: CancellationToken) -> Result<(), GatewayError> {
+    run_logged(config, None, shutdown).await
+}
+
+/// [`run`], with the ring the binary's tracing subscriber feeds (the box UI's recent logs).
+pub async fn run_logged(
+    config: GatewayConfig,
+    logs: Option<crate::logs::LogRing>,
+    shutdown: CancellationToken,
+) -> Result<(), GatewayError> {
     let mut deps = RunDeps::system();
     deps.power = crate::ports::sim_power::from_config(&config, &tokio::runtime::Handle::current());
+    deps.logs = logs;
     run_with(config, deps, shutdown).await
 }
 
@@ -191,11 +204,13 @@ pub async fn run_with<O: Opener + 'static>(
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
-    let ui = Arc::new(
-        crate::ui::Ui::new(file_config, deps.clock.now())
-            .with_groups(group_settings.clone())
-            .with_ports(live_ports.clone()),
-    );
+    let mut ui = crate::ui::Ui::new(file_config, deps.clock.now())
+        .with_groups(group_settings.clone())
+        .with_ports(live_ports.clone());
+    if let Some(logs) = deps.logs.take() {
+        ui = ui.with_logs(logs);
+    }
+    let ui = Arc::new(ui);
     for g in &config.groups {
         let d = GroupDispatcher::new(
             g.clone(),

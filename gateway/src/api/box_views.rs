@@ -8,7 +8,7 @@
 //! - `GET /api/v1/box/groups`, `PATCH /api/v1/box/groups/{name}`: group settings; a change is
 //!   validated with the config file's rules (the words of `config check`), written to the
 //!   override file, then applied live — whole or not at all.
-//! - `GET /api/v1/box/support-bundle`: one JSON file, secrets masked.
+//! - the support bundle and recent logs: [`super::box_diag`].
 
 use super::ApiState;
 use super::error::ApiError;
@@ -18,7 +18,7 @@ use crate::ui::{Ui, bundle, overrides};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -532,54 +532,4 @@ pub async fn patch_group(
         groups: group_views(&ui, &next, &st.running_groups),
     })
     .into_response())
-}
-
-/// Downloads the support bundle.
-#[utoipa::path(get, path = "/api/v1/box/support-bundle", tag = "box",
-    responses((status = 200, description = "a JSON file (attachment): config with secrets masked, overrides, ports, spool counts")))]
-pub async fn support_bundle(State(st): State<ApiState>) -> Result<Response, ApiError> {
-    let ui = ui(&st)?.clone();
-    let now = st.clock.now();
-    let hour_ago = now - chrono::Duration::hours(1);
-    let (counts, last_hour, backlog) = st
-        .spool
-        .call(move |db| {
-            Ok((
-                db.state_counts()?,
-                db.activity_since(hour_ago)?,
-                db.outbox_backlog()?,
-            ))
-        })
-        .await?;
-    let config =
-        serde_json::to_value(&*ui.file_config).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let overrides =
-        overrides::load(&ui.overrides_path).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let states: Map<String, Value> = counts
-        .into_iter()
-        .map(|(s, n)| (s.as_str().to_owned(), Value::from(n)))
-        .collect();
-    let cloud = cloud_view(&ui, backlog);
-    let doc = json!({
-        "box": bundle::facts(VERSION, ui.uptime().as_secs(), now),
-        "config": bundle::mask(&config),
-        "overrides": bundle::mask(&Value::Object(overrides)),
-        "ports": bundle::mask(&serde_json::to_value(st.port_control.statuses()).unwrap_or(Value::Null)),
-        "spool": {"states": states, "last_hour": last_hour, "outbox_backlog": backlog},
-        "cloud": bundle::mask(&serde_json::to_value(&cloud).unwrap_or(Value::Null)),
-        "rss_bytes": rss_bytes(),
-    });
-    let body = serde_json::to_vec_pretty(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = format!("smsgate-support-{}.json", now.format("%Y%m%d-%H%M%S"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }

@@ -31,6 +31,7 @@
 
 pub mod auth;
 pub mod box_auth;
+pub mod box_diag;
 pub mod box_ports;
 pub mod box_views;
 pub mod bulk;
@@ -238,7 +239,8 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/box/groups/{name}",
             axum::routing::patch(box_views::patch_group),
         )
-        .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
+        .route("/api/v1/box/support-bundle", get(box_diag::support_bundle))
+        .route("/api/v1/box/logs", get(box_diag::logs))
         .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
         .merge(
             Router::new()

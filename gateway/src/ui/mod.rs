@@ -62,6 +62,8 @@ pub struct Ui {
     pub cloud: OnceLock<Arc<crate::cloud::CloudControl>>,
     /// The spool file.
     pub spool_path: PathBuf,
+    /// The gateway's recent log lines (when the binary feeds a ring).
+    pub logs: Option<crate::logs::LogRing>,
 }
 
 /// Owned [`overrides::Next`].
@@ -118,12 +120,19 @@ impl Ui {
             edits: tokio::sync::Mutex::new(()),
             cloud: OnceLock::new(),
             spool_path,
+            logs: None,
         }
     }
 
     /// Lets the UI change the running groups' settings.
     pub fn with_groups(mut self, groups: GroupSettings) -> Self {
         self.groups = Some(groups);
+        self
+    }
+
+    /// Lets the UI show the gateway's recent log lines.
+    pub fn with_logs(mut self, logs: crate::logs::LogRing) -> Self {
+        self.logs = Some(logs);
         self
     }
 
