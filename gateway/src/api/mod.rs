@@ -31,6 +31,7 @@
 
 pub mod auth;
 pub mod box_auth;
+pub mod box_cloud;
 pub mod box_diag;
 pub mod box_ports;
 pub mod box_views;
@@ -241,6 +242,11 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/api/v1/box/support-bundle", get(box_diag::support_bundle))
         .route("/api/v1/box/logs", get(box_diag::logs))
+        .route(
+            "/api/v1/box/cloud",
+            get(box_cloud::get_cloud).put(box_cloud::put_cloud),
+        )
+        .route("/api/v1/box/cloud/test", post(box_cloud::test_cloud))
         .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
         .merge(
             Router::new()

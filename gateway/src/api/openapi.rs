@@ -24,6 +24,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         super::box_views::dashboard, super::box_views::events, super::box_views::messages,
         super::box_views::inbound_latest, super::box_views::groups,
         super::box_views::patch_group, super::box_diag::support_bundle, super::box_diag::logs,
+        super::box_cloud::get_cloud, super::box_cloud::test_cloud, super::box_cloud::put_cloud,
         super::box_ports::port_settings, super::box_ports::patch_port, super::box_ports::at_log,
         super::box_ports::at_log_events,
     ),
