@@ -149,7 +149,8 @@ fn read(
             problems
                 .into_iter()
                 .map(|mut p| {
-                    if is_secret_key(&p.field) {
+                    // A value the parser refused may be quoted in its words; "required" is not.
+                    if is_secret_key(&p.field) && p.line.is_some() {
                         p.message = "must be the password in quotes, as the hub gives it (its value is not shown)".into();
                     }
                     p

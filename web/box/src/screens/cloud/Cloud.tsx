@@ -94,7 +94,7 @@ export function Cloud(): JSX.Element {
       ) : (
         <section class="panel" aria-labelledby="cloud-state">
           <h2 id="cloud-state">{cloudMsg.t('state')}</h2>
-          <dl class="facts">
+          <dl class="facts facts-stack">
             <dt>{cloudMsg.t('state')}</dt>
             <dd><span data-testid="cloud-state" class={`state state-${link.state === 'connected' ? 'registered' : link.state === 'off' ? 'off' : 'failed'}`}>{cloudStateWords(link.state)}</span></dd>
             <dt>{cloudMsg.t('detail')}</dt><dd class="wrap-any" data-testid="cloud-detail">{link.detail ?? none}</dd>
@@ -104,8 +104,8 @@ export function Cloud(): JSX.Element {
             <dt>{cloudMsg.t('url')}</dt><dd class="mono wrap-any">{d.settings.url ?? none}</dd>
             <dt>{cloudMsg.t('gateway')}</dt><dd class="mono wrap-any" data-testid="cloud-gateway">{d.settings.gateway_id ?? none}</dd>
             <dt>{cloudMsg.t('username')}</dt><dd class="mono wrap-any">{d.settings.username ?? d.settings.gateway_id ?? none}</dd>
-            <dt>{cloudMsg.t('password')}</dt><dd>{d.settings.password_set ? cloudMsg.t('passwordSet') : cloudMsg.t('passwordUnset')}</dd>
-            <dt>{cloudMsg.t('source')}</dt><dd>{d.from_override ? cloudMsg.t('sourceOverride') : cloudMsg.t('sourceFile')}</dd>
+            <dt>{cloudMsg.t('password')}</dt><dd class="wrap-any">{d.settings.password_set ? cloudMsg.t('passwordSet') : cloudMsg.t('passwordUnset')}</dd>
+            <dt>{cloudMsg.t('source')}</dt><dd class="wrap-any">{d.from_override ? cloudMsg.t('sourceOverride') : cloudMsg.t('sourceFile')}</dd>
           </dl>
         </section>
       )}
@@ -128,11 +128,6 @@ export function Cloud(): JSX.Element {
             />
           )}
         </Field>
-        {problems.length > 1 ? (
-          <ul class="problems" data-testid="snippet-problems">
-            {problems.map((p, i) => <li key={i}>{problemWords(p)}</li>)}
-          </ul>
-        ) : null}
         {failure ? <p role="alert" class="form-error">{failure}</p> : null}
         <div class="actions">
           <Button onClick={() => void runTest()} busy={busy === 'test'} disabled={busy === 'apply'}>{cloudMsg.t('test')}</Button>
