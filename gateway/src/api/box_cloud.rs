@@ -160,20 +160,22 @@ fn read(
     }))
 }
 
-fn settings_problem(field: &str, message: String) -> Response {
-    refused(vec![SnippetProblem {
+fn settings_problem(field: &str, message: String) -> Vec<SnippetProblem> {
+    vec![SnippetProblem {
         field: field.to_owned(),
         line: None,
         message,
-    }])
+    }]
 }
 
-/// The link options of `cloud`, or the 422 naming what the link could not use.
+/// The link options of `cloud`, or what the link could not use (URL, TLS files).
 fn options_of(
     cloud: &CloudConfig,
-) -> Result<(crate::cloud::LinkSettings, smsgate_mqtt::LinkOptions), Response> {
-    let mut c = smsgate_config::GatewayConfig::default();
-    c.cloud = cloud.clone();
+) -> Result<(crate::cloud::LinkSettings, smsgate_mqtt::LinkOptions), Vec<SnippetProblem>> {
+    let c = smsgate_config::GatewayConfig {
+        cloud: cloud.clone(),
+        ..Default::default()
+    };
     let s = crate::cloud::settings(&c)
         .ok_or_else(|| settings_problem("url", "required: the hub's broker address".into()))?;
     let o = crate::cloud::link_options(&s).map_err(|e| match e {
@@ -203,7 +205,7 @@ pub async fn test_cloud(
     };
     let (s, options) = match options_of(&cloud) {
         Ok(v) => v,
-        Err(r) => return Ok(r),
+        Err(p) => return Ok(refused(p)),
     };
     let running = ui.current_cloud();
     let connected_as_this = running.url == cloud.url
@@ -269,8 +271,8 @@ pub async fn put_cloud(
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    if let Err(r) = options_of(&cloud) {
-        return Ok(r);
+    if let Err(p) = options_of(&cloud) {
+        return Ok(refused(p));
     }
     let _edit = ui.edits.lock().await;
     let (path, file, next) = (

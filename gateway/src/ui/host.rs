@@ -14,6 +14,8 @@ pub struct DiskSpace {
 
 /// The space of the file system that holds `path` (the spool file, or its directory when the
 /// file is not there yet). `None` when neither can be examined.
+// `c_ulong` and `fsblkcnt_t` are u64 on 64-bit Linux but u32 on 32-bit ARM boxes.
+#[allow(clippy::useless_conversion)]
 pub fn disk_space(path: &Path) -> Option<DiskSpace> {
     let probe = if path.exists() {
         path
@@ -22,7 +24,6 @@ pub fn disk_space(path: &Path) -> Option<DiskSpace> {
     };
     let s = nix::sys::statvfs::statvfs(probe).ok()?;
     let unit = u64::from(s.fragment_size());
-    #[allow(clippy::useless_conversion)] // fsblkcnt_t is u64 on some targets only
     let (avail, blocks) = (u64::from(s.blocks_available()), u64::from(s.blocks()));
     Some(DiskSpace {
         free: avail.saturating_mul(unit),
