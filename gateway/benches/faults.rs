@@ -142,6 +142,7 @@ async fn gateway(dir: &Path, lab: &Lab, ports: &str, check: bool) -> Gw {
         on_listen: Some(Box::new(move |addr| {
             let _ = tx.send(addr);
         })),
+        logs: None,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(run_with(c, deps, shutdown.clone()));

@@ -26,7 +26,8 @@
 //!   ([`spool::opt_outs`]); [`hub_cancel`]: the hub's `cancel` reaching a Dinstar's `stop_sms`.
 //! - [`ui`]: the box UI's server side: admin account (argon2id), sessions, login throttle,
 //!   the group override file, the support bundle (the app: `smsgate-web-box`, feature `ui`).
-//! - [`runtime`]: [`run`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
+//! - [`runtime`]: [`run`] / [`run_logged`] / [`runtime::run_with`]: the whole gateway with ordered shutdown.
+//! - [`logs`]: the recent log lines (a ring fed by a tracing layer, secrets masked) for the box UI.
 //! - [`doctor`]: `smsgate-gateway doctor`: config, spool and device permissions, modems
 //!   answering `AT`, Dinstar and broker reachability, each problem with its fix.
 //! - [`install`]: `smsgate-gateway config init`: the first-install config (template + a fresh
@@ -41,6 +42,7 @@ pub mod dispatch;
 pub mod doctor;
 pub mod hub_cancel;
 pub mod install;
+pub mod logs;
 pub mod metrics;
 pub mod opt_out_sync;
 pub mod ports;
@@ -49,4 +51,4 @@ pub mod schedule;
 pub mod spool;
 pub mod ui;
 
-pub use runtime::{GatewayError, run};
+pub use runtime::{GatewayError, run, run_logged};

@@ -72,6 +72,8 @@ pub struct RunDeps<O> {
     pub metrics: GatewayMetrics,
     /// Called with the bound API address once it listens (tests use port 0).
     pub on_listen: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// The recent log lines the box UI shows (fed by the binary's tracing subscriber).
+    pub logs: Option<crate::logs::LogRing>,
 }
 
 impl RunDeps<SystemOpener> {
@@ -83,6 +85,7 @@ impl RunDeps<SystemOpener> {
             power: BTreeMap::new(),
             metrics: GatewayMetrics::new(),
             on_listen: None,
+            logs: None,
         }
     }
 }
@@ -91,8 +94,18 @@ impl RunDeps<SystemOpener> {
 ///
 /// Power control comes from `[power]` (none by default).
 pub async fn run(config: GatewayConfig, shutdown: CancellationToken) -> Result<(), GatewayError> {
+    run_logged(config, None, shutdown).await
+}
+
+/// [`run`], with the ring the binary's tracing subscriber feeds (the box UI's recent logs).
+pub async fn run_logged(
+    config: GatewayConfig,
+    logs: Option<crate::logs::LogRing>,
+    shutdown: CancellationToken,
+) -> Result<(), GatewayError> {
     let mut deps = RunDeps::system();
     deps.power = crate::ports::sim_power::from_config(&config, &tokio::runtime::Handle::current());
+    deps.logs = logs;
     run_with(config, deps, shutdown).await
 }
 
@@ -111,6 +124,7 @@ pub async fn run_with<O: Opener + 'static>(
     let overrides_path = crate::ui::overrides::path_for(&config.storage.path);
     config.groups = crate::ui::overrides::start_groups(&config, &overrides_path)?;
     config.ports = crate::ui::overrides::start_ports(&config, &overrides_path)?;
+    config.cloud = crate::ui::overrides::start_cloud(&config, &overrides_path)?;
     let dinstars = crate::dinstar_http::prepare(&config).await?;
 
     // Before anything touches the spool: crash recovery would take a live gateway's sends.
@@ -190,40 +204,13 @@ pub async fn run_with<O: Opener + 'static>(
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.
     let (group_settings, _) = tokio::sync::watch::channel(config.groups.clone());
-    {
-        // Every change of the live group settings (box UI, hub `config` command) and of the
-        // port settings (box UI) is kept in the override file, so it holds after a restart.
-        let mut changes = group_settings.subscribe();
-        let mut port_changes = live_ports.subscribe();
-        let token = shutdown.clone();
-        let (path, file) = (overrides_path.clone(), Arc::new(file_config.clone()));
-        front.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    r = changes.changed() => if r.is_err() { break },
-                    r = port_changes.changed() => if r.is_err() { break },
-                }
-                let groups = changes.borrow_and_update().clone();
-                let ports = port_changes.borrow_and_update().clone();
-                let (path, file) = (path.clone(), file.clone());
-                match tokio::task::spawn_blocking(move || {
-                    crate::ui::overrides::save(&path, &file, &groups, &ports)
-                })
-                .await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the overrides"),
-                    Err(e) => tracing::error!(error = %e, "override task failed"),
-                }
-            }
-        });
+    let mut ui = crate::ui::Ui::new(file_config, deps.clock.now())
+        .with_groups(group_settings.clone())
+        .with_ports(live_ports.clone());
+    if let Some(logs) = deps.logs.take() {
+        ui = ui.with_logs(logs);
     }
-    let ui = Arc::new(
-        crate::ui::Ui::new(file_config, deps.clock.now())
-            .with_groups(group_settings.clone())
-            .with_ports(live_ports.clone()),
-    );
+    let ui = Arc::new(ui);
     for g in &config.groups {
         let d = GroupDispatcher::new(
             g.clone(),
@@ -298,17 +285,56 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
-    let cloud = crate::cloud::start(
-        &config,
-        spool.clone(),
-        PortsHandle::new(board.clone(), senders.clone()).with_dinstar(dinstar.inflight.clone()),
-        group_settings,
-        deps.metrics.clone(),
-        shutdown.clone(),
-        &front,
-    )?;
-    if let Some(link) = &cloud {
-        let _ = ui.cloud.set(link.status());
+    let cloud = crate::cloud::CloudControl::start(crate::cloud::CloudDeps {
+        config: config.clone(),
+        spool: spool.clone(),
+        ports: PortsHandle::new(board.clone(), senders.clone())
+            .with_dinstar(dinstar.inflight.clone()),
+        groups: group_settings.clone(),
+        metrics: deps.metrics.clone(),
+        clock: deps.clock.clone(),
+        shutdown: shutdown.clone(),
+    })
+    .await?;
+    let _ = ui.cloud.set(cloud.clone());
+    {
+        let (cloud, token) = (cloud.clone(), shutdown.clone());
+        front.spawn(async move {
+            token.cancelled().await;
+            cloud.stop().await;
+        });
+    }
+    {
+        // Every change of the live group settings (box UI, hub `config` command), of the
+        // port settings and of the cloud section (box UI) is kept in the override file, so it holds after a restart.
+        let mut changes = group_settings.subscribe();
+        let mut port_changes = live_ports.subscribe();
+        let mut cloud_changes = cloud.subscribe_cloud();
+        let token = shutdown.clone();
+        let (path, file) = (overrides_path.clone(), ui.file_config.clone());
+        front.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    r = changes.changed() => if r.is_err() { break },
+                    r = port_changes.changed() => if r.is_err() { break },
+                    r = cloud_changes.changed() => if r.is_err() { break },
+                }
+                let next = crate::ui::NextSettings {
+                    groups: changes.borrow_and_update().clone(),
+                    ports: port_changes.borrow_and_update().clone(),
+                    cloud: cloud_changes.borrow_and_update().clone(),
+                };
+                let (path, file) = (path.clone(), file.clone());
+                match tokio::task::spawn_blocking(move || next.save(&path, &file))
+                .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, file = %overrides_path.display(), "cannot save the overrides"),
+                    Err(e) => tracing::error!(error = %e, "override task failed"),
+                }
+            }
+        });
     }
     front.close();
     tracing::info!(

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use smsgate_config::GatewayConfig;
 use smsgate_gateway::api::{ApiState, router};
 use smsgate_gateway::clock::ManualClock;
+use smsgate_gateway::logs::LogRing;
 use smsgate_gateway::metrics::GatewayMetrics;
 use smsgate_gateway::spool::Spool;
 use smsgate_gateway::ui::{Ui, account, overrides};
@@ -53,6 +54,7 @@ struct Fixture {
     app: axum::Router,
     ui: Arc<Ui>,
     clock: Arc<ManualClock>,
+    logs: LogRing,
 }
 
 fn fixture() -> Fixture {
@@ -64,7 +66,12 @@ fn fixture() -> Fixture {
     let spool = Spool::open_with_clock(&c.storage.path, clock.clone()).unwrap();
     account::set(&account::path_for(&c.storage.path), "tech", PASSWORD).unwrap();
     let (groups, _) = tokio::sync::watch::channel(c.groups.clone());
-    let ui = Arc::new(Ui::new(c.clone(), clock.now_utc()).with_groups(groups));
+    let logs = LogRing::new(500, clock.clone());
+    let ui = Arc::new(
+        Ui::new(c.clone(), clock.now_utc())
+            .with_groups(groups)
+            .with_logs(logs.clone()),
+    );
     let state =
         ApiState::new(spool, &c, TOKEN, GatewayMetrics::new(), clock.clone()).with_ui(ui.clone());
     Fixture {
@@ -72,6 +79,7 @@ fn fixture() -> Fixture {
         app: router(state),
         ui,
         clock,
+        logs,
     }
 }
 
@@ -413,4 +421,130 @@ async fn the_password_change_asks_the_current_one_and_ends_every_other_session()
     assert_eq!(s, StatusCode::UNAUTHORIZED, "the other session ended");
     let (s, _, _) = login(&f.app, "tech", "another long one").await;
     assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_dashboard_gives_the_spool_disks_free_and_total_space_and_the_gateways_memory() {
+    let f = fixture();
+    let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/dashboard", cookie.as_deref(), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let d: Value = serde_json::from_slice(&b).unwrap();
+    let free = d["disk_free_bytes"].as_u64().expect("free space is known");
+    let total = d["disk_total_bytes"]
+        .as_u64()
+        .expect("total space is known");
+    // The same numbers the operating system gives for the spool's directory.
+    let fs = nix::sys::statvfs::statvfs(f.dir.path()).unwrap();
+    #[allow(clippy::useless_conversion)]
+    let want_total = u64::from(fs.blocks()) * u64::from(fs.fragment_size());
+    assert_eq!(total, want_total);
+    assert!(free > 0 && free <= total, "{free} of {total}");
+    let rss = d["rss_bytes"].as_u64().expect("Linux gives the RSS");
+    assert!(rss > 1024 * 1024 && rss < 4 * 1024 * 1024 * 1024, "{rss}");
+    assert!(
+        d["spool_bytes"].as_u64().unwrap() > 0,
+        "the spool file exists"
+    );
+    assert_eq!(d["cloud"]["last_receipt_at"], Value::Null, "no hub yet");
+    assert_eq!(d["cloud"]["outbox_backlog"], 0);
+}
+
+#[tokio::test]
+async fn a_logged_secret_is_masked_in_the_recent_logs_and_the_support_bundle() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let f = fixture();
+    // The subscriber the binary builds: the ring's layer beside the others.
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(f.logs.layer()));
+    let (_, cookie, _) = login(&f.app, "tech", PASSWORD).await;
+    tracing::warn!(
+        password = "logged-secret-1",
+        user = "tech",
+        "cloud login refused"
+    );
+    tracing::info!(
+        "retrying mqtt://gw-1:logged-secret-2@hub.example:1883 with token=logged-secret-3"
+    );
+    tracing::info!(command = "AT+CPIN=9753", "modem asked for its PIN");
+    // A handler's own log line (the group change) reaches the ring too.
+    let (s, _, _) = send(
+        &f.app,
+        json_req(
+            "PATCH",
+            "/api/v1/box/groups/default",
+            cookie.as_deref(),
+            Some(json!({"interval_ms": 250})),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/logs", cookie.as_deref(), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let page: Value = serde_json::from_slice(&b).unwrap();
+    let texts: Vec<&str> = page["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("cloud login refused") && t.contains("user=tech")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("group settings changed")),
+        "{texts:?}"
+    );
+    let last = page["lines"].as_array().unwrap().last().unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    let (_, _, b) = send(
+        &f.app,
+        json_req(
+            "GET",
+            &format!("/api/v1/box/logs?after={last}"),
+            cookie.as_deref(),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b).unwrap()["lines"],
+        json!([])
+    );
+    let (s, _, b) = send(
+        &f.app,
+        json_req("GET", "/api/v1/box/support-bundle", cookie.as_deref(), None),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(b).unwrap();
+    assert!(
+        text.contains("cloud login refused"),
+        "the bundle has the logs"
+    );
+    assert!(text.contains("modem asked for its PIN"));
+    for secret in [
+        "logged-secret-1",
+        "logged-secret-2",
+        "logged-secret-3",
+        "9753",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked into the bundle");
+        assert!(
+            !texts.iter().any(|t| t.contains(secret)),
+            "{secret} in the logs"
+        );
+    }
 }

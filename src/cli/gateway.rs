@@ -87,12 +87,13 @@ pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::Ex
                 .config
                 .context("--config <FILE> is required (or: smsgate gateway config template)")?;
             let config = GatewayConfig::load(&path).with_context(|| path.display().to_string())?;
-            super::init_logging(log, "info");
+            let logs = smsgate_gateway::logs::LogRing::default();
+            super::init_logging_into(log, "info", Some(&logs));
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let shutdown = CancellationToken::new();
                 tokio::spawn(cancel_on_signal(shutdown.clone()));
-                smsgate_gateway::run(config, shutdown).await
+                smsgate_gateway::run_logged(config, Some(logs), shutdown).await
             })?;
         }
     }

@@ -18,17 +18,28 @@ pub enum LogFormat {
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `default_filter`).
 pub fn init_logging(format: LogFormat, default_filter: &str) {
+    init_logging_into(format, default_filter, None);
+}
+
+/// [`init_logging`], also feeding `ring` (the gateway's recent lines for its box UI).
+pub fn init_logging_into(
+    format: LogFormat,
+    default_filter: &str,
+    ring: Option<&smsgate_gateway::logs::LogRing>,
+) {
     use std::io::IsTerminal;
+    use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // A second call (a subcommand that runs another) keeps the first subscriber.
-    let _ = match format {
-        LogFormat::Human => builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init(),
-        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let stderr = match format {
+        LogFormat::Human => stderr.with_ansi(std::io::stderr().is_terminal()).boxed(),
+        LogFormat::Json => stderr.json().with_ansi(false).boxed(),
     };
+    // A second call (a subcommand that runs another) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(ring.map(smsgate_gateway::logs::LogRing::layer))
+        .try_init();
 }

@@ -17,6 +17,7 @@
 //!   answers every stored up message with a receipt, and publishes from a
 //!   [`link::hub::DownSource`]. Both: persistent session, QoS 1, manual acks,
 //!   exponential backoff with jitter, re-subscribe on every connection.
+//! - [`probe`]: one trial connection that names what fails (DNS, TCP, TLS, login).
 //! - [`options`]: broker URL (`mqtt://` / `mqtts://`), login, backoff and window settings.
 //! - [`tls`]: rustls client configuration (custom CA, optional client certificate) and the
 //!   broker's server configuration.
@@ -35,6 +36,7 @@ pub mod link;
 #[cfg(feature = "hub")]
 pub mod mosquitto;
 pub mod options;
+pub mod probe;
 pub mod tls;
 
 #[cfg(feature = "hub")]
@@ -46,4 +48,5 @@ pub use link::gateway::{CommandSink, GatewayLink, Outbox, OutboxEvent};
 pub use link::hub::{DownEvent, DownSource, HubLink, IngestError, Presence, UpSink};
 pub use link::{LinkCounters, LinkStatus, QueueError};
 pub use options::{Backoff, BrokerUrl, LinkOptions, OptionsError};
+pub use probe::{ProbeDepth, ProbeError, ProbeOk, probe};
 pub use tls::{ClientTls, TlsError};

@@ -11,7 +11,7 @@ use super::ApiState;
 use super::box_views::{FieldProblem, refused, text_of, ui};
 use super::error::ApiError;
 use crate::ports::atlog::AtLine;
-use crate::ui::{bundle, overrides, port_overrides};
+use crate::ui::{bundle, port_overrides};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -227,9 +227,9 @@ pub async fn patch_port(
     let (path, file, to_save) = (
         ui.overrides_path.clone(),
         ui.file_config.clone(),
-        next.clone(),
+        ui.next_settings(Some(groups), Some(next.clone()), None),
     );
-    tokio::task::spawn_blocking(move || overrides::save(&path, &file, &groups, &to_save))
+    tokio::task::spawn_blocking(move || to_save.save(&path, &file))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("{}: {e}", ui.overrides_path.display())))?;

@@ -8,7 +8,7 @@
 //! - `GET /api/v1/box/groups`, `PATCH /api/v1/box/groups/{name}`: group settings; a change is
 //!   validated with the config file's rules (the words of `config check`), written to the
 //!   override file, then applied live — whole or not at all.
-//! - `GET /api/v1/box/support-bundle`: one JSON file, secrets masked.
+//! - the support bundle and recent logs: [`super::box_diag`].
 
 use super::ApiState;
 use super::error::ApiError;
@@ -18,7 +18,7 @@ use crate::ui::{Ui, bundle, overrides};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,8 @@ pub struct CloudView {
     pub connections: u64,
     /// Events waiting for the hub's receipt.
     pub outbox_backlog: u64,
+    /// When the hub last receipted outbox events (since start).
+    pub last_receipt_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The hub's MQTT URL (credentials masked).
     pub url: Option<String>,
     /// The gateway id at the hub.
@@ -86,8 +88,11 @@ pub struct Dashboard {
     pub cloud: CloudView,
     /// Size of the spool files (database + WAL), bytes.
     pub spool_bytes: u64,
-    /// Free space on the spool's file system, bytes (when known).
+    /// Free space on the spool's file system, bytes (`statvfs`: what the gateway may still
+    /// write).
     pub disk_free_bytes: Option<u64>,
+    /// Size of the spool's file system, bytes.
+    pub disk_total_bytes: Option<u64>,
     /// Resident memory of the gateway process, bytes (Linux).
     pub rss_bytes: Option<u64>,
 }
@@ -96,19 +101,19 @@ fn file_size(p: &std::path::Path) -> u64 {
     std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
 }
 
-/// `VmRSS` of this process, from `/proc/self/status`.
+/// Resident memory of the gateway process (see [`crate::ui::host::rss_bytes`]).
 pub fn rss_bytes() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    crate::ui::host::rss_bytes()
 }
 
-fn cloud_view(ui: &Ui, backlog: u64) -> CloudView {
-    let c = &ui.file_config.cloud;
+pub(super) fn cloud_view(ui: &Ui, backlog: u64) -> CloudView {
+    let c = ui.current_cloud();
     let configured = c.url.is_some();
-    let (state, detail, connections) = match ui.cloud.get().map(|rx| rx.borrow().clone()) {
-        None if configured => ("connecting".to_owned(), None, 0),
+    let control = ui.cloud.get();
+    let status = control.and_then(|c| c.status());
+    let (state, detail, connections) = match status {
+        None if configured && control.is_none() => ("connecting".to_owned(), None, 0),
+        None if configured => ("stopped".to_owned(), None, 0),
         None => ("off".to_owned(), None, 0),
         Some(smsgate_mqtt::LinkStatus::Connecting) => ("connecting".into(), None, 0),
         Some(smsgate_mqtt::LinkStatus::Connected(n)) => ("connected".into(), None, n),
@@ -121,6 +126,7 @@ fn cloud_view(ui: &Ui, backlog: u64) -> CloudView {
         detail,
         connections,
         outbox_backlog: backlog,
+        last_receipt_at: control.and_then(|c| c.activity().last_receipt()),
         url: c.url.as_deref().map(bundle::mask_url_password),
         gateway_id: c.gateway_id.clone(),
     }
@@ -158,6 +164,10 @@ pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, Ap
         s.push("-wal");
         std::path::PathBuf::from(s)
     };
+    let spool_path = ui.spool_path.clone();
+    let disk = tokio::task::spawn_blocking(move || crate::ui::host::disk_space(&spool_path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(Dashboard {
         version: VERSION.into(),
         uptime_s: ui.uptime().as_secs(),
@@ -168,7 +178,8 @@ pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, Ap
         ports_ready: u32::try_from(ready).unwrap_or(u32::MAX),
         cloud: cloud_view(&ui, backlog),
         spool_bytes: file_size(&ui.spool_path) + file_size(&wal),
-        disk_free_bytes: None,
+        disk_free_bytes: disk.map(|d| d.free),
+        disk_total_bytes: disk.map(|d| d.total),
         rss_bytes: rss_bytes(),
     }))
 }
@@ -506,13 +517,12 @@ pub async fn patch_group(
             ));
         }
     };
-    let (path, file, to_save, ports) = (
+    let (path, file, to_save) = (
         ui.overrides_path.clone(),
         ui.file_config.clone(),
-        next.clone(),
-        ui.current_ports(),
+        ui.next_settings(Some(next.clone()), None, None),
     );
-    tokio::task::spawn_blocking(move || overrides::save(&path, &file, &to_save, &ports))
+    tokio::task::spawn_blocking(move || to_save.save(&path, &file))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("{}: {e}", ui.overrides_path.display())))?;
@@ -522,54 +532,4 @@ pub async fn patch_group(
         groups: group_views(&ui, &next, &st.running_groups),
     })
     .into_response())
-}
-
-/// Downloads the support bundle.
-#[utoipa::path(get, path = "/api/v1/box/support-bundle", tag = "box",
-    responses((status = 200, description = "a JSON file (attachment): config with secrets masked, overrides, ports, spool counts")))]
-pub async fn support_bundle(State(st): State<ApiState>) -> Result<Response, ApiError> {
-    let ui = ui(&st)?.clone();
-    let now = st.clock.now();
-    let hour_ago = now - chrono::Duration::hours(1);
-    let (counts, last_hour, backlog) = st
-        .spool
-        .call(move |db| {
-            Ok((
-                db.state_counts()?,
-                db.activity_since(hour_ago)?,
-                db.outbox_backlog()?,
-            ))
-        })
-        .await?;
-    let config =
-        serde_json::to_value(&*ui.file_config).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let overrides =
-        overrides::load(&ui.overrides_path).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let states: Map<String, Value> = counts
-        .into_iter()
-        .map(|(s, n)| (s.as_str().to_owned(), Value::from(n)))
-        .collect();
-    let cloud = cloud_view(&ui, backlog);
-    let doc = json!({
-        "box": bundle::facts(VERSION, ui.uptime().as_secs(), now),
-        "config": bundle::mask(&config),
-        "overrides": bundle::mask(&Value::Object(overrides)),
-        "ports": bundle::mask(&serde_json::to_value(st.port_control.statuses()).unwrap_or(Value::Null)),
-        "spool": {"states": states, "last_hour": last_hour, "outbox_backlog": backlog},
-        "cloud": bundle::mask(&serde_json::to_value(&cloud).unwrap_or(Value::Null)),
-        "rss_bytes": rss_bytes(),
-    });
-    let body = serde_json::to_vec_pretty(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = format!("smsgate-support-{}.json", now.format("%Y%m%d-%H%M%S"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }

@@ -9,8 +9,9 @@
 //!   a message a Dinstar holds is stopped there with `stop_sms` when it can be; else 409
 //!   naming the state)
 //! - `GET /api/v1/inbound?since=<cursor>&limit=<n>` → `{"messages":[…],"next":<cursor>}`
-//! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV) → `202 {"imported","blocked","ids"}`
-//! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV) → `200 {"imported","added"}`
+//! - `POST /api/v1/bulk/messages?group=<name>` (dialer CSV: the raw body or the `file` field of a
+//!   `multipart/form-data` form, [`upload`]) → `202 {"imported","blocked","ids"}`
+//! - `POST /api/v1/bulk/blocklist` (do-not-contact CSV, raw or multipart) → `200 {"imported","added"}`
 //! - `GET /api/v1/opt-outs` → `{"lists":[{"tenant","version","ports","country","numbers"}]}`:
 //!   the tenants' opt-out lists the hub pushed (`spool::opt_outs`), honoured offline too
 //! - `POST /Integra/resources/SMS/SendSMS` (form `destination`,`message`,`campaign`,`agent`),
@@ -31,6 +32,8 @@
 
 pub mod auth;
 pub mod box_auth;
+pub mod box_cloud;
+pub mod box_diag;
 pub mod box_ports;
 pub mod box_views;
 pub mod bulk;
@@ -38,12 +41,13 @@ pub mod error;
 pub mod legacy;
 pub mod openapi;
 pub mod ports;
+pub mod upload;
 pub mod validate;
 
 use crate::clock::Clock;
 use crate::metrics::GatewayMetrics;
 use crate::spool::{CancelOutcome, MessageState, NewMessage, Spool, Submitted};
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -238,13 +242,24 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/box/groups/{name}",
             axum::routing::patch(box_views::patch_group),
         )
-        .route("/api/v1/box/support-bundle", get(box_views::support_bundle))
+        .route("/api/v1/box/support-bundle", get(box_diag::support_bundle))
+        .route("/api/v1/box/logs", get(box_diag::logs))
+        .route(
+            "/api/v1/box/cloud",
+            get(box_cloud::get_cloud).put(box_cloud::put_cloud),
+        )
+        .route("/api/v1/box/cloud/test", post(box_cloud::test_cloud))
         .layer(DefaultBodyLimit::max(error::MAX_JSON_BYTES))
         .merge(
             Router::new()
                 .route("/api/v1/bulk/messages", post(bulk_messages))
                 .route("/api/v1/bulk/blocklist", post(bulk_blocklist))
-                .layer(DefaultBodyLimit::max(state.bulk_limits.max_bytes)),
+                .layer(DefaultBodyLimit::max(
+                    state
+                        .bulk_limits
+                        .max_bytes
+                        .saturating_add(upload::FORM_OVERHEAD),
+                )),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     let app = Router::new()
@@ -520,26 +535,6 @@ pub struct BulkQuery {
     pub group: Option<String>,
 }
 
-/// The upload's bytes, or 413 naming `api.bulk_max_bytes` when the body is over it.
-fn upload_body(
-    st: &ApiState,
-    body: Result<axum::body::Bytes, BytesRejection>,
-) -> Result<axum::body::Bytes, ApiError> {
-    body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge {
-                field: "file".into(),
-                message: format!(
-                    "the file is larger than {} bytes (api.bulk_max_bytes)",
-                    st.bulk_limits.max_bytes
-                ),
-            }
-        } else {
-            ApiError::BadRequest(r.body_text())
-        }
-    })
-}
-
 /// Runs a file parser on the blocking pool, so a large upload never holds a runtime worker
 /// (the API, `/health` and the dispatchers keep answering while it is read).
 async fn off_runtime<T: Send + 'static>(
@@ -552,14 +547,14 @@ async fn off_runtime<T: Send + 'static>(
 
 /// Uploads a dialer CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(description = "the CSV as the raw body, or the `file` field of a multipart form", content(
+        (String = "text/csv"), (upload::UploadForm = "multipart/form-data"))),
     responses((status = 202, body = BulkImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
 pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
-    body: Result<axum::body::Bytes, BytesRejection>,
+    upload::Upload(body): upload::Upload,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = upload_body(&st, body)?;
     let Query(q) = q?;
     let group = st.resolve_group(q.group.as_deref(), None)?;
     let limits = st.bulk_limits;
@@ -605,13 +600,13 @@ pub async fn bulk_messages(
 
 /// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
-    request_body(content = String, content_type = "text/csv"),
+    request_body(description = "the CSV as the raw body, or the `file` field of a multipart form", content(
+        (String = "text/csv"), (upload::UploadForm = "multipart/form-data"))),
     responses((status = 200, body = BlocklistImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
 pub async fn bulk_blocklist(
     State(st): State<ApiState>,
-    body: Result<axum::body::Bytes, BytesRejection>,
+    upload::Upload(body): upload::Upload,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = upload_body(&st, body)?;
     let limits = st.bulk_limits;
     let entries = off_runtime(move || {
         bulk::check_lines(&body, limits)?;

@@ -161,18 +161,24 @@ fn real_main() -> anyhow::Result<()> {
                 .context("--config <FILE> is required (or: smsgate-gateway config template)")?;
             let config =
                 GatewayConfig::load(&path).with_context(|| format!("{}", path.display()))?;
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
+            // Logs go to stderr and to the ring the box UI shows (diagnostics, support bundle).
+            let logs = smsgate_gateway::logs::LogRing::default();
+            {
+                use tracing_subscriber::prelude::*;
+                tracing_subscriber::registry()
+                    .with(
+                        tracing_subscriber::EnvFilter::try_from_default_env()
+                            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                    )
+                    .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+                    .with(logs.layer())
+                    .init();
+            }
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let shutdown = CancellationToken::new();
                 tokio::spawn(cancel_on_signal(shutdown.clone()));
-                smsgate_gateway::run(config, shutdown).await
+                smsgate_gateway::run_logged(config, Some(logs), shutdown).await
             })?;
             Ok(())
         }

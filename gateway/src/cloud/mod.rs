@@ -25,6 +25,7 @@
 //! Port names on the wire are the gateway's numeric port ids (`"0"`, `"1"`, …).
 
 mod commands;
+pub mod control;
 mod inventory;
 mod outbox;
 #[cfg(test)]
@@ -33,10 +34,9 @@ mod tests;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use smsgate_config::{ConfigError, GatewayConfig, Violations};
+use smsgate_config::GatewayConfig;
 use smsgate_mqtt::{
-    BrokerUrl, ClientTls, GatewayLink, LinkCounters, LinkOptions, LinkStatus, OptionsError,
-    link::gateway::LiveState,
+    BrokerUrl, ClientTls, GatewayLink, LinkOptions, OptionsError, link::gateway::LiveState,
 };
 use smsgate_wire::{GatewayId, TopicError};
 use std::sync::Arc;
@@ -45,11 +45,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use self::commands::SpoolCommands;
+pub use self::control::{CloudControl, CloudDeps, LinkActivity};
 pub use self::inventory::port_info;
 use self::inventory::{inventory, run_inventory};
 pub use self::outbox::{SpoolOutbox, event_uuid, hub_message_id, translate};
 use crate::dispatch::live::GroupSettings;
-use crate::metrics::GatewayMetrics;
 use crate::ports::PortsHandle;
 use crate::spool::Spool;
 
@@ -103,23 +103,33 @@ pub fn spawn(
     cancel: CancellationToken,
     tracker: &TaskTracker,
 ) -> Result<GatewayLink, CloudError> {
+    spawn_with(
+        settings, config, spool, ports, groups, None, cancel, tracker,
+    )
+}
+
+/// [`spawn`], noting the hub's receipts in `activity`.
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_with(
+    settings: &LinkSettings,
+    config: &GatewayConfig,
+    spool: Spool,
+    ports: Option<PortsHandle>,
+    groups: Option<GroupSettings>,
+    activity: Option<LinkActivity>,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<GatewayLink, CloudError> {
     let gateway = GatewayId::new(settings.gateway_id.clone())?;
-    let mut options = LinkOptions::new(
-        BrokerUrl::parse(&settings.url)?,
-        &settings.gateway_id,
-        &settings.username,
-        &settings.password,
-    );
-    options.tls = ClientTls {
-        ca_file: settings.ca_file.clone(),
-        client_cert: settings.client_cert.clone(),
-    };
-    options.keep_alive = settings.keep_alive;
+    let mut options = link_options(settings)?;
     // The spool wakes the link after every call that committed an event (and the link reads
     // the outbox on every connection, PUBACK and receipt): no polling.
     options.poll_interval = None;
     let events_added = spool.events_added();
-    let outbox = SpoolOutbox::new(spool.clone(), &gateway);
+    let mut outbox = SpoolOutbox::new(spool.clone(), &gateway);
+    if let Some(a) = activity {
+        outbox = outbox.with_activity(a);
+    }
     let live = ports.as_ref().and_then(|p| {
         let changes = p.subscribe()?;
         let (tx, rx) = watch::channel(inventory(p));
@@ -154,6 +164,22 @@ pub fn spawn(
     Ok(link)
 }
 
+/// The MQTT options of `settings` (URL and TLS material checked).
+pub fn link_options(settings: &LinkSettings) -> Result<LinkOptions, CloudError> {
+    let mut options = LinkOptions::new(
+        BrokerUrl::parse(&settings.url)?,
+        &settings.gateway_id,
+        &settings.username,
+        &settings.password,
+    );
+    options.tls = ClientTls {
+        ca_file: settings.ca_file.clone(),
+        client_cert: settings.client_cert.clone(),
+    };
+    options.keep_alive = settings.keep_alive;
+    Ok(options)
+}
+
 /// Wakes the link each time the spool committed outbox events, until `cancel`.
 async fn forward_wakes(events_added: Arc<Notify>, link: Arc<Notify>, cancel: CancellationToken) {
     loop {
@@ -179,65 +205,4 @@ pub fn settings(config: &GatewayConfig) -> Option<LinkSettings> {
         keep_alive: Duration::from_secs(c.keepalive_s),
         heartbeat: Duration::from_secs(c.heartbeat_s),
     })
-}
-
-/// Starts the link when `[cloud]` is configured (the runtime's one call): `Ok(None)` without
-/// `cloud.url`. A setting the link cannot use (URL, unreadable TLS files) is a configuration
-/// error naming the `cloud` key, so the gateway does not start half-configured.
-#[allow(clippy::too_many_arguments)]
-pub fn start(
-    config: &GatewayConfig,
-    spool: Spool,
-    ports: PortsHandle,
-    groups: GroupSettings,
-    metrics: GatewayMetrics,
-    cancel: CancellationToken,
-    tracker: &TaskTracker,
-) -> Result<Option<GatewayLink>, ConfigError> {
-    let Some(s) = settings(config) else {
-        return Ok(None);
-    };
-    tracing::info!(url = %s.url, gateway = %s.gateway_id, "cloud link starting");
-    spawn(
-        &s,
-        config,
-        spool,
-        Some(ports),
-        Some(groups),
-        cancel.clone(),
-        tracker,
-    )
-    .map(|link| {
-        tracker.spawn(count_drops(link.status(), link.counters(), metrics, cancel));
-        Some(link)
-    })
-    .map_err(|e| {
-        let mut v = Violations::default();
-        match e {
-            CloudError::GatewayId(e) => v.push("cloud.gateway_id", e.to_string()),
-            CloudError::Options(e) => v.push("cloud", e.to_string()),
-        }
-        match v.into_result() {
-            Err(e) => e,
-            // Invariant: one violation was pushed just above.
-            Ok(()) => ConfigError::Invalid(Vec::new()),
-        }
-    })
-}
-
-/// Keeps `smsgate_link_connection_drops_total` at the link's count: read on every status
-/// change (a drop always changes it to `Disconnected`).
-async fn count_drops(
-    mut status: watch::Receiver<LinkStatus>,
-    counters: std::sync::Arc<LinkCounters>,
-    metrics: GatewayMetrics,
-    cancel: CancellationToken,
-) {
-    loop {
-        metrics.set_link_drops(counters.connection_drops());
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            changed = status.changed() => if changed.is_err() { return },
-        }
-    }
 }

@@ -225,6 +225,7 @@ fn message_status(
 pub struct SpoolOutbox {
     spool: Spool,
     gateway: GatewayId,
+    activity: Option<super::LinkActivity>,
 }
 
 impl SpoolOutbox {
@@ -232,7 +233,14 @@ impl SpoolOutbox {
         Self {
             spool,
             gateway: gateway.clone(),
+            activity: None,
         }
+    }
+
+    /// Notes each receipt's time in `activity` (the box dashboard's "last receipt").
+    pub fn with_activity(mut self, activity: super::LinkActivity) -> Self {
+        self.activity = Some(activity);
+        self
     }
 }
 
@@ -292,6 +300,9 @@ impl Outbox for SpoolOutbox {
 
     async fn ack(&self, id: u64) -> Result<(), QueueError> {
         let up_to = i64::try_from(id).map_err(|e| QueueError(e.to_string()))?;
+        if let Some(a) = &self.activity {
+            a.record_receipt();
+        }
         self.spool
             .call(move |db| db.ack_events(up_to))
             .await

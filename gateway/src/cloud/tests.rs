@@ -378,7 +378,7 @@ fn event_ids_depend_on_the_event_the_time_and_the_gateway() {
 
 fn problems(text: &str) -> Vec<String> {
     match GatewayConfig::from_toml_str(text) {
-        Err(ConfigError::Invalid(v)) => v.iter().map(ToString::to_string).collect(),
+        Err(smsgate_config::ConfigError::Invalid(v)) => v.iter().map(ToString::to_string).collect(),
         Err(e) => vec![e.to_string()],
         Ok(_) => vec![],
     }
@@ -440,16 +440,16 @@ async fn an_unreadable_ca_file_stops_the_start_with_a_config_error() {
         "[cloud]\nurl = \"mqtts://hub:8883\"\ngateway_id = \"gw-1\"\npassword = \"pw\"\nca_file = \"/nonexistent/ca.pem\"\n",
     )
     .unwrap();
-    let tracker = TaskTracker::new();
-    let err = start(
-        &c,
-        w.spool.clone(),
-        PortsHandle::default(),
-        watch::channel(c.groups.clone()).0,
-        crate::metrics::GatewayMetrics::new(),
-        CancellationToken::new(),
-        &tracker,
-    )
+    let err = CloudControl::start(CloudDeps {
+        config: c.clone(),
+        spool: w.spool.clone(),
+        ports: PortsHandle::default(),
+        groups: watch::channel(c.groups.clone()).0,
+        metrics: crate::metrics::GatewayMetrics::new(),
+        clock: Arc::new(crate::clock::SystemClock),
+        shutdown: CancellationToken::new(),
+    })
+    .await
     .err()
     .unwrap();
     let text = err.to_string();
@@ -465,4 +465,24 @@ fn only_hub_keys_name_a_hub_message() {
     assert_eq!(hub_message_id(Some(&hub_key(c, m))), Some(m));
     assert_eq!(hub_message_id(Some("client-key-1")), None);
     assert_eq!(hub_message_id(None), None);
+}
+
+#[tokio::test]
+async fn the_hubs_receipt_is_noted_with_its_time_and_no_receipt_leaves_it_unknown() {
+    let w = world();
+    let clock = Arc::new(crate::clock::ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap(),
+    ));
+    let activity = super::LinkActivity::new(clock.clone());
+    let outbox = SpoolOutbox::new(w.spool.clone(), &gw()).with_activity(activity.clone());
+    w.sink.apply(send("0")).await;
+    let events = outbox.peek(None, 100).await.unwrap();
+    assert!(!events.is_empty());
+    assert_eq!(activity.last_receipt(), None, "nothing receipted yet");
+    clock.set(Utc.with_ymd_and_hms(2026, 12, 2, 9, 5, 0).unwrap());
+    outbox.ack(events[0].id).await.unwrap();
+    assert_eq!(
+        activity.last_receipt(),
+        Some(Utc.with_ymd_and_hms(2026, 12, 2, 9, 5, 0).unwrap())
+    );
 }

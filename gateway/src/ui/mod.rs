@@ -8,11 +8,15 @@
 //! - [`overrides`]: live group changes kept in `overrides.json` beside the spool.
 //! - [`port_overrides`]: live port settings (device, baud, PIN…), kept in the same file.
 //! - [`fsutil`]: atomic small-file writes.
+//! - [`cloud_overrides`]: the `[cloud]` snippet pasted on the cloud screen, kept in the same file.
 //! - [`bundle`]: the support bundle, secrets masked.
+//! - [`host`]: disk space of the spool's file system and the process's resident memory.
 
 pub mod account;
 pub mod bundle;
+pub mod cloud_overrides;
 pub mod fsutil;
+pub mod host;
 pub mod overrides;
 pub mod port_overrides;
 pub mod session;
@@ -24,7 +28,7 @@ use smsgate_config::GatewayConfig;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 
 /// Longest a login waits for the hashing permit before it is told to retry.
 pub const HASH_WAIT: Duration = Duration::from_secs(2);
@@ -54,10 +58,38 @@ pub struct Ui {
     /// Held while a UI change is validated, saved and applied (one at a time, so two changes
     /// never write the override file from stale halves).
     pub edits: tokio::sync::Mutex<()>,
-    /// The cloud link's state, once it runs.
-    pub cloud: OnceLock<watch::Receiver<smsgate_mqtt::LinkStatus>>,
+    /// The cloud link (replaceable from the cloud screen), once the runtime started it.
+    pub cloud: OnceLock<Arc<crate::cloud::CloudControl>>,
     /// The spool file.
     pub spool_path: PathBuf,
+    /// The gateway's recent log lines (when the binary feeds a ring).
+    pub logs: Option<crate::logs::LogRing>,
+}
+
+/// Owned [`overrides::Next`].
+#[derive(Debug, Clone)]
+pub struct NextSettings {
+    /// Every group.
+    pub groups: Vec<smsgate_config::gateway::GroupConfig>,
+    /// The AT ports.
+    pub ports: Vec<smsgate_config::gateway::PortConfig>,
+    /// The `[cloud]` section.
+    pub cloud: smsgate_config::gateway::CloudConfig,
+}
+
+impl NextSettings {
+    /// Writes the override file `path` for these settings against `file`'s.
+    pub fn save(&self, path: &std::path::Path, file: &GatewayConfig) -> std::io::Result<()> {
+        overrides::save(
+            path,
+            file,
+            overrides::Next {
+                groups: &self.groups,
+                ports: &self.ports,
+                cloud: &self.cloud,
+            },
+        )
+    }
 }
 
 impl std::fmt::Debug for Ui {
@@ -88,6 +120,7 @@ impl Ui {
             edits: tokio::sync::Mutex::new(()),
             cloud: OnceLock::new(),
             spool_path,
+            logs: None,
         }
     }
 
@@ -97,10 +130,41 @@ impl Ui {
         self
     }
 
+    /// Lets the UI show the gateway's recent log lines.
+    pub fn with_logs(mut self, logs: crate::logs::LogRing) -> Self {
+        self.logs = Some(logs);
+        self
+    }
+
     /// Lets the UI change the running ports' settings.
     pub fn with_ports(mut self, ports: port_overrides::LivePorts) -> Self {
         self.ports = Some(ports);
         self
+    }
+
+    /// The `[cloud]` section the link runs with (the file's when no link control is wired).
+    pub fn current_cloud(&self) -> smsgate_config::gateway::CloudConfig {
+        match self.cloud.get() {
+            Some(c) => c.cloud(),
+            None => self.file_config.cloud.clone(),
+        }
+    }
+
+    /// The settings the next start should have, for the override file.
+    pub fn next_settings(
+        &self,
+        groups: Option<Vec<smsgate_config::gateway::GroupConfig>>,
+        ports: Option<Vec<smsgate_config::gateway::PortConfig>>,
+        cloud: Option<smsgate_config::gateway::CloudConfig>,
+    ) -> NextSettings {
+        NextSettings {
+            groups: groups.unwrap_or_else(|| match &self.groups {
+                Some(g) => g.borrow().clone(),
+                None => self.file_config.groups.clone(),
+            }),
+            ports: ports.unwrap_or_else(|| self.current_ports()),
+            cloud: cloud.unwrap_or_else(|| self.current_cloud()),
+        }
     }
 
     /// The AT ports' settings as they run now (the file's when the UI cannot change them).

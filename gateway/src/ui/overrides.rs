@@ -17,10 +17,10 @@
 //! next start (a dispatcher's ports and strategy are fixed while it runs).
 
 use super::fsutil::write_atomic;
-use super::port_overrides;
+use super::{cloud_overrides, port_overrides};
 use crate::dispatch::live::{LIVE_FIELDS, PatchError, patch_groups};
 use serde_json::{Map, Value};
-use smsgate_config::gateway::{GroupConfig, PortConfig, Strategy};
+use smsgate_config::gateway::{CloudConfig, GroupConfig, PortConfig, Strategy};
 use smsgate_config::ports_spec::PortSpec;
 use smsgate_config::{GatewayConfig, Validate, Violations};
 use std::path::{Path, PathBuf};
@@ -217,7 +217,7 @@ pub fn start_groups(
     path: &Path,
 ) -> Result<Vec<GroupConfig>, OverrideError> {
     let mut patch = load(path)?;
-    patch.retain(|k, _| !port_overrides::is_port_key(k));
+    patch.retain(|k, _| !port_overrides::is_port_key(k) && !cloud_overrides::is_cloud_key(k));
     if patch.is_empty() {
         return Ok(config.groups.clone());
     }
@@ -251,17 +251,42 @@ pub fn start_ports(config: &GatewayConfig, path: &Path) -> Result<Vec<PortConfig
     })
 }
 
-/// Writes the override file for `groups` and `ports` (the settings the next start should have)
-/// against the config file's; removes it when nothing differs. The file may hold a SIM PIN:
-/// it is written readable by its owner only.
-pub fn save(
-    path: &Path,
-    file: &GatewayConfig,
-    groups: &[GroupConfig],
-    ports: &[PortConfig],
-) -> std::io::Result<()> {
-    let mut d = diff(&file.groups, groups);
-    d.extend(port_overrides::diff(&file.ports, ports));
+/// The `[cloud]` section as the gateway starts with it: the file's with the override file's
+/// `cloud.{field}` keys applied (validated; an invalid key stops the start, named).
+pub fn start_cloud(config: &GatewayConfig, path: &Path) -> Result<CloudConfig, OverrideError> {
+    let mut patch = load(path)?;
+    patch.retain(|k, _| cloud_overrides::is_cloud_key(k));
+    if patch.is_empty() {
+        return Ok(config.cloud.clone());
+    }
+    cloud_overrides::apply(&config.cloud, &patch).map_err(|errors| OverrideError::Invalid {
+        path: path.to_owned(),
+        problems: errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
+}
+
+/// The settings the next start should have, as the override file keeps them.
+#[derive(Debug, Clone, Copy)]
+pub struct Next<'a> {
+    /// Every group.
+    pub groups: &'a [GroupConfig],
+    /// The AT ports.
+    pub ports: &'a [PortConfig],
+    /// The `[cloud]` section.
+    pub cloud: &'a CloudConfig,
+}
+
+/// Writes the override file for `next` against the config file's settings; removes it when
+/// nothing differs. The file may hold a SIM PIN or the MQTT password: it is written readable
+/// by its owner only.
+pub fn save(path: &Path, file: &GatewayConfig, next: Next<'_>) -> std::io::Result<()> {
+    let mut d = diff(&file.groups, next.groups);
+    d.extend(port_overrides::diff(&file.ports, next.ports));
+    d.extend(cloud_overrides::diff(&file.cloud, next.cloud));
     if d.is_empty() {
         return match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -272,7 +297,7 @@ pub fn save(
     m.insert(
         "_comment".into(),
         Value::String(
-            "Group and port settings changed on the running gateway; they override gateway.toml. Remove a key to go back to gateway.toml's value.".into(),
+            "Group, port and cloud settings changed on the running gateway; they override gateway.toml. Remove a key to go back to gateway.toml's value.".into(),
         ),
     );
     m.extend(d);
@@ -321,7 +346,16 @@ mod tests {
             "ports change at the next start"
         );
         assert_eq!(next[0].ports.ports(), &[0]);
-        save(&p, &c, &next, &c.ports).unwrap();
+        save(
+            &p,
+            &c,
+            Next {
+                groups: &next,
+                ports: &c.ports,
+                cloud: &c.cloud,
+            },
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(
             text.contains("\"groups.default.interval_ms\": 250"),
@@ -330,7 +364,16 @@ mod tests {
         let started = start_groups(&c, &p).unwrap();
         assert_eq!(started[0].interval_ms, 250);
         assert_eq!(started[0].ports.ports(), &[0]);
-        save(&p, &c, &c.groups, &c.ports).unwrap();
+        save(
+            &p,
+            &c,
+            Next {
+                groups: &c.groups,
+                ports: &c.ports,
+                cloud: &c.cloud,
+            },
+        )
+        .unwrap();
         assert!(!p.exists());
         assert_eq!(start_groups(&c, &p).unwrap()[0].interval_ms, 1000);
     }
@@ -386,7 +429,16 @@ mod tests {
             ]),
         )
         .unwrap();
-        save(&p, &c, &groups, &ports).unwrap();
+        save(
+            &p,
+            &c,
+            Next {
+                groups: &groups,
+                ports: &ports,
+                cloud: &c.cloud,
+            },
+        )
+        .unwrap();
         assert_eq!(start_groups(&c, &p).unwrap()[0].interval_ms, 250);
         let started = start_ports(&c, &p).unwrap();
         assert_eq!(

@@ -119,6 +119,7 @@ pub async fn start_with_power(
         on_listen: Some(Box::new(move |addr| {
             let _ = tx.send(addr);
         })),
+        logs: None,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(run_with(config, deps, shutdown.clone()));

@@ -1,7 +1,7 @@
 import { catalogueProblems } from '@smsgate/shared/i18n/testing';
 import { describe, expect, it } from 'vitest';
 import { app, bars } from '../app/messages';
-import { cloudMsg } from './cloud/Cloud';
+import { cloudMsg } from './cloud/messages';
 import { dashboard } from './dashboard/messages';
 import { diagMsg } from './diagnostics/Diagnostics';
 import { patchOf } from './groups/Groups';

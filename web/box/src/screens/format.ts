@@ -23,3 +23,9 @@ export function formatUptime(s: number): string {
   if (h > 0) return `${h} h ${m} min`;
   return `${m} min ${s % 60} s`;
 }
+
+/** The share of the disk that is free (0 to 1), when both numbers are known. */
+export function diskFreeShare(free: number | null | undefined, total: number | null | undefined): number | undefined {
+  if (free == null || total == null || total <= 0) return undefined;
+  return Math.min(1, Math.max(0, free / total));
+}

@@ -5,12 +5,23 @@ import { defineMessages } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, api, call } from '../../api/box';
+import { RecentLogs } from './RecentLogs';
 
 export const diagMsg = defineMessages('box.diagnostics', {
   en: {
     title: 'Diagnostics',
     bundle: 'Support bundle',
-    bundleText: 'One file with the configuration (every password, PIN and token masked), the group overrides, the port states and the spool counts, to send to support.',
+    bundleText: 'One file with the configuration (every password, PIN and token masked), the group, port and cloud overrides, the port states, the spool counts and the recent log lines, to send to support.',
+    logs: 'Recent logs',
+    logsIntro: 'The gateway’s last 500 log lines, newest at the bottom. Passwords, PINs and tokens are masked before a line is kept.',
+    logsProblems: 'Warnings and errors only',
+    logsRefresh: 'Refresh',
+    logsRegion: 'Recent log lines',
+    logsTime: 'Time',
+    logsLevel: 'Level',
+    logsLine: 'Line',
+    logsEmpty: 'No line yet.',
+    logsNone: 'This gateway does not keep its log lines (it was started without the log ring).',
     download: 'Download the support bundle',
     password: 'Admin password',
     current: 'Current password',
@@ -22,7 +33,17 @@ export const diagMsg = defineMessages('box.diagnostics', {
   fr: {
     title: 'Diagnostic',
     bundle: 'Dossier de support',
-    bundleText: 'Un fichier avec la configuration (mots de passe, PIN et jetons masqués), les réglages de groupes modifiés, l’état des ports et les compteurs de la file, à envoyer au support.',
+    bundleText: 'Un fichier avec la configuration (mots de passe, PIN et jetons masqués), les réglages modifiés des groupes, des ports et du cloud, l’état des ports, les compteurs de la file et les derniers journaux, à envoyer au support.',
+    logs: 'Journaux récents',
+    logsIntro: 'Les 500 dernières lignes du journal de la passerelle, la plus récente en bas. Mots de passe, PIN et jetons sont masqués avant qu’une ligne soit gardée.',
+    logsProblems: 'Avertissements et erreurs seulement',
+    logsRefresh: 'Actualiser',
+    logsRegion: 'Dernières lignes du journal',
+    logsTime: 'Heure',
+    logsLevel: 'Niveau',
+    logsLine: 'Ligne',
+    logsEmpty: 'Aucune ligne pour l’instant.',
+    logsNone: 'Cette passerelle ne garde pas ses lignes de journal (elle a été démarrée sans le tampon de journal).',
     download: 'Télécharger le dossier de support',
     password: 'Mot de passe administrateur',
     current: 'Mot de passe actuel',
@@ -61,6 +82,7 @@ export function Diagnostics(): JSX.Element {
         <p>{diagMsg.t('bundleText')}</p>
         <a class="btn btn-primary" href="/api/v1/box/support-bundle" download>{diagMsg.t('download')}</a>
       </section>
+      <RecentLogs />
       <section class="panel" aria-labelledby="pw-title">
         <h2 id="pw-title">{diagMsg.t('password')}</h2>
         <form onSubmit={change} noValidate>

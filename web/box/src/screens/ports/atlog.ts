@@ -10,9 +10,9 @@ export type AtLine = Schemas['AtLine'];
 /** Lines the panel keeps (the gateway's ring holds as many). */
 export const AT_LOG_KEEP = 200;
 
-export function mergeLines(kept: readonly AtLine[], incoming: readonly AtLine[], keep = AT_LOG_KEEP): AtLine[] {
-  if (incoming.length === 0) return kept as AtLine[];
-  const bySeq = new Map<number, AtLine>();
+export function mergeLines<T extends { seq: number }>(kept: readonly T[], incoming: readonly T[], keep = AT_LOG_KEEP): T[] {
+  if (incoming.length === 0) return kept as T[];
+  const bySeq = new Map<number, T>();
   for (const l of kept) bySeq.set(l.seq, l);
   for (const l of incoming) bySeq.set(l.seq, l);
   const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
