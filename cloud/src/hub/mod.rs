@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod floor;
 pub mod gateways;
+pub mod idempotency;
 pub mod notes;
 pub mod notifications;
 pub mod opt_outs;
@@ -90,6 +91,8 @@ pub(crate) struct Inner {
     pub(crate) dispatch_wake: Arc<tokio::sync::Notify>,
     /// Wakes the notification scheduler (conversations or settings changed).
     pub(crate) notify_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the idempotency-key sweep (a key was stored while none was).
+    pub(crate) idempotency_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The hub core. Cheap to clone (shared handle).
@@ -139,6 +142,7 @@ impl Hub {
                 dirty_tenants: Mutex::new(Default::default()),
                 dispatch_wake: Arc::new(tokio::sync::Notify::new()),
                 notify_wake: Arc::new(tokio::sync::Notify::new()),
+                idempotency_wake: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

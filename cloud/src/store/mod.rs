@@ -429,6 +429,8 @@ pub trait ReadTx {
         org_id: Uuid,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// When the oldest stored key in scope was made (the sweep's next moment).
+    fn oldest_idempotency(&mut self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     // --- gateway command outbox (gateway scope)
     /// Commands not yet acked, oldest first.
@@ -549,11 +551,18 @@ pub trait WriteTx: ReadTx {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Stores a key, replacing an expired record of the same key (the caller checked it).
     fn insert_idempotency(
         &mut self,
         scope: &Scope,
         record: &IdempotencyRecord,
     ) -> Result<(), StoreError>;
+    /// Deletes the keys in scope made at or before `made_by`; returns how many.
+    fn delete_idempotency_before(
+        &mut self,
+        scope: &Scope,
+        made_by: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
 
     fn enqueue_command(&mut self, scope: &Scope, entry: &OutboxEntry) -> Result<(), StoreError>;
     /// Marks a command acked; returns it if it was pending for this gateway.

@@ -738,6 +738,14 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         }
     }
 
+    fn oldest_idempotency(&mut self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.scalar(
+            &format!("SELECT MIN(t.created_at) FROM idempotency_keys t {ORG_DATA}"),
+            scope_args(scope),
+        )
+        .map(Option::flatten)
+    }
+
     fn floor(&mut self) -> &mut dyn crate::store::floor::FloorRead {
         self
     }
