@@ -337,6 +337,19 @@ impl GatewayIngest {
                         created_at: now,
                     },
                 )?;
+                // What is still waiting for this number is taken back (cancelled on its
+                // gateway); the STOP's own gateways are woken after the commit.
+                let w = crate::hub::unsent::withdraw(
+                    tx,
+                    &tenant,
+                    crate::store::UnsentTo::Number {
+                        org_id: org.id,
+                        number: &from,
+                    },
+                    &crate::hub::unsent::opted_out_reason(&from, "STOP"),
+                    now,
+                )?;
+                events.extend(w.events);
             }
             Some(OptKeyword::Start) => {
                 tx.delete_opt_out(&tenant, org.id, &from, now)?;

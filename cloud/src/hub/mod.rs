@@ -38,6 +38,7 @@ pub mod team;
 pub(crate) mod testkit;
 pub mod throttle;
 pub mod transcript;
+pub(crate) mod unsent;
 pub mod users;
 pub mod validate;
 

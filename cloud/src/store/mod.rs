@@ -381,6 +381,13 @@ pub trait ReadTx {
         page: &PageRequest,
     ) -> Result<Page<Interaction>, StoreError>;
     fn message(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Message>, StoreError>;
+    /// Outbound messages not sent yet (`queued` on the hub, `accepted` by the gateway), oldest
+    /// first.
+    fn unsent_outbound(
+        &mut self,
+        scope: &Scope,
+        to: UnsentTo<'_>,
+    ) -> Result<Vec<Message>, StoreError>;
     /// Messages of an interaction, oldest first.
     fn messages_of(
         &mut self,
@@ -457,6 +464,15 @@ pub enum LiveBy {
     Channel(Uuid),
     Queue(Uuid),
     Org(Uuid),
+}
+
+/// Whose unsent outbound messages ([`ReadTx::unsent_outbound`]).
+#[derive(Debug, Clone, Copy)]
+pub enum UnsentTo<'a> {
+    /// To one number (E.164) of a tenant, on any of its channels.
+    Number { org_id: Uuid, number: &'a str },
+    /// Through one channel.
+    Channel(Uuid),
 }
 
 /// Writes (and every read, through [`ReadTx`]).

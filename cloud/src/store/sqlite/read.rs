@@ -575,6 +575,33 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         )
     }
 
+    fn unsent_outbound(
+        &mut self,
+        scope: &Scope,
+        to: UnsentTo<'_>,
+    ) -> Result<Vec<Message>, StoreError> {
+        let (cond, args) = match to {
+            UnsentTo::Number { org_id, number } => (
+                "t.org_id = :org AND t.contact_number = :n",
+                scope_args(scope)
+                    .with("org", s(org_id))
+                    .with("n", number.to_owned()),
+            ),
+            UnsentTo::Channel(c) => ("t.channel_id = :c", scope_args(scope).with("c", s(c))),
+        };
+        self.many(
+            "message",
+            &format!(
+                "SELECT m.doc FROM messages m JOIN interactions t ON t.id = m.interaction_id
+                 JOIN orgs o ON o.id = t.org_id WHERE {SUBTREE} AND {CONVERSATION} AND {cond}
+                 AND json_extract(m.doc, '$.direction') = 'outbound'
+                 AND json_extract(m.doc, '$.state') IN ('queued', 'accepted')
+                 ORDER BY m.created_at, m.id"
+            ),
+            args,
+        )
+    }
+
     fn messages_of(
         &mut self,
         scope: &Scope,
