@@ -303,17 +303,14 @@ impl GatewayIngest {
             },
         };
         let Some(channel) = channel else {
-            return Ok(IngestOutcome::Unrouted(format!(
-                "no channel on port {:?}",
-                m.port
-            )));
+            // An undeclared port, or a retired channel's (it freed its port and number).
+            let why = format!("no channel on port {:?}", m.port);
+            return Self::keep_unrouted(tx, scope, gateway, m, why, now);
         };
         let org = found(tx.org(&authz::authenticating(), channel.holder_id)?)?;
         if org.kind != OrgKind::Tenant {
-            return Ok(IngestOutcome::Unrouted(format!(
-                "channel {} is not assigned to a tenant",
-                channel.sim_number
-            )));
+            let why = format!("channel {} is not assigned to a tenant", channel.sim_number);
+            return Self::keep_unrouted(tx, scope, gateway, m, why, now);
         }
         let Some(tenant) = authz::channel_holder(scope, &channel, &org) else {
             return Ok(IngestOutcome::Rejected("channel of another gateway".into()));
@@ -419,6 +416,33 @@ impl GatewayIngest {
         events.push(Hub::interaction_event(&org, &interaction));
         events.extend(floor_events);
         Ok(IngestOutcome::Applied)
+    }
+
+    /// An inbound message no channel takes is kept with its text for the platform operator
+    /// (`GET /api/v1/unrouted-messages`), in the same transaction as its event id.
+    fn keep_unrouted(
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        gateway: &Gateway,
+        m: wire::Inbound,
+        why: String,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, HubError> {
+        tx.insert_unrouted(
+            scope,
+            &UnroutedInbound {
+                id: Uuid::now_v7(),
+                gateway_id: gateway.id,
+                port: m.port,
+                sim_number: m.sim_number,
+                from: m.from,
+                text: m.text,
+                received_at: m.received_at,
+                reason: why.clone(),
+                created_at: now,
+            },
+        )?;
+        Ok(IngestOutcome::Unrouted(why))
     }
 
     #[allow(clippy::too_many_arguments)]

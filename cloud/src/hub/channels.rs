@@ -9,7 +9,7 @@ use super::{Hub, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::phone;
-use crate::store::{ChannelFilter, LiveBy, Page, PageRequest};
+use crate::store::{ChannelFilter, LiveBy, Page, PageRequest, UnsentTo};
 
 /// What a platform operator declares: a SIM on a gateway port, and its options.
 #[derive(Debug, Clone, Copy)]
@@ -151,9 +151,11 @@ impl Hub {
 
     /// Deletes a channel (platform operator) by retiring it: the record stays for the
     /// interactions and messages that point at it, but it sends nothing, routes no inbound
-    /// message, leaves the lists and frees its port and SIM number. Refused while it has live
-    /// interactions unless `force`, which closes them (the seed's "Force Operation"); streams of
-    /// the holder's people end (they lost the channel).
+    /// message (one that arrives is kept unrouted, with its text), leaves the lists and frees
+    /// its port and SIM number. Refused while it has live interactions or outbound messages not
+    /// sent yet unless `force`, which closes the interactions and cancels the messages on their
+    /// gateway (the seed's "Force Operation"); streams of the holder's people end (they lost the
+    /// channel).
     pub fn retire_channel(
         &self,
         actor: &Actor,
@@ -174,17 +176,37 @@ impl Hub {
         }
         let holder = found(tx.org(&scope, channel.holder_id)?)?;
         let live = tx.live_interactions(&scope, LiveBy::Channel(id))?;
+        let unsent = tx.unsent_outbound(&scope, UnsentTo::Channel(id))?;
         let now = self.now();
         let mut events = Vec::new();
-        if !live.is_empty() {
-            if !force {
-                return Err(HubError::Conflict(format!(
-                    "channel {} has {} live interaction(s) in {}; end them first or delete with force",
-                    channel.sim_number,
-                    live.len(),
-                    holder.name
-                )));
+        if !force && !(live.is_empty() && unsent.is_empty()) {
+            let mut what = Vec::new();
+            if !live.is_empty() {
+                what.push(format!("{} live interaction(s)", live.len()));
             }
+            if !unsent.is_empty() {
+                what.push(format!("{} outbound message(s) not sent yet", unsent.len()));
+            }
+            return Err(HubError::Conflict(format!(
+                "channel {} has {} in {}; end them first or delete with force (which closes the interactions and cancels the unsent messages)",
+                channel.sim_number,
+                what.join(" and "),
+                holder.name
+            )));
+        }
+        // Forced: what still waits to go out through it is cancelled on its gateway.
+        let withdrawn = super::unsent::withdraw(
+            &mut *tx,
+            &scope,
+            UnsentTo::Channel(id),
+            &format!(
+                "cancelled: channel {} was deleted before it was sent",
+                channel.sim_number
+            ),
+            now,
+        )?;
+        events.extend(withdrawn.events);
+        {
             for mut i in live {
                 i.status = InteractionStatus::Closed;
                 i.updated_at = now;
@@ -209,6 +231,9 @@ impl Hub {
         )?;
         tx.commit()?;
         self.publish(events);
+        for gw in withdrawn.gateways {
+            self.notify_outbox(gw);
+        }
         if holder.kind != OrgKind::Platform {
             self.revoke(Revocation::Channel {
                 org_path: holder.path,
@@ -369,6 +394,7 @@ impl Hub {
 mod tests {
     use super::*;
     use crate::hub::testkit::*;
+    use crate::store::TextFilter;
 
     #[test]
     fn a_sim_number_is_stored_in_e164_and_a_national_one_is_refused() {
@@ -590,6 +616,125 @@ mod tests {
             .unwrap();
         assert_eq!(again.state, ChannelState::Active);
         assert_ne!(again.id, w.channel.id);
+    }
+
+    #[test]
+    fn an_sms_on_a_retired_channels_port_is_kept_unrouted_with_its_text() {
+        let w = world();
+        w.hub.retire_channel(&w.root, w.channel.id, false).unwrap();
+        w.inbound("+33611111111", "is this still the support line?");
+        let kept = w
+            .hub
+            .unrouted_messages(&w.root, &TextFilter::default(), &PageRequest::all())
+            .unwrap()
+            .items;
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].text, "is this still the support line?");
+        assert_eq!(kept[0].from, "+33611111111");
+        assert_eq!(kept[0].port, "0");
+        assert_eq!(kept[0].gateway_id, w.channel.gateway_id);
+        assert!(kept[0].reason.contains("no channel on port"), "{kept:?}");
+        // Searched by its text; a tenant does not see the platform's records.
+        let found = w
+            .hub
+            .unrouted_messages(
+                &w.root,
+                &TextFilter {
+                    org: None,
+                    q: Some("support line".into()),
+                },
+                &PageRequest::all(),
+            )
+            .unwrap();
+        assert_eq!(found.items.len(), 1);
+        assert!(matches!(
+            w.hub
+                .unrouted_messages(&w.admin, &TextFilter::default(), &PageRequest::all()),
+            Err(HubError::NotFound)
+        ));
+    }
+
+    fn send(w: &World, to: &str) -> Message {
+        w.hub
+            .send(
+                &w.admin,
+                crate::hub::SendRequest {
+                    to: to.into(),
+                    text: "your parcel".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_delete_without_force_names_the_unsent_messages_even_with_no_live_conversation() {
+        let w = world();
+        let m = send(&w, "+33622222222");
+        w.hub
+            .set_interaction_status(&w.admin, m.interaction_id, InteractionStatus::Closed)
+            .unwrap();
+        let err = w
+            .hub
+            .retire_channel(&w.root, w.channel.id, false)
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Conflict(ref e) if e.contains("1 outbound message(s) not sent yet") && !e.contains("live interaction") && e.contains("force")),
+            "{err:?}"
+        );
+        assert_eq!(
+            w.hub.channel(&w.root, w.channel.id).unwrap().state,
+            ChannelState::Active
+        );
+        // With a live conversation too, both are named.
+        send(&w, "+33633333333");
+        let err = w
+            .hub
+            .retire_channel(&w.root, w.channel.id, false)
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Conflict(ref e) if e.contains("1 live interaction(s) and 2 outbound message(s) not sent yet")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_forced_delete_cancels_the_unsent_messages_on_the_gateway_with_the_reason() {
+        let w = world();
+        let m = send(&w, "+33622222222");
+        w.hub.retire_channel(&w.root, w.channel.id, true).unwrap();
+        let m = w.hub.message(&w.admin, m.id).unwrap();
+        assert_eq!(
+            m.error.as_deref(),
+            Some("cancelled: channel +33700000001 was deleted before it was sent")
+        );
+        let ingest = w.hub.gateway_ingest();
+        let downs = ingest.pending_commands(&w.gw).unwrap();
+        let cancel = downs
+            .iter()
+            .find_map(|d| match d {
+                smsgate_wire::Down::Cancel(c) => Some(c.clone()),
+                _ => None,
+            })
+            .expect("a cancel for the unsent message");
+        assert_eq!(cancel.message_id, m.id);
+        for d in downs {
+            ingest
+                .ingest(
+                    &w.gw,
+                    smsgate_wire::Up::Ack(smsgate_wire::Ack::new(
+                        d.id(),
+                        3,
+                        smsgate_wire::AckOutcome::Applied,
+                        None,
+                    )),
+                )
+                .unwrap();
+        }
+        assert_eq!(
+            w.hub.message(&w.admin, m.id).unwrap().state,
+            MessageState::Cancelled
+        );
     }
 
     #[test]

@@ -381,6 +381,15 @@ pub trait ReadTx {
         page: &PageRequest,
     ) -> Result<Page<Interaction>, StoreError>;
     fn message(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Message>, StoreError>;
+    /// Inbound messages no channel took, newest first (platform scopes; a gateway scope sees
+    /// its own; other scopes nothing).
+    /// `filter.q` searches the text and the sender.
+    fn unrouted_inbound(
+        &mut self,
+        scope: &Scope,
+        filter: &TextFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UnroutedInbound>, StoreError>;
     /// Outbound messages not sent yet (`queued` on the hub, `accepted` by the gateway), oldest
     /// first.
     fn unsent_outbound(
@@ -580,6 +589,8 @@ pub trait WriteTx: ReadTx {
         made_by: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
 
+    /// Keeps an inbound message no channel took (platform or the receiving gateway's scope).
+    fn insert_unrouted(&mut self, scope: &Scope, m: &UnroutedInbound) -> Result<(), StoreError>;
     fn enqueue_command(&mut self, scope: &Scope, entry: &OutboxEntry) -> Result<(), StoreError>;
     /// Marks a command acked; returns it if it was pending for this gateway.
     fn ack_command(

@@ -575,6 +575,23 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         )
     }
 
+    fn unrouted_inbound(
+        &mut self,
+        scope: &Scope,
+        filter: &TextFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UnroutedInbound>, StoreError> {
+        self.page(
+            "unrouted inbound message",
+            "SELECT t.doc FROM unrouted_inbound t WHERE (:root = 1 OR t.gateway_id = :gw)
+             AND (:q IS NULL OR json_extract(t.doc, '$.text') LIKE :q ESCAPE '\\'
+                  OR json_extract(t.doc, '$.from') LIKE :q ESCAPE '\\')",
+            scope_args(scope).opt("q", q(&filter.q)),
+            Order::CreatedDesc,
+            page,
+        )
+    }
+
     fn unsent_outbound(
         &mut self,
         scope: &Scope,

@@ -586,6 +586,26 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         )
     }
 
+    fn insert_unrouted(&mut self, scope: &Scope, m: &UnroutedInbound) -> Result<(), StoreError> {
+        if !(scope.covers_platform() || scope.gateway_id() == Some(m.gateway_id)) {
+            return Err(StoreError::Backend(
+                "unrouted message of a gateway outside the scope".into(),
+            ));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO unrouted_inbound (id, gateway_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    m.id.to_string(),
+                    m.gateway_id.to_string(),
+                    m.created_at,
+                    to_doc("unrouted inbound message", m)?
+                ],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+
     fn enqueue_command(&mut self, scope: &Scope, e: &OutboxEntry) -> Result<(), StoreError> {
         if !(scope.covers_platform() || scope.gateway_id() == Some(e.gateway_id)) {
             return Err(StoreError::Backend(
