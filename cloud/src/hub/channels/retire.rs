@@ -41,7 +41,8 @@ impl Hub {
         let unsent = tx.unsent_outbound(&scope, UnsentTo::Channel(id))?;
         let now = self.now();
         let mut events = Vec::new();
-        if !force && !(live.is_empty() && unsent.is_empty()) {
+        let in_use = !live.is_empty() || !unsent.is_empty();
+        if in_use && !force {
             let mut what = Vec::new();
             if !live.is_empty() {
                 what.push(format!("{} live interaction(s)", live.len()));
