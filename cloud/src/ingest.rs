@@ -347,9 +347,11 @@ impl GatewayIngest {
                     now,
                 )?;
                 events.extend(w.events);
+                events.push(Hub::list_event(&org.path, crate::hub::ListKind::OptOuts));
             }
             Some(OptKeyword::Start) => {
                 tx.delete_opt_out(&tenant, org.id, &from, now)?;
+                events.push(Hub::list_event(&org.path, crate::hub::ListKind::OptOuts));
             }
             None => {}
         }

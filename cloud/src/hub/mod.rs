@@ -56,7 +56,7 @@ pub use channels::ChannelDeclaration;
 pub use contacts::ImportReport;
 pub use conversations::TransferTo;
 pub use error::HubError;
-pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
+pub use events::{EventKind, EventStream, HubEvent, ListKind, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
 pub use outbound::{BulkRequest, BulkSent, MAX_BULK, MAX_TEXT, SendRequest};
 pub use settings::{Clock, HubSettings, ManualClock, SystemClock};

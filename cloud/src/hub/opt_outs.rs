@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use super::Hub;
+use super::{Hub, ListKind};
 use super::error::{HubError, found, invalid};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
@@ -87,7 +87,9 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
-        self.publish(withdrawn.events);
+        let mut events = withdrawn.events;
+        events.push(Hub::list_event(&org.path, ListKind::OptOuts));
+        self.publish(events);
         for gw in withdrawn.gateways {
             self.notify_outbox(gw);
         }
@@ -109,6 +111,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.list_changed(o.org_id, ListKind::OptOuts);
         super::edge_sync::notify_tenant(&self.inner, o.org_id)?;
         Ok(())
     }
