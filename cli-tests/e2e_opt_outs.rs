@@ -2,7 +2,9 @@
 //! one `smsgate demo init` deployment): a customer texts STOP from a simulated handset; the
 //! hub records the opt-out and pushes it to the gateway (`down/opt_outs`); then, with the hub
 //! stopped, a dialer CSV uploaded to the gateway's own API that writes the number another way
-//! (`0044…`) is stored `blocked` on the box, while another number is sent.
+//! (`0044…`) is stored `blocked` on the box, while another number is sent. And a hub message
+//! the gateway holds (outside its group's sending hours) when the number is opted out is
+//! cancelled on the gateway and never reaches the handset.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -21,10 +23,15 @@ fn bin() -> &'static Path {
 }
 
 async fn gateway(d: &Deployment, method: reqwest::Method, path: &str, body: &str) -> Value {
+    let json = body.starts_with('{');
     let r = d
         .http
         .request(method, format!("{}{path}", d.get("gateway_api")))
         .bearer_auth(d.get("gateway_api_token"))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            if json { "application/json" } else { "text/csv" },
+        )
         .body(body.to_owned())
         .send()
         .await
@@ -115,5 +122,122 @@ async fn a_stop_on_the_hub_blocks_a_gateway_csv_campaign_to_that_number_while_th
     );
 
     gw.stop(Duration::from_secs(15));
+    sim.stop(Duration::from_secs(5));
+}
+
+/// A sending-hours window one hour long that does not hold the current UTC hour.
+fn closed_hours() -> &'static str {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if (secs / 3600) % 24 < 12 {
+        "20:00-21:00"
+    } else {
+        "04:00-05:00"
+    }
+}
+
+async fn hub_message(d: &Deployment, token: &str, id: &str) -> Value {
+    d.hub_get_as(token, &format!("/api/v1/messages/{id}"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_and_never_reaches_the_handset()
+ {
+    const LATER: &str = "+447700900789";
+    let d = Deployment::init(bin(), "embedded").unwrap();
+    let mut sim = d.sim_ready().await.unwrap();
+    let mut hub = d.hub_ready().await.unwrap();
+    let mut gw = d.gateway_ready().await.unwrap();
+    let token = d.login("tenant_admin").await.unwrap();
+
+    // The gateway holds what the hub sends: its group is outside its sending hours.
+    let hours = format!(
+        r#"{{"sending_hours": "{}", "timezone": "UTC"}}"#,
+        closed_hours()
+    );
+    gateway(
+        &d,
+        reqwest::Method::PATCH,
+        "/api/v1/box/groups/demo",
+        &hours,
+    )
+    .await;
+    let sent = d
+        .hub_post(
+            "/api/v1/messages",
+            &serde_json::json!({"to": LATER, "text": "Your parcel is on its way"}),
+        )
+        .await
+        .unwrap();
+    let id = sent["id"].as_str().unwrap().to_owned();
+    wait_until("the gateway to accept the message", LIMIT, || async {
+        (hub_message(&d, &token, &id).await["state"] == "accepted").then_some(())
+    })
+    .await
+    .unwrap();
+
+    // The customer is opted out by hand, the number written another way.
+    let r = d
+        .http
+        .post(format!("{}/api/v1/opt-outs", d.get("hub_api")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"number": "0044 7700 900789"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "opt-out: {}", r.status());
+    let cancelled = wait_until("the gateway to cancel the message", LIMIT, || async {
+        let m = hub_message(&d, &token, &id).await;
+        (m["state"] == "cancelled").then_some(m)
+    })
+    .await
+    .unwrap();
+    assert!(
+        cancelled["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("blocked: +447700900789 opted out")),
+        "{cancelled}"
+    );
+
+    // Sending hours open again: another number's message goes out, the cancelled one never.
+    gateway(
+        &d,
+        reqwest::Method::PATCH,
+        "/api/v1/box/groups/demo",
+        r#"{"sending_hours": null}"#,
+    )
+    .await;
+    d.hub_post(
+        "/api/v1/messages",
+        &serde_json::json!({"to": OTHER, "text": "Hours are open"}),
+    )
+    .await
+    .unwrap();
+    wait_until(
+        "the other handset to receive its message",
+        LIMIT,
+        || async {
+            d.handset(OTHER)
+                .await
+                .ok()?
+                .iter()
+                .any(|m| m["text"] == "Hours are open")
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap();
+    let later = d.handset(LATER).await.unwrap();
+    assert!(
+        later.is_empty(),
+        "the opted-out handset got nothing: {later:?}"
+    );
+
+    gw.stop(Duration::from_secs(15));
+    hub.stop(Duration::from_secs(15));
     sim.stop(Duration::from_secs(5));
 }

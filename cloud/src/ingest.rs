@@ -303,17 +303,14 @@ impl GatewayIngest {
             },
         };
         let Some(channel) = channel else {
-            return Ok(IngestOutcome::Unrouted(format!(
-                "no channel on port {:?}",
-                m.port
-            )));
+            // An undeclared port, or a retired channel's (it freed its port and number).
+            let why = format!("no channel on port {:?}", m.port);
+            return Self::keep_unrouted(tx, scope, gateway, m, why, now);
         };
         let org = found(tx.org(&authz::authenticating(), channel.holder_id)?)?;
         if org.kind != OrgKind::Tenant {
-            return Ok(IngestOutcome::Unrouted(format!(
-                "channel {} is not assigned to a tenant",
-                channel.sim_number
-            )));
+            let why = format!("channel {} is not assigned to a tenant", channel.sim_number);
+            return Self::keep_unrouted(tx, scope, gateway, m, why, now);
         }
         let Some(tenant) = authz::channel_holder(scope, &channel, &org) else {
             return Ok(IngestOutcome::Rejected("channel of another gateway".into()));
@@ -337,9 +334,24 @@ impl GatewayIngest {
                         created_at: now,
                     },
                 )?;
+                // What is still waiting for this number is taken back (cancelled on its
+                // gateway); the STOP's own gateways are woken after the commit.
+                let w = crate::hub::unsent::withdraw(
+                    tx,
+                    &tenant,
+                    crate::store::UnsentTo::Number {
+                        org_id: org.id,
+                        number: &from,
+                    },
+                    &crate::hub::unsent::opted_out_reason(&from, "STOP"),
+                    now,
+                )?;
+                events.extend(w.events);
+                events.push(Hub::list_event(&org.path, crate::hub::ListKind::OptOuts));
             }
             Some(OptKeyword::Start) => {
                 tx.delete_opt_out(&tenant, org.id, &from, now)?;
+                events.push(Hub::list_event(&org.path, crate::hub::ListKind::OptOuts));
             }
             None => {}
         }
@@ -406,6 +418,33 @@ impl GatewayIngest {
         events.push(Hub::interaction_event(&org, &interaction));
         events.extend(floor_events);
         Ok(IngestOutcome::Applied)
+    }
+
+    /// An inbound message no channel takes is kept with its text for the platform operator
+    /// (`GET /api/v1/unrouted-messages`), in the same transaction as its event id.
+    fn keep_unrouted(
+        tx: &mut dyn WriteTx,
+        scope: &Scope,
+        gateway: &Gateway,
+        m: wire::Inbound,
+        why: String,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, HubError> {
+        tx.insert_unrouted(
+            scope,
+            &UnroutedInbound {
+                id: Uuid::now_v7(),
+                gateway_id: gateway.id,
+                port: m.port,
+                sim_number: m.sim_number,
+                from: m.from,
+                text: m.text,
+                received_at: m.received_at,
+                reason: why.clone(),
+                created_at: now,
+            },
+        )?;
+        Ok(IngestOutcome::Unrouted(why))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -407,6 +407,24 @@ impl UserState {
     }
 }
 
+/// An inbound SMS no channel took (its port and SIM number match no channel in service — an
+/// undeclared port or a retired channel's — or the channel is held by no tenant), kept with
+/// its text for the platform operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UnroutedInbound {
+    pub id: Uuid,
+    pub gateway_id: Uuid,
+    pub port: String,
+    /// The receiving SIM's number as the gateway reported it, if it did.
+    pub sim_number: Option<String>,
+    pub from: String,
+    pub text: String,
+    pub received_at: DateTime<Utc>,
+    /// Why it was not routed.
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A down command waiting in a gateway's outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {

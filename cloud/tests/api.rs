@@ -42,6 +42,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/gateways/{id}"),
     ("patch", "/api/v1/gateways/{id}"),
     ("delete", "/api/v1/gateways/{id}"),
+    ("get", "/api/v1/unrouted-messages"),
     ("get", "/api/v1/channels"),
     ("post", "/api/v1/channels"),
     ("get", "/api/v1/channels/{id}"),
@@ -293,6 +294,13 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             Some(json!({"state": "archived"})),
         ),
         (Method::GET, p("/api/v1/gateways/{id}", gateway), None),
+        // The platform's unrouted inbound messages (texts of any tenant's customers).
+        (Method::GET, "/api/v1/unrouted-messages".into(), None),
+        (
+            Method::GET,
+            "/api/v1/unrouted-messages?q=victim".into(),
+            None,
+        ),
         (
             Method::POST,
             "/api/v1/gateways".into(),
@@ -837,6 +845,11 @@ async fn the_platform_admin_provisions_a_gateway_with_credentials_and_a_config_s
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{g}");
+    let (status, unrouted) = s
+        .call(Some(&root), Method::GET, "/api/v1/unrouted-messages", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unrouted}");
+    assert!(unrouted["items"].is_array(), "{unrouted}");
     let user = g["mqtt_username"].as_str().unwrap();
     let pass = g["mqtt_password"].as_str().unwrap();
     assert!(g["config_snippet"].as_str().unwrap().contains(pass));

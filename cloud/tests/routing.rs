@@ -134,6 +134,20 @@ fn an_inbound_sms_on_an_unknown_port_is_recorded_but_unrouted() {
         hub.gateway_ingest().ingest(&w.gw, up).unwrap(),
         IngestOutcome::Duplicate
     );
+    // Kept once, with its text, for the platform operator.
+    let kept = hub
+        .unrouted_messages(
+            &w.root,
+            &smsgate_cloud::store::TextFilter::default(),
+            &smsgate_cloud::store::PageRequest::all(),
+        )
+        .unwrap()
+        .items;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        (kept[0].port.as_str(), kept[0].text.as_str()),
+        ("usb9", "hi")
+    );
 }
 
 #[test]

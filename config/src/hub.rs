@@ -61,6 +61,8 @@ pub struct HubApiConfig {
     pub session_ttl_hours: u32,
     /// Mark the session cookie `Secure` (set it when the API is served over HTTPS).
     pub cookie_secure: bool,
+    /// How long an `Idempotency-Key` of a send or bulk send is remembered, in hours.
+    pub idempotency_ttl_hours: u32,
 }
 
 impl Default for HubApiConfig {
@@ -69,6 +71,7 @@ impl Default for HubApiConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8090)),
             session_ttl_hours: 12,
             cookie_secure: false,
+            idempotency_ttl_hours: 24,
         }
     }
 }
@@ -261,6 +264,9 @@ impl Default for BootstrapConfig {
     }
 }
 
+/// Longest accepted `api.idempotency_ttl_hours` (a year).
+pub const MAX_IDEMPOTENCY_TTL_HOURS: u32 = 24 * 366;
+
 /// Shortest accepted bootstrap password.
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -277,6 +283,14 @@ impl Validate for HubConfig {
         }
         if self.api.session_ttl_hours == 0 {
             v.push("api.session_ttl_hours", "must be greater than 0");
+        }
+        if !(1..=MAX_IDEMPOTENCY_TTL_HOURS).contains(&self.api.idempotency_ttl_hours) {
+            v.push(
+                "api.idempotency_ttl_hours",
+                format!(
+                    "must be between 1 and {MAX_IDEMPOTENCY_TTL_HOURS} (hours; 24 is a day, 720 thirty days)"
+                ),
+            );
         }
         let p = &self.passwords;
         if p.iterations == 0 {
@@ -452,6 +466,10 @@ pub const HUB_DOCS: &[KeyDoc] = &[
     doc(
         "api.cookie_secure",
         "Mark the session cookie Secure; set to true when the API is served over HTTPS.",
+    ),
+    doc(
+        "api.idempotency_ttl_hours",
+        "How long the Idempotency-Key of a send or bulk send is remembered, in hours: a retry within it returns the first result, the same key after it sends again. Expired keys are deleted as they expire.",
     ),
     doc("passwords", "argon2id cost of user password hashes."),
     doc("passwords.memory_kib", "Memory per hash, KiB."),
@@ -821,6 +839,7 @@ from = "hub@example.com"
             r#"
 [api]
 session_ttl_hours = 0
+idempotency_ttl_hours = 0
 [passwords]
 memory_kib = 4
 iterations = 0
@@ -834,6 +853,7 @@ admin_password = "short"
         );
         for key in [
             "api.session_ttl_hours",
+            "api.idempotency_ttl_hours",
             "passwords.memory_kib",
             "passwords.iterations",
             "mqtt.url",
@@ -846,7 +866,20 @@ admin_password = "short"
                 "{key} missing from {p:?}"
             );
         }
-        assert_eq!(p.len(), 7, "{p:?}");
+        assert_eq!(p.len(), 8, "{p:?}");
+    }
+
+    #[test]
+    fn an_idempotency_ttl_out_of_range_names_its_key_and_the_template_shows_the_default() {
+        for bad in ["0", "100000"] {
+            let p = problems(&format!("[api]\nidempotency_ttl_hours = {bad}\n"));
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert!(p[0].starts_with("api.idempotency_ttl_hours:"), "{p:?}");
+        }
+        assert!(problems("[api]\nidempotency_ttl_hours = 720\n").is_empty());
+        assert_eq!(HubConfig::default().api.idempotency_ttl_hours, 24);
+        let t = HubConfig::template().unwrap();
+        assert!(t.contains("idempotency_ttl_hours = 24"), "{t}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::handlers::*;
         orgs::list_resellers, orgs::create_reseller, orgs::get_reseller, orgs::update_reseller, orgs::delete_reseller,
         orgs::list_tenants, orgs::create_tenant, orgs::get_tenant, orgs::update_tenant, orgs::delete_tenant,
         users::list_users, users::create_user, users::get_user, users::update_user, users::disconnect_user, users::set_user_state,
-        gateways::list_gateways, gateways::create_gateway, gateways::get_gateway, gateways::update_gateway, gateways::delete_gateway,
+        gateways::list_gateways, gateways::create_gateway, gateways::get_gateway, gateways::update_gateway, gateways::delete_gateway, gateways::list_unrouted,
         channels::list_channels, channels::create_channel, channels::get_channel, channels::update_channel,
         channels::delete_channel, channels::distribute_channel, channels::set_destination,
         queues::list_queues, queues::create_queue, queues::get_queue, queues::update_queue, queues::delete_queue, queues::set_queue_members,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::Hub;
+use super::{Hub, ListKind};
 use super::error::{HubError, LineProblem, found, invalid};
 use super::validate::{MAX_NAME, MAX_NOTE, bounded, non_empty, valid_email};
 use crate::authz::{self, Action, Actor, Scope, Target};
@@ -76,6 +76,7 @@ impl Hub {
         };
         tx.insert_contact(&scope, &contact)?;
         tx.commit()?;
+        self.list_changed(org.id, ListKind::Contacts);
         Ok(contact)
     }
 
@@ -122,15 +123,19 @@ impl Hub {
         };
         tx.update_contact(&scope, &contact)?;
         tx.commit()?;
+        self.list_changed(org.id, ListKind::Contacts);
         Ok(contact)
     }
 
     pub fn delete_contact(&self, actor: &Actor, id: Uuid) -> Result<(), HubError> {
         let scope = authz::scope(actor, Action::ManageContact)?;
         let mut tx = self.write()?;
-        found(tx.contact(&scope, id)?)?;
+        let old = found(tx.contact(&scope, id)?)?;
         tx.delete_contact(&scope, id)?;
         tx.commit()?;
+        // Its lists' counts changed too.
+        self.list_changed(old.org_id, ListKind::Contacts);
+        self.list_changed(old.org_id, ListKind::ContactLists);
         Ok(())
     }
 
@@ -242,6 +247,10 @@ impl Hub {
             }
         }
         tx.commit()?;
+        self.list_changed(org.id, ListKind::Contacts);
+        if list.is_some() {
+            self.list_changed(org.id, ListKind::ContactLists);
+        }
         Ok(report)
     }
 
@@ -270,6 +279,7 @@ impl Hub {
         };
         tx.insert_contact_list(&scope, &list)?;
         tx.commit()?;
+        self.list_changed(org.id, ListKind::ContactLists);
         Ok(list)
     }
 
@@ -306,6 +316,7 @@ impl Hub {
         }
         tx.update_contact_list(&scope, &l)?;
         tx.commit()?;
+        self.list_changed(l.org_id, ListKind::ContactLists);
         Ok(l)
     }
 
@@ -313,9 +324,10 @@ impl Hub {
     pub fn delete_contact_list(&self, actor: &Actor, id: Uuid) -> Result<(), HubError> {
         let scope = authz::scope(actor, Action::ManageContact)?;
         let mut tx = self.write()?;
-        found(tx.contact_list(&scope, id)?)?;
+        let l = found(tx.contact_list(&scope, id)?)?;
         tx.delete_contact_list(&scope, id)?;
         tx.commit()?;
+        self.list_changed(l.org_id, ListKind::ContactLists);
         Ok(())
     }
 
@@ -343,6 +355,7 @@ impl Hub {
         }
         let list = found(tx.contact_list(&scope, id)?)?;
         tx.commit()?;
+        self.list_changed(list.org_id, ListKind::ContactLists);
         Ok(list)
     }
 
@@ -354,11 +367,12 @@ impl Hub {
     ) -> Result<(), HubError> {
         let scope = authz::scope(actor, Action::ManageContact)?;
         let mut tx = self.write()?;
-        found(tx.contact_list(&scope, id)?)?;
+        let l = found(tx.contact_list(&scope, id)?)?;
         if !tx.remove_list_member(&scope, id, contact)? {
             return Err(HubError::NotFound);
         }
         tx.commit()?;
+        self.list_changed(l.org_id, ListKind::ContactLists);
         Ok(())
     }
 

@@ -52,6 +52,20 @@ pub enum EventKind {
         interaction_id: Uuid,
         labels: Vec<String>,
     },
+    /// An administration list of the event's organisation changed (a record added, edited or
+    /// removed, by anyone or by a handset's STOP): screens showing it reload it.
+    ListChanged {
+        list: ListKind,
+    },
+}
+
+/// Which administration list changed ([`EventKind::ListChanged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    OptOuts,
+    Contacts,
+    ContactLists,
 }
 
 impl EventKind {
@@ -65,6 +79,7 @@ impl EventKind {
             EventKind::AgentStateChanged { .. } => "agent_state_changed",
             EventKind::NoteCreated { .. } => "note_created",
             EventKind::LabelsChanged { .. } => "labels_changed",
+            EventKind::ListChanged { .. } => "list_changed",
         }
     }
 }
@@ -346,6 +361,29 @@ impl Hub {
         }
     }
 
+    /// [`EventKind::ListChanged`] for the organisation at `org_path`.
+    pub(crate) fn list_event(org_path: &str, list: ListKind) -> HubEvent {
+        HubEvent {
+            org_path: org_path.to_owned(),
+            queue_id: None,
+            assignee_id: None,
+            kind: EventKind::ListChanged { list },
+        }
+    }
+
+    /// Tells the streams of organisation `org_id`'s subtree that its `list` changed (after the
+    /// change committed). Agents' personal streams do not get it (they manage no list).
+    pub(crate) fn list_changed(&self, org_id: Uuid, list: ListKind) {
+        let org = self
+            .read()
+            .and_then(|mut tx| Ok(tx.org(&authz::authenticating(), org_id)?));
+        match org {
+            Ok(Some(org)) => self.publish(vec![Hub::list_event(&org.path, list)]),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "list change not announced"),
+        }
+    }
+
     pub(crate) fn message_event(
         org: &Org,
         i: &Interaction,
@@ -412,5 +450,37 @@ mod tests {
         assert_eq!(presence(&w), Presence::Away);
         w.hub.logout(&token).unwrap();
         assert_eq!(presence(&w), Presence::Offline);
+    }
+
+    /// The next list change on the stream, skipping other events (none within a second: `None`).
+    async fn next_list_change(stream: &mut EventStream) -> Option<ListKind> {
+        loop {
+            let item = tokio::time::timeout(Duration::from_secs(1), stream.next())
+                .await
+                .ok()??;
+            if let StreamItem::Event(EventKind::ListChanged { list }) = item {
+                return Some(list);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_a_manual_opt_out_and_a_contact_import_tell_the_admins_streams_their_list_changed() {
+        let w = world();
+        let mut admin = w.hub.events(&w.admin).unwrap();
+        w.inbound("+33611111111", "STOP");
+        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::OptOuts));
+        w.hub
+            .add_opt_out(&w.admin, None, "+33622222222", None)
+            .unwrap();
+        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::OptOuts));
+        w.hub
+            .import_contacts(&w.admin, None, b"SMS_NUMBER, FULLNAME\n+33633333333, Ada\n")
+            .unwrap();
+        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::Contacts));
+        // An agent's personal stream manages no list and is not told.
+        let mut agent = w.hub.events(&w.actor("agent")).unwrap();
+        w.inbound("+33644444444", "STOP");
+        assert_eq!(next_list_change(&mut agent).await, None);
     }
 }

@@ -143,6 +143,18 @@ impl Hub {
         Ok(self.read()?.gateways(&scope, filter, page)?)
     }
 
+    /// Inbound messages no channel took (undeclared ports, retired channels, channels held
+    /// by no tenant), newest first, with their text (platform operator).
+    pub fn unrouted_messages(
+        &self,
+        actor: &Actor,
+        filter: &TextFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UnroutedInbound>, HubError> {
+        let scope = self.gateway_scope(actor, Action::ViewGateway)?;
+        Ok(self.read()?.unrouted_inbound(&scope, filter, page)?)
+    }
+
     pub fn rename_gateway(&self, actor: &Actor, id: Uuid, name: &str) -> Result<Gateway, HubError> {
         let scope = self.gateway_scope(actor, Action::ManageGateway)?;
         let name = non_empty("name", name)?;

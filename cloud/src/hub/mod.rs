@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod floor;
 pub mod gateways;
+pub mod idempotency;
 pub mod notes;
 pub mod notifications;
 pub mod opt_outs;
@@ -37,6 +38,7 @@ pub mod team;
 pub(crate) mod testkit;
 pub mod throttle;
 pub mod transcript;
+pub(crate) mod unsent;
 pub mod users;
 pub mod validate;
 
@@ -54,7 +56,7 @@ pub use channels::ChannelDeclaration;
 pub use contacts::ImportReport;
 pub use conversations::TransferTo;
 pub use error::HubError;
-pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
+pub use events::{EventKind, EventStream, HubEvent, ListKind, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
 pub use outbound::{BulkRequest, BulkSent, MAX_BULK, MAX_TEXT, SendRequest};
 pub use settings::{Clock, HubSettings, ManualClock, SystemClock};
@@ -90,6 +92,8 @@ pub(crate) struct Inner {
     pub(crate) dispatch_wake: Arc<tokio::sync::Notify>,
     /// Wakes the notification scheduler (conversations or settings changed).
     pub(crate) notify_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the idempotency-key sweep (a key was stored while none was).
+    pub(crate) idempotency_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The hub core. Cheap to clone (shared handle).
@@ -139,6 +143,7 @@ impl Hub {
                 dirty_tenants: Mutex::new(Default::default()),
                 dispatch_wake: Arc::new(tokio::sync::Notify::new()),
                 notify_wake: Arc::new(tokio::sync::Notify::new()),
+                idempotency_wake: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

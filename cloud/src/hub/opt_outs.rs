@@ -6,12 +6,12 @@
 
 use uuid::Uuid;
 
-use super::Hub;
+use super::{Hub, ListKind};
 use super::error::{HubError, found, invalid};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::phone;
-use crate::store::{OptOutChange, Page, PageRequest, TextFilter};
+use crate::store::{OptOutChange, Page, PageRequest, TextFilter, UnsentTo};
 
 impl Hub {
     pub fn opt_outs(&self, actor: &Actor) -> Result<Vec<OptOut>, HubError> {
@@ -67,6 +67,17 @@ impl Hub {
         if !tx.insert_opt_out(&scope, &o)? {
             return Err(HubError::Conflict(format!("{number} is already opted out")));
         }
+        // Messages still waiting for this number are taken back (cancelled on their gateway).
+        let withdrawn = super::unsent::withdraw(
+            &mut *tx,
+            &scope,
+            UnsentTo::Number {
+                org_id: org.id,
+                number: &number,
+            },
+            &super::unsent::opted_out_reason(&number, "added to the opt-out list"),
+            self.now(),
+        )?;
         super::audit::record(
             &mut *tx,
             actor,
@@ -76,6 +87,12 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        let mut events = withdrawn.events;
+        events.push(Hub::list_event(&org.path, ListKind::OptOuts));
+        self.publish(events);
+        for gw in withdrawn.gateways {
+            self.notify_outbox(gw);
+        }
         super::edge_sync::notify_tenant(&self.inner, org.id)?;
         Ok(o)
     }
@@ -94,6 +111,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.list_changed(o.org_id, ListKind::OptOuts);
         super::edge_sync::notify_tenant(&self.inner, o.org_id)?;
         Ok(())
     }

@@ -7,7 +7,8 @@
 //! conversation started by a send is placed like an inbound one (the channel's destination:
 //! its queue or user) and also assigned to the user who wrote, so the customer's reply reaches
 //! people who can see it. `Idempotency-Key`: a retried send or bulk with the same key (per
-//! tenant) returns what the first one created, and sends nothing again.
+//! tenant) returns what the first one created, and sends nothing again, for
+//! `[api] idempotency_ttl_hours` ([`super::idempotency`]).
 
 use std::collections::HashSet;
 
@@ -24,7 +25,7 @@ use crate::authz::{self, Action, Actor, Scope, Target};
 use crate::model::*;
 use crate::phone;
 use crate::routing;
-use crate::store::{ChannelFilter, IdempotencyRecord, PageRequest, ReadTx, WriteTx};
+use crate::store::{ChannelFilter, PageRequest, ReadTx, WriteTx};
 
 /// Most numbers in one bulk request.
 pub const MAX_BULK: usize = 10_000;
@@ -90,12 +91,12 @@ impl Hub {
         key: Option<&str>,
     ) -> Result<(Message, bool), HubError> {
         let text = valid_text(&req.text)?;
-        let key = idempotency_key(key)?;
+        let key = super::idempotency::key(key)?;
         let view = authz::scope(actor, Action::ViewChannel)?;
         let mut tx = self.write()?;
         let (channel, org, scope) = self.sending_channel(&mut *tx, &view, actor, req.channel)?;
         if let Some(k) = &key
-            && let Some(first) = tx.idempotency(&scope, org.id, k)?
+            && let Some(first) = self.replayable(&mut *tx, &scope, org.id, k)?
         {
             let id: Uuid = serde_json::from_str(&first.response)
                 .map_err(|e| HubError::Conflict(format!("stored idempotent response: {e}")))?;
@@ -153,19 +154,15 @@ impl Hub {
             campaign,
             assignee,
         )?;
+        let keyed = key.is_some();
         if let Some(k) = key {
-            tx.insert_idempotency(
-                &scope,
-                &IdempotencyRecord {
-                    org_id: org.id,
-                    key: k,
-                    operation: "send".into(),
-                    response: serde_json::to_string(&q.message.id).unwrap_or_default(),
-                    created_at: self.now(),
-                },
-            )?;
+            let response = serde_json::to_string(&q.message.id).unwrap_or_default();
+            self.remember(&mut *tx, &scope, org.id, k, "send", response)?;
         }
         tx.commit()?;
+        if keyed {
+            self.idempotency_stored();
+        }
         self.publish(q.events);
         self.notify_outbox(q.gateway);
         Ok((q.message, false))
@@ -187,7 +184,7 @@ impl Hub {
         key: Option<&str>,
     ) -> Result<BulkSent, HubError> {
         let text = valid_text(&req.text)?;
-        let key = idempotency_key(key)?;
+        let key = super::idempotency::key(key)?;
         if req.to.is_empty() && req.lists.is_empty() {
             return Err(invalid("to", "give at least one number or list"));
         }
@@ -204,7 +201,7 @@ impl Hub {
         let (channel, org, scope) = self.sending_channel(&mut *tx, &view, actor, req.channel)?;
         authz::authorize(actor, Action::StartConversation, Target::Org(&org))?;
         if let Some(k) = &key
-            && let Some(first) = tx.idempotency(&scope, org.id, k)?
+            && let Some(first) = self.replayable(&mut *tx, &scope, org.id, k)?
         {
             let results = serde_json::from_str(&first.response)
                 .map_err(|e| HubError::Conflict(format!("stored idempotent response: {e}")))?;
@@ -283,19 +280,15 @@ impl Hub {
             opted_out: count(|o| *o == BulkOutcome::OptedOut),
         };
         tx.bulk_mut().insert_bulk_send(&scope, &record, &results)?;
+        let keyed = key.is_some();
         if let Some(k) = key {
-            tx.insert_idempotency(
-                &scope,
-                &IdempotencyRecord {
-                    org_id: org.id,
-                    key: k,
-                    operation: "bulk".into(),
-                    response: serde_json::to_string(&results).unwrap_or_default(),
-                    created_at: self.now(),
-                },
-            )?;
+            let response = serde_json::to_string(&results).unwrap_or_default();
+            self.remember(&mut *tx, &scope, org.id, k, "bulk", response)?;
         }
         tx.commit()?;
+        if keyed {
+            self.idempotency_stored();
+        }
         self.publish(events);
         if let Some(gw) = gateway {
             self.notify_outbox(gw);
@@ -528,13 +521,6 @@ fn context(channel: &Channel, org: &Org) -> Option<phonenumber::country::Id> {
         Some(&channel.sim_number),
         org.country.as_deref(),
     )
-}
-
-fn idempotency_key(key: Option<&str>) -> Result<Option<String>, HubError> {
-    match key.map(str::trim).filter(|k| !k.is_empty()) {
-        None => Ok(None),
-        Some(k) => Ok(Some(bounded("Idempotency-Key", k, MAX_LABEL)?)),
-    }
 }
 
 #[cfg(test)]

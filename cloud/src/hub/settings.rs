@@ -73,6 +73,8 @@ impl Clock for SystemClock {
 pub struct HubSettings {
     pub password_cost: PasswordCost,
     pub session_ttl: Duration,
+    /// How long a send's `Idempotency-Key` is remembered (`api.idempotency_ttl_hours`).
+    pub idempotency_ttl: Duration,
     /// Broker URL written into gateway config snippets (e.g. `mqtts://hub.example:8883`).
     pub mqtt_url: String,
     /// Capacity of the live event bus (a stream that falls further behind is closed).
@@ -97,6 +99,7 @@ impl HubSettings {
                 parallelism: c.passwords.parallelism,
             },
             session_ttl: Duration::hours(i64::from(c.api.session_ttl_hours)),
+            idempotency_ttl: Duration::hours(i64::from(c.api.idempotency_ttl_hours)),
             mqtt_url: c.mqtt.advertised_url.clone(),
             cookie_secure: c.api.cookie_secure,
             transcript_font: c.transcripts.font.clone(),
@@ -110,6 +113,7 @@ impl Default for HubSettings {
         Self {
             password_cost: PasswordCost::default(),
             session_ttl: Duration::hours(12),
+            idempotency_ttl: Duration::hours(24),
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
             event_capacity: 1024,
             cookie_secure: false,

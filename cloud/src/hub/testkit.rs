@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::{Hub, HubSettings, NewUser, SystemClock};
+use super::{Clock, Hub, HubSettings, NewUser, SystemClock};
 use crate::authz::Actor;
 use crate::model::*;
 use crate::secrets::PasswordCost;
@@ -38,9 +38,14 @@ pub fn settings() -> HubSettings {
 }
 
 pub fn world() -> World {
+    world_with_clock(Arc::new(SystemClock))
+}
+
+/// [`world`] on a given clock (a [`super::ManualClock`] to move time by hand).
+pub fn world_with_clock(clock: Arc<dyn Clock>) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("hub.sqlite")).unwrap();
-    let hub = Hub::new(Box::new(store), Arc::new(SystemClock), settings()).unwrap();
+    let hub = Hub::new(Box::new(store), clock, settings()).unwrap();
     hub.bootstrap("p", "root", PW).unwrap();
     let login = |l: &str| hub.authenticate(&hub.login(l, PW).unwrap().0).unwrap();
     let root = login("root");

@@ -405,6 +405,8 @@ pub async fn start(
         tracing::info!("e-mail notifications are off (no smtp.host in hub.toml)");
     }
     tracker.spawn(hub.clone().run_notifications(mailer, shutdown.clone()));
+    // Idempotency keys are deleted as they expire (`[api] idempotency_ttl_hours`).
+    tracker.spawn(hub.clone().run_idempotency_sweep(shutdown.clone()));
     // Campaigns (issue 12): uploads a crash interrupted are removed, then the runner starts.
     match hub.recover_campaign_imports() {
         Ok(0) => {}

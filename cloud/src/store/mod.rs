@@ -381,6 +381,22 @@ pub trait ReadTx {
         page: &PageRequest,
     ) -> Result<Page<Interaction>, StoreError>;
     fn message(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Message>, StoreError>;
+    /// Inbound messages no channel took, newest first (platform scopes; a gateway scope sees
+    /// its own; other scopes nothing).
+    /// `filter.q` searches the text and the sender.
+    fn unrouted_inbound(
+        &mut self,
+        scope: &Scope,
+        filter: &TextFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UnroutedInbound>, StoreError>;
+    /// Outbound messages not sent yet (`queued` on the hub, `accepted` by the gateway), oldest
+    /// first.
+    fn unsent_outbound(
+        &mut self,
+        scope: &Scope,
+        to: UnsentTo<'_>,
+    ) -> Result<Vec<Message>, StoreError>;
     /// Messages of an interaction, oldest first.
     fn messages_of(
         &mut self,
@@ -429,6 +445,8 @@ pub trait ReadTx {
         org_id: Uuid,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// When the oldest stored key in scope was made (the sweep's next moment).
+    fn oldest_idempotency(&mut self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     // --- gateway command outbox (gateway scope)
     /// Commands not yet acked, oldest first.
@@ -455,6 +473,15 @@ pub enum LiveBy {
     Channel(Uuid),
     Queue(Uuid),
     Org(Uuid),
+}
+
+/// Whose unsent outbound messages ([`ReadTx::unsent_outbound`]).
+#[derive(Debug, Clone, Copy)]
+pub enum UnsentTo<'a> {
+    /// To one number (E.164) of a tenant, on any of its channels.
+    Number { org_id: Uuid, number: &'a str },
+    /// Through one channel.
+    Channel(Uuid),
 }
 
 /// Writes (and every read, through [`ReadTx`]).
@@ -549,12 +576,21 @@ pub trait WriteTx: ReadTx {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Stores a key, replacing an expired record of the same key (the caller checked it).
     fn insert_idempotency(
         &mut self,
         scope: &Scope,
         record: &IdempotencyRecord,
     ) -> Result<(), StoreError>;
+    /// Deletes the keys in scope made at or before `made_by`; returns how many.
+    fn delete_idempotency_before(
+        &mut self,
+        scope: &Scope,
+        made_by: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
 
+    /// Keeps an inbound message no channel took (platform or the receiving gateway's scope).
+    fn insert_unrouted(&mut self, scope: &Scope, m: &UnroutedInbound) -> Result<(), StoreError>;
     fn enqueue_command(&mut self, scope: &Scope, entry: &OutboxEntry) -> Result<(), StoreError>;
     /// Marks a command acked; returns it if it was pending for this gateway.
     fn ack_command(

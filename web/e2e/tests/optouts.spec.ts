@@ -1,4 +1,4 @@
-import { customer, expect, hub, loginAs, test } from '../harness/fixtures.ts';
+import { customer, expect, hub, inject, loginAs, test } from '../harness/fixtures.ts';
 import { checkScreen, openFromMenu } from './support.ts';
 
 test.describe('the opt-out list', () => {
@@ -24,6 +24,24 @@ test.describe('the opt-out list', () => {
     const admin = await hub(stack, 'tenant_admin');
     const left = await admin.get<{ items: Array<{ number: string }> }>(`/api/v1/opt-outs?q=${encodeURIComponent(number)}`);
     expect(left.items).toEqual([]);
+  });
+
+  test('a STOP from a handset and a colleague\'s addition appear on the open list without a reload', async ({ page, stack }) => {
+    const texter = customer();
+    const colleagues = customer();
+    await loginAs(page, stack.info, 'manager');
+    await openFromMenu(page, 'Opt-out');
+    await expect(page.getByRole('button', { name: 'Add a number' })).toBeVisible();
+    // The page stays as it is: no navigation, no reload from here on.
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    await inject(stack, { from: texter, to: stack.info.sim_numbers[0] ?? '', text: 'STOP' });
+    await expect(page.locator('tr', { hasText: texter })).toBeVisible();
+    const admin = await hub(stack, 'tenant_admin');
+    await admin.post('/api/v1/opt-outs', { number: colleagues });
+    await expect(page.locator('tr', { hasText: colleagues })).toContainText('Added by hand');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   });
 
   test('an agent has neither the opt-out nor the bulk messages entry, and the opt-out page says no access', async ({ page, stack }) => {

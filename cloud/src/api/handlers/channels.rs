@@ -73,7 +73,8 @@ pub struct ChannelListParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeleteChannelParams {
-    /// End the channel's live conversations (otherwise deleting is refused while they exist).
+    /// End the channel's live conversations and cancel its unsent messages (otherwise deleting
+    /// is refused while either exists).
     #[serde(default)]
     pub force: bool,
 }
@@ -153,7 +154,10 @@ pub async fn update_channel(
 }
 
 /// Deletes a channel (platform operator): it is retired, kept for its history. Refused (409,
-/// naming the live conversations) while it has live conversations, unless `force` ends them.
+/// naming the live conversations and the outbound messages not sent yet) while it has either,
+/// unless `force`, which ends the conversations and cancels the unsent messages on their gateway
+/// (each says why in its `error`). An SMS arriving later on its port is kept unrouted with its
+/// text (`GET /api/v1/unrouted-messages`).
 #[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = Uuid, Path), DeleteChannelParams),
     responses((status = 200, body = Channel), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_channel(

@@ -1,4 +1,5 @@
-//! Gateways (platform operator): `GET/POST /gateways`, `GET/PATCH/DELETE /gateways/{id}`.
+//! Gateways (platform operator): `GET/POST /gateways`, `GET/PATCH/DELETE /gateways/{id}`,
+//! `GET /unrouted-messages` (inbound messages no channel took, with their text).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,6 +18,7 @@ use crate::store::TextFilter;
 pub fn routes() -> Router<Hub> {
     Router::new()
         .route("/api/v1/gateways", get(list_gateways).post(create_gateway))
+        .route("/api/v1/unrouted-messages", get(list_unrouted))
         .route(
             "/api/v1/gateways/{id}",
             get(get_gateway)
@@ -45,6 +47,28 @@ pub async fn list_gateways(
     };
     Ok(Json(
         blocking(move || hub.list_gateways(&actor, &filter, &page))
+            .await?
+            .into(),
+    ))
+}
+
+/// Inbound messages no channel took, newest first, kept with their text: sent to a port
+/// with no channel (never declared, or a retired channel's) or to a channel held by no tenant
+/// (platform operator). `q` searches the text and the sender.
+#[utoipa::path(get, path = "/api/v1/unrouted-messages", tag = "gateways", params(Paging),
+    responses((status = 200, body = PageOf<UnroutedInbound>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_unrouted(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<PageOf<UnroutedInbound>>> {
+    let page = p.request()?;
+    let filter = TextFilter {
+        org: None,
+        q: p.q(),
+    };
+    Ok(Json(
+        blocking(move || hub.unrouted_messages(&actor, &filter, &page))
             .await?
             .into(),
     ))

@@ -1,7 +1,8 @@
 //! Messages: `POST /messages` (JSON or the SendSMS form shape), `POST /bulk-messages`,
 //! `GET /bulk-messages` (history), `GET /bulk-messages/{id}`, `GET /messages/{id}`, `POST /messages/{id}/cancel`. Sends take an `Idempotency-Key`
 //! header: a retry with the same key returns the first result (200, `Idempotent-Replayed:
-//! true`) and sends nothing again.
+//! true`) and sends nothing again, for `[api] idempotency_ttl_hours` (24 h by default) from the
+//! first request; after that the key is forgotten and the same key sends again.
 
 use axum::extract::{Form, FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -57,9 +58,11 @@ fn replayed(mut resp: Response, replay: bool) -> Response {
 }
 
 /// Sends an SMS through a tenant channel. With `Idempotency-Key`, a retry returns the first
-/// message (200) instead of sending again.
+/// message (200) instead of sending again. The hub remembers a key for
+/// `[api] idempotency_ttl_hours` (24 hours by default) from its first request; after that it is
+/// forgotten and the same key sends a new message.
 #[utoipa::path(post, path = "/api/v1/messages", tag = "messages",
-    params(("Idempotency-Key" = Option<String>, Header, description = "At most 128 characters; a retry with the same key (per tenant) returns the first message")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "At most 128 characters; a retry with the same key (per tenant) within the hub's idempotency_ttl_hours (24 h by default) returns the first message; after it the same key sends again")),
     request_body(content(
         (SendMessageRequest = "application/json"),
         (SendMessageRequest = "application/x-www-form-urlencoded")
@@ -113,7 +116,7 @@ pub async fn send_message(
 /// `Idempotency-Key` like `POST /messages`. `Location` names the history entry
 /// (`GET /bulk-messages/{id}`; not on a replay).
 #[utoipa::path(post, path = "/api/v1/bulk-messages", tag = "messages", request_body = BulkRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "At most 128 characters; a retry with the same key returns the first result")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "At most 128 characters; a retry with the same key (per tenant) within the hub's idempotency_ttl_hours (24 h by default) returns the first result; after it the same key sends again")),
     responses((status = 200, body = [BulkResult], headers(("Location" = String, description = "The bulk send's history entry"))), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]

@@ -22,10 +22,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (5, Step::Sql(super::bulk::V5)),
     (6, Step::Sql(super::campaigns_schema::V6)),
     (7, Step::Sql(super::floor_schema::V7)),
+    (8, Step::Sql(super::unrouted::V8)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 7;
+pub const LATEST_VERSION: u32 = 8;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

@@ -21,6 +21,7 @@ mod floor_schema;
 mod floor_write;
 mod migrations;
 mod read;
+mod unrouted;
 mod write;
 mod writer;
 

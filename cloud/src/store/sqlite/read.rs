@@ -575,6 +575,50 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         )
     }
 
+    fn unrouted_inbound(
+        &mut self,
+        scope: &Scope,
+        filter: &TextFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UnroutedInbound>, StoreError> {
+        self.page(
+            "unrouted inbound message",
+            "SELECT t.doc FROM unrouted_inbound t WHERE (:root = 1 OR t.gateway_id = :gw)
+             AND (:q IS NULL OR json_extract(t.doc, '$.text') LIKE :q ESCAPE '\\'
+                  OR json_extract(t.doc, '$.from') LIKE :q ESCAPE '\\')",
+            scope_args(scope).opt("q", q(&filter.q)),
+            Order::CreatedDesc,
+            page,
+        )
+    }
+
+    fn unsent_outbound(
+        &mut self,
+        scope: &Scope,
+        to: UnsentTo<'_>,
+    ) -> Result<Vec<Message>, StoreError> {
+        let (cond, args) = match to {
+            UnsentTo::Number { org_id, number } => (
+                "t.org_id = :org AND t.contact_number = :n",
+                scope_args(scope)
+                    .with("org", s(org_id))
+                    .with("n", number.to_owned()),
+            ),
+            UnsentTo::Channel(c) => ("t.channel_id = :c", scope_args(scope).with("c", s(c))),
+        };
+        self.many(
+            "message",
+            &format!(
+                "SELECT m.doc FROM messages m JOIN interactions t ON t.id = m.interaction_id
+                 JOIN orgs o ON o.id = t.org_id WHERE {SUBTREE} AND {CONVERSATION} AND {cond}
+                 AND json_extract(m.doc, '$.direction') = 'outbound'
+                 AND json_extract(m.doc, '$.state') IN ('queued', 'accepted')
+                 ORDER BY m.created_at, m.id"
+            ),
+            args,
+        )
+    }
+
     fn messages_of(
         &mut self,
         scope: &Scope,
@@ -736,6 +780,14 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
             })),
             None => Ok(None),
         }
+    }
+
+    fn oldest_idempotency(&mut self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.scalar(
+            &format!("SELECT MIN(t.created_at) FROM idempotency_keys t {ORG_DATA}"),
+            scope_args(scope),
+        )
+        .map(Option::flatten)
     }
 
     fn floor(&mut self) -> &mut dyn crate::store::floor::FloorRead {

@@ -567,9 +567,42 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
     ) -> Result<(), StoreError> {
         self.org_in_scope(scope, r.org_id)?;
         self.conn.execute(
-            "INSERT INTO idempotency_keys (org_id, key, operation, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO idempotency_keys (org_id, key, operation, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (org_id, key) DO UPDATE SET operation = excluded.operation,
+                 response = excluded.response, created_at = excluded.created_at",
             params![r.org_id.to_string(), r.key, r.operation, r.response, r.created_at],
         ).map_err(backend)?;
+        Ok(())
+    }
+
+    fn delete_idempotency_before(
+        &mut self,
+        scope: &Scope,
+        made_by: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.exec(
+            &format!("DELETE FROM idempotency_keys WHERE created_at <= :by AND {IN_ORG_SCOPE}"),
+            scope_args(scope).with("by", ts(made_by)),
+        )
+    }
+
+    fn insert_unrouted(&mut self, scope: &Scope, m: &UnroutedInbound) -> Result<(), StoreError> {
+        if !(scope.covers_platform() || scope.gateway_id() == Some(m.gateway_id)) {
+            return Err(StoreError::Backend(
+                "unrouted message of a gateway outside the scope".into(),
+            ));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO unrouted_inbound (id, gateway_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    m.id.to_string(),
+                    m.gateway_id.to_string(),
+                    m.created_at,
+                    to_doc("unrouted inbound message", m)?
+                ],
+            )
+            .map_err(backend)?;
         Ok(())
     }
 

@@ -38,7 +38,7 @@ function ContactsTab(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<Open | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/contacts', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx]);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/contacts', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], ['contacts']);
   useEffect(() => {
     void loadChannels().catch(() => {});
   }, []);

@@ -13,7 +13,9 @@ import { common } from '@smsgate/shared/i18n/common';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api/hub';
+import { live } from '../../app/live';
 import { me, tenant, tenants } from '../../app/session';
+import { type ListKind, watchLists } from './liveLists';
 import { kitText as t } from './messages';
 
 /** A person-readable message for any failure. */
@@ -55,9 +57,14 @@ export interface PagedList<T> {
 
 /**
  * Loads a list page by page (`fetchPage(cursor)`), again whenever `deps` change (search text,
- * tenant context). A stale answer (older request) is dropped.
+ * tenant context), and — for the hub `lists` given — whenever the hub says one of them changed
+ * elsewhere (`liveLists.ts`). A stale answer (older request) is dropped.
  */
-export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, deps: readonly unknown[]): PagedList<T> {
+export function usePaged<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  deps: readonly unknown[],
+  lists: readonly ListKind[] = [],
+): PagedList<T> {
   const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const [loading, setLoading] = useState(true);
@@ -80,6 +87,8 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<P
       .finally(() => mine === gen.current && setLoading(false));
   }, []);
   useEffect(() => run(undefined, false), deps);
+  const watched = lists.join(',');
+  useEffect(() => watchLists(live, lists, () => run(undefined, false)), [watched]);
   return {
     items,
     loading,

@@ -51,7 +51,7 @@ export function OptOuts(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'remove'; o: OptOut } | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/opt-outs', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx]);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/opt-outs', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], ['opt_outs']);
   useEffect(() => {
     void loadChannels().catch(() => {});
   }, []);

@@ -1,5 +1,8 @@
 //! Channels (SIM numbers on gateway ports): declare (platform operator), view, list,
-//! distribute down the hierarchy, set the destination, set the country.
+//! distribute down the hierarchy, set the destination, set the country. Deleting one (it is
+//! retired, kept for its history) is [`retire`].
+
+mod retire;
 
 use uuid::Uuid;
 
@@ -147,77 +150,6 @@ impl Hub {
     ) -> Result<Page<Channel>, HubError> {
         let scope = authz::scope(actor, Action::ViewChannel)?;
         Ok(self.read()?.channels(&scope, filter, page)?)
-    }
-
-    /// Deletes a channel (platform operator) by retiring it: the record stays for the
-    /// interactions and messages that point at it, but it sends nothing, routes no inbound
-    /// message, leaves the lists and frees its port and SIM number. Refused while it has live
-    /// interactions unless `force`, which closes them (the seed's "Force Operation"); streams of
-    /// the holder's people end (they lost the channel).
-    pub fn retire_channel(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        force: bool,
-    ) -> Result<Channel, HubError> {
-        if actor.org().kind != OrgKind::Platform {
-            return Err(HubError::NotFound);
-        }
-        let scope = authz::scope(actor, Action::CreateChannel)?;
-        if !scope.covers_platform() {
-            return Err(HubError::NotFound);
-        }
-        let mut tx = self.write()?;
-        let mut channel = found(tx.channel(&scope, id)?)?;
-        if channel.state == ChannelState::Retired {
-            return Err(HubError::NotFound);
-        }
-        let holder = found(tx.org(&scope, channel.holder_id)?)?;
-        let live = tx.live_interactions(&scope, LiveBy::Channel(id))?;
-        let now = self.now();
-        let mut events = Vec::new();
-        if !live.is_empty() {
-            if !force {
-                return Err(HubError::Conflict(format!(
-                    "channel {} has {} live interaction(s) in {}; end them first or delete with force",
-                    channel.sim_number,
-                    live.len(),
-                    holder.name
-                )));
-            }
-            for mut i in live {
-                i.status = InteractionStatus::Closed;
-                i.updated_at = now;
-                tx.update_interaction(&scope, &i)?;
-                events.push(Hub::interaction_event(&holder, &i));
-            }
-        }
-        let old_user = match channel.destination {
-            Destination::User(u) => Some(u),
-            _ => None,
-        };
-        channel.state = ChannelState::Retired;
-        channel.retired_at = Some(now);
-        tx.retire_channel(&scope, &channel)?;
-        super::audit::record(
-            &mut *tx,
-            actor,
-            super::audit::Audit::new(holder.id, "retired", "channel")
-                .id(channel.id)
-                .detail(channel.sim_number.clone()),
-            now,
-        )?;
-        tx.commit()?;
-        self.publish(events);
-        if holder.kind != OrgKind::Platform {
-            self.revoke(Revocation::Channel {
-                org_path: holder.path,
-                // A path nobody's starts with: every stream of the holder's subtree ends.
-                new_path: "\u{0}".into(),
-                user: old_user,
-            });
-        }
-        Ok(channel)
     }
 
     /// Sets (or clears, with `""`) the country numbers without a prefix are read in.
@@ -491,117 +423,6 @@ mod tests {
                 .unwrap()
                 .iter()
                 .all(|c| c.sim_number != "+447700900006")
-        );
-    }
-
-    #[test]
-    fn a_channel_with_a_live_conversation_is_not_deleted_without_force_and_the_refusal_names_it() {
-        let w = world();
-        w.inbound("+33611111111", "hello");
-        let err = w
-            .hub
-            .retire_channel(&w.root, w.channel.id, false)
-            .unwrap_err();
-        assert!(
-            matches!(err, HubError::Conflict(ref m) if m.contains("1 live interaction") && m.contains("+33700000001") && m.contains("force")),
-            "{err:?}"
-        );
-        let c = w.hub.channel(&w.root, w.channel.id).unwrap();
-        assert_eq!(c.state, ChannelState::Active);
-        assert!(
-            w.hub.interactions(&w.admin, None).unwrap()[0]
-                .status
-                .is_live()
-        );
-    }
-
-    #[test]
-    fn a_forced_delete_closes_the_live_conversations_and_retires_the_channel_kept_for_history() {
-        let w = world();
-        w.inbound("+33611111111", "hello");
-        let c = w.hub.retire_channel(&w.root, w.channel.id, true).unwrap();
-        assert_eq!(c.state, ChannelState::Retired);
-        assert!(c.retired_at.is_some());
-        let interactions = w.hub.interactions(&w.admin, None).unwrap();
-        assert_eq!(interactions.len(), 1, "the history stays");
-        assert_eq!(interactions[0].status, InteractionStatus::Closed);
-        assert_eq!(interactions[0].channel_id, c.id);
-        // Kept for history: found by id, out of the lists unless asked for.
-        assert_eq!(
-            w.hub.channel(&w.admin, c.id).unwrap().state,
-            ChannelState::Retired
-        );
-        assert!(w.hub.channels(&w.admin).unwrap().is_empty());
-        let all = w
-            .hub
-            .list_channels(
-                &w.admin,
-                &ChannelFilter {
-                    include_retired: true,
-                    ..ChannelFilter::default()
-                },
-                &PageRequest::all(),
-            )
-            .unwrap()
-            .items;
-        assert_eq!(all.len(), 1);
-        assert_eq!(all[0].sim_number, "+33700000001", "the real number is kept");
-        assert_eq!(all[0].port, "0");
-        // Deleting it again finds nothing to delete.
-        assert!(matches!(
-            w.hub.retire_channel(&w.root, c.id, true),
-            Err(HubError::NotFound)
-        ));
-    }
-
-    #[test]
-    fn a_retired_channel_sends_nothing_routes_nothing_and_frees_its_port_and_number() {
-        let w = world();
-        w.hub.retire_channel(&w.root, w.channel.id, false).unwrap();
-        let err = w
-            .hub
-            .send(
-                &w.admin,
-                crate::hub::SendRequest {
-                    channel: Some(w.channel.id),
-                    to: "+33622222222".into(),
-                    text: "hi".into(),
-                    ..Default::default()
-                },
-            )
-            .unwrap_err();
-        assert!(
-            matches!(err, HubError::Conflict(ref m) if m.contains("retired")),
-            "{err:?}"
-        );
-        assert!(matches!(
-            w.hub
-                .set_destination(&w.admin, w.channel.id, Destination::Tenant),
-            Err(HubError::Conflict(_))
-        ));
-        w.inbound("+33611111111", "anyone there?");
-        assert!(
-            w.hub.interactions(&w.admin, None).unwrap().is_empty(),
-            "inbound on a retired channel is not routed to the tenant"
-        );
-        let again = w
-            .hub
-            .create_channel(&w.root, w.channel.gateway_id, "0", "+33700000001")
-            .unwrap();
-        assert_eq!(again.state, ChannelState::Active);
-        assert_ne!(again.id, w.channel.id);
-    }
-
-    #[test]
-    fn only_the_platform_operator_deletes_a_channel() {
-        let w = world();
-        assert!(matches!(
-            w.hub.retire_channel(&w.admin, w.channel.id, true),
-            Err(HubError::NotFound)
-        ));
-        assert_eq!(
-            w.hub.channel(&w.admin, w.channel.id).unwrap().state,
-            ChannelState::Active
         );
     }
 }
