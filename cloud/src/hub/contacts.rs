@@ -6,9 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Hub, ListKind};
 use super::error::{HubError, LineProblem, found, invalid};
 use super::validate::{MAX_NAME, MAX_NOTE, bounded, non_empty, valid_email};
+use super::{Hub, ListKind};
 use crate::authz::{self, Action, Actor, Scope, Target};
 use crate::csv_import;
 use crate::model::*;

@@ -465,7 +465,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_stop_a_manual_opt_out_and_a_contact_import_tell_the_admins_streams_their_list_changed() {
+    async fn a_stop_a_manual_opt_out_and_a_contact_import_tell_the_admins_streams_their_list_changed()
+     {
         let w = world();
         let mut admin = w.hub.events(&w.admin).unwrap();
         w.inbound("+33611111111", "STOP");

@@ -6,8 +6,8 @@
 
 use uuid::Uuid;
 
-use super::{Hub, ListKind};
 use super::error::{HubError, found, invalid};
+use super::{Hub, ListKind};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::phone;
