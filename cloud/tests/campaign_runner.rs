@@ -664,3 +664,59 @@ fn recipients_the_gateway_refuses_at_release_are_counted_opted_out_and_blocked_n
         Some("recipient is on the do-not-contact list")
     );
 }
+
+/// A second channel of tenant A on the same gateway.
+fn second_channel(w: &World, port: &str, sim: &str) -> smsgate_cloud::model::Channel {
+    let ch =
+        w.f.hub
+            .create_channel(&w.root, w.gateway.gateway.id, port, sim)
+            .unwrap();
+    w.f.hub
+        .distribute_channel(&w.root, ch.id, w.a.org.id, false)
+        .unwrap()
+}
+
+#[test]
+fn a_campaign_over_several_channels_gives_each_channel_its_share_not_the_first_one_all() {
+    let w = world();
+    speaks_campaigns(&w);
+    let extra = second_channel(&w, "usb2", "+33700000003");
+    let id =
+        w.f.hub
+            .create_campaign(
+                &w.a.admin,
+                CampaignInput {
+                    org: None,
+                    name: "Shared".into(),
+                    channels: vec![w.a.channel.id, extra.id],
+                    template: "Hi {{name}}".into(),
+                    schedule: Schedule::default(),
+                    interval_ms: 100,
+                    priority: 0,
+                    options: CampaignOptions::default(),
+                },
+            )
+            .unwrap()
+            .campaign
+            .id;
+    let mut csv = String::from("number,name\n");
+    for i in 0..5 {
+        csv.push_str(&format!("06000000{i:02},N{i}\n"));
+    }
+    upload(&w, id, &csv);
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 5);
+    let b = batches(&take_commands(&w));
+    let per_port: Vec<(&str, usize)> = b.iter().map(|b| (b.port.as_str(), b.items.len())).collect();
+    assert_eq!(per_port, vec![("usb0", 3), ("usb2", 2)]);
+    let mut all: Vec<&str> = b
+        .iter()
+        .flat_map(|b| b.items.iter().map(|i| i.to.as_str()))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 5, "each recipient on one channel only");
+}

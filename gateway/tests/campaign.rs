@@ -297,3 +297,158 @@ fn a_recipient_refused_at_release_is_reported_failed_with_the_list_that_refused_
         "a recipient sent is never reported refused"
     );
 }
+
+/// The runner task over a real spool thread, woken by the spool's news and the injected clock.
+struct Running {
+    spool: Spool,
+    clock: Arc<ManualClock>,
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+fn start_runner() -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let spool = Spool::open_with_clock(&dir.path().join("spool.sqlite"), clock.clone()).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(campaign::run(spool.clone(), clock.clone(), stop.clone()));
+    Running {
+        spool,
+        clock,
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
+impl Running {
+    async fn released(&self, c: Uuid) -> u64 {
+        let counts = self
+            .spool
+            .call(move |db| db.campaign_item_counts(c))
+            .await
+            .unwrap();
+        counts
+            .iter()
+            .filter(|(s, _)| s == "released" || s == "done")
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    /// Waits (at most 5 s of real time) until `n` recipients of `c` were released.
+    async fn until_released(&self, c: Uuid, n: u64) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let got = self.released(c).await;
+            if got == n {
+                return;
+            }
+            assert!(got < n, "released {got}, more than {n}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "released {got}, not {n}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stays at `n` released for a while (nothing should wake it meanwhile).
+    async fn stays_released(&self, c: Uuid, n: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(self.released(c).await, n);
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_runner_releases_a_batch_as_soon_as_it_is_stored() {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 5);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.until_released(c, 5).await;
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn the_runner_releases_the_next_recipient_when_a_released_one_leaves_the_queue() {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 40);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.until_released(c, 32).await;
+    r.stays_released(c, 32).await;
+    // A port sends one: the message leaves the queue, the runner tops the queue up.
+    assert!(send_one(&r.spool).await);
+    r.until_released(c, 33).await;
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn the_runner_sleeps_on_the_injected_clock_until_the_window_opens() {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let mut bt = batch(c, 0, 3);
+    bt.windows = vec![wire::Window {
+        from: t0() + Duration::hours(2),
+        until: t0() + Duration::hours(3),
+    }];
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.stays_released(c, 0).await;
+    r.clock.advance(Duration::minutes(119));
+    r.stays_released(c, 0).await;
+    r.clock.advance(Duration::minutes(1));
+    r.until_released(c, 3).await;
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn with_an_interval_the_runner_waits_on_the_clock_for_the_interval_after_the_send() {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 60_000, 2);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.until_released(c, 1).await;
+    assert!(send_one(&r.spool).await);
+    r.stays_released(c, 1).await;
+    r.clock.advance(Duration::seconds(60));
+    r.until_released(c, 2).await;
+    r.stop().await;
+}
+
+async fn send_one(spool: &Spool) -> bool {
+    spool
+        .call(|db| {
+            let Some(m) = db.claim_next("g", 0)? else {
+                return Ok(false);
+            };
+            db.mark_sent(
+                m.id,
+                &[SentPart {
+                    seq: 1,
+                    port: 0,
+                    reference: 1,
+                }],
+            )?;
+            Ok(true)
+        })
+        .await
+        .unwrap()
+}

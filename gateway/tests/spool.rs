@@ -726,25 +726,44 @@ fn the_spool_file_and_its_wal_are_created_readable_by_their_owner_only() {
     }
 }
 
+/// Waits (at most `within`) until the spool's news changed; `true` when it did.
+async fn news_within(
+    news: &mut tokio::sync::watch::Receiver<SpoolNews>,
+    within: std::time::Duration,
+) -> bool {
+    tokio::time::timeout(within, news.changed()).await.is_ok()
+}
+
 #[tokio::test]
-async fn a_call_that_commits_an_event_wakes_the_outbox_waiter_and_one_that_does_not_stays_quiet() {
+async fn a_call_that_commits_an_event_wakes_every_news_waiter_and_one_that_does_not_stays_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let spool = Spool::open(&dir.path().join("s.sqlite")).unwrap();
-    let woken = spool.events_added();
+    // Two consumers (the cloud link and the campaign runner) each see every change.
+    let mut link = spool.news();
+    let mut runner = spool.news();
     let quiet = std::time::Duration::from_millis(300);
-    // A read writes no event: no wake.
+    let soon = std::time::Duration::from_secs(5);
+    // A read writes no event: no news.
     spool.call(|db| db.peek_events(10)).await.unwrap();
     assert!(
-        tokio::time::timeout(quiet, woken.notified()).await.is_err(),
+        !news_within(&mut link, quiet).await,
         "a call without events woke the link"
     );
-    // A submission commits `message.accepted`: the waiter wakes (the permit is stored, so the
-    // wake is not lost when nobody waits yet).
+    // A submission commits `message.accepted`: both wake, also when they look only after the
+    // call (the change is kept until seen).
     spool.call(|db| db.submit(msg("1"))).await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), woken.notified())
-        .await
-        .expect("a committed event did not wake the link");
-    // Acknowledging every event (the table empties) is no news either.
+    assert!(
+        news_within(&mut link, soon).await,
+        "a committed event did not wake the link"
+    );
+    assert!(
+        news_within(&mut runner, soon).await,
+        "nor the second waiter"
+    );
+    let first = link.borrow().newest_event;
+    assert!(first.is_some());
+    // Acknowledging every event empties the outbox: news (the newest event is gone), but no
+    // event to read.
     spool
         .call(|db| {
             let last = db.peek_events(10)?.last().map_or(0, |e| e.id);
@@ -752,9 +771,55 @@ async fn a_call_that_commits_an_event_wakes_the_outbox_waiter_and_one_that_does_
         })
         .await
         .unwrap();
-    assert!(tokio::time::timeout(quiet, woken.notified()).await.is_err());
+    assert!(news_within(&mut link, soon).await);
+    assert_eq!(link.borrow_and_update().newest_event, None);
     spool.call(|db| db.submit(msg("2"))).await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), woken.notified())
+    assert!(
+        news_within(&mut link, soon).await,
+        "an event after an empty outbox did not wake the link"
+    );
+    assert!(link.borrow().newest_event > first);
+}
+
+#[tokio::test]
+async fn a_stored_campaign_batch_or_halt_is_news_for_the_campaign_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(&dir.path().join("s.sqlite")).unwrap();
+    let mut news = spool.news();
+    let campaign = uuid::Uuid::now_v7();
+    let batch = smsgate_wire::CampaignBatch {
+        id: uuid::Uuid::now_v7(),
+        v: 4,
+        campaign,
+        name: "Spring".into(),
+        port: "0".into(),
+        interval_ms: 0,
+        priority: 0,
+        windows: vec![],
+        expires_at: None,
+        items: vec![smsgate_wire::CampaignItem {
+            message_id: uuid::Uuid::now_v7(),
+            to: "+33612340000".into(),
+            text: "Hi".into(),
+        }],
+    };
+    let soon = std::time::Duration::from_secs(5);
+    spool
+        .call(move |db| db.campaign_take(&batch, 0, "g"))
         .await
-        .expect("an event after an empty outbox did not wake the link");
+        .unwrap();
+    assert!(
+        news_within(&mut news, soon).await,
+        "a batch did not wake the runner"
+    );
+    assert_eq!(news.borrow_and_update().campaigns, 1);
+    spool
+        .call(move |db| db.campaign_halt(campaign))
+        .await
+        .unwrap();
+    assert!(
+        news_within(&mut news, soon).await,
+        "a halt did not wake the runner"
+    );
+    assert_eq!(news.borrow_and_update().campaigns, 2);
 }

@@ -5,7 +5,8 @@
 //!   running campaign it applies the schedule (window open → `running`, closed → `scheduled`,
 //!   end date or validity passed → the waiting recipients `expired` and the campaign
 //!   `completed`), then, inside the window, hands each channel the next recipients (priority,
-//!   then upload order) as `send` commands in the gateway's command outbox — **in the same
+//!   then upload order; **each channel its share of what waits**, so all the campaign's ports
+//!   send) as `send` commands in the gateway's command outbox — **in the same
 //!   transaction as the recipients' move to `queued`**, so each recipient is handed over once;
 //!   the outbox republishes until the gateway acknowledges, and the gateway spools each
 //!   command once (its idempotency key), so a hub or link outage loses and doubles nothing.
@@ -58,6 +59,19 @@ const HELD: &[RecipientState] = &[RecipientState::Queued, RecipientState::Sent];
 
 /// When each (campaign, channel) may be given its next recipient.
 pub type Pacing = HashMap<(Uuid, Uuid), DateTime<Utc>>;
+
+/// One channel's part of a hand-over to a version-4 gateway.
+#[derive(Clone, Copy)]
+struct Slice<'a> {
+    channel: &'a crate::model::Channel,
+    gateway: &'a crate::model::Gateway,
+    /// The contract version the gateway speaks.
+    v: u32,
+    /// Recipients of the campaign the gateway holds for this channel.
+    in_flight: u64,
+    /// This channel's share of the waiting recipients.
+    share: u64,
+}
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -181,7 +195,13 @@ impl Hub {
     ) -> Result<u64, HubError> {
         let window = if c.interval_ms == 0 { WINDOW_FAST } else { 1 };
         let mut handed = 0;
+        // The waiting recipients are shared among the channels: each takes its part of what
+        // is left (rounded up), so every port of the campaign sends, not the first one alone.
+        let mut waiting = tx.campaigns().campaign_counters(scope, c.id)?.to_process;
+        let mut channels_left = c.channels.len() as u64;
         for ch_id in &c.channels {
+            let share = waiting.div_ceil(channels_left.max(1));
+            channels_left = channels_left.saturating_sub(1);
             if pacing.get(&(c.id, *ch_id)).is_some_and(|t| *t > now) {
                 continue;
             }
@@ -198,11 +218,19 @@ impl Hub {
             };
             let v = version_for(&gateway)?;
             if v >= wire::CAMPAIGNS_SINCE {
-                let n = self.hand_batch(tx, scope, c, &channel, &gateway, v, in_flight, now)?;
+                let slice = Slice {
+                    channel: &channel,
+                    gateway: &gateway,
+                    v,
+                    in_flight,
+                    share,
+                };
+                let (n, taken) = self.hand_batch(tx, scope, c, slice, now)?;
                 if n > 0 {
                     gateways.insert(gateway.mqtt_username.clone());
                 }
                 handed += n;
+                waiting = waiting.saturating_sub(taken);
                 continue;
             }
             if in_flight >= window {
@@ -214,6 +242,7 @@ impl Hub {
             if next.is_empty() {
                 break;
             }
+            waiting = waiting.saturating_sub(next.len() as u64);
             let mut changes = Vec::with_capacity(next.len());
             for r in next {
                 let text = match prepare(tx, scope, c, &r)? {
@@ -255,37 +284,45 @@ impl Hub {
         Ok(handed)
     }
 
-    /// Hands a version-4 gateway the next slice of `c` for `channel` as one `down/campaign`
+    /// Hands a version-4 gateway the next slice of `c` for its channel as one `down/campaign`
     /// batch (its windows, pace and validity with it), in the same transaction as the
     /// recipients' move to `queued`. The gateway then paces and schedules them itself, also
     /// through a hub outage. A batch goes when there is room for one (the gateway holds at
-    /// most [`AHEAD`] of the channel) or when what is left fits.
-    #[allow(clippy::too_many_arguments)]
+    /// most [`AHEAD`] of the channel) or when the channel's share of what is left fits.
+    /// Returns (recipients handed over, recipients taken from the waiting ones: handed or
+    /// refused).
     fn hand_batch(
         &self,
         tx: &mut dyn WriteTx,
         scope: &Scope,
         c: &Campaign,
-        channel: &crate::model::Channel,
-        gateway: &crate::model::Gateway,
-        v: u32,
-        in_flight: u64,
+        slice: Slice<'_>,
         now: DateTime<Utc>,
-    ) -> Result<u64, HubError> {
+    ) -> Result<(u64, u64), HubError> {
+        let Slice {
+            channel,
+            gateway,
+            v,
+            in_flight,
+            share,
+        } = slice;
         let room = usize::try_from(AHEAD.saturating_sub(in_flight))
             .unwrap_or(BATCH_MAX)
             .min(BATCH_MAX);
-        if room == 0 {
-            return Ok(0);
+        let share = usize::try_from(share).unwrap_or(usize::MAX);
+        if room == 0 || share == 0 {
+            return Ok((0, 0));
         }
-        let next = tx.campaigns().next_recipients(scope, c.id, room)?;
-        if next.is_empty() {
-            return Ok(0);
-        }
-        if next.len() == room && room < BATCH_MAX && in_flight > 0 {
+        if share > room && room < BATCH_MAX && in_flight > 0 {
             // A small top-up while the gateway holds plenty: wait for room for a full batch
             // (fewer, larger commands). What is left and fits goes at once.
-            return Ok(0);
+            return Ok((0, 0));
+        }
+        let next = tx
+            .campaigns()
+            .next_recipients(scope, c.id, room.min(share))?;
+        if next.is_empty() {
+            return Ok((0, 0));
         }
         let gw_scope = authz::channel_gateway(channel);
         let mut changes = Vec::with_capacity(next.len());
@@ -341,7 +378,7 @@ impl Hub {
         }
         tx.campaigns_mut()
             .set_recipients(scope, c.id, &changes, now)?;
-        Ok(handed)
+        Ok((handed, changes.len() as u64))
     }
 
     /// Asks the gateways to give back what they hold of campaign `c` and have not sent.

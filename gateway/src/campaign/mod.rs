@@ -8,7 +8,11 @@
 //! - [`plan`]: the pure rule (halted, windows, validity, interval, in flight → release,
 //!   expire, wait).
 //! - [`step`]: one pass over the spool's slices doing what the rule says;
-//!   [`run`]: the task calling it every [`TICK`] (and sooner when a slice is due sooner).
+//!   [`run`]: the task calling it when something it waits for happens — never on a fixed
+//!   period. It is woken by the spool's news ([`crate::spool::SpoolNews`]: a message changed
+//!   state, so a released one may have left the queue; a batch or halt arrived) and by the
+//!   earliest moment a slice asked for (a window opens, an interval ends), slept on the
+//!   injected clock ([`Clock::sleep_until`]).
 
 pub mod plan;
 
@@ -22,9 +26,8 @@ use crate::clock::Clock;
 use crate::spool::{Spool, SpoolDb, SpoolError};
 use plan::Step;
 
-/// The longest the runner waits between two looks (a release leaving the queue is noticed
-/// within it).
-pub const TICK: Duration = Duration::from_millis(200);
+/// How long the runner waits before trying again after a pass failed (the spool said no).
+pub const RETRY: Duration = Duration::from_secs(1);
 
 /// What one pass did, and the earliest moment a slice asked to be looked at again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,24 +58,42 @@ pub fn step(db: &mut SpoolDb, now: DateTime<Utc>) -> Result<Pass, SpoolError> {
     Ok(pass)
 }
 
-/// The runner task: [`step`] on the spool thread, then sleep until the next due moment or
-/// [`TICK`], whichever is sooner.
+/// The runner task: [`step`] on the spool thread, then wait for the spool's next news or the
+/// next due moment of the clock, whichever comes first (see the module rule).
 pub async fn run(spool: Spool, clock: Arc<dyn Clock>, shutdown: CancellationToken) {
+    let mut news = spool.news();
     loop {
+        // Marked seen before the pass reads the spool: news that arrives during the pass
+        // wakes the next one.
+        news.borrow_and_update();
         let now = clock.now();
-        let wait = match spool.call(move |db| step(db, now)).await {
-            Ok(pass) => pass
-                .next_due
-                .and_then(|t| (t - now).to_std().ok())
-                .map_or(TICK, |d| d.min(TICK)),
+        let due = match spool.call(move |db| step(db, now)).await {
+            Ok(pass) => Wake::News(pass.next_due),
             Err(e) => {
                 tracing::warn!(error = %e, "campaigns: a pass failed; retrying");
-                TICK
+                Wake::Retry
+            }
+        };
+        let sleep = async {
+            match due {
+                Wake::News(Some(t)) => clock.sleep_until(t).await,
+                Wake::News(None) => std::future::pending().await,
+                Wake::Retry => tokio::time::sleep(RETRY).await,
             }
         };
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
+            r = news.changed() => if r.is_err() { return },
+            _ = sleep => {}
         }
     }
+}
+
+/// What ends the runner's wait besides the spool's news.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    /// The earliest moment a slice asked for, if any.
+    News(Option<DateTime<Utc>>),
+    /// A pass failed: try again after [`RETRY`].
+    Retry,
 }

@@ -51,7 +51,7 @@ use self::inventory::{inventory, run_inventory};
 pub use self::outbox::{SpoolOutbox, event_uuid, hub_message_id, translate};
 use crate::dispatch::live::GroupSettings;
 use crate::ports::PortsHandle;
-use crate::spool::Spool;
+use crate::spool::{Spool, SpoolNews};
 
 /// Least time between two port inventory publishes, and how often the inventory is sampled
 /// for changes the board does not signal (signal strength, operator).
@@ -125,7 +125,7 @@ pub fn spawn_with(
     // The spool wakes the link after every call that committed an event (and the link reads
     // the outbox on every connection, PUBACK and receipt): no polling.
     options.poll_interval = None;
-    let events_added = spool.events_added();
+    let news = spool.news();
     let mut outbox = SpoolOutbox::new(spool.clone(), &gateway);
     if let Some(a) = activity {
         outbox = outbox.with_activity(a);
@@ -160,7 +160,7 @@ pub fn spawn_with(
         cancel.clone(),
         tracker,
     )?;
-    tracker.spawn(forward_wakes(events_added, link.waker(), cancel));
+    tracker.spawn(forward_wakes(news, link.waker(), cancel));
     Ok(link)
 }
 
@@ -180,13 +180,24 @@ pub fn link_options(settings: &LinkSettings) -> Result<LinkOptions, CloudError> 
     Ok(options)
 }
 
-/// Wakes the link each time the spool committed outbox events, until `cancel`.
-async fn forward_wakes(events_added: Arc<Notify>, link: Arc<Notify>, cancel: CancellationToken) {
+/// Wakes the link each time the spool committed outbox events (its newest event moved), until
+/// `cancel`. Other news of the spool (campaign batches) is not the link's.
+async fn forward_wakes(
+    mut news: watch::Receiver<SpoolNews>,
+    link: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    let mut newest = news.borrow_and_update().newest_event;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = events_added.notified() => link.notify_one(),
+            r = news.changed() => if r.is_err() { return },
         }
+        let now = news.borrow_and_update().newest_event;
+        if now != newest && now.is_some() {
+            link.notify_one();
+        }
+        newest = now;
     }
 }
 

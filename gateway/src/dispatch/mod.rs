@@ -31,7 +31,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Longest wait between two looks at the queue (new submissions, retry times).
+/// Longest wait between two looks at the queue (retry times; new submissions wake it through
+/// the spool's news).
 pub const TICK: Duration = Duration::from_millis(100);
 /// A message handed to a port is not handed out again for this long (the port claims it at once).
 pub const HINT_HOLD: Duration = Duration::from_secs(2);
@@ -97,6 +98,9 @@ impl GroupDispatcher {
     /// Runs until shutdown.
     pub async fn run(mut self) {
         let mut changes = self.board.subscribe();
+        // A submission (or a campaign release) commits an outbox event: the round runs at
+        // once instead of at the next tick.
+        let mut news = self.spool.news();
         while !self.shutdown.is_cancelled() {
             self.refresh();
             let now = self.clock.now();
@@ -115,6 +119,7 @@ impl GroupDispatcher {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 _ = changes.changed() => {}
+                r = news.changed() => if r.is_err() { break },
                 _ = settings_changed(&mut self.settings) => {}
                 _ = tokio::time::sleep(wait) => {}
             }

@@ -136,6 +136,7 @@ impl SpoolDb {
             }
         }
         tx.commit()?;
+        self.campaign_changes += 1;
         Ok(taken)
     }
 
@@ -286,6 +287,7 @@ impl SpoolDb {
             "UPDATE campaign_slices SET halted = 1, updated_at = ?2 WHERE campaign = ?1",
             params![id, now],
         )?;
+        self.campaign_changes += 1;
         let withdrawn =
             self.campaign_drop_held(&id, None, "withdrawn", CampaignItemState::Cancelled, None)?;
         let released: Vec<(String, i64)> = {
@@ -346,6 +348,12 @@ impl SpoolDb {
         }
         tx.commit()?;
         Ok(ids.len())
+    }
+
+    /// How many campaign batches and halts this connection stored since it opened (the
+    /// spool thread publishes it in [`crate::spool::SpoolNews`], waking the runner).
+    pub fn campaign_changes(&self) -> u64 {
+        self.campaign_changes
     }
 
     /// The recipients of `campaign` on this gateway per state.

@@ -102,7 +102,19 @@ pub struct Spool {
     tx: std::sync::mpsc::Sender<Job>,
     reads: std::sync::mpsc::Sender<ReadJob>,
     recovered: Arc<[i64]>,
-    events_added: Arc<tokio::sync::Notify>,
+    news: tokio::sync::watch::Sender<SpoolNews>,
+}
+
+/// What the spool thread publishes after a call that changed what its waiters wait for
+/// ([`Spool::news`]): every consumer sees the latest value, several changes in a row may
+/// reach a waiter as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SpoolNews {
+    /// The newest outbox event: it moves when a call committed an event (every message
+    /// state change commits one), `None` once the outbox is empty.
+    pub newest_event: Option<i64>,
+    /// How many calls stored a campaign batch or halt since the spool opened.
+    pub campaigns: u64,
 }
 
 impl Spool {
@@ -118,27 +130,34 @@ impl Spool {
         let reader = read::ReadDb::open(path)?;
         let recovered: Arc<[i64]> = db.recovered_at_open().into();
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let events_added = Arc::new(tokio::sync::Notify::new());
-        let wake = events_added.clone();
+        let news = tokio::sync::watch::Sender::new(SpoolNews {
+            newest_event: db.newest_event_id()?,
+            campaigns: db.campaign_changes(),
+        });
+        let publish = news.clone();
         std::thread::Builder::new()
             .name("smsgate-spool".into())
             .spawn(move || {
-                // The newest event id after the last job; a job that commits an event moves it.
-                let mut newest = db.newest_event_id().ok().flatten();
                 while let Ok(job) = rx.recv() {
                     job(&mut db);
-                    match db.newest_event_id() {
-                        Ok(now) if now != newest => {
-                            if now.is_some() {
-                                wake.notify_one();
-                            }
-                            newest = now;
-                        }
-                        Ok(_) => {}
+                    // A job that commits an event moves the newest event id; one that stores
+                    // a campaign batch or halt moves the campaign count.
+                    let newest_event = match db.newest_event_id() {
+                        Ok(id) => id,
                         Err(e) => {
-                            tracing::warn!(error = %e, "cannot read the newest outbox event id")
+                            tracing::warn!(error = %e, "cannot read the newest outbox event id");
+                            continue;
                         }
-                    }
+                    };
+                    let now = SpoolNews {
+                        newest_event,
+                        campaigns: db.campaign_changes(),
+                    };
+                    publish.send_if_modified(|n| {
+                        let moved = *n != now;
+                        *n = now;
+                        moved
+                    });
                 }
             })
             .map_err(|e| SpoolError::Corrupt(format!("cannot start the spool thread: {e}")))?;
@@ -155,7 +174,7 @@ impl Spool {
             tx,
             reads,
             recovered,
-            events_added,
+            news,
         })
     }
 
@@ -175,11 +194,13 @@ impl Spool {
         result.await.map_err(|_| SpoolError::Closed)?
     }
 
-    /// Fires (one stored permit, [`tokio::sync::Notify::notify_one`]) after a call that
-    /// committed at least one outbox event: the cloud link waits on it instead of polling.
-    /// Several events in a row may wake it once; a waiter reads every pending event when woken.
-    pub fn events_added(&self) -> Arc<tokio::sync::Notify> {
-        self.events_added.clone()
+    /// The spool's news ([`SpoolNews`]), for any number of waiters: the cloud link wakes when
+    /// an outbox event was committed, the campaign runner when a message changed state or a
+    /// campaign batch or halt arrived — instead of polling. A change made before a waiter
+    /// looks is kept (the receiver sees the value as changed); a waiter reads everything
+    /// pending when woken.
+    pub fn news(&self) -> tokio::sync::watch::Receiver<SpoolNews> {
+        self.news.subscribe()
     }
 
     /// Ids turned from `sending` into `unknown` at open.

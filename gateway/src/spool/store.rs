@@ -17,6 +17,8 @@ pub struct SpoolDb {
     pub(super) conn: Connection,
     clock: Arc<dyn Clock>,
     recovered: Vec<i64>,
+    /// Campaign batches and halts stored since open ([`SpoolDb::campaign_changes`]).
+    pub(super) campaign_changes: u64,
 }
 
 /// `(port, reference, recipient, sent at)` of a part waiting for its delivery report.
@@ -157,6 +159,7 @@ impl SpoolDb {
             conn,
             clock,
             recovered: Vec::new(),
+            campaign_changes: 0,
         };
         db.recovered = db.recover_in_flight()?;
         Ok(db)
