@@ -135,16 +135,8 @@ mod tests {
 
     use super::*;
     use crate::hub::testkit::*;
-    use crate::hub::{BulkRequest, Clock, ManualClock, SendRequest};
+    use crate::hub::{BulkRequest, Clock, ManualClock};
     use crate::model::BulkOutcome;
-
-    fn req(to: &str) -> SendRequest {
-        SendRequest {
-            to: to.into(),
-            text: "hi".into(),
-            ..SendRequest::default()
-        }
-    }
 
     fn bulk(to: &str) -> BulkRequest {
         BulkRequest {
@@ -175,12 +167,12 @@ mod tests {
         let (clock, w) = manual();
         let (first, _) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("order-1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("order-1"))
             .unwrap();
         clock.advance(Duration::hours(24) - Duration::seconds(1));
         let (again, replay) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("order-1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("order-1"))
             .unwrap();
         assert!(replay);
         assert_eq!(again.id, first.id);
@@ -191,12 +183,12 @@ mod tests {
         let (clock, w) = manual();
         let (first, _) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("order-1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("order-1"))
             .unwrap();
         clock.advance(Duration::hours(24));
         let (second, replay) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("order-1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("order-1"))
             .unwrap();
         assert!(!replay);
         assert_ne!(second.id, first.id);
@@ -204,7 +196,7 @@ mod tests {
         clock.advance(Duration::hours(23));
         let (third, replay) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("order-1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("order-1"))
             .unwrap();
         assert!(replay);
         assert_eq!(third.id, second.id);
@@ -249,11 +241,11 @@ mod tests {
         let (clock, w) = manual();
         let start = clock.now();
         w.hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("old"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("old"))
             .unwrap();
         clock.advance(Duration::hours(10));
         w.hub
-            .send_idempotent(&w.admin, req("+447400123457"), Some("new"))
+            .send_idempotent(&w.admin, hi("+447400123457"), Some("new"))
             .unwrap();
         let s = w.hub.sweep_idempotency_keys().unwrap();
         assert_eq!(s.deleted, 0);
@@ -288,7 +280,7 @@ mod tests {
         let hub = w.hub.clone();
         let admin = w.admin.clone();
         tokio::task::spawn_blocking(move || {
-            hub.send_idempotent(&admin, req("+447400123456"), Some("k"))
+            hub.send_idempotent(&admin, hi("+447400123456"), Some("k"))
                 .unwrap()
         })
         .await

@@ -528,25 +528,17 @@ mod tests {
     use super::*;
     use crate::hub::testkit::*;
 
-    fn req(to: &str) -> SendRequest {
-        SendRequest {
-            to: to.into(),
-            text: "hi".into(),
-            ..SendRequest::default()
-        }
-    }
-
     #[test]
     fn a_retried_send_with_the_same_key_is_not_sent_twice() {
         let w = world();
         let (first, replay) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("k1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("k1"))
             .unwrap();
         assert!(!replay);
         let (again, replay) = w
             .hub
-            .send_idempotent(&w.admin, req("+447400123456"), Some("k1"))
+            .send_idempotent(&w.admin, hi("+447400123456"), Some("k1"))
             .unwrap();
         assert!(replay);
         assert_eq!(again.id, first.id);
@@ -571,7 +563,7 @@ mod tests {
                 &w.admin,
                 SendRequest {
                     campaign: Some("c".into()),
-                    ..req(n)
+                    ..hi(n)
                 },
             );
             assert!(matches!(r, Err(HubError::Conflict(_))), "{n}: {r:?}");
@@ -604,7 +596,7 @@ mod tests {
         let w = world();
         let (_, secret) = w.hub.create_api_key(&w.admin, None, "crm").unwrap();
         let key = w.hub.authenticate(&secret).unwrap();
-        let m = w.hub.send(&key, req("+33612345678")).unwrap();
+        let m = w.hub.send(&key, hi("+33612345678")).unwrap();
         let i = w.hub.interaction(&w.admin, m.interaction_id).unwrap();
         assert_eq!(i.queue_id, Some(w.queue));
     }

@@ -126,3 +126,12 @@ impl World {
             .unwrap();
     }
 }
+
+/// A send of "hi" to `to` with every other field at its default.
+pub fn hi(to: &str) -> super::SendRequest {
+    super::SendRequest {
+        to: to.into(),
+        text: "hi".into(),
+        ..super::SendRequest::default()
+    }
+}

@@ -61,17 +61,7 @@ pub async fn logs(
 pub async fn support_bundle(State(st): State<ApiState>) -> Result<Response, ApiError> {
     let ui = ui(&st)?.clone();
     let now = st.clock.now();
-    let hour_ago = now - chrono::Duration::hours(1);
-    let (counts, last_hour, backlog) = st
-        .spool
-        .call(move |db| {
-            Ok((
-                db.state_counts()?,
-                db.activity_since(hour_ago)?,
-                db.outbox_backlog()?,
-            ))
-        })
-        .await?;
+    let (counts, last_hour, backlog) = super::box_views::spool_summary(&st, now).await?;
     let config =
         serde_json::to_value(&*ui.file_config).map_err(|e| ApiError::Internal(e.to_string()))?;
     let overrides =

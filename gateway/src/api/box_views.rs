@@ -133,11 +133,17 @@ pub(super) fn cloud_view(ui: &Ui, backlog: u64) -> CloudView {
 }
 
 /// The box at a glance.
-#[utoipa::path(get, path = "/api/v1/box/dashboard", tag = "box", responses((status = 200, body = Dashboard)))]
-pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, ApiError> {
-    let ui = ui(&st)?.clone();
-    let hour_ago = st.clock.now() - chrono::Duration::hours(1);
-    let (counts, last_hour, backlog) = st
+/// Messages per state, the last hour's activity, the outbox backlog.
+pub(super) type SpoolSummary = (Vec<(MessageState, u64)>, Activity, u64);
+
+/// The spool at a glance for the dashboard and the support bundle, in one spool call: messages
+/// per state, sends and failures in the hour before `now`, and the outbox backlog.
+pub(super) async fn spool_summary(
+    st: &ApiState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<SpoolSummary, ApiError> {
+    let hour_ago = now - chrono::Duration::hours(1);
+    Ok(st
         .spool
         .call(move |db| {
             Ok((
@@ -146,7 +152,13 @@ pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, Ap
                 db.outbox_backlog()?,
             ))
         })
-        .await?;
+        .await?)
+}
+
+#[utoipa::path(get, path = "/api/v1/box/dashboard", tag = "box", responses((status = 200, body = Dashboard)))]
+pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, ApiError> {
+    let ui = ui(&st)?.clone();
+    let (counts, last_hour, backlog) = spool_summary(&st, st.clock.now()).await?;
     let states = MessageState::ALL
         .iter()
         .map(|s| StateCount {
