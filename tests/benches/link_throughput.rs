@@ -6,14 +6,17 @@
 //!
 //! Two phases on the same running platform, `SMSGATE_BENCH_MESSAGES` messages each (default
 //! 2,000), `SMSGATE_BENCH_CONCURRENCY` requests in flight (default 32):
-//! - **baseline**: the same messages to the gateways' own local APIs (no hub, no link): accept →
-//!   the simulated SMSC accepting the submission;
+//! - **baseline**: the same messages to the gateways' own local APIs (the hub is not involved;
+//!   the gateways keep their links, as a box in the field does): accept → the simulated SMSC
+//!   accepting the submission;
 //! - **link**: through the hub's `POST /api/v1/messages` (round robin over the 32 channels):
 //!   accept → SMSC, and accept → the hub's `message_updated` event with state `sent` (the
 //!   gateway's status event came back over the link and was stored).
 //!
 //! `SMSGATE_BENCH_PIN=1` pins each baseline message to a port, as the hub's channels pin theirs
-//! (without it the group's round robin picks the port).
+//! (without it the group's round robin picks the port). `SMSGATE_BENCH_NO_LINK=1` runs the
+//! baseline only, with gateways that have no `[cloud]` link: what the link costs a box's own
+//! traffic.
 //!
 //! Run: `cargo bench -p smsgate-e2e --bench link_throughput`
 
@@ -106,8 +109,10 @@ fn report(
     let last = done.values().max().unwrap();
     let secs = (*last - *first).num_milliseconds() as f64 / 1000.0;
     let (p50, p99, max) = percentiles(&mut ms);
+    let last_accept = accepted.values().max().unwrap();
+    let accepting = (*last_accept - *first).num_milliseconds() as f64 / 1000.0;
     println!(
-        "{what}: {} messages in {secs:.2} s = {:.0} msg/s; p50 {p50:.0} ms, p99 {p99:.0} ms, max {max:.0} ms",
+        "{what}: {} messages in {secs:.2} s = {:.0} msg/s (all accepted within {accepting:.2} s); p50 {p50:.0} ms, p99 {p99:.0} ms, max {max:.0} ms",
         accepted.len(),
         accepted.len() as f64 / secs
     );
@@ -187,6 +192,7 @@ fn watch_sent(mut sse: reqwest::Response, sent: Arc<Mutex<HashMap<String, DateTi
 fn main() {
     let n = env("SMSGATE_BENCH_MESSAGES", 2000);
     let concurrency = env("SMSGATE_BENCH_CONCURRENCY", 32);
+    let no_link = std::env::var_os("SMSGATE_BENCH_NO_LINK").is_some();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
@@ -293,9 +299,11 @@ fn main() {
             );
             group.interval_ms = 0;
             c.groups.push(group);
-            c.cloud.url = Some(format!("mqtt://{}", started.broker_addr.unwrap()));
-            c.cloud.gateway_id = Some(gw.mqtt_username.clone());
-            c.cloud.password = Some(gw.mqtt_password.clone());
+            if !no_link {
+                c.cloud.url = Some(format!("mqtt://{}", started.broker_addr.unwrap()));
+                c.cloud.gateway_id = Some(gw.mqtt_username.clone());
+                c.cloud.password = Some(gw.mqtt_password.clone());
+            }
             running.push(tokio::spawn(smsgate_gateway::run(c, token.child_token())));
             local_apis.push(format!("http://127.0.0.1:{api_port}"));
         }
@@ -320,12 +328,21 @@ fn main() {
             .enumerate()
             .map(|(i, c)| {
                 let text = format!("warm-up {i}");
-                (
-                    format!("{hub_api}/api/v1/messages"),
-                    session.clone(),
-                    json!({"channel": c, "to": CUSTOMER, "text": text}),
-                    text,
-                )
+                if no_link {
+                    (
+                        format!("{}/api/v1/messages", local_apis[i / PORTS]),
+                        TOKEN.to_owned(),
+                        json!({"to": CUSTOMER, "text": text, "group": "main", "port": i % PORTS}),
+                        text,
+                    )
+                } else {
+                    (
+                        format!("{hub_api}/api/v1/messages"),
+                        session.clone(),
+                        json!({"channel": c, "to": CUSTOMER, "text": text}),
+                        text,
+                    )
+                }
             })
             .collect();
         let (warm_times, _) = offer(&http, warm, concurrency).await;
@@ -350,11 +367,23 @@ fn main() {
         let (accepted, _) = offer(&http, bodies, concurrency).await;
         let smsc = smsc_times(&lab, &accepted).await;
         report(
-            "baseline, gateway local APIs → SMSC (no link)",
+            if no_link {
+                "baseline, gateway local APIs → SMSC (gateways without a link)"
+            } else {
+                "baseline, gateway local APIs → SMSC (links connected, idle)"
+            },
             &accepted,
             &smsc,
         );
 
+        if no_link {
+            token.cancel();
+            for r in running {
+                let _ = r.await;
+            }
+            started.wait().await;
+            return;
+        }
         // Through the hub and the link.
         let sent = Arc::new(Mutex::new(HashMap::new()));
         let sse = http

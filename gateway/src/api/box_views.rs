@@ -132,7 +132,6 @@ pub(super) fn cloud_view(ui: &Ui, backlog: u64) -> CloudView {
     }
 }
 
-/// The box at a glance.
 /// Messages per state, the last hour's activity, the outbox backlog.
 pub(super) type SpoolSummary = (Vec<(MessageState, u64)>, Activity, u64);
 
@@ -155,6 +154,7 @@ pub(super) async fn spool_summary(
         .await?)
 }
 
+/// The box at a glance.
 #[utoipa::path(get, path = "/api/v1/box/dashboard", tag = "box", responses((status = 200, body = Dashboard)))]
 pub async fn dashboard(State(st): State<ApiState>) -> Result<Json<Dashboard>, ApiError> {
     let ui = ui(&st)?.clone();

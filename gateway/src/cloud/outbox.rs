@@ -149,10 +149,12 @@ fn message_status(
         Accepted::Yes(refused) => refused,
         Accepted::No => None,
     };
-    let Some(message) = db.get(msg_id)? else {
+    // Most of a busy box's traffic can be its own (local API, bulk, campaigns): those messages
+    // are passed over on their key alone, without loading them and their parts.
+    let Some(message_id) = hub_message_id(db.idempotency_key(msg_id)?.as_deref()) else {
         return Ok(None);
     };
-    let Some(message_id) = hub_message_id(message.idempotency_key.as_deref()) else {
+    let Some(message) = db.get(msg_id)? else {
         return Ok(None);
     };
     let status = |state: SendState, error: Option<String>, reference: Option<u8>| {
@@ -244,9 +246,10 @@ impl SpoolOutbox {
     }
 }
 
-/// Reads pending events after `after` and translates up to `limit` of them. From the oldest
-/// (`after = None`: nothing of this link connection is in flight) a prefix of events that
-/// translate to nothing is acknowledged at once, so it is not read again on every poll.
+/// Reads pending events after `after` (a range read: events in flight are not read again)
+/// and translates up to `limit` of them. When nothing of this link connection is in flight, a
+/// prefix of events that translate to nothing is passed
+/// ([`SpoolDb::pass_events`]), so it is not read again on every poll.
 fn peek_translated(
     db: &mut SpoolDb,
     gateway: &GatewayId,
@@ -254,15 +257,22 @@ fn peek_translated(
     limit: usize,
 ) -> Result<Vec<LinkEvent>, SpoolError> {
     let after = after.map_or(i64::MIN, |a| i64::try_from(a).unwrap_or(i64::MAX));
-    let mut window: u32 = u32::try_from(limit).unwrap_or(u32::MAX).saturating_add(128);
+    let page: u32 = u32::try_from(limit).unwrap_or(u32::MAX).saturating_add(128);
+    // Nothing of this connection is in flight when every event up to its cursor is acknowledged
+    // (a link keeps its cursor after the window empties): what is pending is then all new.
+    let idle = db
+        .oldest_unpassed_event_id()?
+        .is_none_or(|oldest| oldest > after);
+    // Events passed before (none of them is for the hub) are not read again.
+    let mut from = after.max(db.events_passed());
+    let mut out = Vec::new();
+    let mut skipped_prefix = None;
     loop {
-        let events = db.peek_events(window)?;
-        let exhausted = events.len() < window as usize;
-        let mut out = Vec::new();
-        let mut skipped_prefix = None;
-        let mut last_seen = None;
-        for e in events.iter().filter(|e| e.id > after) {
-            last_seen = Some(e.id);
+        // Page by page from where the last one ended: each event is read and translated once.
+        let events = db.peek_events_after(from, page)?;
+        let exhausted = events.len() < page as usize;
+        for e in &events {
+            from = e.id;
             match translate(db, gateway, e)? {
                 Some(message) => {
                     out.push(LinkEvent {
@@ -277,15 +287,12 @@ fn peek_translated(
                 None => {}
             }
         }
-        if out.len() >= limit || exhausted || last_seen.is_none() {
-            if after == i64::MIN
-                && let Some(up_to) = skipped_prefix
-            {
-                db.ack_events(up_to)?;
+        if out.len() >= limit || exhausted {
+            if idle && let Some(up_to) = skipped_prefix {
+                db.pass_events(up_to)?;
             }
             return Ok(out);
         }
-        window = window.saturating_mul(2);
     }
 }
 

@@ -342,10 +342,116 @@ async fn locally_submitted_messages_are_not_reported_and_leave_the_outbox() {
         .unwrap();
     assert!(pending(&w).await.is_empty());
     let left = w.spool.call(|db| db.peek_events(10)).await.unwrap();
+    assert!(left.is_empty(), "the skipped prefix was passed: {left:?}");
+}
+
+async fn submit_local(w: &World, n: usize) {
+    w.spool
+        .call(move |db| {
+            for i in 0..n {
+                db.submit(NewMessage::new(
+                    "+33600000000",
+                    format!("local {i}"),
+                    "main",
+                ))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// `(events passed, newest event, backlog, rows left in the table)`.
+async fn outbox_marks(w: &World) -> (i64, Option<i64>, u64, usize) {
+    w.spool
+        .call(|db| {
+            Ok((
+                db.events_passed(),
+                db.newest_event_id()?,
+                db.outbox_backlog()?,
+                db.peek_events_after(i64::MIN, 100_000)?.len(),
+            ))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_link_whose_window_emptied_passes_the_boxs_own_traffic_instead_of_reading_it_again() {
+    let w = world();
+    w.sink.apply(send("0")).await;
+    let hub = w.outbox.peek(None, 100).await.unwrap();
+    assert_eq!(hub.len(), 1);
+    w.outbox.ack(hub[0].id).await.unwrap();
+    // The link keeps its cursor on the hub message it published; then the box's own traffic.
+    submit_local(&w, 10).await;
     assert!(
-        left.is_empty(),
-        "the skipped prefix was acknowledged: {left:?}"
+        w.outbox
+            .peek(Some(hub[0].id), 100)
+            .await
+            .unwrap()
+            .is_empty()
     );
+    let (passed, newest, backlog, _) = outbox_marks(&w).await;
+    assert_eq!(Some(passed), newest, "every local event was passed");
+    assert_eq!(
+        backlog, 0,
+        "the box's own traffic is no backlog for the hub"
+    );
+    // The next peek starts after them: a hub event that follows is found at once.
+    w.sink.apply(send("1")).await;
+    let next = w.outbox.peek(Some(hub[0].id), 100).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert!(i64::try_from(next[0].id).unwrap() > passed);
+}
+
+#[tokio::test]
+async fn events_in_flight_are_never_passed_and_come_again_after_a_reconnect() {
+    let w = world();
+    w.sink.apply(send("0")).await;
+    let in_flight = w.outbox.peek(None, 100).await.unwrap();
+    assert_eq!(in_flight.len(), 1);
+    submit_local(&w, 5).await;
+    assert!(
+        w.outbox
+            .peek(Some(in_flight[0].id), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (passed, _, backlog, _) = outbox_marks(&w).await;
+    assert!(
+        passed < i64::try_from(in_flight[0].id).unwrap(),
+        "nothing passed over an event in flight"
+    );
+    assert_eq!(backlog, 6);
+    // A new connection reads from the oldest: the unreceipted hub event goes out again.
+    let again = w.outbox.peek(None, 100).await.unwrap();
+    assert_eq!(
+        again.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [in_flight[0].id]
+    );
+}
+
+#[tokio::test]
+async fn passed_events_are_deleted_in_batches_not_one_write_each() {
+    let w = world();
+    let batch = usize::try_from(crate::spool::outbox::PASS_BATCH).unwrap();
+    submit_local(&w, batch - 1).await;
+    assert!(pending(&w).await.is_empty());
+    let (_, _, backlog, rows) = outbox_marks(&w).await;
+    assert_eq!((backlog, rows), (0, batch - 1), "passed, not yet deleted");
+    submit_local(&w, 1).await;
+    assert!(pending(&w).await.is_empty());
+    let (_, _, backlog, rows) = outbox_marks(&w).await;
+    assert_eq!((backlog, rows), (0, 0), "the batch is deleted in one write");
+    // The next acknowledgement takes passed events below it too.
+    submit_local(&w, 3).await;
+    assert!(pending(&w).await.is_empty());
+    w.sink.apply(send("0")).await;
+    let hub = w.outbox.peek(None, 100).await.unwrap();
+    w.outbox.ack(hub[0].id).await.unwrap();
+    assert_eq!(outbox_marks(&w).await.3, 0);
 }
 
 #[tokio::test]

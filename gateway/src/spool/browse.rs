@@ -165,9 +165,11 @@ impl SpoolDb {
 
     /// Events waiting in the outbox for the hub's receipt.
     pub fn outbox_backlog(&mut self) -> Result<u64, SpoolError> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE id > ?1",
+            [self.events_passed],
+            |r| r.get(0),
+        )?)
     }
 
     /// The latest inbound SMS of each port (newest first).

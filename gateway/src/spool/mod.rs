@@ -8,6 +8,8 @@
 //! - [`opt_outs`]: the tenants' opt-outs the hub pushed (`down/opt_outs`), honoured at
 //!   submission.
 //! - [`events`]: the events outbox's rows as one typed enum, written and read in one place.
+//! - [`outbox`]: the events outbox as the cloud link reads it (in id order, after a cursor) and
+//!   acknowledges it (by prefix).
 //! - [`campaigns`]: campaign slices the hub handed over, held and released at their pace.
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`store`]: [`SpoolDb`], the synchronous API (one connection, one transaction per call).
@@ -33,6 +35,7 @@ pub mod lifecycle;
 pub mod lock;
 pub mod migrations;
 pub mod opt_outs;
+pub mod outbox;
 pub mod read;
 pub mod reports;
 pub mod store;

@@ -19,6 +19,11 @@ pub struct SpoolDb {
     recovered: Vec<i64>,
     /// Campaign batches and halts stored since open ([`SpoolDb::campaign_changes`]).
     pub(super) campaign_changes: u64,
+    /// Outbox events up to here mean nothing to the cloud link; deleted lazily
+    /// ([`SpoolDb::pass_events`]).
+    pub(super) events_passed: i64,
+    /// Outbox events up to here are deleted (as far as this connection knows).
+    pub(super) events_deleted: i64,
 }
 
 /// `(port, reference, recipient, sent at)` of a part waiting for its delivery report.
@@ -160,6 +165,9 @@ impl SpoolDb {
             clock,
             recovered: Vec::new(),
             campaign_changes: 0,
+            events_passed: i64::MIN,
+            // Event ids start at 1: after a restart, the first pass deletes what is left.
+            events_deleted: 0,
         };
         db.recovered = db.recover_in_flight()?;
         Ok(db)
@@ -769,48 +777,6 @@ impl SpoolDb {
         }
         tx.commit()?;
         self.sim_counts(sim, windows)
-    }
-
-    /// The id of the newest outbox event not yet acknowledged, if any (one read of the rowid
-    /// index's last entry).
-    pub fn newest_event_id(&self) -> Result<Option<i64>, SpoolError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT max(id) FROM events")?
-            .query_row([], |r| r.get(0))?)
-    }
-
-    /// The oldest `limit` unacknowledged outbox events.
-    pub fn peek_events(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, SpoolError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT id, kind, payload, created_at FROM events ORDER BY id LIMIT ?1",
-        )?;
-        let rows = st
-            .query_map([limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(id, kind, payload, at)| {
-                Ok(OutboxEvent {
-                    id,
-                    event: super::events::decode(id, &kind, &payload)?,
-                    created_at: from_ms(at),
-                })
-            })
-            .collect()
-    }
-
-    /// Removes every event with id ≤ `up_to`; returns how many. Ids never repeat (AUTOINCREMENT).
-    pub fn ack_events(&mut self, up_to: i64) -> Result<usize, SpoolError> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM events WHERE id <= ?1", [up_to])?)
     }
 
     /// Deletes messages that reached a final state (`delivered`, `failed`, `expired`,
