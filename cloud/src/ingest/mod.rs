@@ -213,8 +213,8 @@ impl GatewayIngest {
                 events,
             )?,
             wire::Up::Ack(a) => self.ingest_ack(tx, scope, &gateway, a, now, events)?,
-            wire::Up::Heartbeat(h) => Self::heartbeat(tx, scope, gateway, h, now)?,
-            wire::Up::Ports(p) => Self::ports(tx, scope, gateway, p, now)?,
+            wire::Up::Heartbeat(h) => Self::heartbeat(tx, scope, gateway, h, now, events)?,
+            wire::Up::Ports(p) => Self::ports(tx, scope, gateway, p, now, events)?,
         })
     }
 }

@@ -6,10 +6,10 @@ use smsgate_wire as wire;
 
 use super::{GatewayIngest, IngestOutcome};
 use crate::authz::{self, Scope};
-use crate::hub::HubError;
+use crate::hub::{Hub, HubError, HubEvent, ListKind};
 use crate::model::*;
 use crate::secrets;
-use crate::store::{StoreError, WriteTx};
+use crate::store::{ReadTx, StoreError, WriteTx};
 
 impl GatewayIngest {
     /// Checks a gateway's MQTT credentials (for the broker's authentication hook).
@@ -31,13 +31,20 @@ impl GatewayIngest {
     pub fn gateway_state(&self, gw: &wire::GatewayId, state: &wire::State) -> Result<(), HubError> {
         let mut tx = self.inner.store.write()?;
         let (mut g, scope) = Self::gateway(&mut *tx, gw)?;
+        let before = (g.online, g.versions.clone());
         g.online = state.online;
         if !state.versions.is_empty() {
             g.versions = state.versions.clone();
         }
         g.last_seen = Some(self.now());
         tx.update_gateway(&scope, &g)?;
+        let news = if before != (g.online, g.versions.clone()) {
+            gateway_list_event(&mut *tx)?
+        } else {
+            None
+        };
         tx.commit()?;
+        crate::hub::publish(&self.inner, news.into_iter().collect());
         Ok(())
     }
 
@@ -63,19 +70,25 @@ impl GatewayIngest {
             .collect()
     }
 
-    /// A heartbeat: the gateway is online, with these software versions.
+    /// A heartbeat: the gateway is online, with these software versions. Only a change of
+    /// those is news for the gateway list (its heartbeat time is not: too frequent).
     pub(super) fn heartbeat(
         tx: &mut dyn WriteTx,
         scope: &Scope,
         gateway: Gateway,
         h: wire::Heartbeat,
         now: DateTime<Utc>,
+        events: &mut Vec<HubEvent>,
     ) -> Result<IngestOutcome, HubError> {
         let mut g = gateway;
+        let changed = !g.online || g.versions != h.versions;
         g.versions = h.versions;
         g.online = true;
         g.last_seen = Some(now);
         tx.update_gateway(scope, &g)?;
+        if changed {
+            events.extend(gateway_list_event(tx)?);
+        }
         Ok(IngestOutcome::Applied)
     }
 
@@ -86,8 +99,10 @@ impl GatewayIngest {
         gateway: Gateway,
         p: wire::Ports,
         now: DateTime<Utc>,
+        events: &mut Vec<HubEvent>,
     ) -> Result<IngestOutcome, HubError> {
         let mut g = gateway;
+        let before = std::mem::take(&mut g.ports);
         g.last_seen = Some(now);
         g.ports = p
             .ports
@@ -101,6 +116,16 @@ impl GatewayIngest {
             })
             .collect();
         tx.update_gateway(scope, &g)?;
+        if g.ports != before {
+            events.extend(gateway_list_event(tx)?);
+        }
         Ok(IngestOutcome::Applied)
     }
+}
+
+/// The platform's gateway list changed ([`crate::hub::live_lists`]).
+fn gateway_list_event(tx: &mut dyn ReadTx) -> Result<Option<HubEvent>, HubError> {
+    Ok(tx
+        .platform()?
+        .map(|p| Hub::list_event(&p.path, ListKind::Gateways)))
 }
