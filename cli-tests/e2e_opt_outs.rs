@@ -4,7 +4,8 @@
 //! stopped, a dialer CSV uploaded to the gateway's own API that writes the number another way
 //! (`0044…`) is stored `blocked` on the box, while another number is sent. And a hub message
 //! the gateway holds (outside its group's sending hours) when the number is opted out is
-//! cancelled on the gateway and never reaches the handset.
+//! cancelled on the gateway and never reaches the handset; so is one whose number is put on the
+//! do-not-contact list.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -145,9 +146,10 @@ async fn hub_message(d: &Deployment, token: &str, id: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_and_never_reaches_the_handset()
+async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_or_do_not_contact_entry_and_never_reaches_the_handset()
  {
     const LATER: &str = "+447700900789";
+    const DNC: &str = "+447700900321";
     let d = Deployment::init(bin(), "embedded").unwrap();
     let mut sim = d.sim_ready().await.unwrap();
     let mut hub = d.hub_ready().await.unwrap();
@@ -174,11 +176,21 @@ async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_and_n
         .await
         .unwrap();
     let id = sent["id"].as_str().unwrap().to_owned();
-    wait_until("the gateway to accept the message", LIMIT, || async {
-        (hub_message(&d, &token, &id).await["state"] == "accepted").then_some(())
-    })
-    .await
-    .unwrap();
+    let dnc = d
+        .hub_post(
+            "/api/v1/messages",
+            &serde_json::json!({"to": DNC, "text": "Your parcel is on its way"}),
+        )
+        .await
+        .unwrap();
+    let dnc_id = dnc["id"].as_str().unwrap().to_owned();
+    for id in [&id, &dnc_id] {
+        wait_until("the gateway to accept the message", LIMIT, || async {
+            (hub_message(&d, &token, id).await["state"] == "accepted").then_some(())
+        })
+        .await
+        .unwrap();
+    }
 
     // The customer is opted out by hand, the number written another way.
     let r = d
@@ -203,7 +215,30 @@ async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_and_n
         "{cancelled}"
     );
 
-    // Sending hours open again: another number's message goes out, the cancelled one never.
+    // Another customer is put on the do-not-contact list, written another way.
+    let r = d
+        .http
+        .post(format!("{}/api/v1/do-not-contact", d.get("hub_api")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"numbers": ["0044 7700 900321"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "do-not-contact: {}", r.status());
+    let cancelled = wait_until("the gateway to cancel the message", LIMIT, || async {
+        let m = hub_message(&d, &token, &dnc_id).await;
+        (m["state"] == "cancelled").then_some(m)
+    })
+    .await
+    .unwrap();
+    assert!(
+        cancelled["error"].as_str().is_some_and(|e| e.starts_with(
+            "blocked: +447700900321 was put on the do-not-contact list before it was sent"
+        )),
+        "{cancelled}"
+    );
+
+    // Sending hours open again: another number's message goes out, the cancelled ones never.
     gateway(
         &d,
         reqwest::Method::PATCH,
@@ -235,6 +270,11 @@ async fn a_hub_message_held_on_the_gateway_is_cancelled_by_a_later_opt_out_and_n
     assert!(
         later.is_empty(),
         "the opted-out handset got nothing: {later:?}"
+    );
+    let listed = d.handset(DNC).await.unwrap();
+    assert!(
+        listed.is_empty(),
+        "the do-not-contact handset got nothing: {listed:?}"
     );
 
     gw.stop(Duration::from_secs(15));

@@ -16,11 +16,12 @@ use super::template;
 use crate::authz::{self, Action, Actor, Scope, Target};
 use crate::hub::audit::{self, Audit};
 use crate::hub::error::{HubError, found, invalid};
+use crate::hub::unsent;
 use crate::hub::validate::{MAX_NAME, bounded, non_empty};
 use crate::hub::{Hub, MAX_TEXT};
 use crate::model::Org;
 use crate::phone;
-use crate::store::WriteTx;
+use crate::store::{UnsentTo, WriteTx};
 
 /// Longest time between two messages on a port (one hour).
 pub const MAX_INTERVAL_MS: u64 = 3_600_000;
@@ -443,6 +444,8 @@ impl Hub {
     }
 
     /// Adds numbers (read in the tenant's country); every bad one is named by its index.
+    /// Hub messages still waiting for one of them are taken back (cancelled on their gateway),
+    /// as an opt-out does ([`crate::hub::unsent`]).
     pub fn dnc_add(
         &self,
         actor: &Actor,
@@ -467,6 +470,21 @@ impl Hub {
         let added = tx
             .campaigns_mut()
             .add_dnc(&scope, org.id, &clean, self.now())?;
+        let mut withdrawn = unsent::Withdrawn::default();
+        let mut seen = std::collections::HashSet::new();
+        // Once per number, however often it was given (one cancel per message).
+        for number in clean.iter().filter(|n| seen.insert(n.as_str())) {
+            withdrawn.absorb(unsent::withdraw(
+                &mut *tx,
+                &scope,
+                UnsentTo::Number {
+                    org_id: org.id,
+                    number,
+                },
+                &unsent::do_not_contact_reason(number),
+                self.now(),
+            )?);
+        }
         audit::record(
             &mut *tx,
             actor,
@@ -474,6 +492,10 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.publish(withdrawn.events);
+        for gw in withdrawn.gateways {
+            self.notify_outbox(gw);
+        }
         Ok(added)
     }
 

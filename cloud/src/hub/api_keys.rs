@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::error::{HubError, found};
 use super::validate::non_empty;
-use super::{Hub, Revocation};
+use super::{Hub, ListKind, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::secrets;
@@ -44,6 +44,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&org.path, &[ListKind::ApiKeys]);
         Ok((key, secret))
     }
 
@@ -80,6 +81,7 @@ impl Hub {
                 self.now(),
             )?;
             tx.commit()?;
+            self.list_changed(key.org_id, ListKind::ApiKeys);
             self.revoke(Revocation::ApiKey(id));
         }
         Ok(key)

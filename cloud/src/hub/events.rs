@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::error::HubError;
+use super::live_lists::ListKind;
 use super::{Hub, Inner};
 use crate::authz::{self, Action, Actor, Principal, Scope};
 use crate::model::*;
@@ -53,19 +54,11 @@ pub enum EventKind {
         labels: Vec<String>,
     },
     /// An administration list of the event's organisation changed (a record added, edited or
-    /// removed, by anyone or by a handset's STOP): screens showing it reload it.
+    /// removed, by anyone or by a handset's STOP): screens showing it reload it
+    /// ([`super::live_lists`]).
     ListChanged {
         list: ListKind,
     },
-}
-
-/// Which administration list changed ([`EventKind::ListChanged`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListKind {
-    OptOuts,
-    Contacts,
-    ContactLists,
 }
 
 impl EventKind {
@@ -134,6 +127,8 @@ pub struct EventStream {
     rx: broadcast::Receiver<Bus>,
     scope: Scope,
     queues: Vec<Uuid>,
+    /// The administration lists this actor may view (the `list_changed` it is told of).
+    lists: Vec<ListKind>,
     actor: Actor,
     expires: Option<tokio::time::Instant>,
     ended: bool,
@@ -147,6 +142,10 @@ impl EventStream {
             return false;
         }
         match (&e.kind, self.scope.personal_user()) {
+            // Personal streams (agents', plain users') manage no list.
+            (EventKind::ListChanged { list }, personal) => {
+                personal.is_none() && self.lists.contains(list)
+            }
             (_, None) => true,
             (EventKind::PresenceChanged { .. }, Some(_)) => false,
             (EventKind::AgentStateChanged { .. }, Some(_)) => false,
@@ -319,6 +318,7 @@ impl Hub {
             rx,
             scope,
             queues,
+            lists: ListKind::viewable_by(actor),
             actor: actor.clone(),
             expires,
             ended: false,
@@ -358,29 +358,6 @@ impl Hub {
             kind: EventKind::InteractionUpdated {
                 interaction: i.clone(),
             },
-        }
-    }
-
-    /// [`EventKind::ListChanged`] for the organisation at `org_path`.
-    pub(crate) fn list_event(org_path: &str, list: ListKind) -> HubEvent {
-        HubEvent {
-            org_path: org_path.to_owned(),
-            queue_id: None,
-            assignee_id: None,
-            kind: EventKind::ListChanged { list },
-        }
-    }
-
-    /// Tells the streams of organisation `org_id`'s subtree that its `list` changed (after the
-    /// change committed). Agents' personal streams do not get it (they manage no list).
-    pub(crate) fn list_changed(&self, org_id: Uuid, list: ListKind) {
-        let org = self
-            .read()
-            .and_then(|mut tx| Ok(tx.org(&authz::authenticating(), org_id)?));
-        match org {
-            Ok(Some(org)) => self.publish(vec![Hub::list_event(&org.path, list)]),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "list change not announced"),
         }
     }
 
@@ -450,38 +427,5 @@ mod tests {
         assert_eq!(presence(&w), Presence::Away);
         w.hub.logout(&token).unwrap();
         assert_eq!(presence(&w), Presence::Offline);
-    }
-
-    /// The next list change on the stream, skipping other events (none within a second: `None`).
-    async fn next_list_change(stream: &mut EventStream) -> Option<ListKind> {
-        loop {
-            let item = tokio::time::timeout(Duration::from_secs(1), stream.next())
-                .await
-                .ok()??;
-            if let StreamItem::Event(EventKind::ListChanged { list }) = item {
-                return Some(list);
-            }
-        }
-    }
-
-    #[tokio::test]
-    async fn a_stop_a_manual_opt_out_and_a_contact_import_tell_the_admins_streams_their_list_changed()
-     {
-        let w = world();
-        let mut admin = w.hub.events(&w.admin).unwrap();
-        w.inbound("+33611111111", "STOP");
-        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::OptOuts));
-        w.hub
-            .add_opt_out(&w.admin, None, "+33622222222", None)
-            .unwrap();
-        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::OptOuts));
-        w.hub
-            .import_contacts(&w.admin, None, b"SMS_NUMBER, FULLNAME\n+33633333333, Ada\n")
-            .unwrap();
-        assert_eq!(next_list_change(&mut admin).await, Some(ListKind::Contacts));
-        // An agent's personal stream manages no list and is not told.
-        let mut agent = w.hub.events(&w.actor("agent")).unwrap();
-        w.inbound("+33644444444", "STOP");
-        assert_eq!(next_list_change(&mut agent).await, None);
     }
 }

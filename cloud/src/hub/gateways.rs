@@ -108,6 +108,7 @@ impl Hub {
             )?;
         }
         tx.commit()?;
+        self.gateways_changed();
         let config_snippet = crate::snippet::gateway_config_snippet(
             &gateway.name,
             &self.inner.settings.mqtt_url,
@@ -163,6 +164,7 @@ impl Hub {
         g.name = name;
         tx.update_gateway(&scope, &g)?;
         tx.commit()?;
+        self.gateways_changed();
         Ok(g)
     }
 
@@ -184,6 +186,7 @@ impl Hub {
         g.name = format!("{} (deleted)", g.name);
         tx.update_gateway(&scope, &g)?;
         tx.commit()?;
+        self.gateways_changed();
         Ok(())
     }
 

@@ -7,7 +7,8 @@
 //! One module per domain: [`auth`] (bootstrap, login, sessions), [`organisations`],
 //! [`users`], [`gateways`], [`channels`], [`queues`], [`contacts`] (and lists),
 //! [`conversations`] (interactions), [`outbound`] (send, bulk, reply, cancel), [`opt_outs`],
-//! [`api_keys`], [`events`] (the filtered live stream and presence).
+//! [`api_keys`], [`events`] (the filtered live stream and presence), [`live_lists`] (which
+//! administration list changed, announced on that stream).
 
 pub mod api_keys;
 pub mod audit;
@@ -23,6 +24,7 @@ pub mod events;
 pub mod floor;
 pub mod gateways;
 pub mod idempotency;
+pub mod live_lists;
 pub mod notes;
 pub mod notifications;
 pub mod opt_outs;
@@ -56,8 +58,9 @@ pub use channels::ChannelDeclaration;
 pub use contacts::ImportReport;
 pub use conversations::TransferTo;
 pub use error::HubError;
-pub use events::{EventKind, EventStream, HubEvent, ListKind, Revocation, StreamItem};
+pub use events::{EventKind, EventStream, HubEvent, Revocation, StreamItem};
 pub use gateways::ProvisionedGateway;
+pub use live_lists::ListKind;
 pub use outbound::{BulkRequest, BulkSent, MAX_BULK, MAX_TEXT, SendRequest};
 pub use settings::{Clock, HubSettings, ManualClock, SystemClock};
 pub use team::{QueueRef, TeamMember, TransferTargets};

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::error::{HubError, found, invalid};
 use super::validate::{bounded, non_empty, optional_country};
-use super::{Hub, Revocation};
+use super::{Hub, ListKind, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::store::{ChannelFilter, LiveBy, OrgFilter, Page, PageRequest};
@@ -26,6 +26,12 @@ pub struct OrgUpdate {
     pub name: Option<String>,
     pub country: Option<String>,
     pub org_type: Option<String>,
+}
+
+/// The path of the organisation above the one at `path` (`/p/r1/t/` → `/p/r1/`).
+fn parent_path(path: &str) -> &str {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    trimmed.rfind('/').map_or(path, |i| &path[..=i])
 }
 
 impl Hub {
@@ -108,6 +114,8 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        // The list of the parent's children changed.
+        self.lists_changed_at(&parent.path, &[ListKind::Organisations]);
         Ok(org)
     }
 
@@ -171,6 +179,8 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        // It is in its parent's list of children.
+        self.lists_changed_at(parent_path(&org.path), &[ListKind::Organisations]);
         Ok(org)
     }
 
@@ -228,6 +238,8 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        // Everything it held leaves its ancestors' lists; its channels join its parent's.
+        self.lists_changed_at(&parent.path, &ListKind::ALL);
         self.revoke(Revocation::Channel {
             org_path: org.path.clone(),
             new_path: parent.path,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::error::{HubError, found, invalid};
 use super::validate::{MAX_NOTE, bounded, non_empty};
-use super::{Hub, Revocation};
+use super::{Hub, ListKind, Revocation};
 use crate::authz::{self, Action, Actor, Scope, Target};
 use crate::model::*;
 use crate::store::{ChannelFilter, LiveBy, Page, PageRequest, ReadTx, TextFilter};
@@ -75,6 +75,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&org.path, &[ListKind::Queues]);
         Ok(queue)
     }
 
@@ -126,6 +127,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.list_changed(q.org_id, ListKind::Queues);
         Ok(q)
     }
 
@@ -158,6 +160,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&org.path, &[ListKind::Queues]);
         if !removed.is_empty() {
             self.revoke(Revocation::Queue {
                 queue_id: id,
@@ -197,10 +200,12 @@ impl Hub {
             },
             &PageRequest::all(),
         )?;
+        let mut repointed = false;
         for mut c in channels.items {
             if c.destination == Destination::Queue(id) {
                 c.destination = Destination::Tenant;
                 tx.update_channel(&scope, &c)?;
+                repointed = true;
             }
         }
         tx.delete_queue(&scope, id)?;
@@ -214,6 +219,10 @@ impl Hub {
         )?;
         tx.commit()?;
         self.publish(events);
+        self.lists_changed_at(&org.path, &[ListKind::Queues]);
+        if repointed {
+            self.lists_changed_at(&org.path, &[ListKind::Channels]);
+        }
         self.revoke(Revocation::Queue {
             queue_id: id,
             users: queue.members.iter().map(|m| m.user_id).collect(),

@@ -29,9 +29,29 @@ pub(crate) struct Withdrawn {
     pub gateways: Vec<String>,
 }
 
+impl Withdrawn {
+    /// Adds what another [`withdraw`] did (one transaction taking back several numbers).
+    pub(crate) fn absorb(&mut self, other: Withdrawn) {
+        self.messages.extend(other.messages);
+        self.events.extend(other.events);
+        for g in other.gateways {
+            if !self.gateways.contains(&g) {
+                self.gateways.push(g);
+            }
+        }
+    }
+}
+
 /// The reason given to messages blocked by an opt-out of `number`.
 pub(crate) fn opted_out_reason(number: &str, how: &str) -> String {
     format!("blocked: {number} opted out ({how}) before it was sent; cancelled on the gateway")
+}
+
+/// The reason given to messages blocked by `number` joining the do-not-contact list.
+pub(crate) fn do_not_contact_reason(number: &str) -> String {
+    format!(
+        "blocked: {number} was put on the do-not-contact list before it was sent; cancelled on the gateway"
+    )
 }
 
 /// Queues a `cancel` for every unsent outbound message `to` names (in `scope`), recording
@@ -171,6 +191,49 @@ mod tests {
             assert!(error.is_some_and(|e| e.starts_with("blocked:")));
         }
         // Another number's message is left alone.
+        assert_eq!(state(&w, &other), (MessageState::Accepted, None));
+    }
+
+    #[test]
+    fn a_do_not_contact_entry_cancels_the_unsent_messages_to_that_number_once_however_it_is_written()
+     {
+        let w = world();
+        let queued = send(&w, "+447700900600", None);
+        let accepted = send(&w, "+447700900600", Some("promo"));
+        let other = send(&w, "+447700900601", None);
+        let ingest = w.hub.gateway_ingest();
+        let second = ingest.pending_commands(&w.gw).unwrap()[1].id();
+        ingest
+            .ingest(
+                &w.gw,
+                wire::Up::Ack(wire::Ack::new(second, 3, wire::AckOutcome::Applied, None)),
+            )
+            .unwrap();
+        // The same number twice, written two ways, in one addition.
+        let numbers = ["+44 7700 900600".to_owned(), "+447700900600".to_owned()];
+        assert_eq!(w.hub.dnc_add(&w.admin, None, &numbers).unwrap(), 1);
+        for (m, kept) in [
+            (&queued, MessageState::Queued),
+            (&accepted, MessageState::Accepted),
+        ] {
+            let (s, error) = state(&w, m);
+            assert_eq!(s, kept, "the state waits for the gateway's answer");
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    "blocked: +447700900600 was put on the do-not-contact list before it was sent; cancelled on the gateway"
+                )
+            );
+        }
+        let downs = gateway_answers(&w, wire::AckOutcome::Applied);
+        assert_eq!(
+            cancels(&downs),
+            vec![queued.id, accepted.id],
+            "one cancel each"
+        );
+        for m in [&queued, &accepted] {
+            assert_eq!(state(&w, m).0, MessageState::Cancelled);
+        }
         assert_eq!(state(&w, &other), (MessageState::Accepted, None));
     }
 

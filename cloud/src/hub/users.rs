@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::error::{HubError, found, invalid};
 use super::validate::{non_empty, valid_login, valid_password};
-use super::{Hub, Revocation};
+use super::{Hub, ListKind, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::store::{Page, PageRequest, UserFilter};
@@ -77,6 +77,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&org.path, &[ListKind::Users]);
         Ok(user)
     }
 
@@ -192,6 +193,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.list_changed(user.org_id, ListKind::Users);
         if revoke {
             self.revoke(Revocation::User(id));
         }
@@ -203,6 +205,7 @@ impl Hub {
         let scope = authz::scope(actor, Action::ManageUser)?;
         let mut tx = self.write()?;
         let u = found(tx.user(&scope, id)?)?;
+        let org_id = u.org_id;
         tx.delete_sessions_of(&scope, id)?;
         super::audit::record(
             &mut *tx,
@@ -213,6 +216,8 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        // Their presence changes (no session left).
+        self.list_changed(org_id, ListKind::Users);
         self.revoke(Revocation::User(id));
         Ok(())
     }
@@ -248,6 +253,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.list_changed(user.org_id, ListKind::Users);
         if state != UserState::Active {
             self.revoke(Revocation::User(id));
         }

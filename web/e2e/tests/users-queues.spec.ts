@@ -86,4 +86,24 @@ test.describe('users and queues', () => {
     await page.getByTestId('confirm').click();
     await expect(page.locator('tr', { hasText: name })).toHaveCount(0);
   });
+
+  test("a user and a queue a colleague adds in another session appear on the open lists without a reload", async ({ page, stack }) => {
+    const stamp = Date.now();
+    await loginAs(page, stack.info, 'tenant_admin');
+    await openFromMenu(page, 'Users');
+    await expect(page.getByRole('button', { name: 'Add user' })).toBeVisible();
+    // The page stays as it is: no reload from here on (moving between screens is in-app).
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const colleague = await hub(stack, 'tenant_admin');
+    await colleague.post('/api/v1/users', { login: `live${stamp}`, name: `Live Agent ${stamp}`, role: 'agent', password: 'live-list-password' });
+    await expect(page.locator('tr', { hasText: `live${stamp}` })).toContainText('Agent');
+
+    await openFromMenu(page, 'Queues');
+    await expect(page.getByRole('button', { name: 'Add queue' })).toBeVisible();
+    await colleague.post('/api/v1/queues', { name: `Live queue ${stamp}`, description: 'added elsewhere' });
+    await expect(page.locator('tr', { hasText: `Live queue ${stamp}` })).toContainText('added elsewhere');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  });
 });

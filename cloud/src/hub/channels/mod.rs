@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::error::{HubError, found, invalid};
 use super::validate::{MAX_NAME, bounded, non_empty, optional_country};
-use super::{Hub, Revocation};
+use super::{Hub, ListKind, Revocation};
 use crate::authz::{self, Action, Actor, Target};
 use crate::model::*;
 use crate::phone;
@@ -128,6 +128,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&platform.path, &[ListKind::Channels]);
         Ok(channel)
     }
 
@@ -166,6 +167,7 @@ impl Hub {
         c.country = country;
         tx.update_channel(&scope, &c)?;
         tx.commit()?;
+        self.list_changed(c.holder_id, ListKind::Channels);
         Ok(c)
     }
 
@@ -221,7 +223,10 @@ impl Hub {
         )?;
         tx.commit()?;
         self.publish(events);
+        // It leaves the former holder's list and joins the new one's.
+        self.lists_changed_at(&holder.path, &[ListKind::Channels]);
         if holder.id != to.id {
+            self.lists_changed_at(&to.path, &[ListKind::Channels]);
             self.revoke(Revocation::Channel {
                 org_path: holder.path,
                 new_path: to.path,
@@ -286,6 +291,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        self.lists_changed_at(&holder.path, &[ListKind::Channels]);
         if old_user.is_some() {
             self.revoke(Revocation::Channel {
                 org_path: "/\u{0}".into(),

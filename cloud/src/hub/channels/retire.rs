@@ -94,6 +94,7 @@ impl Hub {
         )?;
         tx.commit()?;
         self.publish(events);
+        self.lists_changed_at(&holder.path, &[crate::hub::ListKind::Channels]);
         for gw in withdrawn.gateways {
             self.notify_outbox(gw);
         }

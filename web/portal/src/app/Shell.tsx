@@ -11,7 +11,8 @@ import { Header } from './Header';
 import { live } from './live';
 import { shell } from './messages';
 import type { ScreenModule, ScreenProps } from './modules';
-import { can } from './session';
+import { can, loadSession } from './session';
+import { SCREEN_LISTS, watchLists } from '../screens/kit/liveLists';
 import { Icon } from '@smsgate/shared/components/Icon';
 
 
@@ -85,6 +86,9 @@ function home(): string {
 }
 
 export function Shell(): JSX.Element {
+  // The tenant context's choices (and every screen's tenant names) follow the organisations
+  // list: a tenant added, renamed or deleted elsewhere.
+  useEffect(() => watchLists(live, SCREEN_LISTS.tenants, () => void loadSession().catch(() => {})), []);
   return (
     <AppFrame skipLabel={shell.t('skipToContent')} live={live} header={<Header />} sidebar={<Sidebar />}>
       <Switch>

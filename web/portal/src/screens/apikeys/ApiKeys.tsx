@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../../api/hub';
 import { tenant } from '../../app/session';
 import { ConfirmDialog, copyText, DataTable, defaultTenant, FormDialog, orgFilter, PageHeader, TenantChoice, tenantName, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { apiKeysText as t } from './messages';
 
@@ -45,7 +46,7 @@ function CreateDialog({ onDone, onClose }: { onDone: (k: NewKey) => void; onClos
 export function ApiKeys(): JSX.Element {
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'made'; k: NewKey } | { kind: 'revoke'; k: ApiKey } | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/api-keys', { params: { query: { cursor, limit: 100, ...orgFilter() } } })), [ctx]);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/api-keys', { params: { query: { cursor, limit: 100, ...orgFilter() } } })), [ctx], SCREEN_LISTS.apiKeys);
   const columns: Column<ApiKey>[] = [
     { label: t.t('name'), cell: (k) => k.name },
     { label: t.t('prefix'), cell: (k) => <span class="mono">{k.prefix}…</span>, wide: true },

@@ -10,6 +10,7 @@ import { api, call, type Channel, type Org, type Queue, type Schemas } from '../
 import { loadChannels } from '../../app/directory';
 import { can, me, tenant, tenants } from '../../app/session';
 import { DataTable, FormDialog, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { channelsText as t } from './messages';
 
@@ -225,6 +226,7 @@ export function Channels(): JSX.Element {
         shared ? { ...p, items: p.items.filter((c) => c.holder_id !== myOrg) } : p,
       ),
     [q, shared, ctx, myOrg],
+    SCREEN_LISTS.channels,
   );
   const isTenant = (id: string) => tenants.value.some((o) => o.id === id && o.kind === 'tenant');
   const orgName = (id: string) => orgs.find((o) => o.id === id)?.name ?? '';

@@ -10,6 +10,7 @@ import type { ScreenProps } from '../../app/modules';
 import { can, tenant } from '../../app/session';
 import { NewMessageDialog } from '../inbox/NewMessageDialog';
 import { ConfirmDialog, DataTable, orgFilter, PageHeader, SearchBox, tenantName, usePaged, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { AddToListDialog, ContactDialog, ImportDialog } from './ContactDialogs';
 import { ListDetail, Lists } from './Lists';
@@ -38,7 +39,7 @@ function ContactsTab(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<Open | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/contacts', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], ['contacts']);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/contacts', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], SCREEN_LISTS.contacts);
   useEffect(() => {
     void loadChannels().catch(() => {});
   }, []);

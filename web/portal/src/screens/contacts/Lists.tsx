@@ -10,6 +10,7 @@ import { Link } from 'wouter-preact';
 import { api, call, type Contact, type Schemas } from '../../api/hub';
 import { can, tenant } from '../../app/session';
 import { ConfirmDialog, DataTable, defaultTenant, errorText, FormDialog, orgFilter, SearchBox, TenantChoice, tenantName, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { ImportDialog } from './ContactDialogs';
 import { contactsText as t } from './messages';
@@ -47,7 +48,7 @@ export function Lists(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'edit' | 'delete'; list: ContactList } | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/contact-lists', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], ['contact_lists']);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/contact-lists', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], SCREEN_LISTS.contactLists);
   const manage = can('manageContacts');
   const columns: Column<ContactList>[] = [
     { label: t.t('lists.name'), cell: (l) => <Link href={`/contacts/lists/${l.id}`} aria-label={t.t('lists.open', { name: l.name })}>{l.name}</Link> },
@@ -107,7 +108,7 @@ export function ListDetail({ id }: { id: string }): JSX.Element {
   useEffect(() => {
     void loadInfo();
   }, [id]);
-  const members = usePaged((cursor) => call(api.GET('/api/v1/contact-lists/{id}/members', { params: { path: { id }, query: { q: q || undefined, cursor, limit: 100 } } })), [id, q], ['contact_lists', 'contacts']);
+  const members = usePaged((cursor) => call(api.GET('/api/v1/contact-lists/{id}/members', { params: { path: { id }, query: { q: q || undefined, cursor, limit: 100 } } })), [id, q], SCREEN_LISTS.listMembers);
   const manage = can('manageContacts');
   const changed = () => {
     members.reload();

@@ -9,6 +9,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../../api/hub';
 import { ConfirmDialog, copyText, DataTable, FormDialog, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { gatewaysText as t } from './messages';
 
@@ -74,9 +75,11 @@ function PortsDialog({ g, onClose }: { g: Gateway; onClose: () => void }): JSX.E
 export function Gateways(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'made'; p: Provisioned } | { kind: 'rename' | 'delete' | 'ports'; g: Gateway } | undefined>(undefined);
-  const list = usePaged((cursor) => call(api.GET('/api/v1/gateways', { params: { query: { q: q || undefined, cursor, limit: 100 } } })), [q]);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/gateways', { params: { query: { q: q || undefined, cursor, limit: 100 } } })), [q], SCREEN_LISTS.gateways);
   useEffect(() => {
-    // Online state and heartbeats change without events: refresh every 15 s.
+    // The hub announces gateways registered, renamed, deleted, going on- or offline and
+    // reporting ports; heartbeat times (one a minute per gateway) it does not: refresh them
+    // every 15 s.
     const timer = setInterval(list.reload, 15_000);
     return () => clearInterval(timer);
   }, []);

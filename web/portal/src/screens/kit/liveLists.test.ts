@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HubEvent } from '../../api/hub';
-import { type LiveSource, watchLists } from './liveLists';
+import { changedList, type ListKind, type LiveSource, SCREEN_LISTS, watchLists } from './liveLists';
 
 function fakeLive(): LiveSource & { emit(e: HubEvent): void; resync(): void; listeners(): number } {
   const listeners = new Set<(e: HubEvent) => void>();
@@ -73,5 +73,60 @@ describe('watchLists', () => {
     vi.advanceTimersByTime(1000);
     expect(reload).not.toHaveBeenCalled();
     expect(live.listeners()).toBe(0);
+  });
+});
+
+describe('SCREEN_LISTS', () => {
+  // Every list the hub announces (the type makes a new kind without an entry fail to compile).
+  const everyKind: Record<ListKind, true> = {
+    opt_outs: true,
+    contacts: true,
+    contact_lists: true,
+    users: true,
+    queues: true,
+    channels: true,
+    organisations: true,
+    gateways: true,
+    api_keys: true,
+  };
+
+  it('has a screen for every list the hub announces', () => {
+    const watched = new Set<ListKind>(Object.values(SCREEN_LISTS).flat());
+    for (const kind of Object.keys(everyKind) as ListKind[]) expect(watched.has(kind), kind).toBe(true);
+  });
+
+  it.each([
+    ['users', 'users'],
+    ['queues', 'queues'],
+    ['channels', 'channels'],
+    ['organisations', 'tenants'],
+    ['gateways', 'gateways'],
+    ['api_keys', 'apiKeys'],
+  ] as const)('reloads the %s screen (%s) when the hub says that list changed', (kind, screen) => {
+    vi.useFakeTimers();
+    const live = fakeLive();
+    const reloads = Object.fromEntries(Object.keys(SCREEN_LISTS).map((k) => [k, vi.fn()]));
+    for (const [k, lists] of Object.entries(SCREEN_LISTS)) watchLists(live, lists, reloads[k] as () => void);
+    live.emit({ type: 'list_changed', list: kind });
+    vi.advanceTimersByTime(250);
+    vi.useRealTimers();
+    expect(reloads[screen]).toHaveBeenCalledTimes(1);
+    const reloaded = Object.entries(reloads)
+      .filter(([, f]) => f.mock.calls.length > 0)
+      .map(([k]) => k);
+    const expected = Object.entries(SCREEN_LISTS)
+      .filter(([, lists]) => (lists as readonly ListKind[]).includes(kind))
+      .map(([k]) => k);
+    expect(reloaded).toEqual(expected);
+  });
+
+  it('shows queue and user names on the channels screen, so their changes reload it', () => {
+    expect(SCREEN_LISTS.channels).toEqual(expect.arrayContaining(['channels', 'queues', 'users']));
+  });
+
+  it("counts a user's presence change as a change of the users list", () => {
+    expect(changedList({ type: 'presence_changed', user_id: '0190a000-0000-7000-8000-000000000001', presence: 'online' })).toBe('users');
+    expect(changedList({ type: 'list_changed', list: 'gateways' })).toBe('gateways');
+    expect(changedList({ type: 'labels_changed', interaction_id: '0190a000-0000-7000-8000-000000000001', labels: [] })).toBeUndefined();
   });
 });

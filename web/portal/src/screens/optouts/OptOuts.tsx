@@ -9,6 +9,7 @@ import { api, call, type Schemas } from '../../api/hub';
 import { channelById, channels, loadChannels } from '../../app/directory';
 import { can, tenant } from '../../app/session';
 import { ConfirmDialog, DataTable, defaultTenant, FormDialog, orgFilter, PageHeader, SearchBox, TenantChoice, tenantName, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { optOutText as t } from './messages';
 
@@ -51,7 +52,7 @@ export function OptOuts(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'remove'; o: OptOut } | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/opt-outs', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], ['opt_outs']);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/opt-outs', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], SCREEN_LISTS.optOuts);
   useEffect(() => {
     void loadChannels().catch(() => {});
   }, []);

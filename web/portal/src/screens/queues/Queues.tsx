@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, call, type Queue, type Schemas } from '../../api/hub';
 import { can, tenant } from '../../app/session';
 import { ConfirmDialog, DataTable, defaultTenant, FormDialog, orgFilter, PageHeader, SearchBox, TenantChoice, tenantName, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { queuesText as t } from './messages';
 
@@ -110,7 +111,7 @@ export function Queues(): JSX.Element {
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'edit' | 'delete'; queue: Queue } | undefined>(undefined);
   const ctx = tenant.value;
-  const list = usePaged((cursor) => call(api.GET('/api/v1/queues', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx]);
+  const list = usePaged((cursor) => call(api.GET('/api/v1/queues', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], SCREEN_LISTS.queues);
   const manage = can('manageQueues');
   const count = (x: Queue, role: QueueRole) => x.members.filter((m) => m.role === role).length;
   const columns: Column<Queue>[] = [

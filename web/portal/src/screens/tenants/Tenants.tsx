@@ -9,6 +9,8 @@ import { Link, useLocation } from 'wouter-preact';
 import { api, ApiError, call, type Org } from '../../api/hub';
 import { can, loadSession, me, selectTenant } from '../../app/session';
 import { ConfirmDialog, DataTable, FormDialog, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
+import { live } from '../../app/live';
+import { SCREEN_LISTS, watchLists } from '../kit/liveLists';
 import { tenantsText as t } from './messages';
 
 type Kind = 'tenant' | 'reseller';
@@ -95,6 +97,7 @@ export function Tenants(): JSX.Element {
         ? call(api.GET('/api/v1/resellers', { params: { query: { q: q || undefined, cursor, limit: 100 } } }))
         : call(api.GET('/api/v1/tenants', { params: { query: { q: q || undefined, cursor, limit: 100 } } })),
     [q, resellersTab],
+    SCREEN_LISTS.tenants,
   );
   const loadResellers = () =>
     call(api.GET('/api/v1/resellers', { params: { query: { limit: 500 } } }))
@@ -103,6 +106,8 @@ export function Tenants(): JSX.Element {
   useEffect(() => {
     void loadResellers();
   }, []);
+  // Parent names follow resellers added or renamed elsewhere.
+  useEffect(() => watchLists(live, SCREEN_LISTS.tenants, () => void loadResellers()), []);
   const m = me.value;
   const own = m?.org;
   const orgName = (id: string | null | undefined) => (id === own?.id ? own?.name : resellers.find((r) => r.id === id)?.name) ?? '';

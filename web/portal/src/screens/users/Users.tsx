@@ -10,6 +10,7 @@ import { api, call, type Org, type Role, type Schemas } from '../../api/hub';
 import { shell } from '../../app/messages';
 import { can, me, tenant, tenants } from '../../app/session';
 import { ConfirmDialog, DataTable, FormDialog, orgFilter, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
+import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { usersText as t } from './messages';
 import { generatePassword } from './password';
@@ -113,6 +114,7 @@ export function Users(): JSX.Element {
         archive ? p : { ...p, items: p.items.filter((u) => u.state !== 'archived') },
       ),
     [q, ctx, archive],
+    SCREEN_LISTS.users,
   );
   const manage = can('manageUsers');
   const orgName = (id: string) => (id === me.value?.org.id ? me.value.org.name : (tenants.value.find((o) => o.id === id)?.name ?? ''));
