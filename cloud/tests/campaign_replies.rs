@@ -7,15 +7,14 @@
 mod common;
 
 use chrono::Utc;
+use common::campaigns::upload;
 use common::*;
 use reqwest::Client;
 use serde_json::Value;
 use smsgate_cloud::campaigns::CampaignOptions;
-use smsgate_cloud::campaigns::import::Format;
 use smsgate_cloud::campaigns::ops::{CampaignAction, CampaignEdit, CampaignInput};
 use smsgate_cloud::campaigns::runner::Pacing;
 use smsgate_cloud::campaigns::schedule::Schedule;
-use smsgate_cloud::campaigns::upload::{FileKind, UploadSpec};
 use smsgate_cloud::model::{CampaignRef, Interaction};
 use smsgate_cloud::router;
 use smsgate_wire as wire;
@@ -42,22 +41,12 @@ fn sent_campaign(w: &World, name: &str, numbers: &[(&str, wire::SendState)]) -> 
             .unwrap()
             .campaign
             .id;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.csv");
     let mut csv = String::from("number\n");
     for (n, _) in numbers {
         csv.push_str(n);
         csv.push('\n');
     }
-    std::fs::write(&path, csv).unwrap();
-    let spec = UploadSpec {
-        kind: FileKind::Csv,
-        format: Format::Auto,
-        number_column: "number".into(),
-    };
-    w.f.hub
-        .import_campaign_file(&w.a.admin, id, &path, &spec)
-        .unwrap();
+    upload(w, id, &csv);
     w.f.hub
         .campaign_command(&w.a.admin, id, CampaignAction::Start)
         .unwrap();
