@@ -31,6 +31,7 @@ fn sent_campaign(w: &World, name: &str, numbers: &[(&str, wire::SendState)]) -> 
                     org: None,
                     name: name.into(),
                     channels: vec![w.a.channel.id],
+                    dial_string: None,
                     template: "Hello".into(),
                     schedule: Schedule::default(),
                     interval_ms: 0,
@@ -141,6 +142,7 @@ fn a_reply_to_a_campaign_message_names_the_campaign_and_a_rename_follows() {
             CampaignEdit {
                 name: Some("Winter sale 2026".into()),
                 channels: None,
+                dial_string: None,
                 template: None,
                 schedule: None,
                 interval_ms: None,

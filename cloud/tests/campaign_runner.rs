@@ -24,6 +24,7 @@ fn campaign(w: &World, interval_ms: u64, schedule: Schedule) -> Uuid {
                 org: None,
                 name: "Promo".into(),
                 channels: vec![w.a.channel.id],
+                dial_string: None,
                 template: "Hi {{name}}".into(),
                 schedule,
                 interval_ms,

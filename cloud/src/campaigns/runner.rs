@@ -207,6 +207,20 @@ impl Hub {
                 live.push(channel);
             }
         }
+        if let Some(text) = &c.dial_string {
+            // Only the channels on the listed ports, in the listed order (checked when set).
+            let spec = smsgate_config::parse_port_spec(text)
+                .map_err(|e| crate::hub::error::invalid("dial_string", e.to_string()))?;
+            live = spec
+                .ports()
+                .iter()
+                .filter_map(|p| {
+                    live.iter()
+                        .find(|ch| ch.port.parse::<u16>() == Ok(*p))
+                        .cloned()
+                })
+                .collect();
+        }
         let mut waiting = tx.campaigns().campaign_counters(scope, c.id)?.to_process;
         let mut channels_left = live.len() as u64;
         for channel in live {
