@@ -6,8 +6,10 @@
 //!   end date or validity passed → the waiting recipients `expired` and the campaign
 //!   `completed`), then, inside the window, hands each live channel the next recipients
 //!   (priority, then upload order; **each live channel its share of what waits**, so all the
-//!   campaign's ports send; a retired channel gets nothing and counts in no share) as `send` commands in the gateway's command outbox — **in the same
-//!   transaction as the recipients' move to `queued`**, so each recipient is handed over once;
+//!   campaign's ports send; a retired channel gets nothing and counts in no share; a dial
+//!   string keeps the channels on its ports, in its order) as `send` commands in the
+//!   gateway's command outbox — **in the same transaction as the recipients' move to
+//!   `queued`**, so each recipient is handed over once;
 //!   the outbox republishes until the gateway acknowledges, and the gateway spools each
 //!   command once (its idempotency key), so a hub or link outage loses and doubles nothing.
 //! - Pacing: with an interval, one recipient per channel per interval; at interval 0, up to
