@@ -266,8 +266,19 @@ pub struct Interaction {
     pub queue_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub read: bool,
+    /// The campaign whose message the contact answered, when this conversation is a reply to
+    /// one (with the campaign's current name).
+    #[serde(default)]
+    pub campaign: Option<CampaignRef>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A campaign named on a conversation that answered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CampaignRef {
+    pub id: Uuid,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -7,29 +7,14 @@
 mod common;
 
 use chrono::{Duration, TimeZone, Utc};
+use common::campaigns::*;
 use common::*;
-use smsgate_cloud::campaigns::import::Format;
 use smsgate_cloud::campaigns::ops::{CampaignAction, CampaignInput};
 use smsgate_cloud::campaigns::runner::Pacing;
 use smsgate_cloud::campaigns::schedule::Schedule;
-use smsgate_cloud::campaigns::upload::{FileKind, UploadSpec};
 use smsgate_cloud::campaigns::{CampaignOptions, CampaignState, RecipientState};
 use smsgate_wire as wire;
 use uuid::Uuid;
-
-fn upload(w: &World, id: Uuid, csv: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.csv");
-    std::fs::write(&path, csv).unwrap();
-    let spec = UploadSpec {
-        kind: FileKind::Csv,
-        format: Format::Auto,
-        number_column: "number".into(),
-    };
-    w.f.hub
-        .import_campaign_file(&w.a.admin, id, &path, &spec)
-        .unwrap();
-}
 
 fn campaign(w: &World, interval_ms: u64, schedule: Schedule) -> Uuid {
     w.f.hub
@@ -39,6 +24,7 @@ fn campaign(w: &World, interval_ms: u64, schedule: Schedule) -> Uuid {
                 org: None,
                 name: "Promo".into(),
                 channels: vec![w.a.channel.id],
+                dial_string: None,
                 template: "Hi {{name}}".into(),
                 schedule,
                 interval_ms,
@@ -374,39 +360,6 @@ fn the_dashboard_counts_sends_per_minute_and_the_export_lists_every_recipient() 
     assert_eq!(range.get_value((2, 4)).unwrap().to_string(), "Hi Luc");
 }
 
-/// The gateway announces contract version 4: campaigns go to it as batches.
-fn speaks_campaigns(w: &World) {
-    w.f.hub
-        .gateway_ingest()
-        .gateway_state(&w.gw, &wire::State::online(Some("test".into())))
-        .unwrap();
-}
-
-/// The commands waiting for the gateway, acknowledged `applied` as the gateway would.
-fn take_commands(w: &World) -> Vec<wire::Down> {
-    let ingest = w.f.hub.gateway_ingest();
-    let out = ingest.pending_commands(&w.gw).unwrap();
-    for d in &out {
-        ingest
-            .ingest(
-                &w.gw,
-                wire::Up::Ack(wire::Ack::new(d.id(), 4, wire::AckOutcome::Applied, None)),
-            )
-            .unwrap();
-    }
-    out
-}
-
-fn batches(downs: &[wire::Down]) -> Vec<wire::CampaignBatch> {
-    downs
-        .iter()
-        .filter_map(|d| match d {
-            wire::Down::Campaign(b) => Some(b.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_version_four_gateway_gets_the_slice_as_one_batch_with_its_windows_pace_and_validity() {
     let w = world();
@@ -663,60 +616,4 @@ fn recipients_the_gateway_refuses_at_release_are_counted_opted_out_and_blocked_n
         r[0].reason.as_deref(),
         Some("recipient is on the do-not-contact list")
     );
-}
-
-/// A second channel of tenant A on the same gateway.
-fn second_channel(w: &World, port: &str, sim: &str) -> smsgate_cloud::model::Channel {
-    let ch =
-        w.f.hub
-            .create_channel(&w.root, w.gateway.gateway.id, port, sim)
-            .unwrap();
-    w.f.hub
-        .distribute_channel(&w.root, ch.id, w.a.org.id, false)
-        .unwrap()
-}
-
-#[test]
-fn a_campaign_over_several_channels_gives_each_channel_its_share_not_the_first_one_all() {
-    let w = world();
-    speaks_campaigns(&w);
-    let extra = second_channel(&w, "usb2", "+33700000003");
-    let id =
-        w.f.hub
-            .create_campaign(
-                &w.a.admin,
-                CampaignInput {
-                    org: None,
-                    name: "Shared".into(),
-                    channels: vec![w.a.channel.id, extra.id],
-                    template: "Hi {{name}}".into(),
-                    schedule: Schedule::default(),
-                    interval_ms: 100,
-                    priority: 0,
-                    options: CampaignOptions::default(),
-                },
-            )
-            .unwrap()
-            .campaign
-            .id;
-    let mut csv = String::from("number,name\n");
-    for i in 0..5 {
-        csv.push_str(&format!("06000000{i:02},N{i}\n"));
-    }
-    upload(&w, id, &csv);
-    w.f.hub
-        .campaign_command(&w.a.admin, id, CampaignAction::Start)
-        .unwrap();
-    let mut pacing = Pacing::new();
-    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 5);
-    let b = batches(&take_commands(&w));
-    let per_port: Vec<(&str, usize)> = b.iter().map(|b| (b.port.as_str(), b.items.len())).collect();
-    assert_eq!(per_port, vec![("usb0", 3), ("usb2", 2)]);
-    let mut all: Vec<&str> = b
-        .iter()
-        .flat_map(|b| b.items.iter().map(|i| i.to.as_str()))
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    assert_eq!(all.len(), 5, "each recipient on one channel only");
 }

@@ -127,6 +127,43 @@ fn at_interval_zero_the_slice_is_released_in_queue_sized_steps_and_each_recipien
 }
 
 #[test]
+fn two_campaigns_on_one_port_the_higher_priority_is_sent_first_and_equal_ones_take_turns() {
+    let mut b = open();
+    let mut low = batch(Uuid::now_v7(), 0, 10);
+    low.priority = 1;
+    let mut high = batch(Uuid::now_v7(), 0, 10);
+    high.priority = 5;
+    for (i, item) in high.items.iter_mut().enumerate() {
+        item.to = format!("+3370000{i:04}");
+    }
+    b.db.campaign_take(&low, 0, "g").unwrap();
+    b.db.campaign_take(&high, 0, "g").unwrap();
+    assert_eq!(step(&mut b).released, 10, "only the higher campaign");
+    let first = send_queued(&mut b);
+    assert!(first.iter().all(|to| to.starts_with("+33700")), "{first:?}");
+    assert_eq!(step(&mut b).released, 10, "then the lower one");
+    assert!(
+        send_queued(&mut b)
+            .iter()
+            .all(|to| to.starts_with("+33612"))
+    );
+
+    // Equal priorities share the port's fast window: half each.
+    let mut c = open();
+    let a = batch(Uuid::now_v7(), 0, 40);
+    let mut d = batch(Uuid::now_v7(), 0, 40);
+    for (i, item) in d.items.iter_mut().enumerate() {
+        item.to = format!("+3370000{i:04}");
+    }
+    c.db.campaign_take(&a, 0, "g").unwrap();
+    c.db.campaign_take(&d, 0, "g").unwrap();
+    assert_eq!(step(&mut c).released, 32);
+    let sent = send_queued(&mut c);
+    let of_d = sent.iter().filter(|to| to.starts_with("+33700")).count();
+    assert_eq!((sent.len() - of_d, of_d), (16, 16));
+}
+
+#[test]
 fn a_replayed_batch_adds_nothing_and_nothing_is_sent_twice() {
     let mut b = open();
     let c = Uuid::now_v7();

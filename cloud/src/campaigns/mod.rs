@@ -6,13 +6,15 @@
 //! - [`template`]: `{{column}}` placeholders;
 //! - [`import`]: recipients read as a stream from dialer CSV, column-mapped CSV or XLSX, and
 //!   classified (E.164, duplicates, do-not-contact, opt-outs);
-//! - [`ops`]: the hub operations (create, edit, start/pause/resume/stop, import, export).
+//! - [`ops`]: the hub operations (create, edit, start/pause/resume/stop, import, export);
+//! - [`replies`]: a conversation answering a campaign message names the campaign.
 
 pub mod export;
 pub mod import;
 pub mod machine;
 pub mod model;
 pub mod ops;
+pub mod replies;
 pub mod runner;
 pub mod schedule;
 pub mod template;

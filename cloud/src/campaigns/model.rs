@@ -88,6 +88,10 @@ pub struct Campaign {
     pub name: String,
     /// Channels (SIMs on gateway ports) it may send from; at least one.
     pub channels: Vec<Uuid>,
+    /// The seed's dial string: only those of its channels on a gateway port listed here send,
+    /// in this order (`(0.3)`: ports 0-1-2-3 in turn; `0-3,8`; `0,2,5`). None: every channel.
+    #[serde(default)]
+    pub dial_string: Option<String>,
     /// The text, with `{{column}}` placeholders filled from each recipient's row.
     pub template: String,
     pub schedule: Schedule,

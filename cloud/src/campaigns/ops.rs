@@ -35,6 +35,10 @@ pub struct CampaignInput {
     pub org: Option<Uuid>,
     pub name: String,
     pub channels: Vec<Uuid>,
+    /// Limits the campaign to the channels on these gateway ports, in this order (Dinstar
+    /// dial-string style: `(0.3)`, `0-3,8`); absent or empty: every channel.
+    #[serde(default)]
+    pub dial_string: Option<String>,
     pub template: String,
     #[serde(default)]
     pub schedule: Schedule,
@@ -52,6 +56,8 @@ pub struct CampaignInput {
 pub struct CampaignEdit {
     pub name: Option<String>,
     pub channels: Option<Vec<Uuid>>,
+    /// A new dial string; empty: every channel again.
+    pub dial_string: Option<String>,
     pub template: Option<String>,
     pub schedule: Option<Schedule>,
     pub interval_ms: Option<u64>,
@@ -127,6 +133,45 @@ impl Hub {
         Ok(out)
     }
 
+    /// A dial string parses and lists the port of at least one of the campaign's channels;
+    /// an empty one is none.
+    fn checked_dial_string(
+        tx: &mut dyn crate::store::ReadTx,
+        scope: &Scope,
+        c: &mut Campaign,
+    ) -> Result<(), HubError> {
+        c.dial_string = c
+            .dial_string
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        let Some(text) = c.dial_string.clone() else {
+            return Ok(());
+        };
+        let spec = smsgate_config::parse_port_spec(&text)
+            .map_err(|e| invalid("dial_string", e.to_string()))?;
+        let mut ports = Vec::new();
+        for id in &c.channels {
+            if let Some(ch) = tx.channel(scope, *id)? {
+                ports.push(ch.port);
+            }
+        }
+        if !ports
+            .iter()
+            .any(|p| p.parse::<u16>().is_ok_and(|p| spec.contains(p)))
+        {
+            return Err(invalid(
+                "dial_string",
+                format!(
+                    "{text} lists none of the ports of the campaign's channels (their ports: {})",
+                    ports.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn checked_settings(c: &mut Campaign) -> Result<(), HubError> {
         c.name = bounded("name", &non_empty("name", &c.name)?, MAX_NAME)?;
         let t = c.template.trim();
@@ -196,6 +241,7 @@ impl Hub {
             org_id: org.id,
             name: input.name,
             channels,
+            dial_string: input.dial_string,
             template: input.template,
             schedule: input.schedule,
             interval_ms: input.interval_ms,
@@ -210,6 +256,7 @@ impl Hub {
             finished_at: None,
         };
         Self::checked_settings(&mut c)?;
+        Self::checked_dial_string(&mut *tx, &scope, &mut c)?;
         tx.campaigns_mut().insert_campaign(&scope, &c)?;
         audit::record(
             &mut *tx,
@@ -256,6 +303,9 @@ impl Hub {
         if let Some(ch) = edit.channels {
             c.channels = Self::checked_channels(&mut *tx, &scope, &org, &ch)?;
         }
+        if let Some(d) = edit.dial_string {
+            c.dial_string = Some(d);
+        }
         if let Some(t) = edit.template {
             c.template = t;
         }
@@ -272,6 +322,7 @@ impl Hub {
             c.options = o;
         }
         Self::checked_settings(&mut c)?;
+        Self::checked_dial_string(&mut *tx, &scope, &mut c)?;
         // An edited text must still render for every waiting recipient.
         let used = template::placeholders(&c.template);
         if !c.columns.is_empty() || facts.to_process > 0 {

@@ -4,10 +4,12 @@
 //! - [`Hub::run_campaigns`] ticks every [`TICK_MS`] ms (and when woken): for each scheduled or
 //!   running campaign it applies the schedule (window open → `running`, closed → `scheduled`,
 //!   end date or validity passed → the waiting recipients `expired` and the campaign
-//!   `completed`), then, inside the window, hands each channel the next recipients (priority,
-//!   then upload order; **each channel its share of what waits**, so all the campaign's ports
-//!   send) as `send` commands in the gateway's command outbox — **in the same
-//!   transaction as the recipients' move to `queued`**, so each recipient is handed over once;
+//!   `completed`), then, inside the window, hands each live channel the next recipients
+//!   (priority, then upload order; **each live channel its share of what waits**, so all the
+//!   campaign's ports send; a retired channel gets nothing and counts in no share; a dial
+//!   string keeps the channels on its ports, in its order) as `send` commands in the
+//!   gateway's command outbox — **in the same transaction as the recipients' move to
+//!   `queued`**, so each recipient is handed over once;
 //!   the outbox republishes until the gateway acknowledges, and the gateway spools each
 //!   command once (its idempotency key), so a hub or link outage loses and doubles nothing.
 //! - Pacing: with an interval, one recipient per channel per interval; at interval 0, up to
@@ -35,7 +37,7 @@ use crate::authz::{self, Scope};
 use crate::hub::gateways::{enqueue, version_for};
 use crate::hub::{Hub, HubError};
 use crate::ingest::IngestOutcome;
-use crate::model::MessageState;
+use crate::model::{ChannelState, MessageState};
 use crate::store::WriteTx;
 use crate::store::campaigns::RecipientChange;
 
@@ -195,19 +197,40 @@ impl Hub {
     ) -> Result<u64, HubError> {
         let window = if c.interval_ms == 0 { WINDOW_FAST } else { 1 };
         let mut handed = 0;
-        // The waiting recipients are shared among the channels: each takes its part of what
-        // is left (rounded up), so every port of the campaign sends, not the first one alone.
-        let mut waiting = tx.campaigns().campaign_counters(scope, c.id)?.to_process;
-        let mut channels_left = c.channels.len() as u64;
+        // The waiting recipients are shared among the live channels (a retired one, or one
+        // the tenant no longer holds, sends nothing and takes no share): each takes its part
+        // of what is left (rounded up), so every port of the campaign sends, not the first one
+        // alone.
+        let mut live = Vec::with_capacity(c.channels.len());
         for ch_id in &c.channels {
+            if let Some(channel) = tx.channel(scope, *ch_id)?
+                && channel.state != ChannelState::Retired
+            {
+                live.push(channel);
+            }
+        }
+        if let Some(text) = &c.dial_string {
+            // Only the channels on the listed ports, in the listed order (checked when set).
+            let spec = smsgate_config::parse_port_spec(text)
+                .map_err(|e| crate::hub::error::invalid("dial_string", e.to_string()))?;
+            live = spec
+                .ports()
+                .iter()
+                .filter_map(|p| {
+                    live.iter()
+                        .find(|ch| ch.port.parse::<u16>() == Ok(*p))
+                        .cloned()
+                })
+                .collect();
+        }
+        let mut waiting = tx.campaigns().campaign_counters(scope, c.id)?.to_process;
+        let mut channels_left = live.len() as u64;
+        for channel in live {
             let share = waiting.div_ceil(channels_left.max(1));
             channels_left = channels_left.saturating_sub(1);
-            if pacing.get(&(c.id, *ch_id)).is_some_and(|t| *t > now) {
+            if pacing.get(&(c.id, channel.id)).is_some_and(|t| *t > now) {
                 continue;
             }
-            let Some(channel) = tx.channel(scope, *ch_id)? else {
-                continue;
-            };
             let in_flight = tx.campaigns().queued_on(scope, c.id, channel.id)?;
             if in_flight >= window.max(AHEAD) {
                 continue;

@@ -274,6 +274,7 @@ mod tests {
             queue_id: None,
             assignee_id: assignee,
             read: false,
+            campaign: None,
             created_at: t,
             updated_at: t,
         }

@@ -414,6 +414,7 @@ impl Hub {
                     queue_id,
                     assignee_id: actor.user_id().or(placed),
                     read: true,
+                    campaign: None,
                     created_at: now,
                     updated_at: now,
                 };

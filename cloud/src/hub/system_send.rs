@@ -96,6 +96,7 @@ pub(crate) fn send_to_number(
         queue_id: None,
         assignee_id: None,
         read: true,
+        campaign: None,
         created_at: now,
         updated_at: now,
     };

@@ -110,6 +110,7 @@ impl GatewayIngest {
                     queue_id,
                     assignee_id,
                     read: false,
+                    campaign: None,
                     created_at: now,
                     updated_at: now,
                 };
@@ -117,6 +118,7 @@ impl GatewayIngest {
                 i
             }
         };
+        crate::campaigns::replies::name_answered_campaign(tx, &tenant, &mut interaction)?;
         let message = Message {
             id: Uuid::now_v7(),
             org_id: org.id,

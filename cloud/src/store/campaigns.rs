@@ -123,6 +123,17 @@ pub trait CampaignRead {
         id: Uuid,
         since: DateTime<Utc>,
     ) -> Result<Vec<(String, u64)>, StoreError>;
+    /// The campaign whose message a reply from `number` on `channel` answers: of tenant
+    /// `org_id`'s campaign messages handed to that number through that channel, the latest
+    /// known sent (`sent`, `delivered`), else the latest still `queued` (its outcome may not be
+    /// known yet). Failed and never-sent recipients do not count.
+    fn answered_campaign(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        channel: Uuid,
+        number: &str,
+    ) -> Result<Option<crate::model::CampaignRef>, StoreError>;
     /// The campaigns that sent to `number` in the tenant, newest first.
     fn campaigns_for_number(
         &mut self,

@@ -235,6 +235,8 @@ pub fn world() -> World {
     }
 }
 
+pub mod campaigns;
+
 pub fn inbound(port: &str, from: &str, text: &str) -> wire::Up {
     wire::Up::Inbound(wire::Inbound {
         id: Uuid::now_v7(),

@@ -6,7 +6,7 @@
 //! status and delivery reports of its hub message id, from the outbox, once per event.
 //!
 //! - [`plan`]: the pure rule (halted, windows, validity, interval, in flight → release,
-//!   expire, wait).
+//!   expire, wait; campaigns sharing a port: higher priority first, equal ones in turn).
 //! - [`step`]: one pass over the spool's slices doing what the rule says;
 //!   [`run`]: the task calling it when something it waits for happens — never on a fixed
 //!   period. It is woken by the spool's news ([`crate::spool::SpoolNews`]: a message changed
@@ -40,8 +40,18 @@ pub struct Pass {
 /// One pass over every active slice at `now`.
 pub fn step(db: &mut SpoolDb, now: DateTime<Utc>) -> Result<Pass, SpoolError> {
     let mut pass = Pass::default();
-    for slice in db.campaign_slices()? {
-        match plan::next(&slice.pace, slice.progress, now) {
+    let slices = db.campaign_slices()?;
+    let on_ports: Vec<plan::OnPort<'_>> = slices
+        .iter()
+        .map(|s| plan::OnPort {
+            port: s.key.port,
+            pace: &s.pace,
+            progress: s.progress,
+        })
+        .collect();
+    let steps = plan::steps(&on_ports, now);
+    for (slice, step) in slices.iter().zip(steps) {
+        match step {
             Step::Release(n) => pass.released += db.campaign_release(slice.key, n)?,
             Step::Expire => {
                 let n = db.campaign_expire(slice.key)?;

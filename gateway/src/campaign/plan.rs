@@ -9,6 +9,15 @@
 //! - At interval 0, up to [`WINDOW_FAST`] in the queue at once (the port's own pacing, caps
 //!   and sending hours still apply when it sends them).
 //! - A release never starts at or after the end of the window it falls in.
+//!
+//! Campaigns sharing a port ([`steps`]): **the higher priority goes first** — while a slice of
+//! a higher priority contends for the port (it holds recipients, inside a window, not
+//! expired), a lower one releases nothing (its messages already in the queue stay there,
+//! below the higher ones in the spool's order); **equal priorities share fairly** — their
+//! interval-paced slices keep their own pace, and those at interval 0 share one fast window
+//! of [`WINDOW_FAST`] per port and priority (everything of that priority in the queue
+//! counts), each free place going to the slice with the fewest in the queue (ties: the one
+//! that released least recently), so they take turns.
 
 use chrono::{DateTime, Duration, Utc};
 use smsgate_wire::Window;
@@ -20,6 +29,8 @@ pub const WINDOW_FAST: u64 = 32;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pace {
     pub interval_ms: u64,
+    /// Among the campaigns on one port: higher first.
+    pub priority: i32,
     pub windows: Vec<Window>,
     pub expires_at: Option<DateTime<Utc>>,
     pub halted: bool,
@@ -87,6 +98,83 @@ pub fn next(pace: &Pace, progress: Progress, now: DateTime<Utc>) -> Step {
     }
 }
 
+/// One slice as the port rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct OnPort<'a> {
+    pub port: u16,
+    pub pace: &'a Pace,
+    pub progress: Progress,
+}
+
+/// Whether a slice contends for its port at `now`: it holds recipients, inside a window,
+/// neither halted nor expired (whatever its interval or queue lets it do this instant).
+fn contends(s: &OnPort<'_>, now: DateTime<Utc>) -> bool {
+    !s.pace.halted
+        && s.progress.held > 0
+        && s.pace.expires_at.is_none_or(|e| now < e)
+        && s.pace.windows.iter().any(|w| w.contains(now))
+}
+
+/// The step of each slice in `slices` (same order) at `now`: [`next`] for each, then the
+/// port rule of the module (priority first, equal priorities sharing the fast window).
+pub fn steps(slices: &[OnPort<'_>], now: DateTime<Utc>) -> Vec<Step> {
+    let mut out: Vec<Step> = slices
+        .iter()
+        .map(|s| next(s.pace, s.progress, now))
+        .collect();
+    let mut ports: Vec<u16> = slices.iter().map(|s| s.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    for port in ports {
+        let contending: Vec<usize> = (0..slices.len())
+            .filter(|&i| slices[i].port == port && contends(&slices[i], now))
+            .collect();
+        let Some(top) = contending.iter().map(|&i| slices[i].pace.priority).max() else {
+            continue;
+        };
+        let (first, below): (Vec<usize>, Vec<usize>) = contending
+            .into_iter()
+            .partition(|&i| slices[i].pace.priority == top);
+        for i in below {
+            // Woken again when the higher slice's sends end or its window closes.
+            out[i] = Step::Idle;
+        }
+        let fast: Vec<usize> = first
+            .iter()
+            .copied()
+            .filter(|&i| slices[i].pace.interval_ms == 0)
+            .collect();
+        if fast.is_empty() {
+            continue;
+        }
+        // Everything of this priority in the port's queue counts, also of slices that hold
+        // nothing more.
+        let queued: u64 = (0..slices.len())
+            .filter(|&i| slices[i].port == port && slices[i].pace.priority == top)
+            .map(|i| slices[i].progress.in_flight)
+            .sum();
+        let mut given = vec![0u64; fast.len()];
+        for _ in 0..WINDOW_FAST.saturating_sub(queued) {
+            let pick = (0..fast.len())
+                .filter(|&k| given[k] < slices[fast[k]].progress.held)
+                .min_by_key(|&k| {
+                    let s = &slices[fast[k]];
+                    (s.progress.in_flight + given[k], s.progress.last_release, k)
+                });
+            let Some(k) = pick else { break };
+            given[k] += 1;
+        }
+        for (k, &i) in fast.iter().enumerate() {
+            out[i] = if given[k] > 0 {
+                Step::Release(given[k])
+            } else {
+                Step::Idle
+            };
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +187,7 @@ mod tests {
     fn pace(interval_ms: u64) -> Pace {
         Pace {
             interval_ms,
+            priority: 0,
             windows: vec![
                 Window {
                     from: t(9, 0, 0),
@@ -252,6 +341,255 @@ mod tests {
                                 assert!(p.expires_at.is_none_or(|e| *now < e));
                                 let cap = if interval == 0 { WINDOW_FAST } else { 1 };
                                 assert!(in_flight + n <= cap);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // --- campaigns sharing a port
+
+    fn slice(port: u16, priority: i32, interval_ms: u64) -> (u16, Pace) {
+        (
+            port,
+            Pace {
+                priority,
+                ..pace(interval_ms)
+            },
+        )
+    }
+
+    fn progress(held: u64, in_flight: u64, last: Option<DateTime<Utc>>) -> Progress {
+        Progress {
+            held,
+            in_flight,
+            last_release: last,
+        }
+    }
+
+    /// A slice of a table: `(port, pace)` and its progress.
+    type Row = ((u16, Pace), Progress);
+
+    /// The steps of the slices at `now`.
+    fn on_port(table: &[Row], now: DateTime<Utc>) -> Vec<Step> {
+        let v: Vec<OnPort<'_>> = table
+            .iter()
+            .map(|((port, pace), progress)| OnPort {
+                port: *port,
+                pace,
+                progress: *progress,
+            })
+            .collect();
+        steps(&v, now)
+    }
+
+    #[test]
+    fn on_a_shared_port_the_higher_priority_goes_first_and_the_lower_waits() {
+        use Step::*;
+        let now = t(10, 0, 0);
+        let table: Vec<(Vec<Row>, Vec<Step>, &str)> = vec![
+            (
+                vec![(slice(0, 1, 0), held(100)), (slice(0, 5, 0), held(100))],
+                vec![Idle, Release(WINDOW_FAST)],
+                "interval 0: only the higher fills the queue",
+            ),
+            (
+                vec![
+                    (slice(0, 5, 5000), progress(10, 0, Some(t(9, 59, 58)))),
+                    (slice(0, 1, 0), held(100)),
+                ],
+                vec![WaitUntil(t(10, 0, 3)), Idle],
+                "the higher waiting for its interval still goes first",
+            ),
+            (
+                vec![
+                    (slice(0, 5, 0), progress(10, WINDOW_FAST, None)),
+                    (slice(0, 1, 0), held(100)),
+                ],
+                vec![Idle, Idle],
+                "the higher's full queue keeps the lower waiting",
+            ),
+            (
+                vec![
+                    (slice(0, 5, 0), progress(0, 7, None)),
+                    (slice(0, 1, 0), held(100)),
+                ],
+                vec![Idle, Release(WINDOW_FAST)],
+                "a higher that holds nothing more lets the lower go",
+            ),
+            (
+                vec![(slice(0, 5, 0), held(100)), (slice(1, 1, 0), held(100))],
+                vec![Release(WINDOW_FAST), Release(WINDOW_FAST)],
+                "campaigns on different ports do not wait for each other",
+            ),
+            (
+                vec![(slice(0, -3, 1000), held(5)), (slice(0, -7, 1000), held(5))],
+                vec![Release(1), Idle],
+                "negative priorities order the same way",
+            ),
+        ];
+        for (slices, want, why) in table {
+            assert_eq!(on_port(&slices, now), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn a_higher_campaign_outside_its_window_or_past_its_validity_leaves_the_port_to_the_lower() {
+        let now = t(13, 0, 0);
+        let mut closed = slice(0, 9, 0);
+        closed.1.windows = vec![Window {
+            from: t(9, 0, 0),
+            until: t(12, 0, 0),
+        }];
+        let mut all_day = slice(0, 1, 0);
+        all_day.1.windows = vec![Window {
+            from: t(0, 0, 0),
+            until: t(23, 0, 0),
+        }];
+        assert_eq!(
+            on_port(&[(closed, held(50)), (all_day.clone(), held(50))], now),
+            vec![Step::Idle, Step::Release(WINDOW_FAST)]
+        );
+        let mut expired = slice(0, 9, 0);
+        expired.1.windows = all_day.1.windows.clone();
+        expired.1.expires_at = Some(t(12, 0, 0));
+        assert_eq!(
+            on_port(&[(expired, held(50)), (all_day, held(50))], now),
+            vec![Step::Expire, Step::Release(WINDOW_FAST)]
+        );
+    }
+
+    #[test]
+    fn equal_priorities_at_interval_zero_share_the_ports_fast_window_fairly() {
+        use Step::*;
+        let now = t(10, 0, 0);
+        let half = WINDOW_FAST / 2;
+        let table: Vec<(Vec<Progress>, Vec<Step>, &str)> = vec![
+            (
+                vec![held(100), held(100)],
+                vec![Release(half), Release(half)],
+                "half each from an empty queue",
+            ),
+            (
+                vec![progress(100, 20, None), held(100)],
+                vec![Idle, Release(WINDOW_FAST - 20)],
+                "the free places go to the one with fewer in the queue",
+            ),
+            (
+                vec![progress(100, 10, None), held(100)],
+                vec![Release(6), Release(16)],
+                "it catches up, then they alternate",
+            ),
+            (
+                vec![held(3), held(100)],
+                vec![Release(3), Release(WINDOW_FAST - 3)],
+                "what one cannot use goes to the other",
+            ),
+            (
+                vec![
+                    progress(100, 10, Some(t(9, 59, 59))),
+                    progress(100, 10, Some(t(9, 59, 50))),
+                    progress(100, 11, Some(t(9, 59, 40))),
+                ],
+                vec![Idle, Release(1), Idle],
+                "a tie goes to the one that released least recently",
+            ),
+            (
+                vec![progress(100, 16, None), progress(100, 16, None)],
+                vec![Idle, Idle],
+                "a full shared window waits for a send to finish",
+            ),
+        ];
+        for (progress, want, why) in table {
+            let slices: Vec<Row> = progress.into_iter().map(|p| (slice(0, 4, 0), p)).collect();
+            assert_eq!(on_port(&slices, now), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn equal_priorities_with_an_interval_keep_their_own_pace_side_by_side() {
+        let now = t(10, 0, 0);
+        let slices = [
+            (slice(0, 2, 1000), held(5)),
+            (slice(0, 2, 3000), progress(5, 0, Some(t(9, 59, 59)))),
+        ];
+        assert_eq!(
+            on_port(&slices, now),
+            vec![Step::Release(1), Step::WaitUntil(t(10, 0, 2))]
+        );
+    }
+
+    #[test]
+    fn two_equal_campaigns_take_turns_as_the_port_sends_one_at_a_time() {
+        // The port sends the oldest queued message (the spool's order within one priority);
+        // each pass refills the shared window.
+        let now = t(10, 0, 0);
+        let mut left = [200u64, 200];
+        let mut queue: std::collections::VecDeque<usize> = Default::default();
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            let in_flight = |c: usize| queue.iter().filter(|&&q| q == c).count() as u64;
+            let slices = [
+                (slice(0, 0, 0), progress(left[0], in_flight(0), None)),
+                (slice(0, 0, 0), progress(left[1], in_flight(1), None)),
+            ];
+            for (c, step) in on_port(&slices, now).into_iter().enumerate() {
+                if let Step::Release(n) = step {
+                    left[c] -= n;
+                    queue.extend(std::iter::repeat_n(c, n as usize));
+                }
+            }
+            assert!(queue.len() as u64 <= WINDOW_FAST);
+            sent.extend(queue.pop_front());
+        }
+        let longest_run = sent
+            .chunk_by(|a, b| a == b)
+            .map(|run| run.len() as u64)
+            .max();
+        assert_eq!(
+            longest_run,
+            Some(WINDOW_FAST / 2),
+            "turns of half the window"
+        );
+        let first = sent.iter().filter(|&&c| c == 0).count() as u64;
+        assert!(
+            first.abs_diff(100 - first) <= WINDOW_FAST / 2,
+            "{first} of 100"
+        );
+    }
+
+    #[test]
+    fn every_combination_on_a_port_releases_nothing_below_the_top_priority_and_caps_the_fast_window()
+     {
+        let now = t(10, 0, 0);
+        for pa in [0, 1] {
+            for pb in [0, 1] {
+                for fa in [0, 1, 20, WINDOW_FAST] {
+                    for fb in [0, 1, 20] {
+                        for (ha, hb) in [(0, 5), (5, 0), (50, 50), (1, 100)] {
+                            let slices = [
+                                (slice(0, pa, 0), progress(ha, fa, None)),
+                                (slice(0, pb, 0), progress(hb, fb, None)),
+                            ];
+                            let got = on_port(&slices, now);
+                            let n = |s: &Step| if let Step::Release(n) = s { *n } else { 0 };
+                            let top = [(pa, ha), (pb, hb)]
+                                .iter()
+                                .filter(|(_, h)| *h > 0)
+                                .map(|(p, _)| *p)
+                                .max();
+                            for (k, (p, h)) in [(pa, ha), (pb, hb)].into_iter().enumerate() {
+                                assert!(n(&got[k]) <= h);
+                                if Some(p) != top {
+                                    assert_eq!(n(&got[k]), 0, "{pa} {pb} {fa} {fb} {ha} {hb}");
+                                }
+                            }
+                            if pa == pb {
+                                assert!(
+                                    n(&got[0]) + n(&got[1]) + fa + fb <= WINDOW_FAST.max(fa + fb)
+                                );
                             }
                         }
                     }

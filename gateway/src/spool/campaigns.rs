@@ -69,8 +69,18 @@ pub type ItemCounts = Vec<(String, u64)>;
 
 const HELD_LOOKAHEAD: i64 = 1024;
 
-/// `(campaign, port, name, interval_ms, windows, expires_at, last_release)` as stored.
-type SliceRow = (String, u16, String, i64, String, Option<i64>, Option<i64>);
+/// `(campaign, port, name, interval_ms, windows, expires_at, last_release, priority)` as
+/// stored.
+type SliceRow = (
+    String,
+    u16,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i32,
+);
 
 fn corrupt(what: impl std::fmt::Display) -> SpoolError {
     SpoolError::Corrupt(what.to_string())
@@ -154,7 +164,7 @@ impl SpoolDb {
         )?;
         let rows: Vec<SliceRow> = {
             let mut st = tx.prepare_cached(
-                "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release
+                "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release, priority
                  FROM campaign_slices WHERE halted = 0 ORDER BY campaign, port",
             )?;
             st.query_map([], |r| {
@@ -166,12 +176,14 @@ impl SpoolDb {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             })?
             .collect::<Result<_, _>>()?
         };
         let mut out = Vec::new();
-        for (campaign, port, name, interval_ms, windows, expires_at, last_release) in rows {
+        for (campaign, port, name, interval_ms, windows, expires_at, last_release, priority) in rows
+        {
             let held: i64 = tx.query_row(
                 "SELECT count(*) FROM (SELECT 1 FROM campaign_items
                  WHERE campaign = ?1 AND port = ?2 AND state = 'held' LIMIT ?3)",
@@ -196,6 +208,7 @@ impl SpoolDb {
                 name,
                 pace: Pace {
                     interval_ms: u64::try_from(interval_ms).unwrap_or(0),
+                    priority,
                     windows,
                     expires_at: expires_at.map(from_ms),
                     halted: false,

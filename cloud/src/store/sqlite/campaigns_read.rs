@@ -381,6 +381,41 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
         Ok(out)
     }
 
+    fn answered_campaign(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        channel: Uuid,
+        number: &str,
+    ) -> Result<Option<crate::model::CampaignRef>, StoreError> {
+        // Message ids are UUIDv7, given at hand-over: their order is the hand-over order.
+        let sql = "SELECT t.id, json_extract(t.doc, '$.name') FROM campaign_recipients r
+             JOIN campaigns t ON t.id = r.campaign_id JOIN orgs o ON o.id = t.org_id
+             WHERE r.number = :n AND r.message_id IS NOT NULL AND r.channel_id = :ch
+             AND r.state IN ('queued', 'sent', 'delivered') AND t.org_id = :o
+             AND substr(o.path, 1, length(:path)) = :path AND :gw IS NULL
+             ORDER BY r.state = 'queued', r.message_id DESC LIMIT 1";
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        super::bind(
+            &mut stmt,
+            &scope_args(scope)
+                .with("n", number.to_owned())
+                .with("ch", channel.to_string())
+                .with("o", org_id.to_string()),
+        )?;
+        let mut rows = stmt.raw_query();
+        match rows.next().map_err(backend)? {
+            Some(row) => {
+                let id: String = row.get(0).map_err(backend)?;
+                Ok(Some(crate::model::CampaignRef {
+                    id: parse_uuid("campaign id", &id)?,
+                    name: row.get(1).map_err(backend)?,
+                }))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn campaigns_for_number(
         &mut self,
         scope: &Scope,

@@ -42,3 +42,10 @@ CREATE TRIGGER orgs_campaigns_delete AFTER DELETE ON orgs BEGIN
     DELETE FROM campaign_dnc WHERE org_id = OLD.id;
 END;
 "#;
+
+/// Migration 9: a conversation that answered a campaign carries its id (and, in its document,
+/// the campaign's name: kept current when the campaign is renamed, found through the index).
+pub const V9: &str = r#"
+ALTER TABLE interactions ADD COLUMN campaign_id TEXT;
+CREATE INDEX interactions_campaign ON interactions(campaign_id) WHERE campaign_id IS NOT NULL;
+"#;

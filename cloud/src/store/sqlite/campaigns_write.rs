@@ -91,6 +91,16 @@ impl CampaignWrite for W<'_> {
                 .with("up", ts(c.updated_at))
                 .with("doc", to_doc("campaign", c)?),
         )?;
+        if n > 0 {
+            // Conversations that answered it show its current name.
+            self.exec(
+                "UPDATE interactions SET doc = json_set(doc, '$.campaign.name', :n)
+                 WHERE campaign_id = :c AND json_extract(doc, '$.campaign.name') IS NOT :n",
+                Args::default()
+                    .with("c", c.id.to_string())
+                    .with("n", c.name.clone()),
+            )?;
+        }
         Ok(n > 0)
     }
 

@@ -476,11 +476,12 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         self.org_in_scope(scope, i.org_id)?;
         self.conn.execute(
             "INSERT INTO interactions (id, org_id, channel_id, contact_number, status, live, queue_id,
-             assignee_id, updated_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             assignee_id, updated_at, doc, campaign_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 i.id.to_string(), i.org_id.to_string(), i.channel_id.to_string(), i.contact_number,
                 i.status.as_str(), i.status.is_live(), i.queue_id.map(|q| q.to_string()),
-                i.assignee_id.map(|a| a.to_string()), i.updated_at, to_doc("interaction", i)?
+                i.assignee_id.map(|a| a.to_string()), i.updated_at, to_doc("interaction", i)?,
+                i.campaign.as_ref().map(|c| c.id.to_string())
             ],
         ).map_err(backend)?;
         Ok(())
@@ -489,7 +490,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
     fn update_interaction(&mut self, scope: &Scope, i: &Interaction) -> Result<(), StoreError> {
         self.exec(
             "UPDATE interactions SET status = :st, live = :live, queue_id = :q, assignee_id = :a,
-                 updated_at = :at, doc = :doc WHERE id = :id AND org_id IN
+                 updated_at = :at, doc = :doc, campaign_id = :camp WHERE id = :id AND org_id IN
                  (SELECT id FROM orgs WHERE substr(path, 1, length(:path)) = :path)
                  AND (:gw IS NULL OR channel_id IN (SELECT id FROM channels WHERE gateway_id = :gw))",
             scope_args(scope)
@@ -499,7 +500,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 .opt("q", i.queue_id.map(s))
                 .opt("a", i.assignee_id.map(s))
                 .with("at", ts(i.updated_at))
-                .with("doc", to_doc("interaction", i)?),
+                .with("doc", to_doc("interaction", i)?)
+                .opt("camp", i.campaign.as_ref().map(|c| s(c.id))),
         )?;
         Ok(())
     }

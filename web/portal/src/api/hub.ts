@@ -17,6 +17,7 @@ export type Channel = Schemas['Channel'];
 export type Queue = Schemas['Queue'];
 export type Contact = Schemas['Contact'];
 export type Interaction = Schemas['Interaction'];
+export type CampaignRef = Schemas['CampaignRef'];
 export type InteractionStatus = Schemas['InteractionStatus'];
 export type Message = Schemas['Message'];
 export type MessageState = Schemas['MessageState'];

@@ -232,6 +232,14 @@ export function CampaignPage({ id }: { id: string }): JSX.Element {
             <dt>{t.t('dash.eta')}</dt>
             <dd>{stats?.eta ? formatDateTime(stats.eta, { timeStyle: 'short' }) : '—'}</dd>
           </div>
+          {c.dial_string ? (
+            <div data-testid="campaign-dial-string">
+              <dt>{t.t('dash.dialString')}</dt>
+              <dd>
+                <code>{c.dial_string}</code>
+              </dd>
+            </div>
+          ) : null}
         </dl>
         {stats ? <Chart stats={stats} /> : null}
       </section>

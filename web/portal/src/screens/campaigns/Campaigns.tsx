@@ -3,7 +3,7 @@
  * recipients upload with progress and per-line errors, preview, live dashboard, actions.
  */
 import { Button } from '@smsgate/shared/components/Button';
-import { SelectField, TextField } from '@smsgate/shared/components/Field';
+import { TextField } from '@smsgate/shared/components/Field';
 import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import { formatDateTime } from '@smsgate/shared/i18n/core';
@@ -23,10 +23,11 @@ export function errorText(e: unknown): string {
   return e instanceof ApiError ? e.message : common.t('errors.network');
 }
 
-function NewCampaign({ onCreated }: { onCreated: (id: string) => void }): JSX.Element {
+export function NewCampaign({ onCreated }: { onCreated: (id: string) => void }): JSX.Element {
   const [channels, setChannels] = useState<Channel[]>([]);
   const [name, setName] = useState('');
-  const [channel, setChannel] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [dialString, setDialString] = useState('');
   const [template, setTemplate] = useState('');
   const [interval, setInterval] = useState('0');
   const [timezone, setTimezone] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
@@ -41,7 +42,7 @@ function NewCampaign({ onCreated }: { onCreated: (id: string) => void }): JSX.El
     void call(api.GET('/api/v1/channels', {}))
       .then((p) => {
         setChannels(p.items);
-        if (p.items[0]) setChannel(p.items[0].id);
+        if (p.items[0]) setChosen([p.items[0].id]);
       })
       .catch((e) => toast(errorText(e), 'error'));
   }, []);
@@ -55,7 +56,8 @@ function NewCampaign({ onCreated }: { onCreated: (id: string) => void }): JSX.El
         api.POST('/api/v1/campaigns', {
           body: {
             name,
-            channels: channel ? [channel] : [],
+            channels: chosen,
+            dial_string: dialString.trim() || null,
             template,
             interval_ms: Number(interval) || 0,
             schedule: { timezone, from, to, days, start_date: startDate || null, end_date: endDate || null },
@@ -78,14 +80,21 @@ function NewCampaign({ onCreated }: { onCreated: (id: string) => void }): JSX.El
       {channels.length === 0 ? (
         <p class="notice">{t.t('form.noChannel')}</p>
       ) : (
-        <SelectField label={t.t('form.channel')} value={channel} error={fieldError('channels')} onChange={(e) => setChannel(e.currentTarget.value)}>
+        <fieldset class="campaign-channels" aria-describedby={fieldError('channels') ? 'channels-error' : undefined}>
+          <legend>{t.t('form.channels')}</legend>
           {channels.map((c) => (
-            <option key={c.id} value={c.id}>
+            <label key={c.id} class="checkbox">
+              <input type="checkbox" checked={chosen.includes(c.id)} onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, c.id] : chosen.filter((x) => x !== c.id))} />
+              {c.name ? `${c.name} · ` : ''}
               {c.sim_number} ({c.port})
-            </option>
+            </label>
           ))}
-        </SelectField>
+          {fieldError('channels') ? <span class="field-error" id="channels-error" role="alert">{fieldError('channels')}</span> : null}
+        </fieldset>
       )}
+      {channels.length > 1 ? (
+        <TextField label={t.t('form.dialString')} hint={t.t('form.dialStringHint')} value={dialString} placeholder="(0.3)" error={fieldError('dial_string')} onInput={(e) => setDialString(e.currentTarget.value)} />
+      ) : null}
       <label class="field">
         <span class="field-label">{t.t('form.template')}</span>
         <textarea class="input" rows={3} value={template} required aria-describedby="template-hint" aria-invalid={fieldError('template') ? 'true' : undefined} onInput={(e) => setTemplate(e.currentTarget.value)} />

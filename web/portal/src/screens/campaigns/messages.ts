@@ -21,7 +21,9 @@ const en = {
   form: {
     title: 'New campaign',
     name: 'Name',
-    channel: 'Channel',
+    channels: 'Channels',
+    dialString: 'Dial string (ports)',
+    dialStringHint: 'Optional. Only the chosen channels on these gateway ports send, in turn: (0.3) = ports 0-1-2-3, 0-3,8 or 0,2,5.',
     template: 'Message',
     templateHint: 'Insert a column of the recipients file in double braces, for example',
     interval: 'Time between messages (ms)',
@@ -61,6 +63,7 @@ const en = {
   },
   dash: {
     title: 'Dashboard',
+    dialString: 'Ports (dial string)',
     total: 'Recipients',
     processed: 'Processed',
     unprocessed: 'Not processed',
@@ -108,7 +111,9 @@ export const campaignsText = defineMessages('campaigns', {
     form: {
       title: 'Nouvelle campagne',
       name: 'Nom',
-      channel: 'Canal',
+      channels: 'Canaux',
+      dialString: 'Chaîne de numérotation (ports)',
+      dialStringHint: 'Facultatif. Seuls les canaux choisis sur ces ports de la passerelle envoient, à tour de rôle : (0.3) = ports 0-1-2-3, 0-3,8 ou 0,2,5.',
       template: 'Message',
       templateHint: 'Insérez une colonne du fichier entre doubles accolades, par exemple',
       interval: 'Délai entre deux messages (ms)',
@@ -148,6 +153,7 @@ export const campaignsText = defineMessages('campaigns', {
     },
     dash: {
       title: 'Tableau de bord',
+      dialString: 'Ports (chaîne de numérotation)',
       total: 'Destinataires',
       processed: 'Traités',
       unprocessed: 'Non traités',

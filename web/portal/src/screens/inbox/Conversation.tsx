@@ -10,6 +10,7 @@ import { api, ApiError, call, type Interaction, type InteractionStatus, type Mes
 import { channelById, contactName, queueById } from '../../app/directory';
 import { can } from '../../app/session';
 import { AddContactDialog } from './AddContactDialog';
+import { CampaignTag } from './CampaignTag';
 import { assigneeLabel } from './ConversationList';
 import { DetailsDialog } from './DetailsDialog';
 import { MessageDetailsDialog } from './MessageDetailsDialog';
@@ -185,6 +186,11 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
             {channel ? t.t('conversation.via', { channel: channel.sim_number }) : ''}
             {assignee ? ` · ${assignee}` : ''}
           </p>
+          {conversation.campaign ? (
+            <p class="muted">
+              <CampaignTag campaign={conversation.campaign} link={can('viewCampaigns')} />
+            </p>
+          ) : null}
         </div>
         <span class={`status status-${conversation.status}`} data-testid="conv-status-badge">{t.t(`status.${conversation.status}`)}</span>
         {mayChange ? (

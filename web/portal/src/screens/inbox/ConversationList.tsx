@@ -8,6 +8,7 @@ import { Link } from 'wouter-preact';
 import type { Interaction } from '../../api/hub';
 import { channelById, contactName, queueById, userName } from '../../app/directory';
 import { me, tenant } from '../../app/session';
+import { CampaignTag } from './CampaignTag';
 import { applyFilter, awaitsAssignee, type ConversationFilter, type StatusFilter } from './filter';
 import { inboxFloorText } from './floorMessages';
 import { filterByLabel, labelFilter, loadTenantLabels, tenantLabels } from './floorStore';
@@ -53,9 +54,10 @@ function Row({ i, active }: { i: Interaction; active: boolean }): JSX.Element {
         <span class="conv-preview">{name ? `${i.contact_number} · ` : ''}{preview}</span>
         <span class={`status status-${i.status}`}>{t.t(`status.${i.status}`)}</span>
       </span>
-      {assignee || queue ? (
+      {assignee || queue || i.campaign ? (
         <span class="conv-line conv-meta">
-          {assignee ? (
+          {i.campaign ? <CampaignTag campaign={i.campaign} link={false} /> : null}
+          {!assignee && !queue ? null : assignee ? (
             <span class="conv-assignee">
               {dot ? <span class="red-dot" title={t.t('list.transferred')}><span class="visually-hidden">{t.t('list.transferred')}</span></span> : null}
               {assignee}

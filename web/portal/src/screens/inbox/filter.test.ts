@@ -36,6 +36,11 @@ describe('conversation filters', () => {
     expect(applyFilter(list, f({ status: 'all' }), names)).toHaveLength(4);
     expect(applyFilter(list, f({ status: 'closed' }), names)).toHaveLength(1);
   });
+  it('finds the conversations that answered a campaign by its name, ignoring accents and case', () => {
+    const withCampaign = [...list, conv({ campaign: { id: 'c-1', name: 'Soldes d’été' } }), conv()];
+    const found = applyFilter(withCampaign, f({ search: 'soldes d’ETE' }), names);
+    expect(found.map((i) => i.campaign?.name)).toEqual(['Soldes d’été']);
+  });
   it('searches numbers ignoring spaces and names ignoring accents and case', () => {
     expect(applyFilter(list, f({ search: '6 12 34' }), names)).toHaveLength(1);
     expect(applyFilter(list, f({ search: 'elodie' }), names)).toHaveLength(1);

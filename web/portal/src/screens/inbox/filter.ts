@@ -8,7 +8,10 @@ export type StatusFilter = 'live' | 'all' | InteractionStatus;
 
 export interface ConversationFilter {
   status: StatusFilter;
-  /** Free text: a number (digits are matched ignoring spaces and `+`) or a contact name. */
+  /**
+   * Free text: a number (digits are matched ignoring spaces and `+`), a contact name or the
+   * name of the campaign a conversation answered.
+   */
   search: string;
   unreadOnly: boolean;
   /** Only conversations assigned to this user. */
@@ -55,7 +58,8 @@ export function matcher(f: ConversationFilter, nameOf: (i: Interaction) => strin
       const byNumber = qDigits.length >= 2 && digits(i.contact_number).includes(qDigits);
       const name = nameOf(i);
       const byName = !!name && norm(name).includes(qText);
-      if (!byNumber && !byName && !i.contact_number.includes(q)) return false;
+      const byCampaign = !!i.campaign && norm(i.campaign.name).includes(qText);
+      if (!byNumber && !byName && !byCampaign && !i.contact_number.includes(q)) return false;
     }
     return true;
   };

@@ -20,7 +20,7 @@ const en = {
     open: 'Open',
     paused: 'Paused',
     closed: 'Closed',
-    search: 'Search a number or a contact',
+    search: 'Search a number, a contact or a campaign',
     unreadOnly: 'Unread only',
     mine: 'Assigned to me',
     channel: 'Channel',
@@ -42,6 +42,9 @@ const en = {
     preview: {
       you: 'You: {text}',
     },
+  },
+  campaign: {
+    replyTo: 'Reply to campaign',
   },
   conversation: {
     pick: 'Choose a conversation to read it and reply.',
@@ -174,7 +177,7 @@ export const inboxText = defineMessages('inbox', {
       open: 'Ouvertes',
       paused: 'En pause',
       closed: 'Fermées',
-      search: 'Rechercher un numéro ou un contact',
+      search: 'Rechercher un numéro, un contact ou une campagne',
       unreadOnly: 'Non lues seulement',
       mine: 'Qui me sont assignées',
       channel: 'Canal',
@@ -196,6 +199,9 @@ export const inboxText = defineMessages('inbox', {
       preview: {
         you: 'Vous : {text}',
       },
+    },
+    campaign: {
+      replyTo: 'Réponse à la campagne',
     },
     conversation: {
       pick: 'Choisissez une conversation pour la lire et y répondre.',
