@@ -19,7 +19,7 @@ type Destination = Schemas['Destination'];
 type Gateway = Schemas['Gateway'];
 
 /** Declares a channel: a SIM on a gateway port (the port's reported number prefills the SIM number). */
-function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () => void }): JSX.Element {
+export function DeclareDialog({ onDone, onClose }: { onDone: () => void; onClose: () => void }): JSX.Element {
   const [gateways, setGateways] = useState<Gateway[]>([]);
   const [gateway, setGateway] = useState('');
   const [port, setPort] = useState('');
