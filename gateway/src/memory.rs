@@ -7,7 +7,7 @@
 //! 32 MiB). The box UI's login verifies an argon2id hash with 7 MiB of memory
 //! (`ui::account`); after the first login, each later one took its 7 MiB from the heap of the
 //! blocking thread that ran it, and the heap kept it: five logins took the gateway with 32
-//! ports from 20.3 MiB to 41.7 MiB RSS, for good (docs/benchmarks.md, box UI). A bulk upload's
+//! ports from 19.8 MiB to 40.7 MiB RSS, for good (docs/benchmarks.md, box UI). A bulk upload's
 //! buffers did the same. Fixing the threshold at glibc's own starting value (setting it turns
 //! the adjustment off) keeps each such block mapped on its own and unmapped when freed; the
 //! cost is one `mmap`/`munmap` pair per large allocation, which the gateway makes a few times
