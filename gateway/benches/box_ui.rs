@@ -6,8 +6,12 @@
 //!   run without the UI.
 //!
 //! `cargo bench -p smsgate-gateway --bench box_ui` (`SMSGATE_BENCH_SECS`: how long the UI
-//! polls, default 20). The size added to the stripped binary is measured by comparing two
-//! release builds (see docs/benchmarks.md).
+//! polls, default 20; `SMSGATE_BENCH_GATEWAY`: another `smsgate-gateway` binary to measure,
+//! such as the shipped edge build or an older build, default this build's). The browser logs
+//! in four times over the run (every `secs / 4`), as technicians and sessions come and go.
+//! Memory is sampled every 100 ms (peak and its anonymous / file-backed split) and where the
+//! RSS sits at the end is read from `/proc/<pid>/smaps`. The size added to the stripped
+//! binary is measured by comparing two builds (see docs/benchmarks.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -25,6 +29,8 @@ const PASSWORD: &str = "bench admin password";
 const PORTS: usize = 32;
 const MESSAGES: usize = 640;
 
+const LOGINS: u64 = 4;
+
 fn status_kib(pid: u32, key: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -34,10 +40,91 @@ fn status_kib(pid: u32, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One memory sample: RSS and its anonymous and file-backed parts (KiB).
+#[derive(Clone, Copy, Default)]
+struct Sample {
+    rss: f64,
+    anon: f64,
+    file: f64,
+}
+
+fn sample(pid: u32) -> Sample {
+    Sample {
+        rss: status_kib(pid, "VmRSS:"),
+        anon: status_kib(pid, "RssAnon:"),
+        file: status_kib(pid, "RssFile:"),
+    }
+}
+
+/// Where the RSS sits (KiB), from `/proc/<pid>/smaps`: the gateway binary's code, its other
+/// file pages (read-only data, unwind tables, relocation table), its data relocated at start
+/// (private copies), shared libraries, and the rest (malloc heaps, thread stacks).
+#[derive(Default)]
+struct Breakdown {
+    code: u64,
+    rodata: u64,
+    relocated: u64,
+    libraries: u64,
+    heap_and_stacks: u64,
+}
+
+fn breakdown(pid: u32, exe: &str) -> Breakdown {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut b = Breakdown::default();
+    let (mut path, mut perms, mut rss) = (String::new(), String::new(), 0u64);
+    let kib = |l: &str| -> u64 {
+        l.split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    for line in smaps.lines() {
+        let head: Vec<&str> = line.split_whitespace().collect();
+        if head.len() >= 5 && head[0].contains('-') && !head[0].ends_with(':') {
+            perms = head[1].to_owned();
+            path = head.get(5).map(|p| (*p).to_owned()).unwrap_or_default();
+        } else if line.starts_with("Rss:") {
+            rss = kib(line);
+        } else if line.starts_with("Anonymous:") {
+            let anon = kib(line);
+            if path == exe {
+                b.relocated += anon;
+                if perms.contains('x') {
+                    b.code += rss - anon;
+                } else {
+                    b.rodata += rss - anon;
+                }
+            } else if path.contains(".so") {
+                b.libraries += rss;
+            } else {
+                b.heap_and_stacks += rss;
+            }
+        }
+    }
+    b
+}
+
+/// The same-origin files an HTML page names in `src="/…"` and `href="/…"`.
+fn linked_files(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=\"/", "href=\"/"] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len() - 1..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            out.push(rest[..end].to_owned());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
 struct Row {
     name: &'static str,
-    peak_mib: f64,
-    end_mib: f64,
+    peak: Sample,
+    end: Sample,
+    at_end: Breakdown,
+    logins: u64,
     ui_requests: usize,
     ui_bytes: usize,
 }
@@ -77,7 +164,13 @@ async fn run(with_ui: bool) -> Row {
     .unwrap();
     let cfg_path = dir.path().join("gateway.toml");
     std::fs::write(&cfg_path, toml::to_string(&c).unwrap()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsgate-gateway"))
+    let exe = std::env::var("SMSGATE_BENCH_GATEWAY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_smsgate-gateway").to_owned());
+    let exe = std::fs::canonicalize(&exe)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut child = Command::new(&exe)
         .arg("--config")
         .arg(&cfg_path)
         .env("RUST_LOG", "warn")
@@ -86,6 +179,21 @@ async fn run(with_ui: bool) -> Row {
         .spawn()
         .unwrap();
     let pid = child.id();
+    let stop_sampling = CancellationToken::new();
+    let sampler = tokio::spawn({
+        let stop = stop_sampling.clone();
+        async move {
+            let mut peak = Sample::default();
+            while !stop.is_cancelled() {
+                let s = sample(pid);
+                if s.rss > peak.rss {
+                    peak = s;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            peak
+        }
+    });
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -130,7 +238,7 @@ async fn run(with_ui: bool) -> Row {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
     let (mut requests, mut bytes) = (0usize, 0usize);
-    if with_ui {
+    let login = || async {
         let r = client
             .post(format!("{base}/api/v1/auth/login"))
             .json(&serde_json::json!({"login": "tech", "password": PASSWORD}))
@@ -138,21 +246,33 @@ async fn run(with_ui: bool) -> Row {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        let cookie = r.headers()["set-cookie"]
+        r.headers()["set-cookie"]
             .to_str()
             .unwrap()
             .split(';')
             .next()
             .unwrap()
-            .to_owned();
-        for a in smsgate_web_box::assets() {
+            .to_owned()
+    };
+    let mut logins = 0;
+    if with_ui {
+        let mut cookie = login().await;
+        logins += 1;
+        // The page and the files it names, as a browser loads them (the measured binary's
+        // own files, which may not be this build's).
+        let page = client.get(format!("{base}/")).send().await.unwrap();
+        assert!(page.status().is_success(), "/");
+        let page = page.text().await.unwrap();
+        bytes += page.len();
+        requests += 1;
+        for path in linked_files(&page) {
             let r = client
-                .get(format!("{base}{}", a.path))
+                .get(format!("{base}{path}"))
                 .header("accept-encoding", "gzip")
                 .send()
                 .await
                 .unwrap();
-            assert!(r.status().is_success(), "{}", a.path);
+            assert!(r.status().is_success(), "{path}");
             bytes += r.bytes().await.unwrap().len();
             requests += 1;
         }
@@ -170,8 +290,14 @@ async fn run(with_ui: bool) -> Row {
             }
             n
         });
-        let end = Instant::now() + Duration::from_secs(secs);
+        let start = Instant::now();
+        let end = start + Duration::from_secs(secs);
         while Instant::now() < end {
+            // Another login every quarter of the run (a new session each time).
+            if logins < LOGINS && start.elapsed() >= Duration::from_secs(secs * logins / LOGINS) {
+                cookie = login().await;
+                logins += 1;
+            }
             for path in [
                 "/api/v1/box/dashboard",
                 "/api/v1/ports",
@@ -194,10 +320,12 @@ async fn run(with_ui: bool) -> Row {
     } else {
         tokio::time::sleep(Duration::from_secs(secs)).await;
     }
-    let (peak, end) = (
-        status_kib(pid, "VmHWM:") / 1024.0,
-        status_kib(pid, "VmRSS:") / 1024.0,
-    );
+    stop_sampling.cancel();
+    let mut peak = sampler.await.unwrap();
+    // The kernel's high-water mark catches a peak between two samples.
+    peak.rss = peak.rss.max(status_kib(pid, "VmHWM:"));
+    let end = sample(pid);
+    let at_end = breakdown(pid, &exe);
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
         nix::sys::signal::Signal::SIGTERM,
@@ -210,8 +338,10 @@ async fn run(with_ui: bool) -> Row {
         } else {
             "32 ports, 640 messages, no UI client (baseline)"
         },
-        peak_mib: peak,
-        end_mib: end,
+        peak,
+        end,
+        at_end,
+        logins,
         ui_requests: requests,
         ui_bytes: bytes,
     }
@@ -233,14 +363,39 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let rows = [run(false).await, run(true).await];
+        let mib = |k: f64| k / 1024.0;
         println!(
-            "\n| scenario | peak RSS (MiB) | RSS at end (MiB) | UI requests | UI bytes received |"
+            "\n| scenario | peak RSS (MiB) | at the peak: anon / file | RSS at end (MiB) | logins | UI requests | UI bytes received |"
         );
-        println!("|---|---:|---:|---:|---:|");
-        for r in rows {
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for r in &rows {
             println!(
-                "| {} | {:.1} | {:.1} | {} | {} |",
-                r.name, r.peak_mib, r.end_mib, r.ui_requests, r.ui_bytes
+                "| {} | {:.1} | {:.1} / {:.1} | {:.1} | {} | {} | {} |",
+                r.name,
+                mib(r.peak.rss),
+                mib(r.peak.anon),
+                mib(r.peak.file),
+                mib(r.end.rss),
+                r.logins,
+                r.ui_requests,
+                r.ui_bytes
+            );
+        }
+        println!(
+            "\nRSS at end (MiB): | scenario | binary code | binary read-only data | binary data relocated at start | shared libraries | heap, stacks, other |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|");
+        for r in &rows {
+            let b = &r.at_end;
+            let m = |k: u64| k as f64 / 1024.0;
+            println!(
+                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                r.name,
+                m(b.code),
+                m(b.rodata),
+                m(b.relocated),
+                m(b.libraries),
+                m(b.heap_and_stacks)
             );
         }
     });

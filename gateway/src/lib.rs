@@ -43,6 +43,7 @@ pub mod doctor;
 pub mod hub_cancel;
 pub mod install;
 pub mod logs;
+pub mod memory;
 pub mod metrics;
 pub mod opt_out_sync;
 pub mod ports;

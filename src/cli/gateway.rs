@@ -86,9 +86,14 @@ pub fn run(args: Args, log: super::LogFormat) -> anyhow::Result<std::process::Ex
             let path = args
                 .config
                 .context("--config <FILE> is required (or: smsgate gateway config template)")?;
+            // Before any thread starts (smsgate_gateway::memory says why).
+            let tuned = smsgate_gateway::memory::tune_allocator();
             let config = GatewayConfig::load(&path).with_context(|| path.display().to_string())?;
             let logs = smsgate_gateway::logs::LogRing::default();
             super::init_logging_into(log, "info", Some(&logs));
+            if let Err(e) = tuned {
+                tracing::warn!(error = %e, "freed large allocations may stay in the heap");
+            }
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let shutdown = CancellationToken::new();

@@ -159,6 +159,8 @@ fn real_main() -> anyhow::Result<()> {
             let path = cli
                 .config
                 .context("--config <FILE> is required (or: smsgate-gateway config template)")?;
+            // Before any thread starts (smsgate_gateway::memory says why).
+            let tuned = smsgate_gateway::memory::tune_allocator();
             let config =
                 GatewayConfig::load(&path).with_context(|| format!("{}", path.display()))?;
             // Logs go to stderr and to the ring the box UI shows (diagnostics, support bundle).
@@ -173,6 +175,9 @@ fn real_main() -> anyhow::Result<()> {
                     .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
                     .with(logs.layer())
                     .init();
+            }
+            if let Err(e) = tuned {
+                tracing::warn!(error = %e, "freed large allocations may stay in the heap");
             }
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {

@@ -6,9 +6,10 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call } from '../../api/box';
 import { spoolMsg } from './messages';
+import { type UploadKind, uploadRequest } from './upload';
 
 export function Upload({ onDone }: { onDone: () => void }): JSX.Element {
-  const [kind, setKind] = useState<'dialer' | 'blocklist'>('dialer');
+  const [kind, setKind] = useState<UploadKind>('dialer');
   const [groups, setGroups] = useState<string[]>([]);
   const [group, setGroup] = useState('');
   const [busy, setBusy] = useState(false);
@@ -34,8 +35,8 @@ export function Upload({ onDone }: { onDone: () => void }): JSX.Element {
     }
     setBusy(true);
     try {
-      const url = kind === 'dialer' ? `/api/v1/bulk/messages?group=${encodeURIComponent(group)}` : '/api/v1/bulk/blocklist';
-      const r = await fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'text/csv', accept: 'application/json' }, body: await f.arrayBuffer() });
+      const { url, init } = uploadRequest(kind, group, f);
+      const r = await fetch(url, init);
       const body: unknown = await r.json().catch(() => undefined);
       if (!r.ok) {
         const err = parseErrorBody(r.status, body, r.statusText);
@@ -56,7 +57,7 @@ export function Upload({ onDone }: { onDone: () => void }): JSX.Element {
       <h2 id="upload-title">{spoolMsg.t('upload')}</h2>
       <form onSubmit={submit} noValidate>
         <div class="form-grid">
-          <SelectField label={spoolMsg.t('kind')} value={kind} onChange={(e) => setKind(e.currentTarget.value as 'dialer' | 'blocklist')}>
+          <SelectField label={spoolMsg.t('kind')} value={kind} onChange={(e) => setKind(e.currentTarget.value as UploadKind)}>
             <option value="dialer">{spoolMsg.t('dialer')}</option>
             <option value="blocklist">{spoolMsg.t('blocklist')}</option>
           </SelectField>
