@@ -547,6 +547,8 @@ impl Hub {
         for gw in withdrawn.gateways {
             self.notify_outbox(gw);
         }
+        // The edge blocks the tenant's do-not-contact numbers with its opt-outs.
+        crate::hub::edge_sync::notify_tenant(&self.inner, org.id)?;
         Ok(added)
     }
 
@@ -562,7 +564,10 @@ impl Hub {
         let scope = authz::authorize(actor, Action::ManageCampaign, Target::Org(&org))?;
         let ctx = org.country.as_deref().and_then(phone::country);
         let n = phone::recipient(number, ctx).map_err(|e| invalid("number", e.to_string()))?;
-        if !tx.campaigns_mut().remove_dnc(&scope, org.id, &n)? {
+        if !tx
+            .campaigns_mut()
+            .remove_dnc(&scope, org.id, &n, self.now())?
+        {
             return Err(HubError::NotFound);
         }
         audit::record(
@@ -572,6 +577,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
+        crate::hub::edge_sync::notify_tenant(&self.inner, org.id)?;
         Ok(())
     }
 }

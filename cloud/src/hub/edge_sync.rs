@@ -131,13 +131,22 @@ pub(crate) fn plan(tx: &mut dyn ReadTx, g: &Gateway) -> Result<Vec<wire::OptOutS
         };
         match from {
             None => {
-                let numbers: Vec<String> = tx
+                // The edge's list: the opt-outs and the do-not-contact entries, once each.
+                let mut numbers: Vec<String> = tx
                     .opt_outs(&c.scope, &TextFilter::default(), &PageRequest::all())?
                     .items
                     .into_iter()
                     .filter(|o| o.org_id == c.org.id)
                     .map(|o| o.number)
+                    .chain(
+                        tx.campaigns()
+                            .dnc_list(&c.scope, c.org.id)?
+                            .into_iter()
+                            .map(|d| d.number),
+                    )
                     .collect();
+                numbers.sort();
+                numbers.dedup();
                 let mut chunks = numbers.chunks(CHUNK);
                 let first = chunks.next().unwrap_or_default();
                 out.push(command(true, 0, current, adds(first)));
@@ -354,6 +363,45 @@ mod tests {
         assert!(!delta[0].replace);
         assert_eq!((delta[0].from_version, delta[0].to_version), (2, 3));
         assert_eq!(numbers(&delta[0]), vec![("+33611111111", false)]);
+    }
+
+    #[test]
+    fn do_not_contact_entries_reach_the_edge_with_the_opt_outs_and_leave_only_when_no_list_holds_them()
+     {
+        let w = world();
+        online(&w, vec![3]);
+        w.hub
+            .dnc_add(
+                &w.admin,
+                None,
+                &["+33633333333".into(), "+33644444444".into()],
+            )
+            .unwrap();
+        w.hub
+            .add_opt_out(&w.admin, None, "+33644444444", None)
+            .unwrap();
+        let first = opt_out_commands(&w);
+        assert_eq!(first.len(), 1);
+        let mut got = numbers(&first[0]);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![("+33633333333", true), ("+33644444444", true)],
+            "one list, each number once"
+        );
+        assert_eq!(
+            first[0].to_version, 2,
+            "the second list adding a number changes nothing"
+        );
+        ack(&w, first[0].id, wire::AckOutcome::Applied, "version 2");
+        // Off the do-not-contact list but still opted out: the edge keeps blocking it.
+        w.hub.dnc_remove(&w.admin, None, "+33644444444").unwrap();
+        assert!(opt_out_commands(&w).is_empty());
+        // Off the only list that held it: the gateways unblock it.
+        w.hub.dnc_remove(&w.admin, None, "+33633333333").unwrap();
+        let delta = opt_out_commands(&w);
+        assert_eq!(delta.len(), 1);
+        assert_eq!(numbers(&delta[0]), vec![("+33633333333", false)]);
     }
 
     #[test]

@@ -194,8 +194,14 @@ pub trait CampaignWrite {
         numbers: &[String],
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
-    fn remove_dnc(&mut self, scope: &Scope, org_id: Uuid, number: &str)
-    -> Result<bool, StoreError>;
+    /// Removes a number; `false` when it was not on the list.
+    fn remove_dnc(
+        &mut self,
+        scope: &Scope,
+        org_id: Uuid,
+        number: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     fn insert_batch(&mut self, scope: &Scope, b: &BatchRecord) -> Result<(), StoreError>;
     /// Marks a batch acknowledged; `false` when unknown or already acknowledged.
     fn ack_batch(

@@ -49,3 +49,16 @@ pub const V9: &str = r#"
 ALTER TABLE interactions ADD COLUMN campaign_id TEXT;
 CREATE INDEX interactions_campaign ON interactions(campaign_id) WHERE campaign_id IS NOT NULL;
 "#;
+
+/// The edge's list is the tenant's opt-outs and do-not-contact entries: the entries made
+/// before it was (not opted out as well) enter the change log the gateways replay, after the
+/// tenant's existing changes.
+pub const V10: &str = r#"
+INSERT INTO opt_out_changes (org_id, version, number, added, at)
+    SELECT d.org_id,
+           COALESCE((SELECT MAX(c.version) FROM opt_out_changes c WHERE c.org_id = d.org_id), 0)
+               + ROW_NUMBER() OVER (PARTITION BY d.org_id ORDER BY d.created_at, d.number),
+           d.number, 1, d.created_at
+    FROM campaign_dnc d
+    WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.org_id = d.org_id AND o.number = d.number);
+"#;

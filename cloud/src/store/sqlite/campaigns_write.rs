@@ -304,13 +304,19 @@ impl CampaignWrite for W<'_> {
         }
         let mut added = 0;
         for n in numbers {
-            added += self.exec(
+            // Entering the edge's list (not opted out already): logged for the gateways.
+            let logged = !self.edge_blocked(org_id, n)?;
+            let new = self.exec(
                 "INSERT OR IGNORE INTO campaign_dnc (org_id, number, created_at) VALUES (:o, :n, :at)",
                 Args::default()
                     .with("o", org_id.to_string())
                     .with("n", n.clone())
                     .with("at", ts(at)),
             )?;
+            if new > 0 && logged {
+                self.log_opt_out(org_id, n, true, at)?;
+            }
+            added += new;
         }
         Ok(added)
     }
@@ -320,6 +326,7 @@ impl CampaignWrite for W<'_> {
         scope: &Scope,
         org_id: Uuid,
         number: &str,
+        at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let n = self.exec(
             "DELETE FROM campaign_dnc WHERE org_id = :o AND number = :n AND EXISTS (SELECT 1 FROM orgs o
@@ -328,6 +335,10 @@ impl CampaignWrite for W<'_> {
                 .with("o", org_id.to_string())
                 .with("n", number.to_owned()),
         )?;
+        // Leaving the edge's list (not opted out either): logged for the gateways.
+        if n > 0 && !self.edge_blocked(org_id, number)? {
+            self.log_opt_out(org_id, number, false, at)?;
+        }
         Ok(n > 0)
     }
 

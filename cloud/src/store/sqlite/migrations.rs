@@ -24,10 +24,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (7, Step::Sql(super::floor_schema::V7)),
     (8, Step::Sql(super::unrouted::V8)),
     (9, Step::Sql(super::campaigns_schema::V9)),
+    (10, Step::Sql(super::campaigns_schema::V10)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 9;
+pub const LATEST_VERSION: u32 = 10;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

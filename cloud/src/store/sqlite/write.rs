@@ -61,7 +61,36 @@ impl SqliteTx<MutexGuard<'_, Connection>> {
         Ok(())
     }
 
-    fn log_opt_out(
+    /// Whether `number` is on a list the edge blocks for `org_id` (its opt-outs or its
+    /// do-not-contact list): the edge's list is their union, so a change is logged only when a
+    /// number enters or leaves the union.
+    pub(super) fn edge_blocked(&mut self, org_id: Uuid, number: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .scalar::<bool>(
+                "SELECT EXISTS(SELECT 1 FROM opt_outs WHERE org_id = :o AND number = :n)
+                     OR EXISTS(SELECT 1 FROM campaign_dnc WHERE org_id = :o AND number = :n)",
+                Args::default()
+                    .with("o", s(org_id))
+                    .with("n", number.to_owned()),
+            )?
+            .unwrap_or(false))
+    }
+
+    /// Whether `number` is on `org_id`'s do-not-contact list.
+    fn dnc_holds(&mut self, org_id: Uuid, number: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .scalar::<bool>(
+                "SELECT EXISTS(SELECT 1 FROM campaign_dnc WHERE org_id = :o AND number = :n)",
+                Args::default()
+                    .with("o", s(org_id))
+                    .with("n", number.to_owned()),
+            )?
+            .unwrap_or(false))
+    }
+
+    /// Logs a change of the tenant's edge list (opt-outs and do-not-contact entries, one
+    /// versioned log the gateways replay: [`crate::hub::edge_sync`]).
+    pub(super) fn log_opt_out(
         &mut self,
         org_id: Uuid,
         number: &str,
@@ -536,7 +565,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
              ON CONFLICT (org_id, number) DO NOTHING",
             params![o.id.to_string(), o.org_id.to_string(), o.number, o.created_at, to_doc("opt-out", o)?],
         ).map_err(backend)?;
-        if n == 1 {
+        // Already on the do-not-contact list: the edge blocks it already.
+        if n == 1 && !self.dnc_holds(o.org_id, &o.number)? {
             self.log_opt_out(o.org_id, &o.number, true, o.created_at)?;
         }
         Ok(n == 1)
@@ -556,7 +586,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 .with("o", s(org_id))
                 .with("n", number.to_owned()),
         )?;
-        if n == 1 {
+        // Still on the do-not-contact list: the edge keeps blocking it.
+        if n == 1 && !self.edge_blocked(org_id, number)? {
             self.log_opt_out(org_id, number, false, at)?;
         }
         Ok(n == 1)
