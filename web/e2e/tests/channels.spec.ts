@@ -17,23 +17,23 @@ test.describe('channels', () => {
     await openFromMenu(page, 'Channels');
     await page.getByRole('button', { name: 'Declare a channel' }).click();
     const form = page.getByRole('dialog', { name: 'Declare a channel on a gateway port' });
-    await form.getByLabel('Gateway').selectOption({ label: gateway });
-    await form.getByLabel('Port').fill('usb7');
-    await form.getByLabel('SIM number').fill(`${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`);
-    await form.getByLabel('Name').fill(name);
-    await form.getByLabel('Country').fill('ZZ');
+    await form.getByLabel('Gateway', { exact: true }).selectOption({ label: gateway });
+    await form.getByLabel('Port', { exact: true }).fill('usb7');
+    await form.getByLabel('SIM number', { exact: true }).fill(`${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`);
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Country', { exact: true }).fill('ZZ');
     const dup = await page.evaluate(() => {
       const ids = Array.from(document.querySelectorAll('[id]'), (e) => e.id);
       return ids.filter((id, i) => ids.indexOf(id) !== i);
     });
     // The Port field turned from a select (the first gateway's ports) into a text field: the
     // fields after it keep their own inputs (the SIM number once took the Country's, maxlength 0).
-    await expect(form.getByLabel('SIM number')).toHaveValue(`${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`);
-    await expect(form.getByLabel('Name')).toHaveValue(name);
+    await expect(form.getByLabel('SIM number', { exact: true })).toHaveValue(`${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`);
+    await expect(form.getByLabel('Name', { exact: true })).toHaveValue(name);
     await form.getByRole('button', { name: 'Declare a channel' }).click();
     await expect(form.getByText(/not an ISO 3166 country code/)).toBeVisible();
     await expectAccessible(page, 'declare channel');
-    await form.getByLabel('Country').fill('gb');
+    await form.getByLabel('Country', { exact: true }).fill('gb');
     await form.getByRole('button', { name: 'Declare a channel' }).click();
     await expect(form).toHaveCount(0);
     const row = page.locator('tr', { hasText: number });
