@@ -2,7 +2,8 @@
 //! one `smsgate demo init` deployment): a customer texts STOP from a simulated handset; the
 //! hub records the opt-out and pushes it to the gateway (`down/opt_outs`); then, with the hub
 //! stopped, a dialer CSV uploaded to the gateway's own API that writes the number another way
-//! (`0044…`) is stored `blocked` on the box, while another number is sent. And a hub message
+//! (`0044…`) is stored `blocked` on the box, while another number is sent; a reply to the
+//! customer still reaches the handset, as STOP stops bulk messages only. And a hub message
 //! the gateway holds (outside its group's sending hours) when the number is opted out is
 //! cancelled on the gateway and never reaches the handset; so is one whose number is put on the
 //! do-not-contact list.
@@ -72,6 +73,53 @@ async fn a_stop_on_the_hub_blocks_a_gateway_csv_campaign_to_that_number_while_th
     .await
     .unwrap();
     assert_eq!(held["ports"].as_array().unwrap().len(), 4, "{held}");
+
+    // STOP stops bulk messages, not the conversation: a reply (a message without a campaign)
+    // passes the list the gateway holds and reaches the handset (contract version 7), while
+    // a campaign message is refused by the hub.
+    let reply = d
+        .hub_post(
+            "/api/v1/messages",
+            &serde_json::json!({"to": CUSTOMER, "text": "You will get no more offers from us"}),
+        )
+        .await
+        .unwrap();
+    let reply_id = reply["id"].as_str().unwrap().to_owned();
+    wait_until(
+        "the reply to reach the opted-out handset",
+        LIMIT,
+        || async {
+            d.handset(CUSTOMER)
+                .await
+                .ok()?
+                .iter()
+                .any(|m| m["text"] == "You will get no more offers from us")
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap();
+    wait_until("the hub to book the reply sent", LIMIT, || async {
+        let m = d
+            .hub_get_as(&token, &format!("/api/v1/messages/{reply_id}"))
+            .await
+            .ok()?;
+        matches!(m["state"].as_str()?, "sent" | "delivered").then_some(())
+    })
+    .await
+    .unwrap();
+    let promo = d
+        .hub_post(
+            "/api/v1/messages",
+            &serde_json::json!({"to": CUSTOMER, "text": "Spring offer", "campaign": "spring"}),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        promo.contains("409") && promo.contains("opted out"),
+        "{promo}"
+    );
 
     // The hub goes away; the box keeps honouring the list.
     hub.stop(Duration::from_secs(15));

@@ -434,14 +434,33 @@ fn stop_opts_the_contact_out_of_bulk_sends_only_and_start_opts_back_in() {
         hub.send(&w.a.admin, bulk.clone()),
         Err(HubError::Conflict(_))
     ));
-    // A live reply is still possible.
+    // A live reply is still possible, and tells the gateway it is part of a conversation, so
+    // the opt-out list pushed there does not block it (contract version 7).
     let i = hub.interactions(&w.a.admin, None).unwrap().remove(0);
-    hub.reply(&w.a.admin, i.id, "C'est noté").unwrap();
+    let reply = hub.reply(&w.a.admin, i.id, "C'est noté").unwrap();
+    let sends = |w: &World| -> Vec<wire::Send> {
+        let cmds = w.f.hub.gateway_ingest().pending_commands(&w.gw).unwrap();
+        cmds.into_iter()
+            .filter_map(|d| match d {
+                wire::Down::Send(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    };
+    let queued = sends(&w);
+    let r = queued.iter().find(|s| s.message_id == reply.id).unwrap();
+    assert!(r.conversation, "{r:?}");
     hub.gateway_ingest()
         .ingest(&w.gw, inbound("usb0", "+33666666666", "START"))
         .unwrap();
     assert!(hub.opt_outs(&w.a.admin).unwrap().is_empty());
-    hub.send(&w.a.admin, bulk).unwrap();
+    let promo = hub.send(&w.a.admin, bulk).unwrap();
+    let queued = sends(&w);
+    let p = queued.iter().find(|s| s.message_id == promo.id).unwrap();
+    assert!(
+        !p.conversation,
+        "a campaign message honours the lists: {p:?}"
+    );
 }
 
 #[test]

@@ -45,6 +45,7 @@ async fn cancel_while_held(answer: CancelAnswer) -> (smsgate_wire::Ack, MessageS
             to: "+33612345678".into(),
             text: "hello".into(),
             request_dlr: true,
+            conversation: false,
         }))
         .await;
     assert_eq!(ack.outcome, AckOutcome::Applied);
@@ -121,6 +122,7 @@ async fn without_a_dinstar_holding_it_a_sending_message_is_too_late_as_before() 
         to: "+33612345678".into(),
         text: "hello".into(),
         request_dlr: true,
+        conversation: false,
     }))
     .await;
     spool.call(|db| db.claim_next("main", 0)).await.unwrap();

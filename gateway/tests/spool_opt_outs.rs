@@ -177,3 +177,33 @@ fn a_command_with_a_bad_number_is_refused_naming_it_and_applies_nothing() {
     assert!(db.hub_opt_out_lists().unwrap().is_empty());
     assert_eq!(state_of(&mut db, "+33611111111"), MessageState::Queued);
 }
+
+#[test]
+fn a_conversation_from_the_hub_passes_the_pushed_lists_and_a_bulk_message_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(&dir);
+    db.apply_opt_out_sync(&sync(tenant(6), true, 0, 1, &[("+33611111111", true)]))
+        .unwrap();
+    let hub = |key: &str, conversation: bool| {
+        let mut m = NewMessage::new("0033 6 11 11 11 11", "x", "bulk");
+        m.port = Some(0);
+        m.idempotency_key = Some(key.into());
+        m.conversation = conversation;
+        m
+    };
+    assert_eq!(
+        db.submit(hub("hub:a:1", true)).unwrap().state,
+        MessageState::Queued,
+        "an agent's reply after a STOP leaves"
+    );
+    assert_eq!(
+        db.submit(hub("hub:a:2", false)).unwrap().state,
+        MessageState::Blocked,
+        "a bulk message from the hub is blocked"
+    );
+    assert_eq!(
+        db.submit(hub("local-key", true)).unwrap().state,
+        MessageState::Blocked,
+        "a message submitted on the gateway cannot claim to be a conversation"
+    );
+}

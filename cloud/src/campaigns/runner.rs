@@ -284,6 +284,8 @@ impl Hub {
                     to: r.number.clone(),
                     text,
                     request_dlr: true,
+                    // A campaign message honours the lists on the gateway too.
+                    conversation: false,
                 });
                 enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
                 changes.push(RecipientChange {

@@ -447,6 +447,9 @@ impl Hub {
             updated_at: now,
         };
         tx.insert_message(scope, &message)?;
+        // Without a campaign it is part of a conversation, which STOP does not stop (the
+        // senders refuse a campaign message to a number that opted out, never this one).
+        let conversation = message.campaign.is_none();
         let down = wire::Down::Send(wire::Send {
             id: Uuid::now_v7(),
             v,
@@ -455,6 +458,7 @@ impl Hub {
             to: to.to_owned(),
             text,
             request_dlr: true,
+            conversation,
         });
         enqueue(tx, &gw_scope, &gateway, &down, Some(message.id), now)?;
         let events = vec![

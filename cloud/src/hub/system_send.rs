@@ -64,6 +64,8 @@ pub(crate) fn queue_system_message(
         to: interaction.contact_number.clone(),
         text: text.to_owned(),
         request_dlr: true,
+        // The hub's own reply in a conversation (out of hours, notification): not bulk.
+        conversation: true,
     });
     enqueue(tx, &gw_scope, &gateway, &down, Some(message.id), now)?;
     Ok(SystemSent {

@@ -196,6 +196,20 @@ pub fn all() -> Vec<Example> {
                 to: "+33612345678".into(),
                 text: "Votre rendez-vous est confirmé".into(),
                 request_dlr: true,
+                conversation: false,
+            }),
+        ),
+        down(
+            "Send an agent's reply, which an opt-out does not stop (version 7)",
+            Down::Send(Send {
+                id: id(211),
+                v: 7,
+                message_id: id(102),
+                port: "usb0".into(),
+                to: "+33612345678".into(),
+                text: "Bien noté, vous ne recevrez plus nos offres.".into(),
+                request_dlr: true,
+                conversation: true,
             }),
         ),
         down(

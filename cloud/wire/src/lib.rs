@@ -39,6 +39,6 @@ pub use msg::{
 };
 pub use topic::{Direction, DownKind, GatewayId, Topic, TopicError, TopicKind, UpKind};
 pub use version::{
-    CAMPAIGNS_SINCE, OPT_OUTS_SINCE, RECEIPTS_SINCE, REFUSALS_SINCE, SUPPORTED_VERSIONS,
-    UNKNOWN_STATE_SINCE, negotiate, speaks, wants_receipts,
+    CAMPAIGNS_SINCE, CONVERSATIONS_SINCE, OPT_OUTS_SINCE, RECEIPTS_SINCE, REFUSALS_SINCE,
+    SUPPORTED_VERSIONS, UNKNOWN_STATE_SINCE, negotiate, speaks, wants_receipts,
 };

@@ -241,6 +241,13 @@ pub struct Send {
     /// Ask the network for a delivery report.
     #[serde(default = "yes")]
     pub request_dlr: bool,
+    /// Part of a conversation (contract version 7, [`CONVERSATIONS_SINCE`](crate::CONVERSATIONS_SINCE)):
+    /// a live reply, a single message without a campaign or the hub's own automatic reply,
+    /// which an opt-out does not stop (STOP stops bulk messages; the hub decided this one may
+    /// go). The gateway then does not check the pushed lists ([`OptOutSync`]) for it. `false`,
+    /// the default and what a version-6 hub means, is a bulk message that honours them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conversation: bool,
 }
 
 fn yes() -> bool {
@@ -676,6 +683,33 @@ mod tests {
             panic!()
         };
         assert!(s.request_dlr);
+        assert!(
+            !s.conversation,
+            "a send from a version-6 hub is a bulk message that honours the pushed lists"
+        );
+    }
+
+    #[test]
+    fn a_bulk_send_is_written_as_in_version_6_and_a_conversation_says_so() {
+        let mut s = Send {
+            id: Uuid::nil(),
+            v: 7,
+            message_id: Uuid::nil(),
+            port: "0".into(),
+            to: "+33611111111".into(),
+            text: "x".into(),
+            request_dlr: true,
+            conversation: false,
+        };
+        let bulk = String::from_utf8(Down::Send(s.clone()).encode()).unwrap();
+        assert!(!bulk.contains("conversation"), "{bulk}");
+        s.conversation = true;
+        let reply = Down::Send(s.clone()).encode();
+        assert!(String::from_utf8_lossy(&reply).contains(r#""conversation":true"#));
+        assert_eq!(
+            Down::decode(&DownKind::Send, &reply).unwrap(),
+            Down::Send(s)
+        );
     }
 
     #[test]

@@ -33,9 +33,16 @@
 //!   report settled a message whose outcome was `unknown` (the gateway's record, naming the
 //!   report), so the hub shows how the outcome became known instead of the stale "unknown"
 //!   record. Optional: a version-5 hub ignores it.
+//! - **7**: conversations pass the pushed opt-outs. A `send` may carry `conversation: true`
+//!   ([`Send::conversation`](crate::Send::conversation)) for a live reply, a single message
+//!   without a campaign or the hub's automatic reply: the hub lets those reach a number that
+//!   opted out of bulk messages, and a version-7 gateway no longer blocks them against the
+//!   lists the hub pushed (it did, so an agent's reply after a STOP never left). Optional: a
+//!   version-6 gateway ignores it and blocks as before; a version-6 hub never sends it, so
+//!   its messages honour the lists.
 
 /// Contract versions this build can read and write, ascending.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4, 5, 6];
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3, 4, 5, 6, 7];
 
 /// The first contract version whose gateways wait for the hub's receipts.
 pub const RECEIPTS_SINCE: u32 = 2;
@@ -52,6 +59,10 @@ pub const CAMPAIGNS_SINCE: u32 = 4;
 /// The first contract version whose gateways say why they refused a recipient
 /// ([`Status::refused`](crate::Status::refused)).
 pub const REFUSALS_SINCE: u32 = 5;
+
+/// The first contract version whose gateways let a conversation's `send` pass the pushed
+/// opt-outs ([`Send::conversation`](crate::Send::conversation)).
+pub const CONVERSATIONS_SINCE: u32 = 7;
 
 /// Whether a peer announcing `versions` speaks version `since` or later.
 pub fn speaks(versions: &[u32], since: u32) -> bool {

@@ -368,6 +368,7 @@ fn to_new_message(st: &ApiState, r: SubmitRequest) -> Result<NewMessage, ApiErro
         campaign: validate::label("campaign", r.campaign.as_deref())?,
         idempotency_key: validate::label("idempotency_key", r.idempotency_key.as_deref())?,
         expires_at,
+        conversation: false,
     })
 }
 
@@ -572,6 +573,7 @@ pub async fn bulk_messages(
                 campaign: Some(r.campaign),
                 idempotency_key: None,
                 expires_at: None,
+                conversation: false,
             })
             .collect::<Vec<_>>())
     })

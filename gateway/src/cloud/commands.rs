@@ -120,6 +120,7 @@ impl SpoolCommands {
         let mut m = NewMessage::new(s.to, s.text, group);
         m.port = Some(port);
         m.idempotency_key = Some(hub_key(s.id, s.message_id));
+        m.conversation = s.conversation;
         match self.spool.call(move |db| db.submit(m)).await {
             Ok(sub) if sub.duplicate => ack(s.id, AckOutcome::Duplicate, None),
             Ok(_) => ack(s.id, AckOutcome::Applied, None),

@@ -89,6 +89,7 @@ fn send(port: &str) -> Down {
         to: "+33612345678".into(),
         text: "hello".into(),
         request_dlr: true,
+        conversation: false,
     })
 }
 

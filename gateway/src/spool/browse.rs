@@ -210,6 +210,7 @@ mod tests {
             campaign: Some("spring".into()),
             idempotency_key: None,
             expires_at: None,
+            conversation: false,
         }
     }
 

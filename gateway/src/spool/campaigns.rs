@@ -264,6 +264,7 @@ impl SpoolDb {
                 campaign: Some(name.clone()),
                 idempotency_key: Some(format!("{HUB_KEY_PREFIX}{command}:{message_id}")),
                 expires_at: expires_at.map(from_ms),
+                conversation: false,
             };
             let sub = insert_message_tx(&tx, &m, now)?;
             tx.prepare_cached(

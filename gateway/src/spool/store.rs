@@ -48,6 +48,15 @@ pub(super) fn state_of(s: &str) -> Result<MessageState, SpoolError> {
 
 pub(super) use super::events::push as push_event;
 
+/// A conversation's message from the hub, which the pushed lists do not stop (see
+/// [`NewMessage::conversation`]); a message submitted on the gateway never is one.
+fn hub_conversation(m: &NewMessage) -> bool {
+    m.conversation
+        && m.idempotency_key
+            .as_deref()
+            .is_some_and(|k| k.starts_with(super::opt_outs::HUB_KEY_PREFIX))
+}
+
 /// Stores one submission inside `tx` (the rules of [`SpoolDb::submit_many`]): an idempotency
 /// key already stored returns its first id with `duplicate`; a blocked or opted-out recipient
 /// is stored `blocked`.
@@ -75,8 +84,8 @@ pub(super) fn insert_message_tx(
             Some("recipient is on the do-not-contact list"),
             Some(Refusal::DoNotContact),
         )
-    } else if super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?
-        .is_some()
+    } else if !hub_conversation(m)
+        && super::opt_outs::opted_out_tx(tx, &m.to, m.port, m.idempotency_key.as_deref())?.is_some()
     {
         (
             Some("recipient opted out (list pushed by the hub)"),

@@ -23,6 +23,11 @@ pub struct NewMessage {
     pub idempotency_key: Option<String>,
     /// Not sent after this instant (becomes `expired`).
     pub expires_at: Option<DateTime<Utc>>,
+    /// A hub message that is part of a conversation (contract version 7,
+    /// `Send::conversation`): the hub let it reach a number that opted out of bulk messages,
+    /// so the lists the hub pushed are not checked for it (the box's own do-not-contact list
+    /// still is). Only a hub message (idempotency key `hub:…`) can be one.
+    pub conversation: bool,
 }
 
 impl NewMessage {
@@ -37,6 +42,7 @@ impl NewMessage {
             campaign: None,
             idempotency_key: None,
             expires_at: None,
+            conversation: false,
         }
     }
 }

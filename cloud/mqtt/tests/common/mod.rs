@@ -170,6 +170,7 @@ pub fn send_command(to: &str) -> Down {
         to: to.into(),
         text: "hello".into(),
         request_dlr: true,
+        conversation: false,
     })
 }
 
