@@ -6,8 +6,9 @@
 //! gateway command). Each scenario runs for a fixed time and reports reads/s and writes/s.
 //!
 //! `cargo bench -p smsgate-cloud --bench api_reads` (`SMSGATE_BENCH_SECS` changes the 5 s per
-//! scenario). Only HTTP is used after the start, so the same bench measures any version of the
-//! hub's internals.
+//! scenario). Each scenario runs on two hubs started side by side: the baseline with its reads
+//! through the writer connection (`Reads::ThroughWriter`, every read behind the write lock as
+//! before issue 9) and the hub's reader pool (`Reads::Pool`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use smsgate_cloud::secrets::PasswordCost;
+use smsgate_cloud::store::sqlite::Reads;
 use smsgate_cloud::{HubSettings, RunOptions};
 use smsgate_config::hub::HubConfig;
 use tokio_util::sync::CancellationToken;
@@ -221,17 +223,20 @@ async fn scenario(
     ))
 }
 
-async fn bench() -> Result<(), BoxError> {
-    let secs: u64 = std::env::var("SMSGATE_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+/// A started hub with its read path, seeded.
+struct Subject {
+    api: Arc<Api>,
+    seeded: Seeded,
+    started: smsgate_cloud::Started,
+    _dir: tempfile::TempDir,
+}
+
+async fn subject(reads: Reads, shutdown: &CancellationToken) -> Result<Subject, BoxError> {
     let dir = tempfile::tempdir()?;
     let mut config = HubConfig::default();
     config.storage.path = dir.path().join("hub.sqlite");
     config.api.listen = "127.0.0.1:0".parse()?;
     config.mqtt.listen = "127.0.0.1:0".parse()?;
-    let shutdown = CancellationToken::new();
     let settings = HubSettings {
         password_cost: PasswordCost {
             memory_kib: 64,
@@ -245,9 +250,10 @@ async fn bench() -> Result<(), BoxError> {
         RunOptions {
             settings: Some(settings),
             bootstrap_password: Some(PW.into()),
+            reads,
             ..RunOptions::default()
         },
-        shutdown.clone(),
+        shutdown.child_token(),
     )
     .await?;
     let api = Arc::new(Api {
@@ -257,16 +263,55 @@ async fn bench() -> Result<(), BoxError> {
             .build()?,
     });
     let seeded = seed(&api).await?;
+    Ok(Subject {
+        api,
+        seeded,
+        started,
+        _dir: dir,
+    })
+}
+
+async fn bench() -> Result<(), BoxError> {
+    let secs: u64 = std::env::var("SMSGATE_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let shutdown = CancellationToken::new();
+    // The baseline (reads through the writer, the design before issue 9) and the hub's reader
+    // pool, both up for the whole run; each scenario runs on one, then the other, so the two
+    // columns share the machine's load.
+    let baseline = subject(Reads::ThroughWriter, &shutdown).await?;
+    let pool = subject(Reads::Pool, &shutdown).await?;
     let next = Arc::new(AtomicU64::new(0));
-    println!("api_reads: {secs} s per scenario");
-    println!("| readers | writers | reads/s | writes/s |");
-    println!("|---|---|---|---|");
+    println!("api_reads: {secs} s per scenario and read path");
+    println!(
+        "| readers | writers | through the writer: reads/s | writes/s | reader pool: reads/s | writes/s |"
+    );
+    println!("|---|---|---|---|---|---|");
     for (readers, writers) in [(8, 0), (8, 1), (8, 4)] {
-        let (r, w) = scenario(api.clone(), &seeded, readers, writers, secs, next.clone()).await?;
-        println!("| {readers} | {writers} | {r:.0} | {w:.0} |");
+        let (br, bw) = scenario(
+            baseline.api.clone(),
+            &baseline.seeded,
+            readers,
+            writers,
+            secs,
+            next.clone(),
+        )
+        .await?;
+        let (pr, pw) = scenario(
+            pool.api.clone(),
+            &pool.seeded,
+            readers,
+            writers,
+            secs,
+            next.clone(),
+        )
+        .await?;
+        println!("| {readers} | {writers} | {br:.0} | {bw:.0} | {pr:.0} | {pw:.0} |");
     }
     shutdown.cancel();
-    started.wait().await;
+    baseline.started.wait().await;
+    pool.started.wait().await;
     Ok(())
 }
 

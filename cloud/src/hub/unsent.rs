@@ -54,8 +54,15 @@ pub(crate) fn do_not_contact_reason(number: &str) -> String {
     )
 }
 
+/// Whether `error` says the message was already taken back (one of the reasons above, or a
+/// retired channel's `cancelled: …`): its cancel is on its way, and a second one would only
+/// come back refused ("the message is cancelled") and overwrite the first reason.
+fn already_withdrawn(error: Option<&str>) -> bool {
+    error.is_some_and(|e| e.starts_with("blocked: ") || e.starts_with("cancelled: "))
+}
+
 /// Queues a `cancel` for every unsent outbound message `to` names (in `scope`), recording
-/// `reason` as its error.
+/// `reason` as its error; one already taken back keeps its first reason and its one cancel.
 pub(crate) fn withdraw(
     tx: &mut dyn WriteTx,
     scope: &Scope,
@@ -65,6 +72,9 @@ pub(crate) fn withdraw(
 ) -> Result<Withdrawn, HubError> {
     let mut out = Withdrawn::default();
     for mut m in tx.unsent_outbound(scope, to)? {
+        if already_withdrawn(m.error.as_deref()) {
+            continue;
+        }
         let channel = found(tx.channel(scope, m.channel_id)?)?;
         let gw_scope = authz::channel_gateway(&channel);
         let gateway = found(tx.gateway(&gw_scope, channel.gateway_id)?)?;
@@ -235,6 +245,26 @@ mod tests {
             assert_eq!(state(&w, m).0, MessageState::Cancelled);
         }
         assert_eq!(state(&w, &other), (MessageState::Accepted, None));
+    }
+
+    #[test]
+    fn a_number_taken_back_twice_before_the_gateway_answers_gets_one_cancel_and_keeps_the_first_reason()
+     {
+        let w = world();
+        let queued = send(&w, "+447700900600", None);
+        w.inbound("+447700900600", "STOP");
+        let numbers = ["+447700900600".to_owned()];
+        assert_eq!(w.hub.dnc_add(&w.admin, None, &numbers).unwrap(), 1);
+        let downs = gateway_answers(&w, wire::AckOutcome::Applied);
+        assert_eq!(cancels(&downs), vec![queued.id], "one cancel");
+        let (s, error) = state(&w, &queued);
+        assert_eq!(s, MessageState::Cancelled);
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("blocked: +447700900600 opted out (STOP)")),
+            "{error:?}"
+        );
     }
 
     #[test]

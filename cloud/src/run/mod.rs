@@ -129,6 +129,9 @@ pub struct RunOptions {
     pub clock: Option<Arc<dyn crate::Clock>>,
     /// The e-mail boundary instead of the SMTP mailer `[smtp]` describes (tests: a recorder).
     pub mailer: Option<Arc<dyn crate::hub::notifications::mailer::Mailer>>,
+    /// Where the store's reads run (default: the reader pool; benchmarks measure the old
+    /// design, reads through the writer, beside it).
+    pub reads: crate::store::sqlite::Reads,
 }
 
 /// A started hub.
@@ -245,7 +248,7 @@ pub async fn start(
         .clock
         .clone()
         .unwrap_or_else(|| Arc::new(SystemClock));
-    let hub = open_hub(&path, settings, clock).await?;
+    let hub = open_hub(&path, settings, clock, options.reads).await?;
     let generated_admin_password = bootstrap(&hub, &config, &options, fresh).await?;
 
     let tracker = TaskTracker::new();
@@ -533,10 +536,12 @@ async fn open_hub(
     path: &Path,
     settings: HubSettings,
     clock: Arc<dyn crate::Clock>,
+    reads: crate::store::sqlite::Reads,
 ) -> Result<Hub, RunError> {
     let path = path.to_owned();
     let hub = tokio::task::spawn_blocking(move || -> Result<Hub, HubError> {
-        let store = SqliteStore::open(&path)?;
+        let store =
+            SqliteStore::open_with(&path, crate::store::sqlite::DEFAULT_GROUP_LIMIT, reads)?;
         Hub::new(Box::new(store), clock, settings)
     })
     .await
