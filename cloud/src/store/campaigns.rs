@@ -179,11 +179,13 @@ pub trait CampaignWrite {
         changes: &[RecipientChange],
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
-    /// Moves every waiting recipient to `expired` with `reason`; returns how many.
-    fn expire_waiting(
+    /// Moves every waiting recipient to `to` (`expired`, or `failed` when no channel is left)
+    /// with `reason`; returns how many.
+    fn end_waiting(
         &mut self,
         scope: &Scope,
         id: Uuid,
+        to: RecipientState,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
