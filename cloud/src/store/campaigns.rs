@@ -147,7 +147,8 @@ pub trait CampaignWrite {
     fn insert_campaign(&mut self, scope: &Scope, c: &Campaign) -> Result<(), StoreError>;
     /// Replaces the campaign's record; `false` when it is not in scope.
     fn update_campaign(&mut self, scope: &Scope, c: &Campaign) -> Result<bool, StoreError>;
-    /// Deletes the campaign, its recipients, counts and batches.
+    /// Deletes the campaign, its recipients, counts and batches; conversations that answered
+    /// it keep its name, marked deleted.
     fn delete_campaign(&mut self, scope: &Scope, id: Uuid) -> Result<bool, StoreError>;
     /// Adds rows (seq from `first_seq`) of upload `import_id`, and their counts.
     fn insert_recipients(

@@ -119,6 +119,12 @@ impl CampaignWrite for W<'_> {
             args(),
         )?;
         self.exec("DELETE FROM campaigns WHERE id = :c", args())?;
+        // Conversations that answered it keep its name and say it is gone.
+        self.exec(
+            "UPDATE interactions SET doc = json_set(doc, '$.campaign.deleted', json('true'))
+             WHERE campaign_id = :c",
+            args(),
+        )?;
         Ok(true)
     }
 
