@@ -278,7 +278,11 @@ pub struct Interaction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CampaignRef {
     pub id: Uuid,
+    /// Its current name; the last one it had once deleted.
     pub name: String,
+    /// The campaign was deleted since: the name stays, there is nothing to open.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

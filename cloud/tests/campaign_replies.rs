@@ -1,7 +1,8 @@
 //! Replies to campaign messages, against a real SQLite hub, its gateway ingest and the REST API
 //! on a real listener: the conversation a reply opens names the campaign it answered (kept
-//! current when the campaign is renamed); a reply to nothing, or to a message that failed, names
-//! none; a later campaign to the same number takes over the live conversation.
+//! current when the campaign is renamed, kept and marked deleted when it is deleted); a reply
+//! to nothing, or to a message that failed, names none; a later campaign to the same number
+//! takes over the live conversation.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -119,7 +120,8 @@ fn a_reply_to_a_campaign_message_names_the_campaign_and_a_rename_follows() {
         named.campaign,
         Some(CampaignRef {
             id,
-            name: "Winter sale".into()
+            name: "Winter sale".into(),
+            deleted: false,
         })
     );
     assert_eq!(
@@ -219,4 +221,58 @@ async fn the_api_lists_and_shows_the_campaign_a_conversation_answered() {
     ))
     .await;
     assert_eq!(one["campaign"]["name"], "Promo");
+    assert_eq!(one["campaign"]["deleted"], false);
+}
+
+#[tokio::test]
+async fn a_deleted_campaign_stays_named_on_its_conversations_marked_deleted() {
+    let (w, conv) = tokio::task::spawn_blocking(|| {
+        let w = world();
+        let id = sent_campaign(&w, "Spring sale", &[("0600000001", wire::SendState::Sent)]);
+        reply(&w, "+33600000001", "still on?");
+        let conv = conversation(&w, "+33600000001").id;
+        w.f.hub
+            .campaign_command(&w.a.admin, id, CampaignAction::Stop)
+            .unwrap();
+        w.f.hub.delete_campaign(&w.a.admin, id).unwrap();
+        assert!(
+            w.f.hub.campaign_get(&w.a.admin, id).is_err(),
+            "the campaign is gone"
+        );
+        assert_eq!(
+            w.f.hub.interaction(&w.a.admin, conv).unwrap().campaign,
+            Some(CampaignRef {
+                id,
+                name: "Spring sale".into(),
+                deleted: true,
+            })
+        );
+        // A later reply keeps the conversation and what it answered.
+        reply(&w, "+33600000001", "hello?");
+        let again = conversation(&w, "+33600000001");
+        assert_eq!(again.id, conv);
+        assert!(
+            again
+                .campaign
+                .is_some_and(|c| c.deleted && c.name == "Spring sale")
+        );
+        (w, conv)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(w.f.hub.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let one: Value = Client::new()
+        .get(format!("http://{addr}/api/v1/interactions/{conv}"))
+        .bearer_auth(&w.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["campaign"]["name"], "Spring sale");
+    assert_eq!(one["campaign"]["deleted"], true);
 }

@@ -20,8 +20,10 @@
 //! - Pause and stop take back what the gateways hold and have not sent (`cancel` commands:
 //!   a cancelled recipient is `to_process` again); what a port already took is reported as
 //!   it ends.
-//! - [`recipient_status`]: a gateway's status, delivery report or refusal of a campaign
-//!   message moves its recipient (`queued → sent → delivered`, or `failed` with the reason).
+//! - A running campaign left with no live channel (all deleted) fails what waits with the
+//!   reason ([`super::channels`]); a forced delete of a channel first takes back what its
+//!   gateway holds, so that goes to the other channels.
+//! - [`super::reports`]: what a gateway reports moves each recipient.
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,8 +38,7 @@ use super::template;
 use crate::authz::{self, Scope};
 use crate::hub::gateways::{enqueue, version_for};
 use crate::hub::{Hub, HubError};
-use crate::ingest::IngestOutcome;
-use crate::model::{ChannelState, MessageState};
+use crate::model::ChannelState;
 use crate::store::WriteTx;
 use crate::store::campaigns::RecipientChange;
 
@@ -56,8 +57,6 @@ pub const BATCH_BYTES: usize = 160 * 1024;
 pub const WINDOW_HORIZON_DAYS: i64 = 7;
 
 const WAITING: &[RecipientState] = &[RecipientState::ToProcess];
-const QUEUED: &[RecipientState] = &[RecipientState::Queued];
-const HELD: &[RecipientState] = &[RecipientState::Queued, RecipientState::Sent];
 
 /// When each (campaign, channel) may be given its next recipient.
 pub type Pacing = HashMap<(Uuid, Uuid), DateTime<Utc>>;
@@ -163,7 +162,8 @@ impl Hub {
             } else {
                 "not sent before the schedule's end date"
             };
-            tx.campaigns_mut().expire_waiting(scope, id, why, now)?;
+            tx.campaigns_mut()
+                .end_waiting(scope, id, RecipientState::Expired, why, now)?;
         }
         let open = c.schedule.is_open(now);
         let facts = self.campaign_facts(&mut *tx, scope, &c)?;
@@ -223,6 +223,14 @@ impl Hub {
                 })
                 .collect();
         }
+        if live.is_empty() {
+            // Every channel went (deleted, or no longer the tenant's): what waits fails with
+            // the reason instead of waiting for ever; what gateways give back follows.
+            let why = super::channels::why_no_channel(tx, scope, c)?;
+            tx.campaigns_mut()
+                .end_waiting(scope, c.id, RecipientState::Failed, &why, now)?;
+            return Ok(0);
+        }
         let mut waiting = tx.campaigns().campaign_counters(scope, c.id)?.to_process;
         let mut channels_left = live.len() as u64;
         for channel in live {
@@ -259,9 +267,8 @@ impl Hub {
             if in_flight >= window {
                 continue;
             }
-            let next =
-                tx.campaigns()
-                    .next_recipients(scope, c.id, (window - in_flight) as usize)?;
+            let room = usize::try_from((window - in_flight).min(share)).unwrap_or(usize::MAX);
+            let next = tx.campaigns().next_recipients(scope, c.id, room)?;
             if next.is_empty() {
                 break;
             }
@@ -523,120 +530,4 @@ fn prepare(
         None => template::render(&c.template, &r.vars)
             .map_err(|p| refuse(RecipientState::Failed, format!("no value for {{{{{p}}}}}"))),
     })
-}
-
-/// Moves the recipient of campaign message `message_id` (reported by the gateway of `scope`)
-/// to what the gateway says; `None` when the message is no campaign's. A failure the gateway
-/// refused itself (contract version 5) books the recipient as the list says.
-pub(crate) fn recipient_status(
-    tx: &mut dyn WriteTx,
-    gateway_scope: &Scope,
-    message_id: Uuid,
-    state: MessageState,
-    (error, refused): (Option<String>, Option<wire::Refusal>),
-    now: DateTime<Utc>,
-) -> Result<Option<IngestOutcome>, HubError> {
-    let Some((campaign_id, seq)) = tx
-        .campaigns()
-        .recipient_by_message(gateway_scope, message_id)?
-    else {
-        return Ok(None);
-    };
-    let all = authz::authenticating();
-    let Some(c) = tx.campaigns().campaign(&all, campaign_id)? else {
-        return Ok(None);
-    };
-    let Some(org) = tx.org(&all, c.org_id)? else {
-        return Ok(None);
-    };
-    let scope = authz::tenant_system(&org);
-    let (from, to, reason) = match state {
-        MessageState::Sent => (QUEUED, RecipientState::Sent, None),
-        MessageState::Delivered => (HELD, RecipientState::Delivered, None),
-        MessageState::Failed if refused.is_some() => (
-            QUEUED,
-            refused_state(refused),
-            Some(error.unwrap_or_else(|| "refused by the gateway".into())),
-        ),
-        MessageState::Failed | MessageState::Expired => (
-            HELD,
-            RecipientState::Failed,
-            Some(error.unwrap_or_else(|| "the gateway could not send it".into())),
-        ),
-        // Taken back before a port took it: to be handed over again.
-        MessageState::Cancelled => (QUEUED, RecipientState::ToProcess, None),
-        // `unknown`: it may have gone out; it stays held, never handed over again.
-        MessageState::Received
-        | MessageState::Queued
-        | MessageState::Accepted
-        | MessageState::Unknown => {
-            return Ok(Some(IngestOutcome::Applied));
-        }
-    };
-    tx.campaigns_mut().set_recipients(
-        &scope,
-        campaign_id,
-        &[RecipientChange {
-            seq,
-            from,
-            to,
-            reason,
-            message_id: None,
-            channel: None,
-        }],
-        now,
-    )?;
-    Ok(Some(IngestOutcome::Applied))
-}
-
-/// The recipient state of a recipient the gateway refused at submission.
-fn refused_state(refused: Option<wire::Refusal>) -> RecipientState {
-    match refused {
-        Some(wire::Refusal::OptedOut) => RecipientState::OptedOut,
-        Some(wire::Refusal::DoNotContact) => RecipientState::Blocked,
-        None => RecipientState::Failed,
-    }
-}
-
-/// A gateway refused batch `payload` (a port it does not have, a full disk): every recipient
-/// in it fails with the gateway's words (they were never sent).
-pub(crate) fn batch_refused(
-    tx: &mut dyn WriteTx,
-    gateway_scope: &Scope,
-    payload: &[u8],
-    why: &str,
-    now: DateTime<Utc>,
-) -> Result<(), HubError> {
-    let Ok(wire::Down::Campaign(b)) = wire::Down::decode(&wire::DownKind::Campaign, payload) else {
-        return Ok(());
-    };
-    for item in b.items {
-        recipient_status(
-            tx,
-            gateway_scope,
-            item.message_id,
-            MessageState::Failed,
-            (Some(format!("the gateway refused the batch: {why}")), None),
-            now,
-        )?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_gateway_refusal_books_the_recipient_as_the_list_that_refused_it() {
-        assert_eq!(
-            refused_state(Some(wire::Refusal::OptedOut)),
-            RecipientState::OptedOut
-        );
-        assert_eq!(
-            refused_state(Some(wire::Refusal::DoNotContact)),
-            RecipientState::Blocked
-        );
-        assert_eq!(refused_state(None), RecipientState::Failed);
-    }
 }

@@ -29,7 +29,7 @@ impl GatewayIngest {
     ) -> Result<IngestOutcome, HubError> {
         // A campaign's message has a recipient, not a conversation (issue 12).
         if tx.message(scope, message_id)?.is_none()
-            && let Some(outcome) = crate::campaigns::runner::recipient_status(
+            && let Some(outcome) = crate::campaigns::reports::recipient_status(
                 tx,
                 scope,
                 message_id,
@@ -164,7 +164,7 @@ impl GatewayIngest {
                 )?;
             }
             None if refused && entry.kind == wire::DownKind::Campaign.as_str() => {
-                crate::campaigns::runner::batch_refused(tx, scope, &entry.payload, &why, now)?;
+                crate::campaigns::reports::batch_refused(tx, scope, &entry.payload, &why, now)?;
             }
             None => {}
         }

@@ -147,7 +147,8 @@ pub trait CampaignWrite {
     fn insert_campaign(&mut self, scope: &Scope, c: &Campaign) -> Result<(), StoreError>;
     /// Replaces the campaign's record; `false` when it is not in scope.
     fn update_campaign(&mut self, scope: &Scope, c: &Campaign) -> Result<bool, StoreError>;
-    /// Deletes the campaign, its recipients, counts and batches.
+    /// Deletes the campaign, its recipients, counts and batches; conversations that answered
+    /// it keep its name, marked deleted.
     fn delete_campaign(&mut self, scope: &Scope, id: Uuid) -> Result<bool, StoreError>;
     /// Adds rows (seq from `first_seq`) of upload `import_id`, and their counts.
     fn insert_recipients(
@@ -179,11 +180,13 @@ pub trait CampaignWrite {
         changes: &[RecipientChange],
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
-    /// Moves every waiting recipient to `expired` with `reason`; returns how many.
-    fn expire_waiting(
+    /// Moves every waiting recipient to `to` (`expired`, or `failed` when no channel is left)
+    /// with `reason`; returns how many.
+    fn end_waiting(
         &mut self,
         scope: &Scope,
         id: Uuid,
+        to: RecipientState,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;

@@ -65,3 +65,24 @@ pub fn second_channel(w: &World, port: &str, sim: &str) -> smsgate_cloud::model:
         .distribute_channel(&w.root, ch.id, w.a.org.id, false)
         .unwrap()
 }
+
+/// The gateway reports `state` for campaign message `message_id` (`up/status`).
+pub fn report(w: &World, message_id: Uuid, state: wire::SendState) {
+    w.f.hub
+        .gateway_ingest()
+        .ingest(
+            &w.gw,
+            wire::Up::Status(wire::Status {
+                id: Uuid::now_v7(),
+                v: 4,
+                message_id,
+                state,
+                reference: None,
+                evidence: None,
+                refused: None,
+                error: None,
+                at: chrono::Utc::now(),
+            }),
+        )
+        .unwrap();
+}

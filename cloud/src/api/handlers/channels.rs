@@ -154,10 +154,12 @@ pub async fn update_channel(
 }
 
 /// Deletes a channel (platform operator): it is retired, kept for its history. Refused (409,
-/// naming the live conversations and the outbound messages not sent yet) while it has either,
-/// unless `force`, which ends the conversations and cancels the unsent messages on their gateway
-/// (each says why in its `error`). An SMS arriving later on its port is kept unrouted with its
-/// text (`GET /api/v1/unrouted-messages`).
+/// naming the live conversations, the outbound messages not sent yet and the campaign
+/// recipients queued on it) while it has any, unless `force`, which ends the conversations and
+/// cancels the unsent messages on their gateway (each says why in its `error`) and takes the
+/// campaign recipients back: they wait again for the campaign's other channels, or fail with
+/// the reason when it has none left. An SMS arriving later on its port is kept unrouted with
+/// its text (`GET /api/v1/unrouted-messages`).
 #[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = Uuid, Path), DeleteChannelParams),
     responses((status = 200, body = Channel), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_channel(

@@ -14,9 +14,11 @@ impl Hub {
     /// Deletes a channel (platform operator) by retiring it: the record stays for the
     /// interactions and messages that point at it, but it sends nothing, routes no inbound
     /// message (one that arrives is kept unrouted, with its text), leaves the lists and frees
-    /// its port and SIM number. Refused while it has live interactions or outbound messages not
-    /// sent yet unless `force`, which closes the interactions and cancels the messages on their
-    /// gateway (the seed's "Force Operation"); streams of the holder's people end (they lost the
+    /// its port and SIM number. Refused while it has live interactions, outbound messages not
+    /// sent yet or campaign recipients queued on it unless `force`, which closes the
+    /// interactions and cancels the messages on their gateway (the seed's "Force Operation")
+    /// and takes the campaign recipients back for the campaigns' other channels
+    /// ([`crate::campaigns::channels`]); streams of the holder's people end (they lost the
     /// channel).
     pub fn retire_channel(
         &self,
@@ -39,9 +41,10 @@ impl Hub {
         let holder = found(tx.org(&scope, channel.holder_id)?)?;
         let live = tx.live_interactions(&scope, LiveBy::Channel(id))?;
         let unsent = tx.unsent_outbound(&scope, UnsentTo::Channel(id))?;
+        let held = crate::campaigns::channels::held_on(&mut *tx, &holder, id)?;
         let now = self.now();
         let mut events = Vec::new();
-        let in_use = !live.is_empty() || !unsent.is_empty();
+        let in_use = !live.is_empty() || !unsent.is_empty() || !held.is_empty();
         if in_use && !force {
             let mut what = Vec::new();
             if !live.is_empty() {
@@ -50,8 +53,16 @@ impl Hub {
             if !unsent.is_empty() {
                 what.push(format!("{} outbound message(s) not sent yet", unsent.len()));
             }
+            if !held.is_empty() {
+                let queued: u64 = held.iter().map(|h| h.queued).sum();
+                let names: Vec<&str> = held.iter().map(|h| h.campaign.name.as_str()).collect();
+                what.push(format!(
+                    "{queued} campaign recipient(s) queued on its gateway (campaign {})",
+                    names.join(", ")
+                ));
+            }
             return Err(HubError::Conflict(format!(
-                "channel {} has {} in {}; end them first or delete with force (which closes the interactions and cancels the unsent messages)",
+                "channel {} has {} in {}; end them first or delete with force (which closes the interactions, cancels the unsent messages and gives the campaign recipients back to their campaign's other channels)",
                 channel.sim_number,
                 what.join(" and "),
                 holder.name
@@ -69,6 +80,10 @@ impl Hub {
             now,
         )?;
         events.extend(withdrawn.events);
+        // Its campaign recipients are taken back on the gateway; once given back (`cancelled`)
+        // they wait again, for the campaign's other channels.
+        let campaign_gateway =
+            crate::campaigns::channels::take_back_from(&mut *tx, &holder, &channel, &held, now)?;
         {
             for mut i in live {
                 i.status = InteractionStatus::Closed;
@@ -95,7 +110,7 @@ impl Hub {
         tx.commit()?;
         self.publish(events);
         self.lists_changed_at(&holder.path, &[crate::hub::ListKind::Channels]);
-        for gw in withdrawn.gateways {
+        for gw in withdrawn.gateways.into_iter().chain(campaign_gateway) {
             self.notify_outbox(gw);
         }
         if holder.kind != OrgKind::Platform {

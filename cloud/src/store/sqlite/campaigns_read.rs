@@ -410,6 +410,7 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
                 Ok(Some(crate::model::CampaignRef {
                     id: parse_uuid("campaign id", &id)?,
                     name: row.get(1).map_err(backend)?,
+                    deleted: false,
                 }))
             }
             None => Ok(None),

@@ -119,6 +119,12 @@ impl CampaignWrite for W<'_> {
             args(),
         )?;
         self.exec("DELETE FROM campaigns WHERE id = :c", args())?;
+        // Conversations that answered it keep its name and say it is gone.
+        self.exec(
+            "UPDATE interactions SET doc = json_set(doc, '$.campaign.deleted', json('true'))
+             WHERE campaign_id = :c",
+            args(),
+        )?;
         Ok(true)
     }
 
@@ -263,26 +269,28 @@ impl CampaignWrite for W<'_> {
         Ok(moved)
     }
 
-    fn expire_waiting(
+    fn end_waiting(
         &mut self,
         scope: &Scope,
         id: Uuid,
+        to: RecipientState,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        if !self.campaign_in_scope(scope, id)? {
+        if !self.campaign_in_scope(scope, id)? || to == RecipientState::ToProcess {
             return Ok(0);
         }
         let n = self.exec(
-            "UPDATE campaign_recipients SET state = 'expired', reason = :r, updated_at = :at
+            "UPDATE campaign_recipients SET state = :st, reason = :r, updated_at = :at
              WHERE campaign_id = :c AND state = 'to_process'",
             Args::default()
                 .with("c", id.to_string())
+                .with("st", to.as_str().to_owned())
                 .with("r", reason.to_owned())
                 .with("at", ts(at)),
         )? as i64;
         self.bump(id, RecipientState::ToProcess, -n)?;
-        self.bump(id, RecipientState::Expired, n)?;
+        self.bump(id, to, n)?;
         Ok(n as u64)
     }
 

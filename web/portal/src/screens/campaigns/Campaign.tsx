@@ -12,6 +12,7 @@ import { Link } from 'wouter-preact';
 import { api, call, type Schemas } from '../../api/hub';
 import type { CampaignView } from './Campaigns';
 import { errorText } from './Campaigns';
+import { EDITABLE, EditCampaign } from './EditCampaign';
 import { campaignsText as t } from './messages';
 
 type Stats = Schemas['CampaignStats'];
@@ -124,6 +125,7 @@ export function CampaignPage({ id }: { id: string }): JSX.Element {
   const [stats, setStats] = useState<Stats | null>(null);
   const [preview, setPreview] = useState<PreviewRow[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   const load = async () => {
     try {
       const path = { params: { path: { id } } };
@@ -200,6 +202,11 @@ export function CampaignPage({ id }: { id: string }): JSX.Element {
             {t.t(`actions.${a}`)}
           </Button>
         ))}
+        {EDITABLE.includes(c.state) ? (
+          <Button variant="secondary" icon="edit" aria-expanded={editing} aria-controls="campaign-edit" onClick={() => setEditing(!editing)}>
+            {t.t('edit.open')}
+          </Button>
+        ) : null}
         {c.state !== 'running' && k.to_process > 0 ? (
           <Button variant="secondary" busy={busy === 'delete'} onClick={() => void deleteUnprocessed()}>
             {t.t('actions.deleteUnprocessed')}
@@ -212,6 +219,20 @@ export function CampaignPage({ id }: { id: string }): JSX.Element {
           {t.t('actions.exportXlsx')}
         </a>
       </div>
+      {editing && EDITABLE.includes(c.state) ? (
+        <div id="campaign-edit">
+          <EditCampaign
+            view={view}
+            onClose={() => setEditing(false)}
+            onSaved={(v) => {
+              setView(v);
+              setEditing(false);
+              toast(t.t('edit.saved'), 'success');
+              void loadPreview();
+            }}
+          />
+        </div>
+      ) : null}
       <section class="card" aria-labelledby="dash-title">
         <h2 id="dash-title">{t.t('dash.title')}</h2>
         <p data-testid="campaign-window">

@@ -13,11 +13,10 @@ import { Link, useLocation } from 'wouter-preact';
 import { api, ApiError, call, type Channel, type Schemas } from '../../api/hub';
 import type { ScreenProps } from '../../app/modules';
 import { CampaignPage } from './Campaign';
+import { DialStringField, ScheduleFields, scheduleBody, TemplateField, type ScheduleForm } from './fields';
 import { campaignsText as t } from './messages';
 
 export type CampaignView = Schemas['CampaignView'];
-type Day = Schemas['Day'];
-const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 export function errorText(e: unknown): string {
   return e instanceof ApiError ? e.message : common.t('errors.network');
@@ -30,12 +29,14 @@ export function NewCampaign({ onCreated }: { onCreated: (id: string) => void }):
   const [dialString, setDialString] = useState('');
   const [template, setTemplate] = useState('');
   const [interval, setInterval] = useState('0');
-  const [timezone, setTimezone] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
-  const [from, setFrom] = useState('09:00');
-  const [to, setTo] = useState('18:00');
-  const [days, setDays] = useState<Day[]>(['mon', 'tue', 'wed', 'thu', 'fri']);
-  const [startDate, setStartDate] = useState('');
-  const [endDate, setEndDate] = useState('');
+  const [schedule, setSchedule] = useState<ScheduleForm>(() => ({
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    from: '09:00',
+    to: '18:00',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    startDate: '',
+    endDate: '',
+  }));
   const [error, setError] = useState<{ field?: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -60,7 +61,7 @@ export function NewCampaign({ onCreated }: { onCreated: (id: string) => void }):
             dial_string: dialString.trim() || null,
             template,
             interval_ms: Number(interval) || 0,
-            schedule: { timezone, from, to, days, start_date: startDate || null, end_date: endDate || null },
+            schedule: scheduleBody(schedule),
           },
         }),
       );
@@ -92,34 +93,10 @@ export function NewCampaign({ onCreated }: { onCreated: (id: string) => void }):
           {fieldError('channels') ? <span class="field-error" id="channels-error" role="alert">{fieldError('channels')}</span> : null}
         </fieldset>
       )}
-      {channels.length > 1 ? (
-        <TextField label={t.t('form.dialString')} hint={t.t('form.dialStringHint')} value={dialString} placeholder="(0.3)" error={fieldError('dial_string')} onInput={(e) => setDialString(e.currentTarget.value)} />
-      ) : null}
-      <label class="field">
-        <span class="field-label">{t.t('form.template')}</span>
-        <textarea class="input" rows={3} value={template} required aria-describedby="template-hint" aria-invalid={fieldError('template') ? 'true' : undefined} onInput={(e) => setTemplate(e.currentTarget.value)} />
-        <span class="field-hint" id="template-hint">
-          {t.t('form.templateHint')} <code>{'{{first_name}}'}</code>
-        </span>
-        {fieldError('template') ? <span class="field-error" role="alert">{fieldError('template')}</span> : null}
-      </label>
+      {channels.length > 1 ? <DialStringField value={dialString} error={fieldError('dial_string')} onInput={setDialString} /> : null}
+      <TemplateField value={template} error={fieldError('template')} onInput={setTemplate} />
       <TextField label={t.t('form.interval')} type="number" min={0} value={interval} error={fieldError('interval_ms')} onInput={(e) => setInterval(e.currentTarget.value)} />
-      <fieldset class="campaign-schedule">
-        <legend>{t.t('dash.window')}</legend>
-        <TextField label={t.t('form.timezone')} value={timezone} error={fieldError('schedule.timezone')} onInput={(e) => setTimezone(e.currentTarget.value)} />
-        <TextField label={t.t('form.from')} type="time" value={from} error={fieldError('schedule.from')} onInput={(e) => setFrom(e.currentTarget.value)} />
-        <TextField label={t.t('form.to')} type="time" value={to} error={fieldError('schedule.to')} onInput={(e) => setTo(e.currentTarget.value)} />
-        <TextField label={t.t('form.startDate')} type="date" value={startDate} onInput={(e) => setStartDate(e.currentTarget.value)} />
-        <TextField label={t.t('form.endDate')} type="date" value={endDate} error={fieldError('schedule.end_date')} onInput={(e) => setEndDate(e.currentTarget.value)} />
-        <div class="campaign-days" role="group" aria-label={t.t('form.days')}>
-          {DAYS.map((d) => (
-            <label key={d} class="checkbox">
-              <input type="checkbox" checked={days.includes(d)} onChange={(e) => setDays(e.currentTarget.checked ? [...days, d] : days.filter((x) => x !== d))} />
-              {t.t(`days.${d}`)}
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ScheduleFields value={schedule} fieldError={fieldError} onChange={setSchedule} />
       <Button type="submit" variant="primary" busy={busy}>
         {t.t('form.submit')}
       </Button>

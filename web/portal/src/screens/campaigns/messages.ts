@@ -37,6 +37,14 @@ const en = {
     created: 'The campaign was created.',
     noChannel: 'This tenant has no channel to send from.',
   },
+  edit: {
+    open: 'Edit',
+    title: 'Edit the campaign',
+    hint: 'The message, pace, ports and schedule of a draft or paused campaign can change; the message must still fit every recipient waiting.',
+    submit: 'Save the changes',
+    cancel: 'Cancel',
+    saved: 'The campaign was saved.',
+  },
   days: { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' },
   upload: {
     title: 'Recipients',
@@ -126,6 +134,14 @@ export const campaignsText = defineMessages('campaigns', {
       submit: 'Créer la campagne',
       created: 'La campagne a été créée.',
       noChannel: "Cette société n'a aucun canal d'envoi.",
+    },
+    edit: {
+      open: 'Modifier',
+      title: 'Modifier la campagne',
+      hint: 'Le message, le rythme, les ports et le planning d’une campagne en brouillon ou en pause peuvent changer ; le message doit convenir à chaque destinataire en attente.',
+      submit: 'Enregistrer les modifications',
+      cancel: 'Annuler',
+      saved: 'La campagne a été enregistrée.',
     },
     days: { mon: 'Lun', tue: 'Mar', wed: 'Mer', thu: 'Jeu', fri: 'Ven', sat: 'Sam', sun: 'Dim' },
     upload: {

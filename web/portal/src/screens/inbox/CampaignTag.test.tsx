@@ -5,10 +5,10 @@ import { CampaignTag } from './CampaignTag';
 
 const promo = { id: '0190a000-0000-7000-8000-00000000000c', name: 'Winter sale' };
 
-function shown(link: boolean): HTMLElement {
+function shown(link: boolean, campaign: { id: string; name: string; deleted?: boolean } = promo): HTMLElement {
   const root = document.createElement('div');
   document.body.append(root);
-  render(<CampaignTag campaign={promo} link={link} />, root);
+  render(<CampaignTag campaign={campaign} link={link} />, root);
   return root;
 }
 
@@ -28,6 +28,20 @@ describe('the campaign a conversation answered', () => {
     setLocale('fr');
     const tag = shown(false).querySelector('[data-testid="conv-campaign"]');
     expect(tag?.textContent).toBe('Réponse à la campagne Winter sale');
+    expect(tag?.querySelector('a')).toBeNull();
+  });
+
+  it('says a deleted campaign is deleted and links nowhere, even for who may view campaigns', () => {
+    const tag = shown(true, { ...promo, deleted: true }).querySelector('[data-testid="conv-campaign"]');
+    expect(tag?.textContent).toBe('Reply to campaign Winter sale (campaign deleted)');
+    expect(tag?.querySelector('a')).toBeNull();
+    expect(tag?.getAttribute('data-deleted')).toBe('true');
+  });
+
+  it('says it in French too', () => {
+    setLocale('fr');
+    const tag = shown(true, { ...promo, deleted: true }).querySelector('[data-testid="conv-campaign"]');
+    expect(tag?.textContent).toBe('Réponse à la campagne Winter sale (campagne supprimée)');
     expect(tag?.querySelector('a')).toBeNull();
   });
 });

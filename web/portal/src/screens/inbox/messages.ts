@@ -45,6 +45,7 @@ const en = {
   },
   campaign: {
     replyTo: 'Reply to campaign',
+    deleted: '(campaign deleted)',
   },
   conversation: {
     pick: 'Choose a conversation to read it and reply.',
@@ -202,6 +203,7 @@ export const inboxText = defineMessages('inbox', {
     },
     campaign: {
       replyTo: 'Réponse à la campagne',
+      deleted: '(campagne supprimée)',
     },
     conversation: {
       pick: 'Choisissez une conversation pour la lire et y répondre.',
