@@ -14,7 +14,7 @@ interface Conv {
 }
 
 test.describe('where a conversation goes', () => {
-  test('a channel pointed at a queue in the portal keeps its SMS from other queues; a transfer to a queue, a release to the group and a channel pointed at a user hand it on', async ({ page, browser, stack }) => {
+  test('a channel pointed at a queue in the portal keeps its SMS from other queues; a transfer to a queue, a release to the group, a transfer out of sight and a channel pointed at a user hand it on', async ({ page, browser, stack }) => {
     test.setTimeout(120_000);
     const sim = stack.info.sim_numbers[2] ?? '';
     const admin = await hub(stack, 'tenant_admin');
@@ -113,6 +113,19 @@ test.describe('where a conversation goes', () => {
       await expect(agentRow).toBeVisible();
       await expect(agentRow).not.toContainText('Assigné');
       await expect(adminRow).toContainText(`Queue ${stack.info.queue}`);
+
+      // The agent hands it to the other queue, which they are not in: it leaves their list at once.
+      await agentRow.click();
+      await agent.getByRole('button', { name: 'Actions de la conversation' }).click();
+      await agent.getByRole('menuitem', { name: 'Transférer' }).click();
+      const handOn = agent.getByRole('dialog', { name: 'Transférer la conversation' });
+      await handOn.getByLabel("Une file d'attente").check();
+      await handOn.getByTestId('transfer-target').selectOption({ label: billing.name });
+      await handOn.getByRole('button', { name: 'Transférer' }).click();
+      await expect(agent).toHaveURL(/\/inbox$/);
+      await expect(agentRow).toHaveCount(0);
+      await expect(adminRow).toContainText(`Queue ${billing.name}`);
+      await expect.poll(async () => (await conv(first))?.queue_id).toBe(billing.id);
 
       // The channel pointed at the agent: the next SMS arrives assigned to them, in no queue.
       await openFromMenu(page, 'Channels');
