@@ -1,4 +1,5 @@
 import { apiLogin } from '../harness/stack.ts';
+import { checkScreen } from './support.ts';
 import { customer, expect, expectAccessible, handset, hub, inject, loginAs, test } from '../harness/fixtures.ts';
 
 test.describe('campaigns', () => {
@@ -38,5 +39,14 @@ test.describe('campaigns', () => {
     await tag.getByRole('link', { name }).click();
     await expect(page).toHaveURL(new RegExp(`/campaigns/${id}$`));
     await expect(page.getByRole('heading', { name })).toBeVisible();
+
+    // The campaign screens are accessible in light English, dark French and at phone width.
+    await expect(page.getByTestId('count-delivered')).toContainText('1', { timeout: 20_000 });
+    await checkScreen(page, 'campaign page', { en: name, fr: name });
+    await page.goto('/campaigns');
+    await checkScreen(page, 'campaigns', { en: 'Campaigns', fr: 'Campagnes' });
+    await page.getByRole('button', { name: 'New campaign' }).click();
+    await expect(page.getByRole('form', { name: 'New campaign' })).toBeVisible();
+    await expectAccessible(page, 'new campaign form');
   });
 });

@@ -28,6 +28,17 @@ test.describe('a reseller', () => {
     await expect(dialog).toBeHidden();
     await expect(page.locator('tr', { hasText: name })).toContainText('GB');
 
+    // Edit it: the dialog holds what was saved, and the new country shows in the list.
+    await page.locator('tr', { hasText: name }).getByRole('button', { name: `Edit ${name}` }).click();
+    const edit = page.getByRole('dialog', { name: `Edit ${name}` });
+    await expect(edit.getByLabel('Country')).toHaveValue('GB');
+    await edit.getByLabel('Country').fill('ie');
+    await expectAccessible(page, 'edit tenant dialog');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect(edit).toBeHidden();
+    await expect(page.locator('tr', { hasText: name })).toContainText('IE');
+    expect((await reseller.get<{ items: Array<{ name: string; country: string | null }> }>('/api/v1/tenants?limit=500')).items.find((o) => o.name === name)?.country).toBe('IE');
+
     // Enter it: the header's tenant context follows.
     await page.locator('tr', { hasText: name }).getByRole('button', { name: `Enter ${name}` }).click();
     await expect(page).toHaveURL(/\/inbox$/);

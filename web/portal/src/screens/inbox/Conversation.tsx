@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, ApiError, call, type Interaction, type InteractionStatus, type Message } from '../../api/hub';
-import { channelById, contactName, queueById } from '../../app/directory';
+import { channelById, contactName } from '../../app/directory';
 import { can } from '../../app/session';
 import { AddContactDialog } from './AddContactDialog';
 import { CampaignTag } from './CampaignTag';
@@ -23,6 +23,7 @@ import { Labels } from './Labels';
 import { timeline } from './timeline';
 import { inboxText as t } from './messages';
 import { ReplyBox } from './ReplyBox';
+import { mayRelease, releaseToQueue } from './release';
 import { conversations, fetchConversation, loadThread, threads, upsertConversation } from './store';
 import { Ticks } from './Ticks';
 import { TransferDialog } from './TransferDialog';
@@ -115,12 +116,13 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
   const name = contactName(conversation.org_id, conversation.contact_number);
   const who = name ?? conversation.contact_number;
   const channel = channelById.value.get(conversation.channel_id);
-  const queue = conversation.queue_id ? queueById.value.get(conversation.queue_id) : undefined;
-  const change = async (what: () => Promise<Interaction>, done: string) => {
+  const change = async (what: () => Promise<Interaction | { interaction: Interaction; done: string }>, done?: string) => {
     setBusy(true);
     try {
-      upsertConversation(await what());
-      toast(done, 'success');
+      const r = await what();
+      const changed = 'interaction' in r ? r : { interaction: r, done: done ?? '' };
+      upsertConversation(changed.interaction);
+      toast(changed.done, 'success');
     } catch (e) {
       toast(errorText(e), 'error');
     } finally {
@@ -152,19 +154,8 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
         ? [{ id: 'resume', label: t.t('actions.resume'), icon: 'send' as const, onSelect: () => void setStatus('open', t.t('actions.resumed')) }]
         : [{ id: 'pause', label: t.t('actions.pause'), icon: 'pause' as const, onSelect: () => void setStatus('paused', t.t('actions.paused')) }]
       : []),
-    ...(can('transfer') && !closed && conversation.queue_id && conversation.assignee_id
-      ? [
-          {
-            id: 'release',
-            label: t.t('actions.release'),
-            icon: 'release' as const,
-            onSelect: () =>
-              void change(
-                () => call(api.POST('/api/v1/interactions/{id}/transfer', { params: { path: { id } }, body: { queue: conversation.queue_id } })),
-                t.t('actions.released', { name: queue?.name ?? '' }),
-              ),
-          },
-        ]
+    ...(can('transfer') && mayRelease(conversation)
+      ? [{ id: 'release', label: t.t('actions.release'), icon: 'release' as const, onSelect: () => void change(() => releaseToQueue(conversation)) }]
       : []),
     ...(mayChange
       ? closed

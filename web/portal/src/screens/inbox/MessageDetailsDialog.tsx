@@ -85,7 +85,7 @@ function Facts({ evidence }: { evidence: string | null | undefined }): JSX.Eleme
 /** A message whose unknown outcome a later delivery report settled: the evidence stays in view. */
 export function SettledEvidence({ message: m }: { message: Message }): JSX.Element {
   return (
-    <section class="evidence" aria-labelledby={`ev-${m.id}`} data-testid="settled-evidence">
+    <section class="evidence evidence-settled" aria-labelledby={`ev-${m.id}`} data-testid="settled-evidence">
       <h3 id={`ev-${m.id}`}>{t.t('settledBy.heading')}</h3>
       <p>{t.t('settledBy.explain')}</p>
       <h4>{t.t('unknown.evidence')}</h4>

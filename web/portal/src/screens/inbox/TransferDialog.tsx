@@ -5,11 +5,12 @@ import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'wouter-preact';
 import { api, ApiError, call, type Interaction, type Schemas } from '../../api/hub';
 import { shell } from '../../app/messages';
 import { me } from '../../app/session';
 import { inboxText as t } from './messages';
-import { upsertConversation } from './store';
+import { recheckConversation, upsertConversation } from './store';
 
 type Targets = Schemas['TransferTargets'];
 
@@ -20,6 +21,7 @@ export function TransferDialog({ conversation, onClose }: { conversation: Intera
   const [choice, setChoice] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [location, navigate] = useLocation();
   useEffect(() => {
     call(api.GET('/api/v1/interactions/{id}/transfer-targets', { params: { path: { id: conversation.id } } }))
       .then((tg) => {
@@ -41,6 +43,8 @@ export function TransferDialog({ conversation, onClose }: { conversation: Intera
       upsertConversation(await call(api.POST('/api/v1/interactions/{id}/transfer', { params: { path: { id: conversation.id } }, body })));
       toast(t.t('actions.transferred', { name: options.find((o) => o.id === choice)?.label ?? '' }), 'success');
       onClose();
+      // Handed to a queue or a colleague out of the user's sight: it leaves their list.
+      if (!(await recheckConversation(conversation.id))) navigate(location.startsWith('/interactions') ? '/interactions' : '/inbox');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {

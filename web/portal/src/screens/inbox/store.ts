@@ -8,7 +8,7 @@
  * switch to the hub's cursor pagination when it lands.
  */
 import { signal } from '@preact/signals';
-import { api, call, type HubEvent, type Interaction, type Message } from '../../api/hub';
+import { api, ApiError, call, type HubEvent, type Interaction, type Message } from '../../api/hub';
 import { live } from '../../app/live';
 
 export const conversations = signal<ReadonlyMap<string, Interaction>>(new Map());
@@ -74,6 +74,35 @@ export async function fetchConversation(id: string): Promise<Interaction> {
   const i = await call(api.GET('/api/v1/interactions/{id}', { params: { path: { id } } }));
   upsertConversation(i);
   return i;
+}
+
+/** Drops a conversation the user may no longer see (e.g. transferred to a queue they are not in). */
+export function forgetConversation(id: string): void {
+  const drop = <V,>(map: ReadonlyMap<string, V>) => {
+    const m = new Map(map);
+    m.delete(id);
+    return m;
+  };
+  conversations.value = drop(conversations.value);
+  threads.value = drop(threads.value);
+  lastMessage.value = drop(lastMessage.value);
+}
+
+/**
+ * After the user handed a conversation on: keeps it if they may still read it, forgets it if the
+ * hub says it is out of their sight now. Resolves with whether it is still theirs to see.
+ */
+export async function recheckConversation(id: string): Promise<boolean> {
+  try {
+    await fetchConversation(id);
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.kind === 'not_found') {
+      forgetConversation(id);
+      return false;
+    }
+    return true;
+  }
 }
 
 /** Adds a message the user just sent (before its event arrives). */
