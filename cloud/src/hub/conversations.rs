@@ -121,6 +121,7 @@ impl Hub {
         let org = found(tx.org(&scope, i.org_id)?)?;
         // Colleagues and queues: user and queue lookups are not narrowed to personal views.
         let tenant = scope.clone();
+        let before = (i.queue_id, i.assignee_id);
         match to {
             TransferTo::User(u) => {
                 if tx
@@ -143,7 +144,7 @@ impl Hub {
         i.updated_at = self.now();
         tx.update_interaction(&scope, &i)?;
         tx.commit()?;
-        self.publish(vec![Hub::interaction_event(&org, &i)]);
+        self.publish(Hub::moved_events(&org, before, &i));
         Ok(i)
     }
 }

@@ -59,6 +59,18 @@ pub enum EventKind {
     ListChanged {
         list: ListKind,
     },
+    /// A conversation was handed on (transferred, taken over) out of the receiver's sight:
+    /// screens drop it. Sent only to personal streams that saw it before and not after.
+    InteractionLeft {
+        interaction_id: Uuid,
+        /// Where it went (the filter's, never sent).
+        #[serde(skip)]
+        #[schema(ignore)]
+        now_queue: Option<Uuid>,
+        #[serde(skip)]
+        #[schema(ignore)]
+        now_assignee: Option<Uuid>,
+    },
 }
 
 impl EventKind {
@@ -73,6 +85,7 @@ impl EventKind {
             EventKind::NoteCreated { .. } => "note_created",
             EventKind::LabelsChanged { .. } => "labels_changed",
             EventKind::ListChanged { .. } => "list_changed",
+            EventKind::InteractionLeft { .. } => "interaction_left",
         }
     }
 }
@@ -146,6 +159,21 @@ impl EventStream {
             (EventKind::ListChanged { list }, personal) => {
                 personal.is_none() && self.lists.contains(list)
             }
+            // Out of sight of someone who saw it before (the event's audience is the old one)
+            // and does not now; a tenant-wide stream sees it wherever it goes.
+            (
+                EventKind::InteractionLeft {
+                    now_queue,
+                    now_assignee,
+                    ..
+                },
+                personal,
+            ) => personal.is_some_and(|u| {
+                let sees = |queue: Option<Uuid>, assignee: Option<Uuid>| {
+                    assignee == Some(u) || queue.is_some_and(|q| self.queues.contains(&q))
+                };
+                sees(e.queue_id, e.assignee_id) && !sees(*now_queue, *now_assignee)
+            }),
             (_, None) => true,
             (EventKind::PresenceChanged { .. }, Some(_)) => false,
             (EventKind::AgentStateChanged { .. }, Some(_)) => false,
@@ -350,6 +378,30 @@ impl Hub {
         })
     }
 
+    /// The events of a conversation handed on from `before` (queue, assignee) to where `i`
+    /// is now: its update for whoever sees it now, and, when it moved, `interaction_left` for
+    /// those who saw it only before.
+    pub(crate) fn moved_events(
+        org: &Org,
+        before: (Option<Uuid>, Option<Uuid>),
+        i: &Interaction,
+    ) -> Vec<HubEvent> {
+        let mut events = vec![Hub::interaction_event(org, i)];
+        if before != (i.queue_id, i.assignee_id) {
+            events.push(HubEvent {
+                org_path: org.path.clone(),
+                queue_id: before.0,
+                assignee_id: before.1,
+                kind: EventKind::InteractionLeft {
+                    interaction_id: i.id,
+                    now_queue: i.queue_id,
+                    now_assignee: i.assignee_id,
+                },
+            });
+        }
+        events
+    }
+
     pub(crate) fn interaction_event(org: &Org, i: &Interaction) -> HubEvent {
         HubEvent {
             org_path: org.path.clone(),
@@ -410,6 +462,62 @@ mod tests {
         assert!(
             stream.next().await.is_none(),
             "removed from the queue: the stream ended"
+        );
+    }
+
+    /// What `stream` has now, as (event name, interaction id) for the conversation events.
+    fn drained(stream: &mut EventStream) -> Vec<(&'static str, Uuid)> {
+        let mut got = Vec::new();
+        while let Some(StreamItem::Event(e)) = stream.try_next() {
+            let id = match &e {
+                EventKind::InteractionUpdated { interaction } => interaction.id,
+                EventKind::InteractionLeft { interaction_id, .. } => *interaction_id,
+                _ => continue,
+            };
+            got.push((e.name(), id));
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn a_conversation_handed_out_of_an_agents_sight_tells_their_stream_to_drop_it_and_only_then()
+     {
+        let w = world();
+        w.inbound("+33611111111", "hello");
+        let i = w.hub.interactions(&w.admin, None).unwrap().remove(0);
+        let agent = w.actor("agent");
+        let mut mine = w.hub.events(&agent).unwrap();
+        let mut admins = w.hub.events(&w.admin).unwrap();
+        // Handed to the admin inside the agent's queue: the agent still sees it.
+        let admin_id = w.admin.user_id().unwrap();
+        w.hub
+            .transfer(&w.admin, i.id, super::super::TransferTo::User(admin_id))
+            .unwrap();
+        assert_eq!(drained(&mut mine), vec![("interaction_updated", i.id)]);
+        // Moved to a queue the agent is not in: their stream is told it left.
+        let other = w
+            .hub
+            .create_queue(&w.admin, None, "Billing", "", vec![])
+            .unwrap();
+        w.hub
+            .transfer(&w.admin, i.id, super::super::TransferTo::Queue(other.id))
+            .unwrap();
+        assert_eq!(drained(&mut mine), vec![("interaction_left", i.id)]);
+        // The tenant admin sees it wherever it goes, so is never told it left.
+        assert_eq!(
+            drained(&mut admins),
+            vec![("interaction_updated", i.id), ("interaction_updated", i.id)]
+        );
+        // The filter's fields never reach the client.
+        let left = EventKind::InteractionLeft {
+            interaction_id: i.id,
+            now_queue: Some(other.id),
+            now_assignee: None,
+        };
+        let json = serde_json::to_value(&left).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "interaction_left", "interaction_id": i.id})
         );
     }
 

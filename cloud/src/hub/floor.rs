@@ -349,7 +349,7 @@ impl Hub {
             self.now(),
         )?;
         tx.commit()?;
-        self.publish(vec![Hub::interaction_event(&org, &i)]);
+        self.publish(Hub::moved_events(&org, (i.queue_id, before), &i));
         Ok(i)
     }
 

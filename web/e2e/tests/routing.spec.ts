@@ -14,7 +14,7 @@ interface Conv {
 }
 
 test.describe('where a conversation goes', () => {
-  test('a channel pointed at a queue in the portal keeps its SMS from other queues; a transfer to a queue, a release to the group, a transfer out of sight and a channel pointed at a user hand it on', async ({ page, browser, stack }) => {
+  test('a channel pointed at a queue in the portal keeps its SMS from other queues; a transfer to a queue, a release to the group, a transfer out of sight and a channel pointed at a user hand it on; one handed out of sight of an agent by someone else leaves their screen', async ({ page, browser, stack }) => {
     test.setTimeout(120_000);
     const sim = stack.info.sim_numbers[2] ?? '';
     const admin = await hub(stack, 'tenant_admin');
@@ -145,6 +145,17 @@ test.describe('where a conversation goes', () => {
       expect(routed?.assignee_id).toBe(agentId);
       expect(routed?.queue_id).toBeNull();
       await expectAccessible(agent, 'inbox with a conversation assigned by its channel, French, dark, phone');
+
+      // The agent has it open when the tenant admin hands it to the other queue: the agent's
+      // screen says so at once and the row leaves their list (no reload).
+      await mine.click();
+      await expect(agent.getByRole('heading', { name: second, level: 2 })).toBeVisible();
+      await admin.post(`/api/v1/interactions/${routed?.id ?? ''}/transfer`, { queue: billing.id });
+      await expect(agent.getByText('Cette conversation a été confiée à un collègue ou à une autre file', { exact: false })).toBeVisible({ timeout: 15_000 });
+      await expectAccessible(agent, 'a conversation handed out of sight by someone else, French, dark, phone');
+      await agent.getByRole('link', { name: 'Retour à la liste' }).click();
+      await expect(mine).toHaveCount(0);
+      await expect.poll(async () => (await conv(second))?.queue_id).toBe(billing.id);
     } finally {
       await agentContext.close().catch(() => {});
       if (channel && support) await admin.put(`/api/v1/channels/${channel.id}/destination`, { type: 'queue', id: support.id });

@@ -3,6 +3,7 @@
  * schedule, each showing the hub's refusal of its field (the same checks at creation and edit).
  */
 import { TextField } from '@smsgate/shared/components/Field';
+import { formatDateTime } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import type { Schemas } from '../../api/hub';
@@ -57,16 +58,38 @@ export function TemplateField({ value, error, onInput }: { value: string; error:
   );
 }
 
+/** Every IANA time zone the browser knows (empty where it cannot list them). */
+export function timeZones(): readonly string[] {
+  const intl = Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] };
+  return intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [];
+}
+
+/**
+ * A `YYYY-MM-DD` day written out in the portal's language (the browser draws a date field in
+ * its own locale, which may not be the one the user chose): "Tuesday 1 December 2026".
+ */
+export function dayInWords(day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return '';
+  // Noon UTC shown in UTC: the same calendar day whatever the browser's zone.
+  return formatDateTime(`${day}T12:00:00Z`, { dateStyle: 'full', timeZone: 'UTC' });
+}
+
 export function ScheduleFields({ value, fieldError, onChange }: { value: ScheduleForm; fieldError: FieldError; onChange: (s: ScheduleForm) => void }): JSX.Element {
   const set = (patch: Partial<ScheduleForm>) => onChange({ ...value, ...patch });
+  const zones = `${useId()}-zones`;
   return (
     <fieldset class="campaign-schedule">
       <legend>{t.t('dash.window')}</legend>
-      <TextField label={t.t('form.timezone')} value={value.timezone} error={fieldError('schedule.timezone')} onInput={(e) => set({ timezone: e.currentTarget.value })} />
+      <TextField label={t.t('form.timezone')} hint={t.t('form.timezoneHint')} list={zones} autocomplete="off" value={value.timezone} error={fieldError('schedule.timezone')} onInput={(e) => set({ timezone: e.currentTarget.value })} />
+      <datalist id={zones}>
+        {timeZones().map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
       <TextField label={t.t('form.from')} type="time" value={value.from} error={fieldError('schedule.from')} onInput={(e) => set({ from: e.currentTarget.value })} />
       <TextField label={t.t('form.to')} type="time" value={value.to} error={fieldError('schedule.to')} onInput={(e) => set({ to: e.currentTarget.value })} />
-      <TextField label={t.t('form.startDate')} type="date" value={value.startDate} onInput={(e) => set({ startDate: e.currentTarget.value })} />
-      <TextField label={t.t('form.endDate')} type="date" value={value.endDate} error={fieldError('schedule.end_date')} onInput={(e) => set({ endDate: e.currentTarget.value })} />
+      <TextField label={t.t('form.startDate')} type="date" hint={dayInWords(value.startDate) || undefined} value={value.startDate} error={fieldError('schedule.start_date')} onInput={(e) => set({ startDate: e.currentTarget.value })} />
+      <TextField label={t.t('form.endDate')} type="date" hint={dayInWords(value.endDate) || undefined} value={value.endDate} error={fieldError('schedule.end_date')} onInput={(e) => set({ endDate: e.currentTarget.value })} />
       <div class="campaign-days" role="group" aria-label={t.t('form.days')}>
         {DAYS.map((d) => (
           <label key={d} class="checkbox">

@@ -24,7 +24,7 @@ import { timeline } from './timeline';
 import { inboxText as t } from './messages';
 import { ReplyBox } from './ReplyBox';
 import { mayRelease, releaseToQueue } from './release';
-import { conversations, fetchConversation, loadThread, threads, upsertConversation } from './store';
+import { conversations, fetchConversation, loadThread, movedAway, threads, upsertConversation } from './store';
 import { Ticks } from './Ticks';
 import { TransferDialog } from './TransferDialog';
 
@@ -98,6 +98,14 @@ export function Conversation({ id, backHref }: { id: string; backHref: string })
       alive = false;
     };
   }, [id]);
+  if (movedAway.value.has(id) && !conversation) {
+    return (
+      <section class="conversation conversation-empty">
+        <p role="alert">{t.t('conversation.movedAway')}</p>
+        <Link href={backHref}>{t.t('conversation.back')}</Link>
+      </section>
+    );
+  }
   if (missing) {
     return (
       <section class="conversation conversation-empty">

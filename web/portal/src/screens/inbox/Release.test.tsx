@@ -36,7 +36,7 @@ import { me } from '../../app/session';
 import { queues } from '../../app/directory';
 import { Conversation } from './Conversation';
 import { mayRelease } from './release';
-import { conversations } from './store';
+import { applyEvent, conversations, resetStore } from './store';
 
 const held: Interaction = {
   id: '0190a000-0000-7000-8000-0000000000c1',
@@ -138,5 +138,38 @@ describe('releasing a conversation to its group', () => {
     const free = await menuOf({ ...held, id: '0190a000-0000-7000-8000-0000000000c2', assignee_id: null });
     expect(item(free, 'Transférer')).toBeDefined();
     expect(item(free, 'Libérer au groupe')).toBeUndefined();
+  });
+});
+
+describe('a conversation a colleague hands out of sight', () => {
+  beforeEach(() => {
+    me.value = {
+      role: 'agent',
+      org: { id: held.org_id, kind: 'tenant', name: 'Demo Tenant', path: '/p/r/t', created_at: '2026-12-01T00:00:00Z' } as never,
+      user: { id: AGENT, org_id: held.org_id, login: 'agent', name: 'Agent', role: 'agent', state: 'active', created_at: '2026-12-01T00:00:00Z' } as never,
+    };
+  });
+  afterEach(() => {
+    setLocale('en');
+    unmount();
+    resetStore();
+  });
+
+  it('leaves the list and the open pane says why, in English and in French, and comes back if it is handed back', async () => {
+    const root = await menuOf(held);
+    expect(root.querySelector('.conv-header')).not.toBeNull();
+    act(() => applyEvent({ type: 'interaction_left', interaction_id: held.id }));
+    await settle();
+    expect(conversations.value.has(held.id)).toBe(false);
+    expect(root.querySelector('[role="alert"]')?.textContent).toBe(
+      'This conversation was handed to a colleague or another queue: it is no longer yours to see.',
+    );
+    setLocale('fr');
+    await settle();
+    expect(root.querySelector('[role="alert"]')?.textContent).toContain('confiée à un collègue');
+    act(() => applyEvent({ type: 'interaction_updated', interaction: { ...held, updated_at: '2026-12-03T09:30:00Z' } }));
+    await settle();
+    expect(root.querySelector('[role="alert"]')).toBeNull();
+    expect(root.querySelector('.conv-header')).not.toBeNull();
   });
 });

@@ -57,6 +57,7 @@ const en = {
     messagesLabel: 'Messages with {who}',
     noMessages: 'No message yet.',
     notFound: 'This conversation no longer exists or is not yours to see.',
+    movedAway: 'This conversation was handed to a colleague or another queue: it is no longer yours to see.',
     closedNotice: 'This conversation is closed. Reopen it to reply.',
   },
   ticks: {
@@ -216,6 +217,7 @@ export const inboxText = defineMessages('inbox', {
       messagesLabel: 'Messages avec {who}',
       noMessages: 'Aucun message pour le moment.',
       notFound: "Cette conversation n'existe plus ou ne vous est pas accessible.",
+      movedAway: "Cette conversation a été confiée à un collègue ou à une autre file : elle ne vous est plus accessible.",
       closedNotice: 'Cette conversation est fermée. Rouvrez-la pour y répondre.',
     },
     ticks: {

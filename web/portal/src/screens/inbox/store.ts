@@ -17,6 +17,8 @@ export const loadState = signal<'idle' | 'loading' | 'ready' | 'error'>('idle');
 export const lastMessage = signal<ReadonlyMap<string, Message>>(new Map());
 /** Messages of the conversations opened in this session, oldest first. */
 export const threads = signal<ReadonlyMap<string, readonly Message[]>>(new Map());
+/** Conversations someone else handed out of this user's sight since they were loaded. */
+export const movedAway = signal<ReadonlySet<string>>(new Set());
 
 function setIn<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
   const m = new Map(map);
@@ -114,6 +116,17 @@ export function applyEvent(e: HubEvent): void {
   switch (e.type) {
     case 'interaction_updated':
       upsertConversation(e.interaction);
+      if (movedAway.value.has(e.interaction.id)) {
+        // Handed back into sight.
+        const gone = new Set(movedAway.value);
+        gone.delete(e.interaction.id);
+        movedAway.value = gone;
+      }
+      break;
+    case 'interaction_left':
+      // Transferred or taken over out of this user's sight by someone else.
+      forgetConversation(e.interaction_id);
+      movedAway.value = new Set(movedAway.value).add(e.interaction_id);
       break;
     case 'message_created':
     case 'message_updated':
@@ -144,5 +157,6 @@ export function resetStore(): void {
   conversations.value = new Map();
   lastMessage.value = new Map();
   threads.value = new Map();
+  movedAway.value = new Set();
   loadState.value = 'idle';
 }
