@@ -49,4 +49,73 @@ test.describe('campaigns', () => {
     await expect(page.getByRole('form', { name: 'New campaign' })).toBeVisible();
     await expectAccessible(page, 'new campaign form');
   });
+
+  test('a tenant admin creates a campaign in the form, sees a bad recipients line named, previews the personalised first rows, starts it, watches it and stops it: what was not sent stays unsent', async ({ page, stack }) => {
+    test.setTimeout(120_000);
+    const admin = await hub(stack, 'tenant_admin');
+    const sim = stack.info.sim_numbers[1] ?? '';
+    const people = Array.from({ length: 6 }, () => customer());
+    const name = `Spring codes ${Date.now()}`;
+    page.on('dialog', (d) => void d.accept());
+    await loginAs(page, stack.info, 'tenant_admin');
+    await page.goto('/campaigns');
+    await page.getByRole('button', { name: 'New campaign' }).click();
+    const form = page.getByRole('form', { name: 'New campaign' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel(new RegExp(sim.replace('+', '\\+'))).check();
+    await form.getByLabel('Message', { exact: true }).fill('Hello {{first_name}}, your code is {{code}}.');
+    // One message every 4 s on the port: slow enough to stop it half-way.
+    await form.getByLabel('Time between messages (ms)').fill('4000');
+    // Every day, all day, whenever the suite runs.
+    await form.getByLabel('Send from').fill('00:00');
+    await form.getByLabel('until', { exact: true }).fill('24:00');
+    await form.getByLabel('Sat', { exact: true }).check();
+    await form.getByLabel('Sun', { exact: true }).check();
+    await form.getByRole('button', { name: 'Create the campaign' }).click();
+    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+    await expect(page.getByTestId('campaign-state')).toHaveAttribute('data-state', 'draft');
+
+    // A row without the first name its message needs: the line is named and nothing is imported.
+    const upload = page.getByRole('form', { name: 'Recipients' });
+    const csv = (rows: string[]) => ({ name: 'recipients.csv', mimeType: 'text/csv', buffer: Buffer.from(`number,first_name,code\n${rows.join('\n')}\n`) });
+    await upload.getByLabel('File').setInputFiles(csv([`${people[0]},Alice,A1`, `${people[1]},,B2`]));
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await expect(upload.getByTestId('upload-errors')).toContainText('Line 3 (first_name)');
+    await expect(page.getByText('No recipient yet.')).toBeVisible();
+    await expectAccessible(page, 'campaign upload with a bad line');
+
+    // The whole list, with one number written twice (00 instead of +): the duplicate is set aside.
+    const names = ['Alice', 'Bruno', 'Chloé', 'Dmitri', 'Eve', 'Farid'];
+    const rows = people.map((p, i) => `${p},${names[i]},C${i + 1}`);
+    rows.push(`${(people[2] ?? '').replace('+', '00')},Chloé,C3`);
+    await upload.getByLabel('File').setInputFiles(csv(rows));
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await expect(upload.getByRole('status')).toContainText('7 rows read: 6 to send');
+    const preview = page.getByTestId('campaign-preview');
+    await expect(preview).toContainText('Hello Alice, your code is C1.');
+    await expect(preview).toContainText('Hello Chloé, your code is C3.');
+    await expect(page.getByTestId('count-duplicate')).toContainText('1');
+
+    // Started: the counters move on their own, the first handset reads its own text.
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(page.getByTestId('campaign-state')).toHaveAttribute('data-state', 'running');
+    await expect.poll(async () => (await handset(stack, people[0] ?? '')).map((m) => m.text), { timeout: 30_000 }).toEqual(['Hello Alice, your code is C1.']);
+    await expect(page.getByTestId('count-processed')).not.toContainText(/^\D*0$/, { timeout: 15_000 });
+    await expectAccessible(page, 'a running campaign');
+
+    // Stopped (after the confirmation): nothing more leaves, the rest stays unsent.
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(page.getByTestId('campaign-state')).toHaveAttribute('data-state', 'stopped');
+    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const sentAtStop = (await admin.get<{ counters: { sent: number; delivered: number } }>(`/api/v1/campaigns/${id}`)).counters;
+    await page.waitForTimeout(10_000);
+    const after = (await admin.get<{ counters: { sent: number; delivered: number; total: number } }>(`/api/v1/campaigns/${id}`)).counters;
+    expect(after.sent + after.delivered).toBeLessThanOrEqual(sentAtStop.sent + sentAtStop.delivered + 1);
+    let reached = 0;
+    for (const p of people) reached += (await handset(stack, p)).length;
+    expect(reached).toBeGreaterThanOrEqual(1);
+    expect(reached).toBeLessThan(people.length);
+    expect((await handset(stack, people[5] ?? '')).length).toBe(0);
+    await expect(page.getByRole('button', { name: 'Start', exact: true })).toHaveCount(0);
+  });
 });

@@ -11,6 +11,7 @@ import { interactionsText } from './interactions/messages';
 import { monitorText } from './monitor/messages';
 import { contactsText } from './contacts/messages';
 import { kitText } from './kit/messages';
+import { hoursText } from './kit/hoursMessages';
 import { bulkText } from './bulk/messages';
 import { optOutText } from './optouts/messages';
 import { queuesText } from './queues/messages';
@@ -25,7 +26,7 @@ import { cannedText } from './canned/messages';
 import { auditText } from './audit/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText, messageText, presenceText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText, messageText, presenceText, hoursText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { setLocale } from '@smsgate/shared/i18n/core';
 import { render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dayInWords, ScheduleFields, scheduleForm, timeZones } from './fields';
+import { timeZones } from '../kit/TimeZoneField';
+import { dayInWords, ScheduleFields, scheduleForm } from './fields';
 
 afterEach(() => {
   document.body.innerHTML = '';

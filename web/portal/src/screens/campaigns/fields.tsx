@@ -2,11 +2,12 @@
  * Fields the new-campaign form and the edit form share: the dial string, the message and the
  * schedule, each showing the hub's refusal of its field (the same checks at creation and edit).
  */
-import { TextField } from '@smsgate/shared/components/Field';
+import { Field, TextField } from '@smsgate/shared/components/Field';
 import { formatDateTime } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
-import { useId } from 'preact/hooks';
 import type { Schemas } from '../../api/hub';
+import { TimeOfDayField } from '../kit/hours';
+import { TimeZoneField } from '../kit/TimeZoneField';
 import { campaignsText as t } from './messages';
 
 type Day = Schemas['Day'];
@@ -45,23 +46,19 @@ export function DialStringField({ value, error, onInput }: { value: string; erro
 }
 
 export function TemplateField({ value, error, onInput }: { value: string; error: string | undefined; onInput: (v: string) => void }): JSX.Element {
-  const hint = `${useId()}-hint`;
   return (
-    <label class="field">
-      <span class="field-label">{t.t('form.template')}</span>
-      <textarea class="input" rows={3} value={value} required aria-describedby={hint} aria-invalid={error ? 'true' : undefined} onInput={(e) => onInput(e.currentTarget.value)} />
-      <span class="field-hint" id={hint}>
-        {t.t('form.templateHint')} <code>{'{{first_name}}'}</code>
-      </span>
-      {error ? <span class="field-error" role="alert">{error}</span> : null}
-    </label>
+    <Field
+      label={t.t('form.template')}
+      hint={
+        <>
+          {t.t('form.templateHint')} <code>{'{{first_name}}'}</code>
+        </>
+      }
+      error={error}
+    >
+      {(a) => <textarea class="input" rows={3} value={value} required onInput={(e) => onInput(e.currentTarget.value)} {...a} />}
+    </Field>
   );
-}
-
-/** Every IANA time zone the browser knows (empty where it cannot list them). */
-export function timeZones(): readonly string[] {
-  const intl = Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] };
-  return intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [];
 }
 
 /**
@@ -76,18 +73,12 @@ export function dayInWords(day: string): string {
 
 export function ScheduleFields({ value, fieldError, onChange }: { value: ScheduleForm; fieldError: FieldError; onChange: (s: ScheduleForm) => void }): JSX.Element {
   const set = (patch: Partial<ScheduleForm>) => onChange({ ...value, ...patch });
-  const zones = `${useId()}-zones`;
   return (
     <fieldset class="campaign-schedule">
       <legend>{t.t('dash.window')}</legend>
-      <TextField label={t.t('form.timezone')} hint={t.t('form.timezoneHint')} list={zones} autocomplete="off" value={value.timezone} error={fieldError('schedule.timezone')} onInput={(e) => set({ timezone: e.currentTarget.value })} />
-      <datalist id={zones}>
-        {timeZones().map((z) => (
-          <option key={z} value={z} />
-        ))}
-      </datalist>
-      <TextField label={t.t('form.from')} type="time" value={value.from} error={fieldError('schedule.from')} onInput={(e) => set({ from: e.currentTarget.value })} />
-      <TextField label={t.t('form.to')} type="time" value={value.to} error={fieldError('schedule.to')} onInput={(e) => set({ to: e.currentTarget.value })} />
+      <TimeZoneField label={t.t('form.timezone')} hint={t.t('form.timezoneHint')} value={value.timezone} error={fieldError('schedule.timezone')} onInput={(timezone) => set({ timezone })} />
+      <TimeOfDayField label={t.t('form.from')} value={value.from} error={fieldError('schedule.from')} onInput={(from) => set({ from })} />
+      <TimeOfDayField label={t.t('form.to')} endOfDay value={value.to} error={fieldError('schedule.to')} onInput={(to) => set({ to })} />
       <TextField label={t.t('form.startDate')} type="date" hint={dayInWords(value.startDate) || undefined} value={value.startDate} error={fieldError('schedule.start_date')} onInput={(e) => set({ startDate: e.currentTarget.value })} />
       <TextField label={t.t('form.endDate')} type="date" hint={dayInWords(value.endDate) || undefined} value={value.endDate} error={fieldError('schedule.end_date')} onInput={(e) => set({ endDate: e.currentTarget.value })} />
       <div class="campaign-days" role="group" aria-label={t.t('form.days')}>

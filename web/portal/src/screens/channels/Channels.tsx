@@ -12,6 +12,7 @@ import { can, me, tenant, tenants } from '../../app/session';
 import { DataTable, FormDialog, PageHeader, SearchBox, usePaged, useSubmit, type Column } from '../kit/kit';
 import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
+import { HoursDialog } from './HoursDialog';
 import { channelsText as t } from './messages';
 
 type UserView = Schemas['UserView'];
@@ -216,7 +217,7 @@ export function Channels(): JSX.Element {
   const [location] = useLocation();
   const shared = location.startsWith('/channels/distributed');
   const [q, setQ] = useState('');
-  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination' | 'delete'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
+  const [open, setOpen] = useState<{ kind: 'distribute' | 'destination' | 'delete' | 'hours'; channel: Channel } | { kind: 'declare' } | undefined>(undefined);
   const orgs = useOrgs();
   const myOrg = me.value?.org.id ?? '';
   const ctx = tenant.value;
@@ -279,6 +280,7 @@ export function Channels(): JSX.Element {
           <>
             {can('distributeChannels') ? <IconButton icon="transfer" label={t.t('distributeOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'distribute', channel: c })} /> : null}
             {isTenant(c.holder_id) ? <IconButton icon="inbox" label={t.t('destinationOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'destination', channel: c })} /> : null}
+            {isTenant(c.holder_id) ? <IconButton icon="clock" label={t.t('hoursOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'hours', channel: c })} /> : null}
             {can('manageGateways') ? <IconButton icon="trash" label={t.t('deleteOne', { number: c.sim_number })} onClick={() => setOpen({ kind: 'delete', channel: c })} /> : null}
           </>
         )}
@@ -286,6 +288,7 @@ export function Channels(): JSX.Element {
       {open?.kind === 'declare' ? <DeclareDialog onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'distribute' ? <DistributeDialog channel={open.channel} orgs={orgs} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'delete' ? <DeleteDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
+      {open?.kind === 'hours' ? <HoursDialog channel={open.channel} onClose={() => setOpen(undefined)} /> : null}
       {open?.kind === 'destination' ? <DestinationDialog channel={open.channel} onDone={changed} onClose={() => setOpen(undefined)} /> : null}
     </div>
   );

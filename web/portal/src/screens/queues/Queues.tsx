@@ -11,6 +11,7 @@ import { ConfirmDialog, DataTable, defaultTenant, FormDialog, orgFilter, PageHea
 import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { queuesText as t } from './messages';
+import { RoutingDialog } from './RoutingDialog';
 
 type UserView = Schemas['UserView'];
 type QueueRole = Schemas['QueueRole'];
@@ -109,7 +110,7 @@ function DeleteQueue({ queue, onDone, onClose }: { queue: Queue; onDone: () => v
 
 export function Queues(): JSX.Element {
   const [q, setQ] = useState('');
-  const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'edit' | 'delete'; queue: Queue } | undefined>(undefined);
+  const [open, setOpen] = useState<{ kind: 'add' } | { kind: 'edit' | 'delete' | 'routing'; queue: Queue } | undefined>(undefined);
   const ctx = tenant.value;
   const list = usePaged((cursor) => call(api.GET('/api/v1/queues', { params: { query: { q: q || undefined, cursor, limit: 100, ...orgFilter() } } })), [q, ctx], SCREEN_LISTS.queues);
   const manage = can('manageQueues');
@@ -140,12 +141,14 @@ export function Queues(): JSX.Element {
         actions={manage ? (x) => (
           <>
             <IconButton icon="edit" label={t.t('editOne', { name: x.name })} onClick={() => setOpen({ kind: 'edit', queue: x })} />
+            <IconButton icon="clock" label={t.t('routingOne', { name: x.name })} onClick={() => setOpen({ kind: 'routing', queue: x })} />
             <IconButton icon="trash" label={t.t('deleteOne', { name: x.name })} onClick={() => setOpen({ kind: 'delete', queue: x })} />
           </>
         ) : undefined}
       />
       {open?.kind === 'add' ? <QueueDialog onDone={list.reload} onClose={close} /> : null}
       {open?.kind === 'edit' ? <QueueDialog queue={open.queue} onDone={list.reload} onClose={close} /> : null}
+      {open?.kind === 'routing' ? <RoutingDialog queue={open.queue} onClose={close} /> : null}
       {open?.kind === 'delete' ? <DeleteQueue queue={open.queue} onDone={list.reload} onClose={close} /> : null}
     </div>
   );

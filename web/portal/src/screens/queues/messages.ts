@@ -28,6 +28,21 @@ const en = {
   force: 'Delete anyway (its live conversations go back to the tenant inbox)',
   deleted: 'Queue deleted.',
   empty: 'No queue yet.',
+  routingOne: 'Routing and hours of {name}',
+  routing: {
+    title: 'Routing and hours of {name}',
+    strategy: 'Who gets a new conversation',
+    strategies: { manual: 'Nobody: a manager takes or assigns it', round_robin: 'The available agents in turn', least_busy: 'The available agent with the fewest open conversations' },
+    hint: {
+      manual: 'Conversations wait in the queue until someone takes them or a manager assigns them.',
+      round_robin: 'Each new conversation goes to the next available agent of the queue.',
+      least_busy: 'Each new conversation goes to the available agent holding the fewest.',
+    },
+    maxActive: 'Most open conversations per agent',
+    maxActiveHint: 'Empty: no limit. Beyond it, conversations wait in the queue.',
+    maxActiveBad: 'A whole number from 1, or empty for no limit.',
+    fixTimes: 'Some times are not written as HH:MM: fix them first.',
+  },
 } as const;
 
 export const queuesText = defineMessages('queues', {
@@ -58,6 +73,21 @@ export const queuesText = defineMessages('queues', {
     busy: 'La file {name} a encore des conversations en cours.',
     force: 'Supprimer quand même (ses conversations en cours reviennent à la boîte de la société)',
     deleted: "File d'attente supprimée.",
+    routingOne: 'Routage et horaires de {name}',
+    routing: {
+      title: 'Routage et horaires de {name}',
+      strategy: 'Qui reçoit une nouvelle conversation',
+      strategies: { manual: 'Personne : un gestionnaire la prend ou l’attribue', round_robin: 'Les agents disponibles à tour de rôle', least_busy: 'L’agent disponible qui a le moins de conversations ouvertes' },
+      hint: {
+        manual: "Les conversations attendent dans la file jusqu'à ce qu'on les prenne ou qu'un gestionnaire les attribue.",
+        round_robin: 'Chaque nouvelle conversation va au prochain agent disponible de la file.',
+        least_busy: "Chaque nouvelle conversation va à l'agent disponible qui en a le moins.",
+      },
+      maxActive: 'Conversations ouvertes au plus par agent',
+      maxActiveHint: "Vide : sans limite. Au-delà, les conversations attendent dans la file.",
+      maxActiveBad: 'Un nombre entier à partir de 1, ou vide pour aucune limite.',
+      fixTimes: "Certaines heures ne sont pas écrites HH:MM : corrigez-les d'abord.",
+    },
     empty: "Aucune file d'attente pour l'instant.",
   },
 });
