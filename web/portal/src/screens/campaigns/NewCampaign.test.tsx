@@ -16,6 +16,10 @@ vi.stubGlobal('fetch', async (input: Request | string, init?: RequestInit) => {
 });
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
+/** Waits (up to 5 s, for a loaded machine) until the channels arrived from the fake hub. */
+async function channelsShown(root: HTMLElement): Promise<void> {
+  for (let i = 0; i < 250 && root.querySelectorAll('.campaign-channels input[type=checkbox]').length < 2; i++) await settle();
+}
 
 describe('the new campaign form', () => {
   afterEach(() => {
@@ -29,7 +33,7 @@ describe('the new campaign form', () => {
     const root = document.createElement('div');
     document.body.append(root);
     render(<NewCampaign onCreated={() => {}} />, root);
-    await settle();
+    await channelsShown(root);
     const boxes = [...root.querySelectorAll<HTMLInputElement>('.campaign-channels input[type=checkbox]')];
     expect(boxes.map((b) => b.checked)).toEqual([true, false]);
     boxes[1]?.click();
@@ -57,7 +61,7 @@ describe('the new campaign form', () => {
     const root = document.createElement('div');
     document.body.append(root);
     render(<NewCampaign onCreated={() => {}} />, root);
-    await settle();
+    await channelsShown(root);
     expect(root.textContent).toContain('Chaîne de numérotation (ports)');
     expect(root.textContent).toContain('Canaux');
   });
