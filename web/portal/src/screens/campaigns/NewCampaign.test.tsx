@@ -48,7 +48,7 @@ describe('the new campaign form', () => {
     type(dial as HTMLInputElement, ' (3.0) ');
     await settle();
     root.querySelector('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
-    await settle();
+    for (let i = 0; i < 250 && !root.querySelector('.field-invalid .field-error'); i++) await settle();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ channels: ['c0', 'c1'], dial_string: '(3.0)' });
     const error = root.querySelector('.field-invalid .field-error');
