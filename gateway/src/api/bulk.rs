@@ -8,6 +8,10 @@
 //! Blank lines (a blank last line in particular) are skipped; a UTF-8 BOM is ignored. Every
 //! bad line is reported with its line number and reason and then the file is rejected as a
 //! whole, so nothing is half-imported.
+//!
+//! Files are read as streams ([`rows`]), never whole: an upload is checked once ([`check`]:
+//! only the bad lines are kept, the first 100 of them) and, if no line is bad, read again into
+//! one spool transaction (`api::bulk_messages`, `api::bulk_blocklist`).
 
 use super::error::{ApiError, BadLines, LineError};
 use super::validate;
