@@ -9,6 +9,11 @@
 //! polls, default 20; `SMSGATE_BENCH_GATEWAY`: another `smsgate-gateway` binary to measure,
 //! such as the shipped edge build or an older build, default this build's). The browser logs
 //! in four times over the run (every `secs / 4`), as technicians and sessions come and go.
+//! Scenarios: the baseline (no UI client), the UI open, the UI open with its first four logins
+//! sent at once (they are hashed one at a time), and the UI open with a 200,000-line dialer
+//! file uploaded a quarter into the run (to a group whose one port has no modem, so the
+//! messages stay queued). `SMSGATE_BENCH_BEFORE`: a second binary (an older build) run through
+//! every scenario beside the first, in the same run.
 //! Memory is sampled every 100 ms (peak and its anonymous / file-backed split) and where the
 //! RSS sits at the end is read from `/proc/<pid>/smaps`. The size added to the stripped
 //! binary is measured by comparing two builds (see docs/benchmarks.md).
@@ -119,7 +124,35 @@ fn linked_files(html: &str) -> Vec<String> {
     out
 }
 
+/// What the gateway is asked to do beside sending the 640 messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// Nothing more.
+    Baseline,
+    /// A logged-in browser polling the UI, four logins over the run.
+    UiOpen,
+    /// The same, the first four logins sent at once.
+    ParallelLogins,
+    /// The UI open, and a 200,000-line dialer file uploaded a quarter into the run.
+    Upload,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Baseline => "32 ports, 640 messages, no UI client (baseline)",
+            Scenario::UiOpen => "32 ports, 640 messages, box UI open",
+            Scenario::ParallelLogins => "box UI open, 4 parallel logins",
+            Scenario::Upload => "box UI open + 200k-line dialer upload",
+        }
+    }
+}
+
+/// Lines of the upload scenario's dialer file.
+const UPLOAD_LINES: usize = 200_000;
+
 struct Row {
+    binary: String,
     name: &'static str,
     peak: Sample,
     end: Sample,
@@ -127,9 +160,11 @@ struct Row {
     logins: u64,
     ui_requests: usize,
     ui_bytes: usize,
+    upload_ms: Option<u128>,
 }
 
-async fn run(with_ui: bool) -> Row {
+async fn run(scenario: Scenario, binary: (&str, &str)) -> Row {
+    let with_ui = scenario != Scenario::Baseline;
     let dir = tempfile::tempdir().unwrap();
     let cancel = CancellationToken::new();
     let lab = Lab::start(
@@ -156,6 +191,16 @@ async fn run(with_ui: bool) -> Row {
     let mut g = GroupConfig::new("bench", smsgate_config::parse_port_spec("0-31").unwrap());
     g.interval_ms = 50;
     c.groups.push(g);
+    // The upload's group: one port with no modem behind it, so the uploaded messages stay
+    // queued (the run measures storing them, not sending them).
+    c.ports.push(PortConfig::new(
+        u16::try_from(PORTS).unwrap(),
+        Device::Serial(dir.path().join("dev/no-modem")),
+    ));
+    c.groups.push(GroupConfig::new(
+        "upload",
+        smsgate_config::parse_port_spec(&PORTS.to_string()).unwrap(),
+    ));
     smsgate_gateway::ui::account::set(
         &smsgate_gateway::ui::account::path_for(&c.storage.path),
         "tech",
@@ -164,9 +209,7 @@ async fn run(with_ui: bool) -> Row {
     .unwrap();
     let cfg_path = dir.path().join("gateway.toml");
     std::fs::write(&cfg_path, toml::to_string(&c).unwrap()).unwrap();
-    let exe = std::env::var("SMSGATE_BENCH_GATEWAY")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_smsgate-gateway").to_owned());
-    let exe = std::fs::canonicalize(&exe)
+    let exe = std::fs::canonicalize(binary.1)
         .unwrap()
         .to_string_lossy()
         .into_owned();
@@ -206,7 +249,7 @@ async fn run(with_ui: bool) -> Row {
         {
             Ok(r) => r.json::<serde_json::Value>().await.ok().is_some_and(|v| {
                 v["ports"].as_array().is_some_and(|a| {
-                    a.len() == PORTS && a.iter().all(|p| p["state"] == "registered")
+                    a.iter().filter(|p| p["state"] == "registered").count() == PORTS
                 })
             }),
             Err(_) => false,
@@ -255,9 +298,16 @@ async fn run(with_ui: bool) -> Row {
             .to_owned()
     };
     let mut logins = 0;
+    let mut upload_ms = None;
     if with_ui {
-        let mut cookie = login().await;
-        logins += 1;
+        let mut cookie = if scenario == Scenario::ParallelLogins {
+            let (first, _, _, _) = tokio::join!(login(), login(), login(), login());
+            logins += LOGINS;
+            first
+        } else {
+            logins += 1;
+            login().await
+        };
         // The page and the files it names, as a browser loads them (the measured binary's
         // own files, which may not be this build's).
         let page = client.get(format!("{base}/")).send().await.unwrap();
@@ -292,7 +342,34 @@ async fn run(with_ui: bool) -> Row {
         });
         let start = Instant::now();
         let end = start + Duration::from_secs(secs);
+        let mut upload = None;
         while Instant::now() < end {
+            if scenario == Scenario::Upload
+                && upload.is_none()
+                && start.elapsed() >= Duration::from_secs(secs / 4)
+            {
+                let mut file = String::with_capacity(UPLOAD_LINES * 48);
+                file.push_str("campaign;destiny;message;priority\n");
+                for i in 0..UPLOAD_LINES {
+                    file.push_str(&format!("upload;+4479{i:08};uploaded message {i};0\n"));
+                }
+                let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+                upload = Some(tokio::spawn(async move {
+                    let t = Instant::now();
+                    let r = client
+                        .post(format!("{base}/api/v1/bulk/messages?group=upload"))
+                        .header("cookie", cookie)
+                        .header("content-type", "text/csv")
+                        .body(file)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 202);
+                    let v: serde_json::Value = r.json().await.unwrap();
+                    assert_eq!(v["imported"], UPLOAD_LINES);
+                    t.elapsed().as_millis()
+                }));
+            }
             // Another login every quarter of the run (a new session each time).
             if logins < LOGINS && start.elapsed() >= Duration::from_secs(secs * logins / LOGINS) {
                 cookie = login().await;
@@ -316,6 +393,9 @@ async fn run(with_ui: bool) -> Row {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+        if let Some(u) = upload {
+            upload_ms = Some(u.await.unwrap());
+        }
         reader.abort();
     } else {
         tokio::time::sleep(Duration::from_secs(secs)).await;
@@ -333,11 +413,9 @@ async fn run(with_ui: bool) -> Row {
     let _ = child.wait();
     cancel.cancel();
     Row {
-        name: if with_ui {
-            "32 ports, 640 messages, box UI open"
-        } else {
-            "32 ports, 640 messages, no UI client (baseline)"
-        },
+        binary: binary.0.to_owned(),
+        name: scenario.name(),
+        upload_ms,
         peak,
         end,
         at_end,
@@ -361,16 +439,36 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // This build, or `SMSGATE_BENCH_GATEWAY`; with `SMSGATE_BENCH_BEFORE`, that binary too,
+    // each scenario run with one then the other.
+    let after = std::env::var("SMSGATE_BENCH_GATEWAY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_smsgate-gateway").to_owned());
+    let mut binaries = Vec::new();
+    if let Ok(before) = std::env::var("SMSGATE_BENCH_BEFORE") {
+        binaries.push(("before".to_owned(), before));
+    }
+    binaries.push(("after".to_owned(), after));
     rt.block_on(async {
-        let rows = [run(false).await, run(true).await];
+        let mut rows = Vec::new();
+        for scenario in [
+            Scenario::Baseline,
+            Scenario::UiOpen,
+            Scenario::ParallelLogins,
+            Scenario::Upload,
+        ] {
+            for (label, exe) in &binaries {
+                rows.push(run(scenario, (label, exe)).await);
+            }
+        }
         let mib = |k: f64| k / 1024.0;
         println!(
-            "\n| scenario | peak RSS (MiB) | at the peak: anon / file | RSS at end (MiB) | logins | UI requests | UI bytes received |"
+            "\n| binary | scenario | peak RSS (MiB) | at the peak: anon / file | RSS at end (MiB) | logins | UI requests | UI bytes received | upload (ms) |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for r in &rows {
             println!(
-                "| {} | {:.1} | {:.1} / {:.1} | {:.1} | {} | {} | {} |",
+                "| {} | {} | {:.1} | {:.1} / {:.1} | {:.1} | {} | {} | {} | {} |",
+                r.binary,
                 r.name,
                 mib(r.peak.rss),
                 mib(r.peak.anon),
@@ -378,18 +476,20 @@ fn main() {
                 mib(r.end.rss),
                 r.logins,
                 r.ui_requests,
-                r.ui_bytes
+                r.ui_bytes,
+                r.upload_ms.map_or("–".to_owned(), |ms| ms.to_string())
             );
         }
         println!(
-            "\nRSS at end (MiB): | scenario | binary code | binary read-only data | binary data relocated at start | shared libraries | heap, stacks, other |"
+            "\nRSS at end (MiB): | binary | scenario | binary code | binary read-only data | binary data relocated at start | shared libraries | heap, stacks, other |"
         );
-        println!("|---|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|");
         for r in &rows {
             let b = &r.at_end;
             let m = |k: u64| k as f64 / 1024.0;
             println!(
-                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                r.binary,
                 r.name,
                 m(b.code),
                 m(b.rodata),

@@ -5,7 +5,9 @@
 //! `smsgate_messages{state}` (gauge, same), `smsgate_sends_total{port}`,
 //! `smsgate_send_failures_total{port,reason}`, `smsgate_signal_dbm{port}` (gauge),
 //! `smsgate_api_submissions_total{result}`, `smsgate_link_connection_drops_total` (the cloud
-//! link's established connections that were lost).
+//! link's established connections that were lost), `smsgate_login_hashes{state}` (gauge: box UI
+//! password hashes `running` and `waiting` for the one permit, refreshed at each scrape),
+//! `smsgate_login_hashes_total`.
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 use std::sync::Arc;
@@ -81,6 +83,15 @@ impl GatewayMetrics {
     /// The cloud link has lost `n` established connections since start.
     pub fn set_link_drops(&self, n: u64) {
         self.with(|| metrics::counter!("smsgate_link_connection_drops_total").absolute(n));
+    }
+
+    /// The box UI's password hashing: running and waiting now, finished since start.
+    pub fn set_login_hashes(&self, stats: crate::ui::hashing::HashStats) {
+        self.with(|| {
+            metrics::gauge!("smsgate_login_hashes", "state" => "running").set(stats.running as f64);
+            metrics::gauge!("smsgate_login_hashes", "state" => "waiting").set(stats.waiting as f64);
+            metrics::counter!("smsgate_login_hashes_total").absolute(stats.done);
+        });
     }
 
     /// Prometheus text exposition.

@@ -81,10 +81,19 @@ pub fn same_origin(method: &Method, headers: &HeaderMap) -> bool {
 
 /// `429` with `Retry-After`, in the API's error shape.
 pub fn rate_limited(wait: std::time::Duration) -> Response {
+    too_many(wait, "too many failed logins")
+}
+
+/// `429` with `Retry-After` for a login that waited too long for the hashing permit.
+fn busy(wait: std::time::Duration) -> Response {
+    too_many(wait, "another login is being checked")
+}
+
+fn too_many(wait: std::time::Duration, why: &str) -> Response {
     let secs = wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0 && wait.as_secs() > 0);
     let mut r = (
         StatusCode::TOO_MANY_REQUESTS,
-        Json(json!({"error": {"code": "rate_limited", "message": format!("too many failed logins: try again in {secs} s")}})),
+        Json(json!({"error": {"code": "rate_limited", "message": format!("{why}: try again in {secs} s")}})),
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -172,33 +181,42 @@ pub async fn login(
         ui.throttle().failure(&keys, now);
         return Err(wrong());
     }
-    let Ok(permit) = tokio::time::timeout(crate::ui::HASH_WAIT, ui.hashing.acquire()).await else {
-        return Ok(rate_limited(std::time::Duration::from_secs(2)));
+    // One hash at a time: wait for the permit (at most HASH_WAIT), then look at the throttle
+    // again — failures recorded while this login waited count before it is hashed.
+    let Ok(permit) = ui.hashing.permit(Some(crate::ui::HASH_WAIT)).await else {
+        return Ok(busy(crate::ui::HASH_WAIT));
     };
-    let permit = permit.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let ui2 = ui.clone();
+    if let Err(wait) = ui.throttle().check(&keys, st.clock.now()) {
+        return Ok(rate_limited(wait.to_std().unwrap_or_default()));
+    }
+    let (ui2, clock) = (ui.clone(), st.clock.clone());
     let (login, password) = (req.login.clone(), req.password);
-    let ok = tokio::task::spawn_blocking(move || -> Result<bool, account::AccountError> {
-        match account::load(&ui2.account_path)? {
-            Some(a) if a.login == login => Ok(account::verify_password(&a.hash, &password)),
-            _ => {
-                // Same cost as a known login.
-                let _ = account::verify_password(ui2.dummy_hash(), &password);
-                Ok(false)
+    let outcome = ui
+        .hashing
+        .run_with(permit, move || {
+            let outcome = account::verify_and_upgrade(&ui2.account_path, &login, &password, || {
+                ui2.dummy_hash()
+            });
+            // Counted before the permit goes to the next login (and even if this request
+            // was dropped meanwhile).
+            match &outcome {
+                Ok(account::Login::Refused) => ui2.throttle().failure(&keys, clock.now()),
+                Ok(_) => ui2.throttle().success(&keys),
+                Err(_) => {}
             }
-        }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    drop(permit);
+            outcome
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if outcome == account::Login::Upgraded {
+        tracing::info!(login = %req.login, "box UI: the admin password's hash was rehashed with the current argon2id parameters");
+    }
     let now = st.clock.now();
-    if !ok {
-        ui.throttle().failure(&keys, now);
+    if outcome == account::Login::Refused {
         tracing::warn!(login = %req.login, addr = ?addr.map(|a| a.ip()), "box UI: refused login");
         return Err(wrong());
     }
-    ui.throttle().success(&keys);
     let token = ui.sessions.create(&req.login, now);
     tracing::info!(login = %req.login, addr = ?addr.map(|a| a.ip()), "box UI: login");
     let mut r = Json(MeResponse {
@@ -284,26 +302,23 @@ pub async fn password(
     if let Err(wait) = ui.throttle().check(&keys, now) {
         return Ok(rate_limited(wait.to_std().unwrap_or_default()));
     }
-    let _permit = ui
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let ui2 = ui.clone();
     let login2 = login.clone();
-    let outcome = tokio::task::spawn_blocking(move || -> Result<bool, account::AccountError> {
-        let Some(a) = account::load(&ui2.account_path)? else {
-            return Ok(false);
-        };
-        if a.login != login2 || !account::verify_password(&a.hash, &req.current) {
-            return Ok(false);
-        }
-        account::set(&ui2.account_path, &login2, &req.new)?;
-        Ok(true)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let outcome = ui
+        .hashing
+        .run(None, move || -> Result<bool, account::AccountError> {
+            let Some(a) = account::load(&ui2.account_path)? else {
+                return Ok(false);
+            };
+            if a.login != login2 || !account::verify_password(&a.hash, &req.current) {
+                return Ok(false);
+            }
+            account::set(&ui2.account_path, &login2, &req.new)?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     if !outcome {
         ui.throttle().failure(&keys, now);
         return Err(ApiError::invalid(

@@ -20,6 +20,41 @@ pub struct LineError {
     pub message: String,
 }
 
+/// The bad lines of an uploaded file: the first [`MAX_LINES`] kept (what the answer lists),
+/// every one counted, so a file with 200,000 bad lines never holds 200,000 messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadLines {
+    /// The first [`MAX_LINES`], in file order.
+    pub lines: Vec<LineError>,
+    /// How many there are in all.
+    pub total: usize,
+}
+
+impl BadLines {
+    /// Counts `e`, keeping it if fewer than [`MAX_LINES`] are kept.
+    pub fn push(&mut self, e: LineError) {
+        self.total += 1;
+        if self.lines.len() < MAX_LINES {
+            self.lines.push(e);
+        }
+    }
+
+    /// No bad line.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl From<Vec<LineError>> for BadLines {
+    fn from(all: Vec<LineError>) -> Self {
+        let mut b = BadLines::default();
+        for e in all {
+            b.push(e);
+        }
+        b
+    }
+}
+
 /// Every error the API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -42,8 +77,8 @@ pub enum ApiError {
     },
     /// An uploaded file has bad lines; nothing was imported. The answer lists the first
     /// [`MAX_LINES`]; the message gives the total.
-    #[error("the file has {} bad line(s); nothing was imported{}", .0.len(), if .0.len() > MAX_LINES { format!(" (the first {MAX_LINES} are listed)") } else { String::new() })]
-    BadFile(Vec<LineError>),
+    #[error("the file has {} bad line(s); nothing was imported{}", .0.total, if .0.total > MAX_LINES { format!(" (the first {MAX_LINES} are listed)") } else { String::new() })]
+    BadFile(BadLines),
     /// The body (an upload, a JSON request) is over a configured bound; nothing was read.
     #[error("{message}")]
     TooLarge {
@@ -118,7 +153,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { field, .. } | ApiError::TooLarge { field, .. } => {
                 (Some(field.as_str()), None)
             }
-            ApiError::BadFile(lines) => (None, Some(&lines[..lines.len().min(MAX_LINES)])),
+            ApiError::BadFile(bad) => (None, Some(&bad.lines[..bad.lines.len().min(MAX_LINES)])),
             _ => (None, None),
         };
         let mut resp = (
@@ -202,13 +237,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_with_many_bad_lines_lists_the_first_hundred_and_counts_all() {
-        let lines = (1..=250)
+        let lines: Vec<LineError> = (1..=250)
             .map(|line| LineError {
                 line,
                 message: "not a phone number".into(),
             })
             .collect();
-        let resp = ApiError::BadFile(lines).into_response();
+        let bad = BadLines::from(lines);
+        assert_eq!(
+            (bad.lines.len(), bad.total),
+            (MAX_LINES, 250),
+            "capped, all counted"
+        );
+        let resp = ApiError::BadFile(bad).into_response();
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
             .await

@@ -83,6 +83,8 @@ pub struct ApiState {
     balance_code: Option<Arc<str>>,
     dinstar: crate::dinstar_http::InFlight,
     bulk_limits: bulk::Limits,
+    /// Where uploads are stored while they are read (the spool's directory).
+    upload_dir: Arc<std::path::Path>,
     ui: Option<Arc<crate::ui::Ui>>,
     running_groups: Arc<[smsgate_config::gateway::GroupConfig]>,
     legacy: Arc<smsgate_config::legacy::LegacyConfig>,
@@ -99,6 +101,7 @@ impl ApiState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            upload_dir: spool.dir().into(),
             spool,
             token: token.as_bytes().into(),
             groups: config
@@ -546,6 +549,30 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("bulk parser stopped: {e}")))?
 }
 
+/// Pass 1 of an upload, off the runtime: the line bound, then every line checked (nothing
+/// kept but the bad lines). Gives the file back for pass 2.
+async fn check_upload<T: 'static>(
+    mut up: upload::UploadedFile,
+    limits: bulk::Limits,
+    kind: &'static bulk::Kind<T>,
+) -> Result<upload::UploadedFile, ApiError> {
+    up.lines.check(limits)?;
+    off_runtime(move || {
+        let checked = bulk::check(std::io::BufReader::new(up.rewind().map_err(reading)?), kind)
+            .map_err(reading)?;
+        checked.map_err(ApiError::BadFile)?;
+        up.rewind().map_err(reading)?;
+        Ok(up)
+    })
+    .await
+}
+
+fn reading(e: std::io::Error) -> ApiError {
+    ApiError::Internal(format!("reading the uploaded file: {e}"))
+}
+
+// The file is stored as it arrives (`upload`), checked line by line (pass 1), and only then
+// read again into ONE spool transaction (pass 2): never in memory whole, never half-imported.
 /// Uploads a dialer CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/messages", tag = "messages", params(BulkQuery),
     request_body(description = "the CSV as the raw body, or the `file` field of a multipart form", content(
@@ -554,31 +581,34 @@ async fn off_runtime<T: Send + 'static>(
 pub async fn bulk_messages(
     State(st): State<ApiState>,
     q: Result<Query<BulkQuery>, QueryRejection>,
-    upload::Upload(body): upload::Upload,
+    upload::Upload(up): upload::Upload,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
     let group = st.resolve_group(q.group.as_deref(), None)?;
-    let limits = st.bulk_limits;
-    let msgs = off_runtime(move || {
-        bulk::check_lines(&body, limits)?;
-        let rows = bulk::parse_dialer(&body).map_err(ApiError::BadFile)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| NewMessage {
-                to: r.to,
-                text: r.text,
-                group: group.clone(),
-                port: None,
-                priority: r.priority,
-                campaign: Some(r.campaign),
-                idempotency_key: None,
-                expires_at: None,
-                conversation: false,
+    let up = check_upload(up, st.bulk_limits, &bulk::DIALER).await?;
+    let subs = st
+        .spool
+        .call(move |db| {
+            let file = std::io::BufReader::new(up.file);
+            Ok(match bulk::rows(file, &bulk::DIALER) {
+                Ok(rows) => db.submit_iter(rows.map(|r| {
+                    r.map(|r| NewMessage {
+                        to: r.to,
+                        text: r.text,
+                        group: group.clone(),
+                        port: None,
+                        priority: r.priority,
+                        campaign: Some(r.campaign),
+                        idempotency_key: None,
+                        expires_at: None,
+                        conversation: false,
+                    })
+                    .map_err(ApiError::from)
+                })),
+                Err(e) => Err(reading(e)),
             })
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    let subs = st.spool.call(move |db| db.submit_many(msgs)).await?;
+        })
+        .await??;
     st.count(&subs);
     // 200,000 ids are megabytes of JSON: written off the runtime too.
     let body = off_runtime(move || {
@@ -600,6 +630,7 @@ pub async fn bulk_messages(
     ))
 }
 
+// Read in two passes like the dialer upload.
 /// Uploads a do-not-contact CSV; every bad line is named and nothing is imported then.
 #[utoipa::path(post, path = "/api/v1/bulk/blocklist", tag = "messages",
     request_body(description = "the CSV as the raw body, or the `file` field of a multipart form", content(
@@ -607,17 +638,20 @@ pub async fn bulk_messages(
     responses((status = 200, body = BlocklistImported), (status = 413, description = "over `api.bulk_max_lines` or `api.bulk_max_bytes`"), (status = 422, description = "`lines`: every bad line")))]
 pub async fn bulk_blocklist(
     State(st): State<ApiState>,
-    upload::Upload(body): upload::Upload,
+    upload::Upload(up): upload::Upload,
 ) -> Result<impl IntoResponse, ApiError> {
-    let limits = st.bulk_limits;
-    let entries = off_runtime(move || {
-        bulk::check_lines(&body, limits)?;
-        bulk::parse_blocklist(&body).map_err(ApiError::BadFile)
-    })
-    .await?;
-    let n = entries.len();
-    let added = st.spool.call(move |db| db.block_numbers(&entries)).await?;
-    Ok(Json(BlocklistImported { imported: n, added }))
+    let up = check_upload(up, st.bulk_limits, &bulk::BLOCKLIST).await?;
+    let (imported, added) = st
+        .spool
+        .call(move |db| {
+            let file = std::io::BufReader::new(up.file);
+            Ok(match bulk::rows(file, &bulk::BLOCKLIST) {
+                Ok(rows) => db.block_iter(rows.map(|r| r.map_err(ApiError::from))),
+                Err(e) => Err(reading(e)),
+            })
+        })
+        .await??;
+    Ok(Json(BlocklistImported { imported, added }))
 }
 
 /// The opt-out lists the hub pushed, per tenant (version held, ports, how many numbers).
@@ -657,6 +691,9 @@ async fn metrics(State(st): State<ApiState>) -> Result<Response, ApiError> {
             .find(|(st, _)| *st == s)
             .map_or(0, |(_, n)| *n);
         st.metrics.set_state_count(s.as_str(), n);
+    }
+    if let Some(ui) = &st.ui {
+        st.metrics.set_login_hashes(ui.hashing.stats());
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -106,6 +106,7 @@ pub struct Spool {
     reads: std::sync::mpsc::Sender<ReadJob>,
     recovered: Arc<[i64]>,
     news: tokio::sync::watch::Sender<SpoolNews>,
+    path: Arc<Path>,
 }
 
 /// What the spool thread publishes after a call that changed what its waiters wait for
@@ -178,6 +179,7 @@ impl Spool {
             reads,
             recovered,
             news,
+            path: path.into(),
         })
     }
 
@@ -195,6 +197,14 @@ impl Spool {
             }))
             .map_err(|_| SpoolError::Closed)?;
         result.await.map_err(|_| SpoolError::Closed)?
+    }
+
+    /// The directory of the spool file (where its journal lives, on the box's disk).
+    pub fn dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        }
     }
 
     /// The spool's news ([`SpoolNews`]), for any number of waiters: the cloud link wakes when

@@ -240,15 +240,27 @@ impl SpoolDb {
     /// A recipient on the blocklist (globally or for the message's campaign), or opted out in
     /// a list the hub pushed (`spool::opt_outs`), is stored as `blocked`. Returns after the commit: an `Ok` means the messages are durable.
     pub fn submit_many(&mut self, msgs: Vec<NewMessage>) -> Result<Vec<Submitted>, SpoolError> {
+        self.submit_iter(msgs.into_iter().map(Ok::<_, SpoolError>))
+    }
+
+    /// [`SpoolDb::submit_many`] for submissions made one at a time as they are stored (an
+    /// upload read from its file), so they are never all in memory: ONE transaction, all or
+    /// nothing — the first `Err` from `msgs` rolls back every message before it and is
+    /// returned.
+    pub fn submit_iter<E: From<SpoolError>>(
+        &mut self,
+        msgs: impl IntoIterator<Item = Result<NewMessage, E>>,
+    ) -> Result<Vec<Submitted>, E> {
         let now = self.now();
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut out = Vec::with_capacity(msgs.len());
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(SpoolError::from)?;
+        let mut out = Vec::new();
         for m in msgs {
-            out.push(insert_message_tx(&tx, &m, now)?);
+            out.push(insert_message_tx(&tx, &m?, now)?);
         }
-        tx.commit()?;
+        tx.commit().map_err(SpoolError::from)?;
         Ok(out)
     }
 
@@ -712,24 +724,44 @@ impl SpoolDb {
     /// Adds do-not-contact entries in one transaction (`campaign = None`: every campaign).
     /// Returns how many were new.
     pub fn block_numbers(&mut self, entries: &[BlockEntry]) -> Result<usize, SpoolError> {
+        let (_, added) = self.block_iter(entries.iter().cloned().map(Ok::<_, SpoolError>))?;
+        Ok(added)
+    }
+
+    /// [`SpoolDb::block_numbers`] for entries made one at a time as they are stored: ONE
+    /// transaction, all or nothing (the first `Err` from `entries` rolls back and is
+    /// returned). Returns how many entries were read and how many were new.
+    pub fn block_iter<E: From<SpoolError>>(
+        &mut self,
+        entries: impl IntoIterator<Item = Result<BlockEntry, E>>,
+    ) -> Result<(usize, usize), E> {
         let now = self.now();
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut added = 0;
-        for e in entries {
-            added += tx.execute(
-                "INSERT OR IGNORE INTO blocklist (number, campaign, added_at, tail) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    e.number,
-                    e.campaign.as_deref().unwrap_or(""),
-                    now,
-                    super::types::number_tail(&e.number)
-                ],
-            )?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(SpoolError::from)?;
+        let (mut read, mut added) = (0, 0);
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO blocklist (number, campaign, added_at, tail) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(SpoolError::from)?;
+            for e in entries {
+                let e = e?;
+                read += 1;
+                added += insert
+                    .execute(params![
+                        e.number,
+                        e.campaign.as_deref().unwrap_or(""),
+                        now,
+                        super::types::number_tail(&e.number)
+                    ])
+                    .map_err(SpoolError::from)?;
+            }
         }
-        tx.commit()?;
-        Ok(added)
+        tx.commit().map_err(SpoolError::from)?;
+        Ok((read, added))
     }
 
     /// Whether `number` must not be contacted (globally or for `campaign`). Numbers match when

@@ -146,6 +146,87 @@ pub fn verify_password(phc: &str, password: &str) -> bool {
         .is_ok()
 }
 
+/// Whether `phc` is an argon2id hash with exactly the parameters new hashes get ([`BOX_COST`],
+/// version 0x13, the default output length). Anything else (an older, heavier setting; another
+/// argon2 variant) is rehashed at the next successful login ([`verify_and_upgrade`]).
+pub fn has_current_params(phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let (m, t, p) = BOX_COST;
+    parsed.algorithm == argon2::ARGON2ID_IDENT
+        && parsed.version == Some(Version::V0x13 as u32)
+        && (params.m_cost(), params.t_cost(), params.p_cost()) == (m, t, p)
+        && params
+            .output_len()
+            .is_none_or(|n| n == Params::DEFAULT_OUTPUT_LEN)
+}
+
+/// The outcome of [`verify_and_upgrade`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Wrong login or password; nothing was written.
+    Refused,
+    /// The right password; the stored hash already had the current parameters.
+    Accepted,
+    /// The right password; its hash had other parameters and was rewritten with the current
+    /// ones (atomically, the same file write as [`store`]).
+    Upgraded,
+}
+
+/// Checks `login`/`password` against the account file at `path` (slow: one or two argon2id
+/// hashes; run it off the async threads, under the UI's hashing permit). An unknown login (or
+/// no account) is checked against `dummy()` so it costs the same and is refused. When the
+/// password is right but its hash has parameters other than the current ones, the account is
+/// rehashed with [`BOX_COST`] and stored atomically — unless the file changed meanwhile (a
+/// password change won). A wrong password never writes the file.
+pub fn verify_and_upgrade<'d>(
+    path: &Path,
+    login: &str,
+    password: &str,
+    dummy: impl FnOnce() -> &'d str,
+) -> Result<Login, AccountError> {
+    let account = match load(path)? {
+        Some(a) if a.login == login => a,
+        _ => {
+            let _ = verify_password(dummy(), password);
+            return Ok(Login::Refused);
+        }
+    };
+    if !verify_password(&account.hash, password) {
+        return Ok(Login::Refused);
+    }
+    if has_current_params(&account.hash) {
+        return Ok(Login::Accepted);
+    }
+    match rehash_over(path, &account, password) {
+        Ok(true) => Ok(Login::Upgraded),
+        Ok(false) => Ok(Login::Accepted),
+        Err(e) => {
+            // The password was right: the login stands; the old hash keeps working.
+            tracing::warn!(error = %e, "box UI: the admin password's hash could not be rehashed with the current parameters");
+            Ok(Login::Accepted)
+        }
+    }
+}
+
+/// Stores `password` hashed with the current parameters over `checked`, if the file still
+/// holds `checked` (a password changed in between stays). `Ok(false)`: it did not.
+fn rehash_over(path: &Path, checked: &Account, password: &str) -> Result<bool, AccountError> {
+    let upgraded = Account {
+        login: checked.login.clone(),
+        hash: hash_password(password)?,
+    };
+    if load(path)?.as_ref() != Some(checked) {
+        return Ok(false);
+    }
+    store(path, &upgraded)?;
+    Ok(true)
+}
+
 /// Reads the account; `None` when none was set yet.
 pub fn load(path: &Path) -> Result<Option<Account>, AccountError> {
     let bytes = match std::fs::read(path) {
@@ -237,6 +318,54 @@ mod tests {
         let e = set(&p, "te ch", "long enough").unwrap_err();
         assert!(e.to_string().starts_with("login: "));
         assert!(!p.exists());
+    }
+
+    /// A hash of `password` with OWASP's first argon2id setting (19 MiB, t = 2), heavier in
+    /// memory than [`BOX_COST`] — what an older build might have stored.
+    fn old_hash(password: &str) -> String {
+        let params = Params::new(19 * 1024, 2, 1, None).unwrap();
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn only_an_argon2id_hash_with_the_box_cost_has_the_current_parameters() {
+        assert!(has_current_params(&hash_password("correct horse").unwrap()));
+        assert!(!has_current_params(&old_hash("correct horse")));
+        assert!(!has_current_params("plain"));
+    }
+
+    #[test]
+    fn a_right_password_with_an_old_hash_is_rehashed_and_a_wrong_one_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        let old = Account {
+            login: "tech".into(),
+            hash: old_hash("correct horse"),
+        };
+        store(&p, &old).unwrap();
+        let dummy = hash_password("dummy").unwrap();
+        let before = std::fs::read(&p).unwrap();
+        for (login, pw) in [("tech", "wrong horse"), ("nobody", "correct horse")] {
+            let r = verify_and_upgrade(&p, login, pw, || &dummy).unwrap();
+            assert_eq!(r, Login::Refused, "{login}");
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                before,
+                "{login}: file untouched"
+            );
+        }
+        let r = verify_and_upgrade(&p, "tech", "correct horse", || &dummy).unwrap();
+        assert_eq!(r, Login::Upgraded);
+        let now = load(&p).unwrap().unwrap();
+        assert!(has_current_params(&now.hash), "{}", now.hash);
+        assert!(verify_password(&now.hash, "correct horse"));
+        let r = verify_and_upgrade(&p, "tech", "correct horse", || &dummy).unwrap();
+        assert_eq!(r, Login::Accepted, "already current: not rewritten again");
+        assert_eq!(load(&p).unwrap().unwrap(), now);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`overrides`]: live group changes kept in `overrides.json` beside the spool.
 //! - [`port_overrides`]: live port settings (device, baud, PIN…), kept in the same file.
 //! - [`fsutil`]: atomic small-file writes.
+//! - [`hashing`]: one argon2id hash at a time, on the blocking pool, counted for `/metrics`.
 //! - [`cloud_overrides`]: the `[cloud]` snippet pasted on the cloud screen, kept in the same file.
 //! - [`bundle`]: the support bundle, secrets masked.
 //! - [`host`]: disk space of the spool's file system and the process's resident memory.
@@ -16,6 +17,7 @@ pub mod account;
 pub mod bundle;
 pub mod cloud_overrides;
 pub mod fsutil;
+pub mod hashing;
 pub mod host;
 pub mod overrides;
 pub mod port_overrides;
@@ -28,7 +30,6 @@ use smsgate_config::GatewayConfig;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// Longest a login waits for the hashing permit before it is told to retry.
 pub const HASH_WAIT: Duration = Duration::from_secs(2);
@@ -44,7 +45,7 @@ pub struct Ui {
     /// Login failures.
     pub throttle: Mutex<throttle::Throttle>,
     /// One argon2 hash at a time (memory: one 7 MiB working set).
-    pub hashing: Semaphore,
+    pub hashing: hashing::HashGate,
     dummy: OnceLock<String>,
     /// When the gateway started.
     pub started_at: DateTime<Utc>,
@@ -110,7 +111,7 @@ impl Ui {
             overrides_path: overrides::path_for(&spool_path),
             sessions: session::Sessions::default(),
             throttle: Mutex::new(throttle::Throttle::default()),
-            hashing: Semaphore::new(1),
+            hashing: hashing::HashGate::new(),
             dummy: OnceLock::new(),
             started_at,
             started: Instant::now(),
