@@ -150,6 +150,23 @@ async fn seed(api: &Api) -> Result<Seeded, BoxError> {
     Ok(Seeded { admin, interaction })
 }
 
+/// What one scenario measured on one hub.
+struct Measured {
+    reads_per_s: f64,
+    writes_per_s: f64,
+    /// Read latency percentiles (p50, p99), milliseconds.
+    read_ms: (f64, f64),
+}
+
+/// The `q`-quantile of sorted durations in microseconds, as milliseconds.
+fn quantile_ms(sorted: &[u32], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    f64::from(sorted[i]) / 1000.0
+}
+
 async fn scenario(
     api: Arc<Api>,
     seeded: &Seeded,
@@ -157,11 +174,12 @@ async fn scenario(
     writers: usize,
     secs: u64,
     next_number: Arc<AtomicU64>,
-) -> Result<(f64, f64), BoxError> {
+) -> Result<Measured, BoxError> {
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicU64::new(0));
     let writes = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
+    let mut read_tasks = Vec::new();
     let paths = [
         "/api/v1/me".to_owned(),
         format!("/api/v1/interactions/{}", seeded.interaction),
@@ -176,15 +194,18 @@ async fn scenario(
             seeded.admin.clone(),
             paths.clone(),
         );
-        tasks.push(tokio::spawn(async move {
+        read_tasks.push(tokio::spawn(async move {
             let mut i = r;
+            let mut took = Vec::new();
             while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
                 api.call(&token, reqwest::Method::GET, &paths[i % paths.len()], None)
                     .await?;
+                took.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                 reads.fetch_add(1, Ordering::Relaxed);
                 i += 1;
             }
-            Ok::<_, BoxError>(())
+            Ok::<_, BoxError>(took)
         }));
     }
     for _ in 0..writers {
@@ -213,14 +234,20 @@ async fn scenario(
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut took = Vec::new();
+    for t in read_tasks {
+        took.extend(t.await??);
+    }
     for t in tasks {
         t.await??;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    Ok((
-        reads.load(Ordering::Relaxed) as f64 / elapsed,
-        writes.load(Ordering::Relaxed) as f64 / elapsed,
-    ))
+    took.sort_unstable();
+    Ok(Measured {
+        reads_per_s: reads.load(Ordering::Relaxed) as f64 / elapsed,
+        writes_per_s: writes.load(Ordering::Relaxed) as f64 / elapsed,
+        read_ms: (quantile_ms(&took, 0.5), quantile_ms(&took, 0.99)),
+    })
 }
 
 /// A started hub with its read path, seeded.
@@ -285,11 +312,11 @@ async fn bench() -> Result<(), BoxError> {
     let next = Arc::new(AtomicU64::new(0));
     println!("api_reads: {secs} s per scenario and read path");
     println!(
-        "| readers | writers | through the writer: reads/s | writes/s | reader pool: reads/s | writes/s |"
+        "| readers | writers | through the writer: reads/s | read p50 / p99 (ms) | writes/s | reader pool: reads/s | read p50 / p99 (ms) | writes/s |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (readers, writers) in [(8, 0), (8, 1), (8, 4)] {
-        let (br, bw) = scenario(
+        let b = scenario(
             baseline.api.clone(),
             &baseline.seeded,
             readers,
@@ -298,7 +325,7 @@ async fn bench() -> Result<(), BoxError> {
             next.clone(),
         )
         .await?;
-        let (pr, pw) = scenario(
+        let p = scenario(
             pool.api.clone(),
             &pool.seeded,
             readers,
@@ -307,7 +334,17 @@ async fn bench() -> Result<(), BoxError> {
             next.clone(),
         )
         .await?;
-        println!("| {readers} | {writers} | {br:.0} | {bw:.0} | {pr:.0} | {pw:.0} |");
+        println!(
+            "| {readers} | {writers} | {:.0} | {:.1} / {:.1} | {:.0} | {:.0} | {:.1} / {:.1} | {:.0} |",
+            b.reads_per_s,
+            b.read_ms.0,
+            b.read_ms.1,
+            b.writes_per_s,
+            p.reads_per_s,
+            p.read_ms.0,
+            p.read_ms.1,
+            p.writes_per_s
+        );
     }
     shutdown.cancel();
     baseline.started.wait().await;
