@@ -104,10 +104,12 @@ export function loadConversations(): Promise<void> {
   };
   loading = run()
     .catch((e) => {
+      if (gen !== generation) return;
       if (loadState.value !== 'ready') loadState.value = 'error';
       throw e;
     })
     .finally(() => {
+      if (gen !== generation) return; // reset meanwhile: a newer load owns the state
       loading = undefined;
       touched = undefined;
       loadingMore.value = false;
