@@ -106,8 +106,22 @@ function pagedList(rows: ReturnType<typeof synthetic>) {
 }
 
 const isList = (url: URL) => url.pathname === '/api/v1/interactions';
+const watching = new WeakSet<Page>();
 
 async function inboxWith(page: Page, n: number, org: string, channel: string) {
+  if (!watching.has(page)) {
+    watching.add(page);
+    // Records, on every navigation, when the first conversation row is added (ms since navigation start).
+    await page.addInitScript(() => {
+      const w = window as unknown as { firstRowAt?: number };
+      new MutationObserver((_, obs) => {
+        if (w.firstRowAt === undefined && document.querySelector('.conv-row')) {
+          w.firstRowAt = performance.now();
+          obs.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+  }
   const answer = pagedList(synthetic(n, org, channel));
   let asked = 0;
   await page.route(isList, (route) => {
@@ -117,7 +131,10 @@ async function inboxWith(page: Page, n: number, org: string, channel: string) {
   const t0 = Date.now();
   await page.goto('/inbox');
   await page.locator('.conv-row').first().waitFor({ timeout: 60_000 });
-  const firstRows = Date.now() - t0;
+  // When the first row entered the DOM, from the page itself (Playwright's polling waits while
+  // the main thread handles the later pages).
+  const firstRowAt = await page.evaluate(() => (window as unknown as { firstRowAt?: number }).firstRowAt ?? -1);
+  const firstRows = firstRowAt >= 0 ? Math.round(firstRowAt) : Date.now() - t0;
   await expect(page.locator('.conv-count')).toHaveText(`${n.toLocaleString('en')} conversations`, { timeout: 60_000 });
   const load = Date.now() - t0;
   const t1 = Date.now();
@@ -155,6 +172,8 @@ test('the inbox with 10,000 conversations', async ({ page, stack }) => {
   const admin = await hub(stack, 'tenant_admin');
   const me = await admin.get<{ org: { id: string } }>('/api/v1/me');
   const channels = await admin.list<{ id: string }>('/api/v1/channels');
+  // A warm-up visit (not reported): the first navigation pays for a cold cache and compilation.
+  await inboxWith(page, 100, me.org.id, channels[0]?.id ?? '');
   const big = await inboxWith(page, 10_000, me.org.id, channels[0]?.id ?? '');
   const small = await inboxWith(page, 100, me.org.id, channels[0]?.id ?? '');
   results.inbox10k = { tenThousand: big, baselineHundred: small };
