@@ -526,6 +526,7 @@ const LISTS: &[&str] = &[
     "/api/v1/api-keys",
     "/api/v1/gateways",
     "/api/v1/interactions?status=waiting",
+    "/api/v1/interactions?live=true",
 ];
 
 #[tokio::test]

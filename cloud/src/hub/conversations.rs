@@ -207,4 +207,40 @@ mod tests {
             "{err:?}"
         );
     }
+
+    #[test]
+    fn live_lists_only_conversations_not_closed_and_its_opposite_only_closed_ones() {
+        let w = world();
+        for n in 0..3 {
+            w.inbound(&format!("+3361111112{n}"), &format!("hi {n}"));
+        }
+        let all = w
+            .hub
+            .list_interactions(
+                &w.admin,
+                &InteractionFilter::default(),
+                &PageRequest::default(),
+            )
+            .unwrap();
+        assert_eq!(all.items.len(), 3);
+        let closed = all.items[1].id;
+        w.hub
+            .set_interaction_status(&w.admin, closed, InteractionStatus::Closed)
+            .unwrap();
+        let list = |live| {
+            let f = InteractionFilter {
+                live: Some(live),
+                ..InteractionFilter::default()
+            };
+            let page = w
+                .hub
+                .list_interactions(&w.admin, &f, &PageRequest::default())
+                .unwrap();
+            page.items.into_iter().map(|i| i.id).collect::<Vec<_>>()
+        };
+        let live = list(true);
+        assert_eq!(live.len(), 2);
+        assert!(!live.contains(&closed));
+        assert_eq!(list(false), vec![closed]);
+    }
 }

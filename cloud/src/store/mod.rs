@@ -153,6 +153,9 @@ pub struct ContactFilter {
 #[derive(Debug, Clone, Default)]
 pub struct InteractionFilter {
     pub status: Option<InteractionStatus>,
+    /// `Some(true)`: only live conversations (status other than closed); `Some(false)`: only
+    /// closed ones.
+    pub live: Option<bool>,
     /// Carries this label (case-insensitive).
     pub label: Option<String>,
     pub queue: Option<Uuid>,

@@ -41,6 +41,8 @@ pub fn routes() -> Router<Hub> {
 #[into_params(parameter_in = Query)]
 pub struct InteractionParams {
     pub status: Option<InteractionStatus>,
+    /// `true`: only live conversations (any status but closed); `false`: only closed ones.
+    pub live: Option<bool>,
     pub queue: Option<Uuid>,
     /// The assigned user.
     pub assignee: Option<Uuid>,
@@ -85,6 +87,7 @@ pub async fn list_interactions(
             };
             let filter = InteractionFilter {
                 status: f.status,
+                live: f.live,
                 queue: f.queue,
                 assignee: f.assignee,
                 channel: f.channel,

@@ -542,7 +542,8 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         let sql = format!(
             "SELECT t.doc FROM interactions t JOIN orgs o ON o.id = t.org_id WHERE {SUBTREE}
              AND {CONVERSATION}
-             AND (:status IS NULL OR t.status = :status) AND (:queue IS NULL OR t.queue_id = :queue)
+             AND (:status IS NULL OR t.status = :status)
+             AND (:live IS NULL OR (t.status <> 'closed') = :live) AND (:queue IS NULL OR t.queue_id = :queue)
              AND (:assignee IS NULL OR t.assignee_id = :assignee) AND (:channel IS NULL OR t.channel_id = :channel)
              AND (:contact IS NULL OR t.contact_number = :contact)
              AND (:since IS NULL OR t.updated_at >= :since) AND (:until IS NULL OR t.updated_at < :until)
@@ -553,6 +554,7 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         );
         let args = scope_args(scope)
             .opt("status", f.status.map(|st| st.as_str().to_owned()))
+            .opt("live", f.live)
             .opt("queue", f.queue.map(s))
             .opt("assignee", f.assignee.map(s))
             .opt("channel", f.channel.map(s))

@@ -13,7 +13,7 @@ import { applyFilter, awaitsAssignee, type ConversationFilter, type StatusFilter
 import { inboxFloorText } from './floorMessages';
 import { filterByLabel, labelFilter, loadTenantLabels, tenantLabels } from './floorStore';
 import { inboxText as t } from './messages';
-import { conversations, lastMessage, loadState } from './store';
+import { conversations, lastMessage, loadedCount, loadingMore, loadState } from './store';
 
 const ROW = 76;
 
@@ -132,6 +132,15 @@ export function Filters({ filter, onChange, statuses }: { filter: ConversationFi
   );
 }
 
+/** A polite live region saying more live conversations are on their way (empty otherwise). */
+export function LoadingMore(): JSX.Element {
+  return (
+    <div class="conv-loading-more muted" role="status" aria-live="polite" data-testid="conv-loading-more">
+      {loadingMore.value ? t.t('list.loadingMore', { n: loadedCount.value }) : null}
+    </div>
+  );
+}
+
 export function ConversationList({ filter, onFilter, activeId }: { filter: ConversationFilter; onFilter: (f: ConversationFilter) => void; activeId: string | undefined }): JSX.Element {
   const all = conversations.value;
   const ctx = tenant.value;
@@ -155,6 +164,7 @@ export function ConversationList({ filter, onFilter, activeId }: { filter: Conve
     <section class="conv-list" aria-label={t.t('listLabel')}>
       <Filters filter={filter} onChange={onFilter} statuses={['live', 'waiting', 'open', 'paused']} />
       <div class="conv-count muted" aria-live="polite">{t.t('filter.count', { count: rows.length })}</div>
+      <LoadingMore />
       <div class="conv-scroll" ref={(el) => {
           v.scrollRef.current = el;
         }} onKeyDown={onKey} data-testid="conv-scroll">

@@ -33,6 +33,7 @@ const en = {
   list: {
     empty: 'No conversation matches.',
     emptyInbox: 'No open conversation. New messages appear here as they arrive.',
+    loadingMore: 'Loading more conversations… {n} so far.',
     unread: 'Unread',
     assignedTo: 'Assigned to {name}',
     assignedToYou: 'Assigned to you',
@@ -193,6 +194,7 @@ export const inboxText = defineMessages('inbox', {
     list: {
       empty: 'Aucune conversation ne correspond.',
       emptyInbox: 'Aucune conversation ouverte. Les nouveaux messages apparaissent ici dès leur arrivée.',
+      loadingMore: 'Chargement d’autres conversations… {n} pour l’instant.',
       unread: 'Non lu',
       assignedTo: 'Assigné à {name}',
       assignedToYou: 'Assigné à vous',

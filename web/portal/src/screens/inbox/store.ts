@@ -3,13 +3,15 @@
  * current by the event stream (new messages, delivery updates, status and assignment changes)
  * and reloaded after a reconnection.
  *
- * Today the hub's `GET /interactions` returns every conversation in scope at once; the list is
- * virtualised, so 10,000 rows render as the ~20 visible ones. The loader is the one place to
- * switch to the hub's cursor pagination when it lands.
+ * Every live (not closed) conversation is loaded, page after page of the hub's cursor pagination
+ * (`GET /interactions?live=true`); each page shows as it arrives. Closed ones are fetched only on
+ * demand (`closed.ts`: the interactions screen's "all" and "closed" filters). The lists are
+ * virtualised, so 10,000 rows render as the ~20 visible ones.
  */
 import { signal } from '@preact/signals';
 import { api, ApiError, call, type HubEvent, type Interaction, type Message } from '../../api/hub';
 import { live } from '../../app/live';
+import { resetClosed } from './closed';
 
 export const conversations = signal<ReadonlyMap<string, Interaction>>(new Map());
 export const loadState = signal<'idle' | 'loading' | 'ready' | 'error'>('idle');
@@ -19,6 +21,18 @@ export const lastMessage = signal<ReadonlyMap<string, Message>>(new Map());
 export const threads = signal<ReadonlyMap<string, readonly Message[]>>(new Map());
 /** Conversations someone else handed out of this user's sight since they were loaded. */
 export const movedAway = signal<ReadonlySet<string>>(new Set());
+/** True while more pages of live conversations are on their way (the first one shows already). */
+export const loadingMore = signal(false);
+/** Live conversations loaded so far by the current load. */
+export const loadedCount = signal(0);
+
+const RECHECK_MAX = 50;
+/** The hub's largest page. */
+export const PAGE = 500;
+/** Bumped by `resetStore`: a load started before a logout stops there. */
+let generation = 0;
+/** Conversations an event touched while a load runs: kept even if no page lists them. */
+let touched: Set<string> | undefined;
 
 function setIn<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
   const m = new Map(map);
@@ -29,7 +43,19 @@ function setIn<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
 export function upsertConversation(i: Interaction): void {
   const cur = conversations.value.get(i.id);
   if (cur && cur.updated_at > i.updated_at) return; // an older copy
+  touched?.add(i.id);
   conversations.value = setIn(conversations.value, i.id, i);
+}
+
+/** Merges one page from the hub (one signal update for the whole page; newer copies win). */
+export function mergeConversations(items: readonly Interaction[]): void {
+  if (items.length === 0) return;
+  const m = new Map(conversations.value);
+  for (const i of items) {
+    const cur = m.get(i.id);
+    if (!cur || cur.updated_at <= i.updated_at) m.set(i.id, i);
+  }
+  conversations.value = m;
 }
 
 function noteMessage(m: Message): void {
@@ -45,20 +71,48 @@ function noteMessage(m: Message): void {
 
 let loading: Promise<void> | undefined;
 
+/**
+ * Loads every live conversation, following the hub's cursor page after page; the first page
+ * makes the list ready, later ones add to it. At the end, live conversations of an earlier load
+ * that no page listed (closed or out of sight meanwhile, e.g. during a disconnection) are
+ * checked again one by one, unless an event touched them since.
+ */
 export function loadConversations(): Promise<void> {
   if (loading) return loading;
   if (loadState.value !== 'ready') loadState.value = 'loading';
-  loading = call(api.GET('/api/v1/interactions', { params: { query: { limit: 500 } } }))
-    .then(({ items: list }) => {
-      conversations.value = new Map(list.map((i) => [i.id, i]));
+  const gen = generation;
+  const seen = new Set<string>();
+  touched = new Set();
+  loadedCount.value = 0;
+  const run = async () => {
+    let cursor: string | undefined;
+    do {
+      const page = await call(api.GET('/api/v1/interactions', { params: { query: { live: true, limit: PAGE, ...(cursor ? { cursor } : {}) } } }));
+      if (gen !== generation) return;
+      for (const i of page.items) seen.add(i.id);
+      mergeConversations(page.items);
+      loadedCount.value = seen.size;
+      cursor = page.next_cursor ?? undefined;
       loadState.value = 'ready';
-    })
+      loadingMore.value = !!cursor;
+    } while (cursor);
+    const stale: string[] = [];
+    for (const i of conversations.value.values()) if (i.status !== 'closed' && !seen.has(i.id) && !touched?.has(i.id)) stale.push(i.id);
+    // Usually a handful; a flood (a long disconnection) is forgotten rather than asked one by one.
+    if (stale.length > RECHECK_MAX) for (const id of stale) forgetConversation(id);
+    else for (const id of stale) void recheckConversation(id);
+  };
+  loading = run()
     .catch((e) => {
+      if (gen !== generation) return;
       if (loadState.value !== 'ready') loadState.value = 'error';
       throw e;
     })
     .finally(() => {
+      if (gen !== generation) return; // reset meanwhile: a newer load owns the state
       loading = undefined;
+      touched = undefined;
+      loadingMore.value = false;
     });
   return loading;
 }
@@ -159,4 +213,10 @@ export function resetStore(): void {
   threads.value = new Map();
   movedAway.value = new Set();
   loadState.value = 'idle';
+  loadingMore.value = false;
+  loadedCount.value = 0;
+  generation += 1;
+  loading = undefined;
+  touched = undefined;
+  resetClosed();
 }

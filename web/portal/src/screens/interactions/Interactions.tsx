@@ -8,7 +8,9 @@ import { channelById, channels, loadDirectory } from '../../app/directory';
 import type { ScreenProps } from '../../app/modules';
 import { tenant } from '../../app/session';
 import { Conversation } from '../inbox/Conversation';
-import { assigneeLabel, Filters, labelledIds, nameOf } from '../inbox/ConversationList';
+import { Button } from '@smsgate/shared/components/Button';
+import { closedHasMore, closedState, loadClosed, loadMoreClosed } from '../inbox/closed';
+import { assigneeLabel, Filters, labelledIds, LoadingMore, nameOf } from '../inbox/ConversationList';
 import { applyFilter, DEFAULT_FILTER, type ConversationFilter } from '../inbox/filter';
 import { inboxText } from '../inbox/messages';
 import { conversations, loadConversations, loadState, wireLive } from '../inbox/store';
@@ -24,9 +26,18 @@ export function Interactions({ params }: ScreenProps): JSX.Element {
     void loadDirectory();
     void loadConversations().catch(() => {});
   }, []);
+  useEffect(() => {
+    void loadClosed(filter).catch(() => {});
+  }, [filter]);
   const onFilter = (f: ConversationFilter) => {
     kept = f;
     setFilter(f);
+  };
+  // Scrolled near the end: the next page of closed conversations (only on a user's scroll, so a
+  // client-side filter hiding every closed row does not page through them all by itself).
+  const onScroll = (e: Event) => {
+    const el = e.currentTarget as HTMLElement;
+    if (el.scrollTop + el.clientHeight >= el.scrollHeight - ROW * 10 && closedHasMore() && !closedState.value?.failed) void loadMoreClosed().catch(() => {});
   };
   const all = conversations.value;
   const ctx = tenant.value;
@@ -83,7 +94,7 @@ export function Interactions({ params }: ScreenProps): JSX.Element {
         </div>
         <div class="itable-scroll" ref={(el) => {
           v.scrollRef.current = el;
-        }} role="rowgroup">
+        }} onScroll={onScroll} role="rowgroup">
           {loadState.value === 'loading' ? <div class="screen-loading"><span class="spinner" aria-hidden="true" /></div> : null}
           {loadState.value === 'ready' && rows.length === 0 ? <p class="empty">{inboxText.t('list.empty')}</p> : null}
           <div class="virtual-body" ref={(el) => {
@@ -112,6 +123,24 @@ export function Interactions({ params }: ScreenProps): JSX.Element {
           </div>
         </div>
       </div>
+      <MoreClosed />
+    </div>
+  );
+}
+
+/** "Load more" for closed conversations, and a polite live region while a page is on its way. */
+function MoreClosed(): JSX.Element {
+  const s = closedState.value;
+  const more = () => void loadMoreClosed().catch(() => {});
+  return (
+    <div class="load-more">
+      <LoadingMore />
+      <div class="muted" role="status" aria-live="polite">
+        {s?.loading ? t.t('more.loading') : s?.failed ? t.t('more.failed') : null}
+      </div>
+      {s && !s.loading && closedHasMore() ? (
+        <Button onClick={more} data-testid="load-more-closed">{s.failed ? t.t('more.retry') : t.t('more.button')}</Button>
+      ) : null}
     </div>
   );
 }

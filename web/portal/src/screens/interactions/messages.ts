@@ -13,6 +13,12 @@ const en = {
     updated: 'Last activity',
     open: 'View the conversation with {who}',
   },
+  more: {
+    button: 'Load more closed conversations',
+    loading: 'Loading more conversations…',
+    failed: 'Closed conversations could not be loaded.',
+    retry: 'Try again',
+  },
 } as const;
 
 export const interactionsText = defineMessages('interactions', {
@@ -29,6 +35,12 @@ export const interactionsText = defineMessages('interactions', {
       assignee: 'Assigné à',
       updated: 'Dernière activité',
       open: 'Voir la conversation avec {who}',
+    },
+    more: {
+      button: 'Charger d’autres conversations fermées',
+      loading: 'Chargement d’autres conversations…',
+      failed: 'Les conversations fermées n’ont pas pu être chargées.',
+      retry: 'Réessayer',
     },
   },
 });
