@@ -1,7 +1,9 @@
 //! Adding recipients: an uploaded file (CSV or XLSX, already on disk: the API streams the
 //! request body to a temporary file, so nothing holds the whole file in memory) or a contact
 //! list. Rows are read one at a time, classified, and stored in chunks of [`CHUNK`] rows,
-//! each its own short write transaction (the hub keeps serving while a million rows go in).
+//! each its own short write transaction (the hub keeps serving while a million rows go in),
+//! by the upload's writer thread while the next chunk is read and classified (at most two
+//! chunks wait between them).
 //!
 //! **An upload is applied whole or not at all.** While it is stored the campaign carries its
 //! id (`importing`) and cannot start; a bad row (a placeholder without a value, a line the CSV
@@ -11,6 +13,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,20 +71,22 @@ pub struct PreviewRow {
     pub text: String,
 }
 
-struct Storing<'a> {
-    hub: &'a Hub,
-    scope: Scope,
-    campaign: Uuid,
-    import: Uuid,
+/// What the reading side of an upload keeps: rows are read and classified on the calling
+/// thread (number normalisation is the costly part) while the previous chunk is stored by the
+/// upload's writer thread ([`Hub::storing`]), so the two overlap.
+struct Storing {
     classifier: Classifier,
     next_seq: i64,
     chunk: Vec<Classified>,
     report: UploadReport,
     problems: Vec<LineProblem>,
-    failed: Option<HubError>,
+    /// Chunks to store, with the `seq` of their first row; `None` once closed.
+    to_writer: Option<SyncSender<(i64, Vec<Classified>)>>,
+    /// The writer stopped (its store failed): stop reading.
+    writer_gone: bool,
 }
 
-impl Storing<'_> {
+impl Storing {
     fn take(&mut self, row: Result<SourceRow, LineProblem>) -> bool {
         let row = row.and_then(|r| self.classifier.classify(r));
         match row {
@@ -105,33 +110,22 @@ impl Storing<'_> {
         true
     }
 
-    /// Stores the chunk; `false` (stop reading) when the store failed.
+    /// Hands the chunk to the writer; `false` (stop reading) when the writer stopped.
     fn flush(&mut self) -> bool {
-        if self.chunk.is_empty() || !self.problems.is_empty() {
-            return true;
+        if self.chunk.is_empty() || !self.problems.is_empty() || self.writer_gone {
+            return !self.writer_gone;
         }
-        let res = (|| -> Result<(), HubError> {
-            let mut tx = self.hub.write()?;
-            tx.campaigns_mut().insert_recipients(
-                &self.scope,
-                self.campaign,
-                self.import,
-                self.next_seq,
-                &self.chunk,
-                self.hub.now(),
-            )?;
-            tx.commit()?;
-            Ok(())
-        })();
-        self.next_seq += self.chunk.len() as i64;
-        self.chunk.clear();
-        match res {
-            Ok(()) => true,
-            Err(e) => {
-                self.failed = Some(e);
-                false
-            }
+        let rows = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        let first = self.next_seq;
+        self.next_seq += rows.len() as i64;
+        let sent = self
+            .to_writer
+            .as_ref()
+            .is_some_and(|tx| tx.send((first, rows)).is_ok());
+        if !sent {
+            self.writer_gone = true;
         }
+        sent
     }
 }
 
@@ -180,6 +174,64 @@ impl Hub {
             dnc,
         };
         Ok((c, scope, classifier, next_seq, import))
+    }
+
+    /// Runs `read` with a [`Storing`] whose chunks are stored, in order, by a writer thread
+    /// (each chunk its own write transaction); returns the reading side and the writer's
+    /// outcome once every chunk handed over is stored (or the first store error).
+    fn storing<R>(
+        &self,
+        scope: &Scope,
+        campaign: Uuid,
+        import: Uuid,
+        classifier: Classifier,
+        next_seq: i64,
+        read: impl FnOnce(&mut Storing) -> R,
+    ) -> (R, Storing, Result<(), HubError>) {
+        // Two chunks queued at most: memory stays at a few chunks whatever the file's size.
+        let (tx, rx) = sync_channel(2);
+        let mut st = Storing {
+            classifier,
+            next_seq,
+            chunk: Vec::with_capacity(CHUNK),
+            report: UploadReport::default(),
+            problems: Vec::new(),
+            to_writer: Some(tx),
+            writer_gone: false,
+        };
+        std::thread::scope(|s| {
+            let writer = s.spawn(|| self.store_chunks(scope, campaign, import, rx));
+            let out = read(&mut st);
+            st.to_writer = None;
+            let stored = match writer.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (out, st, stored)
+        })
+    }
+
+    /// The writer thread of [`Hub::storing`]: stores chunks until the reading side closes.
+    fn store_chunks(
+        &self,
+        scope: &Scope,
+        campaign: Uuid,
+        import: Uuid,
+        rx: Receiver<(i64, Vec<Classified>)>,
+    ) -> Result<(), HubError> {
+        for (first, rows) in rx {
+            let mut tx = self.write()?;
+            tx.campaigns_mut().insert_recipients(
+                scope,
+                campaign,
+                import,
+                first,
+                &rows,
+                self.now(),
+            )?;
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// Ends an upload: keeps it (`Ok`) or deletes its rows; clears the mark either way.
@@ -238,40 +290,31 @@ impl Hub {
         spec: &UploadSpec,
     ) -> Result<UploadReport, HubError> {
         let (_, scope, classifier, next_seq, import) = self.begin_upload(actor, id)?;
-        let mut st = Storing {
-            hub: self,
-            scope: scope.clone(),
-            campaign: id,
-            import,
-            classifier,
-            next_seq,
-            chunk: Vec::with_capacity(CHUNK),
-            report: UploadReport::default(),
-            problems: Vec::new(),
-            failed: None,
-        };
-        let read = (|| -> Result<Vec<String>, LineProblem> {
-            // The header decides the columns; the template is checked against them first.
-            let mut header_ok: Option<Result<(), LineProblem>> = None;
-            let mut sink = |row: Result<SourceRow, LineProblem>| st.take(row);
-            let cols = match spec.kind {
-                FileKind::Csv => {
-                    let f = std::fs::File::open(path).map_err(|e| problem0(e.to_string()))?;
-                    read_csv(f, spec.format, &spec.number_column, &mut sink)?
+        let (outcome, mut st, stored) =
+            self.storing(&scope, id, import, classifier, next_seq, |st| {
+                let read = (|| -> Result<Vec<String>, LineProblem> {
+                    let mut sink = |row: Result<SourceRow, LineProblem>| st.take(row);
+                    match spec.kind {
+                        FileKind::Csv => {
+                            let f =
+                                std::fs::File::open(path).map_err(|e| problem0(e.to_string()))?;
+                            read_csv(f, spec.format, &spec.number_column, &mut sink)
+                        }
+                        FileKind::Xlsx => read_xlsx(path, &spec.number_column, &mut sink),
+                    }
+                })();
+                // The header decides the columns; the template is checked against them.
+                let outcome = read.and_then(|cols| {
+                    st.classifier.check_columns(&cols)?;
+                    Ok(cols)
+                });
+                if outcome.is_ok() && st.problems.is_empty() {
+                    st.flush();
                 }
-                FileKind::Xlsx => read_xlsx(path, &spec.number_column, &mut sink)?,
-            };
-            header_ok.get_or_insert(Ok(()));
-            Ok(cols)
-        })();
-        let mut outcome = read.and_then(|cols| {
-            st.classifier.check_columns(&cols)?;
-            Ok(cols)
-        });
-        if outcome.is_ok() && st.problems.is_empty() {
-            st.flush();
-        }
-        if let Some(e) = st.failed.take() {
+                outcome
+            });
+        let mut outcome = outcome;
+        if let Err(e) = stored {
             let _ = self.end_upload(actor, &scope, id, import, None);
             return Err(e);
         }
@@ -316,21 +359,44 @@ impl Hub {
         let cols: Vec<String> = ["number", "name", "business", "email", "notes"]
             .map(String::from)
             .into();
-        let mut st = Storing {
-            hub: self,
-            scope: scope.clone(),
-            campaign: id,
-            import,
-            classifier,
-            next_seq,
-            chunk: Vec::with_capacity(CHUNK),
-            report: UploadReport::default(),
-            problems: Vec::new(),
-            failed: None,
-        };
+        let (res, mut st, stored) = self.storing(&scope, id, import, classifier, next_seq, |st| {
+            self.read_list(st, &scope, c.org_id, list_id, &cols)
+        });
+        let mut res = res;
+        if let Err(e) = stored {
+            res = Err(e);
+        }
+        if res.is_ok() && !st.problems.is_empty() {
+            res = Err(HubError::InvalidFile {
+                field: "list_id".into(),
+                problems: std::mem::take(&mut st.problems),
+            });
+        }
+        match res {
+            Ok(()) => {
+                self.end_upload(actor, &scope, id, import, Some(&cols))?;
+                st.report.columns = cols;
+                Ok(st.report)
+            }
+            Err(e) => {
+                let _ = self.end_upload(actor, &scope, id, import, None);
+                Err(e)
+            }
+        }
+    }
+
+    /// The reading side of [`Hub::import_campaign_list`]: the list's members, page by page.
+    fn read_list(
+        &self,
+        st: &mut Storing,
+        scope: &Scope,
+        org: Uuid,
+        list_id: Uuid,
+        cols: &[String],
+    ) -> Result<(), HubError> {
         let mut res = st
             .classifier
-            .check_columns(&cols)
+            .check_columns(cols)
             .map_err(|p| HubError::InvalidFile {
                 field: "list_id".into(),
                 problems: vec![p],
@@ -339,13 +405,13 @@ impl Hub {
         let mut line = 0i64;
         while res.is_ok() {
             let filter = ContactFilter {
-                org: Some(c.org_id),
+                org: Some(org),
                 list: Some(list_id),
                 q: None,
             };
             let got = self
                 .read()
-                .and_then(|mut tx| Ok(tx.contacts(&scope, &filter, &page)?));
+                .and_then(|mut tx| Ok(tx.contacts(scope, &filter, &page)?));
             let got = match got {
                 Ok(g) => g,
                 Err(e) => {
@@ -376,33 +442,14 @@ impl Hub {
                 }
             }
             match got.next {
-                Some(n) if st.failed.is_none() => page.after = Some(n),
+                Some(n) if !st.writer_gone => page.after = Some(n),
                 _ => break,
             }
         }
         if res.is_ok() && st.problems.is_empty() {
             st.flush();
         }
-        if let Some(e) = st.failed.take() {
-            res = Err(e);
-        }
-        if res.is_ok() && !st.problems.is_empty() {
-            res = Err(HubError::InvalidFile {
-                field: "list_id".into(),
-                problems: std::mem::take(&mut st.problems),
-            });
-        }
-        match res {
-            Ok(()) => {
-                self.end_upload(actor, &scope, id, import, Some(&cols))?;
-                st.report.columns = cols;
-                Ok(st.report)
-            }
-            Err(e) => {
-                let _ = self.end_upload(actor, &scope, id, import, None);
-                Err(e)
-            }
-        }
+        res
     }
 
     /// The first rows as their recipients will get them.
