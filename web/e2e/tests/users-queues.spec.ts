@@ -33,8 +33,8 @@ test.describe('users and queues', () => {
 
     await row.getByRole('button', { name: 'Disconnect Temp Agent' }).click();
     await page.getByTestId('confirm').click();
-    const me = await fetch(`${stack.info.hub_api}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect(me.status).toBe(401);
+    // The click does not wait for the hub's answer: the session ends once the request is done.
+    await expect.poll(async () => (await fetch(`${stack.info.hub_api}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, { timeout: 10_000 }).toBe(401);
 
     await row.getByRole('button', { name: 'Deactivate Temp Agent' }).click();
     await page.getByTestId('confirm').click();
