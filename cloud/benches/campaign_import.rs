@@ -10,7 +10,7 @@
 //! Side by side in the same run, on the same file (the floors the import cannot beat):
 //! - **csv parse**: the `csv` crate reading every record, no store;
 //! - **read + classify**: the hub's own reader and classifier (`read_csv`, `Classifier`:
-//!   normalise with `phonenumber`, dedup, do-not-contact and opt-out filters), no store.
+//!   normalise with `rlibphonenumber`, dedup, do-not-contact and opt-out filters), no store.
 //!
 //! Each row reports wall time, rows/s and the process's peak RSS during that phase
 //! (`VmHWM`, reset to the current RSS before each phase through `/proc/self/clear_refs`; the

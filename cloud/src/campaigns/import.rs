@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use phonenumber::country::Id;
+use smsgate_wire::number::Country as Id;
 
 use super::model::{CampaignOptions, RecipientState};
 use super::template;

@@ -37,7 +37,7 @@ pub struct ContactInput {
 }
 
 impl Hub {
-    fn tenant_country(org: &Org) -> Option<phonenumber::country::Id> {
+    fn tenant_country(org: &Org) -> Option<smsgate_wire::number::Country> {
         org.country.as_deref().and_then(phone::country)
     }
 

@@ -80,7 +80,7 @@ fn carried(tx: &mut dyn ReadTx, g: &Gateway) -> Result<Vec<Carried>, HubError> {
             Some(&ch.sim_number),
             org.country.as_deref(),
         )
-        .map(|c| c.as_ref().to_owned());
+        .map(|c| c.to_string());
         by_org.insert(
             org.id,
             Carried {

@@ -520,7 +520,7 @@ impl Hub {
 }
 
 /// The context country of a send: the channel's, its SIM number's, else the tenant's.
-fn context(channel: &Channel, org: &Org) -> Option<phonenumber::country::Id> {
+fn context(channel: &Channel, org: &Org) -> Option<smsgate_wire::number::Country> {
     phone::context_country(
         channel.country.as_deref(),
         Some(&channel.sim_number),

@@ -1,6 +1,6 @@
 //! One number format for both sides of the contract: phone numbers are stored and compared in
-//! E.164 (`+` and digits), parsed with the `phonenumber` crate (Google's libphonenumber
-//! metadata). The hub stores every number this way; a gateway reads a recipient with the same
+//! E.164 (`+` and digits), parsed with the `rlibphonenumber` crate (a port of Google's
+//! libphonenumber checked against the upstream C++ library, with its metadata). The hub stores every number this way; a gateway reads a recipient with the same
 //! rule before comparing it with the opt-outs the hub pushed (`down/opt_outs`).
 //!
 //! The rule ([`normalise`]):
@@ -16,8 +16,11 @@
 //! The context country is the channel's `country`, else the country of the channel's own SIM
 //! number, else the tenant's `country` (see [`context_country`]).
 
-use phonenumber::Mode;
-use phonenumber::country::Id;
+use rlibphonenumber::{PHONE_NUMBER_UTIL as UTIL, PhoneNumber, PhoneNumberFormat, Region};
+
+/// A country (ISO 3166 alpha-2 region), the context numbers written nationally are read in.
+pub type Country = Region;
+use Country as Id;
 
 /// Why a number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,7 +47,14 @@ pub enum Kind {
 
 /// A country code (`FR`, `gb`) as the API accepts it, upper-cased; `None` if unknown.
 pub fn country(code: &str) -> Option<Id> {
-    code.trim().to_ascii_uppercase().parse::<Id>().ok()
+    let code = code.trim();
+    // Two letters only: the metadata's non-geographical "001" is not a country.
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let region = code.to_ascii_uppercase().parse::<Id>().ok()?;
+    // Only a region the metadata has numbers for.
+    UTIL.get_country_code_for_region(region).map(|_| region)
 }
 
 /// Validates an ISO 3166 alpha-2 country field; returns it upper-cased.
@@ -54,9 +64,7 @@ pub fn valid_country(code: &str) -> Option<String> {
 
 /// The country of an E.164 number (`+33…` → FR), if the metadata knows it.
 pub fn country_of(e164: &str) -> Option<Id> {
-    phonenumber::parse(None, e164)
-        .ok()
-        .and_then(|n| n.country().id())
+    parse(e164, None).and_then(|n| UTIL.get_region_for_number(&n))
 }
 
 /// The context country of a channel: its own `country`, else its SIM number's, else the
@@ -106,17 +114,17 @@ pub fn normalise(raw: &str, context: Option<Id>) -> Result<(String, Kind), Numbe
     }
     let Some(c) = context else {
         // Without a country, only an international number missing its `+` makes sense.
-        return match phonenumber::parse(None, format!("+{digits}")) {
-            Ok(n) if n.is_valid() || digits.len() >= 11 => Ok((e164(&n), Kind::E164)),
+        return match parse(&format!("+{digits}"), None) {
+            Some(n) if UTIL.is_valid_number(&n) || digits.len() >= 11 => Ok((e164(&n), Kind::E164)),
             _ => Err(NumberError::NeedsCountry(t.to_owned())),
         };
     };
-    let national = phonenumber::parse(Some(c), digits).ok();
-    if let Some(n) = national.as_ref().filter(|n| n.is_valid()) {
+    let national = parse(digits, Some(c));
+    if let Some(n) = national.as_ref().filter(|n| UTIL.is_valid_number(n)) {
         return Ok((e164(n), Kind::E164));
     }
-    let intl = phonenumber::parse(None, format!("+{digits}")).ok();
-    if let Some(n) = intl.as_ref().filter(|n| n.is_valid()) {
+    let intl = parse(&format!("+{digits}"), None);
+    if let Some(n) = intl.as_ref().filter(|n| UTIL.is_valid_number(n)) {
         return Ok((e164(n), Kind::E164));
     }
     // Neither reads as a valid number: a trunk prefix means national, a long string without
@@ -147,12 +155,16 @@ fn international(digits: &str) -> Option<(String, Kind)> {
     if !(7..=15).contains(&digits.len()) {
         return None;
     }
-    let n = phonenumber::parse(None, format!("+{digits}")).ok()?;
+    let n = parse(&format!("+{digits}"), None)?;
     Some((e164(&n), Kind::E164))
 }
 
-fn e164(n: &phonenumber::PhoneNumber) -> String {
-    n.format().mode(Mode::E164).to_string()
+fn parse(text: &str, region: Option<Id>) -> Option<PhoneNumber> {
+    UTIL.parse(text, region).ok()
+}
+
+fn e164(n: &PhoneNumber) -> String {
+    UTIL.format(n, PhoneNumberFormat::E164).into_owned()
 }
 
 #[cfg(test)]

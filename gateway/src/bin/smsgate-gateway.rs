@@ -168,10 +168,7 @@ fn real_main() -> anyhow::Result<()> {
             {
                 use tracing_subscriber::prelude::*;
                 tracing_subscriber::registry()
-                    .with(
-                        tracing_subscriber::EnvFilter::try_from_default_env()
-                            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                    )
+                    .with(log_filter())
                     .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
                     .with(logs.layer())
                     .init();
@@ -187,6 +184,19 @@ fn real_main() -> anyhow::Result<()> {
             })?;
             Ok(())
         }
+    }
+}
+
+/// `RUST_LOG` as `target=level` directives (`info`, `warn,smsgate_gateway::ports=debug`),
+/// `info` when unset. A value it cannot read is named on stderr and `info` used.
+fn log_filter() -> tracing_subscriber::filter::Targets {
+    let default = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO);
+    match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => v.parse().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG={v:?} ignored ({e}): logging at info");
+            default
+        }),
+        _ => default,
     }
 }
 
