@@ -2,7 +2,9 @@
 //! `cloud/tests/support/smtp_server.py`): STARTTLS required, AUTH with one login, a certificate
 //! made with rcgen trusted through `smtp.ca_file`'s PEM. After the delay (clock moved by hand)
 //! the e-mail arrives with the right count; a wrong password is refused by the server and the
-//! log says so with the server's answer.
+//! log says so with the server's answer. The same server with implicit TLS (SMTPS, port 465
+//! style, `smtp.security = "tls"`): delivered over an encrypted session, a bad password
+//! refused, and a client that expects the other kind of port never delivers.
 //!
 //! Needs `python3` with `aiosmtpd` (`python3 -m pip install aiosmtpd`; scripts/test-all
 //! installs it; `SMSGATE_PYTHON` names another interpreter).
@@ -45,6 +47,11 @@ fn free_port() -> u16 {
 }
 
 fn start_server(dir: &Path) -> (Server, Vec<u8>) {
+    start_server_with(dir, false)
+}
+
+/// The server, with TLS from the first byte (SMTPS, port 465 style) when `implicit_tls`.
+fn start_server_with(dir: &Path, implicit_tls: bool) -> (Server, Vec<u8>) {
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, ck.cert.pem()).unwrap();
@@ -63,6 +70,7 @@ fn start_server(dir: &Path) -> (Server, Vec<u8>) {
         ])
         .args(["--user", "hub@example.com", "--password", "right-password"])
         .args(["--port", &port.to_string()])
+        .args(implicit_tls.then_some("--implicit-tls"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -79,10 +87,14 @@ fn start_server(dir: &Path) -> (Server, Vec<u8>) {
 }
 
 fn mailer(port: u16, ca: &[u8], password: &str) -> SmtpMailer {
+    mailer_with(SmtpSecurity::Starttls, port, ca, password)
+}
+
+fn mailer_with(security: SmtpSecurity, port: u16, ca: &[u8], password: &str) -> SmtpMailer {
     SmtpMailer::new(&SmtpSettings {
         host: "127.0.0.1".into(),
         port,
-        security: SmtpSecurity::Starttls,
+        security,
         username: Some("hub@example.com".into()),
         password: Some(password.into()),
         from: "smsgate <hub@example.com>".into(),
@@ -152,6 +164,11 @@ async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a
     assert_eq!(got.len(), 1);
     assert!(got[0].contains("X-Rcpt: nadia@example.com"), "{}", got[0]);
     assert!(got[0].contains("3 interactions waiting"), "{}", got[0]);
+    assert!(
+        got[0].contains("X-TLS: yes"),
+        "upgraded by STARTTLS: {}",
+        got[0]
+    );
     let log = f
         .hub
         .notification_log(&f.admin, None, &PageRequest::default())
@@ -208,4 +225,78 @@ async fn after_the_delay_the_email_arrives_through_starttls_with_the_count_and_a
         })
         .await;
     assert!(matches!(out, MailOutcome::Failed(_)), "{out:?}");
+}
+
+fn mail(to: &str) -> Mail {
+    Mail {
+        to: to.into(),
+        to_name: "Nadia".into(),
+        subject: "[Acme] 2 interactions waiting".into(),
+        body: "Customers are waiting (2 interactions waiting)".into(),
+    }
+}
+
+#[tokio::test]
+async fn implicit_tls_delivers_over_an_encrypted_session_and_refuses_a_bad_password_while_starttls_and_plain_fail_against_it()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, ca) = start_server_with(dir.path(), true);
+    let out = mailer_with(SmtpSecurity::Tls, server.port, &ca, "right-password")
+        .send(mail("nadia@example.com"))
+        .await;
+    let MailOutcome::Accepted(answer) = &out else {
+        panic!("{out:?}")
+    };
+    assert!(answer.starts_with("250"), "{answer}");
+    let got = mails(dir.path(), 1);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("X-Rcpt: nadia@example.com"), "{}", got[0]);
+    assert!(
+        got[0].contains("X-TLS: yes"),
+        "the session was encrypted: {}",
+        got[0]
+    );
+    assert!(got[0].contains("2 interactions waiting"), "{}", got[0]);
+
+    // The wrong password over TLS: the server's refusal, with its code.
+    let out = mailer_with(SmtpSecurity::Tls, server.port, &ca, "wrong-password")
+        .send(mail("sam@example.com"))
+        .await;
+    let MailOutcome::Refused(why) = &out else {
+        panic!("{out:?}")
+    };
+    assert!(why.contains("535"), "{why}");
+
+    // A client that speaks plain SMTP first (STARTTLS or none) waits for a greeting a TLS port
+    // never sends: failed within the mailer's own bound (twice the timeout), not hanging until
+    // the server gives up, never accepted, and nothing is stored.
+    for security in [SmtpSecurity::Starttls, SmtpSecurity::None] {
+        let m = SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: server.port,
+            security,
+            username: Some("hub@example.com".into()),
+            password: Some("right-password".into()),
+            from: "smsgate <hub@example.com>".into(),
+            ca_pem: Some(ca.clone()),
+            timeout: StdDuration::from_secs(1),
+        };
+        let out = SmtpMailer::new(&m)
+            .unwrap()
+            .send(mail("x@example.com"))
+            .await;
+        assert!(
+            matches!(&out, MailOutcome::Failed(why) if why.starts_with("no answer from the server within 2 s")),
+            "{security:?} against implicit TLS: {out:?}"
+        );
+    }
+    // Implicit TLS against a STARTTLS port: the TLS handshake meets a plain greeting.
+    let dir2 = tempfile::tempdir().unwrap();
+    let (plain_first, ca2) = start_server(dir2.path());
+    let out = mailer_with(SmtpSecurity::Tls, plain_first.port, &ca2, "right-password")
+        .send(mail("x@example.com"))
+        .await;
+    assert!(matches!(out, MailOutcome::Failed(_)), "{out:?}");
+    assert_eq!(mails(dir.path(), 1).len(), 1, "nothing more was stored");
+    assert!(mails(dir2.path(), 0).is_empty());
 }
