@@ -308,10 +308,8 @@ mod tests {
                     )
                 })
                 .collect();
-            let want: Vec<(usize, Vec<i64>, usize)> = due
-                .iter()
-                .map(|(l, f, n)| (*l, f.to_vec(), *n))
-                .collect();
+            let want: Vec<(usize, Vec<i64>, usize)> =
+                due.iter().map(|(l, f, n)| (*l, f.to_vec(), *n)).collect();
             assert_eq!(got, want, "{name}");
             assert_eq!(p.next_wake, wake.map(|(h, m)| t(h, m)), "{name}");
         }
