@@ -300,3 +300,166 @@ async fn implicit_tls_delivers_over_an_encrypted_session_and_refuses_a_bad_passw
     assert_eq!(mails(dir.path(), 1).len(), 1, "nothing more was stored");
     assert!(mails(dir2.path(), 0).is_empty());
 }
+
+/// `hub.toml` text for a hub on `dir` whose `[smtp]` reaches the implicit-TLS server.
+fn hub_toml(dir: &Path, port: u16, password_file: &Path) -> String {
+    format!(
+        r#"
+[storage]
+path = "{db}"
+[api]
+listen = "127.0.0.1:0"
+[mqtt]
+listen = "127.0.0.1:0"
+[bootstrap]
+admin_password = "{PW}"
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "tls"
+username = "hub@example.com"
+password_file = "{pw}"
+from = "Acme alerts <hub@example.com>"
+ca_file = "{ca}"
+timeout_s = 10
+"#,
+        db = dir.join("hub.sqlite").display(),
+        pw = password_file.display(),
+        ca = dir.join("cert.pem").display(),
+    )
+}
+
+// Two workers: `mails` waits by blocking its thread while the hub's scheduler runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_smtp_section_of_hub_toml_drives_the_running_hub_over_implicit_tls_and_an_unreadable_password_file_stops_it_naming_the_key()
+ {
+    use smsgate_cloud::hub::NewUser;
+    use smsgate_cloud::model::{OrgKind, Role};
+    use smsgate_cloud::secrets::PasswordCost;
+    use smsgate_cloud::{HubSettings, ManualClock, RunOptions};
+    use smsgate_config::hub::HubConfig;
+    use smsgate_wire as wire;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _ca) = start_server_with(dir.path(), true);
+    let password_file = dir.path().join("smtp.password");
+    std::fs::write(&password_file, "right-password\n").unwrap();
+    let options = |clock: &ManualClock| RunOptions {
+        settings: Some(HubSettings {
+            password_cost: PasswordCost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..HubSettings::default()
+        }),
+        clock: Some(std::sync::Arc::new(clock.clone())),
+        ..RunOptions::default()
+    };
+
+    // A password file that cannot be read: the hub does not start, and says which key.
+    let missing = dir.path().join("no-such-file");
+    let config = HubConfig::from_toml_str(&hub_toml(dir.path(), server.port, &missing)).unwrap();
+    let clock = ManualClock::new(start());
+    let err = smsgate_cloud::start(
+        config,
+        options(&clock),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .err()
+    .expect("started without its SMTP password");
+    assert!(
+        err.to_string()
+            .starts_with("smtp.password_file: cannot read"),
+        "{err}"
+    );
+
+    // The readable one: the running hub's scheduler sends over TLS from the first byte.
+    let config =
+        HubConfig::from_toml_str(&hub_toml(dir.path(), server.port, &password_file)).unwrap();
+    assert_eq!(config.smtp.security, SmtpSecurity::Tls);
+    let token = tokio_util::sync::CancellationToken::new();
+    let started = smsgate_cloud::start(config, options(&clock), token.clone())
+        .await
+        .unwrap();
+    let hub = started.hub.clone();
+    tokio::task::spawn_blocking(move || {
+        let root = login(&hub, "admin");
+        let tenant = hub
+            .create_org(&root, None, OrgKind::Tenant, "Acme")
+            .unwrap();
+        hub.create_user(
+            &root,
+            NewUser {
+                org_id: Some(tenant.id),
+                login: "ta".into(),
+                name: "Ta".into(),
+                role: Role::TenantAdmin,
+                password: PW.into(),
+            },
+        )
+        .unwrap();
+        let ta = login(&hub, "ta");
+        let g = hub.create_gateway(&root, "g").unwrap();
+        let c = hub
+            .create_channel(&root, g.gateway.id, "0", "+33700000001")
+            .unwrap();
+        let c = hub
+            .distribute_channel(&root, c.id, tenant.id, false)
+            .unwrap();
+        hub.set_destination(&ta, c.id, smsgate_cloud::model::Destination::Tenant)
+            .unwrap();
+        hub.set_notification_settings(
+            &ta,
+            None,
+            NotificationSettings {
+                enabled: true,
+                sms: false,
+                email: true,
+                include_count: true,
+                delay_minutes: 5,
+                text: "Customers are waiting".into(),
+                recipients: vec![Recipient {
+                    name: "Nadia".into(),
+                    number: None,
+                    email: Some("nadia@example.com".into()),
+                }],
+                channel_id: None,
+                escalations: vec![],
+                quiet_hours: None,
+            },
+        )
+        .unwrap();
+        let gw = wire::GatewayId::new(g.mqtt_username).unwrap();
+        hub.gateway_ingest()
+            .ingest(
+                &gw,
+                wire::Up::Inbound(wire::Inbound {
+                    id: uuid::Uuid::now_v7(),
+                    v: 1,
+                    port: "0".into(),
+                    sim_number: None,
+                    from: "+33616000001".into(),
+                    text: "hello?".into(),
+                    received_at: hub.now_public(),
+                }),
+            )
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    clock.advance(Duration::minutes(5));
+    let got = mails(dir.path(), 1);
+    assert_eq!(got.len(), 1, "the scheduler, woken by the clock, sent it");
+    assert!(got[0].contains("X-TLS: yes"), "{}", got[0]);
+    assert!(got[0].contains("X-Rcpt: nadia@example.com"), "{}", got[0]);
+    assert!(
+        got[0].contains("Acme alerts"),
+        "the configured sender: {}",
+        got[0]
+    );
+    assert!(got[0].contains("1 interaction waiting"), "{}", got[0]);
+    token.cancel();
+    started.wait().await;
+}

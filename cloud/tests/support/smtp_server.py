@@ -4,7 +4,7 @@ every accepted message written to --dir as a .eml file with an X-Rcpt header (th
 recipients) and an X-TLS header (whether the connection it came over was encrypted).
 
 Prints "READY <port>" once listening; stops on SIGTERM or when stdin closes."""
-import argparse, asyncio, pathlib, ssl, sys, uuid
+import argparse, asyncio, logging, pathlib, ssl, sys, uuid, warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -45,7 +45,10 @@ def main():
 
     if a.implicit_tls:
         # TLS wraps the whole session (SMTPS): there is no STARTTLS, and aiosmtpd only counts a
-        # STARTTLS upgrade as "TLS" for AUTH, so the session's own encryption stands in for it.
+        # STARTTLS upgrade as "TLS" for AUTH, so the session's own encryption stands in for it
+        # (and its warnings about AUTH without STARTTLS do not apply).
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         c = Controller(Save(out), hostname="127.0.0.1", port=a.port, ssl_context=tls,
                        authenticator=check, auth_required=True, auth_require_tls=False)
     else:
