@@ -6,8 +6,9 @@
 //! in one process. Customers write through the lab to the queue's SIM; moving the clock past
 //! the delay makes the scheduler (woken by the clock, nobody calls it) send the e-mail — read
 //! back from the server's mail directory with its count — and the SMS through the
-//! notification channel, read back at the recipients' simulated handsets. An interaction read
-//! in time is never notified nor counted.
+//! notification channel, read back at the recipients' simulated handsets; the notification
+//! log then shows the e-mails accepted and the SMS delivered. An interaction read in time is
+//! never notified nor counted.
 //!
 //! Needs `python3` with `aiosmtpd` (`python3 -m pip install aiosmtpd`; `SMSGATE_PYTHON` names
 //! another interpreter).
@@ -22,10 +23,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
 use smsgate_cloud::authz::Actor;
-use smsgate_cloud::floor::records::{NotificationSettings, Recipient};
+use smsgate_cloud::floor::records::{DeliveryStatus, Medium, NotificationSettings, Recipient};
 use smsgate_cloud::hub::NewUser;
 use smsgate_cloud::model::{Destination, Interaction, OrgKind, QueueMember, QueueRole, Role};
 use smsgate_cloud::secrets::PasswordCost;
+use smsgate_cloud::store::PageRequest;
 use smsgate_cloud::{Hub, HubSettings, ManualClock, RunOptions};
 use smsgate_config::GatewayConfig;
 use smsgate_config::gateway::{Device, GroupConfig, PortConfig};
@@ -401,6 +403,57 @@ async fn past_the_delay_the_email_reaches_the_smtp_server_with_the_count_and_the
     };
     assert!(!first.read);
     assert_eq!(stored(&smtp.mail).len(), 2, "no third e-mail");
+
+    // The log shows each notification with its delivery: the e-mails accepted by the server,
+    // the SMS delivered (the handsets' delivery reports came back through the gateway).
+    let log = wait_until(
+        "the notification log to show every SMS delivered",
+        WAIT,
+        || {
+            let (hub, admin) = (hub.clone(), s.admin.clone());
+            async move {
+                let log = on_hub(&hub, move |h| {
+                    h.notification_log(&admin, None, &PageRequest::default())
+                        .unwrap()
+                        .items
+                })
+                .await;
+                let sms: Vec<_> = log.iter().filter(|e| e.medium == Medium::Sms).collect();
+                (sms.len() == 4 && sms.iter().all(|e| e.status == DeliveryStatus::Delivered))
+                    .then_some(log)
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let mut emails: Vec<(String, u32, DeliveryStatus)> = log
+        .iter()
+        .filter(|e| e.medium == Medium::Email)
+        .map(|e| (e.address.clone(), e.count, e.status))
+        .collect();
+    emails.sort_by_key(|e| e.1);
+    assert_eq!(
+        emails,
+        vec![
+            ("nadia@example.com".to_owned(), 2, DeliveryStatus::Accepted),
+            ("nadia@example.com".to_owned(), 3, DeliveryStatus::Accepted),
+        ]
+    );
+    let mut sms: Vec<(String, u32)> = log
+        .iter()
+        .filter(|e| e.medium == Medium::Sms)
+        .map(|e| (e.address.clone(), e.count))
+        .collect();
+    sms.sort();
+    assert_eq!(
+        sms,
+        vec![
+            (NADIA.to_owned(), 2),
+            (NADIA.to_owned(), 3),
+            (SAM.to_owned(), 2),
+            (SAM.to_owned(), 3)
+        ]
+    );
 
     token.cancel();
     let _ = gateway.await;
