@@ -58,6 +58,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/queues/{id}/members"),
     ("get", "/api/v1/contacts"),
     ("post", "/api/v1/contacts"),
+    ("get", "/api/v1/contacts/export"),
     ("post", "/api/v1/contacts/import"),
     ("get", "/api/v1/contacts/{id}"),
     ("put", "/api/v1/contacts/{id}"),

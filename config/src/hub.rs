@@ -557,7 +557,7 @@ pub const HUB_DOCS: &[KeyDoc] = &[
     doc("smtp.port", "587 for STARTTLS, 465 for TLS."),
     doc(
         "smtp.security",
-        "\"starttls\" (required upgrade), \"tls\" (implicit TLS, SMTPS) or \"none\" (a local relay only).",
+        "\"starttls\" (required upgrade), \"tls\" (implicit TLS, SMTPS) or \"none\" (a local relay only: a login without TLS is refused unless host is loopback).",
     ),
     doc_example(
         "smtp.username",
@@ -579,7 +579,10 @@ pub const HUB_DOCS: &[KeyDoc] = &[
         "Extra CA certificate(s) (PEM) trusted for the server, e.g. a private relay's.",
         "\"/etc/smsgate/smtp-ca.pem\"",
     ),
-    doc("smtp.timeout_s", "Seconds to wait for the server."),
+    doc(
+        "smtp.timeout_s",
+        "Seconds to wait for the server (one whole e-mail is given at most twice this).",
+    ),
     doc("transcripts", "Conversation transcripts (PDF)."),
     doc(
         "transcripts.font",

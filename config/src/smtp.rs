@@ -76,6 +76,32 @@ impl Default for TranscriptsConfig {
     }
 }
 
+/// Whether `from` (`address` or `Name <address>`) holds one plausible address.
+fn plausible_sender(from: &str) -> bool {
+    let address = match (from.rfind('<'), from.ends_with('>')) {
+        (Some(i), true) => &from[i + 1..from.len() - 1],
+        (None, false) => from.trim(),
+        _ => return false,
+    };
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !address.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// A host the mail never leaves the machine for.
+fn loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
 impl SmtpConfig {
     pub(crate) fn validate(&self, v: &mut Violations) {
         if let Some(h) = &self.host
@@ -86,11 +112,14 @@ impl SmtpConfig {
         if self.port == 0 {
             v.push("smtp.port", "must be between 1 and 65535");
         }
+        let empty_path = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str().is_empty());
         if self.password.is_some() && self.password_file.is_some() {
             v.push(
                 "smtp.password_file",
                 "give password or password_file, not both",
             );
+        } else if empty_path(&self.password_file) {
+            v.push("smtp.password_file", "must not be empty");
         }
         let has_password = self.password.is_some() || self.password_file.is_some();
         if self.username.is_some() != has_password {
@@ -98,11 +127,43 @@ impl SmtpConfig {
                 "smtp.username",
                 "username and password (or password_file) go together",
             );
+        } else if self
+            .username
+            .as_deref()
+            .is_some_and(|u| u.trim().is_empty())
+        {
+            v.push("smtp.username", "must not be empty");
         }
-        if !self.from.contains('@') {
+        if self.password.as_deref() == Some("") {
+            v.push("smtp.password", "must not be empty");
+        }
+        if !plausible_sender(&self.from) {
             v.push(
                 "smtp.from",
-                format!("{:?} is not an e-mail address", self.from),
+                format!(
+                    "{:?} is not an e-mail address (address or Name <address>)",
+                    self.from
+                ),
+            );
+        }
+        if empty_path(&self.ca_file) {
+            v.push("smtp.ca_file", "must not be empty");
+        } else if self.ca_file.is_some() && self.security == SmtpSecurity::None {
+            v.push(
+                "smtp.ca_file",
+                "a CA certificate is for security = \"starttls\" or \"tls\"",
+            );
+        }
+        if self.security == SmtpSecurity::None
+            && has_password
+            && let Some(h) = &self.host
+            && !loopback(h.trim())
+        {
+            v.push(
+                "smtp.security",
+                format!(
+                    "a login to {h} would send the password unencrypted: use \"starttls\" or \"tls\" (\"none\" is for a local relay)"
+                ),
             );
         }
         if self.timeout_s == 0 {

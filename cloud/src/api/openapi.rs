@@ -22,7 +22,7 @@ use super::handlers::*;
         channels::list_channels, channels::create_channel, channels::get_channel, channels::update_channel,
         channels::delete_channel, channels::distribute_channel, channels::set_destination,
         queues::list_queues, queues::create_queue, queues::get_queue, queues::update_queue, queues::delete_queue, queues::set_queue_members,
-        contacts::list_contacts, contacts::create_contact, contacts::import_contacts, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
+        contacts::list_contacts, contacts::create_contact, contacts::import_contacts, contacts::export_contacts, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
         lists::list_lists, lists::create_list, lists::get_list, lists::update_list, lists::delete_list,
         lists::list_members, lists::add_members, lists::remove_member, lists::import_list,
         interactions::list_interactions, interactions::get_interaction, interactions::list_interaction_messages,

@@ -177,12 +177,27 @@ impl QuietHours {
         if !quiet {
             return None;
         }
-        // Minutes left until the local clock reads `end` (walk minute steps across DST safely).
-        let left = if m < e { e - m } else { 24 * 60 - m + e };
-        let approx = at + Duration::minutes(i64::from(left));
-        // Snap to the start of that minute.
-        let secs = approx.timestamp() - approx.timestamp() % 60;
-        DateTime::from_timestamp(secs, 0)
+        // The local day the period ends on, its `end` read in the zone: across a DST change
+        // that night the wall clock and the elapsed time differ by the shift (counting
+        // minutes on the wall clock would end an hour late in spring, early in autumn).
+        let local = tz.from_utc_datetime(&at.naive_utc());
+        let day = if m < e {
+            local.date_naive()
+        } else {
+            local.date_naive().succ_opt()?
+        };
+        let end = day.and_hms_opt(e / 60, e % 60, 0)?;
+        match tz.from_local_datetime(&end) {
+            chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+            // The wall clock reads `end` twice (autumn): the first time.
+            chrono::LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
+            // `end` is skipped (spring, e.g. 02:30 in Paris): the first minute after the gap.
+            chrono::LocalResult::None => (1..=24 * 60).find_map(|k| {
+                tz.from_local_datetime(&(end + Duration::minutes(k)))
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+            }),
+        }
     }
 }
 
@@ -273,5 +288,97 @@ mod tests {
             day.ends_after(at("2026-11-24T12:10:00Z")),
             Some(at("2026-11-24T13:00:00Z"))
         );
+    }
+
+    /// Quiet hours in Paris over ordinary nights and both DST changes of 2026 (29 March: 02:00
+    /// becomes 03:00; 25 October: 03:00 becomes 02:00), each answer worked out by hand in UTC.
+    #[test]
+    fn quiet_hours_end_at_their_local_time_even_across_a_daylight_saving_change() {
+        let q = |start: &str, end: &str| QuietHours {
+            timezone: "Europe/Paris".into(),
+            start: start.into(),
+            end: end.into(),
+        };
+        let table: &[(&str, &str, &str, Option<&str>)] = &[
+            // (start, end, now (UTC), when it ends (UTC); None = not quiet)
+            ("22:00", "07:00", "2026-11-23T20:59:00Z", None), // 21:59 CET
+            (
+                "22:00",
+                "07:00",
+                "2026-11-23T21:00:00Z",
+                Some("2026-11-24T06:00:00Z"),
+            ),
+            (
+                "22:00",
+                "07:00",
+                "2026-11-24T05:59:59Z",
+                Some("2026-11-24T06:00:00Z"),
+            ),
+            ("22:00", "07:00", "2026-11-24T06:00:00Z", None), // 07:00 CET: over
+            (
+                "22:00",
+                "07:00",
+                "2026-06-01T20:00:00Z",
+                Some("2026-06-02T05:00:00Z"),
+            ), // CEST
+            // Spring: 23:00 CET on the 28th; 07:00 CEST on the 29th is 05:00Z (7 h later).
+            (
+                "22:00",
+                "07:00",
+                "2026-03-28T22:00:00Z",
+                Some("2026-03-29T05:00:00Z"),
+            ),
+            // After the change, still quiet at 03:30 CEST.
+            (
+                "22:00",
+                "07:00",
+                "2026-03-29T01:30:00Z",
+                Some("2026-03-29T05:00:00Z"),
+            ),
+            // Autumn: 23:00 CEST on the 24th; 07:00 CET on the 25th is 06:00Z (9 h later).
+            (
+                "22:00",
+                "07:00",
+                "2026-10-24T21:00:00Z",
+                Some("2026-10-25T06:00:00Z"),
+            ),
+            // 06:30 CET after the change: not yet over.
+            (
+                "22:00",
+                "07:00",
+                "2026-10-25T05:30:00Z",
+                Some("2026-10-25T06:00:00Z"),
+            ),
+            // An end inside the spring gap (02:30 never happens): the first minute after it.
+            (
+                "01:00",
+                "02:30",
+                "2026-03-29T00:30:00Z",
+                Some("2026-03-29T01:00:00Z"),
+            ),
+            // An end read twice in autumn (02:30 CEST, then 02:30 CET): the first one.
+            (
+                "01:00",
+                "02:30",
+                "2026-10-24T23:30:00Z",
+                Some("2026-10-25T00:30:00Z"),
+            ),
+            // A daytime period.
+            ("12:00", "14:00", "2026-11-24T10:59:00Z", None),
+            (
+                "12:00",
+                "14:00",
+                "2026-11-24T11:00:00Z",
+                Some("2026-11-24T13:00:00Z"),
+            ),
+            ("12:00", "14:00", "2026-11-24T13:00:00Z", None),
+        ];
+        for (start, end, now, want) in table {
+            assert_eq!(
+                q(start, end).ends_after(at(now)),
+                want.map(at),
+                "{start}-{end} at {now}"
+            );
+        }
     }
 }

@@ -187,4 +187,131 @@ mod tests {
         let p = plan(&r, &eps, &HashSet::new(), morning);
         assert_eq!(p.due.len(), 1, "sent when the quiet hours end");
     }
+
+    /// (levels, quiet, episodes (id, since), sent (id, level), now) → (due per level: (level,
+    /// fresh ids, overdue count), next wake-up), each row worked out by hand.
+    #[test]
+    fn escalation_levels_and_quiet_hours_as_a_table() {
+        type Row = (
+            &'static str,
+            &'static [u32],
+            bool,
+            &'static [(i64, (u32, u32))],
+            &'static [(i64, usize)],
+            (u32, u32),
+            &'static [(usize, &'static [i64], usize)],
+            Option<(u32, u32)>,
+        );
+        let quiet = QuietHours {
+            timezone: "UTC".into(),
+            start: "12:00".into(),
+            end: "13:00".into(),
+        };
+        let table: &[Row] = &[
+            (
+                "one waiting 16 min: level 0 and the queue managers' level at once",
+                &[5, 15, 30],
+                false,
+                &[(1, (9, 0))],
+                &[],
+                (9, 16),
+                &[(0, &[1], 1), (1, &[1], 1)],
+                Some((9, 30)),
+            ),
+            (
+                "the admins' level counts every episode past 30 min, only the new one is fresh",
+                &[5, 15, 30],
+                false,
+                &[(1, (9, 0)), (2, (9, 1)), (3, (9, 28))],
+                &[(1, 0), (1, 1), (1, 2), (2, 0), (2, 1)],
+                (9, 31),
+                &[(2, &[2], 2)],
+                Some((9, 33)),
+            ),
+            (
+                "everything sent: no wake-up until a change",
+                &[5, 15],
+                false,
+                &[(1, (9, 0))],
+                &[(1, 0), (1, 1)],
+                (10, 0),
+                &[],
+                None,
+            ),
+            (
+                "no escalation configured: level 0 only",
+                &[10],
+                false,
+                &[(1, (9, 0))],
+                &[(1, 0)],
+                (11, 0),
+                &[],
+                None,
+            ),
+            (
+                "levels falling due during quiet hours all wait for their end",
+                &[5, 15, 30],
+                true,
+                &[(1, (11, 50)), (2, (11, 58))],
+                &[],
+                (12, 40),
+                &[],
+                Some((13, 0)),
+            ),
+            (
+                "at the end of the quiet hours each level is sent once, with its own count",
+                &[5, 15, 30],
+                true,
+                &[(1, (11, 50)), (2, (11, 58))],
+                &[],
+                (13, 0),
+                &[(0, &[1, 2], 2), (1, &[1, 2], 2), (2, &[1, 2], 2)],
+                None,
+            ),
+            (
+                "a level that falls due inside the quiet hours wakes at their end, not before",
+                &[5, 15],
+                true,
+                &[(1, (11, 50))],
+                &[(1, 0)],
+                (11, 58),
+                &[],
+                Some((13, 0)),
+            ),
+            (
+                "outside the quiet hours the next level wakes at its own moment",
+                &[5, 90],
+                true,
+                &[(1, (13, 10))],
+                &[(1, 0)],
+                (13, 20),
+                &[],
+                Some((14, 40)),
+            ),
+        ];
+        for (name, levels, with_quiet, eps, sent, now, due, wake) in table {
+            let r = Rules {
+                levels: levels.to_vec(),
+                quiet: with_quiet.then(|| quiet.clone()),
+            };
+            let eps: Vec<Episode> = eps.iter().map(|(id, (h, m))| ep(*id, t(*h, *m))).collect();
+            let sent: HashSet<_> = sent.iter().copied().collect();
+            let p = plan(&r, &eps, &sent, t(now.0, now.1));
+            let got: Vec<(usize, Vec<i64>, usize)> = p
+                .due
+                .iter()
+                .map(|d| {
+                    (
+                        d.level,
+                        d.fresh.iter().map(|e| e.id).collect(),
+                        d.overdue.len(),
+                    )
+                })
+                .collect();
+            let want: Vec<(usize, Vec<i64>, usize)> =
+                due.iter().map(|(l, f, n)| (*l, f.to_vec(), *n)).collect();
+            assert_eq!(got, want, "{name}");
+            assert_eq!(p.next_wake, wake.map(|(h, m)| t(h, m)), "{name}");
+        }
+    }
 }

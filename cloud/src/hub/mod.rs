@@ -16,6 +16,7 @@ pub mod auth;
 pub mod bulk_history;
 pub mod canned;
 pub mod channels;
+pub mod contact_export;
 pub mod contacts;
 pub mod conversations;
 pub(crate) mod edge_sync;

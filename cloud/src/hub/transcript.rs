@@ -1,6 +1,7 @@
 //! A conversation's transcript as PDF (genpdf, over printpdf): the tenant, the channel, the
 //! contact, every message with its time and delivery state, and the internal notes marked as
-//! such, in time order. Times are written in the zone the caller asks for.
+//! such, in time order. Times are written in the zone the caller asks for. Each download is
+//! recorded in the audit log.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -176,6 +177,13 @@ impl Hub {
         let mut out = Vec::new();
         doc.render(&mut out)
             .map_err(|e| HubError::Conflict(format!("rendering the PDF: {e}")))?;
+        // A conversation leaving as a file is recorded, once it is made.
+        self.audit_now(
+            actor,
+            super::audit::Audit::new(org.id, "exported", "transcript")
+                .id(id)
+                .detail(format!("transcript of {} (PDF)", i.contact_number)),
+        )?;
         Ok(out)
     }
 }

@@ -79,7 +79,8 @@ pub struct ReportRows {
     pub threads: HashMap<Uuid, Vec<MessageRow>>,
     /// Conversations created in the range: id → created_at.
     pub created: HashMap<Uuid, DateTime<Utc>>,
-    /// Status changes of the conversations created in the range.
+    /// Status changes of the conversations created in the range (from `from` on), and every
+    /// close in the range.
     pub changes: Vec<StatusChange>,
     /// Unseen stretches that started in the range.
     pub episodes: Vec<EpisodeSpan>,

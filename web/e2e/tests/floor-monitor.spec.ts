@@ -57,4 +57,31 @@ test.describe('the supervisor monitor', () => {
     const list = await admin.get<{ items: Array<{ contact_number: string; assignee_id: string | null }> }>(`/api/v1/interactions?contact=${encodeURIComponent(from)}`);
     expect(list.items.map((i) => i.assignee_id)).toEqual([manager?.id]);
   });
+
+  test('a manager reassigns a waiting conversation to an agent from the monitor', async ({ page, stack }) => {
+    const from = customer();
+    const admin = await hub(stack, 'tenant_admin');
+    const users = await admin.get<{ items: Array<{ id: string; login: string; name: string }> }>('/api/v1/users?limit=500');
+    const agent = users.items.find((u) => u.login === stack.info.agent.login);
+    if (!agent) throw new Error('no agent in the demo tenant');
+    await loginAs(page, stack.info, 'manager');
+    await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Monitor' }).click();
+    await expect(page.getByRole('heading', { name: 'Live monitor', level: 1 })).toBeVisible();
+    await inject(stack, { from, to: stack.info.sim_numbers[0] ?? '', text: 'Can someone help me?' });
+    const waiting = page.getByTestId('monitor-waiting').locator('tr', { hasText: from });
+    await expect(waiting).toBeVisible({ timeout: 20_000 });
+
+    await waiting.getByRole('button', { name: `Reassign the conversation with ${from}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Reassign the conversation with ${from}` });
+    await expect(dialog).toBeVisible();
+    await expectAccessible(page, 'reassign dialog');
+    await dialog.getByTestId('reassign-target').selectOption(agent.id);
+    await dialog.getByRole('button', { name: 'Reassign' }).click();
+    await expect(page.getByText(`The conversation with ${from} is now assigned to ${agent.name}.`)).toBeVisible();
+    await expect(dialog).toHaveCount(0);
+    // Still waiting for an answer, now with the agent's name, live.
+    await expect(waiting).toContainText(agent.name);
+    const list = await admin.get<{ items: Array<{ assignee_id: string | null }> }>(`/api/v1/interactions?contact=${encodeURIComponent(from)}`);
+    expect(list.items.map((i) => i.assignee_id)).toEqual([agent.id]);
+  });
 });

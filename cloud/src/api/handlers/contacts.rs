@@ -22,6 +22,7 @@ use crate::store::ContactFilter;
 pub fn routes() -> Router<Hub> {
     Router::new()
         .route("/api/v1/contacts", get(list_contacts).post(create_contact))
+        .route("/api/v1/contacts/export", get(export_contacts))
         .route(
             "/api/v1/contacts/import",
             post(import_contacts).layer(DefaultBodyLimit::max(MAX_BYTES + 64 * 1024)),
@@ -180,6 +181,38 @@ pub async fn import_contacts(
     let bytes = upload(req).await?;
     Ok(Json(
         blocking(move || hub.import_contacts(&actor, q.org, &bytes)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// Tenant to export (default: the caller's).
+    pub org: Option<Uuid>,
+    /// Only the members of this contact list.
+    pub list: Option<Uuid>,
+}
+
+/// The tenant's contacts (or one list's) as CSV in the import's columns
+/// (`SMS_NUMBER, FULLNAME, BUSINESS, EMAIL, NOTES`); recorded in the audit log.
+#[utoipa::path(get, path = "/api/v1/contacts/export", tag = "contacts", params(ExportParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn export_contacts(
+    State(hub): State<Hub>,
+    Authed(actor): Authed,
+    Query(q): Query<ExportParams>,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    let (name, bytes) = blocking(move || hub.export_contacts(&actor, q.org, q.list)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
     ))
 }
 

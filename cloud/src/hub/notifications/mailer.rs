@@ -81,6 +81,10 @@ pub enum MailerError {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Bound on one whole send: lettre's own timeout does not cover every wait (a server that
+    /// never greets — a STARTTLS client on an implicit-TLS port — holds it until the server
+    /// gives up), and the scheduler must not hang on one server.
+    limit: Duration,
 }
 
 impl SmtpMailer {
@@ -116,6 +120,7 @@ impl SmtpMailer {
         Ok(Self {
             transport: t.build(),
             from,
+            limit: s.timeout * 2,
         })
     }
 }
@@ -143,7 +148,14 @@ impl Mailer for SmtpMailer {
                 Ok(m) => m,
                 Err(e) => return MailOutcome::Failed(format!("building the message: {e}")),
             };
-            match self.transport.send(message).await {
+            let sent = tokio::time::timeout(self.limit, self.transport.send(message)).await;
+            let Ok(sent) = sent else {
+                return MailOutcome::Failed(format!(
+                    "no answer from the server within {} s (is smtp.security right for this port?)",
+                    self.limit.as_secs()
+                ));
+            };
+            match sent {
                 Ok(r) => MailOutcome::Accepted(format!(
                     "{} {}",
                     r.code(),

@@ -115,7 +115,10 @@ pub(crate) fn report_rows<C: DerefMut<Target = Connection>>(
             },
         )?
         .into_iter()
-        .filter(|c| ids.contains(&c.interaction_id))
+        // The conversations created in the range (their resolution, whenever they closed),
+        // and every close in the range (an agent's closes count whenever the conversation
+        // began).
+        .filter(|c| ids.contains(&c.interaction_id) || (c.to == "closed" && c.at < to))
         .collect();
     let episodes = tx.rows(
         &format!(

@@ -1,7 +1,8 @@
 /**
  * The supervisor monitor: agents with their state and time in state, active and completed
- * today; customers waiting, longest first, with "watch" (a read-only, live view) and "take
- * over". Reloads on every floor or conversation event from the live stream.
+ * today; customers waiting, longest first, with "watch" (a read-only, live view), "take
+ * over" and "reassign" (to another agent). Reloads on every floor or conversation event from
+ * the live stream.
  */
 import { Button, IconButton } from '@smsgate/shared/components/Button';
 import { toast } from '@smsgate/shared/components/Toasts';
@@ -15,8 +16,10 @@ import { live } from '../../app/live';
 import type { ScreenProps } from '../../app/modules';
 import { loadThread, threads, wireLive } from '../inbox/store';
 import { monitorText as t } from './messages';
+import { ReassignDialog } from './ReassignDialog';
 
 type FloorView = Schemas['FloorView'];
+type Waiting = FloorView['waiting'][number];
 
 function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -58,6 +61,7 @@ export function Monitor({ params }: ScreenProps): JSX.Element {
   const [view, setView] = useState<FloorView | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const [, go] = useLocation();
+  const [reassigning, setReassigning] = useState<Waiting | null>(null);
   const load = () =>
     call(api.GET('/api/v1/floor', {}))
       .then((v) => setView(v))
@@ -157,12 +161,16 @@ export function Monitor({ params }: ScreenProps): JSX.Element {
               <td><Link href={`/monitor/spy/${w.interaction_id}`} aria-label={t.t('waiting.spy', { who: w.contact_number })}>{w.contact_number}</Link></td>
               <td><time dateTime={w.since}>{duration((now - Date.parse(w.since)) / 1000)}</time></td>
               <td>{w.assignee_id ? names.get(w.assignee_id) ?? '—' : t.t('waiting.nobody')}</td>
-              <td><Button onClick={() => void takeOver(w.interaction_id)}>{t.t('waiting.takeOver')}</Button></td>
+              <td class="actions-cell">
+                <Button onClick={() => void takeOver(w.interaction_id)}>{t.t('waiting.takeOver')}</Button>
+                <Button onClick={() => setReassigning(w)} aria-label={t.t('waiting.reassignLabel', { who: w.contact_number })}>{t.t('waiting.reassign')}</Button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {view && view.waiting.length === 0 ? <p class="empty">{t.t('waiting.none')}</p> : null}
+      {reassigning ? <ReassignDialog waiting={reassigning} agents={view?.agents ?? []} onClose={() => setReassigning(null)} onDone={() => void load()} /> : null}
     </div>
   );
 }

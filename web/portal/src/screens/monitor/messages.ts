@@ -1,4 +1,4 @@
-/** Strings of the supervisor monitor. */
+/** Strings of the supervisor monitor (en, fr). */
 import { defineMessages } from '@smsgate/shared/i18n/core';
 
 const en = {
@@ -39,7 +39,17 @@ const en = {
     spy: 'Watch the conversation with {who}',
     takeOver: 'Take over',
     taken: 'The conversation is yours now.',
+    reassign: 'Reassign',
+    reassignLabel: 'Reassign the conversation with {who}',
     none: 'Nobody is waiting.',
+  },
+  reassign: {
+    title: 'Reassign the conversation with {who}',
+    pick: 'Agent',
+    option: '{name} ({state})',
+    submit: 'Reassign',
+    done: 'The conversation with {who} is now assigned to {name}.',
+    none: 'No other agent in this tenant.',
   },
   spy: {
     title: 'Watching {who}',
@@ -88,7 +98,17 @@ export const monitorText = defineMessages('monitor', {
       spy: 'Observer la conversation avec {who}',
       takeOver: 'Prendre en charge',
       taken: 'La conversation vous est assignée.',
+      reassign: 'Réassigner',
+      reassignLabel: 'Réassigner la conversation avec {who}',
       none: "Personne n'attend.",
+    },
+    reassign: {
+      title: 'Réassigner la conversation avec {who}',
+      pick: 'Agent',
+      option: '{name} ({state})',
+      submit: 'Réassigner',
+      done: 'La conversation avec {who} est maintenant assignée à {name}.',
+      none: 'Aucun autre agent dans cette société.',
     },
     spy: {
       title: 'Observation de {who}',
