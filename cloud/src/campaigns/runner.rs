@@ -413,16 +413,20 @@ impl Hub {
         Ok((handed, changes.len() as u64))
     }
 
-    /// Asks the gateways to give back what they hold of campaign `c` and have not sent.
+    /// Asks the gateways to give back what they hold of campaign `c` and have not sent, in
+    /// the caller's transaction. Returns the logins of the gateways whose outbox got a
+    /// command: **the caller wakes them with [`Hub::notify_outbox`] after its commit**. (A
+    /// wake-up before the commit let the link read the outbox while the halt was not yet
+    /// visible and then forget the gateway: the halt stayed unpublished until something else
+    /// woke that gateway's outbox, so a stopped campaign kept sending.)
     pub(crate) fn take_back(
         &self,
         tx: &mut dyn WriteTx,
         scope: &Scope,
         c: &Campaign,
-    ) -> Result<usize, HubError> {
+    ) -> Result<HashSet<String>, HubError> {
         let now = self.now();
         let mut after = 0;
-        let mut asked = 0;
         let mut gateways = HashSet::new();
         let mut halted = HashSet::new();
         let reason = if c.state == CampaignState::Stopped {
@@ -464,7 +468,6 @@ impl Hub {
                         enqueue(tx, &gw_scope, &gateway, &down, None, now)?;
                         gateways.insert(gateway.mqtt_username);
                     }
-                    asked += 1;
                     continue;
                 }
                 let down = wire::Down::Cancel(wire::Cancel {
@@ -474,13 +477,9 @@ impl Hub {
                 });
                 enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
                 gateways.insert(gateway.mqtt_username);
-                asked += 1;
             }
         }
-        for g in gateways {
-            self.notify_outbox(g);
-        }
-        Ok(asked)
+        Ok(gateways)
     }
 }
 
