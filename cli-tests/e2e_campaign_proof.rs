@@ -15,7 +15,10 @@
 //! - the hub is killed (SIGKILL) mid-campaign and restarted: the gateway went on sending
 //!   meanwhile, and in the end every eligible handset holds exactly one message, its own text,
 //!   and every other number is in its right state on the hub (blocked, opted out, duplicate,
-//!   invalid), the counters adding up, the campaign completed.
+//!   invalid), the counters adding up, the campaign completed;
+//! - a small campaign at 1 s beside it on the same ports (its messages waiting in the queues
+//!   behind the big one's) keeps its interval on each port, from the end of one send at the
+//!   simulated network to the start of the next.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -35,6 +38,9 @@ const DUPLICATES: usize = 100;
 const STOPPER: usize = ELIGIBLE - 1;
 const LIMIT: Duration = Duration::from_secs(150);
 const NAMES: [&str; 6] = ["Zoé", "Luc", "Ana", "Émile", "Noor", "Kofi"];
+/// The small campaign beside it: recipients and its interval.
+const PACED: usize = 16;
+const PACED_MS: u64 = 1000;
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_smsgate"))
@@ -50,6 +56,10 @@ fn opted_out(j: usize) -> String {
 
 fn dnc(j: usize) -> String {
     format!("+4477009{:05}", 14_000 + j)
+}
+
+fn paced_number(k: usize) -> String {
+    format!("+4477009{:05}", 15_000 + k)
 }
 
 fn text(i: usize) -> String {
@@ -189,6 +199,22 @@ async fn received(d: &Deployment) -> Received {
         .collect()
 }
 
+async fn import(d: &Deployment, token: &str, id: &str, csv: String) {
+    let r = d
+        .http
+        .post(format!(
+            "{}/api/v1/campaigns/{id}/recipients/import",
+            d.get("hub_api")
+        ))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+}
+
 async fn campaign(d: &Deployment, token: &str, id: &str) -> Option<Value> {
     d.hub_get_as(token, &format!("/api/v1/campaigns/{id}"))
         .await
@@ -287,19 +313,36 @@ async fn a_two_thousand_row_campaign_runs_in_its_window_survives_a_hub_crash_hon
     )
     .await;
     let id = created["campaign"]["id"].as_str().unwrap().to_owned();
-    let r = d
-        .http
-        .post(format!(
-            "{}/api/v1/campaigns/{id}/recipients/import",
-            d.get("hub_api")
-        ))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body(csv())
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    import(&d, &token, &id, csv()).await;
+    // Beside it, in the same window, a small campaign at 1 s on the same ports.
+    let paced = call(
+        &d,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/campaigns",
+        Some(json!({
+            "name": "Paced",
+            "channels": channels,
+            "template": "Paced {{code}}",
+            "interval_ms": PACED_MS,
+            "schedule": created["campaign"]["schedule"],
+        })),
+    )
+    .await;
+    let paced = paced["campaign"]["id"].as_str().unwrap().to_owned();
+    let mut rows = String::from("number,code\n");
+    for k in 0..PACED {
+        rows.push_str(&format!("{},{k}\n", paced_number(k)));
+    }
+    import(&d, &token, &paced, rows).await;
+    call(
+        &d,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{paced}/action"),
+        Some(json!({"action": "start"})),
+    )
+    .await;
     let v = campaign(&d, &token, &id).await.unwrap();
     let c = &v["counters"];
     assert_eq!(c["total"], 2000, "{v}");
@@ -326,7 +369,12 @@ async fn a_two_thousand_row_campaign_runs_in_its_window_survives_a_hub_crash_hon
     phase("nothing was sent before the window");
 
     // The window opened: sending begins; one handset not yet served sends STOP.
-    let served = |r: &Received| r.values().map(Vec::len).sum::<usize>();
+    let served = |r: &Received| {
+        r.values()
+            .flatten()
+            .filter(|(t, _)| t.starts_with("Hello "))
+            .count()
+    };
     wait_until("the campaign to begin sending", LIMIT, || async {
         (served(&received(&d).await) >= 40).then_some(())
     })
@@ -476,7 +524,10 @@ async fn a_two_thousand_row_campaign_runs_in_its_window_survives_a_hub_crash_hon
             assert_eq!(texts, vec![text(i).as_str()], "handset {n}");
         }
     }
-    let ours: std::collections::HashSet<String> = (0..ELIGIBLE).map(eligible).collect();
+    let ours: std::collections::HashSet<String> = (0..ELIGIBLE)
+        .map(eligible)
+        .chain((0..PACED).map(paced_number))
+        .collect();
     for (n, msgs) in &got {
         for (t, at) in msgs {
             assert!(
@@ -490,6 +541,36 @@ async fn a_two_thousand_row_campaign_runs_in_its_window_survives_a_hub_crash_hon
         );
     }
     phase("every handset checked");
+
+    // The paced campaign: each number once, and on each port its sends at least the interval
+    // apart (from the end of one at the simulated network to the start of the next).
+    let v = campaign(&d, &token, &paced).await.unwrap();
+    assert_eq!(v["campaign"]["state"], "completed", "{v}");
+    let all = d.handsets().await.unwrap();
+    let mut per_modem: BTreeMap<usize, Vec<smsgate_hardware::HandsetMessage>> = BTreeMap::new();
+    for k in 0..PACED {
+        let got = &all[&paced_number(k)];
+        assert_eq!(got.len(), 1, "{}: {got:?}", paced_number(k));
+        let m: smsgate_hardware::HandsetMessage = serde_json::from_value(got[0].clone()).unwrap();
+        assert_eq!(m.text, format!("Paced {k}"));
+        per_modem.entry(m.from_modem).or_default().push(m);
+    }
+    assert!(
+        per_modem.len() >= 2,
+        "the paced campaign used several ports"
+    );
+    for (modem, msgs) in &mut per_modem {
+        msgs.sort_by_key(|m| m.first_part_at);
+        for w in msgs.windows(2) {
+            let gap = (w[1].first_part_at - w[0].completed_at).num_milliseconds();
+            assert!(
+                gap >= i64::try_from(PACED_MS).unwrap(),
+                "modem {modem}: {gap} ms between {:?} and {:?}",
+                w[0].text,
+                w[1].text
+            );
+        }
+    }
 
     gw.stop(Duration::from_secs(15));
     hub.stop(Duration::from_secs(15));
