@@ -17,9 +17,11 @@
 //!   then apply on the port).
 //! - **An opt-out is checked again as each recipient is handed over**, so a STOP that arrives
 //!   mid-campaign stops that number before the next batch.
-//! - Pause and stop take back what the gateways hold and have not sent (`cancel` commands:
-//!   a cancelled recipient is `to_process` again); what a port already took is reported as
-//!   it ends.
+//! - Pause and stop take back what the gateways hold and have not sent (one
+//!   `campaign_halt` per version-4 gateway, else `cancel` commands: a cancelled recipient is
+//!   `to_process` again); what a port already took is reported as it ends. **The gateways
+//!   are woken only after the transaction that queued the halt commits** ([`Hub::take_back`]
+//!   returns them; the link reads an outbox when woken, then forgets it).
 //! - A running campaign left with no live channel (all deleted) fails what waits with the
 //!   reason ([`super::channels`]); a forced delete of a channel first takes back what its
 //!   gateway holds, so that goes to the other channels.
