@@ -489,3 +489,126 @@ async fn send_one(spool: &Spool) -> bool {
         .await
         .unwrap()
 }
+
+// --- the interval between sends, and halts half-way (issue 12: a campaign stopped half-way in
+// CI still delivered everything)
+
+#[test]
+fn with_an_interval_the_next_recipient_waits_the_interval_after_the_previous_send_not_its_release()
+{
+    let mut b = open();
+    let c = Uuid::now_v7();
+    b.db.campaign_take(&batch(c, 4000, 3), 0, "g").unwrap();
+    assert_eq!(step(&mut b).released, 1);
+    // It waits 3.9 s in the port's queue (live traffic first, the port's own pace)…
+    b.clock.advance(Duration::milliseconds(3900));
+    assert_eq!(send_queued(&mut b).len(), 1);
+    // …so 4 s after its release is only 0.1 s after its send: too early.
+    b.clock.advance(Duration::milliseconds(100));
+    let pass = step(&mut b);
+    assert_eq!(pass.released, 0, "0.1 s after the previous send");
+    assert_eq!(pass.next_due, Some(t0() + Duration::milliseconds(7900)));
+    b.clock.advance(Duration::milliseconds(3899));
+    assert_eq!(step(&mut b).released, 0);
+    b.clock.advance(Duration::milliseconds(1));
+    assert_eq!(step(&mut b).released, 1, "4 s after the previous send");
+}
+
+#[tokio::test]
+async fn a_stop_half_way_through_an_interval_campaign_sends_nothing_more_once_the_halt_is_applied()
+{
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 4000, 6);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    // Two sent 4 s apart, the third released into the queue and not yet on the air.
+    for n in 1..=3 {
+        r.until_released(c, n).await;
+        if n < 3 {
+            assert!(send_one(&r.spool).await);
+            r.clock.advance(Duration::seconds(4));
+        }
+    }
+    let halted = r.spool.call(move |db| db.campaign_halt(c)).await.unwrap();
+    assert_eq!((halted.withdrawn, halted.cancelled), (3, 1));
+    // However long the runner runs afterwards, no port finds anything of it to send.
+    for _ in 0..5 {
+        r.clock.advance(Duration::seconds(60));
+        r.stays_released(c, 2).await;
+        assert!(!send_one(&r.spool).await, "a message after the halt");
+    }
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_halt_leaves_a_message_on_the_air_to_finish_and_nothing_after_it() {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 4000, 4);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.until_released(c, 1).await;
+    // A port took it: it is being sent when the halt comes.
+    let on_air = r
+        .spool
+        .call(|db| db.claim_next("g", 0))
+        .await
+        .unwrap()
+        .unwrap();
+    let halted = r.spool.call(move |db| db.campaign_halt(c)).await.unwrap();
+    assert_eq!((halted.withdrawn, halted.cancelled), (3, 0));
+    r.spool
+        .call(move |db| {
+            db.mark_sent(
+                on_air.id,
+                &[SentPart {
+                    seq: 1,
+                    port: 0,
+                    reference: 9,
+                }],
+            )
+        })
+        .await
+        .unwrap();
+    r.clock.advance(Duration::seconds(60));
+    r.stays_released(c, 1).await;
+    assert!(!send_one(&r.spool).await);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_pause_at_interval_zero_empties_the_ports_queue_at_once_and_nothing_new_comes_within_a_second()
+ {
+    let r = start_runner();
+    let c = Uuid::now_v7();
+    let bt = batch(c, 0, 100);
+    r.spool
+        .call(move |db| db.campaign_take(&bt, 0, "g"))
+        .await
+        .unwrap();
+    r.until_released(c, 32).await;
+    assert!(send_one(&r.spool).await);
+    r.until_released(c, 33).await;
+    let halted = r.spool.call(move |db| db.campaign_halt(c)).await.unwrap();
+    assert_eq!(halted.withdrawn + halted.cancelled, 99);
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        assert!(!send_one(&r.spool).await, "a message after the pause");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let counts = r
+        .spool
+        .call(move |db| db.campaign_item_counts(c))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        vec![("done".to_owned(), 1), ("withdrawn".to_owned(), 99)]
+    );
+    r.stop().await;
+}

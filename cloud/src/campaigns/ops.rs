@@ -411,9 +411,13 @@ impl Hub {
             Audit::new(c.org_id, verb, "campaign").id(c.id),
             now,
         )?;
-        self.campaign_changed(&mut *tx, &scope, &c)?;
+        let wake = self.campaign_changed(&mut *tx, &scope, &c)?;
         let v = self.campaign_view(&mut *tx, &scope, c)?;
         tx.commit()?;
+        // Only now can the link read what was queued (see `take_back`).
+        for g in wake {
+            self.notify_outbox(g);
+        }
         Ok(v)
     }
 
@@ -469,16 +473,17 @@ impl Hub {
     }
 
     /// After a state change: a paused or stopped campaign takes back what gateways hold.
+    /// Returns the gateways to wake once the caller has committed.
     pub(crate) fn campaign_changed(
         &self,
         tx: &mut dyn WriteTx,
         scope: &Scope,
         c: &Campaign,
-    ) -> Result<(), HubError> {
+    ) -> Result<std::collections::HashSet<String>, HubError> {
         if matches!(c.state, CampaignState::Paused | CampaignState::Stopped) {
-            self.take_back(tx, scope, c)?;
+            return self.take_back(tx, scope, c);
         }
-        Ok(())
+        Ok(Default::default())
     }
 
     // --- do-not-contact list

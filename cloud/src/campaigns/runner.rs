@@ -17,9 +17,11 @@
 //!   then apply on the port).
 //! - **An opt-out is checked again as each recipient is handed over**, so a STOP that arrives
 //!   mid-campaign stops that number before the next batch.
-//! - Pause and stop take back what the gateways hold and have not sent (`cancel` commands:
-//!   a cancelled recipient is `to_process` again); what a port already took is reported as
-//!   it ends.
+//! - Pause and stop take back what the gateways hold and have not sent (one
+//!   `campaign_halt` per version-4 gateway, else `cancel` commands: a cancelled recipient is
+//!   `to_process` again); what a port already took is reported as it ends. **The gateways
+//!   are woken only after the transaction that queued the halt commits** ([`Hub::take_back`]
+//!   returns them; the link reads an outbox when woken, then forgets it).
 //! - A running campaign left with no live channel (all deleted) fails what waits with the
 //!   reason ([`super::channels`]); a forced delete of a channel first takes back what its
 //!   gateway holds, so that goes to the other channels.
@@ -413,16 +415,20 @@ impl Hub {
         Ok((handed, changes.len() as u64))
     }
 
-    /// Asks the gateways to give back what they hold of campaign `c` and have not sent.
+    /// Asks the gateways to give back what they hold of campaign `c` and have not sent, in
+    /// the caller's transaction. Returns the logins of the gateways whose outbox got a
+    /// command: **the caller wakes them with [`Hub::notify_outbox`] after its commit**. (A
+    /// wake-up before the commit let the link read the outbox while the halt was not yet
+    /// visible and then forget the gateway: the halt stayed unpublished until something else
+    /// woke that gateway's outbox, so a stopped campaign kept sending.)
     pub(crate) fn take_back(
         &self,
         tx: &mut dyn WriteTx,
         scope: &Scope,
         c: &Campaign,
-    ) -> Result<usize, HubError> {
+    ) -> Result<HashSet<String>, HubError> {
         let now = self.now();
         let mut after = 0;
-        let mut asked = 0;
         let mut gateways = HashSet::new();
         let mut halted = HashSet::new();
         let reason = if c.state == CampaignState::Stopped {
@@ -464,7 +470,6 @@ impl Hub {
                         enqueue(tx, &gw_scope, &gateway, &down, None, now)?;
                         gateways.insert(gateway.mqtt_username);
                     }
-                    asked += 1;
                     continue;
                 }
                 let down = wire::Down::Cancel(wire::Cancel {
@@ -474,13 +479,9 @@ impl Hub {
                 });
                 enqueue(tx, &gw_scope, &gateway, &down, Some(message_id), now)?;
                 gateways.insert(gateway.mqtt_username);
-                asked += 1;
             }
         }
-        for g in gateways {
-            self.notify_outbox(g);
-        }
-        Ok(asked)
+        Ok(gateways)
     }
 }
 

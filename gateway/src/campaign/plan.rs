@@ -5,7 +5,10 @@
 //! - Nothing is released while the slice is halted, outside every window, or after
 //!   `expires_at` (then what is held expires).
 //! - With an interval, one recipient at a time: the next one only when the previous one has
-//!   left the queue (sent, failed, blocked) and `interval_ms` has passed since it was released.
+//!   left the queue (sent, failed, blocked) and `interval_ms` has passed since it left (the
+//!   spool keeps `last_release` at that moment, [`crate::spool::SpoolDb::campaign_slices`]),
+//!   so the interval holds between the sends themselves even when a message waited in the
+//!   port's queue behind live traffic or the port's own pace.
 //! - At interval 0, up to [`WINDOW_FAST`] in the queue at once (the port's own pacing, caps
 //!   and sending hours still apply when it sends them).
 //! - A release never starts at or after the end of the window it falls in.
@@ -43,7 +46,8 @@ pub struct Progress {
     pub held: u64,
     /// Released recipients still queued or being sent.
     pub in_flight: u64,
-    /// When the last recipient was released.
+    /// When the last recipient was released; at an interval, when the last released one left
+    /// the queue, if that was later.
     pub last_release: Option<DateTime<Utc>>,
 }
 

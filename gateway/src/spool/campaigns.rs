@@ -151,12 +151,29 @@ impl SpoolDb {
     }
 
     /// Every slice that is not halted and still holds or sends something, after marking the
-    /// released recipients whose message left the queue as `done`.
+    /// released recipients whose message left the queue as `done` (at an interval, the
+    /// slice's `last_release` then becomes the moment the last one left the queue, so the
+    /// interval counts from the end of the previous send).
     pub fn campaign_slices(&mut self) -> Result<Vec<Slice>, SpoolError> {
         let now = self.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // At an interval, the pace counts from the moment the previous message left the
+        // queue (its send ended), not from its release: one that waited in the queue (live
+        // traffic first, the port's own pace) must not let the next follow it at once.
+        tx.execute(
+            "UPDATE campaign_slices SET last_release = max(coalesce(last_release, 0), (
+               SELECT max(coalesce(m.sent_at, m.done_at, m.updated_at)) FROM campaign_items i
+               JOIN messages m ON m.id = i.spool_id
+               WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
+                 AND i.state = 'released' AND m.state NOT IN ('queued', 'sending')))
+             WHERE interval_ms > 0 AND EXISTS (SELECT 1 FROM campaign_items i
+               JOIN messages m ON m.id = i.spool_id
+               WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
+                 AND i.state = 'released' AND m.state NOT IN ('queued', 'sending'))",
+            [],
+        )?;
         tx.execute(
             "UPDATE campaign_items SET state = 'done', updated_at = ?1 WHERE state = 'released'
              AND (SELECT m.state FROM messages m WHERE m.id = spool_id) NOT IN ('queued', 'sending')",
