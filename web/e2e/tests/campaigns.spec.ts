@@ -109,7 +109,14 @@ test.describe('campaigns', () => {
     const id = new URL(page.url()).pathname.split('/').pop() ?? '';
     expect((await admin.get<{ campaign: { state: string } }>(`/api/v1/campaigns/${id}`)).campaign.state).toBe('stopped');
     for (const a of ['Start', 'Pause', 'Resume', 'Stop']) await expect(page.getByRole('button', { name: a, exact: true })).toHaveCount(0);
-    await page.waitForTimeout(3_000);
+    // What was not sent stays unsent: at most the one message on the air at the stop still lands
+    // (the halt reaches the gateway once committed); two intervals later nothing more has.
+    const holding = async () => (await Promise.all(people.map((p) => handset(stack, p)))).filter((m) => m.length > 0).length;
+    const atStop = await holding();
+    await page.waitForTimeout(9_000);
+    const after = await holding();
+    expect(after, `handsets with a message ${atStop} at the stop, ${after} later`).toBeLessThanOrEqual(atStop + 1);
+    expect(after, 'stopped half-way').toBeLessThan(people.length);
     for (const [i, p] of people.entries()) {
       const got = (await handset(stack, p)).map((m) => m.text);
       expect(got.length, `handset ${p}`).toBeLessThanOrEqual(1);
