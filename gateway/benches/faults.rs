@@ -143,7 +143,6 @@ async fn gateway(dir: &Path, lab: &Lab, ports: &str, check: bool) -> Gw {
             let _ = tx.send(addr);
         })),
         logs: None,
-        release_startup_pages: false,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(run_with(c, deps, shutdown.clone()));

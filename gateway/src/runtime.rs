@@ -29,8 +29,6 @@ use tokio_util::task::TaskTracker;
 
 /// How long the API, dispatchers and then the port workers get to finish at shutdown (each).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
-/// How long start-up may wait for absent ports before its pages are released anyway.
-pub const STARTUP_GRACE: Duration = Duration::from_secs(60);
 /// Period of the expiry task (validity ends, and the report window of sent messages).
 pub const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
 
@@ -76,9 +74,6 @@ pub struct RunDeps<O> {
     pub on_listen: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
     /// The recent log lines the box UI shows (fed by the binary's tracing subscriber).
     pub logs: Option<crate::logs::LogRing>,
-    /// Once the ports are up, drop the pages only start-up used from the process's memory
-    /// ([`crate::memory::release_after_start`]); the binaries do, tests need not.
-    pub release_startup_pages: bool,
 }
 
 impl RunDeps<SystemOpener> {
@@ -91,7 +86,6 @@ impl RunDeps<SystemOpener> {
             metrics: GatewayMetrics::new(),
             on_listen: None,
             logs: None,
-            release_startup_pages: false,
         }
     }
 }
@@ -112,7 +106,6 @@ pub async fn run_logged(
     let mut deps = RunDeps::system();
     deps.power = crate::ports::sim_power::from_config(&config, &tokio::runtime::Handle::current());
     deps.logs = logs;
-    deps.release_startup_pages = true;
     run_with(config, deps, shutdown).await
 }
 
@@ -207,13 +200,6 @@ pub async fn run_with<O: Opener + 'static>(
     });
     senders.extend(dinstar.senders);
     ports_tracker.close();
-    if deps.release_startup_pages {
-        front.spawn(crate::memory::release_after_start(
-            board.clone(),
-            STARTUP_GRACE,
-            shutdown.clone(),
-        ));
-    }
 
     // The groups' run-time settings: the hub's `config` command changes them, every dispatcher
     // follows its group.

@@ -1,7 +1,6 @@
 //! The `smsgate-gateway` process gives back what a box UI login takes: the argon2id check
 //! needs 7 MiB for a moment, and glibc's default of raising its mmap threshold after the first
 //! large free kept every later login's 7 MiB in the heap for good (smsgate_gateway::memory).
-//! Once its ports are up, the process drops the pages only start-up used from its memory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,15 +30,8 @@ impl Drop for Killed {
     }
 }
 
-struct Started {
-    _dir: tempfile::TempDir,
-    gateway: Killed,
-    base: String,
-}
-
-/// A gateway without ports (so "every port is up" at once), its admin password set, and
-/// its stderr sent to `stderr` (or dropped).
-async fn start_gateway(log: &str, stderr: Stdio) -> Started {
+#[tokio::test]
+async fn repeated_box_logins_leave_the_gateway_no_bigger_than_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -69,12 +61,13 @@ async fn start_gateway(log: &str, stderr: Stdio) -> Started {
         Command::new(BIN)
             .arg("--config")
             .arg(&config)
-            .env("RUST_LOG", log)
+            .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(stderr)
+            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
+    let pid = gateway.0.id();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -87,80 +80,24 @@ async fn start_gateway(log: &str, stderr: Stdio) -> Started {
         assert!(Instant::now() < deadline, "the gateway did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Started {
-        _dir: dir,
-        gateway,
-        base,
-    }
-}
-
-async fn login(base: &str) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"login": "tech", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-}
-
-#[tokio::test]
-async fn repeated_box_logins_leave_the_gateway_no_bigger_than_the_first() {
-    let g = start_gateway("warn", Stdio::null()).await;
-    let pid = g.gateway.0.id();
+    let login = || async {
+        let r = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({"login": "tech", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    };
     // The first login's 7 MiB is mapped on its own either way; what it leaves is the base.
-    login(&g.base).await;
+    login().await;
     let after_first = rss_kib(pid);
     for _ in 0..5 {
-        login(&g.base).await;
+        login().await;
     }
     let after_six = rss_kib(pid);
     assert!(
         after_six < after_first + 3 * 1024,
         "RSS {after_first} KiB after one login, {after_six} KiB after six"
     );
-}
-
-#[tokio::test]
-async fn once_its_ports_are_up_the_gateway_drops_start_up_pages_and_keeps_working() {
-    let mut g = start_gateway("info", Stdio::piped()).await;
-    let stderr = g.gateway.0.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            // Without the terminal's colour codes.
-            let mut plain = String::new();
-            let mut esc = false;
-            for c in line.chars() {
-                match (esc, c) {
-                    (false, '\u{1b}') => esc = true,
-                    (true, 'm') => esc = false,
-                    (true, _) => {}
-                    (false, c) => plain.push(c),
-                }
-            }
-            let line = plain;
-            if line.contains("start-up pages released") || line.contains("not released") {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("no release logged");
-    assert!(line.contains("start-up pages released"), "{line}");
-    let kib: u64 = line
-        .split("kib=")
-        .nth(1)
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no kib in {line}"));
-    assert!(kib >= 1024, "only {kib} KiB released: {line}");
-    // The code dropped is read back when used: the API and a login still work.
-    login(&g.base).await;
-    let r = reqwest::get(format!("{}/health", g.base)).await.unwrap();
-    assert!(r.status().is_success());
 }

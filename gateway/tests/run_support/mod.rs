@@ -120,7 +120,6 @@ pub async fn start_with_power(
             let _ = tx.send(addr);
         })),
         logs: None,
-        release_startup_pages: false,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(run_with(config, deps, shutdown.clone()));
