@@ -5,8 +5,9 @@
 //!
 //! krilla draws glyphs; the layout is ours: each character is mapped to the TrueType font's glyph
 //! and advance width (skrifa), lines are filled word by word, and a word wider than the line (a
-//! long URL) is broken between characters rather than cut off. A character the font lacks is
-//! drawn as its missing-glyph box but keeps its text, so a text extractor still reads it.
+//! long URL) is broken between characters rather than cut off. A character the font lacks (an
+//! emoji) is written as U+FFFD, so the reader sees and a text extractor reads that something was
+//! there.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -241,6 +242,21 @@ impl<'a> Face<'a> {
         (id.to_u32(), advance)
     }
 
+    /// `text` with each character the font lacks (an emoji, with DejaVu Sans) replaced by
+    /// U+FFFD: a PDF maps the font's missing glyph to no text, so it would read back as nothing.
+    fn drawable(&self, text: &str) -> String {
+        let charmap = self.font.charmap();
+        text.chars()
+            .map(|c| {
+                if c.is_whitespace() || c.is_control() || charmap.map(c).is_some() {
+                    c
+                } else {
+                    '\u{fffd}'
+                }
+            })
+            .collect()
+    }
+
     fn width(&self, s: &str, size: f32) -> f32 {
         s.chars().map(|c| self.glyph(c).1).sum::<f32>() * size
     }
@@ -311,7 +327,8 @@ impl<'f, 'a> Layout<'f, 'a> {
 
     fn paragraph(&mut self, text: &str, look: Look) {
         let width = PAGE_W - 2.0 * MARGIN - look.indent;
-        for text in wrap(self.face, text, look.size, width) {
+        let text = self.face.drawable(text);
+        for text in wrap(self.face, &text, look.size, width) {
             let height = look.size * 1.3;
             if self.y + height > PAGE_H - MARGIN - FOOTER {
                 self.pages.push(Vec::new());
