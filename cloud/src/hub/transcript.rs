@@ -1,14 +1,25 @@
-//! A conversation's transcript as PDF (genpdf, over printpdf): the tenant, the channel, the
-//! contact, every message with its time and delivery state, and the internal notes marked as
-//! such, in time order. Times are written in the zone the caller asks for. Each download is
-//! recorded in the audit log.
+//! A conversation's transcript as PDF (krilla): the tenant, the channel, the contact, every
+//! message with its time and delivery state, and the internal notes marked as such, in time
+//! order, on as many A4 pages as it takes, each numbered "Page N of M". Times are written in the
+//! zone the caller asks for. Each download is recorded in the audit log.
+//!
+//! krilla draws glyphs; the layout is ours: each character is mapped to the TrueType font's glyph
+//! and advance width (skrifa), lines are filled word by word, and a word wider than the line (a
+//! long URL) is broken between characters rather than cut off. A character the font lacks (an
+//! emoji) is written as U+FFFD, so the reader sees and a text extractor reads that something was
+//! there.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use genpdf::elements::{Break, Paragraph};
-use genpdf::fonts::{FontData, FontFamily};
-use genpdf::style::{Color, Style};
-use genpdf::{Alignment, Element};
+use krilla::color::rgb;
+use krilla::geom::Point;
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::GlyphMetrics;
+use skrifa::{FontRef, MetadataProvider};
 
 use super::Hub;
 use super::error::{HubError, found};
@@ -71,31 +82,20 @@ impl Hub {
                 font_path.display()
             ))
         })?;
-        let font = |b: Vec<u8>| {
-            FontData::new(b, None).map_err(|e| HubError::Conflict(format!("transcripts.font: {e}")))
-        };
-        let family = FontFamily {
-            regular: font(bytes.clone())?,
-            bold: font(bytes.clone())?,
-            italic: font(bytes.clone())?,
-            bold_italic: font(bytes)?,
-        };
+        let face = Face::new(&bytes).ok_or_else(|| {
+            HubError::Conflict(format!(
+                "transcripts.font: {} is not a TrueType font",
+                font_path.display()
+            ))
+        })?;
         let when = |t: DateTime<Utc>| {
             t.with_timezone(&tz)
                 .format("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         };
-        let mut doc = genpdf::Document::new(family);
-        doc.set_title(format!("Transcript {}", i.contact_number));
-        let mut deco = genpdf::SimplePageDecorator::new();
-        deco.set_margins(15);
-        doc.set_page_decorator(deco);
-        doc.set_font_size(10);
-        doc.push(
-            Paragraph::new("Conversation transcript")
-                .styled(Style::new().bold().with_font_size(16)),
-        );
-        doc.push(Break::new(0.5));
+        let mut doc = Layout::new(&face);
+        doc.paragraph("Conversation transcript", TITLE);
+        doc.gap(6.0);
         let who = match &contact {
             Some(c) if !c.name.is_empty() => format!("{} ({})", c.name, i.contact_number),
             _ => i.contact_number.clone(),
@@ -113,9 +113,9 @@ impl Hub {
             ("Started", when(i.created_at)),
             ("Conversation", i.id.to_string()),
         ] {
-            doc.push(Paragraph::new(format!("{k}: {v}")));
+            doc.paragraph(&format!("{k}: {v}"), BODY);
         }
-        doc.push(Break::new(1.0));
+        doc.gap(12.0);
         let mut items: Vec<(DateTime<Utc>, Item<'_>)> = messages
             .iter()
             .map(|m| (m.created_at, Item::Message(m)))
@@ -125,18 +125,15 @@ impl Hub {
         for (at, item) in items {
             match item {
                 Item::Message(m) => {
-                    let (from, align) = match m.direction {
-                        MessageDirection::Inbound => (format!("From {}", m.from), Alignment::Left),
-                        MessageDirection::Outbound => (
-                            format!(
-                                "To {}{}",
-                                m.to,
-                                m.author_id
-                                    .and_then(|a| users.get(&a))
-                                    .map(|n| format!(" — by {n}"))
-                                    .unwrap_or_default()
-                            ),
-                            Alignment::Left,
+                    let from = match m.direction {
+                        MessageDirection::Inbound => format!("From {}", m.from),
+                        MessageDirection::Outbound => format!(
+                            "To {}{}",
+                            m.to,
+                            m.author_id
+                                .and_then(|a| users.get(&a))
+                                .map(|n| format!(" — by {n}"))
+                                .unwrap_or_default()
                         ),
                     };
                     let err = m
@@ -144,39 +141,27 @@ impl Hub {
                         .as_deref()
                         .map(|e| format!(" ({e})"))
                         .unwrap_or_default();
-                    doc.push(
-                        Paragraph::new(format!("{} · {from} · {}{err}", when(at), state_word(m)))
-                            .aligned(align)
-                            .styled(
-                                Style::new()
-                                    .with_color(Color::Rgb(90, 90, 90))
-                                    .with_font_size(8),
-                            ),
+                    doc.paragraph(
+                        &format!("{} · {from} · {}{err}", when(at), state_word(m)),
+                        META,
                     );
-                    doc.push(Paragraph::new(m.text.clone()));
+                    doc.paragraph(&m.text, BODY);
                 }
                 Item::Note(n) => {
-                    doc.push(
-                        Paragraph::new(format!(
+                    doc.paragraph(
+                        &format!(
                             "{} · INTERNAL NOTE by {} (never sent to the customer)",
                             when(at),
                             n.author_name
-                        ))
-                        .styled(
-                            Style::new()
-                                .bold()
-                                .with_color(Color::Rgb(160, 90, 0))
-                                .with_font_size(8),
                         ),
+                        NOTE_HEAD,
                     );
-                    doc.push(Paragraph::new(n.text.clone()).styled(Style::new().italic()));
+                    doc.paragraph(&n.text, NOTE);
                 }
             }
-            doc.push(Break::new(0.6));
+            doc.gap(7.0);
         }
-        let mut out = Vec::new();
-        doc.render(&mut out)
-            .map_err(|e| HubError::Conflict(format!("rendering the PDF: {e}")))?;
+        let out = doc.render(&bytes, format!("Transcript {}", i.contact_number))?;
         // A conversation leaving as a file is recorded, once it is made.
         self.audit_now(
             actor,
@@ -185,5 +170,245 @@ impl Hub {
                 .detail(format!("transcript of {} (PDF)", i.contact_number)),
         )?;
         Ok(out)
+    }
+}
+
+/// A4 in points, with 15 mm margins and room for the page number at the foot.
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 42.5;
+const FOOTER: f32 = 18.0;
+
+/// How a line is drawn: font size, colour, and indent from the left margin.
+#[derive(Clone, Copy)]
+struct Look {
+    size: f32,
+    rgb: (u8, u8, u8),
+    indent: f32,
+}
+
+const TITLE: Look = Look {
+    size: 16.0,
+    rgb: (0, 0, 0),
+    indent: 0.0,
+};
+const BODY: Look = Look {
+    size: 10.0,
+    rgb: (0, 0, 0),
+    indent: 0.0,
+};
+const META: Look = Look {
+    size: 8.0,
+    rgb: (90, 90, 90),
+    indent: 0.0,
+};
+const NOTE_HEAD: Look = Look {
+    size: 8.0,
+    rgb: (160, 90, 0),
+    indent: 0.0,
+};
+const NOTE: Look = Look {
+    size: 10.0,
+    rgb: (110, 65, 0),
+    indent: 12.0,
+};
+
+/// The font's character map and advance widths, in ems.
+struct Face<'a> {
+    font: FontRef<'a>,
+    metrics: GlyphMetrics<'a>,
+    upem: f32,
+}
+
+impl<'a> Face<'a> {
+    fn new(bytes: &'a [u8]) -> Option<Self> {
+        let font = FontRef::from_index(bytes, 0).ok()?;
+        let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let upem = f32::from(
+            font.metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em,
+        );
+        (upem > 0.0).then_some(Self {
+            font,
+            metrics,
+            upem,
+        })
+    }
+
+    /// The glyph for `c` (0, the missing glyph, when the font has none) and its advance in ems.
+    fn glyph(&self, c: char) -> (u32, f32) {
+        let id = self.font.charmap().map(c).unwrap_or_default();
+        let advance = self.metrics.advance_width(id).unwrap_or(0.0) / self.upem;
+        (id.to_u32(), advance)
+    }
+
+    /// `text` with each character the font lacks (an emoji, with DejaVu Sans) replaced by
+    /// U+FFFD: a PDF maps the font's missing glyph to no text, so it would read back as nothing.
+    fn drawable(&self, text: &str) -> String {
+        let charmap = self.font.charmap();
+        text.chars()
+            .map(|c| {
+                if c.is_whitespace() || c.is_control() || charmap.map(c).is_some() {
+                    c
+                } else {
+                    '\u{fffd}'
+                }
+            })
+            .collect()
+    }
+
+    fn width(&self, s: &str, size: f32) -> f32 {
+        s.chars().map(|c| self.glyph(c).1).sum::<f32>() * size
+    }
+}
+
+/// Splits `text` into lines no wider than `width` points: hard line breaks are kept, words are
+/// packed greedily, and a word wider than a whole line is broken between characters.
+fn wrap(face: &Face<'_>, text: &str, size: f32, width: f32) -> Vec<String> {
+    let space = face.width(" ", size);
+    let mut out = Vec::new();
+    for hard in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0.0;
+        for word in hard.split_whitespace() {
+            let ww = face.width(word, size);
+            if !line.is_empty() && w + space + ww <= width {
+                line.push(' ');
+                line.push_str(word);
+                w += space + ww;
+                continue;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                w = 0.0;
+            }
+            if ww <= width {
+                line.push_str(word);
+                w = ww;
+                continue;
+            }
+            for c in word.chars() {
+                let cw = face.glyph(c).1 * size;
+                if !line.is_empty() && w + cw > width {
+                    out.push(std::mem::take(&mut line));
+                    w = 0.0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+struct Line {
+    baseline: f32,
+    look: Look,
+    text: String,
+}
+
+/// Lines placed on pages, top to bottom; rendered once all are placed, so each page can say
+/// how many there are.
+struct Layout<'f, 'a> {
+    face: &'f Face<'a>,
+    pages: Vec<Vec<Line>>,
+    y: f32,
+}
+
+impl<'f, 'a> Layout<'f, 'a> {
+    fn new(face: &'f Face<'a>) -> Self {
+        Self {
+            face,
+            pages: vec![Vec::new()],
+            y: MARGIN,
+        }
+    }
+
+    fn paragraph(&mut self, text: &str, look: Look) {
+        let width = PAGE_W - 2.0 * MARGIN - look.indent;
+        let text = self.face.drawable(text);
+        for text in wrap(self.face, &text, look.size, width) {
+            let height = look.size * 1.3;
+            if self.y + height > PAGE_H - MARGIN - FOOTER {
+                self.pages.push(Vec::new());
+                self.y = MARGIN;
+            }
+            if let Some(page) = self.pages.last_mut() {
+                page.push(Line {
+                    baseline: self.y + look.size,
+                    look,
+                    text,
+                });
+            }
+            self.y += height;
+        }
+    }
+
+    fn gap(&mut self, points: f32) {
+        self.y += points;
+    }
+
+    fn render(self, font_bytes: &[u8], title: String) -> Result<Vec<u8>, HubError> {
+        let font = Font::new(font_bytes.to_vec().into(), 0)
+            .ok_or_else(|| HubError::Conflict("transcripts.font: not a usable font".into()))?;
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| HubError::Conflict("transcript page size".into()))?;
+        let mut doc = krilla::Document::new();
+        doc.set_metadata(Metadata::new().title(title).creator("smsgate".into()));
+        let count = self.pages.len();
+        for (n, lines) in self.pages.iter().enumerate() {
+            let mut page = doc.start_page_with(settings.clone());
+            let mut surface = page.surface();
+            let mut draw = |x: f32, line: &Line| {
+                let glyphs: Vec<KrillaGlyph> = line
+                    .text
+                    .char_indices()
+                    .filter(|(_, c)| !c.is_control())
+                    .map(|(at, c)| {
+                        let (id, advance) = self.face.glyph(c);
+                        KrillaGlyph::new(
+                            GlyphId::new(id),
+                            advance,
+                            0.0,
+                            0.0,
+                            0.0,
+                            at..at + c.len_utf8(),
+                            None,
+                        )
+                    })
+                    .collect();
+                if glyphs.is_empty() {
+                    return;
+                }
+                let (r, g, b) = line.look.rgb;
+                surface.set_fill(Some(Fill {
+                    paint: rgb::Color::new(r, g, b).into(),
+                    ..Fill::default()
+                }));
+                surface.draw_glyphs(
+                    Point::from_xy(x, line.baseline),
+                    &glyphs,
+                    font.clone(),
+                    &line.text,
+                    line.look.size,
+                    false,
+                );
+            };
+            for line in lines {
+                draw(MARGIN + line.look.indent, line);
+            }
+            let foot = Line {
+                baseline: PAGE_H - MARGIN,
+                look: META,
+                text: format!("Page {} of {count}", n + 1),
+            };
+            let x = PAGE_W - MARGIN - self.face.width(&foot.text, META.size);
+            draw(x, &foot);
+            surface.finish();
+            page.finish();
+        }
+        doc.finish()
+            .map_err(|e| HubError::Conflict(format!("rendering the PDF: {e:?}")))
     }
 }

@@ -1,4 +1,4 @@
-/** Contacts (add, edit, delete, send a message, add to a list, import) and the lists tab. */
+/** Contacts (add, edit, delete, send a message, add to a list, import, export) and the lists tab. */
 import { Button, IconButton } from '@smsgate/shared/components/Button';
 import { toast } from '@smsgate/shared/components/Toasts';
 import type { JSX } from 'preact';
@@ -13,6 +13,7 @@ import { ConfirmDialog, DataTable, orgFilter, PageHeader, SearchBox, tenantName,
 import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { AddToListDialog, ContactDialog, ImportDialog } from './ContactDialogs';
+import { ExportButton } from './ExportButton';
 import { ListDetail, Lists } from './Lists';
 import { contactsText as t } from './messages';
 
@@ -62,6 +63,7 @@ function ContactsTab(): JSX.Element {
         <SearchBox value={q} onInput={setQ} label={t.t('search')} />
         {manage ? (
           <>
+            <ExportButton org={ctx} />
             <Button icon="upload" onClick={() => setOpen({ kind: 'import' })}>{t.t('import.button')}</Button>
             <Button variant="primary" icon="plus" onClick={() => setOpen({ kind: 'add' })}>{t.t('add')}</Button>
           </>

@@ -13,6 +13,7 @@ import { ConfirmDialog, DataTable, defaultTenant, errorText, FormDialog, orgFilt
 import { SCREEN_LISTS } from '../kit/liveLists';
 import { kitText } from '../kit/messages';
 import { ImportDialog } from './ContactDialogs';
+import { ExportButton } from './ExportButton';
 import { contactsText as t } from './messages';
 
 type ContactList = Schemas['ContactList'];
@@ -129,7 +130,12 @@ export function ListDetail({ id }: { id: string }): JSX.Element {
           <h2 id="list-title">{info?.name ?? ''}</h2>
           {info ? <p class="muted">{info.description} · {t.t('lists.members')}: {formatNumber(info.members ?? 0)}</p> : null}
         </div>
-        {manage && info ? <Button variant="primary" icon="upload" onClick={() => setImporting(true)}>{t.t('import.button')}</Button> : null}
+        {manage && info ? (
+          <div class="toolbar">
+            <ExportButton org={info.org_id} list={info.id} />
+            <Button variant="primary" icon="upload" onClick={() => setImporting(true)}>{t.t('import.button')}</Button>
+          </div>
+        ) : null}
       </div>
       <div class="toolbar">
         <SearchBox value={q} onInput={setQ} label={t.t('search')} />

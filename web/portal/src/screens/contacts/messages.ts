@@ -69,6 +69,10 @@ const en = {
     doneList: '{created} new contacts, {skipped} already known; {added} added to the list.',
     chooseFile: 'Choose a file first.',
   },
+  export: {
+    button: 'Export CSV',
+    done: 'Contacts exported: {name}',
+  },
 } as const;
 
 export const contactsText = defineMessages('contacts', {
@@ -140,6 +144,10 @@ export const contactsText = defineMessages('contacts', {
       done: '{created} nouveaux contacts, {skipped} déjà connus.',
       doneList: '{created} nouveaux contacts, {skipped} déjà connus ; {added} ajoutés à la liste.',
       chooseFile: "Choisissez d'abord un fichier.",
+    },
+    export: {
+      button: 'Exporter en CSV',
+      done: 'Contacts exportés : {name}',
     },
   },
 });
