@@ -37,27 +37,28 @@ pub struct Pass {
     pub next_due: Option<DateTime<Utc>>,
 }
 
-/// One pass over every active slice at `now`.
+/// One pass over every active slice at `now`, in one spool transaction
+/// ([`SpoolDb::campaign_pass`]): one commit per pass, however many slices release.
 pub fn step(db: &mut SpoolDb, now: DateTime<Utc>) -> Result<Pass, SpoolError> {
+    let done = db.campaign_pass(|slices| {
+        let on_ports: Vec<plan::OnPort<'_>> = slices
+            .iter()
+            .map(|s| plan::OnPort {
+                port: s.key.port,
+                pace: &s.pace,
+                progress: s.progress,
+            })
+            .collect();
+        plan::steps(&on_ports, now)
+    })?;
     let mut pass = Pass::default();
-    let slices = db.campaign_slices()?;
-    let on_ports: Vec<plan::OnPort<'_>> = slices
-        .iter()
-        .map(|s| plan::OnPort {
-            port: s.key.port,
-            pace: &s.pace,
-            progress: s.progress,
-        })
-        .collect();
-    let steps = plan::steps(&on_ports, now);
-    for (slice, step) in slices.iter().zip(steps) {
+    for (slice, step, moved) in done {
         match step {
-            Step::Release(n) => pass.released += db.campaign_release(slice.key, n)?,
+            Step::Release(_) => pass.released += moved,
             Step::Expire => {
-                let n = db.campaign_expire(slice.key)?;
-                tracing::info!(campaign = %slice.key.campaign, port = slice.key.port, n,
+                tracing::info!(campaign = %slice.key.campaign, port = slice.key.port, n = moved,
                     name = %slice.name, "campaign recipients expired on the gateway");
-                pass.expired += n;
+                pass.expired += moved;
             }
             Step::WaitUntil(t) => {
                 pass.next_due = Some(pass.next_due.map_or(t, |d| d.min(t)));

@@ -5,7 +5,8 @@
 //! - [`SpoolDb::campaign_take`]: a batch is stored whole; a recipient (hub message id) already
 //!   held is never stored again, so a replayed batch adds nothing. A new batch replaces the
 //!   slice's pace and windows and lifts a halt.
-//! - [`SpoolDb::campaign_release`]: the next held recipients become spooled messages (pinned
+//! - [`SpoolDb::campaign_release`] (and [`SpoolDb::campaign_pass`], the runner's whole pass in one
+//!   transaction): the next held recipients become spooled messages (pinned
 //!   to the slice's port, below live traffic, keyed by the hub's message id) **in the same
 //!   transaction as their move to `released`**, so each is submitted exactly once; the spool's
 //!   submission rules (do-not-contact, the hub's opt-out lists) apply at that moment.
@@ -20,8 +21,11 @@ use uuid::Uuid;
 
 use super::store::{from_ms, insert_message_tx, ms, push_event};
 use super::{CampaignItemState, CancelOutcome, NewMessage, SpoolDb, SpoolError, SpoolEvent};
-use crate::campaign::plan::{Pace, Progress};
+use crate::campaign::plan::{Pace, Progress, Step};
 use crate::spool::opt_outs::HUB_KEY_PREFIX;
+
+/// Why an expired recipient failed.
+const EXPIRED: &str = "not sent within the campaign's validity";
 
 /// The spool priority of a campaign message: the campaign's priority among campaigns
 /// (clamped to ±99), always below live traffic (priority 0 and up).
@@ -159,144 +163,49 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // At an interval, the pace counts from the moment the previous message left the
-        // queue (its send ended), not from its release: one that waited in the queue (live
-        // traffic first, the port's own pace) must not let the next follow it at once.
-        tx.execute(
-            "UPDATE campaign_slices SET last_release = max(coalesce(last_release, 0), (
-               SELECT max(coalesce(m.sent_at, m.done_at, m.updated_at)) FROM campaign_items i
-               JOIN messages m ON m.id = i.spool_id
-               WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
-                 AND i.state = 'released' AND m.state NOT IN ('queued', 'sending')))
-             WHERE interval_ms > 0 AND EXISTS (SELECT 1 FROM campaign_items i
-               JOIN messages m ON m.id = i.spool_id
-               WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
-                 AND i.state = 'released' AND m.state NOT IN ('queued', 'sending'))",
-            [],
-        )?;
-        tx.execute(
-            "UPDATE campaign_items SET state = 'done', updated_at = ?1 WHERE state = 'released'
-             AND (SELECT m.state FROM messages m WHERE m.id = spool_id) NOT IN ('queued', 'sending')",
-            [now],
-        )?;
-        let rows: Vec<SliceRow> = {
-            let mut st = tx.prepare_cached(
-                "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release, priority
-                 FROM campaign_slices WHERE halted = 0 ORDER BY campaign, port",
-            )?;
-            st.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        let mut out = Vec::new();
-        for (campaign, port, name, interval_ms, windows, expires_at, last_release, priority) in rows
-        {
-            let held: i64 = tx.query_row(
-                "SELECT count(*) FROM (SELECT 1 FROM campaign_items
-                 WHERE campaign = ?1 AND port = ?2 AND state = 'held' LIMIT ?3)",
-                params![campaign, port, HELD_LOOKAHEAD],
-                |r| r.get(0),
-            )?;
-            let in_flight: i64 = tx.query_row(
-                "SELECT count(*) FROM campaign_items WHERE campaign = ?1 AND port = ?2 AND state = 'released'",
-                params![campaign, port],
-                |r| r.get(0),
-            )?;
-            if held == 0 && in_flight == 0 {
-                continue;
-            }
-            let windows: Vec<Window> = serde_json::from_str(&windows)
-                .map_err(|e| corrupt(format!("campaign {campaign} windows: {e}")))?;
-            out.push(Slice {
-                key: SliceKey {
-                    campaign: parse_uuid(&campaign)?,
-                    port,
-                },
-                name,
-                pace: Pace {
-                    interval_ms: u64::try_from(interval_ms).unwrap_or(0),
-                    priority,
-                    windows,
-                    expires_at: expires_at.map(from_ms),
-                    halted: false,
-                },
-                progress: Progress {
-                    held: u64::try_from(held).unwrap_or(0),
-                    in_flight: u64::try_from(in_flight).unwrap_or(0),
-                    last_release: last_release.map(from_ms),
-                },
-            });
-        }
+        let out = slices_in(&tx, now)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// One pass of the campaign runner in **one transaction** (one commit, where each slice
+    /// took one of its own before): the slices as [`Self::campaign_slices`] reads them,
+    /// `decide` (the pure rule) says what to do with each, and its releases and expiries are
+    /// made. All or nothing: on an error nothing of the pass is stored. Returns each slice
+    /// with its step and how many recipients that step moved.
+    pub fn campaign_pass(
+        &mut self,
+        decide: impl FnOnce(&[Slice]) -> Vec<Step>,
+    ) -> Result<Vec<(Slice, Step, usize)>, SpoolError> {
+        let now = self.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let slices = slices_in(&tx, now)?;
+        let steps = decide(&slices);
+        let mut done = Vec::with_capacity(slices.len());
+        for (slice, step) in slices.into_iter().zip(steps) {
+            let moved = match step {
+                Step::Release(n) => release_in(&tx, slice.key, n, now)?,
+                Step::Expire => expire_in(&tx, slice.key, now)?,
+                Step::WaitUntil(_) | Step::Idle => 0,
+            };
+            done.push((slice, step, moved));
+        }
+        tx.commit()?;
+        Ok(done)
     }
 
     /// Releases up to `n` held recipients of `key` into the spool queue (see the module rule);
     /// returns how many were released.
     pub fn campaign_release(&mut self, key: SliceKey, n: u64) -> Result<usize, SpoolError> {
         let now = self.now();
-        let campaign = key.campaign.to_string();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let slice: Option<(String, String, i32, Option<i64>, bool)> = tx
-            .query_row(
-                "SELECT name, grp, priority, expires_at, halted FROM campaign_slices
-                 WHERE campaign = ?1 AND port = ?2",
-                params![campaign, key.port],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        let Some((name, group, priority, expires_at, false)) = slice else {
-            return Ok(0);
-        };
-        let items: Vec<(String, String, String, String)> = {
-            let mut st = tx.prepare_cached(
-                "SELECT message_id, command, recipient, text FROM campaign_items
-                 WHERE campaign = ?1 AND port = ?2 AND state = 'held' ORDER BY rowid LIMIT ?3",
-            )?;
-            st.query_map(
-                params![campaign, key.port, i64::try_from(n).unwrap_or(i64::MAX)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?
-            .collect::<Result<_, _>>()?
-        };
-        for (message_id, command, to, text) in &items {
-            let m = NewMessage {
-                to: to.clone(),
-                text: text.clone(),
-                group: group.clone(),
-                port: Some(key.port),
-                priority: spool_priority(priority),
-                campaign: Some(name.clone()),
-                idempotency_key: Some(format!("{HUB_KEY_PREFIX}{command}:{message_id}")),
-                expires_at: expires_at.map(from_ms),
-                conversation: false,
-            };
-            let sub = insert_message_tx(&tx, &m, now)?;
-            tx.prepare_cached(
-                "UPDATE campaign_items SET state = 'released', spool_id = ?2, updated_at = ?3 WHERE message_id = ?1",
-            )?
-            .execute(params![message_id, sub.id, now])?;
-        }
-        if !items.is_empty() {
-            tx.execute(
-                "UPDATE campaign_slices SET last_release = ?3 WHERE campaign = ?1 AND port = ?2",
-                params![campaign, key.port, now],
-            )?;
-        }
+        let released = release_in(&tx, key, n, now)?;
         tx.commit()?;
-        Ok(items.len())
+        Ok(released)
     }
 
     /// Reports every held recipient of `key` failed: not sent within the campaign's validity.
@@ -306,7 +215,7 @@ impl SpoolDb {
             Some(key.port),
             "expired",
             CampaignItemState::Failed,
-            Some("not sent within the campaign's validity"),
+            Some(EXPIRED),
         )
     }
 
@@ -357,28 +266,9 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ids: Vec<String> = {
-            let mut st = tx.prepare_cached(
-                "SELECT message_id FROM campaign_items WHERE campaign = ?1 AND state = 'held'
-                 AND (?2 IS NULL OR port = ?2) ORDER BY rowid",
-            )?;
-            st.query_map(params![campaign, port], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
-        for id in &ids {
-            tx.prepare_cached(
-                "UPDATE campaign_items SET state = ?2, updated_at = ?3 WHERE message_id = ?1",
-            )?
-            .execute(params![id, to, now])?;
-            let event = SpoolEvent::CampaignItem {
-                message_id: id.clone(),
-                state,
-                error: error.map(str::to_owned),
-            };
-            push_event(&tx, &event, now)?;
-        }
+        let n = drop_held_in(&tx, campaign, port, to, state, error, now)?;
         tx.commit()?;
-        Ok(ids.len())
+        Ok(n)
     }
 
     /// How many campaign batches and halts this connection stored since it opened (the
@@ -400,4 +290,190 @@ impl SpoolDb {
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
+}
+
+/// The active slices (see [`SpoolDb::campaign_slices`]) inside the caller's transaction.
+fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, SpoolError> {
+    // At an interval, the pace counts from the moment the previous message left the
+    // queue (its send ended), not from its release: one that waited in the queue (live
+    // traffic first, the port's own pace) must not let the next follow it at once.
+    tx.execute(
+        "UPDATE campaign_slices SET last_release = max(coalesce(last_release, 0), (
+           SELECT max(coalesce(m.sent_at, m.done_at, m.updated_at)) FROM campaign_items i
+           JOIN messages m ON m.id = i.spool_id
+           WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
+             AND i.state = 'released' AND m.state NOT IN ('queued', 'sending')))
+         WHERE interval_ms > 0 AND EXISTS (SELECT 1 FROM campaign_items i
+           JOIN messages m ON m.id = i.spool_id
+           WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
+             AND i.state = 'released' AND m.state NOT IN ('queued', 'sending'))",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE campaign_items SET state = 'done', updated_at = ?1 WHERE state = 'released'
+         AND (SELECT m.state FROM messages m WHERE m.id = spool_id) NOT IN ('queued', 'sending')",
+        [now],
+    )?;
+    let rows: Vec<SliceRow> = {
+        let mut st = tx.prepare_cached(
+            "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release, priority
+             FROM campaign_slices WHERE halted = 0 ORDER BY campaign, port",
+        )?;
+        st.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::new();
+    for (campaign, port, name, interval_ms, windows, expires_at, last_release, priority) in rows
+    {
+        let held: i64 = tx.query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM campaign_items
+             WHERE campaign = ?1 AND port = ?2 AND state = 'held' LIMIT ?3)",
+            params![campaign, port, HELD_LOOKAHEAD],
+            |r| r.get(0),
+        )?;
+        let in_flight: i64 = tx.query_row(
+            "SELECT count(*) FROM campaign_items WHERE campaign = ?1 AND port = ?2 AND state = 'released'",
+            params![campaign, port],
+            |r| r.get(0),
+        )?;
+        if held == 0 && in_flight == 0 {
+            continue;
+        }
+        let windows: Vec<Window> = serde_json::from_str(&windows)
+            .map_err(|e| corrupt(format!("campaign {campaign} windows: {e}")))?;
+        out.push(Slice {
+            key: SliceKey {
+                campaign: parse_uuid(&campaign)?,
+                port,
+            },
+            name,
+            pace: Pace {
+                interval_ms: u64::try_from(interval_ms).unwrap_or(0),
+                priority,
+                windows,
+                expires_at: expires_at.map(from_ms),
+                halted: false,
+            },
+            progress: Progress {
+                held: u64::try_from(held).unwrap_or(0),
+                in_flight: u64::try_from(in_flight).unwrap_or(0),
+                last_release: last_release.map(from_ms),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// [`SpoolDb::campaign_release`] inside the caller's transaction.
+fn release_in(
+    tx: &rusqlite::Transaction<'_>,
+    key: SliceKey,
+    n: u64,
+    now: i64,
+) -> Result<usize, SpoolError> {
+    let campaign = key.campaign.to_string();
+    let slice: Option<(String, String, i32, Option<i64>, bool)> = tx
+        .query_row(
+            "SELECT name, grp, priority, expires_at, halted FROM campaign_slices
+             WHERE campaign = ?1 AND port = ?2",
+            params![campaign, key.port],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((name, group, priority, expires_at, false)) = slice else {
+        return Ok(0);
+    };
+    let items: Vec<(String, String, String, String)> = {
+        let mut st = tx.prepare_cached(
+            "SELECT message_id, command, recipient, text FROM campaign_items
+             WHERE campaign = ?1 AND port = ?2 AND state = 'held' ORDER BY rowid LIMIT ?3",
+        )?;
+        st.query_map(
+            params![campaign, key.port, i64::try_from(n).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<Result<_, _>>()?
+    };
+    for (message_id, command, to, text) in &items {
+        let m = NewMessage {
+            to: to.clone(),
+            text: text.clone(),
+            group: group.clone(),
+            port: Some(key.port),
+            priority: spool_priority(priority),
+            campaign: Some(name.clone()),
+            idempotency_key: Some(format!("{HUB_KEY_PREFIX}{command}:{message_id}")),
+            expires_at: expires_at.map(from_ms),
+            conversation: false,
+        };
+        let sub = insert_message_tx(&tx, &m, now)?;
+        tx.prepare_cached(
+            "UPDATE campaign_items SET state = 'released', spool_id = ?2, updated_at = ?3 WHERE message_id = ?1",
+        )?
+        .execute(params![message_id, sub.id, now])?;
+    }
+    if !items.is_empty() {
+        tx.execute(
+            "UPDATE campaign_slices SET last_release = ?3 WHERE campaign = ?1 AND port = ?2",
+            params![campaign, key.port, now],
+        )?;
+    }
+    Ok(items.len())
+}
+
+/// [`SpoolDb::campaign_drop_held`] inside the caller's transaction.
+fn drop_held_in(
+    tx: &rusqlite::Transaction<'_>,
+    campaign: &str,
+    port: Option<u16>,
+    to: &str,
+    state: CampaignItemState,
+    error: Option<&str>,
+    now: i64,
+) -> Result<usize, SpoolError> {
+    let ids: Vec<String> = {
+        let mut st = tx.prepare_cached(
+            "SELECT message_id FROM campaign_items WHERE campaign = ?1 AND state = 'held'
+             AND (?2 IS NULL OR port = ?2) ORDER BY rowid",
+        )?;
+        st.query_map(params![campaign, port], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        tx.prepare_cached(
+            "UPDATE campaign_items SET state = ?2, updated_at = ?3 WHERE message_id = ?1",
+        )?
+        .execute(params![id, to, now])?;
+        let event = SpoolEvent::CampaignItem {
+            message_id: id.clone(),
+            state,
+            error: error.map(str::to_owned),
+        };
+        push_event(&tx, &event, now)?;
+    }
+    Ok(ids.len())
+}
+
+/// [`SpoolDb::campaign_expire`] inside the caller's transaction.
+fn expire_in(tx: &rusqlite::Transaction<'_>, key: SliceKey, now: i64) -> Result<usize, SpoolError> {
+    drop_held_in(
+        tx,
+        &key.campaign.to_string(),
+        Some(key.port),
+        "expired",
+        CampaignItemState::Failed,
+        Some(EXPIRED),
+        now,
+    )
 }
