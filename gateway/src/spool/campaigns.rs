@@ -297,7 +297,7 @@ fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, Spo
     // At an interval, the pace counts from the moment the previous message left the
     // queue (its send ended), not from its release: one that waited in the queue (live
     // traffic first, the port's own pace) must not let the next follow it at once.
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE campaign_slices SET last_release = max(coalesce(last_release, 0), (
            SELECT max(coalesce(m.sent_at, m.done_at, m.updated_at)) FROM campaign_items i
            JOIN messages m ON m.id = i.spool_id
@@ -307,13 +307,13 @@ fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, Spo
            JOIN messages m ON m.id = i.spool_id
            WHERE i.campaign = campaign_slices.campaign AND i.port = campaign_slices.port
              AND i.state = 'released' AND m.state NOT IN ('queued', 'sending'))",
-        [],
-    )?;
-    tx.execute(
+    )?
+    .execute([])?;
+    tx.prepare_cached(
         "UPDATE campaign_items SET state = 'done', updated_at = ?1 WHERE state = 'released'
          AND (SELECT m.state FROM messages m WHERE m.id = spool_id) NOT IN ('queued', 'sending')",
-        [now],
-    )?;
+    )?
+    .execute([now])?;
     let rows: Vec<SliceRow> = {
         let mut st = tx.prepare_cached(
             "SELECT campaign, port, name, interval_ms, windows, expires_at, last_release, priority
@@ -334,19 +334,18 @@ fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, Spo
         .collect::<Result<_, _>>()?
     };
     let mut out = Vec::new();
-    for (campaign, port, name, interval_ms, windows, expires_at, last_release, priority) in rows
-    {
-        let held: i64 = tx.query_row(
-            "SELECT count(*) FROM (SELECT 1 FROM campaign_items
-             WHERE campaign = ?1 AND port = ?2 AND state = 'held' LIMIT ?3)",
-            params![campaign, port, HELD_LOOKAHEAD],
-            |r| r.get(0),
-        )?;
-        let in_flight: i64 = tx.query_row(
-            "SELECT count(*) FROM campaign_items WHERE campaign = ?1 AND port = ?2 AND state = 'released'",
-            params![campaign, port],
-            |r| r.get(0),
-        )?;
+    for (campaign, port, name, interval_ms, windows, expires_at, last_release, priority) in rows {
+        let held: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM campaign_items
+                 WHERE campaign = ?1 AND port = ?2 AND state = 'held' LIMIT ?3)",
+            )?
+            .query_row(params![campaign, port, HELD_LOOKAHEAD], |r| r.get(0))?;
+        let in_flight: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM campaign_items WHERE campaign = ?1 AND port = ?2 AND state = 'released'",
+            )?
+            .query_row(params![campaign, port], |r| r.get(0))?;
         if held == 0 && in_flight == 0 {
             continue;
         }
@@ -384,12 +383,13 @@ fn release_in(
 ) -> Result<usize, SpoolError> {
     let campaign = key.campaign.to_string();
     let slice: Option<(String, String, i32, Option<i64>, bool)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT name, grp, priority, expires_at, halted FROM campaign_slices
              WHERE campaign = ?1 AND port = ?2",
-            params![campaign, key.port],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
+        )?
+        .query_row(params![campaign, key.port], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     let Some((name, group, priority, expires_at, false)) = slice else {
         return Ok(0);
@@ -424,10 +424,10 @@ fn release_in(
         .execute(params![message_id, sub.id, now])?;
     }
     if !items.is_empty() {
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE campaign_slices SET last_release = ?3 WHERE campaign = ?1 AND port = ?2",
-            params![campaign, key.port, now],
-        )?;
+        )?
+        .execute(params![campaign, key.port, now])?;
     }
     Ok(items.len())
 }
