@@ -501,7 +501,9 @@ pub struct GroupConfig {
     /// Port selection strategy.
     #[serde(default)]
     pub strategy: Strategy,
-    /// Milliseconds from the end of one send on a port to the start of the next on that port.
+    /// Minimum milliseconds between two SMS submissions on a port (each part of a multipart
+    /// message is one): from the end of one to the start of the next. A port in several groups
+    /// paces with the largest `interval_ms` (and `jitter_ms`) of those groups.
     #[serde(default = "default_interval_ms")]
     pub interval_ms: u64,
     /// Random extra delay added to each interval, 0..=jitter_ms.

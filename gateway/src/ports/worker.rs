@@ -151,7 +151,6 @@ pub struct PortWorker<O> {
     pub(super) sup: Supervisor,
     pub(super) health: PortHealth,
     pub(super) pacer: Pacer,
-    pub(super) pacer_cfg: (u64, u64),
     pub(super) inbound: InboundTracker,
     pub(super) pin_refused: bool,
     /// Text mode: stored messages are being read in the UCS2 character set.
@@ -264,7 +263,6 @@ impl<O: Opener + 'static> PortWorker<O> {
             endpoint: endpoint_of(&settings.port),
             health: PortHealth::probed(&settings.supervision),
             pacer: Pacer::new(0, 0),
-            pacer_cfg: (0, 0),
             inbound: InboundTracker::new(Duration::from_secs(
                 settings.inbound.reassembly_timeout_s,
             )),
@@ -326,7 +324,7 @@ impl<O: Opener + 'static> PortWorker<O> {
         self.sup.bench =
             bench.map(|b| super::send::bench_view(b, now, self.deps.clock.now(), true));
         let available = connected && self.sup.state.can_send() && bench.is_none();
-        let idle = available && self.pacer.is_ready(now);
+        let idle = available && self.pacer.takes_work(now);
         self.deps.board.publish(self.id, idle, available, &self.sup);
     }
 
@@ -644,7 +642,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 next_poll = now;
             }
             let wake = [
-                self.pacer.ready_at().filter(|t| *t > now),
+                self.pacer.takes_work_at(now),
                 self.health.probe_at(),
                 self.inbound.next_deadline().map(Instant::from_std),
             ]
