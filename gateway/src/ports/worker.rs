@@ -603,6 +603,9 @@ impl<O: Opener + 'static> PortWorker<O> {
         if let Err(e) = self.sweep_storage(modem, why).await {
             return Err(self.setup_exit(&e));
         }
+        if let Err(e) = self.reload_routed(modem).await {
+            return Err(self.setup_exit(&e));
+        }
         if self.sup.state.can_send() && self.health.bench(Instant::now()).is_some() {
             tracing::info!(
                 port = self.id,

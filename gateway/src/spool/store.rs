@@ -654,40 +654,10 @@ impl SpoolDb {
     /// id is returned and no event is written.
     pub fn store_inbound(&mut self, m: &NewInbound) -> Result<i64, SpoolError> {
         let now = self.now();
-        let keyword = Keyword::detect(&m.text);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(sent) = m.sent_at {
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM inbound WHERE port = ?1 AND sender = ?2 AND sent_at = ?3 AND text = ?4",
-                    params![m.port, m.from, ms(sent), m.text],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(id) = existing {
-                return Ok(id);
-            }
-        }
-        tx.execute(
-            "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
-        )?;
-        let id = tx.last_insert_rowid();
-        push_event(
-            &tx,
-            &SpoolEvent::InboundReceived {
-                id,
-                from: m.from.clone(),
-                port: m.port,
-                sim: m.sim.clone(),
-                text: m.text.clone(),
-                keyword,
-                received_at: m.received_at,
-            },
-            now,
-        )?;
+        let id = store_inbound_in(&tx, m, now)?;
         tx.commit()?;
         Ok(id)
     }
@@ -888,4 +858,45 @@ fn is_blocked_tx(
             |r| r.get(0),
         )?;
     Ok(n > 0)
+}
+
+/// Stores an inbound message inside `tx` (the caller commits): one that is already stored
+/// (same port, sender, sending time and text) keeps its id.
+pub(super) fn store_inbound_in(
+    tx: &rusqlite::Transaction<'_>,
+    m: &NewInbound,
+    now: i64,
+) -> Result<i64, SpoolError> {
+    let keyword = Keyword::detect(&m.text);
+    if let Some(sent) = m.sent_at {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM inbound WHERE port = ?1 AND sender = ?2 AND sent_at = ?3 AND text = ?4",
+                params![m.port, m.from, ms(sent), m.text],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+    }
+    tx.execute(
+        "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
+    )?;
+    let id = tx.last_insert_rowid();
+    push_event(
+        tx,
+        &SpoolEvent::InboundReceived {
+            id,
+            from: m.from.clone(),
+            port: m.port,
+            sim: m.sim.clone(),
+            text: m.text.clone(),
+            keyword,
+            received_at: m.received_at,
+        },
+        now,
+    )?;
+    Ok(id)
 }
