@@ -77,12 +77,21 @@ impl Validate for PowerConfig {
 pub struct StorageConfig {
     /// Spool database file (created if missing).
     pub path: PathBuf,
+    /// Days a finished message (delivered, failed, expired, blocked, no report) and a delivery
+    /// report are kept before the background retention deletes them (1–3650).
+    pub retention_days: u32,
 }
+
+/// Default of `[storage] retention_days`.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// Largest `[storage] retention_days` (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             path: PathBuf::from("/var/lib/smsgate/spool.sqlite"),
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -811,6 +820,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
         "storage.path",
         "Database file; created with its tables on first start.",
     ),
+    doc(
+        "storage.retention_days",
+        "Days finished messages and delivery reports are kept (1-3650; default 30); older ones are deleted in the background, in small batches.",
+    ),
     doc("api", "Local HTTP API (Authorization: Bearer <token>)."),
     doc("api.listen", "Address and port to listen on."),
     doc_example(
@@ -1172,6 +1185,12 @@ impl Validate for GatewayConfig {
         self.power.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
+        }
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.storage.retention_days) {
+            v.push(
+                "storage.retention_days",
+                format!("must be 1–{MAX_RETENTION_DAYS} (days)"),
+            );
         }
         if let Some(token) = &self.api.token
             && token.chars().count() < MIN_TOKEN_LEN
