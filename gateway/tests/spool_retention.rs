@@ -22,7 +22,7 @@ async fn finished(spool: &Spool, n: usize) -> Vec<i64> {
         .call(move |db| {
             let v = db.submit_many(
                 (0..n)
-                    .map(|i| NewMessage::new(BLOCKED, &format!("m{i}"), "bulk"))
+                    .map(|i| NewMessage::new(BLOCKED, format!("m{i}"), "bulk"))
                     .collect(),
             )?;
             Ok(v.into_iter().map(|s| s.id).collect())
