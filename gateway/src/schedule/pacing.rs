@@ -21,7 +21,10 @@ use tokio::time::Instant;
 
 /// How long before its deadline a waiting port takes its next message (claim it, then wait
 /// out the rest of the interval): the claim's spool write happens inside the gap, not after.
-pub const HANDOFF_LEAD: Duration = Duration::from_millis(25);
+/// 45 ms: at 50 ms on 32 ports the spool's writer, busy with every port's bookkeeping, gets
+/// almost the whole gap to hand over the next message (25 ms left a p99 of 18 ms,
+/// docs/benchmarks.md); a message waits on a port at most this long while another could take it.
+pub const HANDOFF_LEAD: Duration = Duration::from_millis(45);
 
 /// The pacing of one port: minimum gap and maximum jitter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
