@@ -148,7 +148,8 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
         let benched = self.benched().is_some();
         self.sup.benched = benched;
         let available = self.sup.state.can_send() && !benched;
-        let idle = available && self.pacer.takes_work(Instant::now());
+        // A job still in the channel keeps the port reserved until it has been taken.
+        let idle = available && self.pacer.takes_work(Instant::now()) && self.rx.is_empty();
         self.deps
             .board
             .publish(self.settings.id, idle, available, &self.sup);

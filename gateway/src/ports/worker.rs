@@ -324,7 +324,9 @@ impl<O: Opener + 'static> PortWorker<O> {
         self.sup.bench =
             bench.map(|b| super::send::bench_view(b, now, self.deps.clock.now(), true));
         let available = connected && self.sup.state.can_send() && bench.is_none();
-        let idle = available && self.pacer.takes_work(now);
+        // A command still in the channel (a job handed over before an event woke the loop)
+        // keeps the port reserved: idle again only once it has been taken.
+        let idle = available && self.pacer.takes_work(now) && self.rx.is_empty();
         self.deps.board.publish(self.id, idle, available, &self.sup);
     }
 
