@@ -76,12 +76,21 @@ pub(crate) async fn record_outcome(
     tz: chrono_tz::Tz,
 ) {
     let spool = b.spool;
+    let sim = b.sup.sim.iccid.clone().or(b.sup.sim.imsi.clone());
     let recorded = match out {
         SendOutcome::Sent(parts) => {
             b.sup.counters.sent += 1;
             b.metrics.record_send(b.port);
-            let parts = parts.clone();
-            spool.call(move |db| db.mark_sent(id, &parts)).await
+            // Sent and counted for the SIM's caps in one durable write.
+            let (parts, count) = (
+                parts.clone(),
+                sim.clone().map(|s| (s, window_keys(now, tz))),
+            );
+            spool
+                .call(move |db| {
+                    db.mark_sent_counting(id, &parts, count.as_ref().map(|(s, k)| (s.as_str(), k)))
+                })
+                .await
         }
         SendOutcome::Retry { reason, after } => {
             b.sup.counters.failed += 1;
@@ -125,8 +134,8 @@ pub(crate) async fn record_outcome(
     if let Err(e) = recorded {
         tracing::error!(port = b.port, id, error = %e, "recording the send outcome failed");
     }
-    if matches!(out, SendOutcome::Sent(_) | SendOutcome::Unknown { .. })
-        && let Some(sim) = b.sup.sim.iccid.clone().or(b.sup.sim.imsi.clone())
+    if matches!(out, SendOutcome::Unknown { .. })
+        && let Some(sim) = sim
     {
         let keys = window_keys(now, tz);
         if let Err(e) = spool.call(move |db| db.count_send(&sim, &keys)).await {

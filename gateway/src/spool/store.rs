@@ -381,10 +381,24 @@ impl SpoolDb {
     /// The network accepted every part: the message becomes `sent` and its parts are recorded
     /// (port, message reference) for delivery-report matching.
     pub fn mark_sent(&mut self, id: i64, parts: &[SentPart]) -> Result<(), SpoolError> {
+        self.mark_sent_counting(id, parts, None)
+    }
+
+    /// [`SpoolDb::mark_sent`] and, in the same transaction, [`SpoolDb::count_send`] for the
+    /// SIM it went out from (`count`: the SIM and its windows): one durable write per send.
+    pub fn mark_sent_counting(
+        &mut self,
+        id: i64,
+        parts: &[SentPart],
+        count: Option<(&str, &WindowKeys)>,
+    ) -> Result<(), SpoolError> {
         let now = self.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((sim, windows)) = count {
+            count_send_in(&tx, sim, windows)?;
+        }
         let next = Self::transition(&tx, id, MessageEvent::SendSucceeded)?;
         record_sent_parts(&tx, id, parts, now)?;
         tx.execute(
@@ -775,17 +789,7 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
-            params![sim, windows.hour, windows.day, windows.month],
-        )?;
-        for w in [&windows.hour, &windows.day, &windows.month] {
-            tx.execute(
-                "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
-                params![sim, w],
-            )?;
-        }
+        count_send_in(&tx, sim, windows)?;
         tx.commit()?;
         self.sim_counts(sim, windows)
     }
@@ -858,6 +862,26 @@ fn is_blocked_tx(
             |r| r.get(0),
         )?;
     Ok(n > 0)
+}
+
+/// Counts one send for `sim` in each window inside `tx` (older windows of that SIM dropped).
+fn count_send_in(
+    tx: &rusqlite::Transaction<'_>,
+    sim: &str,
+    windows: &WindowKeys,
+) -> Result<(), SpoolError> {
+    tx.execute(
+        "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
+        params![sim, windows.hour, windows.day, windows.month],
+    )?;
+    for w in [&windows.hour, &windows.day, &windows.month] {
+        tx.execute(
+            "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
+            params![sim, w],
+        )?;
+    }
+    Ok(())
 }
 
 /// Stores an inbound message inside `tx` (the caller commits): one that is already stored
