@@ -77,12 +77,21 @@ impl Validate for PowerConfig {
 pub struct StorageConfig {
     /// Spool database file (created if missing).
     pub path: PathBuf,
+    /// Days a finished message (delivered, failed, expired, blocked, no report) and a delivery
+    /// report are kept before the background retention deletes them (1–3650).
+    pub retention_days: u32,
 }
+
+/// Default of `[storage] retention_days`.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// Largest `[storage] retention_days` (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             path: PathBuf::from("/var/lib/smsgate/spool.sqlite"),
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -501,7 +510,9 @@ pub struct GroupConfig {
     /// Port selection strategy.
     #[serde(default)]
     pub strategy: Strategy,
-    /// Milliseconds from the end of one send on a port to the start of the next on that port.
+    /// Minimum milliseconds between two SMS submissions on a port (each part of a multipart
+    /// message is one): from the end of one to the start of the next. A port in several groups
+    /// paces with the largest `interval_ms` (and `jitter_ms`) of those groups.
     #[serde(default = "default_interval_ms")]
     pub interval_ms: u64,
     /// Random extra delay added to each interval, 0..=jitter_ms.
@@ -808,6 +819,10 @@ pub const GATEWAY_DOCS: &[KeyDoc] = &[
     doc(
         "storage.path",
         "Database file; created with its tables on first start.",
+    ),
+    doc(
+        "storage.retention_days",
+        "Days finished messages and delivery reports are kept (1-3650; default 30); older ones are deleted in the background, in small batches.",
     ),
     doc("api", "Local HTTP API (Authorization: Bearer <token>)."),
     doc("api.listen", "Address and port to listen on."),
@@ -1170,6 +1185,12 @@ impl Validate for GatewayConfig {
         self.power.validate(v);
         if self.storage.path.as_os_str().is_empty() {
             v.push("storage.path", "must not be empty");
+        }
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.storage.retention_days) {
+            v.push(
+                "storage.retention_days",
+                format!("must be 1–{MAX_RETENTION_DAYS} (days)"),
+            );
         }
         if let Some(token) = &self.api.token
             && token.chars().count() < MIN_TOKEN_LEN

@@ -304,3 +304,18 @@ fn a_config_file_is_loaded_from_disk_and_a_missing_one_names_the_path() {
         .to_string();
     assert!(e.contains("nope.toml"), "{e}");
 }
+
+#[test]
+fn the_spool_retention_defaults_to_30_days_and_must_be_1_to_3650() {
+    let c = GatewayConfig::from_toml_str("").unwrap();
+    assert_eq!(c.storage.retention_days, 30);
+    let ok = GatewayConfig::from_toml_str("[storage]\nretention_days = 7\n").unwrap();
+    assert_eq!(ok.storage.retention_days, 7);
+    for bad in [0, 3651] {
+        let p = problems(&format!("[storage]\nretention_days = {bad}\n"));
+        assert!(
+            p.iter().any(|l| l.contains("storage.retention_days")),
+            "{bad}: {p:?}"
+        );
+    }
+}

@@ -255,6 +255,13 @@ pub async fn run_with<O: Opener + 'static>(
             }
         });
     }
+    front.spawn(crate::spool::retention::run(
+        spool.clone(),
+        deps.clock.clone(),
+        config.storage.retention_days,
+        crate::spool::retention::PERIOD,
+        shutdown.clone(),
+    ));
     front.spawn(crate::campaign::run(
         spool.clone(),
         deps.clock.clone(),

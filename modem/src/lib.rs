@@ -56,6 +56,7 @@ pub mod supervise;
 
 pub use event::ModemEvent;
 pub use modem::{
-    DeviceInfo, InitOptions, InitReport, Modem, ModemError, SendError, StoredContent, StoredMessage,
+    DeviceInfo, InitOptions, InitReport, Modem, ModemError, NoGate, PartGate, SendError,
+    StoredContent, StoredMessage,
 };
 pub use profile::{Profile, Quirks, Vendor};

@@ -122,6 +122,24 @@ impl SendError {
     }
 }
 
+/// Called around every `AT+CMGS` of [`Modem::send_sms_gated`] (each part of a multipart
+/// message is one): lets the caller pace every submission, not only every message.
+pub trait PartGate: Send {
+    /// Before part `part` (0-based) is handed to the modem; may wait.
+    fn before_part(&mut self, part: usize) -> impl std::future::Future<Output = ()> + Send;
+    /// Part `part`'s `AT+CMGS` ended (answered, refused or failed).
+    fn after_part(&mut self, part: usize);
+}
+
+/// A [`PartGate`] that never waits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoGate;
+
+impl PartGate for NoGate {
+    async fn before_part(&mut self, _part: usize) {}
+    fn after_part(&mut self, _part: usize) {}
+}
+
 /// What `probe` learned about the device.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct DeviceInfo {
@@ -717,8 +735,20 @@ impl Modem {
         text: &str,
         opts: &SubmitOptions,
     ) -> Result<Vec<Option<u8>>, SendError> {
+        self.send_sms_gated(to, text, opts, &mut NoGate).await
+    }
+
+    /// [`Modem::send_sms`] with `gate` around every `AT+CMGS` (one per part): the caller paces
+    /// each submission (the network counts every part as an SMS).
+    pub async fn send_sms_gated<G: PartGate>(
+        &mut self,
+        to: &str,
+        text: &str,
+        opts: &SubmitOptions,
+        gate: &mut G,
+    ) -> Result<Vec<Option<u8>>, SendError> {
         if !self.pdu_mode {
-            return self.send_text_mode(to, text, opts).await;
+            return self.send_text_mode(to, text, opts, gate).await;
         }
         let mut opts = opts.clone();
         if opts.concat_ref == 0 {
@@ -734,25 +764,32 @@ impl Modem {
         let parts = smsgate_pdu::encode_submit(to, text, &opts)
             .map_err(|e| SendError::before_first_part(ModemError::Pdu(e)))?;
         let (prompt_timeout, timeout) = (self.profile.prompt_timeout, self.profile.send_timeout);
-        self.send_parts(parts.iter().map(|part| CmgsPdu {
-            tpdu_len: part.tpdu_len,
-            hex: part.hex(),
-            prompt_timeout,
-            timeout,
-        }))
+        self.send_parts(
+            parts.iter().map(|part| CmgsPdu {
+                tpdu_len: part.tpdu_len,
+                hex: part.hex(),
+                prompt_timeout,
+                timeout,
+            }),
+            gate,
+        )
         .await
     }
 
     /// Runs one `AT+CMGS` per part, in order, stopping at the first failure; the error names
     /// the failing part and carries the references of the parts sent before it.
-    async fn send_parts<C: AtCommand<Output = Option<u8>>>(
+    async fn send_parts<C: AtCommand<Output = Option<u8>>, G: PartGate>(
         &self,
         cmds: impl ExactSizeIterator<Item = C>,
+        gate: &mut G,
     ) -> Result<Vec<Option<u8>>, SendError> {
         let total = cmds.len();
         let mut refs = Vec::with_capacity(total);
         for (i, cmd) in cmds.enumerate() {
-            match self.run(&cmd).await {
+            gate.before_part(i).await;
+            let result = self.run(&cmd).await;
+            gate.after_part(i);
+            match result {
                 Ok(r) => refs.push(r),
                 Err(source) => {
                     return Err(SendError {
@@ -770,11 +807,12 @@ impl Modem {
         Ok(refs)
     }
 
-    async fn send_text_mode(
+    async fn send_text_mode<G: PartGate>(
         &mut self,
         to: &str,
         text: &str,
         opts: &SubmitOptions,
+        gate: &mut G,
     ) -> Result<Vec<Option<u8>>, SendError> {
         let fail = SendError::before_first_part;
         let chunks = text_mode_chunks(text).map_err(fail)?;
@@ -794,12 +832,15 @@ impl Modem {
             self.set_smsc(&before.number).await.map_err(fail)?;
         }
         let (prompt_timeout, timeout) = (self.profile.prompt_timeout, self.profile.send_timeout);
-        self.send_parts(chunks.into_iter().map(|body| CmgsText {
-            to: to.to_owned(),
-            body,
-            prompt_timeout,
-            timeout,
-        }))
+        self.send_parts(
+            chunks.into_iter().map(|body| CmgsText {
+                to: to.to_owned(),
+                body,
+                prompt_timeout,
+                timeout,
+            }),
+            gate,
+        )
         .await
     }
 

@@ -25,7 +25,7 @@ use crate::ports::supervision::{Observation, Supervisor};
 use crate::ports::worker::{SendBook, record_send};
 use crate::ports::{Board, Job, PortCommand, PortState, UssdAnswer};
 use crate::schedule::bench::{Availability, PortHealth};
-use crate::schedule::pacing::{JitterSource, Pacer};
+use crate::schedule::pacing::{JitterSource, PaceRule, Pacer};
 use crate::spool::Spool;
 use smsgate_config::gateway::{SupervisionConfig, UssdConfig};
 use smsgate_modem::commands::network::RegStatus;
@@ -91,7 +91,6 @@ pub struct DinstarPortWorker<A> {
     sup: Supervisor,
     health: PortHealth,
     pacer: Pacer,
-    pacer_cfg: (u64, u64),
 }
 
 fn ms(v: u64) -> Duration {
@@ -130,7 +129,6 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
             news_open: true,
             sup,
             pacer: Pacer::new(0, 0),
-            pacer_cfg: (0, 0),
         };
         (worker, tx)
     }
@@ -150,7 +148,8 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
         let benched = self.benched().is_some();
         self.sup.benched = benched;
         let available = self.sup.state.can_send() && !benched;
-        let idle = available && self.pacer.is_ready(Instant::now());
+        // A job still in the channel keeps the port reserved until it has been taken.
+        let idle = available && self.pacer.takes_work(Instant::now()) && self.rx.is_empty();
         self.deps
             .board
             .publish(self.settings.id, idle, available, &self.sup);
@@ -248,7 +247,7 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
         loop {
             self.publish();
             let now = Instant::now();
-            let wake = [self.pacer.ready_at().filter(|t| *t > now), self.benched()]
+            let wake = [self.pacer.takes_work_at(now), self.benched()]
                 .into_iter()
                 .flatten()
                 .min();
@@ -305,9 +304,6 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
         if !self.sup.state.can_send() || self.benched().is_some() {
             return; // declined: the message stays queued for another port
         }
-        if let Some(t) = self.pacer.ready_at() {
-            sleep_until(t).await;
-        }
         let claimed = {
             let (id, port) = (job.id, self.id());
             self.deps.spool.call(move |db| db.claim(id, port)).await
@@ -320,9 +316,14 @@ impl<A: DinstarApi> DinstarPortWorker<A> {
                 return;
             }
         };
-        if self.pacer_cfg != (job.interval_ms, job.jitter_ms) {
-            self.pacer_cfg = (job.interval_ms, job.jitter_ms);
-            self.pacer = Pacer::new(job.interval_ms, job.jitter_ms);
+        // The port's rule (the strictest of its groups), measured from its last submission;
+        // the wait ends at the absolute deadline, after the claim.
+        self.pacer.set_rule(PaceRule {
+            interval_ms: job.interval_ms,
+            jitter_ms: job.jitter_ms,
+        });
+        if let Some(t) = self.pacer.ready_at() {
+            sleep_until(t).await;
         }
         let _ = self.pacer.start(Instant::now());
         let req = SendSms {

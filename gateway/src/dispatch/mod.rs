@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::ports::{Board, Job, PortCommand};
 use crate::schedule::caps::{self, CapDecision, Caps};
 use crate::schedule::hours::{self, HoursDecision};
+use crate::schedule::pacing::{PaceRule, port_rules};
 use crate::schedule::strategy::PortPicker;
 use crate::spool::{Spool, WindowCounts};
 use smsgate_config::gateway::{GroupConfig, Strategy};
@@ -48,6 +49,9 @@ pub struct GroupDispatcher {
     shutdown: CancellationToken,
     hinted: HashMap<i64, Instant>,
     settings: Option<watch::Receiver<Vec<GroupConfig>>>,
+    /// Every port's pacing: the strictest rule of the groups that include it (all groups when
+    /// the dispatcher follows the run-time settings, else its own).
+    rules: BTreeMap<u16, PaceRule>,
 }
 
 impl GroupDispatcher {
@@ -62,12 +66,13 @@ impl GroupDispatcher {
     ) -> Self {
         Self {
             picker: PortPicker::new(group.strategy, group.ports.ports()),
-            group,
             board,
             senders,
             spool,
             clock,
             shutdown,
+            rules: port_rules([&group]),
+            group,
             hinted: HashMap::new(),
             settings: None,
         }
@@ -93,6 +98,13 @@ impl GroupDispatcher {
             self.group.ports = ports;
             self.group.strategy = strategy;
         }
+        let own = &self.group;
+        self.rules = port_rules(
+            latest
+                .iter()
+                .map(|g| if g.name == own.name { own } else { g })
+                .chain((!latest.iter().any(|g| g.name == own.name)).then_some(own)),
+        );
     }
 
     /// Runs until shutdown.
@@ -227,12 +239,16 @@ impl GroupDispatcher {
             let Some(tx) = self.senders.get(&port) else {
                 continue;
             };
+            let rule = self.rules.get(&port).copied().unwrap_or(PaceRule {
+                interval_ms: self.group.interval_ms,
+                jitter_ms: self.group.jitter_ms,
+            });
             let job = Job {
                 id: m.id,
                 group: self.group.name.clone(),
                 tz,
-                interval_ms: self.group.interval_ms,
-                jitter_ms: self.group.jitter_ms,
+                interval_ms: rule.interval_ms,
+                jitter_ms: rule.jitter_ms,
             };
             if tx.try_send(PortCommand::Send(job)).is_ok() {
                 self.hinted.insert(m.id, t);

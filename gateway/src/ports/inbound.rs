@@ -7,8 +7,13 @@ use smsgate_pdu::reassembly::{Message, Part, Reassembler};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-/// A storage slot (`"SM"`, 3); `None` for a routed (`+CMT`) part that was never stored.
+/// A storage slot (`"SM"`, 3); `(SPOOL_SLOT, row id)` for a routed (`+CMT`) part held in the
+/// spool; `None` for a routed part held nowhere but here (a single part, or the spool failed).
 pub type Slot = Option<(String, u32)>;
+
+/// The "storage" of a routed part the spool holds (`routed_parts`): its index is the row id.
+/// Never a modem memory name (those are two letters).
+pub const SPOOL_SLOT: &str = "spool";
 
 type Key = (String, u16, u8);
 
@@ -148,9 +153,10 @@ impl InboundTracker {
             .collect()
     }
 
-    /// Whether parts wait on the SIM for the rest of their message.
+    /// Whether parts wait on the SIM for the rest of their message (routed parts held in the
+    /// spool do not hold SIM slots).
     pub fn has_waiting(&self) -> bool {
-        !self.tracked.is_empty()
+        self.tracked.iter().any(|(s, _)| s != SPOOL_SLOT)
     }
 
     /// When the oldest waiting message times out.

@@ -65,9 +65,10 @@ pub struct Job {
     pub group: String,
     /// The group's time zone (per-SIM counter windows).
     pub tz: chrono_tz::Tz,
-    /// The group's interval after this send.
+    /// The port's pacing interval (the largest of the groups that include the port), applied
+    /// to every submission (each part) on the port.
     pub interval_ms: u64,
-    /// The group's jitter.
+    /// The port's jitter (the largest of those groups).
     pub jitter_ms: u64,
 }
 

@@ -5,7 +5,7 @@
 //! it was recorded. The sweep ([`PortWorker::sweep_storage`]) covers the message memory and the
 //! status-report memory.
 
-use super::inbound::{Pushed, Ready, Slot as SimSlot};
+use super::inbound::{Pushed, Ready, SPOOL_SLOT, Slot as SimSlot};
 use super::outcome;
 use super::storage::{self, Change};
 use super::worker::{PortWorker, REPORT_WINDOW_H, is_closed, ms};
@@ -106,6 +106,18 @@ impl<O: Opener + 'static> PortWorker<O> {
         storage: &str,
         index: u32,
     ) -> Result<(), ModemError> {
+        if storage == SPOOL_SLOT {
+            let id = i64::from(index);
+            if let Err(e) = self
+                .deps
+                .spool
+                .call(move |db| db.drop_routed_part(id))
+                .await
+            {
+                tracing::error!(port = self.id, error = %e, "dropping a held routed part failed");
+            }
+            return Ok(());
+        }
         if storage.is_empty() {
             modem.delete_message(index).await
         } else {
@@ -119,6 +131,10 @@ impl<O: Opener + 'static> PortWorker<O> {
         part: Part,
         slot: SimSlot,
     ) -> Result<(), ModemError> {
+        let slot = match slot {
+            None if part.concat.is_some_and(|c| c.total > 1) => self.hold_routed(&part).await,
+            s => s,
+        };
         match self.inbound.push(part, slot, std::time::Instant::now()) {
             Pushed::Ready(r) => self.commit(modem, r).await,
             Pushed::Duplicate(Some((storage, index))) => self.delete(modem, &storage, index).await,
@@ -139,16 +155,77 @@ impl<O: Opener + 'static> PortWorker<O> {
             sent_at: r.message.timestamp.map(|t| t.with_timezone(&chrono::Utc)),
             received_at: self.deps.clock.now(),
         };
-        match self.deps.spool.call(move |db| db.store_inbound(&msg)).await {
+        let (held, on_sim): (Vec<_>, Vec<_>) =
+            r.slots.into_iter().partition(|(s, _)| s == SPOOL_SLOT);
+        let held: Vec<i64> = held.into_iter().map(|(_, i)| i64::from(i)).collect();
+        match self
+            .deps
+            .spool
+            .call(move |db| db.store_inbound_releasing(&msg, &held))
+            .await
+        {
             Ok(_) => {
                 self.sup.counters.received += 1;
-                for (storage, index) in r.slots {
+                for (storage, index) in on_sim {
                     self.delete(modem, &storage, index).await?;
                 }
             }
             Err(e) => {
                 // Left on the SIM: the next sweep reads it again.
                 tracing::error!(port = self.id, error = %e, "storing an inbound message failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a routed multipart part to the spool before it waits for the rest; its slot is
+    /// the row (`None`, held in memory only, if the spool refused it).
+    async fn hold_routed(&mut self, part: &Part) -> SimSlot {
+        let (port, p) = (self.id, part.clone());
+        match self
+            .deps
+            .spool
+            .call(move |db| db.hold_routed_part(port, &p))
+            .await
+        {
+            Ok(id) => match u32::try_from(id) {
+                Ok(i) => Some((SPOOL_SLOT.to_owned(), i)),
+                Err(_) => None,
+            },
+            Err(e) => {
+                tracing::error!(port = self.id, error = %e, "holding a routed part in the spool failed; it waits in memory");
+                None
+            }
+        }
+    }
+
+    /// Reads back the routed parts the spool holds for this port (after a start, a restart or
+    /// a recovery that cleared the reassembly): the next part completes their message.
+    pub(super) async fn reload_routed(&mut self, modem: &mut Modem) -> Result<(), ModemError> {
+        let port = self.id;
+        let parts = match self.deps.spool.call(move |db| db.routed_parts(port)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(port, error = %e, "reading the held routed parts failed");
+                return Ok(());
+            }
+        };
+        if !parts.is_empty() {
+            tracing::info!(
+                port,
+                parts = parts.len(),
+                "routed parts read back from the spool"
+            );
+        }
+        for (id, part) in parts {
+            let Ok(i) = u32::try_from(id) else { continue };
+            let slot = Some((SPOOL_SLOT.to_owned(), i));
+            match self.inbound.push(part, slot, std::time::Instant::now()) {
+                Pushed::Ready(r) => self.commit(modem, r).await?,
+                Pushed::Duplicate(Some((storage, index))) => {
+                    self.delete(modem, &storage, index).await?;
+                }
+                Pushed::Duplicate(None) | Pushed::Waiting | Pushed::Known => {}
             }
         }
         Ok(())

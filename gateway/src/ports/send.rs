@@ -13,12 +13,33 @@ use super::worker::PortWorker;
 use crate::metrics::GatewayMetrics;
 use crate::schedule::bench::{Availability, Bench, BenchCause, PortHealth};
 use crate::schedule::caps::window_keys;
-use crate::schedule::pacing::Pacer;
+use crate::schedule::pacing::{JitterSource, PaceRule, Pacer};
 use crate::spool::Spool;
 use smsgate_at::Opener;
-use smsgate_modem::{Modem, ModemError};
+use smsgate_modem::{Modem, ModemError, PartGate};
 use smsgate_pdu::SubmitOptions;
 use tokio::time::{Instant, sleep_until};
+
+/// Paces every `AT+CMGS` of a send: each part waits for the port's deadline (an absolute
+/// instant from the end of the submission before it) and sets the next one when it ends.
+struct PacedParts<'a> {
+    pacer: &'a mut Pacer,
+    jitter: &'a mut dyn JitterSource,
+}
+
+impl PartGate for PacedParts<'_> {
+    async fn before_part(&mut self, _part: usize) {
+        if let Some(t) = self.pacer.ready_at() {
+            sleep_until(t).await;
+        }
+        // Cannot be early (the deadline has passed) nor busy (parts run one at a time).
+        let _ = self.pacer.start(Instant::now());
+    }
+
+    fn after_part(&mut self, _part: usize) {
+        self.pacer.finish(Instant::now(), self.jitter);
+    }
+}
 
 /// What [`record_send`] updates besides the spool.
 pub(crate) struct SendBook<'a> {
@@ -55,12 +76,21 @@ pub(crate) async fn record_outcome(
     tz: chrono_tz::Tz,
 ) {
     let spool = b.spool;
+    let sim = b.sup.sim.iccid.clone().or(b.sup.sim.imsi.clone());
     let recorded = match out {
         SendOutcome::Sent(parts) => {
             b.sup.counters.sent += 1;
             b.metrics.record_send(b.port);
-            let parts = parts.clone();
-            spool.call(move |db| db.mark_sent(id, &parts)).await
+            // Sent and counted for the SIM's caps in one durable write.
+            let (parts, count) = (
+                parts.clone(),
+                sim.clone().map(|s| (s, window_keys(now, tz))),
+            );
+            spool
+                .call(move |db| {
+                    db.mark_sent_counting(id, &parts, count.as_ref().map(|(s, k)| (s.as_str(), k)))
+                })
+                .await
         }
         SendOutcome::Retry { reason, after } => {
             b.sup.counters.failed += 1;
@@ -104,8 +134,8 @@ pub(crate) async fn record_outcome(
     if let Err(e) = recorded {
         tracing::error!(port = b.port, id, error = %e, "recording the send outcome failed");
     }
-    if matches!(out, SendOutcome::Sent(_) | SendOutcome::Unknown { .. })
-        && let Some(sim) = b.sup.sim.iccid.clone().or(b.sup.sim.imsi.clone())
+    if matches!(out, SendOutcome::Unknown { .. })
+        && let Some(sim) = sim
     {
         let keys = window_keys(now, tz);
         if let Err(e) = spool.call(move |db| db.count_send(&sim, &keys)).await {
@@ -191,9 +221,6 @@ impl<O: Opener + 'static> PortWorker<O> {
         if !self.sup.state.can_send() || self.benched().is_some() {
             return Ok(());
         }
-        if let Some(t) = self.pacer.ready_at() {
-            sleep_until(t).await;
-        }
         let claimed = {
             let (id, port) = (job.id, self.id);
             self.deps.spool.call(move |db| db.claim(id, port)).await
@@ -206,17 +233,20 @@ impl<O: Opener + 'static> PortWorker<O> {
                 return Ok(());
             }
         };
-        if self.pacer_cfg != (job.interval_ms, job.jitter_ms) {
-            self.pacer_cfg = (job.interval_ms, job.jitter_ms);
-            self.pacer = Pacer::new(job.interval_ms, job.jitter_ms);
-        }
-        let _ = self.pacer.start(Instant::now());
+        // The port's rule (the strictest of its groups), measured from its last submission.
+        self.pacer.set_rule(PaceRule {
+            interval_ms: job.interval_ms,
+            jitter_ms: job.jitter_ms,
+        });
         let opts = SubmitOptions {
             status_report: true,
             ..SubmitOptions::default()
         };
-        let result = modem.send_sms(&m.to, &m.text, &opts).await;
-        self.pacer.finish(Instant::now(), self.deps.jitter.as_mut());
+        let mut gate = PacedParts {
+            pacer: &mut self.pacer,
+            jitter: self.deps.jitter.as_mut(),
+        };
+        let result = modem.send_sms_gated(&m.to, &m.text, &opts, &mut gate).await;
         let ports_tried = {
             let mut ports = self
                 .deps

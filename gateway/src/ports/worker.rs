@@ -151,7 +151,6 @@ pub struct PortWorker<O> {
     pub(super) sup: Supervisor,
     pub(super) health: PortHealth,
     pub(super) pacer: Pacer,
-    pub(super) pacer_cfg: (u64, u64),
     pub(super) inbound: InboundTracker,
     pub(super) pin_refused: bool,
     /// Text mode: stored messages are being read in the UCS2 character set.
@@ -264,7 +263,6 @@ impl<O: Opener + 'static> PortWorker<O> {
             endpoint: endpoint_of(&settings.port),
             health: PortHealth::probed(&settings.supervision),
             pacer: Pacer::new(0, 0),
-            pacer_cfg: (0, 0),
             inbound: InboundTracker::new(Duration::from_secs(
                 settings.inbound.reassembly_timeout_s,
             )),
@@ -326,7 +324,9 @@ impl<O: Opener + 'static> PortWorker<O> {
         self.sup.bench =
             bench.map(|b| super::send::bench_view(b, now, self.deps.clock.now(), true));
         let available = connected && self.sup.state.can_send() && bench.is_none();
-        let idle = available && self.pacer.is_ready(now);
+        // A command still in the channel (a job handed over before an event woke the loop)
+        // keeps the port reserved: idle again only once it has been taken.
+        let idle = available && self.pacer.takes_work(now) && self.rx.is_empty();
         self.deps.board.publish(self.id, idle, available, &self.sup);
     }
 
@@ -605,6 +605,9 @@ impl<O: Opener + 'static> PortWorker<O> {
         if let Err(e) = self.sweep_storage(modem, why).await {
             return Err(self.setup_exit(&e));
         }
+        if let Err(e) = self.reload_routed(modem).await {
+            return Err(self.setup_exit(&e));
+        }
         if self.sup.state.can_send() && self.health.bench(Instant::now()).is_some() {
             tracing::info!(
                 port = self.id,
@@ -644,7 +647,7 @@ impl<O: Opener + 'static> PortWorker<O> {
                 next_poll = now;
             }
             let wake = [
-                self.pacer.ready_at().filter(|t| *t > now),
+                self.pacer.takes_work_at(now),
                 self.health.probe_at(),
                 self.inbound.next_deadline().map(Instant::from_std),
             ]

@@ -2,8 +2,9 @@
 //!
 //! - [`strategy`]: which port of a group takes the next message (round-robin over the group's
 //!   sequence, least-used by counters, sticky by recipient hash with fallback).
-//! - [`pacing`]: per-port interval (from the END of one send to the START of the next) plus
-//!   optional jitter from an injected [`pacing::JitterSource`].
+//! - [`pacing`]: per-port interval between ANY two submissions (each `AT+CMGS` part, each
+//!   Dinstar HTTP send; from the END of one to the START of the next; the largest interval of
+//!   the port's groups) plus optional jitter from an injected [`pacing::JitterSource`].
 //! - [`caps`]: per-SIM hour/day/month windows (keys for the persisted counters) and cap checks.
 //! - [`hours`]: allowed sending hours in a time zone; outside them messages wait (never fail).
 //! - [`bench`]: port availability; failing ports are benched with exponential backoff.

@@ -162,6 +162,24 @@ CREATE TABLE campaign_items (
 CREATE INDEX campaign_items_held ON campaign_items (campaign, port) WHERE state = 'held';
 CREATE INDEX campaign_items_released ON campaign_items (campaign, port) WHERE state = 'released';
 "#,
+    // 7 (issue 14): parts of routed (`+CMT`) multipart messages waiting for the rest, so a
+    // crash between the parts loses nothing (stored parts wait on the SIM instead).
+    r#"
+CREATE TABLE routed_parts (
+    id          INTEGER PRIMARY KEY,
+    port        INTEGER NOT NULL,
+    sender      TEXT    NOT NULL,
+    reference   INTEGER NOT NULL,
+    total       INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    data        BLOB    NOT NULL,
+    encoding    TEXT    NOT NULL,
+    sc_time     TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX routed_parts_port ON routed_parts (port, id);
+"#,
 ];
 
 /// Applies pending migrations; returns the schema version now in force.

@@ -38,6 +38,8 @@ pub mod opt_outs;
 pub mod outbox;
 pub mod read;
 pub mod reports;
+pub mod retention;
+pub mod routed_parts;
 pub mod store;
 pub mod types;
 

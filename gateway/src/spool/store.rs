@@ -381,10 +381,24 @@ impl SpoolDb {
     /// The network accepted every part: the message becomes `sent` and its parts are recorded
     /// (port, message reference) for delivery-report matching.
     pub fn mark_sent(&mut self, id: i64, parts: &[SentPart]) -> Result<(), SpoolError> {
+        self.mark_sent_counting(id, parts, None)
+    }
+
+    /// [`SpoolDb::mark_sent`] and, in the same transaction, [`SpoolDb::count_send`] for the
+    /// SIM it went out from (`count`: the SIM and its windows): one durable write per send.
+    pub fn mark_sent_counting(
+        &mut self,
+        id: i64,
+        parts: &[SentPart],
+        count: Option<(&str, &WindowKeys)>,
+    ) -> Result<(), SpoolError> {
         let now = self.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((sim, windows)) = count {
+            count_send_in(&tx, sim, windows)?;
+        }
         let next = Self::transition(&tx, id, MessageEvent::SendSucceeded)?;
         record_sent_parts(&tx, id, parts, now)?;
         tx.execute(
@@ -654,40 +668,10 @@ impl SpoolDb {
     /// id is returned and no event is written.
     pub fn store_inbound(&mut self, m: &NewInbound) -> Result<i64, SpoolError> {
         let now = self.now();
-        let keyword = Keyword::detect(&m.text);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(sent) = m.sent_at {
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM inbound WHERE port = ?1 AND sender = ?2 AND sent_at = ?3 AND text = ?4",
-                    params![m.port, m.from, ms(sent), m.text],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(id) = existing {
-                return Ok(id);
-            }
-        }
-        tx.execute(
-            "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
-        )?;
-        let id = tx.last_insert_rowid();
-        push_event(
-            &tx,
-            &SpoolEvent::InboundReceived {
-                id,
-                from: m.from.clone(),
-                port: m.port,
-                sim: m.sim.clone(),
-                text: m.text.clone(),
-                keyword,
-                received_at: m.received_at,
-            },
-            now,
-        )?;
+        let id = store_inbound_in(&tx, m, now)?;
         tx.commit()?;
         Ok(id)
     }
@@ -805,17 +789,7 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
-            params![sim, windows.hour, windows.day, windows.month],
-        )?;
-        for w in [&windows.hour, &windows.day, &windows.month] {
-            tx.execute(
-                "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
-                params![sim, w],
-            )?;
-        }
+        count_send_in(&tx, sim, windows)?;
         tx.commit()?;
         self.sim_counts(sim, windows)
     }
@@ -888,4 +862,65 @@ fn is_blocked_tx(
             |r| r.get(0),
         )?;
     Ok(n > 0)
+}
+
+/// Counts one send for `sim` in each window inside `tx` (older windows of that SIM dropped).
+fn count_send_in(
+    tx: &rusqlite::Transaction<'_>,
+    sim: &str,
+    windows: &WindowKeys,
+) -> Result<(), SpoolError> {
+    tx.execute(
+        "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
+        params![sim, windows.hour, windows.day, windows.month],
+    )?;
+    for w in [&windows.hour, &windows.day, &windows.month] {
+        tx.execute(
+            "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
+            params![sim, w],
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores an inbound message inside `tx` (the caller commits): one that is already stored
+/// (same port, sender, sending time and text) keeps its id.
+pub(super) fn store_inbound_in(
+    tx: &rusqlite::Transaction<'_>,
+    m: &NewInbound,
+    now: i64,
+) -> Result<i64, SpoolError> {
+    let keyword = Keyword::detect(&m.text);
+    if let Some(sent) = m.sent_at {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM inbound WHERE port = ?1 AND sender = ?2 AND sent_at = ?3 AND text = ?4",
+                params![m.port, m.from, ms(sent), m.text],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+    }
+    tx.execute(
+        "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
+    )?;
+    let id = tx.last_insert_rowid();
+    push_event(
+        tx,
+        &SpoolEvent::InboundReceived {
+            id,
+            from: m.from.clone(),
+            port: m.port,
+            sim: m.sim.clone(),
+            text: m.text.clone(),
+            keyword,
+            received_at: m.received_at,
+        },
+        now,
+    )?;
+    Ok(id)
 }

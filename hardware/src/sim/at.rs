@@ -1129,6 +1129,9 @@ impl ModemCore {
                 let c = self.s.cnmi;
                 info(vec![format!("+CNMI: {},{},{},{},{}", c[0], c[1], c[2], c[3], c[4])])
             }
+            ("+CNMI", Kind::Test) if self.spec.routed_only => {
+                info(vec!["+CNMI: (0-2),(0,2,3),(0,2),(0-2),(0,1)".into()])
+            }
             ("+CNMI", Kind::Test) => info(vec![p.cnmi_ranges.into()]),
             ("+CNMI", Kind::Set(_)) => {
                 let mut c = self.s.cnmi;

@@ -126,6 +126,9 @@ pub struct LabConfig {
     pub dinstar: Option<DinstarConfig>,
     /// Period of vendor periodic URCs (Huawei `^RSSI`) in ms; 0 = never.
     pub periodic_urc_ms: u64,
+    /// Modems (indexes) whose `AT+CNMI=?` offers only routed delivery of new messages
+    /// (`<mt>` 0, 2 or 3, as some modules do): a host picks `+CMT`, nothing is stored.
+    pub routed_only: Vec<usize>,
 }
 
 /// How the Dinstar gateway is driven (its "API work mode").
@@ -229,6 +232,7 @@ impl Default for LabConfig {
             ussd_delay_ms: 500,
             dinstar: None,
             periodic_urc_ms: 15_000,
+            routed_only: Vec::new(),
         }
     }
 }
@@ -296,6 +300,8 @@ pub struct ModemSpec {
     pub balance: String,
     /// Send latency (ms).
     pub latency_ms: u64,
+    /// `AT+CNMI=?` offers only routed delivery (`+CMT`) of new messages.
+    pub routed_only: bool,
 }
 
 fn digits(key: &str, value: &str, min: usize, max: usize) -> Result<(), ConfigError> {
@@ -483,6 +489,7 @@ impl LabConfig {
                 registration: o.registration.unwrap_or(Registration::Home),
                 balance: o.balance.unwrap_or_else(|| self.balance.clone()),
                 latency_ms: o.latency_ms.unwrap_or(self.latency_ms),
+                routed_only: self.routed_only.contains(&index),
             });
         }
         Ok(specs)

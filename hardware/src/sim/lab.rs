@@ -510,6 +510,17 @@ impl Lab {
         Ok(n)
     }
 
+    /// Delivers one SMS-DELIVER PDU (with its SMSC prefix) to modem `i` as the network would:
+    /// a test sends the parts of one message at times of its choosing.
+    pub fn deliver_pdu(&self, i: usize, pdu: Vec<u8>) -> Result<(), LabError> {
+        let slot = self.slot(i)?;
+        if slot.tx.is_closed() {
+            return Err(LabError::Stopped);
+        }
+        self.inner.deliver(i, pdu);
+        Ok(())
+    }
+
     /// Every SMS-SUBMIT part the network saw (the last [`SUBMISSIONS_KEPT`]), accepted or refused, in order.
     pub fn submissions(&self) -> Vec<Submission> {
         lock(&self.inner.net).submissions.iter().cloned().collect()
