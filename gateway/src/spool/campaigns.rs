@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::store::{from_ms, insert_message_tx, ms, push_event};
 use super::{CampaignItemState, CancelOutcome, NewMessage, SpoolDb, SpoolError, SpoolEvent};
-use crate::campaign::plan::{Pace, Progress, Step};
+use crate::campaign::plan::{Pace, Progress, Step, WINDOW_FAST};
 use crate::spool::opt_outs::HUB_KEY_PREFIX;
 
 /// Why an expired recipient failed.
@@ -71,7 +71,10 @@ pub struct Halted {
 /// `withdrawn`, `expired`).
 pub type ItemCounts = Vec<(String, u64)>;
 
-const HELD_LOOKAHEAD: i64 = 1024;
+/// How far a pass counts a slice's held recipients: no step releases more than
+/// [`WINDOW_FAST`] at once, so counting further changes no decision of the rule (it only
+/// cost index reads on every pass: 32 slices × 1,024 entries before).
+const HELD_LOOKAHEAD: i64 = WINDOW_FAST as i64;
 
 /// `(campaign, port, name, interval_ms, windows, expires_at, last_release, priority)` as
 /// stored.
@@ -417,7 +420,7 @@ fn release_in(
             expires_at: expires_at.map(from_ms),
             conversation: false,
         };
-        let sub = insert_message_tx(&tx, &m, now)?;
+        let sub = insert_message_tx(tx, &m, now)?;
         tx.prepare_cached(
             "UPDATE campaign_items SET state = 'released', spool_id = ?2, updated_at = ?3 WHERE message_id = ?1",
         )?
@@ -460,7 +463,7 @@ fn drop_held_in(
             state,
             error: error.map(str::to_owned),
         };
-        push_event(&tx, &event, now)?;
+        push_event(tx, &event, now)?;
     }
     Ok(ids.len())
 }
