@@ -159,6 +159,12 @@ pub async fn run_with<O: Opener + 'static>(
     // The AT ports' settings: the box UI changes them, each worker restarts on its own.
     let (live_ports, _) = tokio::sync::watch::channel(config.ports.clone());
     let at_logs = crate::ports::atlog::AtLogs::new(config.ports.iter().map(|p| p.id));
+    // Pacing deadlines to the sub-millisecond (crate::schedule::precise); tokio's timer alone
+    // if the thread cannot start.
+    let timer = crate::schedule::precise::PreciseTimer::start().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "no precise timer thread: pacing wakes on tokio's 1 ms timer");
+        crate::schedule::precise::PreciseTimer::tokio_only()
+    });
     for (i, port) in config.ports.iter().enumerate() {
         let seed = u64::from(port.id) ^ (i as u64).rotate_left(17);
         let (worker, tx) = PortWorker::new(
@@ -178,6 +184,7 @@ pub async fn run_with<O: Opener + 'static>(
                 jitter: Box::new(RandJitter(
                     <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed ^ 0x5eed),
                 )),
+                timer: timer.clone(),
                 shutdown: ports_token.clone(),
             },
         );

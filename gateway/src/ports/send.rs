@@ -14,23 +14,25 @@ use crate::metrics::GatewayMetrics;
 use crate::schedule::bench::{Availability, Bench, BenchCause, PortHealth};
 use crate::schedule::caps::window_keys;
 use crate::schedule::pacing::{JitterSource, PaceRule, Pacer};
+use crate::schedule::precise::PreciseTimer;
 use crate::spool::Spool;
 use smsgate_at::Opener;
 use smsgate_modem::{Modem, ModemError, PartGate};
 use smsgate_pdu::SubmitOptions;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 /// Paces every `AT+CMGS` of a send: each part waits for the port's deadline (an absolute
 /// instant from the end of the submission before it) and sets the next one when it ends.
 struct PacedParts<'a> {
     pacer: &'a mut Pacer,
     jitter: &'a mut dyn JitterSource,
+    timer: &'a PreciseTimer,
 }
 
 impl PartGate for PacedParts<'_> {
     async fn before_part(&mut self, _part: usize) {
         if let Some(t) = self.pacer.ready_at() {
-            sleep_until(t).await;
+            self.timer.sleep_until(t).await;
         }
         // Cannot be early (the deadline has passed) nor busy (parts run one at a time).
         let _ = self.pacer.start(Instant::now());
@@ -245,6 +247,7 @@ impl<O: Opener + 'static> PortWorker<O> {
         let mut gate = PacedParts {
             pacer: &mut self.pacer,
             jitter: self.deps.jitter.as_mut(),
+            timer: &self.deps.timer,
         };
         let result = modem.send_sms_gated(&m.to, &m.text, &opts, &mut gate).await;
         let ports_tried = {

@@ -89,6 +89,8 @@ pub struct WorkerDeps<O> {
     pub power: Option<Box<dyn PowerCycle>>,
     /// Jitter for pacing.
     pub jitter: Box<dyn JitterSource>,
+    /// Wakes the port at its pacing deadlines (the process's one timer thread).
+    pub timer: crate::schedule::precise::PreciseTimer,
     /// Stops the worker.
     pub shutdown: CancellationToken,
 }

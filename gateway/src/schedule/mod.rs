@@ -13,4 +13,5 @@ pub mod bench;
 pub mod caps;
 pub mod hours;
 pub mod pacing;
+pub mod precise;
 pub mod strategy;
