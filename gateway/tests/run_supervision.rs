@@ -248,11 +248,15 @@ async fn a_report_left_in_sr_during_an_unplug_is_read_after_the_replug() {
     // Back, the modem stores it in SR under its default settings, telling nobody; the sweep
     // after the reopen reads it.
     wait_state(&gw.api, id, "delivered").await;
-    assert_eq!(
-        t.lab.modems().await.unwrap()[0].state.stored[2],
-        0,
-        "SR emptied"
-    );
+    // The report is deleted from SR once it is recorded, so just after `delivered` shows.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while t.lab.modems().await.unwrap()[0].state.stored[2] != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SR not emptied 10 s after the report was recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     gw.stop().await;
 }
 
