@@ -321,14 +321,32 @@ impl Deployment {
 
     /// GET on the hub API with a bearer token (a session token or an API key).
     pub async fn hub_get_as(&self, bearer: &str, path: &str) -> Result<Value> {
+        self.hub_call(bearer, reqwest::Method::GET, path, None)
+            .await
+    }
+
+    /// Any method on the hub API with a bearer token and an optional JSON body: the answer's
+    /// JSON (`null` when it has none), or an error naming the method, path, status and body
+    /// when the status is not a success.
+    pub async fn hub_call(
+        &self,
+        bearer: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let url = format!("{}{path}", self.get("hub_api"));
-        let r = self.http.get(&url).bearer_auth(bearer).send().await?;
-        let status = r.status();
-        let body: Value = r.json().await?;
-        if !status.is_success() {
-            return Err(format!("GET {path}: {status} {body}").into());
+        let mut r = self.http.request(method.clone(), &url).bearer_auth(bearer);
+        if let Some(b) = body {
+            r = r.json(&b);
         }
-        Ok(body)
+        let r = r.send().await?;
+        let status = r.status();
+        let answer: Value = r.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(format!("{method} {path}: {status} {answer}").into());
+        }
+        Ok(answer)
     }
 
     /// Every item of a paged hub list (`{"items": [...], "next_cursor": ...}`), following the
@@ -375,20 +393,13 @@ impl Deployment {
 
     /// POST JSON on the hub API with the tenant's API key.
     pub async fn hub_post(&self, path: &str, body: &Value) -> Result<Value> {
-        let url = format!("{}{path}", self.get("hub_api"));
-        let r = self
-            .http
-            .post(&url)
-            .bearer_auth(self.get("api_key"))
-            .json(body)
-            .send()
-            .await?;
-        let status = r.status();
-        let answer: Value = r.json().await?;
-        if !status.is_success() {
-            return Err(format!("POST {path}: {status} {answer}").into());
-        }
-        Ok(answer)
+        self.hub_call(
+            &self.get("api_key"),
+            reqwest::Method::POST,
+            path,
+            Some(body.clone()),
+        )
+        .await
     }
 
     /// What the simulated handset `number` received.
