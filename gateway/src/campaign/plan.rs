@@ -6,7 +6,7 @@
 //!   `expires_at` (then what is held expires).
 //! - With an interval, one recipient at a time: the next one only when the previous one has
 //!   left the queue (sent, failed, blocked) and `interval_ms` has passed since it left (the
-//!   spool keeps `last_release` at that moment, [`crate::spool::SpoolDb::campaign_slices`]),
+//!   spool keeps `last_release` at that moment, [`crate::spool::SpoolDb::campaign_pass`]),
 //!   so the interval holds between the sends themselves even when a message waited in the
 //!   port's queue behind live traffic or the port's own pace.
 //! - At interval 0, up to [`WINDOW_FAST`] in the queue at once (the port's own pacing, caps

@@ -5,15 +5,14 @@
 //! - [`SpoolDb::campaign_take`]: a batch is stored whole; a recipient (hub message id) already
 //!   held is never stored again, so a replayed batch adds nothing. A new batch replaces the
 //!   slice's pace and windows and lifts a halt.
-//! - [`SpoolDb::campaign_release`] (and [`SpoolDb::campaign_pass`], the runner's whole pass in one
-//!   transaction): the next held recipients become spooled messages (pinned
+//! - [`SpoolDb::campaign_pass`], the runner's whole pass in one transaction: the next held
+//!   recipients of each slice become spooled messages (pinned
 //!   to the slice's port, below live traffic, keyed by the hub's message id) **in the same
 //!   transaction as their move to `released`**, so each is submitted exactly once; the spool's
-//!   submission rules (do-not-contact, the hub's opt-out lists) apply at that moment.
+//!   submission rules (do-not-contact, the hub's opt-out lists) apply at that moment. In the
+//!   same pass, held recipients past the slice's validity are reported `failed`.
 //! - [`SpoolDb::campaign_halt`]: held recipients are withdrawn and released ones no port has
 //!   taken are cancelled; each is reported `cancelled` through the outbox.
-//! - [`SpoolDb::campaign_expire`]: held recipients past the slice's validity are reported
-//!   `failed`.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use smsgate_wire::{CampaignBatch, Window};
@@ -157,24 +156,9 @@ impl SpoolDb {
         Ok(taken)
     }
 
-    /// Every slice that is not halted and still holds or sends something, after marking the
-    /// released recipients whose message left the queue as `done` (at an interval, the
-    /// slice's `last_release` then becomes the moment the last one left the queue, so the
-    /// interval counts from the end of the previous send).
-    pub fn campaign_slices(&mut self) -> Result<Vec<Slice>, SpoolError> {
-        let now = self.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = slices_in(&tx, now)?;
-        tx.commit()?;
-        Ok(out)
-    }
-
     /// One pass of the campaign runner in **one transaction** (one commit, where each slice
-    /// took one of its own before): the slices as [`Self::campaign_slices`] reads them,
-    /// `decide` (the pure rule) says what to do with each, and its releases and expiries are
-    /// made. All or nothing: on an error nothing of the pass is stored. Returns each slice
+    /// took one of its own before): the active slices ([`slices_in`]), what `decide` (the pure
+    /// rule) says to do with each, and its releases and expiries. All or nothing: on an error nothing of the pass is stored. Returns each slice
     /// with its step and how many recipients that step moved.
     pub fn campaign_pass(
         &mut self,
@@ -197,29 +181,6 @@ impl SpoolDb {
         }
         tx.commit()?;
         Ok(done)
-    }
-
-    /// Releases up to `n` held recipients of `key` into the spool queue (see the module rule);
-    /// returns how many were released.
-    pub fn campaign_release(&mut self, key: SliceKey, n: u64) -> Result<usize, SpoolError> {
-        let now = self.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let released = release_in(&tx, key, n, now)?;
-        tx.commit()?;
-        Ok(released)
-    }
-
-    /// Reports every held recipient of `key` failed: not sent within the campaign's validity.
-    pub fn campaign_expire(&mut self, key: SliceKey) -> Result<usize, SpoolError> {
-        self.campaign_drop_held(
-            &key.campaign.to_string(),
-            Some(key.port),
-            "expired",
-            CampaignItemState::Failed,
-            Some(EXPIRED),
-        )
     }
 
     /// Halts every slice of `campaign` on this gateway (see the module rule).
@@ -295,7 +256,10 @@ impl SpoolDb {
     }
 }
 
-/// The active slices (see [`SpoolDb::campaign_slices`]) inside the caller's transaction.
+/// Every slice that is not halted and still holds or sends something, after marking the
+/// released recipients whose message left the queue as `done` (at an interval, the
+/// slice's `last_release` then becomes the moment the last one left the queue, so the
+/// interval counts from the end of the previous send).
 fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, SpoolError> {
     // At an interval, the pace counts from the moment the previous message left the
     // queue (its send ended), not from its release: one that waited in the queue (live
@@ -377,7 +341,8 @@ fn slices_in(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<Vec<Slice>, Spo
     Ok(out)
 }
 
-/// [`SpoolDb::campaign_release`] inside the caller's transaction.
+/// Releases up to `n` held recipients of `key` into the spool queue (see the module rule),
+/// inside the caller's transaction; returns how many were released.
 fn release_in(
     tx: &rusqlite::Transaction<'_>,
     key: SliceKey,
@@ -468,7 +433,8 @@ fn drop_held_in(
     Ok(ids.len())
 }
 
-/// [`SpoolDb::campaign_expire`] inside the caller's transaction.
+/// Reports every held recipient of `key` failed (not sent within the campaign's validity),
+/// inside the caller's transaction.
 fn expire_in(tx: &rusqlite::Transaction<'_>, key: SliceKey, now: i64) -> Result<usize, SpoolError> {
     drop_held_in(
         tx,
