@@ -3,6 +3,7 @@ import { SelectField, TextField } from '@smsgate/shared/components/Field';
 import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import type { JSX } from 'preact';
+import { useFormFrom } from '@smsgate/shared/components/useFormFrom';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, call, type GroupView } from '../../api/box';
 import { groupsMsg } from './messages';
@@ -41,12 +42,11 @@ export function patchOf(before: Form, after: Form): Record<string, unknown> {
   return out;
 }
 
-function GroupForm({ group, onSaved }: { group: GroupView; onSaved: (g: GroupView[]) => void }): JSX.Element {
+export function GroupForm({ group, onSaved }: { group: GroupView; onSaved: (g: GroupView[]) => void }): JSX.Element {
   const initial = formOf(group);
-  const [form, setForm] = useState<Form>(initial);
+  const [form, setForm] = useFormFrom(group, formOf);
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<Array<{ field?: string; message: string }>>([]);
-  useEffect(() => setForm(formOf(group)), [group]);
   const set = (k: keyof Form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
   const err = (k: keyof Form) => problems.find((p) => p.field === k)?.message;
   const save = async (e: Event) => {

@@ -8,7 +8,8 @@ import { Button } from '@smsgate/shared/components/Button';
 import { SelectField, TextField } from '@smsgate/shared/components/Field';
 import { toast } from '@smsgate/shared/components/Toasts';
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useFormFrom } from '@smsgate/shared/components/useFormFrom';
+import { useState } from 'preact/hooks';
 import { ApiError, api, call, type PortSettings } from '../../api/box';
 import { app } from '../../app/messages';
 import { portsMsg } from './messages';
@@ -18,10 +19,9 @@ const FLOW_WORDS = { none: 'detail.flowNone', hardware: 'detail.flowHardware', s
 
 export function SettingsForm({ settings, onSaved }: { settings: PortSettings; onSaved: (s: PortSettings) => void }): JSX.Element {
   const initial = settingsFormOf(settings);
-  const [form, setForm] = useState<Form>(initial);
+  const [form, setForm] = useFormFrom(settings, settingsFormOf);
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<Array<{ field?: string; message: string }>>([]);
-  useEffect(() => setForm(settingsFormOf(settings)), [settings]);
   const text = (k: 'device' | 'baud' | 'flow_control' | 'profile' | 'pin' | 'smsc') => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
   const err = (k: string) => problems.find((p) => p.field === k)?.message;
   const id = settings.id;
