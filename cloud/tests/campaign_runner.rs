@@ -197,6 +197,36 @@ fn a_stop_reply_mid_campaign_stops_that_number_before_the_next_hand_over() {
 }
 
 #[test]
+fn to_a_gateway_before_version_four_the_interval_runs_from_the_send_not_the_hand_over() {
+    let w = world();
+    let id = campaign(&w, 1000, Schedule::default());
+    upload(&w, id, "number,name\n0600000001,A\n0600000002,B\n");
+    w.f.hub
+        .campaign_command(&w.a.admin, id, CampaignAction::Start)
+        .unwrap();
+    let mut pacing = Pacing::new();
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 1);
+    let first = take_sends(&w);
+    // The port's queue holds the first one back for 900 ms before it goes out.
+    w.f.clock.advance(Duration::milliseconds(900));
+    status(&w, first[0].message_id, wire::SendState::Sent);
+    w.f.clock.advance(Duration::milliseconds(200));
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        0,
+        "1.1 s after the hand-over but only 200 ms after the send"
+    );
+    w.f.clock.advance(Duration::milliseconds(799));
+    assert_eq!(w.f.hub.campaign_tick(&mut pacing).unwrap().handed, 0);
+    w.f.clock.advance(Duration::milliseconds(1));
+    assert_eq!(
+        w.f.hub.campaign_tick(&mut pacing).unwrap().handed,
+        1,
+        "a whole interval after the send"
+    );
+}
+
+#[test]
 fn nothing_is_handed_over_outside_the_schedule_window() {
     let w = world();
     // The clock reads Saturday 2026-11-21 14:00 UTC; the window is weekdays 09:00–18:00 Paris.

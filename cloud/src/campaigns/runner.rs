@@ -12,7 +12,10 @@
 //!   `queued`**, so each recipient is handed over once;
 //!   the outbox republishes until the gateway acknowledges, and the gateway spools each
 //!   command once (its idempotency key), so a hub or link outage loses and doubles nothing.
-//! - Pacing: with an interval, one recipient per channel per interval; at interval 0, up to
+//! - Pacing: with an interval, one recipient per channel per interval (to a gateway before
+//!   version 4, which paces nothing of the campaign itself, the interval also runs from the
+//!   last send it reported, so a hand-over held in a port's queue never shortens a gap); at
+//!   interval 0, up to
 //!   [`WINDOW_FAST`] in flight per channel (the gateway's own pacing, caps and sending hours
 //!   then apply on the port).
 //! - **An opt-out is checked again as each recipient is handed over**, so a STOP that arrives
@@ -267,6 +270,15 @@ impl Hub {
                 continue;
             }
             if in_flight >= window {
+                continue;
+            }
+            // A gateway before version 4 does not know the campaign's pace: the gap is kept
+            // from the last send the hub heard of (never earlier than the send itself), not
+            // from the hand-over, which a busy port's queue can hold back.
+            if c.interval_ms > 0
+                && let Some(last) = tx.campaigns().last_sent_on(scope, c.id, channel.id)?
+                && last + Duration::milliseconds(c.interval_ms as i64) > now
+            {
                 continue;
             }
             let room = usize::try_from((window - in_flight).min(share)).unwrap_or(usize::MAX);

@@ -109,6 +109,13 @@ pub trait CampaignRead {
     ) -> Result<Option<(Uuid, i64)>, StoreError>;
     /// Recipients handed to `channel` and not yet sent.
     fn queued_on(&mut self, scope: &Scope, id: Uuid, channel: Uuid) -> Result<u64, StoreError>;
+    /// When the hub last heard that `channel` sent one of the campaign's recipients.
+    fn last_sent_on(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        channel: Uuid,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError>;
     /// Whether `number` is on the tenant's opt-out list now.
     fn number_opted_out(
         &mut self,

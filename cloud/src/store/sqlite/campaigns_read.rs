@@ -337,6 +337,27 @@ impl<C: DerefMut<Target = Connection>> CampaignRead for SqliteTx<C> {
             .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
+    fn last_sent_on(
+        &mut self,
+        scope: &Scope,
+        id: Uuid,
+        channel: Uuid,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        // The stored times sort as text ('+' < '.' < digits, whatever the fraction's length).
+        self.scalar::<Option<String>>(
+            &format!(
+                "SELECT MAX(sent_at) FROM campaign_recipients WHERE campaign_id = :c AND channel_id = :ch
+                 AND sent_at IS NOT NULL AND {CAMPAIGN_IN_SCOPE}"
+            ),
+            scope_args(scope)
+                .with("c", id.to_string())
+                .with("ch", channel.to_string()),
+        )?
+        .flatten()
+        .map(|at| parse_ts("campaign send", &at))
+        .transpose()
+    }
+
     fn number_opted_out(
         &mut self,
         scope: &Scope,
