@@ -4,6 +4,7 @@
  * errors listed), preview of the first rendered rows, exports.
  */
 import { Button } from '@smsgate/shared/components/Button';
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 import { toast } from '@smsgate/shared/components/Toasts';
 import { formatDateTime, formatNumber } from '@smsgate/shared/i18n/core';
 import type { JSX } from 'preact';
@@ -278,24 +279,26 @@ export function CampaignPage({ id }: { id: string }): JSX.Element {
         {preview.length === 0 ? (
           <p>{t.t('preview.empty')}</p>
         ) : (
-          <table class="table" data-testid="campaign-preview">
-            <thead>
-              <tr>
-                <th scope="col">{t.t('preview.number')}</th>
-                <th scope="col">{t.t('preview.text')}</th>
-                <th scope="col">{t.t('preview.state')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.map((r) => (
-                <tr key={r.line}>
-                  <td>{r.number}</td>
-                  <td>{r.text}</td>
-                  <td>{t.t(`rstate.${r.state}`)}</td>
+          <TableScroll label={t.t('preview.title')}>
+            <table class="data-table" data-testid="campaign-preview">
+              <thead>
+                <tr>
+                  <th scope="col">{t.t('preview.number')}</th>
+                  <th scope="col">{t.t('preview.text')}</th>
+                  <th scope="col">{t.t('preview.state')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {preview.map((r) => (
+                  <tr key={r.line}>
+                    <td>{r.number}</td>
+                    <td>{r.text}</td>
+                    <td>{t.t(`rstate.${r.state}`)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         )}
       </section>
     </section>

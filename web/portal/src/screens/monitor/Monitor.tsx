@@ -5,6 +5,7 @@
  * the live stream.
  */
 import { Button, IconButton } from '@smsgate/shared/components/Button';
+import { TableScroll } from '@smsgate/shared/components/TableScroll';
 import { toast } from '@smsgate/shared/components/Toasts';
 import { common } from '@smsgate/shared/i18n/common';
 import { formatDateTime } from '@smsgate/shared/i18n/core';
@@ -113,63 +114,73 @@ export function Monitor({ params }: ScreenProps): JSX.Element {
           <p class="muted">{t.t('intro')}</p>
         </div>
       </div>
-      <h2>{t.t('agents.label')}</h2>
-      <table class="table" aria-label={t.t('agents.label')} data-testid="monitor-agents">
-        <thead>
-          <tr>
-            <th scope="col">{t.t('agents.name')}</th>
-            <th scope="col">{t.t('agents.state')}</th>
-            <th scope="col">{t.t('agents.since')}</th>
-            <th scope="col">{t.t('agents.active')}</th>
-            <th scope="col">{t.t('agents.completed')}</th>
-            <th scope="col">{t.t('agents.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(view?.agents ?? []).map((a) => (
-            <tr key={a.user_id} data-agent={a.login} data-state={a.state}>
-              <td>{a.name}</td>
-              <td>
-                <span class={`status agent-${a.state}`} data-reason={a.reason ?? undefined}>
-                  {t.t(`state.${a.state}`)}
-                  {a.state === 'away' && a.reason ? <span class="agent-reason"> · {t.t(`reason.${a.reason}`)}</span> : null}
-                  {a.state === 'offline' && a.status === 'offline' ? <span class="agent-reason"> · {t.t('signedOff')}</span> : null}
-                </span>
-              </td>
-              <td><time dateTime={a.since}>{duration((now - Date.parse(a.since)) / 1000)}</time></td>
-              <td>{a.active}</td>
-              <td>{a.completed_today}</td>
-              <td>{a.state !== 'offline' ? <IconButton icon="logout" label={t.t('agents.logout', { name: a.name })} onClick={() => void logout(a.user_id, a.name)} /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {view && view.agents.length === 0 ? <p class="empty">{t.t('agents.none')}</p> : null}
-      <h2>{t.t('waiting.label')}</h2>
-      <table class="table" aria-label={t.t('waiting.label')} data-testid="monitor-waiting">
-        <thead>
-          <tr>
-            <th scope="col">{t.t('waiting.number')}</th>
-            <th scope="col">{t.t('waiting.waited')}</th>
-            <th scope="col">{t.t('waiting.assignee')}</th>
-            <th scope="col">{t.t('agents.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(view?.waiting ?? []).map((w) => (
-            <tr key={w.interaction_id} data-id={w.interaction_id}>
-              <td><Link href={`/monitor/spy/${w.interaction_id}`} aria-label={t.t('waiting.spy', { who: w.contact_number })}>{w.contact_number}</Link></td>
-              <td><time dateTime={w.since}>{duration((now - Date.parse(w.since)) / 1000)}</time></td>
-              <td>{w.assignee_id ? names.get(w.assignee_id) ?? '—' : t.t('waiting.nobody')}</td>
-              <td class="actions-cell">
-                <Button onClick={() => void takeOver(w.interaction_id)}>{t.t('waiting.takeOver')}</Button>
-                <Button onClick={() => setReassigning(w)} aria-label={t.t('waiting.reassignLabel', { who: w.contact_number })}>{t.t('waiting.reassign')}</Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {view && view.waiting.length === 0 ? <p class="empty">{t.t('waiting.none')}</p> : null}
+      <section class="monitor-section" aria-labelledby="monitor-agents-title">
+        <h2 id="monitor-agents-title">{t.t('agents.label')}</h2>
+        <TableScroll label={t.t('agents.label')}>
+          <table class="data-table" aria-label={t.t('agents.label')} data-testid="monitor-agents">
+            <thead>
+              <tr>
+                <th scope="col">{t.t('agents.name')}</th>
+                <th scope="col">{t.t('agents.state')}</th>
+                <th scope="col">{t.t('agents.since')}</th>
+                <th scope="col">{t.t('agents.active')}</th>
+                <th scope="col">{t.t('agents.completed')}</th>
+                <th scope="col">{t.t('agents.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(view?.agents ?? []).map((a) => (
+                <tr key={a.user_id} data-agent={a.login} data-state={a.state}>
+                  <td>{a.name}</td>
+                  <td>
+                    <span class={`status agent-${a.state}`} data-reason={a.reason ?? undefined}>
+                      {t.t(`state.${a.state}`)}
+                      {a.state === 'away' && a.reason ? <span class="agent-reason"> · {t.t(`reason.${a.reason}`)}</span> : null}
+                      {a.state === 'offline' && a.status === 'offline' ? <span class="agent-reason"> · {t.t('signedOff')}</span> : null}
+                    </span>
+                  </td>
+                  <td><time dateTime={a.since}>{duration((now - Date.parse(a.since)) / 1000)}</time></td>
+                  <td>{a.active}</td>
+                  <td>{a.completed_today}</td>
+                  <td>{a.state !== 'offline' ? <IconButton icon="logout" label={t.t('agents.logout', { name: a.name })} onClick={() => void logout(a.user_id, a.name)} /> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+        {view && view.agents.length === 0 ? <p class="empty">{t.t('agents.none')}</p> : null}
+      </section>
+      <section class="monitor-section" aria-labelledby="monitor-waiting-title">
+        <h2 id="monitor-waiting-title">{t.t('waiting.label')}</h2>
+        <TableScroll label={t.t('waiting.label')}>
+          <table class="data-table" aria-label={t.t('waiting.label')} data-testid="monitor-waiting">
+            <thead>
+              <tr>
+                <th scope="col">{t.t('waiting.number')}</th>
+                <th scope="col">{t.t('waiting.waited')}</th>
+                <th scope="col">{t.t('waiting.assignee')}</th>
+                <th scope="col">{t.t('agents.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(view?.waiting ?? []).map((w) => (
+                <tr key={w.interaction_id} data-id={w.interaction_id}>
+                  <td><Link href={`/monitor/spy/${w.interaction_id}`} aria-label={t.t('waiting.spy', { who: w.contact_number })}>{w.contact_number}</Link></td>
+                  <td><time dateTime={w.since}>{duration((now - Date.parse(w.since)) / 1000)}</time></td>
+                  <td>{w.assignee_id ? names.get(w.assignee_id) ?? '—' : t.t('waiting.nobody')}</td>
+                  <td class="col-actions">
+                    <div class="row-actions monitor-actions">
+                      <Button onClick={() => void takeOver(w.interaction_id)}>{t.t('waiting.takeOver')}</Button>
+                      <Button onClick={() => setReassigning(w)} aria-label={t.t('waiting.reassignLabel', { who: w.contact_number })}>{t.t('waiting.reassign')}</Button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+        {view && view.waiting.length === 0 ? <p class="empty">{t.t('waiting.none')}</p> : null}
+      </section>
       {reassigning ? <ReassignDialog waiting={reassigning} agents={view?.agents ?? []} onClose={() => setReassigning(null)} onDone={() => void load()} /> : null}
     </div>
   );
