@@ -268,10 +268,13 @@ struct Net {
     /// (`Fault::AnswerLost`).
     lost_answers: HashMap<usize, (u32, Option<u64>)>,
     submissions: VecDeque<Submission>,
+    /// Every submission seen since the start (the log keeps the last ones only).
+    submitted: u64,
 }
 
 impl Net {
     fn log(&mut self, s: Submission) {
+        self.submitted += 1;
         if self.submissions.len() >= SUBMISSIONS_KEPT {
             self.submissions.pop_front();
         }
@@ -524,6 +527,11 @@ impl Lab {
     /// Every SMS-SUBMIT part the network saw (the last [`SUBMISSIONS_KEPT`]), accepted or refused, in order.
     pub fn submissions(&self) -> Vec<Submission> {
         lock(&self.inner.net).submissions.iter().cloned().collect()
+    }
+
+    /// How many SMS-SUBMIT parts the network has seen since the start, accepted or refused.
+    pub fn submission_count(&self) -> u64 {
+        lock(&self.inner.net).submitted
     }
 
     /// Everything every external handset received.
