@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::docs::{StoredGateway, StoredUser, outbox_row};
+use super::memo::Deps;
 use super::scope_sql::{CONVERSATION, NOT_GATEWAY, SUBTREE};
 use super::{Args, Order, SqliteTx, backend, like, parse_uuid, scope_args, to_doc};
 use crate::authz::Scope;
@@ -21,6 +22,9 @@ fn s(id: Uuid) -> String {
 pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.format("%F %T%.f%:z").to_string()
 }
+
+/// A channel lookup reads the channel and its holder's organisation.
+const CHANNEL_DEPS: Deps = Deps::CHANNELS.and(Deps::ORGS);
 
 const ORG_DATA: &str =
     "JOIN orgs o ON o.id = t.org_id WHERE substr(o.path, 1, length(:path)) = :path AND :gw IS NULL";
@@ -130,10 +134,17 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn org(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Org>, StoreError> {
-        self.one(
+        self.memo(
+            Deps::ORGS,
             "org",
-            &format!("SELECT o.doc FROM orgs o WHERE {SUBTREE} AND o.id = :id"),
             scope_args(scope).with("id", s(id)),
+            |tx, args| {
+                tx.one(
+                    "org",
+                    &format!("SELECT o.doc FROM orgs o WHERE {SUBTREE} AND o.id = :id"),
+                    args,
+                )
+            },
         )
     }
 
@@ -249,12 +260,19 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn gateway(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Gateway>, StoreError> {
-        let g: Option<StoredGateway> = self.one(
+        self.memo(
+            Deps::GATEWAYS,
             "gateway",
-            "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.id = :id",
             scope_args(scope).with("id", s(id)),
-        )?;
-        Ok(g.map(|g| g.0))
+            |tx, args| {
+                let g: Option<StoredGateway> = tx.one(
+                    "gateway",
+                    "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.id = :id",
+                    args,
+                )?;
+                Ok(g.map(|g| g.0))
+            },
+        )
     }
 
     fn gateway_by_username(
@@ -262,12 +280,19 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         scope: &Scope,
         username: &str,
     ) -> Result<Option<Gateway>, StoreError> {
-        let g: Option<StoredGateway> = self.one(
-            "gateway",
-            "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.mqtt_username = :u",
+        self.memo(
+            Deps::GATEWAYS,
+            "gateway_by_username",
             scope_args(scope).with("u", username.to_owned()),
-        )?;
-        Ok(g.map(|g| g.0))
+            |tx, args| {
+                let g: Option<StoredGateway> = tx.one(
+                    "gateway",
+                    "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.mqtt_username = :u",
+                    args,
+                )?;
+                Ok(g.map(|g| g.0))
+            },
+        )
     }
 
     fn gateways(
@@ -292,13 +317,20 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn channel(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Channel>, StoreError> {
-        self.one(
+        self.memo(
+            CHANNEL_DEPS,
             "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.id = :id"
-            ),
             scope_args(scope).with("id", s(id)),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.id = :id"
+                    ),
+                    args,
+                )
+            },
         )
     }
 
@@ -308,15 +340,22 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         gateway_id: Uuid,
         port: &str,
     ) -> Result<Option<Channel>, StoreError> {
-        self.one(
-            "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.gateway_id = :g AND t.port = :port"
-            ),
+        self.memo(
+            CHANNEL_DEPS,
+            "channel_by_port",
             scope_args(scope)
                 .with("g", s(gateway_id))
                 .with("port", port.to_owned()),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.gateway_id = :g AND t.port = :port"
+                    ),
+                    args,
+                )
+            },
         )
     }
 
@@ -325,13 +364,20 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         scope: &Scope,
         sim_number: &str,
     ) -> Result<Option<Channel>, StoreError> {
-        self.one(
-            "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.sim_number = :n"
-            ),
+        self.memo(
+            CHANNEL_DEPS,
+            "channel_by_number",
             scope_args(scope).with("n", sim_number.to_owned()),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.sim_number = :n"
+                    ),
+                    args,
+                )
+            },
         )
     }
 
