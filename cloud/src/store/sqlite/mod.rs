@@ -513,8 +513,13 @@ impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
 }
 
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &Args) -> Result<(), StoreError> {
+    // `:name`, built in one buffer for all the arguments (this runs for every statement).
+    let mut param = String::with_capacity(32);
     for (name, value) in &args.0 {
-        if let Some(i) = stmt.parameter_index(&format!(":{name}")).map_err(backend)? {
+        param.clear();
+        param.push(':');
+        param.push_str(name);
+        if let Some(i) = stmt.parameter_index(&param).map_err(backend)? {
             stmt.raw_bind_parameter(i, value).map_err(backend)?;
         }
     }

@@ -20,7 +20,14 @@ fn s(id: Uuid) -> String {
 
 /// Database form of a timestamp (what rusqlite writes for `DateTime<Utc>`).
 pub(crate) fn ts(at: DateTime<Utc>) -> String {
-    at.format("%F %T%.f%:z").to_string()
+    // The format parsed once, not at every call (this runs for every timestamp written).
+    static ITEMS: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::LazyLock::new(|| {
+            chrono::format::StrftimeItems::new("%F %T%.f%:z")
+                .parse_to_owned()
+                .unwrap_or_default()
+        });
+    at.format_with_items(ITEMS.iter()).to_string()
 }
 
 /// A channel lookup reads the channel and its holder's organisation.
