@@ -8,7 +8,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::docs::{StoredGateway, StoredUser, outbox_row};
-use super::memo::Deps;
 use super::read::ts;
 use super::{Args, SqliteTx, backend, run, scope_args, to_doc};
 use crate::authz::Scope;
@@ -26,19 +25,12 @@ const IN_ORG_SCOPE: &str =
 impl SqliteTx<MutexGuard<'_, Connection>> {
     /// Refuses a write whose organisation lies outside the scope (inserts name their org).
     fn org_in_scope(&mut self, scope: &Scope, org_id: Uuid) -> Result<(), StoreError> {
-        let ok = self.memo(
-            Deps::ORGS,
-            "org_in_scope",
-            scope_args(scope).with("o", s(org_id)),
-            |tx, args| {
-                Ok(tx
-                    .scalar::<bool>(
-                        "SELECT EXISTS(SELECT 1 FROM orgs WHERE id = :o AND substr(path, 1, length(:path)) = :path)",
-                        args,
-                    )?
-                    .unwrap_or(false))
-            },
-        )?;
+        let ok = self
+            .scalar::<bool>(
+                "SELECT EXISTS(SELECT 1 FROM orgs WHERE id = :o AND substr(path, 1, length(:path)) = :path)",
+                scope_args(scope).with("o", s(org_id)),
+            )?
+            .unwrap_or(false);
         if ok {
             Ok(())
         } else {
