@@ -4,6 +4,8 @@
 //!
 //! `cargo test -p smsgate-cloud --test ingest_memo`
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
 use std::sync::Arc;
 
 use chrono::Utc;

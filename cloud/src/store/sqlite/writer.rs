@@ -121,9 +121,9 @@ impl Shared {
     fn settle(&self, conn: &mut Connection, after: After) -> Option<Result<(), StoreError>> {
         match after {
             After::Commit(id) => {
-                let result = control(&conn, "COMMIT");
+                let result = control(conn, "COMMIT");
                 if result.is_err() && !conn.is_autocommit() {
-                    let _ = control(&conn, "ROLLBACK");
+                    let _ = control(conn, "ROLLBACK");
                 }
                 if result.is_ok() {
                     self.counters.commits.fetch_add(1, Ordering::Relaxed);
@@ -138,7 +138,7 @@ impl Shared {
             }
             After::Close => {
                 if !conn.is_autocommit() {
-                    let _ = control(&conn, "ROLLBACK");
+                    let _ = control(conn, "ROLLBACK");
                 }
                 None
             }
@@ -197,7 +197,7 @@ impl Member {
         }
         if let Err(e) = undone {
             // The savepoint cannot be undone alone: the whole group goes.
-            let _ = control(&conn, "ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
             self.shared.lost(self.group, e.to_string());
             return;
         }
