@@ -19,6 +19,7 @@ mod floor_read;
 mod floor_reports;
 mod floor_schema;
 mod floor_write;
+mod memo;
 mod migrations;
 mod read;
 mod unrouted;
@@ -42,6 +43,9 @@ pub use writer::DEFAULT_GROUP_LIMIT;
 
 /// Reader connections in the pool.
 const READERS: usize = 4;
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 512;
 
 /// Where read transactions run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,6 +96,22 @@ fn unique_rule(msg: &str) -> &'static str {
     "a record with this key"
 }
 
+/// Runs one statement through the connection's statement cache (prepared once per
+/// connection, not per call).
+pub(crate) fn run<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// Runs a statement without parameters or rows (`BEGIN`, `SAVEPOINT`, `COMMIT`, …) through
+/// the statement cache.
+pub(crate) fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.raw_execute().map(|_| ())
+}
+
 pub(crate) fn to_doc<T: Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
         what,
@@ -124,6 +144,12 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
         .map_err(backend)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(backend)?;
+    // Savepoint journals (one per write transaction of a group) stay in memory and are
+    // emptied at each release, instead of growing a temporary file for the whole group.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(backend)?;
+    // Every statement the hub runs stays prepared (the default keeps 16).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
@@ -147,6 +173,7 @@ impl SqliteStore {
         let mut writer = Connection::open(path).map_err(backend)?;
         configure(&writer)?;
         migrations::apply(&mut writer)?;
+        writer.execute_batch(memo::SCHEMA).map_err(backend)?;
         let pooled = match reads {
             Reads::Pool => READERS,
             Reads::ThroughWriter => 0,
@@ -264,9 +291,9 @@ impl Store for SqliteStore {
         }
         let conn = self.take_reader();
         if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK").map_err(backend)?;
+            control(&conn, "ROLLBACK").map_err(backend)?;
         }
-        conn.execute_batch("BEGIN").map_err(backend)?;
+        control(&conn, "BEGIN").map_err(backend)?;
         Ok(Box::new(SqliteTx {
             conn,
             done: false,
@@ -303,7 +330,7 @@ impl<C: DerefMut<Target = Connection>> Drop for SqliteTx<C> {
             // Ends a read snapshot. A failure leaves the transaction open, and the next
             // `read` rolls it back before starting.
             None => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = control(&self.conn, "ROLLBACK");
             }
         }
     }
@@ -357,6 +384,28 @@ pub(crate) enum Order {
 }
 
 impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
+    /// `fetch`'s answer, from the writer's memo when it holds one for the same query and
+    /// arguments that is still valid ([`memo`]); pooled reads always fetch.
+    pub(crate) fn memo<T: Clone + Send + Sync + 'static>(
+        &mut self,
+        deps: memo::Deps,
+        tag: &'static str,
+        args: Args,
+        fetch: impl FnOnce(&mut Self, Args) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Some(shared) = self.member.as_ref().map(writer::Member::shared) else {
+            return fetch(self, args);
+        };
+        let key = memo::key(tag, &args);
+        let mut memo = shared.memo();
+        if let Some(v) = memo.get::<T>(&self.conn, deps, &key)? {
+            return Ok(v);
+        }
+        let v = fetch(self, args)?;
+        memo.put(&self.conn, deps, key, v.clone())?;
+        Ok(v)
+    }
+
     pub(crate) fn exec(&mut self, sql: &str, args: Args) -> Result<usize, StoreError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         bind(&mut stmt, &args)?;
@@ -464,8 +513,13 @@ impl<C: DerefMut<Target = Connection>> SqliteTx<C> {
 }
 
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &Args) -> Result<(), StoreError> {
+    // `:name`, built in one buffer for all the arguments (this runs for every statement).
+    let mut param = String::with_capacity(32);
     for (name, value) in &args.0 {
-        if let Some(i) = stmt.parameter_index(&format!(":{name}")).map_err(backend)? {
+        param.clear();
+        param.push(':');
+        param.push_str(name);
+        if let Some(i) = stmt.parameter_index(&param).map_err(backend)? {
             stmt.raw_bind_parameter(i, value).map_err(backend)?;
         }
     }

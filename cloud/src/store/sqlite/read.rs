@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::docs::{StoredGateway, StoredUser, outbox_row};
+use super::memo::Deps;
 use super::scope_sql::{CONVERSATION, NOT_GATEWAY, SUBTREE};
 use super::{Args, Order, SqliteTx, backend, like, parse_uuid, scope_args, to_doc};
 use crate::authz::Scope;
@@ -19,8 +20,18 @@ fn s(id: Uuid) -> String {
 
 /// Database form of a timestamp (what rusqlite writes for `DateTime<Utc>`).
 pub(crate) fn ts(at: DateTime<Utc>) -> String {
-    at.format("%F %T%.f%:z").to_string()
+    // The format parsed once, not at every call (this runs for every timestamp written).
+    static ITEMS: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::LazyLock::new(|| {
+            chrono::format::StrftimeItems::new("%F %T%.f%:z")
+                .parse_to_owned()
+                .unwrap_or_default()
+        });
+    at.format_with_items(ITEMS.iter()).to_string()
 }
+
+/// A channel lookup reads the channel and its holder's organisation.
+const CHANNEL_DEPS: Deps = Deps::CHANNELS.and(Deps::ORGS);
 
 const ORG_DATA: &str =
     "JOIN orgs o ON o.id = t.org_id WHERE substr(o.path, 1, length(:path)) = :path AND :gw IS NULL";
@@ -130,10 +141,17 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn org(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Org>, StoreError> {
-        self.one(
+        self.memo(
+            Deps::ORGS,
             "org",
-            &format!("SELECT o.doc FROM orgs o WHERE {SUBTREE} AND o.id = :id"),
             scope_args(scope).with("id", s(id)),
+            |tx, args| {
+                tx.one(
+                    "org",
+                    &format!("SELECT o.doc FROM orgs o WHERE {SUBTREE} AND o.id = :id"),
+                    args,
+                )
+            },
         )
     }
 
@@ -249,12 +267,19 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn gateway(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Gateway>, StoreError> {
-        let g: Option<StoredGateway> = self.one(
+        self.memo(
+            Deps::GATEWAYS,
             "gateway",
-            "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.id = :id",
             scope_args(scope).with("id", s(id)),
-        )?;
-        Ok(g.map(|g| g.0))
+            |tx, args| {
+                let g: Option<StoredGateway> = tx.one(
+                    "gateway",
+                    "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.id = :id",
+                    args,
+                )?;
+                Ok(g.map(|g| g.0))
+            },
+        )
     }
 
     fn gateway_by_username(
@@ -262,12 +287,19 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         scope: &Scope,
         username: &str,
     ) -> Result<Option<Gateway>, StoreError> {
-        let g: Option<StoredGateway> = self.one(
-            "gateway",
-            "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.mqtt_username = :u",
+        self.memo(
+            Deps::GATEWAYS,
+            "gateway_by_username",
             scope_args(scope).with("u", username.to_owned()),
-        )?;
-        Ok(g.map(|g| g.0))
+            |tx, args| {
+                let g: Option<StoredGateway> = tx.one(
+                    "gateway",
+                    "SELECT t.doc FROM gateways t WHERE (:root = 1 OR t.id = :gw) AND t.mqtt_username = :u",
+                    args,
+                )?;
+                Ok(g.map(|g| g.0))
+            },
+        )
     }
 
     fn gateways(
@@ -292,13 +324,20 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
     }
 
     fn channel(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Channel>, StoreError> {
-        self.one(
+        self.memo(
+            CHANNEL_DEPS,
             "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.id = :id"
-            ),
             scope_args(scope).with("id", s(id)),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.id = :id"
+                    ),
+                    args,
+                )
+            },
         )
     }
 
@@ -308,15 +347,22 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         gateway_id: Uuid,
         port: &str,
     ) -> Result<Option<Channel>, StoreError> {
-        self.one(
-            "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.gateway_id = :g AND t.port = :port"
-            ),
+        self.memo(
+            CHANNEL_DEPS,
+            "channel_by_port",
             scope_args(scope)
                 .with("g", s(gateway_id))
                 .with("port", port.to_owned()),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.gateway_id = :g AND t.port = :port"
+                    ),
+                    args,
+                )
+            },
         )
     }
 
@@ -325,13 +371,20 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         scope: &Scope,
         sim_number: &str,
     ) -> Result<Option<Channel>, StoreError> {
-        self.one(
-            "channel",
-            &format!(
-                "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
-                 AND (:gw IS NULL OR t.gateway_id = :gw) AND t.sim_number = :n"
-            ),
+        self.memo(
+            CHANNEL_DEPS,
+            "channel_by_number",
             scope_args(scope).with("n", sim_number.to_owned()),
+            |tx, args| {
+                tx.one(
+                    "channel",
+                    &format!(
+                        "SELECT t.doc FROM channels t JOIN orgs o ON o.id = t.holder_id WHERE {SUBTREE}
+                         AND (:gw IS NULL OR t.gateway_id = :gw) AND t.sim_number = :n"
+                    ),
+                    args,
+                )
+            },
         )
     }
 

@@ -211,3 +211,16 @@ fn a_duplicate_login_is_a_named_conflict() {
 fn a_like_pattern_takes_wildcards_literally() {
     assert_eq!(like(" 50%_off "), "%50\\%\\_off%");
 }
+
+#[test]
+fn a_timestamp_is_written_as_rusqlite_writes_it() {
+    // `ts` keeps its format parsed once; it must match what rusqlite stores for a
+    // `DateTime<Utc>`, which queries compare it with.
+    use rusqlite::types::{ToSql, ToSqlOutput, Value};
+    let at = chrono::Utc::now();
+    let Ok(ToSqlOutput::Owned(Value::Text(stored))) = at.to_sql() else {
+        panic!("rusqlite writes a timestamp as text");
+    };
+    assert_eq!(super::read::ts(at), stored);
+    assert_eq!(super::read::ts(at), at.format("%F %T%.f%:z").to_string());
+}

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::docs::{StoredGateway, StoredUser, outbox_row};
 use super::read::ts;
-use super::{Args, SqliteTx, backend, scope_args, to_doc};
+use super::{Args, SqliteTx, backend, run, scope_args, to_doc};
 use crate::authz::Scope;
 use crate::model::*;
 use crate::store::*;
@@ -133,11 +133,13 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         gateway_id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
+        let n = run(
+            &self.conn,
             "INSERT INTO processed_events (event_id, gateway_id, processed_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (event_id) DO NOTHING",
             params![event_id.to_string(), gateway_id.to_string(), at],
-        ).map_err(backend)?;
+        )
+        .map_err(backend)?;
         Ok(n == 1)
     }
 
@@ -147,7 +149,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 "organisation outside the caller's scope".into(),
             ));
         }
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO orgs (id, parent_id, kind, path, name, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 org.id.to_string(),
@@ -201,7 +203,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_user(&mut self, scope: &Scope, user: &User) -> Result<(), StoreError> {
         self.org_in_scope(scope, user.org_id)?;
-        self.conn.execute(
+        run(
+            &self.conn,
             "INSERT INTO users (id, org_id, login, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 user.id.to_string(),
@@ -210,7 +213,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 user.created_at,
                 to_doc("user", &StoredUser(user.clone()))?
             ],
-        ).map_err(backend)?;
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -228,12 +232,12 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
     }
 
     fn insert_session(&mut self, token_hash: &str, session: &Session) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-                params![token_hash, session.user_id.to_string(), session.expires_at],
-            )
-            .map_err(backend)?;
+        run(
+            &self.conn,
+            "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, session.user_id.to_string(), session.expires_at],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -260,7 +264,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         key_hash: &str,
     ) -> Result<(), StoreError> {
         self.org_in_scope(scope, key.org_id)?;
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO api_keys (id, org_id, key_hash, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![key.id.to_string(), key.org_id.to_string(), key_hash, key.created_at, to_doc("api key", key)?],
         ).map_err(backend)?;
@@ -281,17 +285,17 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         if !scope.covers_platform() {
             return Err(StoreError::Backend("gateways are the platform's".into()));
         }
-        self.conn
-            .execute(
-                "INSERT INTO gateways (id, mqtt_username, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    gateway.id.to_string(),
-                    gateway.mqtt_username,
-                    gateway.created_at,
-                    to_doc("gateway", &StoredGateway(gateway.clone()))?
-                ],
-            )
-            .map_err(backend)?;
+        run(
+            &self.conn,
+            "INSERT INTO gateways (id, mqtt_username, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                gateway.id.to_string(),
+                gateway.mqtt_username,
+                gateway.created_at,
+                to_doc("gateway", &StoredGateway(gateway.clone()))?
+            ],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -307,12 +311,21 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_channel(&mut self, scope: &Scope, c: &Channel) -> Result<(), StoreError> {
         self.org_in_scope(scope, c.holder_id)?;
-        self.conn.execute(
+        run(
+            &self.conn,
             "INSERT INTO channels (id, gateway_id, port, sim_number, holder_id, created_at, doc)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![c.id.to_string(), c.gateway_id.to_string(), c.port, c.sim_number,
-                c.holder_id.to_string(), c.created_at, to_doc("channel", c)?],
-        ).map_err(backend)?;
+            params![
+                c.id.to_string(),
+                c.gateway_id.to_string(),
+                c.port,
+                c.sim_number,
+                c.holder_id.to_string(),
+                c.created_at,
+                to_doc("channel", c)?
+            ],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -348,17 +361,17 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_queue(&mut self, scope: &Scope, q: &Queue) -> Result<(), StoreError> {
         self.org_in_scope(scope, q.org_id)?;
-        self.conn
-            .execute(
-                "INSERT INTO queues (id, org_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    q.id.to_string(),
-                    q.org_id.to_string(),
-                    q.created_at,
-                    to_doc("queue", q)?
-                ],
-            )
-            .map_err(backend)?;
+        run(
+            &self.conn,
+            "INSERT INTO queues (id, org_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                q.id.to_string(),
+                q.org_id.to_string(),
+                q.created_at,
+                to_doc("queue", q)?
+            ],
+        )
+        .map_err(backend)?;
         self.write_members(q)
     }
 
@@ -391,7 +404,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_contact(&mut self, scope: &Scope, c: &Contact) -> Result<(), StoreError> {
         self.org_in_scope(scope, c.org_id)?;
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO contacts (id, org_id, number, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![c.id.to_string(), c.org_id.to_string(), c.number, c.created_at, to_doc("contact", c)?],
         ).map_err(backend)?;
@@ -426,17 +439,17 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_contact_list(&mut self, scope: &Scope, l: &ContactList) -> Result<(), StoreError> {
         self.org_in_scope(scope, l.org_id)?;
-        self.conn
-            .execute(
-                "INSERT INTO contact_lists (id, org_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    l.id.to_string(),
-                    l.org_id.to_string(),
-                    l.created_at,
-                    to_doc("contact list", l)?
-                ],
-            )
-            .map_err(backend)?;
+        run(
+            &self.conn,
+            "INSERT INTO contact_lists (id, org_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                l.id.to_string(),
+                l.org_id.to_string(),
+                l.created_at,
+                to_doc("contact list", l)?
+            ],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -503,7 +516,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_interaction(&mut self, scope: &Scope, i: &Interaction) -> Result<(), StoreError> {
         self.org_in_scope(scope, i.org_id)?;
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO interactions (id, org_id, channel_id, contact_number, status, live, queue_id,
              assignee_id, updated_at, doc, campaign_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
@@ -519,8 +532,8 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
     fn update_interaction(&mut self, scope: &Scope, i: &Interaction) -> Result<(), StoreError> {
         self.exec(
             "UPDATE interactions SET status = :st, live = :live, queue_id = :q, assignee_id = :a,
-                 updated_at = :at, doc = :doc, campaign_id = :camp WHERE id = :id AND org_id IN
-                 (SELECT id FROM orgs WHERE substr(path, 1, length(:path)) = :path)
+                 updated_at = :at, doc = :doc, campaign_id = :camp WHERE id = :id AND EXISTS
+                 (SELECT 1 FROM orgs o WHERE o.id = interactions.org_id AND substr(o.path, 1, length(:path)) = :path)
                  AND (:gw IS NULL OR channel_id IN (SELECT id FROM channels WHERE gateway_id = :gw))",
             scope_args(scope)
                 .with("id", s(i.id))
@@ -537,7 +550,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_message(&mut self, scope: &Scope, m: &Message) -> Result<(), StoreError> {
         self.org_in_scope(scope, m.org_id)?;
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO messages (id, org_id, interaction_id, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![m.id.to_string(), m.org_id.to_string(), m.interaction_id.to_string(), m.created_at,
                 to_doc("message", m)?],
@@ -560,11 +573,19 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
 
     fn insert_opt_out(&mut self, scope: &Scope, o: &OptOut) -> Result<bool, StoreError> {
         self.org_in_scope(scope, o.org_id)?;
-        let n = self.conn.execute(
+        let n = run(
+            &self.conn,
             "INSERT INTO opt_outs (id, org_id, number, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (org_id, number) DO NOTHING",
-            params![o.id.to_string(), o.org_id.to_string(), o.number, o.created_at, to_doc("opt-out", o)?],
-        ).map_err(backend)?;
+            params![
+                o.id.to_string(),
+                o.org_id.to_string(),
+                o.number,
+                o.created_at,
+                to_doc("opt-out", o)?
+            ],
+        )
+        .map_err(backend)?;
         // Already on the do-not-contact list: the edge blocks it already.
         if n == 1 && !self.dnc_holds(o.org_id, &o.number)? {
             self.log_opt_out(o.org_id, &o.number, true, o.created_at)?;
@@ -599,7 +620,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         r: &IdempotencyRecord,
     ) -> Result<(), StoreError> {
         self.org_in_scope(scope, r.org_id)?;
-        self.conn.execute(
+        run(&self.conn,
             "INSERT INTO idempotency_keys (org_id, key, operation, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (org_id, key) DO UPDATE SET operation = excluded.operation,
                  response = excluded.response, created_at = excluded.created_at",
@@ -625,8 +646,7 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 "unrouted message of a gateway outside the scope".into(),
             ));
         }
-        self.conn
-            .execute(
+        run(&self.conn,
                 "INSERT INTO unrouted_inbound (id, gateway_id, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![
                     m.id.to_string(),
@@ -645,20 +665,20 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
                 "command for a gateway outside the scope".into(),
             ));
         }
-        self.conn
-            .execute(
-                "INSERT INTO outbox (id, gateway_id, kind, payload, message_id, created_at)
+        run(
+            &self.conn,
+            "INSERT INTO outbox (id, gateway_id, kind, payload, message_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    e.id.to_string(),
-                    e.gateway_id.to_string(),
-                    e.kind,
-                    e.payload,
-                    e.message_id.map(|m| m.to_string()),
-                    e.created_at
-                ],
-            )
-            .map_err(backend)?;
+            params![
+                e.id.to_string(),
+                e.gateway_id.to_string(),
+                e.kind,
+                e.payload,
+                e.message_id.map(|m| m.to_string()),
+                e.created_at
+            ],
+        )
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -675,21 +695,24 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         }
         let row = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, gateway_id, kind, payload, message_id, created_at FROM outbox
                  WHERE id = ?1 AND gateway_id = ?2 AND acked_at IS NULL",
+            )
+            .map_err(backend)?
+            .query_row(
                 params![command_id.to_string(), gateway_id.to_string()],
                 outbox_row,
             )
             .optional()
             .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
-        self.conn
-            .execute(
-                "UPDATE outbox SET acked_at = ?2, outcome = ?3 WHERE id = ?1",
-                params![command_id.to_string(), at, outcome],
-            )
-            .map_err(backend)?;
+        run(
+            &self.conn,
+            "UPDATE outbox SET acked_at = ?2, outcome = ?3 WHERE id = ?1",
+            params![command_id.to_string(), at, outcome],
+        )
+        .map_err(backend)?;
         row.into_entry().map(Some)
     }
 }

@@ -10,7 +10,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-use super::{SqliteTx, backend};
+use super::memo::Memo;
+use super::{SqliteTx, backend, control};
 use crate::store::group::{After, GroupCommit, GroupId, Start};
 use crate::store::{StoreCounters, StoreError};
 
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     state: Mutex<GroupCommit>,
     told: Condvar,
     counters: Counters,
+    /// Answers of rarely-changing reads on the writer connection (used by its holder only).
+    memo: Mutex<Memo>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -43,6 +46,7 @@ impl Shared {
             state: Mutex::new(GroupCommit::new(limit)),
             told: Condvar::new(),
             counters: Counters::default(),
+            memo: Mutex::new(Memo::default()),
         })
     }
 
@@ -52,6 +56,18 @@ impl Shared {
             applied: self.counters.applied.load(Ordering::Relaxed),
             commits: self.counters.commits.load(Ordering::Relaxed),
         }
+    }
+
+    /// The writer's memo ([`super::memo`]).
+    pub(crate) fn memo(&self) -> MutexGuard<'_, Memo> {
+        lock(&self.memo)
+    }
+
+    /// The memo's hits and misses so far (tests).
+    #[cfg(test)]
+    pub(crate) fn memo_counts(&self) -> (u64, u64) {
+        let m = self.memo();
+        (m.hits, m.misses)
     }
 
     /// Begins a member: queues for the connection, then begins or joins the open group.
@@ -66,28 +82,36 @@ impl Shared {
             Start::Begin(id) => {
                 if !conn.is_autocommit() {
                     // Left over from a failed rollback.
-                    let _ = conn.execute_batch("ROLLBACK");
+                    let _ = control(&conn, "ROLLBACK");
                 }
-                if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                if let Err(e) = control(&conn, "BEGIN IMMEDIATE") {
                     lock(&self.state).begin_failed();
                     return Err(backend(e));
+                }
+                // Another connection may have committed since the last group.
+                if let Err(e) = self.memo().begin_group(&conn) {
+                    let _ = control(&conn, "ROLLBACK");
+                    lock(&self.state).begin_failed();
+                    return Err(e);
                 }
                 id
             }
             Start::Join(id) => id,
         };
-        if let Err(e) = conn.execute_batch("SAVEPOINT member") {
+        if let Err(e) = control(&conn, "SAVEPOINT member") {
             let after = lock(&self.state).abandoned();
             self.settle(&mut conn, after);
             return Err(backend(e));
         }
         self.counters.transactions.fetch_add(1, Ordering::Relaxed);
+        let changes_at_begin = conn.total_changes();
         Ok(SqliteTx {
             conn,
             done: false,
             member: Some(Member {
                 shared: self.clone(),
                 group,
+                changes_at_begin,
             }),
         })
     }
@@ -97,12 +121,15 @@ impl Shared {
     fn settle(&self, conn: &mut Connection, after: After) -> Option<Result<(), StoreError>> {
         match after {
             After::Commit(id) => {
-                let result = conn.execute_batch("COMMIT");
+                let result = control(conn, "COMMIT");
                 if result.is_err() && !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
+                    let _ = control(conn, "ROLLBACK");
                 }
                 if result.is_ok() {
                     self.counters.commits.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    // What the group's members read may never have been committed.
+                    self.memo().clear();
                 }
                 let told = result.as_ref().map(|_| ()).map_err(|e| e.to_string());
                 lock(&self.state).finished(id, told);
@@ -111,7 +138,7 @@ impl Shared {
             }
             After::Close => {
                 if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
+                    let _ = control(conn, "ROLLBACK");
                 }
                 None
             }
@@ -122,6 +149,7 @@ impl Shared {
     /// The database ended the group's transaction on its own (an I/O error, a full disk):
     /// every member's work is gone.
     fn lost(&self, id: GroupId, why: String) {
+        self.memo().clear();
         lock(&self.state).finished(id, Err(why));
         self.told.notify_all();
     }
@@ -141,12 +169,24 @@ impl Shared {
 pub(crate) struct Member {
     shared: Arc<Shared>,
     group: GroupId,
+    /// The connection's `total_changes()` when the member began.
+    changes_at_begin: u64,
 }
 
 impl Member {
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     /// Rolls back this member's savepoint (only its own work) and gives the connection up.
     pub(crate) fn abandon(self, conn: &mut Connection) {
-        let undone = conn.execute_batch("ROLLBACK TO member; RELEASE member");
+        // What it read after its own writes is undone with them (a member that wrote
+        // nothing undoes nothing).
+        if conn.total_changes() != self.changes_at_begin {
+            self.shared.memo().clear();
+        }
+        let undone =
+            control(conn, "ROLLBACK TO member").and_then(|()| control(conn, "RELEASE member"));
         if conn.is_autocommit() {
             let why = match undone {
                 Err(e) => e.to_string(),
@@ -157,7 +197,7 @@ impl Member {
         }
         if let Err(e) = undone {
             // The savepoint cannot be undone alone: the whole group goes.
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
             self.shared.lost(self.group, e.to_string());
             return;
         }
@@ -171,11 +211,11 @@ impl Member {
 /// waits for the group's commit.
 pub(crate) fn commit(mut tx: Box<SqliteTx<MutexGuard<'_, Connection>>>) -> Result<(), StoreError> {
     let Some(member) = tx.member.take() else {
-        tx.conn.execute_batch("COMMIT").map_err(backend)?;
+        control(&tx.conn, "COMMIT").map_err(backend)?;
         tx.done = true;
         return Ok(());
     };
-    if let Err(e) = tx.conn.execute_batch("RELEASE member") {
+    if let Err(e) = control(&tx.conn, "RELEASE member") {
         tx.done = true;
         member.abandon(&mut tx.conn);
         return Err(backend(e));
