@@ -22,6 +22,7 @@ mod floor_write;
 mod migrations;
 mod read;
 mod unrouted;
+mod webhooks;
 mod write;
 mod writer;
 

@@ -1,0 +1,206 @@
+//! The delivery worker. It asks the store for the deliveries due now that head their
+//! conversation's queue ([`crate::store::webhooks::WebhookRead::due_deliveries`]), starts each
+//! as its own task (at most `concurrency` in flight; a slow endpoint holds only its own
+//! requests), and sleeps until the next due moment on the hub's [`crate::Clock`] or until
+//! woken (deliveries queued, an endpoint changed, an attempt ended). Never polls.
+//!
+//! Each attempt is signed afresh ([`super::sign`]), bounded by `timeout`, and logged in the
+//! store with its status, latency and error, then the delivery is delivered (2xx), due again
+//! after [`WebhookSettings::backoff`], or given up once `give_up_after` has passed since it
+//! was queued. A delivery interrupted by a stop stays pending and is sent again after a
+//! restart (receivers deduplicate on `Webhook-Id`).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rand::Rng;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::WebhookSettings;
+use super::model::{Attempt, DeliveryState, DueDelivery};
+use super::sign;
+use crate::Clock;
+use crate::hub::{Hub, HubError};
+
+/// The HTTP client webhooks are sent with (no redirects followed: a receiver answers itself).
+pub fn client(settings: &WebhookSettings) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("smsgate-hub/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Sends one signed request and times it. Never fails: the outcome is the attempt.
+pub(crate) async fn send(client: &reqwest::Client, clock: &dyn Clock, d: &DueDelivery) -> Attempt {
+    let at = clock.now();
+    let ts = at.timestamp();
+    let signature = sign::signature(d.secret.expose(), ts, d.body.as_bytes());
+    let started = Instant::now();
+    let res = client
+        .post(&d.url)
+        .header("content-type", "application/json")
+        .header(sign::HEADER_ID, d.event_id.to_string())
+        .header(sign::HEADER_TIMESTAMP, ts.to_string())
+        .header(sign::HEADER_SIGNATURE, signature)
+        .body(d.body.clone())
+        .send()
+        .await;
+    let (status, error) = match res {
+        Ok(r) => {
+            let code = r.status().as_u16();
+            // Read (a bounded part of) the answer so the connection can be reused.
+            let _ = r.bytes().await;
+            let err = (!(200..300).contains(&code)).then(|| format!("answered HTTP {code}"));
+            (Some(code), err)
+        }
+        Err(e) => {
+            let what = if e.is_timeout() {
+                "timed out".to_owned()
+            } else if e.is_connect() {
+                "could not connect".to_owned()
+            } else {
+                e.without_url().to_string()
+            };
+            (None, Some(what))
+        }
+    };
+    Attempt {
+        attempt: d.attempts + 1,
+        at,
+        status,
+        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        error,
+    }
+}
+
+impl Hub {
+    /// Runs the webhooks until `shutdown`: the enqueuer (from the bus) and the delivery loop.
+    pub async fn run_webhooks(self, settings: WebhookSettings, shutdown: CancellationToken) {
+        let rx = self.inner.webhooks.start();
+        let enqueuer = tokio::spawn(self.clone().run_enqueuer(rx, shutdown.clone()));
+        self.deliver(settings, shutdown).await;
+        let _ = enqueuer.await;
+    }
+
+    async fn deliver(self, settings: WebhookSettings, shutdown: CancellationToken) {
+        let client = client(&settings);
+        let wake = self.inner.webhooks.wake.clone();
+        let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let in_flight: Arc<Mutex<HashSet<Uuid>>> = Default::default();
+        let tasks = tokio_util::task::TaskTracker::new();
+        let limit = settings.concurrency.max(1) * 4 + 1;
+        loop {
+            let now = self.now();
+            let hub = self.clone();
+            let list = tokio::task::spawn_blocking(move || -> Result<_, HubError> {
+                Ok(hub.read()?.webhooks().due_deliveries(
+                    &crate::authz::authenticating(),
+                    now,
+                    limit,
+                )?)
+            })
+            .await;
+            let next_at = match list {
+                Ok(Ok(list)) => {
+                    for d in list.due {
+                        if in_flight
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .contains(&d.id)
+                        {
+                            continue;
+                        }
+                        let Ok(permit) = permits.clone().try_acquire_owned() else {
+                            break;
+                        };
+                        in_flight
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(d.id);
+                        let (hub, client, in_flight, wake) = (
+                            self.clone(),
+                            client.clone(),
+                            in_flight.clone(),
+                            wake.clone(),
+                        );
+                        tasks.spawn(async move {
+                            hub.attempt(&client, &settings, &d).await;
+                            in_flight
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(&d.id);
+                            drop(permit);
+                            wake.notify_one();
+                        });
+                    }
+                    list.next_at
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "webhooks: could not read the queue; retrying in a minute");
+                    Some(now + chrono::Duration::minutes(1))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "webhooks: queue read failed");
+                    Some(now + chrono::Duration::minutes(1))
+                }
+            };
+            let sleep = match next_at {
+                Some(at) => self.inner.clock.sleep_until(at),
+                None => Box::pin(std::future::pending()),
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = wake.notified() => {}
+                _ = sleep => {}
+            }
+        }
+        tasks.close();
+        tasks.wait().await;
+    }
+
+    /// One attempt of a queued delivery, logged, and its next state.
+    async fn attempt(&self, client: &reqwest::Client, settings: &WebhookSettings, d: &DueDelivery) {
+        let a = send(client, &*self.inner.clock, d).await;
+        let now = self.now();
+        let (state, next) = if a.succeeded() {
+            (DeliveryState::Delivered, None)
+        } else if now - d.created_at >= settings.give_up_after {
+            (DeliveryState::Failed, None)
+        } else {
+            let unit: f64 = rand::rng().random();
+            (
+                DeliveryState::Pending,
+                Some(now + settings.backoff(a.attempt, unit)),
+            )
+        };
+        tracing::info!(
+            delivery = %d.id, event = %d.event_id, attempt = a.attempt, status = ?a.status,
+            latency_ms = a.latency_ms, error = ?a.error, state = state.as_str(),
+            "webhook attempt"
+        );
+        let hub = self.clone();
+        let id = d.id;
+        let res = tokio::task::spawn_blocking(move || -> Result<(), HubError> {
+            let mut tx = hub.write()?;
+            tx.webhooks_mut().record_attempt(
+                &crate::authz::authenticating(),
+                id,
+                &a,
+                state,
+                next,
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await;
+        if !matches!(res, Ok(Ok(()))) {
+            tracing::error!(delivery = %id, "webhooks: an attempt could not be logged (it will be sent again)");
+        }
+    }
+}
