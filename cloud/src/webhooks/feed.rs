@@ -205,9 +205,8 @@ impl Hub {
         let mut queued = 0;
         for r in batch {
             let tenant = r.tenant();
-            if !endpoints.contains_key(&tenant) {
-                let list = tx.webhooks().endpoints(&scope, Some(tenant))?;
-                endpoints.insert(tenant, list);
+            if let std::collections::hash_map::Entry::Vacant(slot) = endpoints.entry(tenant) {
+                slot.insert(tx.webhooks().endpoints(&scope, Some(tenant))?);
             }
             for (t, conv, data) in events_of(&mut *tx, r)? {
                 let targets: Vec<Uuid> = endpoints[&tenant]

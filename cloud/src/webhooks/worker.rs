@@ -80,12 +80,20 @@ pub(crate) async fn send(client: &reqwest::Client, clock: &dyn Clock, d: &DueDel
 }
 
 impl Hub {
-    /// Runs the webhooks until `shutdown`: the enqueuer (from the bus) and the delivery loop.
-    pub async fn run_webhooks(self, settings: WebhookSettings, shutdown: CancellationToken) {
+    /// The webhooks until `shutdown`: the enqueuer (from the bus) and the delivery loop. The
+    /// feed is open from this call on (before the future first runs), so no event raised
+    /// after it is missed.
+    pub fn run_webhooks(
+        self,
+        settings: WebhookSettings,
+        shutdown: CancellationToken,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let rx = self.inner.webhooks.start();
-        let enqueuer = tokio::spawn(self.clone().run_enqueuer(rx, shutdown.clone()));
-        self.deliver(settings, shutdown).await;
-        let _ = enqueuer.await;
+        async move {
+            let enqueuer = tokio::spawn(self.clone().run_enqueuer(rx, shutdown.clone()));
+            self.deliver(settings, shutdown).await;
+            let _ = enqueuer.await;
+        }
     }
 
     async fn deliver(self, settings: WebhookSettings, shutdown: CancellationToken) {

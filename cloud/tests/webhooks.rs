@@ -1,0 +1,640 @@
+//! Webhooks (issue 15) on a real hub (SQLite file, the library's `ManualClock`) with a real
+//! receiver on 127.0.0.1 that verifies every signature: events arrive signed, a failing
+//! endpoint is retried with backoff as the clock moves and given up after a day, a failing
+//! conversation holds only its own later events, a dead endpoint never holds up ingest, a
+//! restart loses no queued delivery, the secret is shown only at creation and rotation, and
+//! only tenant admins (and those above them) manage endpoints.
+#![allow(clippy::unwrap_used)]
+
+mod floor_support;
+mod webhook_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::Duration;
+use floor_support::*;
+use smsgate_cloud::authz::Actor;
+use smsgate_cloud::hub::conversations::TransferTo;
+use smsgate_cloud::hub::webhooks::{EndpointUpdate, NewEndpoint};
+use smsgate_cloud::hub::{HubError, NewUser};
+use smsgate_cloud::model::*;
+use smsgate_cloud::store::PageRequest;
+use smsgate_cloud::store::sqlite::SqliteStore;
+use smsgate_cloud::webhooks::{DeliveryState, Endpoint, EventType, WebhookSettings, sign};
+use smsgate_cloud::{Clock, Hub, HubSettings};
+use tokio_util::sync::CancellationToken;
+use webhook_support::Receiver;
+
+fn create(hub: &Hub, by: &Actor, url: &str, events: &[EventType]) -> (Endpoint, String) {
+    let (e, s) = hub
+        .create_webhook(
+            by,
+            NewEndpoint {
+                org_id: None,
+                url: url.into(),
+                description: "CRM".into(),
+                enabled: true,
+                events: events.to_vec(),
+            },
+        )
+        .unwrap();
+    (e, s.expose().to_owned())
+}
+
+fn worker(hub: &Hub) -> CancellationToken {
+    let stop = CancellationToken::new();
+    tokio::spawn(
+        hub.clone()
+            .run_webhooks(WebhookSettings::default(), stop.clone()),
+    );
+    stop
+}
+
+fn deliveries(f: &Floor, e: &Endpoint) -> Vec<smsgate_cloud::webhooks::Delivery> {
+    f.hub
+        .webhook_deliveries(&f.admin, e.id, &PageRequest::all())
+        .unwrap()
+        .items
+}
+
+/// Waits (real time, bounded) until the delivery log satisfies `ok`.
+async fn log_until(
+    f: &Floor,
+    e: &Endpoint,
+    what: &str,
+    ok: impl Fn(&[smsgate_cloud::webhooks::Delivery]) -> bool,
+) -> Vec<smsgate_cloud::webhooks::Delivery> {
+    for _ in 0..400 {
+        let d = deliveries(f, e);
+        if ok(&d) {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("gave up waiting for {what}: {:#?}", deliveries(f, e));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbound_message_arrives_signed_and_a_replay_of_it_is_refused() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    let _stop = worker(&f.hub);
+    let i = f.inbound("+447700900001", "Hello");
+    let got = rx.until("the event", |r| r.len() == 1).await;
+    let r = &got[0];
+    assert!(r.verified, "the signature checks out: {r:?}");
+    assert_eq!(r.answered, 200);
+    assert_eq!(r.event_type(), "message.received");
+    assert_eq!(r.text(), "Hello");
+    assert_eq!(r.event["tenant"], serde_json::json!(f.tenant.id));
+    assert_eq!(
+        r.event["data"]["message"]["interaction_id"],
+        serde_json::json!(i.id)
+    );
+    assert_eq!(r.event["id"].as_str(), Some(r.id.as_str()));
+    assert!(r.event["occurred_at"].is_string());
+    assert_eq!(r.timestamp, f.clock.now().timestamp().to_string());
+    // The documented check refuses the captured request ten minutes on, and a forged body.
+    let later = f.clock.now().timestamp() + 600;
+    assert_eq!(
+        sign::verify(
+            &secret,
+            &r.timestamp,
+            &r.signature,
+            &r.body,
+            later,
+            sign::DEFAULT_TOLERANCE_SECS
+        ),
+        Err(sign::VerifyError::Stale)
+    );
+    assert_eq!(
+        sign::verify(
+            &secret,
+            &r.timestamp,
+            &r.signature,
+            b"{\"forged\":1}",
+            f.clock.now().timestamp(),
+            300
+        ),
+        Err(sign::VerifyError::Mismatch)
+    );
+    let log = log_until(&f, &e, "delivered", |d| {
+        d.len() == 1 && d[0].state == DeliveryState::Delivered
+    })
+    .await;
+    assert_eq!(log[0].attempts, 1);
+    assert_eq!(log[0].log[0].status, Some(200));
+    assert_eq!(log[0].interaction_id, Some(i.id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_endpoint_is_retried_with_backoff_as_the_clock_moves() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    let failing = Arc::new(AtomicBool::new(true));
+    let flag = failing.clone();
+    rx.respond(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            500
+        } else {
+            200
+        }
+    });
+    let _stop = worker(&f.hub);
+    f.inbound("+447700900001", "retry me");
+    let log = log_until(&f, &e, "the first attempt", |d| {
+        d.first().is_some_and(|d| d.attempts == 1)
+    })
+    .await;
+    let d = &log[0];
+    assert_eq!(d.state, DeliveryState::Pending);
+    assert_eq!(d.log[0].status, Some(500));
+    assert_eq!(d.log[0].error.as_deref(), Some("answered HTTP 500"));
+    // The first retry waits between half and all of the 10 s base.
+    let wait = d.next_attempt_at.unwrap() - f.clock.now();
+    assert!(
+        wait >= Duration::seconds(5) && wait <= Duration::seconds(10),
+        "{wait}"
+    );
+    failing.store(false, Ordering::SeqCst);
+    f.clock.advance(Duration::seconds(10));
+    let got = rx.until("the retry", |r| r.len() == 2).await;
+    assert!(got.iter().all(|r| r.verified));
+    assert_eq!(got[0].id, got[1].id, "a retry carries the same event id");
+    assert_eq!((got[0].answered, got[1].answered), (500, 200));
+    let log = log_until(&f, &e, "delivered", |d| {
+        d[0].state == DeliveryState::Delivered
+    })
+    .await;
+    assert_eq!(log[0].attempts, 2);
+    assert_eq!(
+        log[0].log.iter().map(|a| a.status).collect::<Vec<_>>(),
+        vec![Some(500), Some(200)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_is_retried_for_a_day_before_it_is_given_up() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    rx.respond(|_| 503);
+    let _stop = worker(&f.hub);
+    let queued_at = f.clock.now();
+    f.inbound("+447700900001", "never");
+    let mut seen = 0;
+    // An hour at a time: the capped backoff is at most an hour.
+    for hour in 1..=26 {
+        log_until(&f, &e, "an attempt", |d| {
+            d.first()
+                .is_some_and(|d| d.attempts > seen || d.state != DeliveryState::Pending)
+        })
+        .await;
+        let d = &deliveries(&f, &e)[0];
+        seen = d.attempts;
+        if hour <= 24 {
+            assert_eq!(
+                d.state,
+                DeliveryState::Pending,
+                "still retried after {hour} h"
+            );
+        }
+        if d.state == DeliveryState::Failed {
+            break;
+        }
+        f.clock.advance(Duration::hours(1));
+    }
+    let d = &deliveries(&f, &e)[0];
+    assert_eq!(d.state, DeliveryState::Failed);
+    assert!(d.next_attempt_at.is_none());
+    let last = d.log.last().unwrap();
+    assert!(
+        last.at - queued_at >= Duration::hours(24),
+        "gave up at {}",
+        last.at
+    );
+    assert!(d.attempts >= 24, "{} attempts", d.attempts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_conversation_holds_only_its_own_later_events() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    let a_fails = Arc::new(AtomicBool::new(true));
+    let flag = a_fails.clone();
+    rx.respond(move |ev| {
+        let text = ev["data"]["message"]["text"].as_str().unwrap_or("");
+        if text.starts_with('A') && flag.load(Ordering::SeqCst) {
+            500
+        } else {
+            200
+        }
+    });
+    let _stop = worker(&f.hub);
+    f.inbound("+447700900001", "A1");
+    f.inbound("+447700900001", "A2");
+    f.inbound("+447700900002", "B1");
+    f.inbound("+447700900002", "B2");
+    f.inbound("+447700900002", "B3");
+    let got = rx
+        .until("B's three events", |r| {
+            r.iter().filter(|r| r.text().starts_with('B')).count() == 3
+        })
+        .await;
+    let b: Vec<_> = got
+        .iter()
+        .filter(|r| r.text().starts_with('B'))
+        .map(|r| r.text().to_owned())
+        .collect();
+    assert_eq!(b, ["B1", "B2", "B3"], "B flows, in order, while A fails");
+    let a: Vec<_> = got
+        .iter()
+        .filter(|r| r.text().starts_with('A'))
+        .map(|r| r.text().to_owned())
+        .collect();
+    assert!(a.iter().all(|t| t == "A1"), "A2 waits behind A1: {a:?}");
+    assert!(!a.is_empty());
+    a_fails.store(false, Ordering::SeqCst);
+    f.clock.advance(Duration::minutes(5));
+    rx.until("A's events", |r| r.iter().any(|r| r.text() == "A2"))
+        .await;
+    let accepted: Vec<_> = rx.accepted().iter().map(|r| r.text().to_owned()).collect();
+    let a_order: Vec<_> = accepted
+        .iter()
+        .filter(|t| t.starts_with('A'))
+        .cloned()
+        .collect();
+    assert_eq!(a_order, ["A1", "A2"]);
+    assert!(rx.received().iter().all(|r| r.verified));
+    let log = log_until(&f, &e, "all delivered", |d| {
+        d.iter().all(|d| d.state == DeliveryState::Delivered)
+    })
+    .await;
+    assert_eq!(log.len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_endpoint_does_not_hold_up_ingest() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    rx.hold(true);
+    let _stop = worker(&f.hub);
+    f.inbound("+447700900001", "m0");
+    // The endpoint has the first request and does not answer it.
+    rx.until("the first request to hang", |_| rx.seen() >= 1)
+        .await;
+    for n in 1..20 {
+        f.inbound(&format!("+4477009001{n:02}"), &format!("m{n}"));
+    }
+    // Every message is stored and routed while the endpoint still answered nothing.
+    let convs = f.hub.interactions(&f.admin, None).unwrap();
+    assert_eq!(convs.len(), 20);
+    assert!(rx.received().is_empty(), "no request has been answered yet");
+    rx.hold(false);
+    let log = log_until(&f, &e, "all 20 delivered", |d| {
+        d.len() == 20 && d.iter().all(|d| d.state == DeliveryState::Delivered)
+    })
+    .await;
+    assert_eq!(log.len(), 20);
+    assert!(rx.received().iter().all(|r| r.verified));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_deliveries_survive_a_hub_restart_and_go_out_in_order() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    rx.respond(|_| 500);
+    let stop = worker(&f.hub);
+    for t in ["one", "two", "three"] {
+        f.inbound("+447700900001", t);
+    }
+    log_until(&f, &e, "three queued, one tried", |d| {
+        d.len() == 3 && d.iter().any(|d| d.attempts == 1)
+    })
+    .await;
+    stop.cancel();
+    let Floor {
+        dir,
+        hub,
+        clock,
+        admin,
+        ..
+    } = f;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(hub);
+    // A new hub on the same file.
+    let store = SqliteStore::open(&dir.path().join("hub.sqlite")).unwrap();
+    let settings = HubSettings {
+        password_cost: smsgate_cloud::secrets::PasswordCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..HubSettings::default()
+    };
+    let hub = Hub::new(Box::new(store), Arc::new(clock.clone()), settings).unwrap();
+    let pending = hub
+        .webhook_deliveries(&admin, e.id, &PageRequest::all())
+        .unwrap()
+        .items;
+    assert_eq!(pending.len(), 3);
+    assert!(pending.iter().all(|d| d.state == DeliveryState::Pending));
+    rx.respond(|_| 200);
+    let _stop = worker(&hub);
+    clock.advance(Duration::minutes(1));
+    rx.until("all three", |_| rx.accepted().len() == 3).await;
+    let texts: Vec<_> = rx.accepted().iter().map(|r| r.text().to_owned()).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    assert!(rx.received().iter().all(|r| r.verified));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignments_closes_and_status_changes_are_sent_to_the_endpoints_that_asked() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (_, secret) = create(
+        &f.hub,
+        &f.admin,
+        &rx.url(),
+        &[
+            EventType::ConversationAssigned,
+            EventType::ConversationClosed,
+        ],
+    );
+    rx.set_secret(&secret);
+    let _stop = worker(&f.hub);
+    let i = f.inbound("+447700900001", "Hi");
+    let agent = f.agent1.user_id().unwrap();
+    f.hub
+        .transfer(&f.admin, i.id, TransferTo::User(agent))
+        .unwrap();
+    f.hub
+        .set_interaction_status(&f.admin, i.id, InteractionStatus::Closed)
+        .unwrap();
+    let got = rx.until("assigned and closed", |r| r.len() == 2).await;
+    let types: Vec<_> = got.iter().map(|r| r.event_type().to_owned()).collect();
+    assert_eq!(types, ["conversation.assigned", "conversation.closed"]);
+    assert_eq!(
+        got[0].event["data"]["interaction"]["assignee_id"],
+        serde_json::json!(agent)
+    );
+    assert!(got.iter().all(|r| r.verified));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_event_is_sent_at_once_and_shows_in_the_delivery_log() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::OptOutChanged]);
+    rx.set_secret(&secret);
+    let d = f.hub.test_webhook(&f.admin, e.id).await.unwrap();
+    assert_eq!(d.state, DeliveryState::Delivered);
+    assert_eq!(d.event_type, EventType::Test);
+    assert_eq!(d.log.len(), 1);
+    assert_eq!(d.log[0].status, Some(200));
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].verified);
+    assert_eq!(got[0].event_type(), "webhook.test");
+    assert_eq!(deliveries(&f, &e)[0].id, d.id);
+    // A refused test says so and is not retried.
+    rx.respond(|_| 418);
+    let d = f.hub.test_webhook(&f.admin, e.id).await.unwrap();
+    assert_eq!(d.state, DeliveryState::Failed);
+    assert_eq!(d.log[0].status, Some(418));
+    assert!(d.next_attempt_at.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secret_is_shown_at_creation_and_rotation_only_and_signs_from_then_on() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, first) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    assert!(first.starts_with("whsec_"));
+    for shown in [
+        serde_json::to_string(&f.hub.list_webhooks(&f.admin, None).unwrap()).unwrap(),
+        serde_json::to_string(&f.hub.webhook(&f.admin, e.id).unwrap()).unwrap(),
+        format!("{:?}", f.hub.webhook(&f.admin, e.id).unwrap()),
+    ] {
+        assert!(!shown.contains(&first), "{shown}");
+    }
+    let (rotated, second) = f.hub.rotate_webhook_secret(&f.admin, e.id).unwrap();
+    let second = second.expose().to_owned();
+    assert_ne!(first, second);
+    assert!(second.starts_with(&rotated.secret_prefix));
+    rx.set_secret(&first);
+    let d = f.hub.test_webhook(&f.admin, e.id).await.unwrap();
+    assert_eq!(
+        d.log[0].status,
+        Some(401),
+        "the old secret no longer verifies"
+    );
+    rx.set_secret(&second);
+    let d = f.hub.test_webhook(&f.admin, e.id).await.unwrap();
+    assert_eq!(d.log[0].status, Some(200));
+}
+
+#[test]
+fn endpoints_are_validated() {
+    let f = floor();
+    let bad = |url: &str, events: &[EventType]| {
+        f.hub
+            .create_webhook(
+                &f.admin,
+                NewEndpoint {
+                    org_id: None,
+                    url: url.into(),
+                    description: String::new(),
+                    enabled: true,
+                    events: events.to_vec(),
+                },
+            )
+            .unwrap_err()
+    };
+    let field = |e: HubError| match e {
+        HubError::Invalid { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        field(bad("ftp://x.example/", &[EventType::MessageReceived])),
+        "url"
+    );
+    assert_eq!(
+        field(bad("not a url", &[EventType::MessageReceived])),
+        "url"
+    );
+    assert_eq!(field(bad("https://x.example/", &[])), "events");
+    assert_eq!(
+        field(bad("https://x.example/", &[EventType::Test])),
+        "events"
+    );
+    let (e, _) = create(
+        &f.hub,
+        &f.admin,
+        "https://x.example/h",
+        &[EventType::MessageReceived, EventType::MessageReceived],
+    );
+    assert_eq!(e.events, [EventType::MessageReceived]);
+    let e = f
+        .hub
+        .update_webhook(
+            &f.admin,
+            e.id,
+            EndpointUpdate {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(!e.enabled);
+}
+
+#[test]
+fn only_admins_of_the_tenant_or_above_manage_its_endpoints() {
+    let f = floor();
+    let (e, _) = create(
+        &f.hub,
+        &f.admin,
+        "https://crm.example/h",
+        &[EventType::MessageReceived],
+    );
+    // A second tenant with its own admin.
+    let other = f
+        .hub
+        .create_org(&f.root, None, OrgKind::Tenant, "Other")
+        .unwrap();
+    f.hub
+        .create_user(
+            &f.root,
+            NewUser {
+                org_id: Some(other.id),
+                login: "otheradmin".into(),
+                name: "Olga".into(),
+                role: Role::TenantAdmin,
+                password: PW.into(),
+            },
+        )
+        .unwrap();
+    let other_admin = login(&f.hub, "otheradmin");
+    let (_, key) = f.hub.create_api_key(&f.admin, None, "integration").unwrap();
+    let api_key = f.hub.authenticate(&key).unwrap();
+    #[derive(Debug, PartialEq)]
+    enum Is {
+        Allowed,
+        Forbidden,
+        NotFound,
+    }
+    let is = |r: Result<(), HubError>| match r {
+        Ok(()) => Is::Allowed,
+        Err(HubError::Forbidden(_)) => Is::Forbidden,
+        Err(HubError::NotFound) => Is::NotFound,
+        Err(other) => panic!("{other:?}"),
+    };
+    let table: [(&str, &Actor, Is, Is, usize); 7] = [
+        // (who, actor, reading/changing Acme's endpoint, creating one for their own org, endpoints listed)
+        ("Acme's tenant admin", &f.admin, Is::Allowed, Is::Allowed, 1),
+        ("the platform admin", &f.root, Is::Allowed, Is::Forbidden, 1),
+        (
+            "Acme's manager",
+            &f.manager,
+            Is::Forbidden,
+            Is::Forbidden,
+            0,
+        ),
+        ("Acme's agent", &f.agent1, Is::Forbidden, Is::Forbidden, 0),
+        ("Acme's API key", &api_key, Is::Forbidden, Is::Forbidden, 0),
+        (
+            "another tenant's admin",
+            &other_admin,
+            Is::NotFound,
+            Is::Allowed,
+            0,
+        ),
+        ("another agent", &f.agent2, Is::Forbidden, Is::Forbidden, 0),
+    ];
+    for (who, actor, on_acme, create_own, listed) in table {
+        let h = &f.hub;
+        assert_eq!(is(h.webhook(actor, e.id).map(drop)), on_acme, "{who}: get");
+        assert_eq!(
+            is(h.update_webhook(
+                actor,
+                e.id,
+                EndpointUpdate {
+                    description: Some("x".into()),
+                    ..Default::default()
+                }
+            )
+            .map(drop)),
+            on_acme,
+            "{who}: update"
+        );
+        assert_eq!(
+            is(h.webhook_deliveries(actor, e.id, &PageRequest::all())
+                .map(drop)),
+            on_acme,
+            "{who}: log"
+        );
+        let made = h.create_webhook(
+            actor,
+            NewEndpoint {
+                org_id: None,
+                url: "https://own.example/h".into(),
+                description: String::new(),
+                enabled: true,
+                events: vec![EventType::OptOutChanged],
+            },
+        );
+        // The platform is no tenant: its admin names one (below), it has none of its own.
+        let made_is = match made {
+            Ok((m, _)) => {
+                h.delete_webhook(actor, m.id).unwrap();
+                Is::Allowed
+            }
+            Err(HubError::Invalid { .. }) => Is::Forbidden,
+            Err(other) => is(Err(other)),
+        };
+        assert_eq!(made_is, create_own, "{who}: create");
+        let list = h.list_webhooks(actor, None);
+        match listed {
+            0 => assert!(
+                list.map(|l| l.iter().all(|x| x.id != e.id)).unwrap_or(true),
+                "{who}: list"
+            ),
+            n => assert_eq!(list.unwrap().len(), n, "{who}: list"),
+        }
+    }
+    // The platform admin creates one for Acme by naming it; the other tenant's admin cannot.
+    let for_acme = |actor: &Actor| {
+        f.hub.create_webhook(
+            actor,
+            NewEndpoint {
+                org_id: Some(f.tenant.id),
+                url: "https://crm.example/2".into(),
+                description: String::new(),
+                enabled: true,
+                events: vec![EventType::CampaignFinished],
+            },
+        )
+    };
+    assert!(for_acme(&f.root).is_ok());
+    assert!(matches!(for_acme(&other_admin), Err(HubError::NotFound)));
+    assert_eq!(
+        is(f.hub.rotate_webhook_secret(&other_admin, e.id).map(drop)),
+        Is::NotFound
+    );
+    assert_eq!(is(f.hub.delete_webhook(&f.manager, e.id)), Is::Forbidden);
+    assert_eq!(is(f.hub.delete_webhook(&other_admin, e.id)), Is::NotFound);
+    assert_eq!(is(f.hub.delete_webhook(&f.admin, e.id)), Is::Allowed);
+}
