@@ -74,7 +74,8 @@ function EndpointDialog({ endpoint, onDone, onClose }: { endpoint?: Endpoint; on
 
 function SecretDialog({ shown, onClose }: { shown: WithSecret; onClose: () => void }): JSX.Element {
   return (
-    <Dialog open title={t.t('secretTitle', { url: shown.endpoint.url })} onClose={onClose} footer={<Button variant="primary" onClick={onClose}>{common.t('actions.close')}</Button>}>
+    <Dialog open title={t.t('secretTitle')} onClose={onClose} footer={<Button variant="primary" onClick={onClose}>{common.t('actions.close')}</Button>}>
+      <p class="webhook-url" data-testid="webhook-url">{shown.endpoint.url}</p>
       <p class="notice">{t.t('shownOnce')}</p>
       <h3>{t.t('secret')}</h3>
       <div class="secret">
@@ -97,10 +98,11 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: Endpoint; onClose: () =>
     { label: t.t('next'), cell: (d) => (d.next_attempt_at ? <time dateTime={d.next_attempt_at}>{when(d.next_attempt_at)}</time> : '—'), wide: true },
   ];
   return (
-    <Dialog open wide title={t.t('logTitle', { url: endpoint.url })} onClose={onClose} footer={<>
+    <Dialog open wide title={t.t('logTitle')} onClose={onClose} footer={<>
       <Button icon="refresh" onClick={list.reload}>{t.t('refresh')}</Button>
       <Button variant="primary" onClick={onClose}>{common.t('actions.close')}</Button>
     </>}>
+      <p class="webhook-url" data-testid="webhook-url">{endpoint.url}</p>
       <DataTable label={t.t('logLabel')} columns={columns} rows={list.items} rowId={(d) => d.id} rowData={(d) => ({ state: d.state, event: d.event_type })} list={list} empty={t.t('logEmpty')} testId="delivery-log" />
     </Dialog>
   );
@@ -143,7 +145,7 @@ export function Webhooks(): JSX.Element {
     }
   };
   const columns: Column<Endpoint>[] = [
-    { label: t.t('url'), cell: (e) => <span class="mono break">{e.url}</span> },
+    { label: t.t('url'), cell: (e) => <span class="webhook-url">{e.url}</span> },
     { label: t.t('description'), cell: (e) => e.description, wide: true },
     { label: t.t('events'), cell: (e) => <span title={e.events.map(eventLabel).join(', ')}>{e.events.length === 1 && e.events[0] ? eventLabel(e.events[0]) : t.t('eventsCount', { count: String(e.events.length) })}</span>, wide: true },
     { label: t.t('state'), cell: (e) => (e.enabled ? <span class="badge badge-success" data-state="enabled">{t.t('enabled')}</span> : <span class="badge badge-warning" data-state="disabled">{t.t('disabled')}</span>) },
@@ -163,14 +165,14 @@ export function Webhooks(): JSX.Element {
         empty={t.t('empty')}
         testId="webhooks"
         actions={(e) => (
-          <>
+          <div class="webhook-actions">
             <IconButton icon="send" label={t.t('testOne', { url: e.url })} disabled={testing === e.id} onClick={() => void sendTest(e)} />
             <IconButton icon="list" label={t.t('logOne', { url: e.url })} onClick={() => setOpen({ kind: 'log', e })} />
             <IconButton icon="edit" label={t.t('editOne', { url: e.url })} onClick={() => setOpen({ kind: 'edit', e })} />
             <IconButton icon={e.enabled ? 'pause' : 'check'} label={e.enabled ? t.t('disableOne', { url: e.url }) : t.t('enableOne', { url: e.url })} onClick={() => void setEnabled(e, !e.enabled)} />
             <IconButton icon="key" label={t.t('rotateOne', { url: e.url })} onClick={() => setOpen({ kind: 'rotate', e })} />
             <IconButton icon="trash" label={t.t('deleteOne', { url: e.url })} onClick={() => setOpen({ kind: 'delete', e })} />
-          </>
+          </div>
         )}
       />
       {open?.kind === 'add' || open?.kind === 'edit' ? (
