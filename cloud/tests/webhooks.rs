@@ -638,3 +638,102 @@ fn only_admins_of_the_tenant_or_above_manage_its_endpoints() {
     assert_eq!(is(f.hub.delete_webhook(&other_admin, e.id)), Is::NotFound);
     assert_eq!(is(f.hub.delete_webhook(&f.admin, e.id)), Is::Allowed);
 }
+
+fn status(f: &Floor, message_id: uuid::Uuid, state: smsgate_wire::SendState) {
+    f.hub
+        .gateway_ingest()
+        .ingest(
+            &f.gw,
+            smsgate_wire::Up::Status(smsgate_wire::Status {
+                id: uuid::Uuid::now_v7(),
+                v: 4,
+                message_id,
+                state,
+                reference: None,
+                evidence: None,
+                refused: None,
+                error: None,
+                at: f.clock.now(),
+            }),
+        )
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_changes_and_opt_out_changes_reach_the_endpoint_with_what_changed() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (_, secret) = create(
+        &f.hub,
+        &f.admin,
+        &rx.url(),
+        &[EventType::MessageStatusChanged, EventType::OptOutChanged],
+    );
+    rx.set_secret(&secret);
+    let _stop = worker(&f.hub);
+    let m = f
+        .hub
+        .send(
+            &f.admin,
+            smsgate_cloud::hub::SendRequest {
+                channel: Some(f.channel.id),
+                to: "+447700900009".into(),
+                text: "Your order shipped".into(),
+                campaign: None,
+                agent: None,
+            },
+        )
+        .unwrap();
+    status(&f, m.id, smsgate_wire::SendState::Sent);
+    // The same state again (a repeated report) is no change.
+    status(&f, m.id, smsgate_wire::SendState::Sent);
+    f.hub
+        .add_opt_out(&f.admin, None, "+447700900010", None)
+        .unwrap();
+    f.hub
+        .add_opt_out(&f.admin, None, "+447700900011", None)
+        .unwrap();
+    let got = rx
+        .until("the status and the opt-outs", |r| {
+            r.iter()
+                .filter(|r| r.event_type() == "opt_out.changed")
+                .count()
+                == 2
+        })
+        .await;
+    let states: Vec<_> = got
+        .iter()
+        .filter(|r| r.event_type() == "message.status_changed")
+        .map(|r| {
+            r.event["data"]["message"]["state"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(!states.is_empty());
+    let mut deduped = states.clone();
+    deduped.dedup();
+    assert_eq!(states, deduped, "each state told once: {states:?}");
+    assert_eq!(states.last().map(String::as_str), Some("sent"));
+    let numbers: Vec<_> = got
+        .iter()
+        .filter(|r| r.event_type() == "opt_out.changed")
+        .flat_map(|r| r.event["data"]["changes"].as_array().unwrap().clone())
+        .map(|c| {
+            (
+                c["number"].as_str().unwrap().to_owned(),
+                c["added"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("+447700900010".to_owned(), true),
+            ("+447700900011".to_owned(), true)
+        ],
+        "each change told once, in order"
+    );
+    assert!(got.iter().all(|r| r.verified));
+}

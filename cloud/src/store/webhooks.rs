@@ -1,7 +1,8 @@
 //! Storage of webhooks (issue 15): endpoints (with their secret, kept apart from the record
 //! the API returns), the durable delivery queue and every attempt (the delivery log), and the
 //! last assignee and closed flag seen per conversation (to tell "assigned" and "closed" from
-//! other updates).
+//! other updates), and the feed's other marks (a message's last state, so an update that
+//! leaves it alone is no status change; a tenant's last opt-out version told).
 //!
 //! Reached through [`super::ReadTx::webhooks`] / [`super::WriteTx::webhooks_mut`]. Endpoint
 //! reads and writes take a [`Scope`]; the queue's (the worker's) take the system scope.
@@ -70,6 +71,9 @@ pub trait WebhookRead {
         scope: &Scope,
         interaction_id: Uuid,
     ) -> Result<Option<ConversationMark>, StoreError>;
+    /// The feed's mark of `kind` for `key` (a message's last state told, a tenant's last
+    /// opt-out version told).
+    fn mark(&mut self, scope: &Scope, kind: &str, key: &str) -> Result<Option<String>, StoreError>;
 }
 
 pub trait WebhookWrite {
@@ -111,5 +115,12 @@ pub trait WebhookWrite {
         scope: &Scope,
         interaction_id: Uuid,
         mark: ConversationMark,
+    ) -> Result<(), StoreError>;
+    fn set_mark(
+        &mut self,
+        scope: &Scope,
+        kind: &str,
+        key: &str,
+        value: &str,
     ) -> Result<(), StoreError>;
 }

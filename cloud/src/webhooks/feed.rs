@@ -20,6 +20,11 @@ use crate::store::webhooks::{ConversationMark, NewDelivery};
 
 /// Most events written in one enqueue transaction.
 const BATCH: usize = 256;
+/// Most opt-out changes one `opt_out.changed` event lists (`more`: read the rest from
+/// `GET /api/v1/opt-outs/changes`).
+const MAX_OPT_OUT_CHANGES: usize = 100;
+const MARK_MESSAGE: &str = "message_state";
+const MARK_OPT_OUTS: &str = "opt_out_version";
 
 /// Something that may become webhook events.
 #[derive(Debug, Clone)]
@@ -128,6 +133,18 @@ fn events_of(
     let scope = crate::authz::authenticating();
     Ok(match r {
         Raised::Message { message, created } => {
+            // A message's state as last told: an update leaving it alone is no status change.
+            let key = message.id.to_string();
+            let state = serde_json::to_value(message.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let before = tx.webhooks().mark(&scope, MARK_MESSAGE, &key)?;
+            if before.as_deref() == Some(state.as_str()) {
+                return Ok(Vec::new());
+            }
+            tx.webhooks_mut()
+                .set_mark(&scope, MARK_MESSAGE, &key, &state)?;
             let t = if created {
                 EventType::MessageReceived
             } else {
@@ -156,11 +173,37 @@ fn events_of(
             }
             out
         }
-        Raised::OptOuts { .. } => vec![(
-            EventType::OptOutChanged,
-            None,
-            serde_json::json!({ "list": "opt_outs" }),
-        )],
+        Raised::OptOuts { tenant } => {
+            // The changes since the version last told (the latest one alone the first time).
+            let key = tenant.to_string();
+            let latest = tx.opt_out_version(&scope, tenant)?;
+            let told: i64 = tx
+                .webhooks()
+                .mark(&scope, MARK_OPT_OUTS, &key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(latest - 1);
+            if latest <= told {
+                return Ok(Vec::new());
+            }
+            let changes = tx.opt_out_changes(&scope, tenant, told, MAX_OPT_OUT_CHANGES + 1)?;
+            let more = changes.len() > MAX_OPT_OUT_CHANGES;
+            let changes: Vec<_> = changes
+                .into_iter()
+                .take(MAX_OPT_OUT_CHANGES)
+                .map(|c| {
+                    serde_json::json!({
+                        "version": c.version, "number": c.number, "added": c.added, "at": c.at,
+                    })
+                })
+                .collect();
+            tx.webhooks_mut()
+                .set_mark(&scope, MARK_OPT_OUTS, &key, &latest.to_string())?;
+            vec![(
+                EventType::OptOutChanged,
+                None,
+                serde_json::json!({ "version": latest, "changes": changes, "more": more }),
+            )]
+        }
         Raised::CampaignFinished {
             campaign_id,
             name,
@@ -297,6 +340,72 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hub::testkit::world;
+    use crate::hub::webhooks::NewEndpoint;
+    use crate::model::MessageState;
+
+    fn queued(w: &crate::hub::testkit::World, id: Uuid) -> usize {
+        w.hub
+            .webhook_deliveries(&w.admin, id, &crate::store::PageRequest::all())
+            .unwrap()
+            .items
+            .len()
+    }
+
+    #[test]
+    fn an_update_that_leaves_a_messages_state_alone_is_no_status_change() {
+        let w = world();
+        let (e, _) = w
+            .hub
+            .create_webhook(
+                &w.admin,
+                NewEndpoint {
+                    org_id: None,
+                    url: "https://crm.example/h".into(),
+                    description: String::new(),
+                    enabled: true,
+                    events: vec![EventType::MessageStatusChanged],
+                },
+            )
+            .unwrap();
+        w.hub
+            .gateway_ingest()
+            .ingest(
+                &w.gw,
+                smsgate_wire::Up::Inbound(smsgate_wire::Inbound {
+                    id: Uuid::now_v7(),
+                    v: 1,
+                    port: w.channel.port.clone(),
+                    sim_number: None,
+                    from: "+33611111111".into(),
+                    text: "hello".into(),
+                    received_at: w.hub.now_public(),
+                }),
+            )
+            .unwrap();
+        let i = w.hub.interactions(&w.admin, None).unwrap().remove(0);
+        let mut m = w
+            .hub
+            .interaction_messages(&w.admin, i.id)
+            .unwrap()
+            .remove(0);
+        let update = |m: &Message| Raised::Message {
+            message: Box::new(m.clone()),
+            created: false,
+        };
+        m.state = MessageState::Sent;
+        assert_eq!(w.hub.enqueue_webhooks(vec![update(&m)]).unwrap(), 1);
+        m.error = Some("a refused cancel, noted".into());
+        assert_eq!(w.hub.enqueue_webhooks(vec![update(&m)]).unwrap(), 0);
+        m.state = MessageState::Delivered;
+        assert_eq!(
+            w.hub
+                .enqueue_webhooks(vec![update(&m), update(&m)])
+                .unwrap(),
+            1
+        );
+        assert_eq!(queued(&w, e.id), 2);
+    }
 
     #[test]
     fn the_tenant_is_the_last_segment_of_its_path() {

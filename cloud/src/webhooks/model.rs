@@ -11,7 +11,8 @@ pub enum EventType {
     /// An inbound message arrived (data: `message`).
     #[serde(rename = "message.received")]
     MessageReceived,
-    /// A message's state changed (data: `message`).
+    /// A message's state changed (data: `message`); an update leaving the state alone (an
+    /// error noted) is not one.
     #[serde(rename = "message.status_changed")]
     MessageStatusChanged,
     /// A conversation got a new assignee (data: `interaction`).
@@ -20,8 +21,9 @@ pub enum EventType {
     /// A conversation was closed (data: `interaction`).
     #[serde(rename = "conversation.closed")]
     ConversationClosed,
-    /// The tenant's opt-out list changed (data: `list`; read the changes from
-    /// `GET /api/v1/opt-outs/changes`).
+    /// The tenant's opt-out list changed (data: `version`, the latest; `changes`, those since
+    /// the last event, oldest first, at most 100, each `version`, `number`, `added`, `at`;
+    /// `more`: there were more, read them from `GET /api/v1/opt-outs/changes`).
     #[serde(rename = "opt_out.changed")]
     OptOutChanged,
     /// A campaign completed (data: `campaign_id`, `name`, `state`).

@@ -38,6 +38,8 @@ CREATE TABLE webhook_attempts (
     error TEXT, PRIMARY KEY (delivery_id, attempt)) WITHOUT ROWID;
 CREATE TABLE webhook_conversations (
     interaction_id TEXT PRIMARY KEY, assignee_id TEXT, closed INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE webhook_marks (
+    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
 "#;
 
 const ORG_SCOPE: &str = "substr(o.path, 1, length(:path)) = :path AND :gw IS NULL";
@@ -270,6 +272,20 @@ impl<C: DerefMut<Target = Connection>> WebhookRead for SqliteTx<C> {
         Ok(out)
     }
 
+    fn mark(
+        &mut self,
+        _scope: &Scope,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.scalar(
+            "SELECT value FROM webhook_marks WHERE kind = :k AND key = :key",
+            Args::default()
+                .with("k", kind.to_owned())
+                .with("key", key.to_owned()),
+        )
+    }
+
     fn conversation_mark(
         &mut self,
         _scope: &Scope,
@@ -455,6 +471,24 @@ impl WebhookWrite for W<'_> {
                 .opt("status", a.status)
                 .with("lat", a.latency_ms as i64)
                 .opt("err", a.error.clone()),
+        )?;
+        Ok(())
+    }
+
+    fn set_mark(
+        &mut self,
+        _scope: &Scope,
+        kind: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO webhook_marks (kind, key, value) VALUES (:k, :key, :v)
+             ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
+            Args::default()
+                .with("k", kind.to_owned())
+                .with("key", key.to_owned())
+                .with("v", value.to_owned()),
         )?;
         Ok(())
     }
