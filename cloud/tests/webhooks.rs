@@ -737,3 +737,33 @@ async fn status_changes_and_opt_out_changes_reach_the_endpoint_with_what_changed
     );
     assert!(got.iter().all(|r| r.verified));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_does_not_wait_for_a_hanging_endpoint_and_the_delivery_goes_out_after_it() {
+    let f = floor();
+    let rx = Receiver::start(f.clock.clone()).await;
+    let (e, secret) = create(&f.hub, &f.admin, &rx.url(), &[EventType::MessageReceived]);
+    rx.set_secret(&secret);
+    rx.hold(true);
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(
+        f.hub
+            .clone()
+            .run_webhooks(WebhookSettings::default(), stop.clone()),
+    );
+    f.inbound("+447700900001", "held");
+    rx.until("the request to hang", |_| rx.seen() >= 1).await;
+    stop.cancel();
+    running.await.unwrap();
+    // Stopped with the request unanswered: no attempt was logged (none timed out), it waits.
+    let d = &deliveries(&f, &e)[0];
+    assert_eq!((d.state, d.attempts), (DeliveryState::Pending, 0));
+    rx.hold(false);
+    let _stop = worker(&f.hub);
+    log_until(&f, &e, "delivered after the restart", |d| {
+        d.first()
+            .is_some_and(|d| d.state == DeliveryState::Delivered)
+    })
+    .await;
+    assert!(rx.accepted().iter().any(|r| r.text() == "held"));
+}

@@ -63,6 +63,8 @@ pub(crate) struct Feed {
     pub(crate) wake: Arc<Notify>,
     /// Tenants with an enabled endpoint; `None`: to be reloaded.
     tenants: Mutex<Option<HashSet<Uuid>>>,
+    /// Bumped by every endpoint change: a reload that started before one is not kept.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Feed {
@@ -81,7 +83,11 @@ impl Feed {
 
     /// An endpoint was created, changed or deleted.
     pub(crate) fn endpoints_changed(&self) {
-        *self.tenants.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *tenants = None;
+        drop(tenants);
         self.wake.notify_one();
     }
 }
@@ -224,13 +230,18 @@ impl Hub {
         if let Some(t) = &*feed.tenants.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(t.clone());
         }
+        let generation = feed.generation.load(std::sync::atomic::Ordering::SeqCst);
         let set: HashSet<Uuid> = self
             .read()?
             .webhooks()
             .tenants_with_endpoints(&crate::authz::authenticating())?
             .into_iter()
             .collect();
-        *feed.tenants.lock().unwrap_or_else(|p| p.into_inner()) = Some(set.clone());
+        let mut cached = feed.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        // An endpoint changed while this read ran: use what was read now, keep nothing.
+        if feed.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            *cached = Some(set.clone());
+        }
         Ok(set)
     }
 

@@ -131,14 +131,20 @@ impl Hub {
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
                             .insert(d.id);
-                        let (hub, client, in_flight, wake) = (
+                        let (hub, client, in_flight, wake, stop) = (
                             self.clone(),
                             client.clone(),
                             in_flight.clone(),
                             wake.clone(),
+                            shutdown.clone(),
                         );
                         tasks.spawn(async move {
-                            hub.attempt(&client, &settings, &d).await;
+                            // A stop does not wait for a slow endpoint: the delivery stays
+                            // pending and is sent again after the restart.
+                            tokio::select! {
+                                _ = hub.attempt(&client, &settings, &d) => {}
+                                _ = stop.cancelled() => {}
+                            }
                             in_flight
                                 .lock()
                                 .unwrap_or_else(|p| p.into_inner())
