@@ -12,8 +12,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
+use smsgate_cloud::Clock;
 use smsgate_cloud::webhooks::sign;
-use smsgate_cloud::{Clock, ManualClock};
 
 /// One request as received.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl Received {
 type Respond = Box<dyn FnMut(&Value) -> u16 + Send>;
 
 struct Inner {
-    clock: ManualClock,
+    clock: Box<dyn Clock>,
     secret: Mutex<String>,
     received: Mutex<Vec<Received>>,
     respond: Mutex<Respond>,
@@ -60,9 +60,9 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    pub async fn start(clock: ManualClock) -> Receiver {
+    pub async fn start(clock: impl Clock) -> Receiver {
         let inner = Arc::new(Inner {
-            clock,
+            clock: Box::new(clock),
             secret: Mutex::new(String::new()),
             received: Mutex::new(Vec::new()),
             respond: Mutex::new(Box::new(|_| 200)),
