@@ -128,6 +128,14 @@ impl Hub {
             updated_at: now,
         };
         tx.webhooks_mut().insert_endpoint(&scope, &e, &secret)?;
+        // Opt-out events tell the changes from now on.
+        let key = org.id.to_string();
+        let marks = crate::webhooks::feed::MARK_OPT_OUTS;
+        if tx.webhooks().mark(&scope, marks, &key)?.is_none() {
+            let version = tx.opt_out_version(&scope, org.id)?;
+            tx.webhooks_mut()
+                .set_mark(&scope, marks, &key, &version.to_string())?;
+        }
         super::audit::record(
             &mut *tx,
             actor,
@@ -264,6 +272,7 @@ impl Hub {
                 event_id: event.id,
                 event_type: EventType::Test,
                 interaction_id: None,
+                order_key: None,
                 body: body.clone(),
                 created_at: now,
             };

@@ -23,6 +23,9 @@ pub struct NewDelivery {
     pub event_id: Uuid,
     pub event_type: EventType,
     pub interaction_id: Option<Uuid>,
+    /// What it is delivered in order with (on its endpoint): its conversation, the tenant's
+    /// opt-out list; `None`: nothing (itself alone).
+    pub order_key: Option<String>,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }

@@ -24,7 +24,7 @@ const BATCH: usize = 256;
 /// `GET /api/v1/opt-outs/changes`).
 const MAX_OPT_OUT_CHANGES: usize = 100;
 const MARK_MESSAGE: &str = "message_state";
-const MARK_OPT_OUTS: &str = "opt_out_version";
+pub(crate) const MARK_OPT_OUTS: &str = "opt_out_version";
 
 /// Something that may become webhook events.
 #[derive(Debug, Clone)]
@@ -180,7 +180,8 @@ fn events_of(
             out
         }
         Raised::OptOuts { tenant } => {
-            // The changes since the version last told (the latest one alone the first time).
+            // The changes since the version last told (marked when the tenant's first endpoint
+            // was made; without a mark, the latest one alone).
             let key = tenant.to_string();
             let latest = tx.opt_out_version(&scope, tenant)?;
             let told: i64 = tx
@@ -290,6 +291,13 @@ impl Hub {
                             event_id: event.id,
                             event_type: t,
                             interaction_id: conv,
+                            order_key: match (conv, t) {
+                                (Some(i), _) => Some(i.to_string()),
+                                (None, EventType::OptOutChanged) => {
+                                    Some(format!("opt_outs:{tenant}"))
+                                }
+                                (None, _) => None,
+                            },
                             body: body.clone(),
                             created_at: now,
                         },

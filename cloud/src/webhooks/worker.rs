@@ -79,6 +79,21 @@ pub(crate) async fn send(client: &reqwest::Client, clock: &dyn Clock, d: &DueDel
     }
 }
 
+/// What the delivery loop must not start again: deliveries in flight, and those whose attempt
+/// ended since the loop last began reading the queue (the read snapshot may predate the
+/// attempt's commit and still show them due).
+#[derive(Default)]
+struct Book {
+    in_flight: HashSet<Uuid>,
+    done: HashSet<Uuid>,
+}
+
+impl Book {
+    fn busy(&self, id: Uuid) -> bool {
+        self.in_flight.contains(&id) || self.done.contains(&id)
+    }
+}
+
 impl Hub {
     /// The webhooks until `shutdown`: the enqueuer (from the bus) and the delivery loop. The
     /// feed is open from this call on (before the future first runs), so no event raised
@@ -100,11 +115,13 @@ impl Hub {
         let client = client(&settings);
         let wake = self.inner.webhooks.wake.clone();
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let in_flight: Arc<Mutex<HashSet<Uuid>>> = Default::default();
+        let book: Arc<Mutex<Book>> = Default::default();
         let tasks = tokio_util::task::TaskTracker::new();
         let limit = settings.concurrency.max(1) * 4 + 1;
         loop {
             let now = self.now();
+            // Attempts that end from here on may not show in the snapshot about to be read.
+            book.lock().unwrap_or_else(|p| p.into_inner()).done.clear();
             let hub = self.clone();
             let list = tokio::task::spawn_blocking(move || -> Result<_, HubError> {
                 Ok(hub.read()?.webhooks().due_deliveries(
@@ -117,24 +134,20 @@ impl Hub {
             let next_at = match list {
                 Ok(Ok(list)) => {
                     for d in list.due {
-                        if in_flight
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .contains(&d.id)
-                        {
+                        if book.lock().unwrap_or_else(|p| p.into_inner()).busy(d.id) {
                             continue;
                         }
                         let Ok(permit) = permits.clone().try_acquire_owned() else {
                             break;
                         };
-                        in_flight
-                            .lock()
+                        book.lock()
                             .unwrap_or_else(|p| p.into_inner())
+                            .in_flight
                             .insert(d.id);
-                        let (hub, client, in_flight, wake, stop) = (
+                        let (hub, client, book, wake, stop) = (
                             self.clone(),
                             client.clone(),
-                            in_flight.clone(),
+                            book.clone(),
                             wake.clone(),
                             shutdown.clone(),
                         );
@@ -145,10 +158,10 @@ impl Hub {
                                 _ = hub.attempt(&client, &settings, &d) => {}
                                 _ = stop.cancelled() => {}
                             }
-                            in_flight
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .remove(&d.id);
+                            let mut b = book.lock().unwrap_or_else(|p| p.into_inner());
+                            b.in_flight.remove(&d.id);
+                            b.done.insert(d.id);
+                            drop(b);
                             drop(permit);
                             wake.notify_one();
                         });

@@ -13,7 +13,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use smsgate_cloud::Clock;
-use smsgate_cloud::webhooks::sign;
+use smsgate_cloud::Hub;
+use smsgate_cloud::authz::Actor;
+use smsgate_cloud::hub::webhooks::NewEndpoint;
+use smsgate_cloud::webhooks::{Endpoint, EventType, sign};
 
 /// One request as received.
 #[derive(Debug, Clone)]
@@ -180,4 +183,26 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
     });
     inner.arrived.notify_waiters();
     StatusCode::from_u16(answered).unwrap()
+}
+
+/// An enabled endpoint of the caller's own tenant, and its secret.
+pub fn create_endpoint(
+    hub: &Hub,
+    by: &Actor,
+    url: &str,
+    events: &[EventType],
+) -> (Endpoint, String) {
+    let (e, s) = hub
+        .create_webhook(
+            by,
+            NewEndpoint {
+                org_id: None,
+                url: url.into(),
+                description: "CRM".into(),
+                enabled: true,
+                events: events.to_vec(),
+            },
+        )
+        .unwrap();
+    (e, s.expose().to_owned())
 }

@@ -422,7 +422,7 @@ impl WebhookWrite for W<'_> {
                 .with("ev", d.event_id.to_string())
                 .with("t", d.event_type.as_str().to_owned())
                 .opt("i", d.interaction_id.map(|i| i.to_string()))
-                .with("k", d.interaction_id.unwrap_or(d.id).to_string())
+                .with("k", d.order_key.clone().unwrap_or_else(|| d.id.to_string()))
                 .with("body", d.body.clone())
                 .with("st", state.as_str().to_owned())
                 .with("at", ms(d.created_at))
