@@ -115,6 +115,31 @@ test.describe('webhooks', () => {
       await log.getByRole('button', { name: 'Close', exact: true }).click();
       await expect(log).toBeHidden();
 
+      // Edit: one event fewer, a new description.
+      await row.getByRole('button', { name: `Edit ${rx.url}` }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit endpoint' });
+      await expect(edit.getByRole('checkbox', { name: /Conversation closed/ })).toBeChecked();
+      await edit.getByRole('checkbox', { name: /Conversation closed/ }).uncheck();
+      await edit.getByLabel('Description', { exact: true }).fill('CRM (messages only)');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await expect(edit).toBeHidden();
+      await expect(row).toContainText('CRM (messages only)');
+      await expect(row).toContainText('Message received');
+      // Rotate: a new secret, shown once; the test event is signed with it.
+      await row.getByRole('button', { name: `Rotate the secret of ${rx.url}` }).click();
+      await page.getByTestId('confirm').click();
+      const rotated = page.getByRole('dialog', { name: 'Signing secret' });
+      const second = (await rotated.getByTestId('webhook-secret').textContent()) ?? '';
+      expect(second).toMatch(/^whsec_[0-9a-f]{64}$/);
+      expect(second).not.toBe(secret);
+      await rotated.getByRole('button', { name: 'Close', exact: true }).click();
+      await row.getByRole('button', { name: `Send a test event to ${rx.url}` }).click();
+      await expect(page.getByText(/^Test event not delivered: answered HTTP 401\.$/)).toBeVisible();
+      rx.setSecret(second);
+      await row.getByRole('button', { name: `Send a test event to ${rx.url}` }).click();
+      await expect(page.getByText(/^Test event delivered: HTTP 204 in \d+ ms\.$/).first()).toBeVisible();
+      await expect.poll(() => rx.received.filter((r) => r.type === 'webhook.test').map((r) => r.verified)).toEqual([true, false, true]);
+
       // Disable, then delete with confirmation.
       await row.getByRole('button', { name: `Disable ${rx.url}` }).click();
       await expect(row).toContainText('Disabled');
