@@ -1,6 +1,7 @@
 //! From the bus to the queue. [`observe`] runs inside the hub's `publish` (after the change
 //! committed) and only hands the relevant events to an unbounded channel: it never touches the
-//! store, never blocks, and costs nothing until the worker runs. The enqueuer drains the
+//! store, never blocks, costs nothing until the worker runs, and skips (without copying) the
+//! events of tenants known to have no enabled endpoint. The enqueuer drains the
 //! channel in batches and writes each batch's deliveries in one transaction of its own, for
 //! the tenants that have an enabled endpoint (an in-memory set, reloaded after any endpoint
 //! change): a tenant without webhooks costs no write at all.
@@ -102,7 +103,26 @@ fn tenant_of(path: &str) -> Option<Uuid> {
 
 /// Hands the events webhooks may care about to the enqueuer (called by `publish`).
 pub(crate) fn observe(feed: &Feed, events: &[HubEvent]) {
+    if feed.tx.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
+        return;
+    }
     for e in events {
+        // A tenant known to have no enabled endpoint: nothing to copy (unknown: the enqueuer
+        // decides).
+        let tenant = match &e.kind {
+            EventKind::MessageCreated { message } | EventKind::MessageUpdated { message } => {
+                Some(message.org_id)
+            }
+            EventKind::InteractionUpdated { interaction } => Some(interaction.org_id),
+            _ => tenant_of(&e.org_path),
+        };
+        if let (Some(t), Some(known)) = (
+            tenant,
+            &*feed.tenants.lock().unwrap_or_else(|p| p.into_inner()),
+        ) && !known.contains(&t)
+        {
+            continue;
+        }
         let r = match &e.kind {
             EventKind::MessageCreated { message }
                 if message.direction == MessageDirection::Inbound =>
