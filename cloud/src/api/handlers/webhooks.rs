@@ -49,6 +49,15 @@ pub struct NewWebhookRequest {
     pub events: Vec<EventType>,
 }
 
+impl std::fmt::Debug for WebhookWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookWithSecret")
+            .field("endpoint", &self.endpoint)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -61,8 +70,8 @@ pub struct UpdateWebhookRequest {
     pub events: Option<Vec<EventType>>,
 }
 
-/// An endpoint and its secret (create and rotate only).
-#[derive(Debug, Serialize, ToSchema)]
+/// An endpoint and its secret (create and rotate only). Its `Debug` leaves the secret out.
+#[derive(Serialize, ToSchema)]
 pub struct WebhookWithSecret {
     pub endpoint: Endpoint,
     /// The signing secret (`whsec_…`), shown this once: store it in the receiver.
