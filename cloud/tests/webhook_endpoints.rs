@@ -57,6 +57,14 @@ async fn the_secret_is_shown_at_creation_and_rotation_only_and_signs_from_then_o
         serde_json::to_string(&f.hub.list_webhooks(&f.admin, None).unwrap()).unwrap(),
         serde_json::to_string(&f.hub.webhook(&f.admin, e.id).unwrap()).unwrap(),
         format!("{:?}", f.hub.webhook(&f.admin, e.id).unwrap()),
+        // The create answer's own Debug too.
+        format!(
+            "{:?}",
+            smsgate_cloud::api::handlers::webhooks::WebhookWithSecret {
+                endpoint: e.clone(),
+                secret: first.clone(),
+            }
+        ),
     ] {
         assert!(!shown.contains(&first), "{shown}");
     }
