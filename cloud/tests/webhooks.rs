@@ -505,3 +505,51 @@ async fn a_stop_does_not_wait_for_a_hanging_endpoint_and_the_delivery_goes_out_a
     .await;
     assert!(rx.accepted().iter().any(|r| r.text() == "held"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_endpoint_with_a_backlog_holds_only_its_share_of_the_worker() {
+    let f = floor();
+    let dead = Receiver::start(f.clock.clone()).await;
+    let live = Receiver::start(f.clock.clone()).await;
+    let (_, s1) = create(&f.hub, &f.admin, &dead.url(), &[EventType::MessageReceived]);
+    let (_, s2) = create(
+        &f.hub,
+        &f.admin,
+        &live.url(),
+        &[EventType::ConversationClosed],
+    );
+    dead.set_secret(&s1);
+    live.set_secret(&s2);
+    dead.hold(true);
+    let stop = CancellationToken::new();
+    let settings = WebhookSettings {
+        concurrency: 4,
+        per_endpoint: 2,
+        ..WebhookSettings::default()
+    };
+    tokio::spawn(f.hub.clone().run_webhooks(settings, stop.clone()));
+    // Ten conversations queue for the dead endpoint: more than the worker's four slots.
+    let mut first = None;
+    for n in 0..10 {
+        let i = f.inbound(&format!("+4477009002{n:02}"), "hello");
+        first.get_or_insert(i);
+    }
+    dead.until("the dead endpoint's share", |_| dead.seen() >= 2)
+        .await;
+    f.hub
+        .set_interaction_status(&f.admin, first.unwrap().id, InteractionStatus::Closed)
+        .unwrap();
+    // The other endpoint gets its event while the dead one still holds its requests.
+    let got = live.until("the close", |r| !r.is_empty()).await;
+    assert_eq!(got[0].event_type(), "conversation.closed");
+    assert!(got[0].verified);
+    assert!(
+        dead.received().is_empty(),
+        "the dead endpoint answered nothing"
+    );
+    assert_eq!(dead.seen(), 2, "at most its share in flight");
+    dead.hold(false);
+    dead.until("the backlog", |_| dead.accepted().len() == 10)
+        .await;
+    stop.cancel();
+}

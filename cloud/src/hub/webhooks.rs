@@ -283,6 +283,7 @@ impl Hub {
                 scope,
                 DueDelivery {
                     id: d.id,
+                    endpoint_id: e.id,
                     url: e.url,
                     secret,
                     event_id: event.id,

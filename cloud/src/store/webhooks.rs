@@ -61,12 +61,14 @@ pub trait WebhookRead {
     ) -> Result<Page<Delivery>, StoreError>;
     fn delivery(&mut self, scope: &Scope, id: Uuid) -> Result<Option<Delivery>, StoreError>;
     /// Pending deliveries of enabled endpoints that no earlier pending delivery of the same
-    /// endpoint and conversation holds back, earliest due first (at most `limit`); those due
-    /// at `now` in `due`, and the first later due moment in `next_at`.
+    /// endpoint and conversation holds back: those due at `now` in `due`, earliest first, at
+    /// most `per_endpoint` of each endpoint and `limit` in all; the first later due moment in
+    /// `next_at`.
     fn due_deliveries(
         &mut self,
         scope: &Scope,
         now: DateTime<Utc>,
+        per_endpoint: usize,
         limit: usize,
     ) -> Result<DueList, StoreError>;
     fn conversation_mark(

@@ -37,8 +37,10 @@ pub struct WebhookSettings {
     pub max_delay: chrono::Duration,
     /// A delivery still failing this long after it was queued is given up (at least 24 hours).
     pub give_up_after: chrono::Duration,
-    /// Requests in flight at once (over all endpoints).
+    /// Requests in flight at once, over all endpoints.
     pub concurrency: usize,
+    /// Requests in flight at once to one endpoint (so a dead one holds at most these).
+    pub per_endpoint: usize,
 }
 
 impl Default for WebhookSettings {
@@ -48,7 +50,8 @@ impl Default for WebhookSettings {
             base_delay: chrono::Duration::seconds(10),
             max_delay: chrono::Duration::hours(1),
             give_up_after: chrono::Duration::hours(25),
-            concurrency: 16,
+            concurrency: 64,
+            per_endpoint: 4,
         }
     }
 }

@@ -201,6 +201,7 @@ pub struct WebhookEvent {
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: Uuid,
+    pub endpoint_id: Uuid,
     pub url: String,
     pub secret: Secret,
     pub event_id: Uuid,

@@ -1,8 +1,9 @@
 //! The delivery worker. It asks the store for the deliveries due now that head their
 //! conversation's queue ([`crate::store::webhooks::WebhookRead::due_deliveries`]), starts each
-//! as its own task (at most `concurrency` in flight; a slow endpoint holds only its own
-//! requests), and sleeps until the next due moment on the hub's [`crate::Clock`] or until
-//! woken (deliveries queued, an endpoint changed, an attempt ended). Never polls.
+//! as its own task — at most `concurrency` in flight, and `per_endpoint` to one endpoint (the
+//! queue read takes at most twice that of each), so a dead endpoint, whatever its backlog,
+//! holds only its share — and sleeps until the next due moment on the hub's [`crate::Clock`]
+//! or until woken (deliveries queued, an endpoint changed, an attempt ended). Never polls.
 //!
 //! Each attempt is signed afresh ([`super::sign`]), bounded by `timeout`, and logged in the
 //! store with its status, latency and error, then the delivery is delivered (2xx), due again
@@ -86,11 +87,33 @@ pub(crate) async fn send(client: &reqwest::Client, clock: &dyn Clock, d: &DueDel
 struct Book {
     in_flight: HashSet<Uuid>,
     done: HashSet<Uuid>,
+    /// Requests in flight per endpoint.
+    per_endpoint: std::collections::HashMap<Uuid, usize>,
 }
 
 impl Book {
     fn busy(&self, id: Uuid) -> bool {
         self.in_flight.contains(&id) || self.done.contains(&id)
+    }
+
+    fn start(&mut self, d: &DueDelivery) {
+        self.in_flight.insert(d.id);
+        *self.per_endpoint.entry(d.endpoint_id).or_default() += 1;
+    }
+
+    fn end(&mut self, d: &DueDelivery) {
+        self.in_flight.remove(&d.id);
+        self.done.insert(d.id);
+        if let Some(n) = self.per_endpoint.get_mut(&d.endpoint_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_endpoint.remove(&d.endpoint_id);
+            }
+        }
+    }
+
+    fn endpoint_full(&self, endpoint: Uuid, cap: usize) -> bool {
+        self.per_endpoint.get(&endpoint).copied().unwrap_or(0) >= cap.max(1)
     }
 }
 
@@ -118,6 +141,7 @@ impl Hub {
         let book: Arc<Mutex<Book>> = Default::default();
         let tasks = tokio_util::task::TaskTracker::new();
         let limit = settings.concurrency.max(1) * 4 + 1;
+        let per_endpoint = settings.per_endpoint.max(1);
         loop {
             let now = self.now();
             // Attempts that end from here on may not show in the snapshot about to be read.
@@ -127,6 +151,7 @@ impl Hub {
                 Ok(hub.read()?.webhooks().due_deliveries(
                     &crate::authz::authenticating(),
                     now,
+                    per_endpoint * 2,
                     limit,
                 )?)
             })
@@ -134,16 +159,17 @@ impl Hub {
             let next_at = match list {
                 Ok(Ok(list)) => {
                     for d in list.due {
-                        if book.lock().unwrap_or_else(|p| p.into_inner()).busy(d.id) {
-                            continue;
+                        {
+                            let b = book.lock().unwrap_or_else(|p| p.into_inner());
+                            if b.busy(d.id) || b.endpoint_full(d.endpoint_id, settings.per_endpoint)
+                            {
+                                continue;
+                            }
                         }
                         let Ok(permit) = permits.clone().try_acquire_owned() else {
                             break;
                         };
-                        book.lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .in_flight
-                            .insert(d.id);
+                        book.lock().unwrap_or_else(|p| p.into_inner()).start(&d);
                         let (hub, client, book, wake, stop) = (
                             self.clone(),
                             client.clone(),
@@ -158,10 +184,7 @@ impl Hub {
                                 _ = hub.attempt(&client, &settings, &d) => {}
                                 _ = stop.cancelled() => {}
                             }
-                            let mut b = book.lock().unwrap_or_else(|p| p.into_inner());
-                            b.in_flight.remove(&d.id);
-                            b.done.insert(d.id);
-                            drop(b);
+                            book.lock().unwrap_or_else(|p| p.into_inner()).end(&d);
                             drop(permit);
                             wake.notify_one();
                         });

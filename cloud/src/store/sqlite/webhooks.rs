@@ -233,42 +233,61 @@ impl<C: DerefMut<Target = Connection>> WebhookRead for SqliteTx<C> {
         &mut self,
         scope: &Scope,
         now: DateTime<Utc>,
+        per_endpoint: usize,
         limit: usize,
     ) -> Result<DueList, StoreError> {
-        let sql = format!(
-            "SELECT d.id, e.url_col, e.secret, d.event_id, d.body, d.attempts, d.created_ms, d.next_ms
-             FROM webhook_deliveries d
+        // Heads of their conversation's queue on enabled endpoints.
+        let heads = format!(
+            "FROM webhook_deliveries d
              JOIN (SELECT id, json_extract(doc, '$.url') AS url_col, secret, org_id, enabled FROM webhook_endpoints) e
                ON e.id = d.endpoint_id
              JOIN orgs o ON o.id = e.org_id
              WHERE {ORG_SCOPE} AND d.state = 'pending' AND e.enabled = 1
                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-                   AND p.order_key = d.order_key AND p.state = 'pending' AND p.seq < d.seq)
-             ORDER BY d.next_ms, d.seq LIMIT {}",
-            limit.max(1)
+                   AND p.order_key = d.order_key AND p.state = 'pending' AND p.seq < d.seq)"
         );
+        // The due ones, at most `per_endpoint` of each endpoint (one endpoint's backlog never
+        // hides another's), earliest first.
+        let sql = format!(
+            "SELECT id, endpoint_id, url_col, secret, event_id, body, attempts, created_ms FROM (
+                SELECT d.id, d.endpoint_id, e.url_col, e.secret, d.event_id, d.body, d.attempts,
+                       d.created_ms, d.next_ms, d.seq,
+                       ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_ms, d.seq) AS rn
+                {heads} AND d.next_ms <= :now)
+             WHERE rn <= :per ORDER BY next_ms, seq LIMIT :limit"
+        );
+        let args = || {
+            scope_args(scope)
+                .with("now", ms(now))
+                .with("per", per_endpoint.max(1) as i64)
+                .with("limit", limit.max(1) as i64)
+        };
         let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
-        super::bind(&mut stmt, &scope_args(scope))?;
+        super::bind(&mut stmt, &args())?;
         let mut rows = stmt.raw_query();
         let mut out = DueList::default();
-        let now = ms(now);
         while let Some(row) = rows.next().map_err(backend)? {
-            let next: i64 = row.get(7).map_err(backend)?;
-            if next > now {
-                out.next_at = Some(from_ms(next));
-                break;
-            }
             let g = |i| -> Result<String, StoreError> { row.get(i).map_err(backend) };
             out.due.push(DueDelivery {
                 id: parse_uuid("delivery id", &g(0)?)?,
-                url: g(1)?,
-                secret: Secret::from_stored(g(2)?),
-                event_id: parse_uuid("event id", &g(3)?)?,
-                body: g(4)?,
-                attempts: row.get(5).map_err(backend)?,
-                created_at: from_ms(row.get(6).map_err(backend)?),
+                endpoint_id: parse_uuid("endpoint id", &g(1)?)?,
+                url: g(2)?,
+                secret: Secret::from_stored(g(3)?),
+                event_id: parse_uuid("event id", &g(4)?)?,
+                body: g(5)?,
+                attempts: row.get(6).map_err(backend)?,
+                created_at: from_ms(row.get(7).map_err(backend)?),
             });
         }
+        drop(rows);
+        drop(stmt);
+        out.next_at = self
+            .scalar::<Option<i64>>(
+                &format!("SELECT MIN(d.next_ms) {heads} AND d.next_ms > :now"),
+                scope_args(scope).with("now", ms(now)),
+            )?
+            .flatten()
+            .map(from_ms);
         Ok(out)
     }
 
