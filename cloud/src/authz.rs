@@ -132,6 +132,9 @@ pub enum Action {
     /// Campaigns: create, edit, import recipients, start/pause/resume/stop, delete; the
     /// do-not-contact list.
     ManageCampaign,
+    /// Webhook endpoints: create, edit, rotate their secret, send a test event, read their
+    /// delivery log (issue 15). Tenant admins (and the admins above them) only.
+    ManageWebhooks,
 }
 
 /// What the action is about: the organisation owning it, and for conversations whether it is

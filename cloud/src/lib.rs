@@ -36,6 +36,7 @@ pub mod run;
 pub mod secrets;
 pub mod snippet;
 pub mod store;
+pub mod webhooks;
 
 pub use api::router;
 pub use hub::{Clock, Hub, HubError, HubSettings, ManualClock, SystemClock};

@@ -139,6 +139,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/do-not-contact"),
     ("post", "/api/v1/do-not-contact"),
     ("post", "/api/v1/do-not-contact/remove"),
+    // Issue 15: webhooks.
+    ("get", "/api/v1/webhooks"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks/{id}"),
+    ("patch", "/api/v1/webhooks/{id}"),
+    ("delete", "/api/v1/webhooks/{id}"),
+    ("post", "/api/v1/webhooks/{id}/rotate-secret"),
+    ("post", "/api/v1/webhooks/{id}/test"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
 ];
 
 struct Server {
@@ -215,6 +224,7 @@ struct Victim {
     opt_out: Uuid,
     list: Uuid,
     api_key: Uuid,
+    webhook: Uuid,
 }
 
 fn victim(w: &World, t: &TenantWorld, parent: Uuid, port: &str) -> Victim {
@@ -235,7 +245,22 @@ fn victim(w: &World, t: &TenantWorld, parent: Uuid, port: &str) -> Victim {
     hub.add_list_members(&t.admin, list.id, &[t.contact.id])
         .unwrap();
     let api_key = hub.api_keys(&t.admin).unwrap().remove(0).id;
+    let webhook = hub
+        .create_webhook(
+            &t.admin,
+            smsgate_cloud::hub::webhooks::NewEndpoint {
+                org_id: None,
+                url: "https://victim.example/hook".into(),
+                description: "victim".into(),
+                enabled: true,
+                events: vec![smsgate_cloud::webhooks::EventType::MessageReceived],
+            },
+        )
+        .unwrap()
+        .0
+        .id;
     Victim {
+        webhook,
         list: list.id,
         api_key,
         org: t.org.id,
@@ -509,6 +534,35 @@ fn attacks(v: &Victim, gateway: Uuid) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (Method::GET, p("/api/v1/users/{id}", v.admin_user), None),
+        (Method::GET, p("/api/v1/webhooks/{id}", v.webhook), None),
+        (
+            Method::PATCH,
+            p("/api/v1/webhooks/{id}", v.webhook),
+            Some(json!({"url": "https://evil.example/"})),
+        ),
+        (Method::DELETE, p("/api/v1/webhooks/{id}", v.webhook), None),
+        (
+            Method::POST,
+            p("/api/v1/webhooks/{id}/rotate-secret", v.webhook),
+            None,
+        ),
+        (
+            Method::POST,
+            p("/api/v1/webhooks/{id}/test", v.webhook),
+            None,
+        ),
+        (
+            Method::GET,
+            p("/api/v1/webhooks/{id}/deliveries", v.webhook),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Some(
+                json!({"org": v.org, "url": "https://evil.example/", "events": ["message.received"]}),
+            ),
+        ),
     ]
 }
 
@@ -528,6 +582,7 @@ const LISTS: &[&str] = &[
     "/api/v1/gateways",
     "/api/v1/interactions?status=waiting",
     "/api/v1/interactions?live=true",
+    "/api/v1/webhooks",
 ];
 
 #[tokio::test]
@@ -567,6 +622,7 @@ async fn no_role_reaches_another_tenants_data_through_any_endpoint() {
                 v.opt_out,
                 v.list,
                 v.api_key,
+                v.webhook,
             ] {
                 assert!(
                     !text.contains(&id.to_string()),
@@ -609,6 +665,14 @@ async fn no_role_reaches_another_tenants_data_through_any_endpoint() {
         assert_eq!(hub.queue(&t.admin, v.queue).unwrap().name, "Support");
         assert!(hub.api_keys(&t.admin).unwrap()[0].revoked_at.is_none());
         assert_eq!(hub.channel(&t.admin, v.channel).unwrap().country, None);
+        let hook = hub.webhook(&t.admin, v.webhook).unwrap();
+        assert_eq!(hook.url, "https://victim.example/hook");
+        assert!(
+            hub.webhook_deliveries(&t.admin, v.webhook, &Default::default())
+                .unwrap()
+                .items
+                .is_empty()
+        );
     }
 }
 

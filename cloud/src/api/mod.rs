@@ -48,6 +48,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(annotations::routes())
         .merge(reports::routes())
         .merge(campaigns::routes())
+        .merge(webhooks::routes())
         .route("/api/v1/openapi.json", axum::routing::get(openapi::serve))
         .layer(axum::middleware::from_fn_with_state(
             hub.clone(),

@@ -41,9 +41,11 @@ use super::handlers::*;
         campaigns::delete_campaign, campaigns::campaign_action, campaigns::import_recipients, campaigns::recipients_from_list,
         campaigns::list_recipients, campaigns::delete_unprocessed, campaigns::preview, campaigns::stats, campaigns::export,
         campaigns::list_dnc, campaigns::add_dnc, campaigns::remove_dnc,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook, webhooks::update_webhook,
+        webhooks::delete_webhook, webhooks::rotate_webhook_secret, webhooks::test_webhook, webhooks::list_deliveries,
     ),
     components(schemas(super::error::ErrorBody, crate::hub::reports::QuickRange, crate::hub::reports::export::Table,
-        crate::campaigns::import::Format, crate::campaigns::RecipientState)),
+        crate::campaigns::import::Format, crate::campaigns::RecipientState, crate::webhooks::WebhookEvent)),
     modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;

@@ -188,6 +188,9 @@ impl Hub {
             tx.campaigns_mut().update_campaign(scope, &c)?;
         }
         tx.commit()?;
+        if changed && c.state == CampaignState::Completed {
+            self.webhook_campaign_finished(c.org_id, c.id, &c.name, c.state.as_str());
+        }
         Ok((handed, changed))
     }
 

@@ -44,6 +44,7 @@ pub mod transcript;
 pub(crate) mod unsent;
 pub mod users;
 pub mod validate;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -98,6 +99,8 @@ pub(crate) struct Inner {
     pub(crate) notify_wake: Arc<tokio::sync::Notify>,
     /// Wakes the idempotency-key sweep (a key was stored while none was).
     pub(crate) idempotency_wake: Arc<tokio::sync::Notify>,
+    /// Webhooks (issue 15): what `publish` hands the enqueuer, the delivery worker's wake-up.
+    pub(crate) webhooks: crate::webhooks::feed::Feed,
 }
 
 /// The hub core. Cheap to clone (shared handle).
@@ -148,6 +151,7 @@ impl Hub {
                 dispatch_wake: Arc::new(tokio::sync::Notify::new()),
                 notify_wake: Arc::new(tokio::sync::Notify::new()),
                 idempotency_wake: Arc::new(tokio::sync::Notify::new()),
+                webhooks: Default::default(),
             }),
         })
     }
@@ -249,6 +253,8 @@ pub(crate) fn publish(inner: &Inner, mut events: Vec<HubEvent>) {
     // The floor watches every event (agents' states, capacity, unseen conversations).
     let floor = floor::observe(inner, &events);
     events.extend(floor);
+    // Webhooks hear of it after commit, without waiting on anything.
+    crate::webhooks::feed::observe(&inner.webhooks, &events);
     for e in events {
         // No subscriber is fine.
         let _ = inner.bus.send(Bus::Event(Box::new(e)));

@@ -410,6 +410,11 @@ pub async fn start(
     tracker.spawn(hub.clone().run_notifications(mailer, shutdown.clone()));
     // Idempotency keys are deleted as they expire (`[api] idempotency_ttl_hours`).
     tracker.spawn(hub.clone().run_idempotency_sweep(shutdown.clone()));
+    // Webhooks (issue 15): the enqueuer and the delivery worker.
+    tracker.spawn(hub.clone().run_webhooks(
+        crate::webhooks::WebhookSettings::default(),
+        shutdown.clone(),
+    ));
     // Campaigns (issue 12): uploads a crash interrupted are removed, then the runner starts.
     match hub.recover_campaign_imports() {
         Ok(0) => {}

@@ -23,6 +23,7 @@ pub mod campaigns;
 pub mod floor;
 pub mod group;
 pub mod sqlite;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -468,6 +469,9 @@ pub trait ReadTx {
 
     /// Campaigns and their recipients (issue 12): [`campaigns::CampaignRead`].
     fn campaigns(&mut self) -> &mut dyn campaigns::CampaignRead;
+
+    /// Webhook endpoints, their queue and log (issue 15): [`webhooks::WebhookRead`].
+    fn webhooks(&mut self) -> &mut dyn webhooks::WebhookRead;
 }
 
 /// Which live interactions.
@@ -499,6 +503,9 @@ pub trait WriteTx: ReadTx {
 
     /// Campaigns' writes: [`campaigns::CampaignWrite`].
     fn campaigns_mut(&mut self) -> &mut dyn campaigns::CampaignWrite;
+
+    /// Webhooks' writes: [`webhooks::WebhookWrite`].
+    fn webhooks_mut(&mut self) -> &mut dyn webhooks::WebhookWrite;
 
     /// Records an ingested event id. Returns `false` when it was already recorded: the caller
     /// then changes nothing (at-least-once delivery → exactly-once state).

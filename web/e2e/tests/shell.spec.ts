@@ -2,9 +2,9 @@ import { expect, expectAccessible, loginAs, test, type Who } from '../harness/fi
 
 const ROLES: Array<[Who, string, string[], string[]]> = [
   // who, role label, menu entries it has, menu entries it must not have
-  ['agent', 'Agent', ['Messages', 'Interactions', 'Contacts'], ['Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys']],
-  ['manager', 'Manager', ['Messages', 'Interactions', 'Contacts', 'Opt-out', 'Users', 'Queues'], ['Bulk messages', 'Channels', 'API keys', 'Tenants']],
-  ['tenant_admin', 'Tenant admin', ['Messages', 'Interactions', 'Contacts', 'Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys'], ['Tenants', 'Gateways']],
+  ['agent', 'Agent', ['Messages', 'Interactions', 'Contacts'], ['Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys', 'Webhooks']],
+  ['manager', 'Manager', ['Messages', 'Interactions', 'Contacts', 'Opt-out', 'Users', 'Queues'], ['Bulk messages', 'Channels', 'API keys', 'Webhooks', 'Tenants']],
+  ['tenant_admin', 'Tenant admin', ['Messages', 'Interactions', 'Contacts', 'Bulk messages', 'Opt-out', 'Users', 'Queues', 'Channels', 'API keys', 'Webhooks'], ['Tenants', 'Gateways']],
   ['reseller_admin', 'Reseller admin', ['Messages', 'Interactions', 'Channels', 'Tenants'], ['Gateways']],
   ['platform_admin', 'Platform admin', ['Messages', 'Interactions', 'Channels', 'Tenants', 'Gateways'], []],
 ];

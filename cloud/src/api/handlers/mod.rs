@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod queues;
 pub mod reports;
 pub mod users;
+pub mod webhooks;
 
 pub(crate) type ApiResult<T> = Result<T, super::ApiError>;
 

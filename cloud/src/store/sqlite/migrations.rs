@@ -25,10 +25,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (8, Step::Sql(super::unrouted::V8)),
     (9, Step::Sql(super::campaigns_schema::V9)),
     (10, Step::Sql(super::campaigns_schema::V10)),
+    (11, Step::Sql(super::webhooks::V11)),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: u32 = 10;
+pub const LATEST_VERSION: u32 = 11;
 
 const V1: &str = r#"
 CREATE TABLE orgs (

@@ -23,6 +23,7 @@ mod memo;
 mod migrations;
 mod read;
 mod unrouted;
+mod webhooks;
 mod write;
 mod writer;
 

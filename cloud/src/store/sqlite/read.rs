@@ -857,6 +857,10 @@ impl<C: DerefMut<Target = Connection>> ReadTx for SqliteTx<C> {
         self
     }
 
+    fn webhooks(&mut self) -> &mut dyn crate::store::webhooks::WebhookRead {
+        self
+    }
+
     fn pending_commands(
         &mut self,
         scope: &Scope,

@@ -127,6 +127,10 @@ impl WriteTx for SqliteTx<MutexGuard<'_, Connection>> {
         self
     }
 
+    fn webhooks_mut(&mut self) -> &mut dyn crate::store::webhooks::WebhookWrite {
+        self
+    }
+
     fn mark_processed(
         &mut self,
         event_id: Uuid,

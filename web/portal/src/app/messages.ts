@@ -17,6 +17,7 @@ const en = {
     tenants: 'Tenants',
     gateways: 'Gateways',
     apiKeys: 'API keys',
+    webhooks: 'Webhooks',
     administration: 'Administration',
   },
   header: {
@@ -91,6 +92,7 @@ export const shell = defineMessages('shell', {
       tenants: 'Sociétés',
       gateways: 'Passerelles',
       apiKeys: "Clés d'API",
+      webhooks: 'Webhooks',
       administration: 'Administration',
     },
     header: {

@@ -44,6 +44,13 @@ const table: Array<[Role, Capability, boolean]> = [
   ['agent', 'manageCanned', false],
   ['user', 'viewAudit', false],
   ['reseller_admin', 'viewAudit', true],
+  // issue 15 (cloud/tests/webhooks.rs `only_admins_of_the_tenant_or_above_manage_its_endpoints`)
+  ['tenant_admin', 'manageWebhooks', true],
+  ['reseller_admin', 'manageWebhooks', true],
+  ['platform_admin', 'manageWebhooks', true],
+  ['manager', 'manageWebhooks', false],
+  ['agent', 'manageWebhooks', false],
+  ['user', 'manageWebhooks', false],
 ];
 
 describe('capabilities mirror the hub authorization', () => {

@@ -20,6 +20,8 @@ export type Capability =
   | 'viewOptOuts'
   | 'manageOptOuts'
   | 'manageApiKeys'
+  // issue 15: webhook endpoints (Action::ManageWebhooks)
+  | 'manageWebhooks'
   | 'viewChannels'
   | 'configureChannels'
   | 'distributeChannels'
@@ -50,6 +52,7 @@ const ALL: readonly Capability[] = [
   'viewOptOuts',
   'manageOptOuts',
   'manageApiKeys',
+  'manageWebhooks',
   'viewChannels',
   'configureChannels',
   'distributeChannels',

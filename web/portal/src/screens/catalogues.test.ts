@@ -20,13 +20,14 @@ import { channelsText } from './channels/messages';
 import { tenantsText } from './tenants/messages';
 import { gatewaysText } from './gateways/messages';
 import { apiKeysText } from './apikeys/messages';
+import { webhooksText } from './webhooks/messages';
 import { reportsText } from './reports/messages';
 import { notificationsText } from './notifications/messages';
 import { cannedText } from './canned/messages';
 import { auditText } from './audit/messages';
 
 describe('every portal string is translated', () => {
-  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText, messageText, presenceText, hoursText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
+  it.each([shell, inboxText, interactionsText, monitorText, kitText, contactsText, bulkText, optOutText, usersText, queuesText, channelsText, tenantsText, gatewaysText, apiKeysText, webhooksText, inboxFloorText, reportsText, notificationsText, cannedText, auditText, campaignsText, messageText, presenceText, hoursText].map((c) => [c.namespace, c] as const))('%s: French matches English key for key', (_n, c) => {
     expect(catalogueProblems(c)).toEqual([]);
   });
 });

@@ -17,9 +17,10 @@ import { channelsScreen } from './channels';
 import { tenantsScreen } from './tenants';
 import { gateways } from './gateways';
 import { apiKeys } from './apikeys';
+import { webhooks } from './webhooks';
 import { reports } from './reports';
 import { notifications } from './notifications';
 import { canned } from './canned';
 import { audit } from './audit';
 
-export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, reports, notifications, canned, audit, campaigns];
+export const SCREENS: readonly ScreenModule[] = [inbox, interactions, monitor, contacts, bulk, optOuts, users, queues, channelsScreen, tenantsScreen, gateways, apiKeys, webhooks, reports, notifications, canned, audit, campaigns];
