@@ -122,7 +122,8 @@ export function Gateways(): JSX.Element {
         toast(kitText.t('saved'), 'success');
         list.reload();
       }} onClose={close} /> : null}
-      {open?.kind === 'ports' ? <PortsDialog g={open.g} onClose={close} /> : null}
+      {/* The gateway as the list has it now: its ports follow the live port reports while open. */}
+      {open?.kind === 'ports' ? <PortsDialog g={list.items.find((g) => g.id === open.g.id) ?? open.g} onClose={close} /> : null}
       {open?.kind === 'delete' ? (
         <ConfirmDialog
           danger
