@@ -7,7 +7,9 @@
 //! a bitmap of a few KB; the binary stays position-independent (ASLR unchanged). It needs
 //! GNU ld 2.38 / lld 15 / mold to link (an older ld ignores the option with a warning) and
 //! glibc 2.36 to run: the binary then requires the `GLIBC_ABI_DT_RELR` version, so an older
-//! glibc refuses it at start by name, and the Debian package's libc6 dependency says so.
+//! glibc refuses it at start by name, and a dynamic build's libc6 dependency says so. The
+//! packaged edge binary is a static PIE (`scripts/package`, `crt-static`): it carries its glibc
+//! and applies its own packed relocations at start.
 
 fn main() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

@@ -19,7 +19,8 @@
 //! message; its peak RSS.
 //!
 //! `cargo bench -p smsgate-gateway --bench campaign_sends` (`SMSGATE_BENCH_RECIPIENTS=100000`
-//! for the count).
+//! for the count; `SMSGATE_BENCH_GATEWAY`: another `smsgate-gateway` binary to run, such as the
+//! shipped edge build).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -170,7 +171,9 @@ async fn run(load: Load, n: usize) -> Row {
     std::fs::write(&cfg_path, toml::to_string(&c).unwrap()).unwrap();
     preload(&c.storage.path, load, n);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsgate-gateway"))
+    let bin = std::env::var_os("SMSGATE_BENCH_GATEWAY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_smsgate-gateway").into());
+    let mut child = Command::new(bin)
         .arg("--config")
         .arg(&cfg_path)
         .env("RUST_LOG", "warn")

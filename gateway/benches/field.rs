@@ -2,7 +2,8 @@
 //! `smsgate-gateway` binary as a child process against zero-latency simulated modems on real
 //! ptys (the lab runs in this process), side by side with a BASELINE binary in the same run
 //! (`SMSGATE_BENCH_BASELINE=/path/to/smsgate-gateway`, e.g. a build of the previous commit with
-//! the per-message pacer; without it the baseline rows say so).
+//! the per-message pacer; without it the baseline rows say so). `SMSGATE_BENCH_GATEWAY`: the
+//! binary measured as "this build" (default: this build's own), such as the shipped edge build.
 //!
 //! `cargo bench -p smsgate-gateway --bench field` (`--profile dev` to measure the debug build
 //! the suite builds anyway). `SMSGATE_BENCH_ONLY=pacing|idle` runs one section.
@@ -325,7 +326,10 @@ async fn idle(bin: &Path, secs: u64, quiet: bool) -> f64 {
 }
 
 fn main() {
-    let ours = PathBuf::from(env!("CARGO_BIN_EXE_smsgate-gateway"));
+    let ours = std::env::var_os("SMSGATE_BENCH_GATEWAY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_smsgate-gateway")),
+        PathBuf::from,
+    );
     let baseline = std::env::var_os("SMSGATE_BENCH_BASELINE").map(PathBuf::from);
     let only = std::env::var("SMSGATE_BENCH_ONLY").unwrap_or_default();
     let idle_s: u64 = std::env::var("SMSGATE_BENCH_IDLE_S")

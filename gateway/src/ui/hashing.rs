@@ -4,6 +4,9 @@
 //! is released when the hash ends — also when the request that asked for it is dropped (a
 //! client that disconnects cannot let a second hash start beside one still running).
 //!
+//! Before each job the allocator's free heap pages are given back to the system
+//! (`memory::release_free_heap`), so the box's peak at a login is what it uses plus the hash.
+//!
 //! How many hashes run and wait is counted here ([`HashStats`]); `/metrics` shows it as
 //! `smsgate_login_hashes{state="running"|"waiting"}` and `smsgate_login_hashes_total`.
 
@@ -130,6 +133,8 @@ impl HashGate {
         let counters = self.counters.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            // The hash's memory comes on top of what is resident: free heap pages go first.
+            crate::memory::release_free_heap();
             let out = {
                 let _running = Count::up(&counters.running);
                 counters
