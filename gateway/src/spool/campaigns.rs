@@ -18,6 +18,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use smsgate_wire::{CampaignBatch, Window};
 use uuid::Uuid;
 
+use super::ExecCached;
 use super::store::{from_ms, insert_message_tx, ms, push_event};
 use super::{CampaignItemState, CancelOutcome, NewMessage, SpoolDb, SpoolError, SpoolEvent};
 use crate::campaign::plan::{Pace, Progress, Step, WINDOW_FAST};
@@ -111,7 +112,7 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
+        tx.exec_cached(
             "INSERT INTO campaign_slices (campaign, port, name, grp, interval_ms, priority, windows, expires_at, halted, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)
              ON CONFLICT (campaign, port) DO UPDATE SET name = ?3, grp = ?4, interval_ms = ?5,
@@ -187,7 +188,7 @@ impl SpoolDb {
     pub fn campaign_halt(&mut self, campaign: Uuid) -> Result<Halted, SpoolError> {
         let id = campaign.to_string();
         let now = self.now();
-        self.conn.execute(
+        self.conn.exec_cached(
             "UPDATE campaign_slices SET halted = 1, updated_at = ?2 WHERE campaign = ?1",
             params![id, now],
         )?;
@@ -205,7 +206,7 @@ impl SpoolDb {
         for (message_id, spool_id) in released {
             // Its `cancelled` status goes up through the spool's own event.
             if self.cancel(spool_id)? == CancelOutcome::Cancelled {
-                self.conn.execute(
+                self.conn.exec_cached(
                     "UPDATE campaign_items SET state = 'withdrawn', updated_at = ?2 WHERE message_id = ?1",
                     params![message_id, self.now()],
                 )?;

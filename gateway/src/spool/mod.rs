@@ -52,6 +52,23 @@ use crate::clock::{Clock, SystemClock};
 use std::path::Path;
 use std::sync::Arc;
 
+/// Statements each spool connection keeps prepared (rusqlite's default is 16, fewer than the
+/// writer cycles through while it sends and feeds the link: past it, every statement was parsed
+/// again on each use).
+pub const STATEMENT_CACHE: usize = 128;
+
+/// `execute` through the connection's statement cache: a fixed statement is parsed once per
+/// connection, not on every call (rusqlite's `Connection::execute` prepares each time).
+pub(crate) trait ExecCached {
+    fn exec_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+}
+
+impl ExecCached for rusqlite::Connection {
+    fn exec_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+}
+
 /// Spool failures.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {

@@ -16,6 +16,7 @@
 //!   key `hub:…`) honours the lists of the tenants whose channels are on its port; anything
 //!   submitted on the gateway itself (API, dialer CSV, Integra) honours every list held.
 
+use super::ExecCached;
 use super::SpoolError;
 use super::store::SpoolDb;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -113,7 +114,7 @@ impl SpoolDb {
                 return Ok(SyncOutcome::AlreadyHeld(held));
             }
         } else {
-            tx.execute("DELETE FROM hub_opt_outs WHERE tenant = ?1", [&tenant])
+            tx.exec_cached("DELETE FROM hub_opt_outs WHERE tenant = ?1", [&tenant])
                 .map_err(SpoolError::from)?;
         }
         for (n, added) in &changes {
@@ -126,7 +127,7 @@ impl SpoolDb {
                 .map_err(SpoolError::from)?;
         }
         let ports = serde_json::to_string(&s.ports).unwrap_or_else(|_| "[]".into());
-        tx.execute(
+        tx.exec_cached(
             "INSERT INTO hub_opt_out_lists (tenant, version, ports, country, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (tenant) DO UPDATE SET version = ?2, ports = ?3, country = ?4, updated_at = ?5",

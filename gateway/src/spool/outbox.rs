@@ -2,6 +2,7 @@
 //! by the spool's own transactions (see [`super::events`]); this module reads them in id
 //! order and removes acknowledged prefixes.
 
+use super::ExecCached;
 use super::SpoolError;
 use super::store::{SpoolDb, from_ms};
 use super::types::OutboxEvent;
@@ -65,7 +66,7 @@ impl SpoolDb {
         let up_to = up_to.max(self.events_passed);
         let n = self
             .conn
-            .execute("DELETE FROM events WHERE id <= ?1", [up_to])?;
+            .exec_cached("DELETE FROM events WHERE id <= ?1", [up_to])?;
         self.events_deleted = self.events_deleted.max(up_to);
         Ok(n)
     }

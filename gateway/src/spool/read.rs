@@ -23,6 +23,7 @@ impl ReadDb {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "query_only", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
         Ok(Self { conn })
     }
 

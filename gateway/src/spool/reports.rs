@@ -2,6 +2,7 @@
 //! `unknown` messages by evidence, keeping ambiguous reports with their candidates, and the
 //! report window after which a `sent` message with no report becomes `no_report`.
 
+use super::ExecCached;
 use super::SpoolError;
 use super::events::SpoolEvent;
 use super::evidence::{Candidate, MatchRule, Matched, ReportKey, match_report};
@@ -106,7 +107,7 @@ impl SpoolDb {
             } => (Some(*message_id), Some(*seq)),
             _ => (None, None),
         };
-        tx.execute(
+        tx.exec_cached(
             "INSERT INTO delivery_reports (port, reference, recipient, status, message_id, part_seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![report.port, report.reference, report.recipient, report.status.as_str(), message_id, part_seq, ms(report.received_at)],
         )?;
@@ -269,7 +270,7 @@ fn settle(
     };
     // A part the network reports on went out: record it (an unknown message's part may have
     // no row yet) with the reference the report names.
-    tx.execute(
+    tx.exec_cached(
         "INSERT INTO parts (message_id, seq, port, reference, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (message_id, seq) DO UPDATE SET state = ?5, reference = COALESCE(reference, ?4), updated_at = ?6",
         params![id, seq, report.port, report.reference, ps, now],
@@ -325,7 +326,7 @@ fn settle(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| SpoolError::Corrupt(format!("evidence: {e}")))?;
-    tx.execute(
+    tx.exec_cached(
         "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4, done_at = ?4,
          evidence = COALESCE(?5, evidence) WHERE id = ?1",
         params![id, next.as_str(), error, now, evidence_json],

@@ -8,6 +8,7 @@
 //! queued (claims, sends, receipts), so a large backlog never holds the spool for long. The
 //! task looks every [`PERIOD`] and reads the time from the injected [`Clock`].
 
+use super::ExecCached;
 use super::store::{SpoolDb, ms};
 use super::{Spool, SpoolError};
 use crate::clock::Clock;
@@ -49,43 +50,43 @@ impl SpoolDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
+        tx.exec_cached(
             "CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)",
             [],
         )?;
-        tx.execute("DELETE FROM prune_ids", [])?;
+        tx.exec_cached("DELETE FROM prune_ids", [])?;
         tx.execute(
             &format!(
                 "INSERT INTO prune_ids SELECT id FROM messages WHERE {FINISHED} ORDER BY id LIMIT ?2"
             ),
             params![cut, limit],
         )?;
-        tx.execute(
+        tx.exec_cached(
             "DELETE FROM parts WHERE message_id IN (SELECT id FROM prune_ids)",
             [],
         )?;
-        tx.execute(
+        tx.exec_cached(
             "DELETE FROM report_candidates WHERE message_id IN (SELECT id FROM prune_ids)",
             [],
         )?;
-        let messages = tx.execute(
+        let messages = tx.exec_cached(
             "DELETE FROM messages WHERE id IN (SELECT id FROM prune_ids)",
             [],
         )?;
-        tx.execute("DELETE FROM prune_ids", [])?;
-        tx.execute(
+        tx.exec_cached("DELETE FROM prune_ids", [])?;
+        tx.exec_cached(
             "INSERT INTO prune_ids SELECT id FROM delivery_reports WHERE received_at < ?1 ORDER BY id LIMIT ?2",
             params![cut, limit],
         )?;
-        tx.execute(
+        tx.exec_cached(
             "DELETE FROM report_candidates WHERE report_id IN (SELECT id FROM prune_ids)",
             [],
         )?;
-        let reports = tx.execute(
+        let reports = tx.exec_cached(
             "DELETE FROM delivery_reports WHERE id IN (SELECT id FROM prune_ids)",
             [],
         )?;
-        tx.execute("DELETE FROM prune_ids", [])?;
+        tx.exec_cached("DELETE FROM prune_ids", [])?;
         tx.commit()?;
         Ok((messages, reports))
     }

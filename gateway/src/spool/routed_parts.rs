@@ -7,6 +7,7 @@
 //! the port reads its waiting parts back ([`SpoolDb::routed_parts`]) and the next part
 //! completes the message.
 
+use super::ExecCached;
 use super::SpoolError;
 use super::store::{SpoolDb, store_inbound_in};
 use super::types::NewInbound;
@@ -36,7 +37,7 @@ impl SpoolDb {
             total: 1,
             seq: 1,
         });
-        self.conn.execute(
+        self.conn.exec_cached(
             "INSERT INTO routed_parts (port, sender, reference, total, seq, text, data, encoding, sc_time, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
@@ -58,7 +59,7 @@ impl SpoolDb {
     /// Drops one held part (a re-delivery of a message already committed).
     pub fn drop_routed_part(&mut self, id: i64) -> Result<(), SpoolError> {
         self.conn
-            .execute("DELETE FROM routed_parts WHERE id = ?1", params![id])?;
+            .exec_cached("DELETE FROM routed_parts WHERE id = ?1", params![id])?;
         Ok(())
     }
 
@@ -102,7 +103,7 @@ impl SpoolDb {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = store_inbound_in(&tx, m, now)?;
         for p in parts {
-            tx.execute("DELETE FROM routed_parts WHERE id = ?1", params![p])?;
+            tx.exec_cached("DELETE FROM routed_parts WHERE id = ?1", params![p])?;
         }
         tx.commit()?;
         Ok(id)

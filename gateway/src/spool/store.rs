@@ -1,5 +1,6 @@
 //! The synchronous spool: one rusqlite connection and every operation as one transaction.
 
+use super::ExecCached;
 use super::SpoolError;
 use super::events::SpoolEvent;
 use super::lifecycle::{MessageEvent, MessageState, apply};
@@ -168,6 +169,7 @@ impl SpoolDb {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
         migrate(&mut conn)?;
         let mut db = SpoolDb {
             conn,
@@ -214,7 +216,7 @@ impl SpoolDb {
         };
         let next = apply(MessageState::Sending, MessageEvent::CrashRecovered)?;
         for id in &ids {
-            tx.execute(
+            tx.exec_cached(
                 "UPDATE messages SET state = ?2, error = 'gateway stopped while sending', updated_at = ?3 WHERE id = ?1",
                 params![id, next.as_str(), now],
             )?;
@@ -401,7 +403,7 @@ impl SpoolDb {
         }
         let next = Self::transition(&tx, id, MessageEvent::SendSucceeded)?;
         record_sent_parts(&tx, id, parts, now)?;
-        tx.execute(
+        tx.exec_cached(
             "UPDATE messages SET state = ?2, error = NULL, sent_at = ?3, updated_at = ?3 WHERE id = ?1",
             params![id, next.as_str(), now],
         )?;
@@ -437,7 +439,7 @@ impl SpoolDb {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let next = Self::transition(&tx, id, MessageEvent::OutcomeUnknown)?;
         record_sent_parts(&tx, id, parts, now)?;
-        tx.execute(
+        tx.exec_cached(
             "UPDATE messages SET state = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, next.as_str(), reason, now],
         )?;
@@ -495,7 +497,7 @@ impl SpoolDb {
             }
             Err(e) => return Err(e),
         };
-        tx.execute(
+        tx.exec_cached(
             "UPDATE messages SET state = ?2, error = NULL, not_before = NULL, updated_at = ?3,
              done_at = ?3 WHERE id = ?1",
             params![id, next.as_str(), now],
@@ -537,9 +539,9 @@ impl SpoolDb {
             MessageState::Failed | MessageState::Expired | MessageState::Delivered
         );
         if event == MessageEvent::Requeue {
-            tx.execute("DELETE FROM parts WHERE message_id = ?1", [id])?;
+            tx.exec_cached("DELETE FROM parts WHERE message_id = ?1", [id])?;
         }
-        tx.execute(
+        tx.exec_cached(
             "UPDATE messages SET state = ?2, error = ?3, not_before = ?4, updated_at = ?5,
              done_at = CASE WHEN ?6 THEN ?5 ELSE NULL END,
              port = CASE WHEN ?2 = 'queued' THEN NULL ELSE port END WHERE id = ?1",
@@ -810,12 +812,13 @@ impl SpoolDb {
             [cut],
         )?;
         let messages = tx.execute(&format!("DELETE FROM messages WHERE {finished}"), [cut])?;
-        tx.execute(
+        tx.exec_cached(
             "DELETE FROM report_candidates WHERE report_id IN (SELECT id FROM delivery_reports WHERE received_at < ?1)
              OR message_id NOT IN (SELECT id FROM messages)",
             [cut],
         )?;
-        let reports = tx.execute("DELETE FROM delivery_reports WHERE received_at < ?1", [cut])?;
+        let reports =
+            tx.exec_cached("DELETE FROM delivery_reports WHERE received_at < ?1", [cut])?;
         tx.commit()?;
         Ok((messages, reports))
     }
@@ -870,12 +873,12 @@ fn count_send_in(
     sim: &str,
     windows: &WindowKeys,
 ) -> Result<(), SpoolError> {
-    tx.execute(
+    tx.exec_cached(
         "DELETE FROM sim_counters WHERE sim = ?1 AND window NOT IN (?2, ?3, ?4)",
         params![sim, windows.hour, windows.day, windows.month],
     )?;
     for w in [&windows.hour, &windows.day, &windows.month] {
-        tx.execute(
+        tx.exec_cached(
             "INSERT INTO sim_counters (sim, window, count) VALUES (?1, ?2, 1)
              ON CONFLICT (sim, window) DO UPDATE SET count = count + 1",
             params![sim, w],
@@ -904,7 +907,7 @@ pub(super) fn store_inbound_in(
             return Ok(id);
         }
     }
-    tx.execute(
+    tx.exec_cached(
         "INSERT INTO inbound (sender, port, sim, text, keyword, sent_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![m.from, m.port, m.sim, m.text, keyword.map(Keyword::as_str), m.sent_at.map(ms), ms(m.received_at)],
     )?;
