@@ -54,7 +54,7 @@ function EndpointDialog({ endpoint, onDone, onClose }: { endpoint?: Endpoint; on
       {endpoint ? null : <TenantChoice value={org} onChange={setOrg} error={s.errors.org} />}
       <TextField label={t.t('url')} hint={t.t('urlHint')} type="url" inputMode="url" value={form.url} error={s.errors.url} onInput={(e) => setForm({ ...form, url: e.currentTarget.value })} autoComplete="off" />
       <TextField label={t.t('description')} hint={t.t('descriptionHint')} value={form.description} error={s.errors.description} onInput={(e) => setForm({ ...form, description: e.currentTarget.value })} autoComplete="off" />
-      <fieldset class="checks" aria-describedby={s.errors.events ? 'webhook-events-error' : undefined}>
+      <fieldset class="checks webhook-events" aria-describedby={s.errors.events ? 'webhook-events-error' : undefined}>
         <legend>{t.t('events')}</legend>
         {SUBSCRIBABLE.map((e) => (
           <label key={e} class="check">
